@@ -1,0 +1,39 @@
+package io.kubefuncs.nsq;
+
+/** A {@code host:port} pair as NSQ tools write it on the command line. */
+record HostPort(String host, int port) {
+  static HostPort parse(String address, String what) {
+    String s = address.trim();
+    int scheme = s.indexOf("://");
+    if (scheme >= 0) {
+      s = s.substring(scheme + 3);
+    }
+    int slash = s.indexOf('/');
+    if (slash >= 0) {
+      s = s.substring(0, slash);
+    }
+    int colon = s.lastIndexOf(':');
+    if (colon <= 0 || colon == s.length() - 1) {
+      throw new IllegalArgumentException(what + " '" + address + "' must be host:port");
+    }
+    String host = s.substring(0, colon);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    int port;
+    try {
+      port = Integer.parseInt(s.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(what + " '" + address + "' has a port that is not a number");
+    }
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException(what + " '" + address + "' has port " + port + ", outside 1-65535");
+    }
+    return new HostPort(host, port);
+  }
+
+  @Override
+  public String toString() {
+    return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
+  }
+}

@@ -1,0 +1,660 @@
+package io.kubefuncs.nsq;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Consumes one topic/channel from every nsqd that has it: the nsqds given directly, and those
+ * that nsqlookupd lists (polled on every lookupd, with jitter). Flow control follows go-nsq:
+ * max-in-flight is spread over the connections as RDY counts (rotated when there are more
+ * connections than max-in-flight), handler failures slow the consumer down with exponential
+ * backoff, and lost connections are re-dialled with backoff for as long as their nsqd is wanted.
+ *
+ * <p>All state lives on one event loop; handlers run there too unless an executor is given, so a
+ * handler without an executor must not block.
+ */
+public final class NsqConsumer implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(NsqConsumer.class.getName());
+
+  private final String topic;
+  private final String channel;
+  private final NsqConfig config;
+  private final MessageHandler handler;
+  private final Executor executor;
+  private final EventLoop loop;
+  private final List<HostPort> direct;
+  private final List<String> lookupds;
+  private final LookupdClient lookupdClient;
+  private final Backoff reconnectBackoff;
+  private final Backoff requeueBackoff;
+  private final int maxBackoffLevel;
+  private final CompletableFuture<Void> ready = new CompletableFuture<>();
+  private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final LongAdder received = new LongAdder();
+  private final LongAdder finished = new LongAdder();
+  private final LongAdder requeued = new LongAdder();
+  private final Responses responses = new Responses();
+  private volatile int connectionCount;
+  private volatile boolean stopping;
+
+  // Confined to the event loop.
+  private final Map<HostPort, Conn> conns = new HashMap<>();
+  private final Set<HostPort> dialing = new LinkedHashSet<>();
+  private final Map<HostPort, Redial> redials = new HashMap<>();
+  private Set<HostPort> discovered = Set.of();
+  private ScheduledFuture<?> lookupTimer;
+  private ScheduledFuture<?> rdyTimer;
+  private ScheduledFuture<?> backoffTimer;
+  private int backoffLevel;
+  private boolean backoffPaused;
+  private boolean started;
+
+  private NsqConsumer(Builder b) {
+    topic = b.topic;
+    channel = b.channel;
+    config = b.config;
+    handler = b.handler;
+    executor = b.executor;
+    loop = config.eventLoopGroup().next();
+    direct = List.copyOf(b.nsqds);
+    lookupds = List.copyOf(b.lookupds);
+    lookupdClient = new LookupdClient(Duration.ofSeconds(5));
+    reconnectBackoff = new Backoff(config.reconnectMinDelay, config.reconnectMaxDelay);
+    requeueBackoff = new Backoff(config.requeueDelay, config.maxRequeueDelay);
+    maxBackoffLevel = levelsUpTo(config.backoffMultiplier, config.maxBackoffDuration);
+  }
+
+  public static Builder builder(String topic, String channel) {
+    return new Builder(topic, channel);
+  }
+
+  /** Starts connecting; {@link #ready()} tells when the consumer is subscribed. */
+  public NsqConsumer start() {
+    loop.execute(
+        () -> {
+          if (started) {
+            return;
+          }
+          started = true;
+          direct.forEach(this::dial);
+          if (!lookupds.isEmpty()) {
+            lookup();
+          }
+          rdyTimer =
+              loop.scheduleAtFixedRate(
+                  this::rotateRdy,
+                  config.rdyRedistributeInterval.toNanos(),
+                  config.rdyRedistributeInterval.toNanos(),
+                  TimeUnit.NANOSECONDS);
+        });
+    return this;
+  }
+
+  /**
+   * Completes once the consumer is subscribed to a first nsqd, or when nsqlookupd answered that
+   * no nsqd has the topic yet (there is nothing to consume, and it will keep looking).
+   */
+  public CompletableFuture<Void> ready() {
+    return ready;
+  }
+
+  /**
+   * Stops taking messages (CLS on every connection), waits for in-flight messages to be answered
+   * for at most {@code timeout}, then closes the connections.
+   */
+  public CompletableFuture<Void> stop(Duration timeout) {
+    if (!stopping) {
+      stopping = true;
+      loop.execute(() -> beginStop(timeout));
+    }
+    return stopped;
+  }
+
+  @Override
+  public void close() {
+    stop(config.publishTimeout).join();
+  }
+
+  public String topic() {
+    return topic;
+  }
+
+  public String channel() {
+    return channel;
+  }
+
+  /** Messages handed to the handler and not yet answered. */
+  public int inFlight() {
+    return inFlight.get();
+  }
+
+  public Stats stats() {
+    return new Stats(received.sum(), finished.sum(), requeued.sum(), connectionCount);
+  }
+
+  /** Counters since start. */
+  public record Stats(long received, long finished, long requeued, int connections) {}
+
+  // ---- connections ----
+
+  private void dial(HostPort address) {
+    if (stopping || conns.containsKey(address) || !dialing.add(address)) {
+      return;
+    }
+    NsqConnection.connect(address, config, loop, responses)
+        .whenComplete(
+            (connection, error) -> {
+              if (error != null) {
+                dialing.remove(address);
+                LOG.log(System.Logger.Level.WARNING, "cannot connect to nsqd {0}: {1}", address, error.getMessage());
+                scheduleRedial(address);
+                return;
+              }
+              subscribe(connection);
+            });
+  }
+
+  private void subscribe(NsqConnection connection) {
+    connection.send(
+        Commands.sub(connection.channelAlloc(), topic, channel),
+        new ResponseCallback() {
+          @Override
+          public void onResponse(ByteBuf data) {
+            dialing.remove(connection.address);
+            if (stopping) {
+              connection.close();
+              return;
+            }
+            Conn conn = new Conn(connection);
+            conns.put(connection.address, conn);
+            connectionCount = conns.size();
+            Redial r = redials.remove(connection.address);
+            if (r != null && r.timer != null) {
+              r.timer.cancel(false);
+            }
+            LOG.log(System.Logger.Level.INFO, "subscribed to {0}/{1} on nsqd {2}", topic, channel, connection.address);
+            distributeRdy();
+            ready.complete(null);
+          }
+
+          @Override
+          public void onError(NsqException error) {
+            dialing.remove(connection.address);
+            LOG.log(System.Logger.Level.WARNING, "SUB {0}/{1} on nsqd {2} failed: {3}",
+                topic, channel, connection.address, error.getMessage());
+            connection.close();
+            scheduleRedial(connection.address);
+          }
+        });
+    connection.flush();
+  }
+
+  /** Dials again after a growing delay, while the nsqd is still one this consumer wants. */
+  private void scheduleRedial(HostPort address) {
+    if (stopping || !isWanted(address)) {
+      redials.remove(address);
+      return;
+    }
+    Redial r = redials.computeIfAbsent(address, a -> new Redial());
+    if (r.timer != null && !r.timer.isDone()) {
+      return;
+    }
+    r.failures++;
+    Duration delay = reconnectBackoff.delay(r.failures);
+    r.timer = loop.schedule(() -> dial(address), delay.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  private boolean isWanted(HostPort address) {
+    return direct.contains(address) || discovered.contains(address);
+  }
+
+  private void onClosed(NsqConnection connection, Throwable cause) {
+    Conn conn = conns.get(connection.address);
+    if (conn == null || conn.connection != connection) {
+      return;
+    }
+    conns.remove(connection.address);
+    connectionCount = conns.size();
+    if (stopping) {
+      maybeFinishStop();
+      return;
+    }
+    LOG.log(System.Logger.Level.WARNING, "lost nsqd {0}: {1}", connection.address, cause == null ? "closed" : cause.getMessage());
+    distributeRdy();
+    scheduleRedial(connection.address);
+  }
+
+  // ---- discovery ----
+
+  private void lookup() {
+    if (stopping) {
+      return;
+    }
+    List<CompletableFuture<List<NsqdNode>>> answers = new ArrayList<>();
+    for (String lookupd : lookupds) {
+      answers.add(
+          lookupdClient.lookup(lookupd, topic)
+              .exceptionally(
+                  e -> {
+                    LOG.log(System.Logger.Level.WARNING, "lookup of topic {0} failed: {1}", topic, e.getMessage());
+                    return null;
+                  }));
+    }
+    CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+        .whenCompleteAsync((v, e) -> onLookup(answers), loop);
+  }
+
+  private void onLookup(List<CompletableFuture<List<NsqdNode>>> answers) {
+    Set<HostPort> union = new LinkedHashSet<>();
+    boolean anyAnswered = false;
+    for (CompletableFuture<List<NsqdNode>> answer : answers) {
+      List<NsqdNode> nodes = answer.join();
+      if (nodes != null) {
+        anyAnswered = true;
+        for (NsqdNode node : nodes) {
+          union.add(new HostPort(node.broadcastAddress(), node.tcpPort()));
+        }
+      }
+    }
+    if (anyAnswered) {
+      // Keep the last answer when every lookupd failed, so a lookupd outage disconnects nothing.
+      discovered = union;
+      redials.keySet().removeIf(a -> {
+        boolean unwanted = !isWanted(a);
+        if (unwanted && redials.get(a).timer != null) {
+          redials.get(a).timer.cancel(false);
+        }
+        return unwanted;
+      });
+      if (union.isEmpty() && direct.isEmpty()) {
+        ready.complete(null);
+      }
+    }
+    for (HostPort address : union) {
+      if (!redials.containsKey(address)) {
+        dial(address);
+      }
+    }
+    long interval = config.lookupdPollInterval.toNanos();
+    long jitter = (long) (interval * config.lookupdPollJitter * ThreadLocalRandom.current().nextDouble());
+    if (!stopping) {
+      lookupTimer = loop.schedule(this::lookup, interval + jitter, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  // ---- RDY ----
+
+  /**
+   * Gives every connection its share of max-in-flight. With more connections than
+   * max-in-flight, shares are 0 or 1 and {@link #rotateRdy} moves them around.
+   */
+  private void distributeRdy() {
+    if (stopping) {
+      return;
+    }
+    if (backoffPaused) {
+      conns.values().forEach(c -> setRdy(c, 0));
+      return;
+    }
+    if (backoffLevel > 0) {
+      // Testing the waters after a backoff pause: one message at a time on one connection.
+      int granted = 0;
+      for (Conn c : conns.values()) {
+        granted += c.rdy;
+      }
+      if (granted == 0 && !conns.isEmpty()) {
+        setRdy(randomConn(conns.values()), 1);
+      }
+      return;
+    }
+    int n = conns.size();
+    if (n == 0) {
+      return;
+    }
+    int maxInFlight = config.maxInFlight;
+    if (n <= maxInFlight) {
+      int share = maxInFlight / n;
+      conns.values().forEach(c -> setRdy(c, (int) Math.min(share, c.connection.identify().maxRdyCount())));
+      return;
+    }
+    int granted = 0;
+    for (Conn c : conns.values()) {
+      if (c.rdy > 1) {
+        setRdy(c, 1);
+      }
+      granted += c.rdy;
+    }
+    List<Conn> idle = new ArrayList<>();
+    for (Conn c : conns.values()) {
+      if (c.rdy == 0) {
+        idle.add(c);
+      }
+    }
+    while (granted < maxInFlight && !idle.isEmpty()) {
+      setRdy(idle.remove(ThreadLocalRandom.current().nextInt(idle.size())), 1);
+      granted++;
+    }
+  }
+
+  /**
+   * With more connections than max-in-flight, takes RDY from connections that have been quiet
+   * for the idle timeout and hands it to others, so every nsqd gets drained eventually.
+   */
+  private void rotateRdy() {
+    if (stopping || backoffLevel > 0 || conns.size() <= config.maxInFlight) {
+      return;
+    }
+    long now = System.nanoTime();
+    for (Conn c : conns.values()) {
+      if (c.rdy > 0 && now - c.lastMessageNanos > config.lowRdyIdleTimeout.toNanos()) {
+        setRdy(c, 0);
+      }
+    }
+    distributeRdy();
+  }
+
+  private void setRdy(Conn c, int count) {
+    if (c.rdy != count) {
+      c.rdy = count;
+      c.connection.sendAndForget(Commands.rdy(c.connection.channelAlloc(), count));
+    }
+  }
+
+  private static Conn randomConn(java.util.Collection<Conn> all) {
+    int pick = ThreadLocalRandom.current().nextInt(all.size());
+    for (Conn c : all) {
+      if (pick-- == 0) {
+        return c;
+      }
+    }
+    throw new IllegalStateException("empty");
+  }
+
+  // ---- backoff ----
+
+  /** A handler failed: pause everything for {@code multiplier * 2^level}, as go-nsq does. */
+  private void onFailure() {
+    if (maxBackoffLevel == 0 || stopping) {
+      return;
+    }
+    if (backoffLevel < maxBackoffLevel) {
+      backoffLevel++;
+    }
+    pause();
+  }
+
+  /** A message succeeded: step the backoff down, and resume fully once it is gone. */
+  private void onSuccess() {
+    if (backoffLevel == 0 || stopping) {
+      return;
+    }
+    backoffLevel--;
+    if (backoffLevel == 0) {
+      LOG.log(System.Logger.Level.INFO, "{0}/{1}: backoff over, resuming", topic, channel);
+      distributeRdy();
+    } else {
+      pause();
+    }
+  }
+
+  private void pause() {
+    Duration pause = new Backoff(config.backoffMultiplier, config.maxBackoffDuration).delay(backoffLevel);
+    LOG.log(System.Logger.Level.WARNING, "{0}/{1}: backing off for {2} ms", topic, channel, pause.toMillis());
+    backoffPaused = true;
+    distributeRdy();
+    if (backoffTimer != null) {
+      backoffTimer.cancel(false);
+    }
+    backoffTimer =
+        loop.schedule(
+            () -> {
+              backoffPaused = false;
+              distributeRdy();
+            },
+            pause.toNanos(),
+            TimeUnit.NANOSECONDS);
+  }
+
+  private static int levelsUpTo(Duration multiplier, Duration max) {
+    if (max.isZero()) {
+      return 0;
+    }
+    int level = 1;
+    Backoff b = new Backoff(multiplier, max);
+    while (level < 32 && b.delay(level).compareTo(max) < 0) {
+      level++;
+    }
+    return level;
+  }
+
+  // ---- messages ----
+
+  private void onMessage(NsqConnection connection, NsqMessage message) {
+    received.increment();
+    inFlight.incrementAndGet();
+    Conn conn = conns.get(connection.address);
+    if (conn != null) {
+      conn.lastMessageNanos = System.nanoTime();
+    }
+    message.onResponse = responses;
+    if (executor == null) {
+      handle(message);
+    } else {
+      executor.execute(() -> handle(message));
+    }
+  }
+
+  private void handle(NsqMessage message) {
+    try {
+      handler.handle(message);
+      if (message.isAutoResponseEnabled()) {
+        message.finish();
+      }
+    } catch (Throwable t) {
+      if (message.isAutoResponseEnabled() && !message.hasResponded()) {
+        LOG.log(System.Logger.Level.WARNING, "handler failed on " + message + "; requeueing", t);
+        message.requeue(requeueBackoff.delay(message.attempts()));
+      } else {
+        LOG.log(System.Logger.Level.WARNING, "handler failed on " + message, t);
+      }
+    }
+  }
+
+  private void onAnswered(boolean success, boolean backoff) {
+    inFlight.decrementAndGet();
+    Runnable step = () -> {
+      if (success) {
+        onSuccess();
+      } else if (backoff) {
+        onFailure();
+      }
+      if (stopping) {
+        maybeFinishStop();
+      }
+    };
+    if (loop.inEventLoop()) {
+      step.run();
+    } else {
+      loop.execute(step);
+    }
+  }
+
+  // ---- stop ----
+
+  private ScheduledFuture<?> stopDeadline;
+
+  private void beginStop(Duration timeout) {
+    for (ScheduledFuture<?> t : new ScheduledFuture<?>[] {lookupTimer, rdyTimer, backoffTimer}) {
+      if (t != null) {
+        t.cancel(false);
+      }
+    }
+    redials.values().forEach(r -> {
+      if (r.timer != null) {
+        r.timer.cancel(false);
+      }
+    });
+    redials.clear();
+    for (Conn c : conns.values()) {
+      NsqConnection connection = c.connection;
+      connection.send(
+          Commands.cls(connection.channelAlloc()),
+          new ResponseCallback() {
+            @Override
+            public void onResponse(ByteBuf data) {}
+
+            @Override
+            public void onError(NsqException error) {}
+          });
+      connection.flush();
+    }
+    stopDeadline =
+        loop.schedule(
+            () -> {
+              if (inFlight.get() > 0) {
+                LOG.log(System.Logger.Level.WARNING, "{0}/{1}: stopping with {2} messages unanswered; nsqd will redeliver them",
+                    topic, channel, inFlight.get());
+              }
+              finishStop();
+            },
+            timeout.toNanos(),
+            TimeUnit.NANOSECONDS);
+    maybeFinishStop();
+  }
+
+  private void maybeFinishStop() {
+    if (stopDeadline != null && inFlight.get() == 0) {
+      finishStop();
+    }
+  }
+
+  private void finishStop() {
+    if (stopped.isDone()) {
+      return;
+    }
+    if (stopDeadline != null) {
+      stopDeadline.cancel(false);
+    }
+    new ArrayList<>(conns.values()).forEach(c -> c.connection.close());
+    ready.completeExceptionally(new NsqException("consumer of " + topic + "/" + channel + " stopped"));
+    stopped.complete(null);
+  }
+
+  /** Per-connection consumer state. */
+  private static final class Conn {
+    final NsqConnection connection;
+    int rdy;
+    long lastMessageNanos = System.nanoTime();
+
+    Conn(NsqConnection connection) {
+      this.connection = connection;
+    }
+  }
+
+  private static final class Redial {
+    int failures;
+    ScheduledFuture<?> timer;
+  }
+
+  /** Receives what happens on connections and to messages, in one place. */
+  private final class Responses implements NsqConnection.Listener, NsqMessage.ResponseListener {
+    @Override
+    public void onMessage(NsqConnection connection, NsqMessage message) {
+      NsqConsumer.this.onMessage(connection, message);
+    }
+
+    @Override
+    public void onClosed(NsqConnection connection, Throwable cause) {
+      NsqConsumer.this.onClosed(connection, cause);
+    }
+
+    @Override
+    public void onFinished(NsqMessage message) {
+      finished.increment();
+      onAnswered(true, false);
+    }
+
+    @Override
+    public void onRequeued(NsqMessage message, boolean backoff) {
+      requeued.increment();
+      onAnswered(false, backoff);
+    }
+  }
+
+  public static final class Builder {
+    private final String topic;
+    private final String channel;
+    private final List<HostPort> nsqds = new ArrayList<>();
+    private final List<String> lookupds = new ArrayList<>();
+    private NsqConfig config = NsqConfig.defaults();
+    private MessageHandler handler;
+    private Executor executor;
+
+    private Builder(String topic, String channel) {
+      this.topic = NsqNames.checkTopic(topic);
+      this.channel = NsqNames.checkChannel(channel);
+    }
+
+    /** nsqd TCP addresses ({@code host:4150}) to consume from directly. */
+    public Builder nsqd(String... tcpAddresses) {
+      for (String a : tcpAddresses) {
+        nsqds.add(HostPort.parse(a, "nsqd address"));
+      }
+      return this;
+    }
+
+    /** nsqlookupd HTTP addresses ({@code host:4161}) to discover nsqds through. */
+    public Builder lookupd(String... httpAddresses) {
+      for (String a : httpAddresses) {
+        HostPort.parse(a, "nsqlookupd address");
+        lookupds.add(a);
+      }
+      return this;
+    }
+
+    public Builder config(NsqConfig config) {
+      this.config = Objects.requireNonNull(config, "config");
+      return this;
+    }
+
+    public Builder handler(MessageHandler handler) {
+      this.handler = Objects.requireNonNull(handler, "handler");
+      return this;
+    }
+
+    /**
+     * Where handlers run. Without one they run on the I/O thread, which is fastest for handlers
+     * that never block; give a (virtual-thread) executor for anything that does.
+     */
+    public Builder executor(Executor executor) {
+      this.executor = executor;
+      return this;
+    }
+
+    public NsqConsumer build() {
+      if (handler == null) {
+        throw new IllegalStateException("a consumer needs a handler");
+      }
+      if (nsqds.isEmpty() && lookupds.isEmpty()) {
+        throw new IllegalStateException("a consumer needs at least one nsqd or nsqlookupd address");
+      }
+      return new NsqConsumer(this);
+    }
+  }
+}
