@@ -188,12 +188,17 @@ public final class NsqProducer implements AutoCloseable {
       List<Publish> batch = new ArrayList<>(1);
       batch.add(head);
       ByteBuf command;
-      if (head.isBatchable()) {
+      if (head.bodies != null) {
+        command = Commands.mpub(connection.channelAlloc(), head.topic, head.bodies, totalSize(head.bodies));
+      } else if (head.deferMillis >= 0) {
+        command = Commands.dpub(connection.channelAlloc(), head.topic, head.deferMillis, head.body);
+      } else {
         int bytes = head.body.length;
         Publish next;
-        while (batch.size() < config.maxBatchMessages
+        while (head.isFoldable()
+            && batch.size() < config.maxBatchMessages
             && (next = backlog.peek()) != null
-            && next.isBatchable()
+            && next.isFoldable()
             && next.topic.equals(head.topic)
             && bytes + next.body.length <= config.maxBatchBytes) {
           batch.add(backlog.poll());
@@ -202,22 +207,22 @@ public final class NsqProducer implements AutoCloseable {
         command = batch.size() == 1
             ? Commands.pub(connection.channelAlloc(), head.topic, head.body)
             : Commands.mpub(connection.channelAlloc(), head.topic, bodies(batch), bytes);
-      } else if (head.bodies != null) {
-        int bytes = 0;
-        for (byte[] b : head.bodies) {
-          bytes += b.length;
-        }
-        command = Commands.mpub(connection.channelAlloc(), head.topic, head.bodies, bytes);
-      } else {
-        command = Commands.dpub(connection.channelAlloc(), head.topic, head.deferMillis, head.body);
       }
       unanswered.addAll(batch);
-      connection.send(command, new Answer(batch.size()));
+      connection.send(command, new Answer(batch.size(), batch.size() > 1));
       wrote = true;
     }
     if (wrote) {
       connection.flush();
     }
+  }
+
+  private static int totalSize(List<byte[]> bodies) {
+    int bytes = 0;
+    for (byte[] b : bodies) {
+      bytes += b.length;
+    }
+    return bytes;
   }
 
   private static List<byte[]> bodies(List<Publish> batch) {
@@ -318,9 +323,12 @@ public final class NsqProducer implements AutoCloseable {
   /** Completes the publishes of one command, which are the oldest unanswered ones. */
   private final class Answer implements ResponseCallback {
     private final int count;
+    private final boolean folded;
 
-    Answer(int count) {
+    /** {@code folded}: an MPUB this producer made of separate publishes. */
+    Answer(int count, boolean folded) {
       this.count = count;
+      this.folded = folded;
     }
 
     @Override
@@ -338,12 +346,24 @@ public final class NsqProducer implements AutoCloseable {
 
     @Override
     public void onError(NsqException error) {
-      if (error instanceof NsqErrorException) {
-        for (int i = 0; i < count; i++) {
-          unanswered.poll().future.completeExceptionally(error);
-        }
+      if (!(error instanceof NsqErrorException)) {
+        return; // A lost connection leaves the publishes in `unanswered`; onClosed sends them again.
       }
-      // A lost connection leaves the publishes in `unanswered`; onClosed sends them again.
+      if (folded) {
+        // One bad message must not fail the others it was folded with: each goes again on its
+        // own once the connection, closed by nsqd's fatal error, is back.
+        int i = 0;
+        for (Publish p : unanswered) {
+          if (i++ == count) {
+            break;
+          }
+          p.alone = true;
+        }
+        return;
+      }
+      for (int i = 0; i < count; i++) {
+        unanswered.poll().future.completeExceptionally(error);
+      }
     }
   }
 
@@ -392,6 +412,7 @@ public final class NsqProducer implements AutoCloseable {
     final long deferMillis;
     final long deadlineNanos;
     final CompletableFuture<Void> future = new CompletableFuture<>();
+    boolean alone;
 
     Publish(String topic, byte[] body, List<byte[]> bodies, long deferMillis, long deadlineNanos) {
       this.topic = topic;
@@ -402,8 +423,8 @@ public final class NsqProducer implements AutoCloseable {
     }
 
     /** Plain PUBs may be folded into an MPUB with their neighbours. */
-    boolean isBatchable() {
-      return bodies == null && deferMillis < 0;
+    boolean isFoldable() {
+      return bodies == null && deferMillis < 0 && !alone;
     }
   }
 }
