@@ -39,6 +39,7 @@ public final class NsqConsumer implements AutoCloseable {
   private final EventLoop loop;
   private final List<HostPort> direct;
   private final List<String> lookupds;
+  private final boolean everyNode;
   private final LookupdClient lookupdClient;
   private final Backoff reconnectBackoff;
   private final Backoff requeueBackoff;
@@ -58,7 +59,10 @@ public final class NsqConsumer implements AutoCloseable {
   private final Set<HostPort> dialing = new LinkedHashSet<>();
   private final Map<HostPort, Redial> redials = new HashMap<>();
   private Set<HostPort> discovered = Set.of();
+  /** nsqds of the first round not yet subscribed or failed; {@link #ready} waits for them. */
+  private Set<HostPort> firstRound;
   private ScheduledFuture<?> lookupTimer;
+  private boolean lookupsAnswered;
   private ScheduledFuture<?> rdyTimer;
   private ScheduledFuture<?> backoffTimer;
   private int backoffLevel;
@@ -74,6 +78,7 @@ public final class NsqConsumer implements AutoCloseable {
     loop = config.eventLoopGroup().next();
     direct = List.copyOf(b.nsqds);
     lookupds = List.copyOf(b.lookupds);
+    everyNode = b.everyNode;
     lookupdClient = new LookupdClient(Duration.ofSeconds(5));
     reconnectBackoff = new Backoff(config.reconnectMinDelay, config.reconnectMaxDelay);
     requeueBackoff = new Backoff(config.requeueDelay, config.maxRequeueDelay);
@@ -92,6 +97,8 @@ public final class NsqConsumer implements AutoCloseable {
             return;
           }
           started = true;
+          lookupsAnswered = lookupds.isEmpty();
+          firstRound = new LinkedHashSet<>(direct);
           direct.forEach(this::dial);
           if (!lookupds.isEmpty()) {
             lookup();
@@ -107,8 +114,10 @@ public final class NsqConsumer implements AutoCloseable {
   }
 
   /**
-   * Completes once the consumer is subscribed to a first nsqd, or when nsqlookupd answered that
-   * no nsqd has the topic yet (there is nothing to consume, and it will keep looking).
+   * Completes once every nsqd of the first round (those given directly, and those the first
+   * answer of nsqlookupd listed) has been subscribed to or has failed once; an nsqd that failed
+   * keeps being retried. With nsqlookupd, an empty first answer makes the consumer ready with
+   * nothing to consume yet: it keeps looking.
    */
   public CompletableFuture<Void> ready() {
     return ready;
@@ -163,6 +172,7 @@ public final class NsqConsumer implements AutoCloseable {
               if (error != null) {
                 dialing.remove(address);
                 LOG.log(System.Logger.Level.WARNING, "cannot connect to nsqd {0}: {1}", address, error.getMessage());
+                settleFirstRound(address);
                 scheduleRedial(address);
                 return;
               }
@@ -190,7 +200,7 @@ public final class NsqConsumer implements AutoCloseable {
             }
             LOG.log(System.Logger.Level.INFO, "subscribed to {0}/{1} on nsqd {2}", topic, channel, connection.address);
             distributeRdy();
-            ready.complete(null);
+            settleFirstRound(connection.address);
           }
 
           @Override
@@ -199,10 +209,17 @@ public final class NsqConsumer implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "SUB {0}/{1} on nsqd {2} failed: {3}",
                 topic, channel, connection.address, error.getMessage());
             connection.close();
+            settleFirstRound(connection.address);
             scheduleRedial(connection.address);
           }
         });
     connection.flush();
+  }
+
+  private void settleFirstRound(HostPort address) {
+    if (firstRound != null && firstRound.remove(address) && firstRound.isEmpty() && lookupsAnswered) {
+      ready.complete(null);
+    }
   }
 
   /** Dials again after a growing delay, while the nsqd is still one this consumer wants. */
@@ -249,7 +266,7 @@ public final class NsqConsumer implements AutoCloseable {
     List<CompletableFuture<List<NsqdNode>>> answers = new ArrayList<>();
     for (String lookupd : lookupds) {
       answers.add(
-          lookupdClient.lookup(lookupd, topic)
+          (everyNode ? lookupdClient.nodes(lookupd) : lookupdClient.lookup(lookupd, topic))
               .exceptionally(
                   e -> {
                     LOG.log(System.Logger.Level.WARNING, "lookup of topic {0} failed: {1}", topic, e.getMessage());
@@ -282,8 +299,16 @@ public final class NsqConsumer implements AutoCloseable {
         }
         return unwanted;
       });
-      if (union.isEmpty() && direct.isEmpty()) {
-        ready.complete(null);
+      if (!lookupsAnswered) {
+        lookupsAnswered = true;
+        for (HostPort address : union) {
+          if (!conns.containsKey(address)) {
+            firstRound.add(address);
+          }
+        }
+        if (firstRound.isEmpty()) {
+          ready.complete(null);
+        }
       }
     }
     for (HostPort address : union) {
@@ -605,6 +630,7 @@ public final class NsqConsumer implements AutoCloseable {
     private NsqConfig config = NsqConfig.defaults();
     private MessageHandler handler;
     private Executor executor;
+    private boolean everyNode;
 
     private Builder(String topic, String channel) {
       this.topic = NsqNames.checkTopic(topic);
@@ -619,12 +645,21 @@ public final class NsqConsumer implements AutoCloseable {
       return this;
     }
 
-    /** nsqlookupd HTTP addresses ({@code host:4161}) to discover nsqds through. */
+    /** nsqlookupd HTTP addresses ({@code host:4161}) to discover the nsqds that have the topic. */
     public Builder lookupd(String... httpAddresses) {
       for (String a : httpAddresses) {
         HostPort.parse(a, "nsqlookupd address");
         lookupds.add(a);
       }
+      return this;
+    }
+
+    /**
+     * Subscribes on every nsqd that nsqlookupd knows ({@code /nodes}), not only those that have
+     * the topic yet: for return topics, whose messages may be published on any node.
+     */
+    public Builder everyNode(boolean everyNode) {
+      this.everyNode = everyNode;
       return this;
     }
 

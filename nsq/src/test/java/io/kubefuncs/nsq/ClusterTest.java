@@ -122,6 +122,25 @@ class ClusterTest {
   }
 
   @Test
+  void everyNodeConsumerIsSubscribedOnAllNsqdsWhenReady() {
+    // A return topic exists nowhere yet: only /nodes can tell where responses may appear.
+    try (NsqConsumer consumer =
+        NsqConsumer.builder("rpc-test#ephemeral", "default#ephemeral")
+            .lookupd(lookupd())
+            .everyNode(true)
+            .handler(m -> {})
+            .build()
+            .start()) {
+      consumer.ready().join();
+      for (NsqdProcess nsqd : cluster.nsqds()) {
+        assertThat(NsqdStats.readyCounts(nsqd.httpUrl(), "rpc-test#ephemeral", "default#ephemeral"))
+            .as("subscription on %s", nsqd.tcpAddress())
+            .hasSize(1);
+      }
+    }
+  }
+
+  @Test
   void lookupdClientListsTopicsNodesAndProducers() {
     cluster.createTopic("listed");
     cluster.awaitTopicRegistered("listed", 2, Duration.ofSeconds(10));
