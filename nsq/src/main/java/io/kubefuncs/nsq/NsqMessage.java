@@ -60,6 +60,11 @@ public final class NsqMessage {
     return Instant.ofEpochSecond(0, timestampNanos);
   }
 
+  /** How long nsqd waits for an answer (or a TOUCH) before it hands the message out again. */
+  public Duration msgTimeout() {
+    return Duration.ofMillis(connection.identify().msgTimeout());
+  }
+
   /** The nsqd this message came from, as {@code host:port}. */
   public String nsqdAddress() {
     return connection.address.toString();

@@ -1,0 +1,279 @@
+package io.kubefuncs;
+
+import io.kubefuncs.nsq.NsqConfig;
+import io.kubefuncs.nsq.NsqConsumer;
+import io.kubefuncs.nsq.NsqMessage;
+import io.kubefuncs.nsq.NsqNames;
+import io.kubefuncs.nsq.NsqProducer;
+import io.kubefuncs.proto.Event;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Talks to Kubefuncs functions over NSQ: {@link #emit} fire-and-forget events, {@link #call}
+ * a function and get its answer, and {@link #on} subscribe handlers. Thread-safe; one per process
+ * is enough.
+ *
+ * <p>Events are published to one nsqd (in a cluster, the node's own). Answers to calls come
+ * back on this client's ephemeral return topic {@code rpc-<client-id>#ephemeral}, which the
+ * client subscribes to on every nsqd nsqlookupd knows before the first call goes out, since the
+ * called function may answer through any node.
+ */
+public final class Client implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(Client.class.getName());
+  static final String RETURN_CHANNEL = "default#ephemeral";
+
+  private final String nsqdAddress;
+  private final List<String> lookupds;
+  private final NsqConfig nsqConfig;
+  private final String returnTopic;
+  private final NsqProducer producer;
+  private final Metrics metrics;
+  private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
+  private final ScheduledExecutorService timers =
+      Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "kubefuncs-timers");
+        t.setDaemon(true);
+        return t;
+      });
+  private final Map<String, PendingCall> calls = new ConcurrentHashMap<>();
+  private final List<Subscription> subscriptions = new ArrayList<>();
+  private NsqConsumer returns;
+
+  private Client(Builder b) {
+    nsqdAddress = b.nsqdAddress;
+    lookupds = List.copyOf(b.lookupds);
+    nsqConfig = b.nsqConfig;
+    returnTopic = "rpc-" + returnId(b.clientId) + NsqNames.EPHEMERAL_SUFFIX;
+    producer = NsqProducer.create(nsqdAddress, nsqConfig);
+    metrics = Metrics.of(b.registry);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Publishes {@code payload} to {@code topic}; nobody answers. Completes when nsqd has it. */
+  public CompletableFuture<Void> emit(String topic, com.google.protobuf.Message payload) {
+    return publishRaw(topic, Events.newEvent(NsqNames.checkTopic(topic), "", payload).toByteArray());
+  }
+
+  /**
+   * Sends {@code payload} to the function on {@code topic} and completes with its answer; fails
+   * with {@link FunctionErrorException} when the function answered with an error, and with a
+   * {@link TimeoutException} when no answer came within {@code timeout}.
+   */
+  public CompletableFuture<Message> call(String topic, com.google.protobuf.Message payload, Duration timeout) {
+    Event request = Events.newEvent(NsqNames.checkTopic(topic), returnTopic, payload);
+    PendingCall call = new PendingCall(topic);
+    calls.put(request.getId(), call);
+    returnTopicReady()
+        .thenCompose(v -> publishRaw(topic, request.toByteArray()))
+        .whenComplete((v, e) -> {
+          if (e != null) {
+            call.future.completeExceptionally(e);
+          }
+        });
+    return call.future
+        .orTimeout(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS)
+        .whenComplete((response, e) -> {
+          calls.remove(request.getId());
+          String outcome = e == null ? "ok" : unwrap(e) instanceof TimeoutException ? "timeout" : "error";
+          metrics.callDuration.labelValues(topic, outcome).observe((System.nanoTime() - call.start) / 1e9);
+        });
+  }
+
+  /**
+   * Subscribes {@code handler} to {@code topic}/{@code channel}. Handlers run on virtual threads,
+   * at most {@code maxInFlight} at once.
+   */
+  public Subscription on(String topic, String channel, int maxInFlight, SubscriptionOptions options, Handler handler) {
+    NsqConsumer.Builder consumer =
+        NsqConsumer.builder(topic, channel)
+            .config(nsqConfig.toBuilder().maxInFlight(maxInFlight).build())
+            .executor(handlers);
+    if (lookupds.isEmpty()) {
+      consumer.nsqd(nsqdAddress);
+    } else {
+      consumer.lookupd(lookupds.toArray(String[]::new));
+    }
+    Subscription s = new Subscription(this, topic, channel, handler, options, timers, consumer);
+    synchronized (subscriptions) {
+      subscriptions.add(s);
+    }
+    return s;
+  }
+
+  /** As {@link #on(String, String, int, SubscriptionOptions, Handler)} with default options. */
+  public Subscription on(String topic, String channel, Handler handler) {
+    return on(topic, channel, 64, SubscriptionOptions.defaults(topic), handler);
+  }
+
+  /** This client's return topic. */
+  public String returnTopic() {
+    return returnTopic;
+  }
+
+  /** Stops every subscription (draining each), then the return topic and the producer. */
+  @Override
+  public void close() {
+    List<Subscription> all;
+    synchronized (subscriptions) {
+      all = List.copyOf(subscriptions);
+    }
+    all.forEach(Subscription::close);
+    synchronized (this) {
+      if (returns != null) {
+        returns.stop(Duration.ofSeconds(1)).join();
+      }
+    }
+    producer.close();
+    handlers.shutdown();
+    timers.shutdownNow();
+  }
+
+  Metrics metrics() {
+    return metrics;
+  }
+
+  CompletableFuture<Void> publishRaw(String topic, byte[] body) {
+    return producer.publish(topic, body).whenComplete((v, e) -> {
+      if (e != null) {
+        metrics.publishFailures.inc();
+      }
+    });
+  }
+
+  /** Subscribes the return topic on first use; every call waits for that. */
+  private synchronized CompletableFuture<Void> returnTopicReady() {
+    if (returns == null) {
+      NsqConsumer.Builder b =
+          NsqConsumer.builder(returnTopic, RETURN_CHANNEL)
+              .config(nsqConfig.toBuilder().maxInFlight(Math.max(nsqConfig.maxInFlight(), 256))
+                  .lookupdPollInterval(Duration.ofSeconds(15)).build())
+              .handler(this::onAnswer);
+      if (lookupds.isEmpty()) {
+        b.nsqd(nsqdAddress);
+      } else {
+        b.lookupd(lookupds.toArray(String[]::new)).everyNode(true);
+      }
+      returns = b.build().start();
+    }
+    return returns.ready();
+  }
+
+  /** On the I/O thread: cheap, decodes and completes the waiting call. */
+  private void onAnswer(NsqMessage nsq) {
+    Event event;
+    try {
+      event = Event.parseFrom(nsq.body());
+    } catch (InvalidProtocolBufferException e) {
+      LOG.log(System.Logger.Level.WARNING, "dropping an answer on " + returnTopic + " that is not an Event");
+      return;
+    }
+    PendingCall call = calls.remove(event.getId());
+    if (call == null) {
+      LOG.log(System.Logger.Level.DEBUG, "answer to {0} came after its call ended", event.getId());
+      return;
+    }
+    if (event.getPayload().is(io.kubefuncs.proto.Error.class)) {
+      try {
+        String error = event.getPayload().unpack(io.kubefuncs.proto.Error.class).getError();
+        call.future.completeExceptionally(new FunctionErrorException(call.topic, error));
+      } catch (InvalidProtocolBufferException e) {
+        call.future.completeExceptionally(new FunctionErrorException(call.topic, "(undecodable Error)"));
+      }
+      return;
+    }
+    call.future.complete(new Message(event, nsq.attempts(), NO_REPLIES));
+  }
+
+  private static Throwable unwrap(Throwable e) {
+    return e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+  }
+
+  /** Client ids become part of a topic name: keep what NSQ allows, and keep it short. */
+  static String returnId(String clientId) {
+    String id = clientId == null ? "" : clientId.replaceAll("[^.a-zA-Z0-9_-]", "-");
+    String unique = UUID.randomUUID().toString().substring(0, 8);
+    id = id.isEmpty() ? unique : id + "-" + unique;
+    int max = NsqNames.MAX_LENGTH - "rpc-".length() - NsqNames.EPHEMERAL_SUFFIX.length();
+    return id.length() > max ? id.substring(id.length() - max) : id;
+  }
+
+  private static final Message.Replies NO_REPLIES =
+      new Message.Replies() {
+        @Override
+        public CompletableFuture<Void> publish(String topic, Event response) {
+          throw new IllegalStateException("an answer cannot be answered");
+        }
+
+        @Override
+        public void touch() {}
+      };
+
+  private static final class PendingCall {
+    final String topic;
+    final long start = System.nanoTime();
+    final CompletableFuture<Message> future = new CompletableFuture<>();
+
+    PendingCall(String topic) {
+      this.topic = topic;
+    }
+  }
+
+  public static final class Builder {
+    private String nsqdAddress = "127.0.0.1:4150";
+    private final List<String> lookupds = new ArrayList<>();
+    private String clientId = "";
+    private NsqConfig nsqConfig = NsqConfig.defaults();
+    private PrometheusRegistry registry = PrometheusRegistry.defaultRegistry;
+
+    private Builder() {}
+
+    /** The nsqd to publish to, {@code host:port}; in a cluster, the node's own. */
+    public Builder nsqd(String tcpAddress) {
+      this.nsqdAddress = Objects.requireNonNull(tcpAddress);
+      return this;
+    }
+
+    /** nsqlookupd HTTP addresses; without any, everything goes through the one nsqd. */
+    public Builder lookupd(String... httpAddresses) {
+      lookupds.addAll(List.of(httpAddresses));
+      return this;
+    }
+
+    /** Names this client in its return topic and in nsqd's client list; the pod name is a good choice. */
+    public Builder clientId(String clientId) {
+      this.clientId = clientId;
+      return this;
+    }
+
+    public Builder nsqConfig(NsqConfig config) {
+      this.nsqConfig = Objects.requireNonNull(config);
+      return this;
+    }
+
+    /** Where the SDK's metrics go; the default registry unless said otherwise. */
+    public Builder registry(PrometheusRegistry registry) {
+      this.registry = Objects.requireNonNull(registry);
+      return this;
+    }
+
+    public Client build() {
+      return new Client(this);
+    }
+  }
+}

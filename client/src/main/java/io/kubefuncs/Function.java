@@ -1,0 +1,69 @@
+package io.kubefuncs;
+
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A running function: a client, one subscription, and the health server. {@link Kubefuncs#run}
+ * is this plus signal handling; tests start it in-process.
+ */
+final class Function implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(Function.class.getName());
+
+  private final FunctionConfig config;
+  private final HealthServer health;
+  private final Client client;
+  private final Subscription subscription;
+  private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+
+  Function(FunctionConfig config, Handler handler, PrometheusRegistry registry) {
+    this.config = config;
+    this.health = new HealthServer(config.healthzHost(), config.healthzPort(), registry);
+    Client.Builder b = Client.builder().nsqd(config.nsqdAddress()).clientId(config.clientId()).registry(registry);
+    if (config.lookupdAddress() != null) {
+      b.lookupd(config.lookupdAddress());
+    }
+    this.client = b.build();
+    SubscriptionOptions options =
+        SubscriptionOptions.defaults(config.topic())
+            .withMaxAttempts(config.maxAttempts())
+            .withDeadLetterTopic(config.deadLetterTopic())
+            .withHandlerTimeout(config.handlerTimeout())
+            .withDrainTimeout(config.drainTimeout());
+    this.subscription = client.on(config.topic(), config.channel(), config.maxInFlight(), options, handler);
+    subscription.ready().thenRun(() -> {
+      health.state(HealthServer.State.SERVING);
+      LOG.log(System.Logger.Level.INFO, "consuming {0}/{1}; health on :{2}", config.topic(), config.channel(), health.port());
+    });
+  }
+
+  int healthPort() {
+    return health.port();
+  }
+
+  Client client() {
+    return client;
+  }
+
+  /** Stops taking events, finishes those in hand within the drain timeout, and shuts down. */
+  synchronized void drain() {
+    if (stopped.isDone()) {
+      return;
+    }
+    health.state(HealthServer.State.DRAINING);
+    LOG.log(System.Logger.Level.INFO, "draining: {0} events in hand", subscription.inFlight());
+    subscription.stop(config.drainTimeout()).join();
+    client.close();
+    health.close();
+    stopped.complete(null);
+  }
+
+  CompletableFuture<Void> stopped() {
+    return stopped;
+  }
+
+  @Override
+  public void close() {
+    drain();
+  }
+}

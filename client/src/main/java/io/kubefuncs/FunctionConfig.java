@@ -1,0 +1,155 @@
+package io.kubefuncs;
+
+import io.kubefuncs.nsq.NsqNames;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+
+/**
+ * A function's settings, read from the environment the function chart gives its pods. The
+ * original kubefuncs names are kept; settings it did not have are {@code KUBEFUNCS_*}.
+ */
+record FunctionConfig(
+    String topic,
+    String channel,
+    String nsqdAddress,
+    String lookupdAddress,
+    String healthzHost,
+    int healthzPort,
+    int maxInFlight,
+    int maxAttempts,
+    String deadLetterTopic,
+    Duration handlerTimeout,
+    Duration drainTimeout,
+    String clientId) {
+
+  static FunctionConfig fromEnvironment(Map<String, String> env) {
+    Reader r = new Reader(env);
+    String topic = r.name("TOPIC", null, true);
+    String channel = r.name("CHANNEL", "default", false);
+    String nsqdHost = r.string("NSQ_NSQD_ADDR", "127.0.0.1");
+    int nsqdPort = r.port("NSQ_NSQD_PORT", 4150);
+    String lookupdHost = r.string("NSQ_LOOKUPD_ADDR", "");
+    int lookupdPort = r.port("NSQ_LOOKUPD_PORT", 4161);
+    String healthz = r.string("HEALTHZ_ADDR", ":8080");
+    int colon = healthz.lastIndexOf(':');
+    if (colon < 0) {
+      throw new ConfigException("HEALTHZ_ADDR", "must be [host]:port, like :8080, got '" + healthz + "'");
+    }
+    int healthzPort = Reader.parsePort("HEALTHZ_ADDR", healthz.substring(colon + 1), true);
+    int maxInFlight = r.positive("KUBEFUNCS_MAX_IN_FLIGHT", 64);
+    int maxAttempts = r.positive("KUBEFUNCS_MAX_ATTEMPTS", 5);
+    String deadLetter = r.name("KUBEFUNCS_DEAD_LETTER_TOPIC", deadLetterFor(topic), false);
+    Duration handlerTimeout = r.duration("KUBEFUNCS_HANDLER_TIMEOUT", Duration.ofMinutes(5));
+    Duration drainTimeout = r.duration("KUBEFUNCS_DRAIN_TIMEOUT", Duration.ofSeconds(25));
+    String clientId = r.string("KUBEFUNCS_CLIENT_ID", env.getOrDefault("HOSTNAME", ""));
+    return new FunctionConfig(
+        topic,
+        channel,
+        nsqdHost + ":" + nsqdPort,
+        lookupdHost.isEmpty() ? null : lookupdHost + ":" + lookupdPort,
+        healthz.substring(0, colon),
+        healthzPort,
+        maxInFlight,
+        maxAttempts,
+        deadLetter,
+        handlerTimeout,
+        drainTimeout,
+        clientId);
+  }
+
+  /** {@code <topic>.dead}, shortened so that it stays a valid topic name. */
+  static String deadLetterFor(String topic) {
+    String base = topic.endsWith(NsqNames.EPHEMERAL_SUFFIX)
+        ? topic.substring(0, topic.length() - NsqNames.EPHEMERAL_SUFFIX.length())
+        : topic;
+    String suffix = ".dead";
+    if (base.length() + suffix.length() > NsqNames.MAX_LENGTH) {
+      base = base.substring(0, NsqNames.MAX_LENGTH - suffix.length());
+    }
+    return base + suffix;
+  }
+
+  private record Reader(Map<String, String> env) {
+    String string(String name, String fallback) {
+      String v = env.get(name);
+      return v == null || v.isBlank() ? fallback : v.trim();
+    }
+
+    String name(String var, String fallback, boolean required) {
+      String v = string(var, fallback);
+      if (v == null) {
+        if (required) {
+          throw new ConfigException(var, "is not set: name the NSQ topic this function consumes");
+        }
+        return null;
+      }
+      try {
+        return var.equals("CHANNEL") ? NsqNames.checkChannel(v) : NsqNames.checkTopic(v);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(var, e.getMessage());
+      }
+    }
+
+    int port(String name, int fallback) {
+      String v = string(name, null);
+      return v == null ? fallback : parsePort(name, v, false);
+    }
+
+    static int parsePort(String name, String v, boolean zeroAllowed) {
+      try {
+        int port = Integer.parseInt(v.trim());
+        if ((port == 0 && zeroAllowed) || (port >= 1 && port <= 65535)) {
+          return port;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new ConfigException(name, "must be a port number (1-65535), got '" + v + "'");
+    }
+
+    int positive(String name, int fallback) {
+      String v = string(name, null);
+      if (v == null) {
+        return fallback;
+      }
+      try {
+        int n = Integer.parseInt(v);
+        if (n >= 1) {
+          return n;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new ConfigException(name, "must be a whole number of at least 1, got '" + v + "'");
+    }
+
+    /** Go-style durations as the original used ({@code 30s}, {@code 5m}, {@code 1500ms}), or ISO-8601. */
+    Duration duration(String name, Duration fallback) {
+      String v = string(name, null);
+      if (v == null) {
+        return fallback;
+      }
+      try {
+        Duration d;
+        if (v.endsWith("ms")) {
+          d = Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+        } else if (v.endsWith("s")) {
+          d = Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)));
+        } else if (v.endsWith("m")) {
+          d = Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1)));
+        } else if (v.endsWith("h")) {
+          d = Duration.ofHours(Long.parseLong(v.substring(0, v.length() - 1)));
+        } else {
+          d = Duration.parse(v);
+        }
+        if (!d.isNegative() && !d.isZero()) {
+          return d;
+        }
+      } catch (NumberFormatException | DateTimeParseException e) {
+        // reported below
+      }
+      throw new ConfigException(name, "must be a positive duration like 30s, 5m or 1500ms, got '" + v + "'");
+    }
+  }
+}

@@ -1,0 +1,71 @@
+package io.kubefuncs;
+
+import com.sun.net.httpserver.HttpExchange;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * {@code /healthz} and {@code /metrics} on {@code HEALTHZ_ADDR}, for Kubernetes probes and
+ * Prometheus. Health is 503 until the function is subscribed, 200 while it serves, 503 again
+ * while it drains, so no traffic is routed to a pod that is starting or stopping.
+ */
+final class HealthServer implements AutoCloseable {
+  enum State { STARTING, SERVING, DRAINING }
+
+  private final HTTPServer server;
+  private volatile State state = State.STARTING;
+
+  HealthServer(String host, int port, PrometheusRegistry registry) {
+    try {
+      HTTPServer.Builder b =
+          HTTPServer.builder()
+              .port(port)
+              .registry(registry)
+              .registerHealthHandler(false)
+              .defaultHandler(this::serve);
+      if (!host.isEmpty()) {
+        b.hostname(host);
+      }
+      server = b.buildAndStart();
+    } catch (BindException e) {
+      throw new ConfigException("HEALTHZ_ADDR", "cannot listen on " + host + ":" + port + " (" + e.getMessage() + "): pick a free port");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start the health server on " + host + ":" + port, e);
+    }
+  }
+
+  int port() {
+    return server.getPort();
+  }
+
+  void state(State state) {
+    this.state = state;
+  }
+
+  private void serve(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      if (!exchange.getRequestURI().getPath().equals("/healthz")) {
+        send(exchange, 404, "not found: try /healthz or /metrics\n");
+        return;
+      }
+      State s = state;
+      send(exchange, s == State.SERVING ? 200 : 503, s.name().toLowerCase() + "\n");
+    }
+  }
+
+  private static void send(HttpExchange exchange, int status, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+    exchange.sendResponseHeaders(status, bytes.length);
+    exchange.getResponseBody().write(bytes);
+  }
+
+  @Override
+  public void close() {
+    server.close();
+  }
+}

@@ -1,0 +1,74 @@
+package io.kubefuncs;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.google.protobuf.ByteString;
+import io.kubefuncs.proto.HTTPResponse;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * An HTTP answer for the gateway to write back. Immutable; {@code with*} return copies.
+ *
+ * <pre>{@code
+ * msg.respond(HttpResponse.ok("pong\n"));
+ * msg.respond(HttpResponse.json(201, order).withHeader("Location", "/orders/" + order.id()));
+ * }</pre>
+ */
+public final class HttpResponse {
+  private final HTTPResponse proto;
+
+  private HttpResponse(HTTPResponse proto) {
+    this.proto = proto;
+  }
+
+  public static HttpResponse ok(String body) {
+    return of(200, body);
+  }
+
+  public static HttpResponse ok(byte[] body) {
+    return new HttpResponse(HTTPResponse.newBuilder().setStatus(200).setBody(ByteString.copyFrom(body)).build());
+  }
+
+  /** A text answer ({@code text/plain; charset=utf-8}). */
+  public static HttpResponse of(int status, String body) {
+    return new HttpResponse(
+        HTTPResponse.newBuilder()
+            .setStatus(status)
+            .putHeaders("Content-Type", "text/plain; charset=utf-8")
+            .setBody(ByteString.copyFrom(body, StandardCharsets.UTF_8))
+            .build());
+  }
+
+  /** {@code value} serialized as JSON ({@code application/json}). */
+  public static HttpResponse json(int status, Object value) {
+    try {
+      return new HttpResponse(
+          HTTPResponse.newBuilder()
+              .setStatus(status)
+              .putHeaders("Content-Type", "application/json")
+              .setBody(ByteString.copyFrom(HttpRequest.JSON.writeValueAsBytes(value)))
+              .build());
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("cannot serialize " + value.getClass().getName() + " as JSON: " + e.getMessage(), e);
+    }
+  }
+
+  public static HttpResponse status(int status) {
+    return new HttpResponse(HTTPResponse.newBuilder().setStatus(status).build());
+  }
+
+  public HttpResponse withHeader(String name, String value) {
+    return new HttpResponse(proto.toBuilder().putHeaders(name, value).build());
+  }
+
+  public HttpResponse withStatus(int status) {
+    return new HttpResponse(proto.toBuilder().setStatus(status).build());
+  }
+
+  public int statusCode() {
+    return proto.getStatus() == 0 ? 200 : proto.getStatus();
+  }
+
+  public HTTPResponse toProto() {
+    return proto;
+  }
+}

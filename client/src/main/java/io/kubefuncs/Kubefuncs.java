@@ -1,0 +1,41 @@
+package io.kubefuncs;
+
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import sun.misc.Signal;
+
+/**
+ * The entry point of a function:
+ *
+ * <pre>{@code
+ * public static void main(String[] args) {
+ *   Kubefuncs.run(msg -> msg.respond(HttpResponse.ok("pong\n")));
+ * }
+ * }</pre>
+ *
+ * Reads its settings from the environment ({@code TOPIC}, {@code CHANNEL}, {@code NSQ_*},
+ * {@code HEALTHZ_ADDR}, {@code KUBEFUNCS_*}; see docs/writing-a-function-in-java.md), consumes
+ * until SIGTERM or SIGINT, then drains and exits 0. Bad settings exit 2 with one line naming
+ * the variable.
+ */
+public final class Kubefuncs {
+  private Kubefuncs() {}
+
+  public static void run(Handler handler) {
+    Function function;
+    try {
+      function = new Function(FunctionConfig.fromEnvironment(System.getenv()), handler, PrometheusRegistry.defaultRegistry);
+    } catch (ConfigException e) {
+      System.err.println("kubefuncs: bad configuration: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    // A shutdown hook would exit 143 on SIGTERM; a signal handler lets a clean drain exit 0.
+    sun.misc.SignalHandler stop = signal -> Thread.ofPlatform().name("kubefuncs-drain").start(() -> {
+      function.drain();
+      System.exit(0);
+    });
+    Signal.handle(new Signal("TERM"), stop);
+    Signal.handle(new Signal("INT"), stop);
+    function.stopped().join();
+  }
+}

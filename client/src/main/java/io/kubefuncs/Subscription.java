@@ -1,0 +1,231 @@
+package io.kubefuncs;
+
+import io.kubefuncs.nsq.NsqConsumer;
+import io.kubefuncs.nsq.NsqMessage;
+import io.kubefuncs.proto.DeadLetter;
+import io.kubefuncs.proto.Empty;
+import io.kubefuncs.proto.Event;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
+import io.prometheus.metrics.core.datapoints.GaugeDataPoint;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A handler consuming one topic/channel, with the SDK's delivery rules: answer events that have
+ * a return topic (with {@code Empty} or {@code Error} if the handler did not), retry the others
+ * with growing delays, dead-letter what cannot succeed, and TOUCH long-running handlers.
+ */
+public final class Subscription implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(Subscription.class.getName());
+
+  private final String topic;
+  private final String channel;
+  private final Handler handler;
+  private final Client client;
+  private final SubscriptionOptions options;
+  private final ScheduledExecutorService timers;
+  private final NsqConsumer consumer;
+  private final CounterDataPoint received;
+  private final CounterDataPoint ok;
+  private final CounterDataPoint failed;
+  private final CounterDataPoint requeued;
+  private final CounterDataPoint deadLettered;
+  private final DistributionDataPoint duration;
+  private final GaugeDataPoint inFlight;
+
+  Subscription(
+      Client client,
+      String topic,
+      String channel,
+      Handler handler,
+      SubscriptionOptions options,
+      ScheduledExecutorService timers,
+      NsqConsumer.Builder consumer) {
+    this.client = client;
+    this.topic = topic;
+    this.channel = channel;
+    this.handler = handler;
+    this.options = options;
+    this.timers = timers;
+    Metrics m = client.metrics();
+    received = m.received.labelValues(topic, channel);
+    ok = m.handled.labelValues(topic, channel, "ok");
+    failed = m.handled.labelValues(topic, channel, "error");
+    requeued = m.handled.labelValues(topic, channel, "requeued");
+    deadLettered = m.handled.labelValues(topic, channel, "dead_lettered");
+    duration = m.handlerDuration.labelValues(topic, channel);
+    inFlight = m.inFlight.labelValues(topic, channel);
+    this.consumer = consumer.handler(this::dispatch).build().start();
+  }
+
+  /** Completes once subscribed on every nsqd that has the topic. */
+  public CompletableFuture<Void> ready() {
+    return consumer.ready();
+  }
+
+  /** Stops taking events, waits up to {@code timeout} for those in hand, then disconnects. */
+  public CompletableFuture<Void> stop(Duration timeout) {
+    return consumer.stop(timeout);
+  }
+
+  /** Events being handled right now. */
+  public int inFlight() {
+    return consumer.inFlight();
+  }
+
+  @Override
+  public void close() {
+    stop(options.drainTimeout()).join();
+  }
+
+  public String topic() {
+    return topic;
+  }
+
+  public String channel() {
+    return channel;
+  }
+
+  /** Runs on a virtual thread per message (the consumer's executor). */
+  private void dispatch(NsqMessage nsq) {
+    nsq.disableAutoResponse();
+    received.inc();
+    Event event;
+    try {
+      event = Event.parseFrom(nsq.body());
+    } catch (InvalidProtocolBufferException e) {
+      deadLetter(nsq, "body is not a kubefuncs Event: " + e.getMessage());
+      return;
+    }
+    if (nsq.attempts() > options.maxAttempts()) {
+      // Redelivered after timeouts (a crash, or a handler beyond its timeout) more than allowed.
+      deadLetter(nsq, "delivered " + nsq.attempts() + " times, more than the " + options.maxAttempts() + " allowed");
+      return;
+    }
+    Message message = new Message(event, nsq.attempts(), new Replies(nsq));
+    inFlight.inc();
+    long start = System.nanoTime();
+    ScheduledFuture<?> toucher = keepAlive(nsq, start);
+    Throwable failure = null;
+    try {
+      handler.handle(message);
+    } catch (Throwable t) {
+      failure = t;
+    } finally {
+      toucher.cancel(false);
+      duration.observe((System.nanoTime() - start) / 1e9);
+      inFlight.dec();
+    }
+    if (failure instanceof InterruptedException) {
+      Thread.currentThread().interrupt();
+    }
+    if (message.expectsResponse()) {
+      answer(nsq, message, failure);
+    } else if (failure == null) {
+      nsq.finish();
+      ok.inc();
+    } else if (nsq.attempts() >= options.maxAttempts()) {
+      deadLetter(nsq, "handler failed on attempt " + nsq.attempts() + " of " + options.maxAttempts() + ": " + describe(failure));
+    } else {
+      Duration delay = options.retryDelay(nsq.attempts());
+      LOG.log(System.Logger.Level.WARNING, "handler failed on event " + event.getId() + " (attempt " + nsq.attempts()
+          + " of " + options.maxAttempts() + "), retrying in " + delay.toMillis() + " ms", failure);
+      // Only this event waits: one bad event must not slow the function down for every other.
+      nsq.requeueWithoutBackoff(delay);
+      requeued.inc();
+    }
+  }
+
+  /** Events with a return topic are always answered: the handler's answer, Empty, or Error. */
+  private void answer(NsqMessage nsq, Message message, Throwable failure) {
+    if (failure != null) {
+      LOG.log(System.Logger.Level.WARNING, "handler failed on event " + message.id() + "; answering with Error", failure);
+      if (!message.hasResponded()) {
+        message.respond(Events.error(failure));
+      }
+    } else if (!message.hasResponded()) {
+      message.respond(Empty.getDefaultInstance());
+    }
+    boolean handlerFailed = failure != null;
+    message.response().whenComplete((v, e) -> {
+      if (e != null) {
+        // The answer did not reach nsqd: let the event come back and be answered again.
+        LOG.log(System.Logger.Level.WARNING, "could not publish the answer to event " + message.id() + ": " + e.getMessage());
+        nsq.requeueWithoutBackoff(options.retryDelay(nsq.attempts()));
+        requeued.inc();
+      } else {
+        nsq.finish();
+        (handlerFailed ? failed : ok).inc();
+      }
+    });
+  }
+
+  private void deadLetter(NsqMessage nsq, String reason) {
+    LOG.log(System.Logger.Level.WARNING, "dead-lettering message " + nsq.id() + " of " + topic + " to " + options.deadLetterTopic() + ": " + reason);
+    DeadLetter letter =
+        DeadLetter.newBuilder()
+            .setBody(ByteString.copyFrom(nsq.body()))
+            .setReason(reason)
+            .setTopic(topic)
+            .setChannel(channel)
+            .setAttempts(nsq.attempts())
+            .setMessageId(nsq.id())
+            .build();
+    client.publishRaw(options.deadLetterTopic(), letter.toByteArray()).whenComplete((v, e) -> {
+      if (e != null) {
+        LOG.log(System.Logger.Level.WARNING, "could not dead-letter message " + nsq.id() + ": " + e.getMessage());
+        nsq.requeueWithoutBackoff(options.retryDelay(1));
+        requeued.inc();
+      } else {
+        nsq.finish();
+        deadLettered.inc();
+      }
+    });
+  }
+
+  /**
+   * TOUCHes the message at half its msg_timeout while the handler runs, up to the handler
+   * timeout: long jobs are not handed to a second consumer while the first is still at work.
+   */
+  private ScheduledFuture<?> keepAlive(NsqMessage nsq, long startNanos) {
+    long period = Math.max(100, nsq.msgTimeout().toMillis() / 2);
+    long limit = startNanos + options.handlerTimeout().toNanos();
+    return timers.scheduleAtFixedRate(
+        () -> {
+          if (System.nanoTime() - limit < 0) {
+            nsq.touch();
+          }
+        },
+        period,
+        period,
+        TimeUnit.MILLISECONDS);
+  }
+
+  private static String describe(Throwable t) {
+    return t.getMessage() != null ? t.getClass().getSimpleName() + ": " + t.getMessage() : t.getClass().getName();
+  }
+
+  private final class Replies implements Message.Replies {
+    private final NsqMessage nsq;
+
+    Replies(NsqMessage nsq) {
+      this.nsq = nsq;
+    }
+
+    @Override
+    public CompletableFuture<Void> publish(String returnTopic, Event response) {
+      return client.publishRaw(returnTopic, response.toByteArray());
+    }
+
+    @Override
+    public void touch() {
+      nsq.touch();
+    }
+  }
+}
