@@ -33,7 +33,7 @@ final class Function implements AutoCloseable {
     this.subscription = client.on(config.topic(), config.channel(), config.maxInFlight(), options, handler);
     subscription.ready().thenRun(() -> {
       health.state(HealthServer.State.SERVING);
-      LOG.log(System.Logger.Level.INFO, "consuming {0}/{1}; health on :{2}", config.topic(), config.channel(), health.port());
+      LOG.log(System.Logger.Level.INFO, "consuming {0}/{1}; health on :{2}", config.topic(), config.channel(), String.valueOf(health.port()));
     });
   }
 

@@ -119,6 +119,16 @@ public final class Message {
     replies.touch();
   }
 
+  /**
+   * Applies the rule that an event with a return topic is always answered: with {@code Error}
+   * when the handler failed, {@code Empty} when it returned without answering.
+   */
+  void answerIfHandlerDidNot(Throwable failure) {
+    if (expectsResponse() && !hasResponded()) {
+      respond(failure != null ? Events.error(failure) : io.kubefuncs.proto.Empty.getDefaultInstance());
+    }
+  }
+
   /** The answer's publish, or null when there is none. */
   CompletableFuture<Void> response() {
     return response;

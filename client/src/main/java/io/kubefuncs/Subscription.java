@@ -3,7 +3,6 @@ package io.kubefuncs;
 import io.kubefuncs.nsq.NsqConsumer;
 import io.kubefuncs.nsq.NsqMessage;
 import io.kubefuncs.proto.DeadLetter;
-import io.kubefuncs.proto.Empty;
 import io.kubefuncs.proto.Event;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
@@ -146,12 +145,8 @@ public final class Subscription implements AutoCloseable {
   private void answer(NsqMessage nsq, Message message, Throwable failure) {
     if (failure != null) {
       LOG.log(System.Logger.Level.WARNING, "handler failed on event " + message.id() + "; answering with Error", failure);
-      if (!message.hasResponded()) {
-        message.respond(Events.error(failure));
-      }
-    } else if (!message.hasResponded()) {
-      message.respond(Empty.getDefaultInstance());
     }
+    message.answerIfHandlerDidNot(failure);
     boolean handlerFailed = failure != null;
     message.response().whenComplete((v, e) -> {
       if (e != null) {
