@@ -1,0 +1,117 @@
+{{- define "function.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+<release>-function, or the release name alone when it already contains the chart name. Each
+function's resources are named <fullname>-<function name>.
+*/}}
+{{- define "function.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "function.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Labels of one function. Call with (dict "root" $ "fn" $settings).
+*/}}
+{{- define "function.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "function.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+kubefuncs.io/function: {{ .fn.name }}
+{{- end }}
+
+{{- define "function.labels" -}}
+helm.sh/chart: {{ include "function.chart" .root }}
+{{ include "function.selectorLabels" . }}
+app.kubernetes.io/component: function
+app.kubernetes.io/version: {{ .root.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+app.kubernetes.io/part-of: kubefuncs
+{{- end }}
+
+{{/*
+Merges the YAML map .over into .base: nested maps key by key, everything else (lists included)
+replaced, a null value removes the key. Unlike sprig's merge, false and 0 do override, so a
+function can set replicas: 0 or enabled: false over a default. Returns YAML.
+*/}}
+{{- define "function.merge" -}}
+{{- $out := deepCopy .base }}
+{{- range $key, $value := .over }}
+{{- $current := get $out $key }}
+{{- if kindIs "invalid" $value }}
+{{- $_ := unset $out $key }}
+{{- else if and (kindIs "map" $value) (kindIs "map" $current) }}
+{{- $_ := set $out $key (include "function.merge" (dict "base" $current "over" $value) | fromYaml) }}
+{{- else }}
+{{- $_ := set $out $key $value }}
+{{- end }}
+{{- end }}
+{{- toYaml $out }}
+{{- end }}
+
+{{/*
+The effective settings of one function: chart defaults and image, overridden by the entry, with
+topic defaulting to the name. Fails with a message naming the function when a value is unusable.
+Call with (dict "root" $ "fn" $entry). Returns YAML.
+*/}}
+{{- define "function.settings" -}}
+{{- $base := merge (dict "image" .root.Values.image) .root.Values.defaults }}
+{{- $s := include "function.merge" (dict "base" $base "over" .fn) | fromYaml }}
+{{- $_ := set $s "topic" (default $s.name $s.topic) }}
+{{- if not $s.image.repository }}
+{{- fail (printf "function %q: no image; set image.repository for the release or image.repository on the function" $s.name) }}
+{{- end }}
+{{- $as := $s.autoscaling }}
+{{- if and (eq $as.mode "hpa") (gt (int $as.minReplicas) (int $as.maxReplicas)) }}
+{{- fail (printf "function %q: autoscaling.minReplicas (%d) is above autoscaling.maxReplicas (%d)" $s.name (int $as.minReplicas) (int $as.maxReplicas)) }}
+{{- end }}
+{{- if and (eq $as.mode "keda") (gt (int $as.keda.minReplicaCount) (int $as.maxReplicas)) }}
+{{- fail (printf "function %q: autoscaling.keda.minReplicaCount (%d) is above autoscaling.maxReplicas (%d)" $s.name (int $as.keda.minReplicaCount) (int $as.maxReplicas)) }}
+{{- end }}
+{{- if and (eq $as.mode "hpa") (not (dig "requests" "cpu" "" $s.resources)) }}
+{{- fail (printf "function %q: autoscaling.mode hpa scales on CPU use relative to the CPU request; set resources.requests.cpu" $s.name) }}
+{{- end }}
+{{- toYaml $s }}
+{{- end }}
+
+{{/*
+Name of one function's resources.
+*/}}
+{{- define "function.resourceName" -}}
+{{- printf "%s-%s" (include "function.fullname" .root) .fn.name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+The nsqlookupd host. By default the Service of the kubefuncs release: the nsq chart names it
+<release>-nsq-lookupd, or <release>-lookupd when the release name contains "nsq", with the prefix
+cut at 40 characters. Keep this in step with "nsq.fullname".
+*/}}
+{{- define "function.lookupdHost" -}}
+{{- if .Values.nsq.lookupdAddr }}
+{{- .Values.nsq.lookupdAddr }}
+{{- else }}
+{{- $release := .Values.kubefuncs.release }}
+{{- $prefix := ternary $release (printf "%s-nsq" $release) (contains "nsq" $release) | trunc 40 | trimSuffix "-" }}
+{{- printf "%s-lookupd.%s.svc.%s" $prefix .Values.kubefuncs.namespace .Values.clusterDomain }}
+{{- end }}
+{{- end }}
+
+{{/*
+The gateway Service of the kubefuncs release, named as the gateway chart names it.
+*/}}
+{{- define "function.gatewayService" -}}
+{{- $release := .Values.kubefuncs.release }}
+{{- ternary $release (printf "%s-gateway" $release) (contains "gateway" $release) | trunc 63 | trimSuffix "-" }}
+{{- end }}

@@ -1,0 +1,119 @@
+{{/*
+Chart name, overridable with nameOverride.
+*/}}
+{{- define "nsq.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 40 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Prefix of every resource name: <release>-nsq, or the release name alone when it already contains
+the chart name. The function and gateway charts derive the nsqlookupd Service name with the same
+rule, so change both together.
+Truncated to 40 characters (not the usual 63) because component suffixes such as
+"-lookupd-headless" are appended and StatefulSet pods add "-<ordinal>" and a revision hash label.
+*/}}
+{{- define "nsq.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 40 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 40 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 40 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "nsq.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Names of the three components and their Services.
+*/}}
+{{- define "nsq.nsqd.fullname" -}}{{ include "nsq.fullname" . }}-nsqd{{- end }}
+{{- define "nsq.nsqd.headless" -}}{{ include "nsq.fullname" . }}-nsqd-headless{{- end }}
+{{- define "nsq.lookupd.fullname" -}}{{ include "nsq.fullname" . }}-lookupd{{- end }}
+{{- define "nsq.lookupd.headless" -}}{{ include "nsq.fullname" . }}-lookupd-headless{{- end }}
+{{- define "nsq.admin.fullname" -}}{{ include "nsq.fullname" . }}-admin{{- end }}
+
+{{/*
+Labels. Call with (dict "ctx" $ "component" "nsqd").
+*/}}
+{{- define "nsq.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "nsq.name" .ctx }}
+app.kubernetes.io/instance: {{ .ctx.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{- define "nsq.labels" -}}
+helm.sh/chart: {{ include "nsq.chart" .ctx }}
+{{ include "nsq.selectorLabels" . }}
+app.kubernetes.io/version: {{ .ctx.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .ctx.Release.Service }}
+app.kubernetes.io/part-of: kubefuncs
+{{- end }}
+
+{{/*
+Service ports of an NSQ daemon, named like its container ports. Call with (dict "tcp" 4150 "http" 4151).
+*/}}
+{{- define "nsq.servicePorts" -}}
+- name: tcp
+  port: {{ .tcp }}
+  targetPort: tcp
+  protocol: TCP
+- name: http
+  port: {{ .http }}
+  targetPort: http
+  protocol: TCP
+{{- end }}
+
+{{- define "nsq.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+
+{{/*
+One flag per nsqlookupd pod, addressed through the headless Service so that every nsqd registers
+with every lookupd (a ClusterIP Service would reach only one of them).
+Call with (dict "ctx" $ "flag" "lookupd-tcp-address" "port" 4160).
+*/}}
+{{- define "nsq.lookupdPeerArgs" -}}
+{{- $pod := include "nsq.lookupd.fullname" .ctx }}
+{{- $domain := printf "%s.%s.svc.%s" (include "nsq.lookupd.headless" .ctx) .ctx.Release.Namespace .ctx.Values.clusterDomain }}
+{{- $args := list }}
+{{- range $i := until (int .ctx.Values.lookupd.replicas) }}
+{{- $args = append $args (printf "--%s=%s-%d.%s:%d" $.flag $pod $i $domain (int $.port)) }}
+{{- end }}
+{{- toYaml $args }}
+{{- end }}
+
+{{/*
+Pod-level settings shared by the three components. Call with (dict "ctx" $ "component" .Values.nsqd).
+*/}}
+{{- define "nsq.podSpecCommon" -}}
+automountServiceAccountToken: false
+# NSQ reads no Service environment variables, and they grow with every Service in the namespace.
+enableServiceLinks: false
+securityContext:
+  {{- toYaml .ctx.Values.podSecurityContext | nindent 2 }}
+{{- with .ctx.Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .component.priorityClassName }}
+priorityClassName: {{ . }}
+{{- end }}
+{{- with .component.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .component.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .component.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}

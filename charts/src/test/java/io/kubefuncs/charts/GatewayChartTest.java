@@ -1,0 +1,176 @@
+package io.kubefuncs.charts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The gateway chart: the container contract and the routes file. */
+class GatewayChartTest {
+
+  private static final Path FULL = Charts.DIR.resolve("gateway/ci/full-values.yaml");
+  private static final String NAME = "kubefuncs-gateway";
+
+  private static Rendered render(Path... values) {
+    return Charts.render("gateway", "kubefuncs", "kubefuncs", values);
+  }
+
+  private static Container gateway(Rendered rendered) {
+    return rendered.get(Deployment.class, NAME).getSpec().getTemplate().getSpec().getContainers().get(0);
+  }
+
+  static JsonNode routesFile(Rendered rendered) throws IOException {
+    String file = rendered.get(ConfigMap.class, NAME).getData().get("routes.yaml");
+    return StrictYaml.MAPPER.readTree(file);
+  }
+
+  @Test
+  void defaultsAreADeploymentItsServiceItsRoutesAndItsAccount() {
+    assertThat(render().ids())
+        .containsExactly(
+            "ConfigMap/" + NAME, "Deployment/" + NAME, "Service/" + NAME, "ServiceAccount/" + NAME);
+  }
+
+  @Test
+  void theContainerGetsTheGatewayFlags() {
+    Container c = gateway(render());
+
+    assertThat(c.getImage()).isEqualTo("ghcr.io/kubefuncs/gateway:0.1.0");
+    assertThat(c.getCommand()).as("the image's entrypoint runs the gateway").isNullOrEmpty();
+    assertThat(c.getArgs())
+        .containsExactly(
+            "--listen-addr", ":8080",
+            "--config", "/etc/kubefuncs/gateway/routes.yaml",
+            "--lookupd-addr", "kubefuncs-nsq-lookupd.kubefuncs.svc.cluster.local:4161",
+            "--nsqd-addr", "$(NSQ_NSQD_ADDR):4150");
+    EnvVar nsqd = c.getEnv().get(0);
+    assertThat(nsqd.getName()).isEqualTo("NSQ_NSQD_ADDR");
+    assertThat(nsqd.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("status.hostIP");
+  }
+
+  @Test
+  void httpHealthAndMetricsShareThePort8080() {
+    Rendered rendered = render();
+    Deployment deployment = rendered.get(Deployment.class, NAME);
+    Container c = gateway(rendered);
+
+    assertThat(c.getPorts()).singleElement()
+        .satisfies(p -> assertThat(p.getName()).isEqualTo("http"))
+        .satisfies(p -> assertThat(p.getContainerPort()).isEqualTo(8080));
+    for (var probe : List.of(c.getLivenessProbe(), c.getReadinessProbe(), c.getStartupProbe())) {
+      assertThat(probe.getHttpGet().getPath()).isEqualTo("/healthz");
+      assertThat(probe.getHttpGet().getPort().getStrVal()).isEqualTo("http");
+    }
+    assertThat(deployment.getSpec().getTemplate().getMetadata().getAnnotations())
+        .containsEntry("prometheus.io/scrape", "true")
+        .containsEntry("prometheus.io/port", "8080")
+        .containsEntry("prometheus.io/path", "/metrics");
+    Service service = rendered.get(Service.class, NAME);
+    assertThat(service.getSpec().getPorts()).singleElement()
+        .satisfies(p -> assertThat(p.getPort()).isEqualTo(80))
+        .satisfies(p -> assertThat(p.getTargetPort().getStrVal()).isEqualTo("http"));
+  }
+
+  @Test
+  void theRoutesFileIsTheOriginalShapeWithTheDefaultRoute() throws IOException {
+    JsonNode routes = routesFile(render());
+    assertThat(routes.properties()).extracting(Map.Entry::getKey).containsExactly("routes");
+    assertThat(routes.get("routes").properties()).singleElement().satisfies(route -> {
+      assertThat(route.getKey()).isEqualTo("/test/");
+      assertThat(route.getValue().asText()).isEqualTo("test");
+    });
+  }
+
+  @Test
+  void theRoutesFileIsMountedWhereTheFlagPointsAndCanBeReloaded() {
+    Rendered rendered = render();
+    Deployment deployment = rendered.get(Deployment.class, NAME);
+    Container c = gateway(rendered);
+    String config = c.getArgs().get(c.getArgs().indexOf("--config") + 1);
+    String directory = config.substring(0, config.lastIndexOf('/'));
+    String file = config.substring(config.lastIndexOf('/') + 1);
+
+    VolumeMount mount = c.getVolumeMounts().stream()
+        .filter(m -> m.getMountPath().equals(directory)).findFirst().orElseThrow();
+    // A subPath mount would pin the file at its first version: no live reload.
+    assertThat(mount.getSubPath()).isNull();
+    Volume volume = deployment.getSpec().getTemplate().getSpec().getVolumes().stream()
+        .filter(v -> v.getName().equals(mount.getName())).findFirst().orElseThrow();
+    assertThat(volume.getConfigMap().getName()).isEqualTo(NAME);
+    assertThat(rendered.get(ConfigMap.class, NAME).getData()).containsKey(file);
+    // /tmp is the only other writable place, for the JVM.
+    assertThat(c.getVolumeMounts()).extracting(VolumeMount::getMountPath)
+        .containsExactlyInAnyOrder(directory, "/tmp");
+  }
+
+  @Test
+  void routeChangesReachRunningPodsWithoutARestartUnlessAskedFor() {
+    Path moreRoutes = Charts.values("config: {routes: {/ping/: test}}\n");
+    Map<String, String> live = render(moreRoutes).get(Deployment.class, NAME)
+        .getSpec().getTemplate().getMetadata().getAnnotations();
+    assertThat(live).doesNotContainKey("checksum/config");
+
+    Path restart = Charts.values("restartOnConfigChange: true\n");
+    String before = checksum(render(restart));
+    String after = checksum(render(restart, moreRoutes));
+    assertThat(before).isNotBlank().isNotEqualTo(after);
+  }
+
+  private static String checksum(Rendered rendered) {
+    return rendered.get(Deployment.class, NAME).getSpec().getTemplate().getMetadata()
+        .getAnnotations().get("checksum/config");
+  }
+
+  @Test
+  void theFullExampleAddsAutoscalingBudgetIngressAndServiceMonitor() throws IOException {
+    Rendered rendered = render(FULL);
+
+    assertThat(rendered.ids()).containsExactly(
+        "ConfigMap/" + NAME, "Deployment/" + NAME, "HorizontalPodAutoscaler/" + NAME,
+        "Ingress/" + NAME, "PodDisruptionBudget/" + NAME, "Service/" + NAME,
+        "ServiceAccount/kubefuncs-gateway-edge", "ServiceMonitor/" + NAME);
+    assertThat(rendered.get(Deployment.class, NAME).getSpec().getReplicas())
+        .as("replicas are the HPA's").isNull();
+    HorizontalPodAutoscaler hpa = rendered.get(HorizontalPodAutoscaler.class, NAME);
+    assertThat(hpa.getSpec().getMinReplicas()).isEqualTo(2);
+    assertThat(hpa.getSpec().getMaxReplicas()).isEqualTo(20);
+    assertThat(hpa.getSpec().getMetrics().get(0).getResource().getTarget().getAverageUtilization()).isEqualTo(60);
+
+    Ingress ingress = rendered.get(Ingress.class, NAME);
+    assertThat(ingress.getSpec().getIngressClassName()).isEqualTo("nginx");
+    assertThat(ingress.getSpec().getRules().get(0).getHost()).isEqualTo("gateway.example.com");
+    assertThat(ingress.getSpec().getTls().get(0).getSecretName()).isEqualTo("gateway-tls");
+
+    ServiceMonitor monitor = rendered.get(ServiceMonitor.class, NAME);
+    assertThat(monitor.getMetadata().getLabels()).containsEntry("release", "prometheus");
+    assertThat(monitor.getSpec().getEndpoints()).singleElement().satisfies(e -> {
+      assertThat(e.getPort()).isEqualTo("http");
+      assertThat(e.getPath()).isEqualTo("/metrics");
+      assertThat(e.getInterval()).isEqualTo("15s");
+    });
+
+    Container c = gateway(rendered);
+    assertThat(c.getImage()).isEqualTo("ghcr.io/kubefuncs/gateway:0.1.0-rc1");
+    assertThat(c.getArgs()).containsSubsequence(
+        "--lookupd-addr", "nsq-lookupd.messaging.svc.cluster.local:4161",
+        "--nsqd-addr", "$(NSQ_NSQD_ADDR):4150", "--gateway-id=$(POD_NAME)");
+    assertThat(c.getEnv().get(0).getValue()).isEqualTo("nsq-nsqd.messaging.svc.cluster.local");
+    assertThat(c.getEnv()).anyMatch(e -> e.getName().equals("KUBEFUNCS_LOG_LEVEL"));
+    assertThat(routesFile(rendered).get("routes").properties()).extracting(Map.Entry::getKey)
+        .containsExactlyInAnyOrder("/test/", "/ping/", "/api/v1/orders/");
+  }
+}

@@ -1,0 +1,138 @@
+package io.kubefuncs.charts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.kubefuncs.charts.keda.ScaledObject;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The umbrella chart, and the wiring between releases: the gateway and the functions derive the
+ * addresses of NSQ from the kubefuncs release's name, and must land on what the nsq chart
+ * actually renders.
+ */
+class KubefuncsChartTest {
+
+  static final String NAMESPACE = "messaging";
+
+  /** The client-facing nsqlookupd Service: selects the nsqlookupd pods, not headless. */
+  static Service lookupdService(Rendered rendered) {
+    StatefulSet lookupd = rendered.all(StatefulSet.class).stream()
+        .filter(s -> s.getSpec().getTemplate().getSpec().getContainers().get(0).getName().equals("nsqlookupd"))
+        .findFirst().orElseThrow();
+    Map<String, String> podLabels = lookupd.getSpec().getTemplate().getMetadata().getLabels();
+    return rendered.all(Service.class).stream()
+        .filter(s -> !"None".equals(s.getSpec().getClusterIP()))
+        .filter(s -> podLabels.entrySet().containsAll(s.getSpec().getSelector().entrySet()))
+        .findFirst().orElseThrow();
+  }
+
+  static int port(Service service, String name) {
+    return service.getSpec().getPorts().stream().filter(p -> p.getName().equals(name))
+        .mapToInt(ServicePort::getPort).findFirst().orElseThrow();
+  }
+
+  static Container container(Rendered rendered, String deployment) {
+    return rendered.get(Deployment.class, deployment).getSpec().getTemplate().getSpec().getContainers().get(0);
+  }
+
+  @Test
+  void defaultsAreNsqAndTheGateway() {
+    assertThat(Charts.render("kubefuncs", "kubefuncs", "kubefuncs").ids())
+        .containsExactly(
+            "ConfigMap/kubefuncs-gateway",
+            "DaemonSet/kubefuncs-nsq-nsqd",
+            "Deployment/kubefuncs-gateway",
+            "Deployment/kubefuncs-nsq-admin",
+            "Service/kubefuncs-gateway",
+            "Service/kubefuncs-nsq-admin",
+            "Service/kubefuncs-nsq-lookupd",
+            "Service/kubefuncs-nsq-lookupd-headless",
+            "Service/kubefuncs-nsq-nsqd",
+            "ServiceAccount/kubefuncs-gateway",
+            "StatefulSet/kubefuncs-nsq-lookupd");
+  }
+
+  @Test
+  void eitherPartCanBeLeftOut() {
+    assertThat(Charts.render("kubefuncs", "kubefuncs", "kubefuncs", Charts.values("nsq: {enabled: false}\n")).ids())
+        .allMatch(id -> id.endsWith("/kubefuncs-gateway"));
+    assertThat(Charts.render("kubefuncs", "kubefuncs", "kubefuncs", Charts.values("gateway: {enabled: false}\n")).ids())
+        .allMatch(id -> id.contains("-nsq-"));
+  }
+
+  /** Release names that exercise the naming rule: plain, containing "nsq", longer than the 40-character prefix. */
+  @ParameterizedTest
+  @ValueSource(strings = {"kubefuncs", "nsq", "prod-nsq-stack", "kubefuncs-production-eu-west-1-cluster-b"})
+  void theGatewayAndFunctionsFindTheLookupdOfTheRelease(String release) {
+    Rendered core = Charts.render("kubefuncs", release, NAMESPACE);
+    Service lookupd = lookupdService(core);
+    String host = lookupd.getMetadata().getName() + "." + NAMESPACE + ".svc.cluster.local";
+    int httpPort = port(lookupd, "http");
+    assertThat(httpPort).isEqualTo(4161);
+
+    String gatewayName = core.all(Deployment.class).stream().map(d -> d.getMetadata().getName())
+        .filter(n -> !n.endsWith("-admin")).findFirst().orElseThrow();
+    List<String> args = container(core, gatewayName).getArgs();
+    assertThat(args.get(args.indexOf("--lookupd-addr") + 1)).isEqualTo(host + ":" + httpPort);
+
+    Path functions = Charts.values("""
+        image: {repository: ghcr.io/kubefuncs/pong}
+        kubefuncs: {release: %s, namespace: %s}
+        functions:
+        - name: test
+        - name: scaled
+          autoscaling: {mode: keda}
+        """.formatted(release, NAMESPACE));
+    Rendered fns = FunctionChartTest.render(functions);
+    List<String> env = FunctionChartTest.env(container(fns, "example-function-test"));
+    assertThat(env).contains("NSQ_LOOKUPD_ADDR=" + host, "NSQ_LOOKUPD_PORT=" + httpPort);
+    ScaledObject scaled = (ScaledObject) fns.manifest("ScaledObject", "example-function-scaled").object();
+    assertThat(scaled.spec().triggers().get(0).metadata())
+        .containsEntry("nsqLookupdHTTPAddresses", host + ":" + httpPort);
+
+    // The function chart's NOTES send people to the gateway of that release.
+    String notes = Charts.notes("function", "example", "default", functions);
+    assertThat(notes).contains("kubectl -n " + NAMESPACE + " port-forward svc/" + gatewayName + " 8080:"
+        + port(core.get(Service.class, gatewayName), "http"));
+  }
+
+  @Test
+  void everyoneReachesNsqdOnThePortItListensOnTheNode() {
+    Rendered core = Charts.render("kubefuncs", "kubefuncs", "kubefuncs");
+    ContainerPort tcp = core.get(DaemonSet.class, "kubefuncs-nsq-nsqd").getSpec().getTemplate().getSpec()
+        .getContainers().get(0).getPorts().stream().filter(p -> p.getName().equals("tcp")).findFirst().orElseThrow();
+    assertThat(tcp.getHostPort()).isEqualTo(tcp.getContainerPort());
+
+    List<String> args = container(core, "kubefuncs-gateway").getArgs();
+    assertThat(args.get(args.indexOf("--nsqd-addr") + 1)).isEqualTo("$(NSQ_NSQD_ADDR):" + tcp.getHostPort());
+    Rendered fns = FunctionChartTest.render(Charts.values("image: {repository: x/y}\nfunctions: [{name: test}]\n"));
+    assertThat(FunctionChartTest.env(container(fns, "example-function-test")))
+        .contains("NSQ_NSQD_ADDR<-status.hostIP", "NSQ_NSQD_PORT=" + tcp.getHostPort());
+  }
+
+  @Test
+  void withNsqdAsAStatefulSetTheGatewayPublishesThroughTheNsqdService() {
+    Rendered core = Charts.render("kubefuncs", "kubefuncs", "kubefuncs", Charts.DIR.resolve("kubefuncs/ci/full-values.yaml"));
+    Service nsqd = core.get(Service.class, "kubefuncs-nsq-nsqd");
+    assertThat(core.all(DaemonSet.class)).isEmpty();
+    assertThat(nsqd.getSpec().getSelector().entrySet())
+        .isSubsetOf(core.get(StatefulSet.class, "kubefuncs-nsq-nsqd").getSpec().getTemplate().getMetadata().getLabels().entrySet());
+
+    Container gateway = container(core, "kubefuncs-gateway");
+    assertThat(gateway.getEnv().get(0).getValue()).isEqualTo("kubefuncs-nsq-nsqd.kubefuncs.svc.cluster.local");
+    List<String> args = gateway.getArgs();
+    assertThat(args.get(args.indexOf("--nsqd-addr") + 1)).isEqualTo("$(NSQ_NSQD_ADDR):" + port(nsqd, "tcp"));
+  }
+}
