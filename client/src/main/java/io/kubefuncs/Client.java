@@ -65,9 +65,13 @@ public final class Client implements AutoCloseable {
     return new Builder();
   }
 
-  /** Publishes {@code payload} to {@code topic}; nobody answers. Completes when nsqd has it. */
-  public CompletableFuture<Void> emit(String topic, com.google.protobuf.Message payload) {
-    return publishRaw(topic, Events.newEvent(NsqNames.checkTopic(topic), "", payload).toByteArray());
+  /**
+   * Publishes {@code payload} to {@code topic}; nobody answers. Completes with the event's id
+   * when nsqd has it.
+   */
+  public CompletableFuture<String> emit(String topic, com.google.protobuf.Message payload) {
+    Event event = Events.newEvent(NsqNames.checkTopic(topic), "", payload);
+    return publishRaw(topic, event.toByteArray()).thenApply(v -> event.getId());
   }
 
   /**
@@ -119,6 +123,23 @@ public final class Client implements AutoCloseable {
   /** As {@link #on(String, String, int, SubscriptionOptions, Handler)} with default options. */
   public Subscription on(String topic, String channel, Handler handler) {
     return on(topic, channel, 64, SubscriptionOptions.defaults(topic), handler);
+  }
+
+  /**
+   * Connects to nsqd and subscribes the return topic now rather than on first use; also the way
+   * to reconnect at once after nsqd came back.
+   */
+  public CompletableFuture<Void> connect() {
+    return producer.connect().thenCompose(v -> returnTopicReady());
+  }
+
+  /** True while events can be published and, once calls started, answers received. */
+  public boolean isConnected() {
+    NsqConsumer r;
+    synchronized (this) {
+      r = returns;
+    }
+    return producer.isConnected() && (r == null || r.stats().connections() > 0);
   }
 
   /** This client's return topic. */

@@ -38,6 +38,7 @@ public final class NsqProducer implements AutoCloseable {
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
   private volatile boolean closing;
+  private volatile boolean connected;
 
   // Confined to the event loop.
   private final ArrayDeque<Publish> backlog = new ArrayDeque<>();
@@ -110,6 +111,11 @@ public final class NsqProducer implements AutoCloseable {
       throw new IllegalArgumentException("delay must not be negative, got " + delay);
     }
     return enqueue(new Publish(checkTopic(topic), checkBody(body), null, delay.toMillis(), deadline()));
+  }
+
+  /** True while a connection to nsqd is up; publishes made now go out at once. */
+  public boolean isConnected() {
+    return connected;
   }
 
   /** The nsqd this producer publishes to, as {@code host:port}. */
@@ -247,6 +253,7 @@ public final class NsqProducer implements AutoCloseable {
               dialing = null;
               if (error == null) {
                 connection = conn;
+                connected = true;
                 if (closing) {
                   finishCloseIfIdle();
                 }
@@ -380,6 +387,7 @@ public final class NsqProducer implements AutoCloseable {
         return;
       }
       connection = null;
+      connected = false;
       lastDialError = cause;
       Publish p;
       while ((p = unanswered.pollLast()) != null) {

@@ -1,0 +1,103 @@
+package io.kubefuncs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.StringValue;
+import io.kubefuncs.testkit.NsqdProcess;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An in-process function's {@code /healthz} follows its life: 503 while it cannot consume yet,
+ * 200 once subscribed, 503 while draining; {@code /metrics} serves the SDK's metrics.
+ */
+class FunctionHealthTest {
+
+  private static FunctionConfig config(NsqdProcess nsqd, String topic) {
+    return FunctionConfig.fromEnvironment(Map.of(
+        "TOPIC", topic,
+        "NSQ_NSQD_ADDR", nsqd.host(),
+        "NSQ_NSQD_PORT", String.valueOf(nsqd.tcpPort()),
+        "HEALTHZ_ADDR", "127.0.0.1:0",
+        "KUBEFUNCS_DRAIN_TIMEOUT", "20s"));
+  }
+
+  @Test
+  void unhealthyUntilNsqdIsReachableAndSubscribed() {
+    try (NsqdProcess nsqd = NsqdProcess.start()) {
+      nsqd.stop();
+      Function function = new Function(config(nsqd, "late"), msg -> {}, new PrometheusRegistry());
+      try {
+        int port = function.healthPort();
+        assertThat(port).isPositive();
+
+        // nsqd is down: whatever the consumer tries, the function is not serving.
+        await("/healthz while nsqd is down").during(Duration.ofMillis(800)).atMost(Duration.ofSeconds(3))
+            .untilAsserted(() -> assertThat(Probe.healthz(port)).as("/healthz with nsqd down").isEqualTo(503));
+
+        nsqd.restart();
+        await().atMost(Duration.ofSeconds(15)).until(() -> Probe.healthz(port) == 200);
+        assertThat(NsqdStats.channel(nsqd.httpUrl(), "late", "default").path("clients").size()).isEqualTo(1);
+      } finally {
+        function.drain();
+      }
+    }
+  }
+
+  @Test
+  void servesThenDrainsWith503WhileEventsAreStillInHand() throws Exception {
+    try (NsqdProcess nsqd = NsqdProcess.start();
+        Client sender = Client.builder().nsqd(nsqd.tcpAddress()).registry(new PrometheusRegistry()).build()) {
+      CountDownLatch slowStarted = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      AtomicInteger finished = new AtomicInteger();
+      Function function = new Function(config(nsqd, "health"), msg -> {
+        if (msg.payload(StringValue.class).getValue().equals("slow")) {
+          slowStarted.countDown();
+          release.await();
+        }
+        finished.incrementAndGet();
+      }, new PrometheusRegistry());
+      int port = function.healthPort();
+      CompletableFuture<Void> drained = null;
+      try {
+        await().atMost(Duration.ofSeconds(10)).until(() -> Probe.healthz(port) == 200);
+        assertThat(Probe.get(port, "/healthz").body()).isEqualTo("serving\n");
+
+        sender.emit("health", StringValue.of("quick")).join();
+        await().atMost(Duration.ofSeconds(10)).until(() -> finished.get() == 1);
+        Probe.Answer metrics = Probe.get(port, "/metrics");
+        assertThat(metrics.status()).isEqualTo(200);
+        assertThat(new MetricsText(metrics.body()).value("kubefuncs_messages_received_total", Map.of("topic", "health")))
+            .as(metrics.body()).isEqualTo(1.0);
+
+        sender.emit("health", StringValue.of("slow")).join();
+        assertThat(slowStarted.await(10, TimeUnit.SECONDS)).isTrue();
+        drained = CompletableFuture.runAsync(function::drain);
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> Probe.healthz(port) == 503);
+        assertThat(Probe.get(port, "/healthz").body()).isEqualTo("draining\n");
+        assertThat(drained).as("drain waits for the event in hand").isNotDone();
+
+        release.countDown();
+        drained.get(20, TimeUnit.SECONDS);
+        assertThat(finished).hasValue(2);
+        // The slow event was finished before the connection closed: nothing to redeliver.
+        assertThat(NsqdStats.channelEmpty(nsqd.httpUrl(), "health", "default")).isTrue();
+        assertThat(Probe.healthz(port)).as("the health server is closed after the drain").isEqualTo(-1);
+      } finally {
+        release.countDown();
+        if (drained == null) {
+          function.drain();
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,144 @@
+package io.kubefuncs.gateway;
+
+import io.kubefuncs.Client;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The HTTP gateway. Pipeline per connection: HTTP/1.1 codec (bounded request line and headers)
+ * → keep-alive → aggregation of the body up to the limit (413 beyond) → {@link GatewayHandler}.
+ */
+public final class Gateway implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
+  static final int MAX_INITIAL_LINE = 8192;
+  static final int MAX_HEADER_SIZE = 16384;
+
+  private final GatewayConfig config;
+  private final Client client;
+  private final EventLoopGroup group;
+  private final Channel server;
+  private final RoutesWatcher watcher;
+  private final AtomicReference<Routes> routes;
+
+  private Gateway(GatewayConfig config, PrometheusRegistry registry) throws IOException {
+    this.config = config;
+    byte[] initial = Files.readAllBytes(config.routesFile());
+    this.routes = new AtomicReference<>(
+        RoutesFile.parse(new String(initial, java.nio.charset.StandardCharsets.UTF_8), config.routesFile().toString(), config.defaultTimeout()));
+    GatewayMetrics metrics = new GatewayMetrics(registry);
+    Client.Builder b = Client.builder().nsqd(config.nsqdAddress()).clientId(config.gatewayId()).registry(registry);
+    if (!config.lookupdAddresses().isEmpty()) {
+      b.lookupd(config.lookupdAddresses().toArray(String[]::new));
+    }
+    this.client = b.build();
+    this.watcher = new RoutesWatcher(config.routesFile(), initial, config.defaultTimeout(), config.reloadInterval(),
+        r -> {
+          routes.set(r);
+          metrics.reloads.labelValues("ok").inc();
+        },
+        why -> metrics.reloads.labelValues("rejected").inc());
+    GatewayHandler handler = new GatewayHandler(client, routes, metrics, registry, config.exposeFunctionErrors());
+    this.group = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("gateway-io"), NioIoHandler.newFactory());
+    ServerBootstrap bootstrap =
+        new ServerBootstrap()
+            .group(group)
+            .channel(NioServerSocketChannel.class)
+            .option(ChannelOption.SO_BACKLOG, 1024)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    ch.pipeline()
+                        .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 8192))
+                        .addLast("keep-alive", new HttpServerKeepAliveHandler())
+                        .addLast("body", new BodyLimit(config.maxBodyBytes()))
+                        .addLast("gateway", handler);
+                  }
+                });
+    InetSocketAddress address = config.listenHost().isEmpty()
+        ? new InetSocketAddress(config.listenPort())
+        : new InetSocketAddress(config.listenHost(), config.listenPort());
+    Channel bound;
+    try {
+      bound = bootstrap.bind(address).syncUninterruptibly().channel();
+    } catch (Exception e) { // Netty rethrows the bind's checked exception as is
+      watcher.close();
+      group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+      client.close();
+      if (e instanceof BindException) {
+        throw new BindException("port " + config.listenPort() + " is in use: choose another with --listen-addr");
+      }
+      throw e instanceof IOException io ? io : new IOException(e);
+    }
+    this.server = bound;
+    client.connect().whenComplete((v, e) -> {
+      if (e != null) {
+        LOG.log(System.Logger.Level.WARNING, "NSQ not reachable yet ({0}); answering 503 until it is", e.getMessage());
+      }
+    });
+    LOG.log(System.Logger.Level.INFO, "gateway listening on {0} with {1} routes", server.localAddress(), String.valueOf(routes.get().size()));
+  }
+
+  public static Gateway start(GatewayConfig config) throws IOException {
+    return new Gateway(config, PrometheusRegistry.defaultRegistry);
+  }
+
+  public static Gateway start(GatewayConfig config, PrometheusRegistry registry) throws IOException {
+    return new Gateway(config, registry);
+  }
+
+  public int port() {
+    return ((InetSocketAddress) server.localAddress()).getPort();
+  }
+
+  public Client client() {
+    return client;
+  }
+
+  @Override
+  public void close() {
+    server.close().syncUninterruptibly();
+    watcher.close();
+    group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+    client.close();
+  }
+
+  /** Aggregates the body up to the limit; beyond it, answers 413 in the gateway's JSON shape and closes. */
+  private static final class BodyLimit extends HttpObjectAggregator {
+    BodyLimit(int maxBytes) {
+      super(maxBytes, true);
+    }
+
+    @Override
+    protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+      FullHttpResponse r = GatewayHandler.json(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large",
+          "request body is over the limit of " + maxContentLength() + " bytes");
+      HttpUtil.setContentLength(r, r.content().readableBytes());
+      ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+}

@@ -1,0 +1,241 @@
+package io.kubefuncs.gateway;
+
+import com.google.protobuf.ByteString;
+import io.kubefuncs.Client;
+import io.kubefuncs.FunctionErrorException;
+import io.kubefuncs.Message;
+import io.kubefuncs.nsq.NsqConnectionException;
+import io.kubefuncs.proto.HTTPRequest;
+import io.kubefuncs.proto.HTTPResponse;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Turns each HTTP request into a call to the function its route names, and the answer back
+ * into HTTP. Stateless and shared by every connection; the call's completion hops back onto the
+ * connection's event loop to write.
+ */
+@ChannelHandler.Sharable
+final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+  static final String EVENT_ID_HEADER = "X-Kubefuncs-Event-Id";
+
+  private final Client client;
+  private final AtomicReference<Routes> routes;
+  private final GatewayMetrics metrics;
+  private final PrometheusRegistry registry;
+  private final boolean exposeFunctionErrors;
+
+  GatewayHandler(Client client, AtomicReference<Routes> routes, GatewayMetrics metrics, PrometheusRegistry registry, boolean exposeFunctionErrors) {
+    this.client = client;
+    this.routes = routes;
+    this.metrics = metrics;
+    this.registry = registry;
+    this.exposeFunctionErrors = exposeFunctionErrors;
+  }
+
+  @Override
+  protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+    long start = System.nanoTime();
+    DecoderResult decoded = request.decoderResult();
+    if (decoded.isFailure()) {
+      Throwable cause = decoded.cause();
+      if (cause instanceof TooLongHttpHeaderException) {
+        error(ctx, request, null, start, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large", "request headers are too large", true);
+      } else if (cause instanceof TooLongHttpLineException) {
+        error(ctx, request, null, start, HttpResponseStatus.REQUEST_URI_TOO_LONG, "uri_too_long", "request line is too long", true);
+      } else {
+        error(ctx, request, null, start, HttpResponseStatus.BAD_REQUEST, "bad_request", "malformed HTTP request: " + cause.getMessage(), true);
+      }
+      return;
+    }
+    String uri = request.uri();
+    int q = uri.indexOf('?');
+    String path = q < 0 ? uri : uri.substring(0, q);
+    if (path.equals("/healthz")) {
+      boolean up = client.isConnected();
+      if (!up) {
+        client.connect();
+      }
+      text(ctx, request, up ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, up ? "ok\n" : "not connected to NSQ\n");
+      return;
+    }
+    if (path.equals("/metrics")) {
+      metricsPage(ctx, request);
+      return;
+    }
+    Route route = routes.get().match(path);
+    if (route == null) {
+      error(ctx, request, null, start, HttpResponseStatus.NOT_FOUND, "no_route", "no route for " + path, false);
+      return;
+    }
+    if (!client.isConnected()) {
+      client.connect();
+      error(ctx, request, route, start, HttpResponseStatus.SERVICE_UNAVAILABLE, "nsq_unavailable", "not connected to NSQ; retry shortly", false);
+      return;
+    }
+    HTTPRequest event = toEvent(ctx, request, uri);
+    boolean async = route.async() || "respond-async".equalsIgnoreCase(request.headers().get("Prefer"));
+    boolean keepAlive = HttpUtil.isKeepAlive(request);
+    if (async) {
+      client.emit(route.topic(), event).whenComplete((id, e) -> ctx.executor().execute(() -> {
+        if (e != null) {
+          failed(ctx, keepAlive, route, start, e);
+        } else {
+          FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.ACCEPTED, Unpooled.EMPTY_BUFFER);
+          r.headers().set(EVENT_ID_HEADER, id);
+          send(ctx, keepAlive, r, route, start);
+        }
+      }));
+      return;
+    }
+    metrics.inFlight.inc();
+    client.call(route.topic(), event, route.timeout()).whenComplete((answer, e) -> ctx.executor().execute(() -> {
+      metrics.inFlight.dec();
+      if (e != null) {
+        failed(ctx, keepAlive, route, start, e);
+      } else {
+        send(ctx, keepAlive, toHttp(answer), route, start);
+      }
+    }));
+  }
+
+  private static HTTPRequest toEvent(ChannelHandlerContext ctx, FullHttpRequest request, String uri) {
+    HTTPRequest.Builder b = HTTPRequest.newBuilder().setMethod(request.method().name()).setUrl(uri);
+    for (Map.Entry<String, String> h : request.headers()) {
+      // Repeated headers fold into one comma-separated value, as HTTP allows.
+      String prior = b.getHeadersOrDefault(h.getKey(), null);
+      b.putHeaders(h.getKey(), prior == null ? h.getValue() : prior + ", " + h.getValue());
+    }
+    ByteBuf content = request.content();
+    if (content.isReadable()) {
+      b.setBody(ByteString.copyFrom(content.nioBuffer()));
+    }
+    if (ctx.channel().remoteAddress() instanceof InetSocketAddress remote) {
+      b.setRemoteAddr(remote.getAddress().getHostAddress() + ":" + remote.getPort());
+    }
+    return b.build();
+  }
+
+  private static FullHttpResponse toHttp(Message answer) {
+    if (!answer.isPayload(HTTPResponse.class)) {
+      // Empty, or a payload of another type: the function answered, without HTTP specifics.
+      return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.EMPTY_BUFFER);
+    }
+    HTTPResponse r = answer.payload(HTTPResponse.class);
+    int status = r.getStatus() == 0 ? 200 : r.getStatus();
+    FullHttpResponse response =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), Unpooled.wrappedBuffer(r.getBody().asReadOnlyByteBuffer()));
+    r.getHeadersMap().forEach((k, v) -> response.headers().set(k, v));
+    return response;
+  }
+
+  private void failed(ChannelHandlerContext ctx, boolean keepAlive, Route route, long start, Throwable e) {
+    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    HttpResponseStatus status;
+    String code;
+    String message;
+    if (cause instanceof TimeoutException) {
+      metrics.timeouts.labelValues(route.prefix()).inc();
+      status = HttpResponseStatus.GATEWAY_TIMEOUT;
+      code = "timeout";
+      message = "no answer from topic " + route.topic() + " within " + route.timeout().toMillis() + " ms";
+    } else if (cause instanceof FunctionErrorException fe) {
+      status = HttpResponseStatus.BAD_GATEWAY;
+      code = "function_error";
+      message = exposeFunctionErrors ? fe.getMessage() : "the function failed";
+    } else if (cause instanceof NsqConnectionException) {
+      status = HttpResponseStatus.SERVICE_UNAVAILABLE;
+      code = "nsq_unavailable";
+      message = "could not publish to NSQ: " + cause.getMessage();
+    } else {
+      status = HttpResponseStatus.INTERNAL_SERVER_ERROR;
+      code = "internal";
+      message = String.valueOf(cause.getMessage());
+    }
+    send(ctx, keepAlive, json(status, code, message), route, start);
+  }
+
+  private void error(ChannelHandlerContext ctx, FullHttpRequest request, Route route, long start,
+      HttpResponseStatus status, String code, String message, boolean close) {
+    send(ctx, !close && HttpUtil.isKeepAlive(request), json(status, code, message), route, start);
+  }
+
+  static FullHttpResponse json(HttpResponseStatus status, String code, String message) {
+    FullHttpResponse r = new DefaultFullHttpResponse(
+        HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(ErrorBody.of(status.code(), code, message)));
+    r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+    return r;
+  }
+
+  private void send(ChannelHandlerContext ctx, boolean keepAlive, FullHttpResponse response, Route route, long start) {
+    String label = route == null ? "none" : route.prefix();
+    metrics.requests.labelValues(label, Integer.toString(response.status().code())).inc();
+    metrics.latency.labelValues(label).observe((System.nanoTime() - start) / 1e9);
+    write(ctx, keepAlive, response);
+  }
+
+  private static void write(ChannelHandlerContext ctx, boolean keepAlive, FullHttpResponse response) {
+    HttpUtil.setContentLength(response, response.content().readableBytes());
+    if (keepAlive) {
+      HttpUtil.setKeepAlive(response, true);
+      ctx.writeAndFlush(response, ctx.voidPromise());
+    } else {
+      response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  private static void text(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status, String body) {
+    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+    r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+    write(ctx, HttpUtil.isKeepAlive(request), r);
+  }
+
+  private void metricsPage(ChannelHandlerContext ctx, FullHttpRequest request) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
+    try {
+      PrometheusTextFormatWriter.create().write(out, registry.scrape());
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(out.toByteArray()));
+    r.headers().set(HttpHeaderNames.CONTENT_TYPE, PrometheusTextFormatWriter.CONTENT_TYPE);
+    write(ctx, HttpUtil.isKeepAlive(request), r);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof TooLongFrameException) {
+      write(ctx, false, json(HttpResponseStatus.BAD_REQUEST, "bad_request", cause.getMessage()));
+    } else {
+      ctx.close();
+    }
+  }
+}

@@ -1,0 +1,37 @@
+package io.kubefuncs.gateway;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * An immutable routing table. The longest matching prefix wins, whatever the order in the file
+ * (the original gateway picked one of the matches at random).
+ */
+public final class Routes {
+  private final Route[] byLength;
+
+  public Routes(List<Route> routes) {
+    List<Route> sorted = new ArrayList<>(routes);
+    sorted.sort(Comparator.comparingInt((Route r) -> r.prefix().length()).reversed());
+    byLength = sorted.toArray(Route[]::new);
+  }
+
+  /** The route for {@code path}, or null. */
+  public Route match(String path) {
+    for (Route r : byLength) {
+      if (path.startsWith(r.prefix())) {
+        return r;
+      }
+    }
+    return null;
+  }
+
+  public List<Route> all() {
+    return List.of(byLength);
+  }
+
+  public int size() {
+    return byLength.length;
+  }
+}
