@@ -18,7 +18,6 @@ final class Function implements AutoCloseable {
 
   Function(FunctionConfig config, Handler handler, PrometheusRegistry registry) {
     this.config = config;
-    this.health = new HealthServer(config.healthzHost(), config.healthzPort(), registry);
     Client.Builder b = Client.builder().nsqd(config.nsqdAddress()).clientId(config.clientId()).registry(registry);
     if (config.lookupdAddress() != null) {
       b.lookupd(config.lookupdAddress());
@@ -31,6 +30,12 @@ final class Function implements AutoCloseable {
             .withHandlerTimeout(config.handlerTimeout())
             .withDrainTimeout(config.drainTimeout());
     this.subscription = client.on(config.topic(), config.channel(), config.maxInFlight(), options, handler);
+    try {
+      this.health = new HealthServer(config.healthzHost(), config.healthzPort(), registry, () -> subscription.connections() > 0);
+    } catch (RuntimeException e) {
+      client.close();
+      throw e;
+    }
     subscription.ready().thenRun(() -> {
       health.state(HealthServer.State.SERVING);
       LOG.log(System.Logger.Level.INFO, "consuming {0}/{1}; health on :{2}", config.topic(), config.channel(), String.valueOf(health.port()));

@@ -7,19 +7,24 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.nio.charset.StandardCharsets;
+import java.util.function.BooleanSupplier;
 
 /**
  * {@code /healthz} and {@code /metrics} on {@code HEALTHZ_ADDR}, for Kubernetes probes and
- * Prometheus. Health is 503 until the function is subscribed, 200 while it serves, 503 again
- * while it drains, so no traffic is routed to a pod that is starting or stopping.
+ * Prometheus. Health is 503 until the function is subscribed, 200 while it serves and is
+ * connected to an nsqd, 503 while it drains, so no traffic is routed to a pod that is
+ * starting, stopping or cut off from NSQ.
  */
 final class HealthServer implements AutoCloseable {
   enum State { STARTING, SERVING, DRAINING }
 
   private final HTTPServer server;
+  private final BooleanSupplier connected;
   private volatile State state = State.STARTING;
 
-  HealthServer(String host, int port, PrometheusRegistry registry) {
+  /** {@code connected}: whether the function is subscribed to at least one nsqd right now. */
+  HealthServer(String host, int port, PrometheusRegistry registry, BooleanSupplier connected) {
+    this.connected = connected;
     try {
       HTTPServer.Builder b =
           HTTPServer.builder()
@@ -53,6 +58,10 @@ final class HealthServer implements AutoCloseable {
         return;
       }
       State s = state;
+      if (s == State.SERVING && !connected.getAsBoolean()) {
+        send(exchange, 503, "not connected to nsqd\n");
+        return;
+      }
       send(exchange, s == State.SERVING ? 200 : 503, s.name().toLowerCase() + "\n");
     }
   }

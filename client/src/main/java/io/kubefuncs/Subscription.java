@@ -63,7 +63,15 @@ public final class Subscription implements AutoCloseable {
     this.consumer = consumer.handler(this::dispatch).build().start();
   }
 
-  /** Completes once subscribed on every nsqd that has the topic. */
+  /** nsqd connections this subscription consumes from right now. */
+  public int connections() {
+    return consumer.stats().connections();
+  }
+
+  /**
+   * Completes once every nsqd of the first discovery round was subscribed to or failed once
+   * (failed ones keep being retried); see {@link #connections()} for the current state.
+   */
   public CompletableFuture<Void> ready() {
     return consumer.ready();
   }

@@ -502,8 +502,10 @@ public final class NsqConsumer implements AutoCloseable {
   }
 
   private void onAnswered(boolean success, boolean backoff) {
-    inFlight.decrementAndGet();
+    // Counted down on the event loop, after the FIN/REQ queued there just before: a stop that
+    // sees nothing in flight must not close the connection ahead of that answer.
     Runnable step = () -> {
+      inFlight.decrementAndGet();
       if (success) {
         onSuccess();
       } else if (backoff) {
@@ -523,6 +525,7 @@ public final class NsqConsumer implements AutoCloseable {
   // ---- stop ----
 
   private ScheduledFuture<?> stopDeadline;
+  private int closeWaits;
 
   private void beginStop(Duration timeout) {
     for (ScheduledFuture<?> t : new ScheduledFuture<?>[] {lookupTimer, rdyTimer, backoffTimer}) {
@@ -536,17 +539,26 @@ public final class NsqConsumer implements AutoCloseable {
       }
     });
     redials.clear();
+    // Messages nsqd sent before CLOSE_WAIT may still be unread; the stop waits for every CLS to
+    // be answered, so that those are counted in flight and handled too.
+    ResponseCallback closeWait =
+        new ResponseCallback() {
+          @Override
+          public void onResponse(ByteBuf data) {
+            closeWaits--;
+            maybeFinishStop();
+          }
+
+          @Override
+          public void onError(NsqException error) {
+            closeWaits--;
+            maybeFinishStop();
+          }
+        };
     for (Conn c : conns.values()) {
       NsqConnection connection = c.connection;
-      connection.send(
-          Commands.cls(connection.channelAlloc()),
-          new ResponseCallback() {
-            @Override
-            public void onResponse(ByteBuf data) {}
-
-            @Override
-            public void onError(NsqException error) {}
-          });
+      closeWaits++;
+      connection.send(Commands.cls(connection.channelAlloc()), closeWait);
       connection.flush();
     }
     stopDeadline =
@@ -564,7 +576,7 @@ public final class NsqConsumer implements AutoCloseable {
   }
 
   private void maybeFinishStop() {
-    if (stopDeadline != null && inFlight.get() == 0) {
+    if (stopDeadline != null && closeWaits == 0 && inFlight.get() == 0) {
       finishStop();
     }
   }
