@@ -1,0 +1,360 @@
+package kubefuncs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"sync"
+	"time"
+
+	nsq "github.com/nsqio/go-nsq"
+	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
+)
+
+// Version is this library's version, sent to nsqd as part of the user agent.
+const Version = "0.1.0"
+
+// ErrClosed is returned by calls on a closed Client.
+var ErrClosed = errors.New("kubefuncs: client closed")
+
+// FunctionError is what Call returns when the function answered with Error.
+type FunctionError struct {
+	// Topic is the called function's topic.
+	Topic string
+	// Message is the text of the function's Error.
+	Message string
+}
+
+func (e *FunctionError) Error() string {
+	return fmt.Sprintf("kubefuncs: the function on topic %s failed: %s", e.Topic, e.Message)
+}
+
+// Client talks to Kubefuncs functions over NSQ: Emit publishes fire-and-forget events, Call
+// calls a function and waits for its answer, On subscribes handlers. Safe for concurrent use;
+// one per process is enough.
+//
+// Events are published to one nsqd (in a cluster, the node's own). Answers to calls come back on
+// the client's ephemeral return topic rpc-<client-id>-<random>#ephemeral, which the client
+// subscribes to on every nsqd nsqlookupd knows before its first call is published, since the
+// called function may answer through any node.
+type Client struct {
+	settings    *settings
+	logger      *log.Logger
+	metrics     *metrics
+	producer    *nsq.Producer
+	returnTopic string
+	timeouts    msgTimeouts
+
+	mu        sync.Mutex
+	calls     map[string]chan *Event
+	subs      []*Subscription
+	returns   *nsq.Consumer
+	returnsOn *connector
+	closed    bool
+	closing   chan struct{}
+}
+
+// NewClient creates a client. Settings not given as options come from the environment
+// (NSQ_NSQD_ADDR, NSQ_NSQD_PORT, NSQ_LOOKUPD_ADDR, NSQ_LOOKUPD_PORT, KUBEFUNCS_*); a malformed
+// one is a *ConfigError. Nothing connects until used, except the return topic WithCallEnabled.
+func NewClient(options ...Option) (*Client, error) {
+	s := newSettings(options)
+	if err := s.resolve(false); err != nil {
+		return nil, err
+	}
+	return newClient(s)
+}
+
+func newClient(s *settings) (*Client, error) {
+	var reg prometheus.Registerer = prometheus.DefaultRegisterer
+	if s.registry != nil {
+		reg = s.registry
+	}
+	c := &Client{
+		settings:    s,
+		logger:      s.logger,
+		metrics:     metricsFor(reg),
+		returnTopic: returnTopicFor(s.clientID),
+		calls:       map[string]chan *Event{},
+		closing:     make(chan struct{}),
+	}
+	producer, err := nsq.NewProducer(s.nsqd, c.nsqConfig(1))
+	if err != nil {
+		return nil, fmt.Errorf("kubefuncs: %w", err)
+	}
+	producer.SetLogger(s.logger, nsq.LogLevelError)
+	c.producer = producer
+	if s.callEnabled {
+		if err := c.startReturns(); err != nil {
+			producer.Stop()
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// ReturnTopic is the topic this client's answers come back on.
+func (c *Client) ReturnTopic() string { return c.returnTopic }
+
+// Emit publishes ev to ev.Topic, as it is, and returns once nsqd has it. Nobody answers.
+func (c *Client) Emit(ctx context.Context, ev *Event) error {
+	if ev == nil {
+		return errors.New("kubefuncs: Emit of a nil event")
+	}
+	if err := checkName("topic", ev.GetTopic()); err != nil {
+		return fmt.Errorf("kubefuncs: %w", err)
+	}
+	body, err := encode(ev)
+	if err != nil {
+		return err
+	}
+	select {
+	case err := <-c.publishAsync(ev.GetTopic(), body):
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Call sends ev to the function on ev.Topic with this client's return topic, and waits for the
+// answer until ctx is done. A function that answered with Error gives a *FunctionError; ev itself
+// is not changed. The answer's payload is read with Payload.
+func (c *Client) Call(ctx context.Context, ev *Event) (*Message, error) {
+	if ev == nil {
+		return nil, errors.New("kubefuncs: Call with a nil event")
+	}
+	topic := ev.GetTopic()
+	if err := checkName("topic", topic); err != nil {
+		return nil, fmt.Errorf("kubefuncs: %w", err)
+	}
+	request := proto.Clone(ev).(*Event)
+	request.Return = c.returnTopic
+	if request.Id == "" {
+		request.Id = newUUID()
+	}
+	body, err := encode(request)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	answers := make(chan *Event, 1)
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil, ErrClosed
+	}
+	c.calls[request.Id] = answers
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		delete(c.calls, request.Id)
+		c.mu.Unlock()
+	}()
+
+	answer, err := c.call(ctx, topic, body, answers)
+	outcome := "ok"
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		outcome = "timeout"
+	case err != nil:
+		outcome = "error"
+	}
+	c.metrics.callDuration.WithLabelValues(topic, outcome).Observe(time.Since(start).Seconds())
+	return answer, err
+}
+
+func (c *Client) call(ctx context.Context, topic string, body []byte, answers chan *Event) (*Message, error) {
+	if err := c.startReturns(); err != nil {
+		return nil, err
+	}
+	select {
+	case <-c.returnsOn.ready:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("kubefuncs: call to %s: return topic not subscribed yet: %w", topic, ctx.Err())
+	case <-c.closing:
+		return nil, ErrClosed
+	}
+	select {
+	case err := <-c.publishAsync(topic, body):
+		if err != nil {
+			return nil, fmt.Errorf("kubefuncs: call to %s: %w", topic, err)
+		}
+	case <-ctx.Done():
+		return nil, fmt.Errorf("kubefuncs: call to %s: %w", topic, ctx.Err())
+	}
+	select {
+	case answer := <-answers:
+		if a := answer.GetPayload(); a != nil && a.MessageIs((*Error)(nil)) {
+			e := &Error{}
+			text := "(undecodable Error)"
+			if anypb.UnmarshalTo(a, e, proto.UnmarshalOptions{}) == nil {
+				text = e.GetError()
+			}
+			return nil, &FunctionError{Topic: topic, Message: text}
+		}
+		return &Message{Event: answer, attempts: 1}, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("kubefuncs: no answer from %s: %w", topic, ctx.Err())
+	case <-c.closing:
+		return nil, ErrClosed
+	}
+}
+
+// On subscribes h to topic/channel with this client's settings (max in flight, attempts,
+// dead-letter topic, timeouts). Handlers run in goroutines, at most max-in-flight at once.
+func (c *Client) On(topic, channel string, h Handler) (*Subscription, error) {
+	if err := checkName("topic", topic); err != nil {
+		return nil, fmt.Errorf("kubefuncs: %w", err)
+	}
+	if err := checkName("channel", channel); err != nil {
+		return nil, fmt.Errorf("kubefuncs: %w", err)
+	}
+	if h == nil {
+		return nil, errors.New("kubefuncs: On with a nil handler")
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, ErrClosed
+	}
+	sub, err := newSubscription(c, topic, channel, h)
+	if err != nil {
+		return nil, err
+	}
+	c.subs = append(c.subs, sub)
+	return sub, nil
+}
+
+// Close stops every subscription, waiting up to the drain timeout for the events in hand, then
+// the return topic and the producer. Calls still waiting fail with ErrClosed.
+func (c *Client) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), c.settings.drainTimeout)
+	defer cancel()
+	return c.close(ctx)
+}
+
+func (c *Client) close(ctx context.Context) error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	subs := c.subs
+	c.mu.Unlock()
+
+	var wg sync.WaitGroup
+	errs := make([]error, len(subs))
+	for i, sub := range subs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := sub.Stop(ctx); err != nil {
+				errs[i] = fmt.Errorf("kubefuncs: %d events of %s/%s still in hand after the drain timeout", sub.InFlight(), sub.topic, sub.channel)
+			}
+		}()
+	}
+	wg.Wait()
+
+	close(c.closing)
+	c.mu.Lock()
+	returns, returnsOn := c.returns, c.returnsOn
+	c.mu.Unlock()
+	if returns != nil {
+		returnsOn.stop()
+		returns.Stop()
+		select {
+		case <-returns.StopChan:
+		case <-time.After(time.Second):
+		}
+	}
+	c.producer.Stop()
+	return errors.Join(errs...)
+}
+
+// publishAsync publishes body to topic; the channel gets nsqd's verdict.
+func (c *Client) publishAsync(topic string, body []byte) <-chan error {
+	result := make(chan error, 1)
+	done := make(chan *nsq.ProducerTransaction, 1)
+	if err := c.producer.PublishAsync(topic, body, done); err != nil {
+		c.metrics.publishFailures.Inc()
+		result <- fmt.Errorf("kubefuncs: publish to %s: %w", topic, err)
+		return result
+	}
+	go func() {
+		t := <-done
+		if t.Error != nil {
+			c.metrics.publishFailures.Inc()
+			result <- fmt.Errorf("kubefuncs: publish to %s: %w", topic, t.Error)
+			return
+		}
+		result <- nil
+	}()
+	return result
+}
+
+// startReturns subscribes the return topic on every nsqd, once.
+func (c *Client) startReturns() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.returns != nil {
+		return nil
+	}
+	if c.closed {
+		return ErrClosed
+	}
+	maxInFlight := max(c.settings.maxInFlight, 256)
+	consumer, err := c.newConsumer(c.returnTopic, returnChannel, maxInFlight)
+	if err != nil {
+		return err
+	}
+	consumer.AddConcurrentHandlers(nsq.HandlerFunc(c.onAnswer), 4)
+	c.returns = consumer
+	c.returnsOn = newConnector(consumer, maxInFlight, c.settings, c.returnTopic, true, &c.timeouts)
+	c.returnsOn.start()
+	return nil
+}
+
+// onAnswer hands an answer to the call waiting for it; go-nsq finishes the message.
+func (c *Client) onAnswer(nm *nsq.Message) error {
+	ev, err := decode(nm.Body)
+	if err != nil {
+		c.logger.Printf("kubefuncs: dropping a message on %s that is not an Event: %v", c.returnTopic, err)
+		return nil
+	}
+	c.mu.Lock()
+	waiting := c.calls[ev.GetId()]
+	c.mu.Unlock()
+	if waiting != nil {
+		select {
+		case waiting <- ev:
+		default: // a second answer to the same call (at-least-once delivery)
+		}
+	}
+	return nil
+}
+
+func (c *Client) newConsumer(topic, channel string, maxInFlight int) (*nsq.Consumer, error) {
+	consumer, err := nsq.NewConsumer(topic, channel, c.nsqConfig(maxInFlight))
+	if err != nil {
+		return nil, fmt.Errorf("kubefuncs: %w", err)
+	}
+	consumer.SetLogger(c.logger, nsq.LogLevelError)
+	return consumer, nil
+}
+
+func (c *Client) nsqConfig(maxInFlight int) *nsq.Config {
+	cfg := nsq.NewConfig()
+	cfg.MaxInFlight = maxInFlight
+	cfg.MaxAttempts = 0                           // the subscription counts attempts and dead-letters itself
+	cfg.LookupdPollInterval = directRetryInterval // go-nsq's redial delay after a lost connection
+	cfg.DialTimeout = dialTimeout
+	cfg.UserAgent = "kubefuncs-go/" + Version + " go-nsq/" + nsq.VERSION
+	if c.settings.clientID != "" {
+		cfg.ClientID = c.settings.clientID
+	}
+	return cfg
+}

@@ -1,0 +1,335 @@
+package kubefuncs
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	nsq "github.com/nsqio/go-nsq"
+)
+
+const (
+	// lookupPollInterval is how often a subscription asks nsqlookupd which nsqds have its topic.
+	lookupPollInterval = 60 * time.Second
+	// nodesPollInterval is how often a caller asks nsqlookupd for every nsqd, for its return topic.
+	nodesPollInterval = 15 * time.Second
+	// directRetryInterval is how often a consumer without nsqlookupd retries its nsqd.
+	directRetryInterval = 5 * time.Second
+	// firstLookupRetry is how soon an unanswered first lookup is tried again.
+	firstLookupRetry = time.Second
+	pollJitter       = 0.3
+	dialTimeout      = time.Second
+	lookupdTimeout   = 5 * time.Second
+	// defaultMsgTimeout is nsqd's default msg_timeout, used when it cannot be asked.
+	defaultMsgTimeout = 60 * time.Second
+)
+
+// connector keeps a go-nsq consumer connected to the nsqds it should consume from: one nsqd
+// given directly, or those nsqlookupd lists (/lookup?topic= for a subscription, /nodes for a
+// return topic, which must be subscribed on every nsqd before a call goes out). It does the
+// discovery itself, rather than go-nsq's lookupd mode, to know when the first round is done
+// (ready) and to be able to subscribe on nodes that do not have the topic yet.
+type connector struct {
+	consumer  *nsq.Consumer
+	nsqd      string
+	lookupds  []string
+	topic     string
+	everyNode bool
+	interval  time.Duration
+	maxRDY    int
+	logger    *log.Logger
+	timeouts  *msgTimeouts
+
+	ready     chan struct{}
+	readyOnce sync.Once
+	ctx       context.Context
+	cancel    context.CancelFunc
+	done      chan struct{}
+	known     map[string]bool
+}
+
+func newConnector(consumer *nsq.Consumer, maxInFlight int, s *settings, topic string, everyNode bool, timeouts *msgTimeouts) *connector {
+	ctx, cancel := context.WithCancel(context.Background())
+	interval := s.lookupInterval
+	if interval <= 0 {
+		interval = lookupPollInterval
+		if everyNode {
+			interval = nodesPollInterval
+		}
+	}
+	return &connector{
+		consumer: consumer, nsqd: s.nsqd, lookupds: s.lookupdAddresses, topic: topic, everyNode: everyNode,
+		interval: interval, maxRDY: maxInFlight, logger: s.logger, timeouts: timeouts,
+		ready: make(chan struct{}), ctx: ctx, cancel: cancel, done: make(chan struct{}), known: map[string]bool{},
+	}
+}
+
+func (c *connector) start() { go c.run() }
+
+// stop ends discovery and waits for a round in progress.
+func (c *connector) stop() {
+	c.cancel()
+	<-c.done
+}
+
+func (c *connector) run() {
+	defer close(c.done)
+	for {
+		answered := c.round()
+		if answered {
+			c.readyOnce.Do(func() { close(c.ready) })
+		}
+		var wait time.Duration
+		switch {
+		case len(c.lookupds) == 0:
+			wait = directRetryInterval
+		case !answered && !c.isReady():
+			wait = firstLookupRetry
+		default:
+			wait = c.interval + time.Duration(rand.Float64()*pollJitter*float64(c.interval))
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-c.ctx.Done():
+			t.Stop()
+			return
+		}
+	}
+}
+
+func (c *connector) isReady() bool {
+	select {
+	case <-c.ready:
+		return true
+	default:
+		return false
+	}
+}
+
+// round connects to every nsqd that should be consumed from, and reports whether it knew which
+// those are (nsqlookupd answered, or there is no nsqlookupd). As in the Java SDK, a round in
+// which no nsqlookupd answered changes nothing.
+func (c *connector) round() bool {
+	var want []string
+	if len(c.lookupds) == 0 {
+		want = []string{c.nsqd}
+	} else {
+		var answered bool
+		want, answered = c.discover()
+		if !answered {
+			return false
+		}
+	}
+	wanted := map[string]bool{}
+	var wg sync.WaitGroup
+	var added atomic.Bool
+	for _, addr := range want {
+		wanted[addr] = true
+		c.known[addr] = true
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if c.connect(addr) {
+				added.Store(true)
+			}
+		}()
+	}
+	wg.Wait()
+	// An nsqd nsqlookupd no longer lists: keep a live connection (its messages are still being
+	// answered), but stop reconnecting to one that is gone.
+	for addr := range c.known {
+		if wanted[addr] || c.ctx.Err() != nil {
+			continue
+		}
+		switch err := c.consumer.ConnectToNSQD(addr); {
+		case err == nil:
+			added.Store(true)
+		case !errors.Is(err, nsq.ErrAlreadyConnected):
+			_ = c.consumer.DisconnectFromNSQD(addr)
+			delete(c.known, addr)
+		}
+	}
+	if added.Load() {
+		c.shareRDY()
+	}
+	return true
+}
+
+// connect subscribes on addr unless already subscribed there; it reports a new connection.
+func (c *connector) connect(addr string) bool {
+	if c.ctx.Err() != nil {
+		return false
+	}
+	err := c.consumer.ConnectToNSQD(addr)
+	switch {
+	case err == nil:
+		c.timeouts.learn(addr)
+		return true
+	case errors.Is(err, nsq.ErrAlreadyConnected):
+	default:
+		if c.ctx.Err() == nil {
+			c.logger.Printf("kubefuncs: cannot subscribe to %s on nsqd %s: %v", c.topic, addr, err)
+		}
+	}
+	return false
+}
+
+// shareRDY gives every connection its share of max-in-flight at once. When go-nsq adds a
+// connection, it updates the RDY counts of all connections in random order; if the new one comes
+// before those holding the whole max-in-flight, it gets RDY 0 and a retry 5 s later, so messages
+// on that nsqd (an answer to a call, say) would wait 5 s. Updating all connections again, once
+// with max-in-flight + 1 and once with the real value, always succeeds: the first pass lowered
+// every connection to at most its share.
+func (c *connector) shareRDY() {
+	c.consumer.ChangeMaxInFlight(c.maxRDY + 1)
+	c.consumer.ChangeMaxInFlight(c.maxRDY)
+}
+
+// discover asks every nsqlookupd and returns the union of the nsqds they list.
+func (c *connector) discover() (addrs []string, answered bool) {
+	seen := map[string]bool{}
+	for _, lookupd := range c.lookupds {
+		var nodes []string
+		var err error
+		if c.everyNode {
+			nodes, err = lookupdNodes(c.ctx, lookupd, "/nodes")
+		} else {
+			nodes, err = lookupdNodes(c.ctx, lookupd, "/lookup?topic="+url.QueryEscape(c.topic))
+		}
+		if err != nil {
+			if c.ctx.Err() == nil {
+				c.logger.Printf("kubefuncs: lookup of topic %s failed: %v", c.topic, err)
+			}
+			continue
+		}
+		answered = true
+		for _, n := range nodes {
+			if !seen[n] {
+				seen[n] = true
+				addrs = append(addrs, n)
+			}
+		}
+	}
+	return addrs, answered
+}
+
+var lookupdHTTP = &http.Client{Timeout: lookupdTimeout}
+
+// lookupdNodes GETs path from nsqlookupd and returns the TCP addresses of the producers in the
+// answer. A 404 of /lookup (topic unknown) is an empty answer.
+func lookupdNodes(ctx context.Context, lookupd, path string) ([]string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+lookupd+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/vnd.nsq; version=1.0")
+	resp, err := lookupdHTTP.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("nsqlookupd %s did not answer: %w", lookupd, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return nil, fmt.Errorf("nsqlookupd %s: %w", lookupd, err)
+	}
+	if resp.StatusCode == http.StatusNotFound && path != "/nodes" {
+		return nil, nil
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("nsqlookupd %s answered GET %s with HTTP %d: %s", lookupd, path, resp.StatusCode, body)
+	}
+	var answer struct {
+		Producers []struct {
+			BroadcastAddress string `json:"broadcast_address"`
+			TCPPort          int    `json:"tcp_port"`
+		} `json:"producers"`
+		Data *json.RawMessage `json:"data"` // nsqlookupd before 1.0 wraps the answer
+	}
+	if err := json.Unmarshal(body, &answer); err != nil {
+		return nil, fmt.Errorf("nsqlookupd %s answered GET %s with a body that is not JSON", lookupd, path)
+	}
+	if answer.Data != nil {
+		if err := json.Unmarshal(*answer.Data, &answer); err != nil {
+			return nil, fmt.Errorf("nsqlookupd %s answered GET %s with a body that is not JSON", lookupd, path)
+		}
+	}
+	var addrs []string
+	for _, p := range answer.Producers {
+		addrs = append(addrs, net.JoinHostPort(p.BroadcastAddress, strconv.Itoa(p.TCPPort)))
+	}
+	return addrs, nil
+}
+
+// msgTimeouts remembers each nsqd's msg_timeout: handlers are TOUCHed at half of it. go-nsq does
+// not expose what nsqd said in IDENTIFY, so the client asks with an IDENTIFY of its own.
+type msgTimeouts struct {
+	m sync.Map // address -> time.Duration
+}
+
+func (t *msgTimeouts) get(addr string) time.Duration {
+	if v, ok := t.m.Load(addr); ok {
+		return v.(time.Duration)
+	}
+	return defaultMsgTimeout
+}
+
+func (t *msgTimeouts) learn(addr string) {
+	if _, ok := t.m.Load(addr); ok {
+		return
+	}
+	if d, err := probeMsgTimeout(addr); err == nil && d > 0 {
+		t.m.Store(addr, d)
+	}
+}
+
+// probeMsgTimeout opens a connection to nsqd, sends IDENTIFY with feature negotiation, and reads
+// msg_timeout from the answer: the value every connection without a msg_timeout of its own gets.
+func probeMsgTimeout(addr string) (time.Duration, error) {
+	conn, err := net.DialTimeout("tcp", addr, dialTimeout)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
+	body := []byte(`{"client_id":"kubefuncs-probe","feature_negotiation":true}`)
+	req := append([]byte("  V2IDENTIFY\n"), 0, 0, 0, 0)
+	binary.BigEndian.PutUint32(req[len(req)-4:], uint32(len(body)))
+	if _, err := conn.Write(append(req, body...)); err != nil {
+		return 0, err
+	}
+	var head [8]byte
+	if _, err := io.ReadFull(conn, head[:]); err != nil {
+		return 0, err
+	}
+	size := binary.BigEndian.Uint32(head[:4])
+	if size < 4 || size > 1<<20 {
+		return 0, fmt.Errorf("nsqd %s: bad frame size %d", addr, size)
+	}
+	data := make([]byte, size-4)
+	if _, err := io.ReadFull(conn, data); err != nil {
+		return 0, err
+	}
+	if frameType := binary.BigEndian.Uint32(head[4:]); frameType != 0 {
+		return 0, fmt.Errorf("nsqd %s refused IDENTIFY: %s", addr, data)
+	}
+	var answer struct {
+		MsgTimeout int64 `json:"msg_timeout"`
+	}
+	if err := json.Unmarshal(data, &answer); err != nil {
+		return 0, fmt.Errorf("nsqd %s: IDENTIFY answer is not JSON", addr)
+	}
+	return time.Duration(answer.MsgTimeout) * time.Millisecond, nil
+}

@@ -1,0 +1,136 @@
+package kubefuncs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Run runs a function: it reads its settings from options and the environment (TOPIC,
+// CHANNEL, NSQ_*, HEALTHZ_ADDR, KUBEFUNCS_*), serves /healthz and /metrics, hands every event of
+// the topic to h, and on SIGTERM or SIGINT stops taking events, finishes those in hand within the
+// drain timeout, and returns nil. A bad setting ends the process with exit code 2 and one line
+// naming it, as the Java SDK does.
+func Run(h Handler, options ...Option) error {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	err := runFunction(ctx, stop, h, options)
+	var bad *ConfigError
+	if errors.As(err, &bad) {
+		fmt.Fprintln(os.Stderr, "kubefuncs: bad configuration: "+bad.Error())
+		os.Exit(2)
+	}
+	return err
+}
+
+// RunContext is Run stopping when ctx is done instead of on a signal; a bad setting is returned
+// as a *ConfigError.
+func RunContext(ctx context.Context, h Handler, options ...Option) error {
+	return runFunction(ctx, func() {}, h, options)
+}
+
+func runFunction(ctx context.Context, stopSignals func(), h Handler, options []Option) error {
+	if h == nil {
+		return errors.New("kubefuncs: Run with a nil handler")
+	}
+	s := newSettings(options)
+	if err := s.resolve(true); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", s.healthzAddr)
+	if err != nil {
+		return &ConfigError{"HEALTHZ_ADDR", fmt.Sprintf("cannot listen on %s (%v): pick a free port", s.healthzAddr, err)}
+	}
+	var gatherer prometheus.Gatherer = prometheus.DefaultGatherer
+	if s.registry != nil {
+		gatherer = s.registry
+	}
+	health := serveHealth(ln, gatherer)
+	defer health.close()
+	s.logger.Printf("kubefuncs: /healthz and /metrics on %s", ln.Addr())
+
+	c, err := newClient(s)
+	if err != nil {
+		return err
+	}
+	sub, err := c.On(s.topic, s.channel, h)
+	if err != nil {
+		_ = c.Close()
+		return err
+	}
+	go func() {
+		select {
+		case <-sub.Ready():
+			if health.state.CompareAndSwap(starting, serving) {
+				s.logger.Printf("kubefuncs: consuming %s/%s", s.topic, s.channel)
+			}
+		case <-ctx.Done():
+		}
+	}()
+
+	<-ctx.Done()
+	stopSignals() // a second signal ends the process at once
+	health.state.Store(draining)
+	s.logger.Printf("kubefuncs: draining: %d events in hand", sub.InFlight())
+	drain, cancel := context.WithTimeout(context.Background(), s.drainTimeout)
+	defer cancel()
+	if err := c.close(drain); err != nil {
+		s.logger.Printf("%v; nsqd redelivers them", err)
+	}
+	return nil
+}
+
+const (
+	starting int32 = iota
+	serving
+	draining
+)
+
+var stateNames = map[int32]string{starting: "starting", serving: "serving", draining: "draining"}
+
+// healthServer serves /healthz (503 until subscribed, 200 while serving, 503 while draining, so
+// no traffic goes to a pod that is starting or stopping) and /metrics.
+type healthServer struct {
+	state  atomic.Int32
+	server *http.Server
+}
+
+func serveHealth(ln net.Listener, gatherer prometheus.Gatherer) *healthServer {
+	h := &healthServer{}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if r.URL.Path != "/healthz" {
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprint(w, "not found: try /healthz or /metrics\n")
+			return
+		}
+		state := h.state.Load()
+		if state != serving {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		fmt.Fprintln(w, stateNames[state])
+	})
+	h.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = h.server.Serve(ln) }()
+	return h
+}
+
+func (h *healthServer) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if h.server.Shutdown(ctx) != nil {
+		_ = h.server.Close()
+	}
+}

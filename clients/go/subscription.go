@@ -1,0 +1,242 @@
+package kubefuncs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	nsq "github.com/nsqio/go-nsq"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+const maxRetryDelay = time.Minute
+
+// Subscription is a Handler consuming one topic/channel with the delivery rules of the Java
+// SDK: events with a return topic are always answered (with Empty or Error if the handler did
+// not answer), failed fire-and-forget events are retried with growing delays and dead-lettered
+// after the last attempt, and long-running handlers are TOUCHed.
+type Subscription struct {
+	client   *Client
+	topic    string
+	channel  string
+	handler  Handler
+	consumer *nsq.Consumer
+	conn     *connector
+
+	maxAttempts    int
+	deadLetter     string
+	handlerTimeout time.Duration
+	retryBase      time.Duration
+
+	inFlight atomic.Int64
+	stopOnce sync.Once
+
+	received, ok, failed, requeued, deadLettered prometheus.Counter
+	duration                                     prometheus.Observer
+	inFlightGauge                                prometheus.Gauge
+}
+
+func newSubscription(c *Client, topic, channel string, h Handler) (*Subscription, error) {
+	s := c.settings
+	sub := &Subscription{
+		client: c, topic: topic, channel: channel, handler: h,
+		maxAttempts: s.maxAttempts, deadLetter: s.deadLetterTopic, handlerTimeout: s.handlerTimeout, retryBase: s.retryBase,
+		received:      c.metrics.received.WithLabelValues(topic, channel),
+		ok:            c.metrics.handled.WithLabelValues(topic, channel, "ok"),
+		failed:        c.metrics.handled.WithLabelValues(topic, channel, "error"),
+		requeued:      c.metrics.handled.WithLabelValues(topic, channel, "requeued"),
+		deadLettered:  c.metrics.handled.WithLabelValues(topic, channel, "dead_lettered"),
+		duration:      c.metrics.handlerDuration.WithLabelValues(topic, channel),
+		inFlightGauge: c.metrics.inFlight.WithLabelValues(topic, channel),
+	}
+	if sub.deadLetter == "" {
+		sub.deadLetter = deadLetterFor(topic)
+	}
+	consumer, err := c.newConsumer(topic, channel, s.maxInFlight)
+	if err != nil {
+		return nil, err
+	}
+	consumer.AddConcurrentHandlers(sub, s.maxInFlight)
+	sub.consumer = consumer
+	sub.conn = newConnector(consumer, s.maxInFlight, s, topic, false, &c.timeouts)
+	sub.conn.start()
+	return sub, nil
+}
+
+// Topic is the topic consumed.
+func (s *Subscription) Topic() string { return s.topic }
+
+// Channel is the channel consumed.
+func (s *Subscription) Channel() string { return s.channel }
+
+// Ready is closed once the subscription is subscribed on every nsqd that has the topic (or, with
+// nsqlookupd, once it answered and no nsqd has the topic yet), each nsqd having been tried once.
+func (s *Subscription) Ready() <-chan struct{} { return s.conn.ready }
+
+// InFlight is the number of events being handled right now.
+func (s *Subscription) InFlight() int { return int(s.inFlight.Load()) }
+
+// Stop stops taking events (CLS to every nsqd) and waits until the events in hand are finished,
+// or ctx is done; events still unfinished then are redelivered by nsqd.
+func (s *Subscription) Stop(ctx context.Context) error {
+	s.stopOnce.Do(func() {
+		s.conn.stop()
+		s.consumer.Stop()
+	})
+	select {
+	case <-s.consumer.StopChan:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// HandleMessage implements go-nsq's Handler; it runs in one of max-in-flight goroutines.
+func (s *Subscription) HandleMessage(nm *nsq.Message) error {
+	nm.DisableAutoResponse()
+	s.received.Inc()
+	attempts := int(nm.Attempts)
+	ev, err := decode(nm.Body)
+	if err != nil {
+		s.deadLetterMessage(nm, "body is not a kubefuncs Event: "+err.Error())
+		return nil
+	}
+	if attempts > s.maxAttempts {
+		// Redelivered after timeouts (a crash, or a handler beyond its timeout) more than allowed.
+		s.deadLetterMessage(nm, fmt.Sprintf("delivered %d times, more than the %d allowed", attempts, s.maxAttempts))
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.handlerTimeout)
+	m := &Message{Event: ev, attempts: attempts, ctx: ctx, touch: nm.Touch, publish: s.client.publishAsync}
+	s.inFlight.Add(1)
+	s.inFlightGauge.Inc()
+	start := time.Now()
+	stopTouching := s.keepAlive(nm, start)
+	handlerErr := invoke(s.handler, m)
+	stopTouching()
+	cancel()
+	s.duration.Observe(time.Since(start).Seconds())
+	s.inFlightGauge.Dec()
+	s.inFlight.Add(-1)
+
+	switch {
+	case m.expectsResponse():
+		s.answer(nm, m, handlerErr)
+	case handlerErr == nil:
+		nm.Finish()
+		s.ok.Inc()
+	case attempts >= s.maxAttempts:
+		s.logHandlerError(ev, handlerErr, "")
+		s.deadLetterMessage(nm, fmt.Sprintf("handler failed on attempt %d of %d: %s", attempts, s.maxAttempts, errorText(handlerErr)))
+	default:
+		delay := s.retryDelay(attempts)
+		s.logHandlerError(ev, handlerErr, fmt.Sprintf(" (attempt %d of %d), retrying in %s", attempts, s.maxAttempts, delay))
+		// Only this event waits: one bad event must not slow the function down for every other.
+		nm.RequeueWithoutBackoff(delay)
+		s.requeued.Inc()
+	}
+	return nil
+}
+
+// answer publishes the answer (the handler's, or Empty, or Error) and finishes the event once
+// nsqd has it; if the answer could not be published, the event comes back to be answered again.
+func (s *Subscription) answer(nm *nsq.Message, m *Message, handlerErr error) {
+	if handlerErr != nil {
+		s.logHandlerError(m.Event, handlerErr, "; answering with Error")
+	}
+	var err error
+	if sent := m.finish(handlerErr); sent != nil {
+		err = <-sent
+	}
+	if err != nil {
+		s.client.logger.Printf("kubefuncs: could not publish the answer to event %s: %v", m.GetId(), err)
+		nm.RequeueWithoutBackoff(s.retryDelay(int(nm.Attempts)))
+		s.requeued.Inc()
+		return
+	}
+	nm.Finish()
+	if handlerErr != nil {
+		s.failed.Inc()
+	} else {
+		s.ok.Inc()
+	}
+}
+
+func (s *Subscription) deadLetterMessage(nm *nsq.Message, reason string) {
+	id := string(nm.ID[:])
+	s.client.logger.Printf("kubefuncs: dead-lettering message %s of %s to %s: %s", id, s.topic, s.deadLetter, reason)
+	letter := &DeadLetter{
+		Body:      nm.Body,
+		Reason:    toValidUTF8(reason),
+		Topic:     s.topic,
+		Channel:   s.channel,
+		Attempts:  int32(nm.Attempts),
+		MessageId: id,
+	}
+	body, err := deterministic.Marshal(letter)
+	if err == nil {
+		err = <-s.client.publishAsync(s.deadLetter, body)
+	}
+	if err != nil {
+		s.client.logger.Printf("kubefuncs: could not dead-letter message %s: %v", id, err)
+		nm.RequeueWithoutBackoff(s.retryDelay(1))
+		s.requeued.Inc()
+		return
+	}
+	nm.Finish()
+	s.deadLettered.Inc()
+}
+
+// keepAlive TOUCHes the message at half its nsqd's msg_timeout while the handler runs, up to the
+// handler timeout, so that nsqd does not hand a long job to a second consumer. The returned
+// function stops it, and returns once no TOUCH can be sent any more.
+func (s *Subscription) keepAlive(nm *nsq.Message, start time.Time) func() {
+	period := s.client.timeouts.get(nm.NSQDAddress) / 2
+	if period < 100*time.Millisecond {
+		period = 100 * time.Millisecond
+	}
+	limit := start.Add(s.handlerTimeout)
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(period)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case now := <-t.C:
+				if !now.Before(limit) {
+					return
+				}
+				nm.Touch()
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-stopped
+	}
+}
+
+// retryDelay is the delay before the retry that follows the given attempt: the base (1s),
+// doubled with each attempt, at most a minute.
+func (s *Subscription) retryDelay(attempts int) time.Duration {
+	d := s.retryBase
+	for i := 1; i < attempts && d < maxRetryDelay; i++ {
+		d *= 2
+	}
+	return min(d, maxRetryDelay)
+}
+
+func (s *Subscription) logHandlerError(ev *Event, err error, what string) {
+	s.client.logger.Printf("kubefuncs: handler failed on event %s of %s%s: %v", ev.GetId(), s.topic, what, err)
+	var p *panicError
+	if errors.As(err, &p) {
+		s.client.logger.Printf("kubefuncs: panic in the handler of %s:\n%s", s.topic, p.stack)
+	}
+}
