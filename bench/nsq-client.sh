@@ -2,7 +2,7 @@
 # Benchmarks the Kubefuncs NSQ client against nsq's own bench_writer/bench_reader (and go-nsq's
 # Producer for latency), through ONE real nsqd on 127.0.0.1, in one run, with the same message
 # size. Prints every figure as `RESULT name value unit`, then a table with the ratios.
-# See bench/README.md for what is measured and why. Takes about two minutes.
+# See bench/README.md for what is measured and why. Takes about two and a half minutes.
 #
 # Settings (environment):
 #   SIZE=200            message size in bytes, for every client
@@ -16,7 +16,7 @@
 #   CONSUME_WINDOW=4    seconds each reader consumes (bench_reader --runfor, and ours)
 #   RDY=2500            bench_reader --rdy per connection; our max-in-flight per consumer
 #   JAVA_OPTS="-Xms1g -Xmx1g"
-#   QUIET_BUDGET=40     seconds the run may spend, in all, waiting before a step for other
+#   QUIET_BUDGET=30     seconds the run may spend, in all, waiting before a step for other
 #                       processes to stop using more than 10% of the machine
 #   PROFILE=1           record a JFR file per JVM run into bench/target/jfr (figures then carry
 #                       the profiler's overhead; do not report them)
@@ -37,7 +37,7 @@ CONSUME_WINDOW=${CONSUME_WINDOW:-4}
 RDY=${RDY:-2500}
 JAVA_OPTS=${JAVA_OPTS:--Xms1g -Xmx1g}
 PROFILE=${PROFILE:-0}
-QUIET_BUDGET=${QUIET_BUDGET:-40}
+QUIET_BUDGET=${QUIET_BUDGET:-30}
 
 bin="$root/.tools/nsq/bin"
 out="$root/bench/target"
@@ -148,10 +148,11 @@ wait_quiet() {
   local b0 o0 other
   while [ "$quiet_left" -gt 0 ]; do
     b0=$(busy_jiffies); o0=$(own_jiffies)
-    sleep 1
+    sleep 0.5
     other=$(( $(busy_jiffies) - b0 - ($(own_jiffies) - o0) ))
-    # jiffies are 1/100 s: over one second, 100 * cpus would be the whole machine.
-    if [ $((other * 100)) -le $((10 * 100 * cpus)) ]; then return 0; fi
+    # jiffies are 1/100 s: over half a second, 50 * cpus would be the whole machine.
+    if [ $((other * 100)) -le $((10 * 50 * cpus)) ]; then return 0; fi
+    sleep 0.5
     quiet_left=$((quiet_left - 1))
     [ "$quiet_left" -gt 0 ] || log "other processes keep the machine busy; QUIET_BUDGET used up, carrying on"
   done
@@ -243,7 +244,7 @@ go_lat_round() { # name
 
 for r in $(seq 1 "$LAT_ROUNDS"); do
   log "latency round $r/$LAT_ROUNDS: ours, one publish at a time, ${LAT_SECONDS}s"
-  ours latency "lat.r$r" --topic "ol#ephemeral" --seconds "$LAT_SECONDS" --warmup 1
+  ours latency "lat.r$r" --topic "ol#ephemeral" --seconds "$LAT_SECONDS" --warmup "$WARMUP"
   delete_topic "ol#ephemeral"; delete_topic "warmup-ol#ephemeral"
   if [ -n "$go_latency" ]; then
     log "latency round $r/$LAT_ROUNDS: go-nsq Producer.Publish, one at a time, ${LAT_SECONDS}s"

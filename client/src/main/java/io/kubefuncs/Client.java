@@ -259,7 +259,9 @@ public final class Client implements AutoCloseable {
     private String nsqdAddress = "127.0.0.1:4150";
     private final List<String> lookupds = new ArrayList<>();
     private String clientId = "";
-    private NsqConfig nsqConfig = NsqConfig.defaults();
+    // Function traffic is request/response: a buffered nsqd connection with messages in flight
+    // holds the next one back for the buffer timeout (250 ms by default), so ask for none.
+    private NsqConfig nsqConfig = NsqConfig.builder().outputBufferSize(-1).build();
     private PrometheusRegistry registry = PrometheusRegistry.defaultRegistry;
 
     private Builder() {}

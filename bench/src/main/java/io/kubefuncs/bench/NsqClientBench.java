@@ -16,6 +16,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -220,6 +221,8 @@ public final class NsqClientBench {
     private final int resumeAt;
     private final AtomicInteger outstanding = new AtomicInteger();
     private volatile Thread waiter;
+    private static final AtomicReferenceFieldUpdater<Window, Thread> WAITER =
+        AtomicReferenceFieldUpdater.newUpdater(Window.class, Thread.class, "waiter");
 
     Window(int limit, int unit) {
       this.limit = limit;
@@ -240,8 +243,9 @@ public final class NsqClientBench {
 
     void release(int n) {
       if (outstanding.addAndGet(-n) <= resumeAt) {
+        // Only the release that takes the waiter wakes it: one unpark per wait, not per answer.
         Thread w = waiter;
-        if (w != null) {
+        if (w != null && WAITER.compareAndSet(this, w, null)) {
           LockSupport.unpark(w);
         }
       }

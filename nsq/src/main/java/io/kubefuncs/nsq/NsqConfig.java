@@ -196,18 +196,26 @@ public final class NsqConfig {
       return this;
     }
 
-    /** nsqd's output buffer for this connection, in bytes (64 B to 5 MiB); 0 keeps nsqd's default. */
+    /**
+     * nsqd's output buffer for this connection, in bytes (64 B to 5 MiB); 0 keeps nsqd's default
+     * (16 KiB). -1 turns buffering off: nsqd writes each message at once, which costs it a
+     * syscall per message but never holds a message back waiting for the buffer timeout, as a
+     * buffered connection with messages in flight does (up to 250 ms by default).
+     */
     public Builder outputBufferSize(int bytes) {
-      if (bytes != 0 && (bytes < 64 || bytes > 5 * 1024 * 1024)) {
-        throw new IllegalArgumentException("outputBufferSize must be 0 or 64 B to 5 MiB, got " + bytes);
+      if (bytes != 0 && bytes != -1 && (bytes < 64 || bytes > 5 * 1024 * 1024)) {
+        throw new IllegalArgumentException("outputBufferSize must be -1, 0 or 64 B to 5 MiB, got " + bytes);
       }
       this.outputBufferSize = bytes;
       return this;
     }
 
-    /** How long nsqd may hold messages in its output buffer before flushing (1 ms to 1 s). */
+    /**
+     * How long nsqd may hold messages in its output buffer before flushing: 25 ms to 1 s, the
+     * range nsqd accepts by default ({@code --min/max-output-buffer-timeout}).
+     */
     public Builder outputBufferTimeout(Duration timeout) {
-      this.outputBufferTimeout = between("outputBufferTimeout", timeout, Duration.ofMillis(1), Duration.ofSeconds(1));
+      this.outputBufferTimeout = between("outputBufferTimeout", timeout, Duration.ofMillis(25), Duration.ofSeconds(1));
       return this;
     }
 

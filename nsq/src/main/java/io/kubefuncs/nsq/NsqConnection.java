@@ -182,7 +182,7 @@ final class NsqConnection {
     if (config.msgTimeout != null) {
       body.put("msg_timeout", config.msgTimeout.toMillis());
     }
-    if (config.outputBufferSize > 0) {
+    if (config.outputBufferSize != 0) {
       body.put("output_buffer_size", config.outputBufferSize);
     }
     if (config.outputBufferTimeout != null) {
