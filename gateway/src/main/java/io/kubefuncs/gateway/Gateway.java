@@ -7,11 +7,13 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.FullHttpMessage;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
@@ -75,7 +77,7 @@ public final class Gateway implements AutoCloseable {
                     ch.pipeline()
                         .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 8192))
                         .addLast("keep-alive", new HttpServerKeepAliveHandler())
-                        .addLast("body", new BodyLimit(config.maxBodyBytes()))
+                        .addLast("body", new BodyLimit(config.maxBodyBytes(), metrics))
                         .addLast("gateway", handler);
                   }
                 });
@@ -127,18 +129,55 @@ public final class Gateway implements AutoCloseable {
     client.close();
   }
 
-  /** Aggregates the body up to the limit; beyond it, answers 413 in the gateway's JSON shape and closes. */
+  /**
+   * Aggregates the body up to the limit; beyond it, answers 413 in the gateway's JSON shape,
+   * whether the size was announced with {@code Expect: 100-continue} or not.
+   */
   private static final class BodyLimit extends HttpObjectAggregator {
-    BodyLimit(int maxBytes) {
+    private final GatewayMetrics metrics;
+
+    BodyLimit(int maxBytes, GatewayMetrics metrics) {
       super(maxBytes, true);
+      this.metrics = metrics;
     }
 
+    /**
+     * Called when the announced Content-Length is over the limit (the body still to come), or when
+     * a chunked body grew over it. In the first case, on a keep-alive connection, the answer goes
+     * out at once and the aggregator discards the rest of the body as it arrives: closing with the
+     * body unread would make the kernel reset the connection, and the client lose the answer.
+     */
     @Override
     protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+      boolean close = oversized instanceof FullHttpMessage || !HttpUtil.isKeepAlive(oversized);
+      ctx.writeAndFlush(tooLarge(close))
+          .addListener(close ? ChannelFutureListener.CLOSE : ChannelFutureListener.CLOSE_ON_FAILURE);
+    }
+
+    /**
+     * With {@code Expect: 100-continue}, Netty answers an announced oversized body here rather
+     * than in {@link #handleOversizedMessage}, with an empty 413 of its own: answer ours instead.
+     * Being a 4xx, it is written in place of "100 Continue" and the connection then closed.
+     */
+    @Override
+    protected Object newContinueResponse(HttpMessage start, int maxContentLength, ChannelPipeline pipeline) {
+      Object response = super.newContinueResponse(start, maxContentLength, pipeline);
+      if (response instanceof FullHttpResponse canned
+          && canned.status().code() == HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE.code()) {
+        canned.release();
+        return tooLarge(true);
+      }
+      return response;
+    }
+
+    private FullHttpResponse tooLarge(boolean close) {
       FullHttpResponse r = GatewayHandler.json(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large",
           "request body is over the limit of " + maxContentLength() + " bytes");
       HttpUtil.setContentLength(r, r.content().readableBytes());
-      ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+      // When the connection is closed after this answer, say so, or clients put it back in their pool.
+      HttpUtil.setKeepAlive(r, !close);
+      metrics.requests.labelValues("none", "413").inc();
+      return r;
     }
   }
 }

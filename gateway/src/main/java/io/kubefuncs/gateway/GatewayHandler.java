@@ -31,7 +31,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
@@ -44,6 +46,13 @@ import java.util.concurrent.atomic.AtomicReference;
 @ChannelHandler.Sharable
 final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   static final String EVENT_ID_HEADER = "X-Kubefuncs-Event-Id";
+
+  /**
+   * Hop-by-hop and framing headers: the gateway frames each response itself (Content-Length,
+   * keep-alive), so a function's own would contradict it, e.g. Transfer-Encoding next to Content-Length.
+   */
+  private static final Set<String> NOT_FROM_FUNCTIONS = Set.of(
+      "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "content-length");
 
   private final Client client;
   private final AtomicReference<Routes> routes;
@@ -119,9 +128,20 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       metrics.inFlight.dec();
       if (e != null) {
         failed(ctx, keepAlive, route, start, e);
-      } else {
-        send(ctx, keepAlive, toHttp(answer), route, start);
+        return;
       }
+      FullHttpResponse response;
+      try {
+        response = toHttp(answer);
+      } catch (RuntimeException invalid) {
+        // Not a response HTTP can carry (a status out of range, a header with a newline...):
+        // answer 502 rather than throw on the event loop and leave the client waiting.
+        send(ctx, keepAlive, json(HttpResponseStatus.BAD_GATEWAY, "function_error", exposeFunctionErrors
+            ? "the function's answer is not a valid HTTP response: " + invalid.getMessage()
+            : "the function failed"), route, start);
+        return;
+      }
+      send(ctx, keepAlive, response, route, start);
     }));
   }
 
@@ -149,10 +169,18 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
     HTTPResponse r = answer.payload(HTTPResponse.class);
     int status = r.getStatus() == 0 ? 200 : r.getStatus();
+    if (status < 200 || status > 599) {
+      // 1xx would leave the client waiting for a final response that never comes.
+      throw new IllegalArgumentException("status " + status + " is not a final HTTP status (200 to 599)");
+    }
     FullHttpResponse response =
         new DefaultFullHttpResponse(
             HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), Unpooled.wrappedBuffer(r.getBody().asReadOnlyByteBuffer()));
-    r.getHeadersMap().forEach((k, v) -> response.headers().set(k, v));
+    r.getHeadersMap().forEach((k, v) -> {
+      if (!NOT_FROM_FUNCTIONS.contains(k.toLowerCase(Locale.ROOT))) {
+        response.headers().set(k, v);
+      }
+    });
     return response;
   }
 

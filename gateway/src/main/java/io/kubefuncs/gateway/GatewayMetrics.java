@@ -27,6 +27,9 @@ final class GatewayMetrics {
         .help("Calls that got no answer within their route's timeout").labelNames("route").register(registry);
     reloads = Counter.builder().name("kubefuncs_gateway_route_reloads_total")
         .help("Routes file reloads by result: ok, rejected").labelNames("result").register(registry);
+    // Exposed at 0 from the start, so that increase() and alerts see the first rejection.
+    reloads.labelValues("ok");
+    reloads.labelValues("rejected");
     noConsumer = Counter.builder().name("kubefuncs_gateway_no_consumer_total")
         .help("Requests accepted for a topic that no function consumes yet").labelNames("route").register(registry);
   }

@@ -1,0 +1,143 @@
+package io.kubefuncs.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.kubefuncs.Client;
+import io.kubefuncs.HttpResponse;
+import io.kubefuncs.testkit.NsqExtension;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The command line: {@code GatewayMain} in a JVM of its own, as the container runs it, with every
+ * flag having its effect; and the exit codes of the mistakes an operator makes.
+ */
+class GatewayMainTest {
+  @RegisterExtension static NsqExtension nsq = NsqExtension.nsqd();
+
+  @Test
+  void theFlagsConfigureARunningGatewayAndSigtermStopsIt(@TempDir Path dir) throws Exception {
+    String nsqd = nsq.nsqdProcess().tcpAddress();
+    Path routes = dir.resolve("routes.yaml");
+    Files.writeString(routes, "routes:\n  /echo/: echo\n  /fail/: failing\n  /void/: nobody-listens\n");
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    List<String> command = new ArrayList<>(List.of(
+        ProcessHandle.current().info().command().orElseThrow(), "-cp", System.getProperty("java.class.path"),
+        GatewayMain.class.getName(),
+        "--listen-addr", "127.0.0.1:" + port, "--config", routes.toString(), "--nsqd-addr", nsqd,
+        "--gateway-id", "main-test", "--timeout", "400ms", "--max-body-bytes", "16", "--hide-function-errors"));
+    Path log = dir.resolve("gateway.log");
+    Process gateway = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    try (Client function = Client.builder().nsqd(nsqd).clientId("fn").registry(new PrometheusRegistry()).build()) {
+      function.on("echo", "default", msg -> msg.respond(HttpResponse.ok(msg.http().bodyAsString()))).ready().join();
+      function.on("failing", "default", msg -> {
+        throw new IllegalStateException("secret detail");
+      }).ready().join();
+      String base = "http://127.0.0.1:" + port;
+
+      await("gateway process healthy").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+          .ignoreExceptions().until(() -> get(base + "/healthz").statusCode() == 200);
+
+      var echo = TestGateway.send(HttpRequest.newBuilder(URI.create(base + "/echo/"))
+          .timeout(TestGateway.REQUEST_TIMEOUT).POST(HttpRequest.BodyPublishers.ofString("16 bytes exactly")).build());
+      assertThat(echo.statusCode()).isEqualTo(200);
+      assertThat(echo.body()).isEqualTo("16 bytes exactly");
+      // --max-body-bytes 16
+      var tooLarge = TestGateway.send(HttpRequest.newBuilder(URI.create(base + "/echo/"))
+          .timeout(TestGateway.REQUEST_TIMEOUT).POST(HttpRequest.BodyPublishers.ofString("17 bytes, one more")).build());
+      assertThat(tooLarge.statusCode()).isEqualTo(413);
+      // --hide-function-errors
+      var failed = get(base + "/fail/");
+      assertThat(failed.statusCode()).isEqualTo(502);
+      assertThat(failed.body()).doesNotContain("secret detail");
+      // --timeout 400ms for routes that set none
+      long start = System.nanoTime();
+      var timedOut = get(base + "/void/");
+      long millis = (System.nanoTime() - start) / 1_000_000;
+      assertThat(timedOut.statusCode()).isEqualTo(504);
+      assertThat(timedOut.body()).contains("400 ms");
+      assertThat(millis).isBetween(400L, 3_000L);
+      // --gateway-id names the return topic
+      String stats = get(nsq.nsqdProcess().httpUrl() + "/stats?format=json").body();
+      assertThat(stats).contains("\"topic_name\":\"rpc-main-test-");
+
+      gateway.destroy(); // SIGTERM: the shutdown hook closes the gateway
+      assertThat(gateway.waitFor(15, TimeUnit.SECONDS)).as("exited after SIGTERM; log:\n%s", Files.readString(log)).isTrue();
+      assertThat(gateway.exitValue()).as("128 + SIGTERM, as for any JVM ended by the signal").isEqualTo(143);
+    } finally {
+      if (gateway.isAlive()) {
+        gateway.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
+  void operatorMistakesExitWith2AndSayWhat(@TempDir Path dir) throws Exception {
+    Path bad = dir.resolve("bad.yaml");
+    Files.writeString(bad, "routes:\n  /x/: {topic: x, timeout: soon}\n");
+
+    Run missing = run("--config", dir.resolve("absent.yaml").toString());
+    Run invalid = run("--config", bad.toString());
+    Run noPort = run("--config", bad.toString(), "--listen-addr", "8080");
+    Run noConfig = run();
+    Run help = run("--help");
+
+    assertThat(missing.code()).isEqualTo(2);
+    assertThat(missing.err()).contains("absent.yaml");
+    assertThat(invalid.code()).isEqualTo(2);
+    assertThat(invalid.err()).contains("routes./x/.timeout").contains("soon");
+    assertThat(noPort.code()).isEqualTo(2);
+    assertThat(noPort.err()).contains("--listen-addr");
+    assertThat(noConfig.code()).isEqualTo(2);
+    assertThat(noConfig.err()).contains("--config");
+    assertThat(help.code()).isZero();
+    assertThat(help.out()).contains("--listen-addr", "--config", "--nsqd-addr", "--lookupd-addr", "--gateway-id",
+        "--timeout", "--max-body-bytes", "--hide-function-errors");
+  }
+
+  record Run(int code, String out, String err) {}
+
+  /** Runs the command line in this JVM, for arguments that end it before anything is started. */
+  private static Run run(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream stderr = System.err;
+    CommandLine cli = new CommandLine(new GatewayMain());
+    cli.setOut(new java.io.PrintWriter(out, true, StandardCharsets.UTF_8));
+    cli.setErr(new java.io.PrintWriter(err, true, StandardCharsets.UTF_8));
+    int code;
+    // GatewayMain reports a bad routes file on System.err itself.
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    try {
+      code = cli.execute(args);
+    } finally {
+      System.setErr(stderr);
+    }
+    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  private static java.net.http.HttpResponse<String> get(String url) throws Exception {
+    return TestGateway.HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(TestGateway.REQUEST_TIMEOUT).build(),
+        BodyHandlers.ofString());
+  }
+}

@@ -1,0 +1,205 @@
+package io.kubefuncs.gateway;
+
+import static org.awaitility.Awaitility.await;
+
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * A real {@link Gateway} on an ephemeral port of 127.0.0.1, with its own metrics registry and a
+ * routes file in a temporary directory, plus a plain JDK HTTP client to talk to it.
+ */
+final class TestGateway implements AutoCloseable {
+  /** Every request a test makes is bounded: a hang fails the test instead of stalling the build. */
+  static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+
+  static final HttpClient HTTP =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+
+  final Gateway gateway;
+  final PrometheusRegistry registry = new PrometheusRegistry();
+  final Path directory;
+  final Path routesFile;
+
+  private TestGateway(Builder b) throws IOException {
+    directory = Files.createTempDirectory("kubefuncs-gateway-test-");
+    if (b.routesFile != null) {
+      routesFile = b.routesFile;
+    } else {
+      routesFile = directory.resolve("routes.yaml");
+      Files.writeString(routesFile, b.routes);
+    }
+    GatewayConfig config = new GatewayConfig("127.0.0.1", 0, routesFile, b.nsqd, b.lookupds, b.id,
+        b.defaultTimeout, b.maxBodyBytes, b.exposeFunctionErrors, b.reloadInterval);
+    try {
+      gateway = Gateway.start(config, registry);
+    } catch (IOException | RuntimeException e) {
+      deleteTree(directory);
+      throw e;
+    }
+  }
+
+  static Builder builder(String nsqdTcpAddress) {
+    return new Builder(nsqdTcpAddress);
+  }
+
+  int port() {
+    return gateway.port();
+  }
+
+  URI uri(String pathAndQuery) {
+    return URI.create("http://127.0.0.1:" + port() + pathAndQuery);
+  }
+
+  HttpRequest.Builder request(String pathAndQuery) {
+    return HttpRequest.newBuilder(uri(pathAndQuery)).timeout(REQUEST_TIMEOUT);
+  }
+
+  HttpResponse<String> get(String pathAndQuery) {
+    return send(request(pathAndQuery).GET().build());
+  }
+
+  HttpResponse<String> post(String pathAndQuery, String body) {
+    return send(request(pathAndQuery).POST(HttpRequest.BodyPublishers.ofString(body)).build());
+  }
+
+  static HttpResponse<String> send(HttpRequest request) {
+    try {
+      return HTTP.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException(request.method() + " " + request.uri() + " failed", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static HttpResponse<byte[]> sendForBytes(HttpRequest request) {
+    try {
+      return HTTP.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    } catch (IOException e) {
+      throw new UncheckedIOException(request.method() + " " + request.uri() + " failed", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  Scrape metrics() {
+    HttpResponse<String> r = get("/metrics");
+    if (r.statusCode() != 200) {
+      throw new IllegalStateException("/metrics answered " + r.statusCode() + ": " + r.body());
+    }
+    return new Scrape(r.body());
+  }
+
+  /** Waits until {@code /healthz} says the gateway is connected to NSQ. */
+  TestGateway awaitHealthy() {
+    await("gateway connected to NSQ").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+        .until(() -> get("/healthz").statusCode() == 200);
+    return this;
+  }
+
+  /** Replaces the routes file the way a careful editor does: write aside, then rename over it. */
+  void replaceRoutes(String yaml) throws IOException {
+    Path aside = Files.createTempFile(directory, "routes-", ".tmp");
+    Files.writeString(aside, yaml);
+    Files.move(aside, routesFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  @Override
+  public void close() {
+    try {
+      gateway.close();
+    } finally {
+      deleteTree(directory);
+    }
+  }
+
+  static void deleteTree(Path root) {
+    if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (Stream<Path> all = Files.walk(root)) {
+      for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete " + root, e);
+    }
+  }
+
+  static final class Builder {
+    private final String nsqd;
+    private String routes = "routes: {}\n";
+    private Path routesFile;
+    private List<String> lookupds = List.of();
+    private String id = "gw-test";
+    private Duration defaultTimeout = Duration.ofSeconds(5);
+    private int maxBodyBytes = 1024 * 1024;
+    private boolean exposeFunctionErrors = true;
+    private Duration reloadInterval = Duration.ofSeconds(1);
+
+    private Builder(String nsqd) {
+      this.nsqd = nsqd;
+    }
+
+    Builder routes(String yaml) {
+      this.routes = yaml;
+      return this;
+    }
+
+    /** An existing routes file (a ConfigMap-like symlink, say) instead of one written from {@link #routes}. */
+    Builder routesFile(Path file) {
+      this.routesFile = file;
+      return this;
+    }
+
+    Builder lookupds(List<String> httpAddresses) {
+      this.lookupds = List.copyOf(httpAddresses);
+      return this;
+    }
+
+    Builder id(String gatewayId) {
+      this.id = gatewayId;
+      return this;
+    }
+
+    Builder defaultTimeout(Duration timeout) {
+      this.defaultTimeout = timeout;
+      return this;
+    }
+
+    Builder maxBodyBytes(int bytes) {
+      this.maxBodyBytes = bytes;
+      return this;
+    }
+
+    Builder exposeFunctionErrors(boolean expose) {
+      this.exposeFunctionErrors = expose;
+      return this;
+    }
+
+    Builder reloadInterval(Duration interval) {
+      this.reloadInterval = interval;
+      return this;
+    }
+
+    TestGateway start() throws IOException {
+      return new TestGateway(this);
+    }
+  }
+}
