@@ -48,6 +48,12 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   static final String EVENT_ID_HEADER = "X-Kubefuncs-Event-Id";
 
   /**
+   * The largest HTTPRequest payload that still fits one NSQ message (nsqd's default
+   * --max-msg-size) once wrapped in an Event with its id, topics and type URL.
+   */
+  static final int MAX_EVENT_PAYLOAD = io.kubefuncs.nsq.NsqConfig.DEFAULT_MAX_MESSAGE_SIZE - 1024;
+
+  /**
    * Hop-by-hop and framing headers: the gateway frames each response itself (Content-Length,
    * keep-alive), so a function's own would contradict it, e.g. Transfer-Encoding next to Content-Length.
    */
@@ -109,6 +115,13 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       return;
     }
     HTTPRequest event = toEvent(ctx, request, uri);
+    if (event.getSerializedSize() > MAX_EVENT_PAYLOAD) {
+      // Under the body limit but over what one NSQ message carries: still the client's to fix.
+      error(ctx, request, route, start, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large",
+          "request is " + event.getSerializedSize() + " bytes as an event; one NSQ message carries at most "
+              + MAX_EVENT_PAYLOAD, false);
+      return;
+    }
     boolean async = route.async() || "respond-async".equalsIgnoreCase(request.headers().get("Prefer"));
     boolean keepAlive = HttpUtil.isKeepAlive(request);
     if (async) {

@@ -438,9 +438,6 @@ class GatewayHttpTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"/big/", "/big-async/"})
-  @Disabled("BUG (gateway/src/main, not fixed here): a body under --max-body-bytes (10 MiB by default) but over"
-      + " what one NSQ message carries (1 MiB by default) is a 500 'internal' on a synchronous route, and a"
-      + " closed connection without any answer on an async one. See the report for the fix.")
   void aBodyUnderTheLimitButTooLargeForOneNsqMessageIs413(String path) throws Exception {
     try (TestGateway large = TestGateway.builder(nsq.nsqdProcess().tcpAddress()).id("gw-large").maxBodyBytes(4 << 20)
         .routes("routes:\n  /big/: big\n  /big-async/: {topic: big, async: true}\n").start().awaitHealthy()) {
