@@ -1,5 +1,6 @@
 package io.kubefuncs;
 
+import io.kubefuncs.testkit.NsqdStats;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,5 +1,6 @@
 package io.kubefuncs.gateway;
 
+import io.kubefuncs.testkit.NsqdStats;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kubefuncs.Client;

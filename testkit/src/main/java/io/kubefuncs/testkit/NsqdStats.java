@@ -1,4 +1,4 @@
-package io.kubefuncs;
+package io.kubefuncs.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,16 +13,16 @@ import java.time.Duration;
 
 /**
  * nsqd's own account of a topic or channel, from {@code GET /stats?format=json}: what the broker
- * saw, independent of what the SDK believes it did.
+ * saw, independent of what a client believes it did.
  */
-final class NsqdStats {
+public final class NsqdStats {
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private NsqdStats() {}
 
   /** The topic's stats ({@code depth}, {@code message_count}, {@code channels}), or an empty node when nsqd has no such topic. */
-  static JsonNode topic(String nsqdHttpUrl, String topic) {
+  public static JsonNode topic(String nsqdHttpUrl, String topic) {
     for (JsonNode t : stats(nsqdHttpUrl, "&topic=" + encode(topic)).path("topics")) {
       if (t.path("topic_name").asText().equals(topic)) {
         return t;
@@ -36,7 +36,7 @@ final class NsqdStats {
    * {@code requeue_count}, {@code timeout_count}, {@code message_count}, {@code clients}), or an
    * empty node when nsqd has no such channel.
    */
-  static JsonNode channel(String nsqdHttpUrl, String topic, String channel) {
+  public static JsonNode channel(String nsqdHttpUrl, String topic, String channel) {
     JsonNode stats = stats(nsqdHttpUrl, "&topic=" + encode(topic) + "&channel=" + encode(channel));
     for (JsonNode t : stats.path("topics")) {
       if (t.path("topic_name").asText().equals(topic)) {
@@ -51,12 +51,38 @@ final class NsqdStats {
   }
 
   /** Whether the channel exists and holds nothing: no message queued, in flight or deferred. */
-  static boolean channelEmpty(String nsqdHttpUrl, String topic, String channel) {
+  public static boolean channelEmpty(String nsqdHttpUrl, String topic, String channel) {
     JsonNode c = channel(nsqdHttpUrl, topic, channel);
     return c.has("depth")
         && c.path("depth").asLong() == 0
         && c.path("in_flight_count").asLong() == 0
         && c.path("deferred_count").asLong() == 0;
+  }
+
+  /** FINs nsqd counted from the channel's connected clients (nsqd keeps no channel-wide count). */
+  public static long finished(String nsqdHttpUrl, String topic, String channel) {
+    long sum = 0;
+    for (JsonNode c : channel(nsqdHttpUrl, topic, channel).path("clients")) {
+      sum += c.path("finish_count").asLong();
+    }
+    return sum;
+  }
+
+  /** The RDY count nsqd holds for each client of the channel. */
+  public static java.util.List<Integer> readyCounts(String nsqdHttpUrl, String topic, String channel) {
+    java.util.List<Integer> counts = new java.util.ArrayList<>();
+    channel(nsqdHttpUrl, topic, channel).path("clients").forEach(c -> counts.add(c.path("ready_count").asInt()));
+    return counts;
+  }
+
+  /** Messages waiting in the topic itself (not yet copied to channels). */
+  public static long depth(String nsqdHttpUrl, String topic) {
+    return topic(nsqdHttpUrl, topic).path("depth").asLong();
+  }
+
+  /** Messages ever published to the topic on that nsqd; 0 when it has no such topic. */
+  public static long messageCount(String nsqdHttpUrl, String topic) {
+    return topic(nsqdHttpUrl, topic).path("message_count").asLong();
   }
 
   private static JsonNode stats(String nsqdHttpUrl, String query) {
