@@ -1,5 +1,6 @@
 package io.kubefuncs;
 
+import io.kubefuncs.testkit.MetricsText;
 import io.kubefuncs.testkit.NsqdStats;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -103,7 +104,7 @@ class DeadLetterTest {
       assertThat(letter.getTopic()).isEqualTo(topic);
       assertThat(handlerCalls).hasValue(0);
       assertThat(NsqdStats.channel(nsq.nsqdProcess().httpUrl(), topic, "default").path("requeue_count").asLong()).isZero();
-      MetricsText m = MetricsText.scrape(registry);
+      MetricsText m = Scrapes.of(registry);
       assertThat(m.value("kubefuncs_messages_handled_total", Map.of("topic", topic, "outcome", "dead_lettered"))).isEqualTo(1.0);
     }
   }

@@ -1,5 +1,6 @@
 package io.kubefuncs;
 
+import io.kubefuncs.testkit.MetricsText;
 import io.kubefuncs.testkit.NsqdStats;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;

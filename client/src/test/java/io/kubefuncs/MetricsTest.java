@@ -1,5 +1,6 @@
 package io.kubefuncs;
 
+import io.kubefuncs.testkit.MetricsText;
 import io.kubefuncs.testkit.NsqdStats;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -61,7 +62,7 @@ class MetricsTest {
       // requeued once each; fail-always dead-lettered on attempt 2; the failing call answered Error.
       Map<String, String> labels = Map.of("topic", TOPIC, "channel", "default");
       await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
-        MetricsText m = MetricsText.scrape(functionRegistry);
+        MetricsText m = Scrapes.of(functionRegistry);
         assertThat(m.value("kubefuncs_messages_handled_total", with(labels, "outcome", "ok"))).as(m.text()).isEqualTo(7.0);
         assertThat(m.value("kubefuncs_messages_handled_total", with(labels, "outcome", "error"))).as(m.text()).isEqualTo(1.0);
         assertThat(m.value("kubefuncs_messages_handled_total", with(labels, "outcome", "requeued"))).as(m.text()).isEqualTo(2.0);
@@ -69,7 +70,7 @@ class MetricsTest {
       });
       await().atMost(Duration.ofSeconds(5)).until(() -> NsqdStats.channelEmpty(nsq.nsqdProcess().httpUrl(), TOPIC, "default"));
 
-      MetricsText m = MetricsText.scrape(functionRegistry);
+      MetricsText m = Scrapes.of(functionRegistry);
       double handled = m.value("kubefuncs_messages_handled_total", labels);
       assertThat(handled).isEqualTo(11.0);
       assertThat(handlerCalls).hasValue(11);
@@ -80,7 +81,7 @@ class MetricsTest {
       assertThat(m.value("kubefuncs_publish_failures_total")).isZero();
       assertThat(m.text()).contains("kubefuncs_messages_in_flight{");
 
-      MetricsText c = MetricsText.scrape(callerRegistry);
+      MetricsText c = Scrapes.of(callerRegistry);
       assertThat(c.value("kubefuncs_call_duration_seconds_count", Map.of("topic", TOPIC, "outcome", "ok"))).isEqualTo(1.0);
       assertThat(c.value("kubefuncs_call_duration_seconds_count", Map.of("topic", TOPIC, "outcome", "error"))).isEqualTo(1.0);
       assertThat(c.value("kubefuncs_call_duration_seconds_sum", Map.of("topic", TOPIC))).isPositive();

@@ -1,5 +1,6 @@
 package io.kubefuncs.gateway;
 
+import io.kubefuncs.testkit.MetricsText;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -85,7 +86,7 @@ class ConcurrentRequestsTest {
       assertThat(wrong).as("requests not answered with their own body and id").isEmpty();
       assertThat(handled).as("each request reached the function").hasSize(REQUESTS);
       assertThat(connections).as("client connections, each reused for many requests").hasSizeLessThanOrEqualTo(CONNECTIONS);
-      Scrape m = gateway.metrics();
+      MetricsText m = gateway.metrics();
       assertThat(m.value("kubefuncs_gateway_requests_total", Map.of("route", "/echo/", "status", "200"))).isEqualTo(REQUESTS);
       await().atMost(Duration.ofSeconds(5)).until(() -> gateway.metrics().value("kubefuncs_gateway_calls_in_flight", Map.of()) == 0);
       System.out.printf("%d requests, at most %d at a time, over %d connections, in %d ms%n", REQUESTS, CONNECTIONS,

@@ -1,5 +1,6 @@
 package io.kubefuncs.gateway;
 
+import io.kubefuncs.testkit.MetricsText;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -255,7 +256,7 @@ class GatewayHttpTest {
     JsonNode body = error(r, 504, "timeout");
     assertThat(body.path("message").asText()).contains("slow").contains("300 ms");
     assertThat(millis).as("answered after the route's 300 ms timeout, not the 5 s default").isBetween(300L, 3_000L);
-    Scrape after = gateway.metrics();
+    MetricsText after = gateway.metrics();
     assertThat(after.value("kubefuncs_gateway_timeouts_total", Map.of("route", "/slow/"))).isEqualTo(before + 1);
     assertThat(after.value("kubefuncs_gateway_requests_total", Map.of("route", "/slow/", "status", "504"))).isGreaterThanOrEqualTo(1);
   }
@@ -554,7 +555,7 @@ class GatewayHttpTest {
     var page = gateway.get("/metrics");
     assertThat(page.statusCode()).isEqualTo(200);
     assertThat(page.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
-    Scrape m = new Scrape(page.body());
+    MetricsText m = new MetricsText(page.body());
     assertThat(m.value("kubefuncs_gateway_requests_total", Map.of("route", "/echo/", "status", "201"))).isGreaterThanOrEqualTo(1);
     assertThat(m.value("kubefuncs_gateway_requests_total", Map.of("route", "none", "status", "404"))).isGreaterThanOrEqualTo(1);
     assertThat(m.value("kubefuncs_gateway_request_duration_seconds_count", Map.of("route", "/echo/"))).isGreaterThanOrEqualTo(1);

@@ -1,5 +1,6 @@
 package io.kubefuncs.gateway;
 
+import io.kubefuncs.testkit.MetricsText;
 import static org.awaitility.Awaitility.await;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -98,12 +99,12 @@ final class TestGateway implements AutoCloseable {
     }
   }
 
-  Scrape metrics() {
+  MetricsText metrics() {
     HttpResponse<String> r = get("/metrics");
     if (r.statusCode() != 200) {
       throw new IllegalStateException("/metrics answered " + r.statusCode() + ": " + r.body());
     }
-    return new Scrape(r.body());
+    return new MetricsText(r.body());
   }
 
   /** Waits until {@code /healthz} says the gateway is connected to NSQ. */
