@@ -44,6 +44,7 @@ public final class Gateway implements AutoCloseable {
   private final Channel server;
   private final RoutesWatcher watcher;
   private final AtomicReference<Routes> routes;
+  private final GatewayHandler handler;
 
   private Gateway(GatewayConfig config, PrometheusRegistry registry) throws IOException {
     this.config = config;
@@ -62,7 +63,7 @@ public final class Gateway implements AutoCloseable {
           metrics.reloads.labelValues("ok").inc();
         },
         why -> metrics.reloads.labelValues("rejected").inc());
-    GatewayHandler handler = new GatewayHandler(client, routes, metrics, registry, config.exposeFunctionErrors());
+    this.handler = new GatewayHandler(client, routes, metrics, registry, config.exposeFunctionErrors());
     this.group = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("gateway-io"), NioIoHandler.newFactory());
     ServerBootstrap bootstrap =
         new ServerBootstrap()
@@ -122,8 +123,26 @@ public final class Gateway implements AutoCloseable {
   }
 
   @Override
+  /**
+   * Stops accepting connections, answers the requests already published (for at most the
+   * longest route timeout, as their callers would wait no longer), then shuts down.
+   */
   public void close() {
     server.close().syncUninterruptibly();
+    handler.drain();
+    long longest = 0;
+    for (Route r : routes.get().all()) {
+      longest = Math.max(longest, r.timeout().toNanos());
+    }
+    long deadline = System.nanoTime() + longest;
+    while (handler.active() > 0 && System.nanoTime() - deadline < 0) {
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
     watcher.close();
     group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
     client.close();

@@ -65,6 +65,9 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   private final GatewayMetrics metrics;
   private final PrometheusRegistry registry;
   private final boolean exposeFunctionErrors;
+  /** Requests published and not yet answered: what a shutdown waits for. */
+  private final java.util.concurrent.atomic.AtomicInteger active = new java.util.concurrent.atomic.AtomicInteger();
+  private volatile boolean draining;
 
   GatewayHandler(Client client, AtomicReference<Routes> routes, GatewayMetrics metrics, PrometheusRegistry registry, boolean exposeFunctionErrors) {
     this.client = client;
@@ -93,6 +96,10 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     int q = uri.indexOf('?');
     String path = q < 0 ? uri : uri.substring(0, q);
     if (path.equals("/healthz")) {
+      if (draining) {
+        text(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, "draining\n");
+        return;
+      }
       boolean up = client.isConnected();
       if (!up) {
         client.connect();
@@ -124,8 +131,10 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
     boolean async = route.async() || "respond-async".equalsIgnoreCase(request.headers().get("Prefer"));
     boolean keepAlive = HttpUtil.isKeepAlive(request);
+    active.incrementAndGet();
     if (async) {
       client.emit(route.topic(), event).whenComplete((id, e) -> ctx.executor().execute(() -> {
+        active.decrementAndGet();
         if (e != null) {
           failed(ctx, keepAlive, route, start, e);
         } else {
@@ -139,6 +148,7 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     metrics.inFlight.inc();
     client.call(route.topic(), event, route.timeout()).whenComplete((answer, e) -> ctx.executor().execute(() -> {
       metrics.inFlight.dec();
+      active.decrementAndGet();
       if (e != null) {
         failed(ctx, keepAlive, route, start, e);
         return;
@@ -242,9 +252,19 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     write(ctx, keepAlive, response);
   }
 
-  private static void write(ChannelHandlerContext ctx, boolean keepAlive, FullHttpResponse response) {
+  /** Stops answering health checks with 200 and keeping connections open: the gateway is going away. */
+  void drain() {
+    draining = true;
+  }
+
+  /** Requests published to NSQ and not yet answered. */
+  int active() {
+    return active.get();
+  }
+
+  private void write(ChannelHandlerContext ctx, boolean keepAlive, FullHttpResponse response) {
     HttpUtil.setContentLength(response, response.content().readableBytes());
-    if (keepAlive) {
+    if (keepAlive && !draining) {
       HttpUtil.setKeepAlive(response, true);
       ctx.writeAndFlush(response, ctx.voidPromise());
     } else {
@@ -253,7 +273,7 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
   }
 
-  private static void text(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status, String body) {
+  private void text(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status, String body) {
     FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
     r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
     write(ctx, HttpUtil.isKeepAlive(request), r);

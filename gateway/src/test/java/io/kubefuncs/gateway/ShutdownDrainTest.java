@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -26,8 +25,6 @@ class ShutdownDrainTest {
   @RegisterExtension static NsqExtension nsq = NsqExtension.nsqd();
 
   @Test
-  @Disabled("BUG (gateway/src/main, not fixed here): Gateway.close() shuts the event loops down at once, which"
-      + " closes every connection: requests in flight get no answer. See the report for the fix.")
   void aRequestInFlightWhenTheGatewayClosesIsStillAnswered() throws Exception {
     String nsqd = nsq.nsqdProcess().tcpAddress();
     CountDownLatch received = new CountDownLatch(1);
