@@ -131,22 +131,12 @@ record FunctionConfig(
         return fallback;
       }
       try {
-        Duration d;
-        if (v.endsWith("ms")) {
-          d = Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
-        } else if (v.endsWith("s")) {
-          d = Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)));
-        } else if (v.endsWith("m")) {
-          d = Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1)));
-        } else if (v.endsWith("h")) {
-          d = Duration.ofHours(Long.parseLong(v.substring(0, v.length() - 1)));
-        } else {
-          d = Duration.parse(v);
-        }
+        // ISO-8601 (PT30S) as well, for settings written by Java tooling.
+        Duration d = v.startsWith("P") || v.startsWith("p") ? Duration.parse(v) : Durations.parse(v);
         if (!d.isNegative() && !d.isZero()) {
           return d;
         }
-      } catch (NumberFormatException | DateTimeParseException e) {
+      } catch (IllegalArgumentException | DateTimeParseException e) {
         // reported below
       }
       throw new ConfigException(name, "must be a positive duration like 30s, 5m or 1500ms, got '" + v + "'");

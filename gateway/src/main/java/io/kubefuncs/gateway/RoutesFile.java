@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.kubefuncs.Durations;
 import io.kubefuncs.nsq.NsqNames;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -98,28 +99,13 @@ public final class RoutesFile {
     return new Route(prefix, topic, timeout, async);
   }
 
-  /** Go-style durations as the original's values used: {@code 1500ms}, {@code 30s}, {@code 2m}. */
   static Duration duration(String where, String text) {
+    Duration d;
     try {
-      if (text.endsWith("ms")) {
-        return positive(where, Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2))));
-      }
-      long n = Long.parseLong(text.substring(0, text.length() - 1));
-      return switch (text.charAt(text.length() - 1)) {
-        case 's' -> positive(where, Duration.ofSeconds(n));
-        case 'm' -> positive(where, Duration.ofMinutes(n));
-        case 'h' -> positive(where, Duration.ofHours(n));
-        default -> throw new NumberFormatException();
-      };
-    } catch (RuntimeException e) {
-      if (e instanceof InvalidRoutesException ire) {
-        throw ire;
-      }
+      d = Durations.parse(text);
+    } catch (IllegalArgumentException e) {
       throw new InvalidRoutesException(where + ": '" + text + "' is not a duration like 500ms, 30s or 2m");
     }
-  }
-
-  private static Duration positive(String where, Duration d) {
     if (d.isZero() || d.isNegative()) {
       throw new InvalidRoutesException(where + ": must be positive");
     }

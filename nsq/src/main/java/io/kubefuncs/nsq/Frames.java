@@ -15,7 +15,6 @@ final class Frames {
 
   static final String HEARTBEAT = "_heartbeat_";
   static final String OK = "OK";
-  static final String CLOSE_WAIT = "CLOSE_WAIT";
 
   private Frames() {}
 

@@ -43,6 +43,7 @@ public final class NsqConsumer implements AutoCloseable {
   private final LookupdClient lookupdClient;
   private final Backoff reconnectBackoff;
   private final Backoff requeueBackoff;
+  private final Backoff pauseBackoff;
   private final int maxBackoffLevel;
   private final CompletableFuture<Void> ready = new CompletableFuture<>();
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
@@ -82,7 +83,8 @@ public final class NsqConsumer implements AutoCloseable {
     lookupdClient = new LookupdClient(Duration.ofSeconds(5));
     reconnectBackoff = new Backoff(config.reconnectMinDelay, config.reconnectMaxDelay);
     requeueBackoff = new Backoff(config.requeueDelay, config.maxRequeueDelay);
-    maxBackoffLevel = levelsUpTo(config.backoffMultiplier, config.maxBackoffDuration);
+    pauseBackoff = new Backoff(config.backoffMultiplier, config.maxBackoffDuration);
+    maxBackoffLevel = levelsUpTo(pauseBackoff);
   }
 
   public static Builder builder(String topic, String channel) {
@@ -439,7 +441,7 @@ public final class NsqConsumer implements AutoCloseable {
   }
 
   private void pause() {
-    Duration pause = new Backoff(config.backoffMultiplier, config.maxBackoffDuration).delay(backoffLevel);
+    Duration pause = pauseBackoff.delay(backoffLevel);
     LOG.log(System.Logger.Level.WARNING, "{0}/{1}: backing off for {2} ms", topic, channel, pause.toMillis());
     backoffPaused = true;
     distributeRdy();
@@ -456,13 +458,13 @@ public final class NsqConsumer implements AutoCloseable {
             TimeUnit.NANOSECONDS);
   }
 
-  private static int levelsUpTo(Duration multiplier, Duration max) {
-    if (max.isZero()) {
+  /** The level at which {@code b} reaches its maximum; 0 when the maximum is zero (backoff off). */
+  private static int levelsUpTo(Backoff b) {
+    if (b.max().isZero()) {
       return 0;
     }
     int level = 1;
-    Backoff b = new Backoff(multiplier, max);
-    while (level < 32 && b.delay(level).compareTo(max) < 0) {
+    while (level < 32 && b.delay(level).compareTo(b.max()) < 0) {
       level++;
     }
     return level;
