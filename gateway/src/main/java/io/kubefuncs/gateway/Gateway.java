@@ -43,6 +43,7 @@ public final class Gateway implements AutoCloseable {
   private final EventLoopGroup group;
   private final Channel server;
   private final RoutesWatcher watcher;
+  private final TopicConsumers consumers;
   private final AtomicReference<Routes> routes;
   private final GatewayHandler handler;
 
@@ -63,7 +64,9 @@ public final class Gateway implements AutoCloseable {
           metrics.reloads.labelValues("ok").inc();
         },
         why -> metrics.reloads.labelValues("rejected").inc());
-    this.handler = new GatewayHandler(client, routes, metrics, registry, config.exposeFunctionErrors());
+    // Consumers come and go more slowly than routes files change, and each check costs nsqlookupd a request per topic.
+    this.consumers = TopicConsumers.watch(config.lookupdAddresses(), routes::get, config.reloadInterval().multipliedBy(5));
+    this.handler = new GatewayHandler(client, routes, metrics, registry, config.exposeFunctionErrors(), consumers);
     this.group = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("gateway-io"), NioIoHandler.newFactory());
     ServerBootstrap bootstrap =
         new ServerBootstrap()
@@ -90,6 +93,7 @@ public final class Gateway implements AutoCloseable {
       bound = bootstrap.bind(address).syncUninterruptibly().channel();
     } catch (Exception e) { // Netty rethrows the bind's checked exception as is
       watcher.close();
+      consumers.close();
       group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
       client.close();
       if (e instanceof BindException) {
@@ -144,6 +148,7 @@ public final class Gateway implements AutoCloseable {
       }
     }
     watcher.close();
+    consumers.close();
     group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
     client.close();
   }

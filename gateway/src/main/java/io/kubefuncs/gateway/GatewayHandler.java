@@ -46,6 +46,8 @@ import java.util.concurrent.atomic.AtomicReference;
 @ChannelHandler.Sharable
 final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   static final String EVENT_ID_HEADER = "X-Kubefuncs-Event-Id";
+  /** Set, to the topic, on answers to requests for a topic no function consumed when they came in. */
+  static final String NO_CONSUMER_HEADER = "X-Kubefuncs-No-Consumer";
 
   /**
    * The largest HTTPRequest payload that still fits one NSQ message (nsqd's default
@@ -65,30 +67,32 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   private final GatewayMetrics metrics;
   private final PrometheusRegistry registry;
   private final boolean exposeFunctionErrors;
+  private final TopicConsumers consumers;
   /** Requests published and not yet answered: what a shutdown waits for. */
   private final java.util.concurrent.atomic.AtomicInteger active = new java.util.concurrent.atomic.AtomicInteger();
   private volatile boolean draining;
 
-  GatewayHandler(Client client, AtomicReference<Routes> routes, GatewayMetrics metrics, PrometheusRegistry registry, boolean exposeFunctionErrors) {
+  GatewayHandler(Client client, AtomicReference<Routes> routes, GatewayMetrics metrics, PrometheusRegistry registry, boolean exposeFunctionErrors, TopicConsumers consumers) {
     this.client = client;
     this.routes = routes;
     this.metrics = metrics;
     this.registry = registry;
     this.exposeFunctionErrors = exposeFunctionErrors;
+    this.consumers = consumers;
   }
 
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-    long start = System.nanoTime();
+    Exchange ex = new Exchange(ctx, request);
     DecoderResult decoded = request.decoderResult();
     if (decoded.isFailure()) {
       Throwable cause = decoded.cause();
       if (cause instanceof TooLongHttpHeaderException) {
-        error(ctx, request, null, start, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large", "request headers are too large", true);
+        ex.fail(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large", "request headers are too large", true);
       } else if (cause instanceof TooLongHttpLineException) {
-        error(ctx, request, null, start, HttpResponseStatus.REQUEST_URI_TOO_LONG, "uri_too_long", "request line is too long", true);
+        ex.fail(HttpResponseStatus.REQUEST_URI_TOO_LONG, "uri_too_long", "request line is too long", true);
       } else {
-        error(ctx, request, null, start, HttpResponseStatus.BAD_REQUEST, "bad_request", "malformed HTTP request: " + cause.getMessage(), true);
+        ex.fail(HttpResponseStatus.BAD_REQUEST, "bad_request", "malformed HTTP request: " + cause.getMessage(), true);
       }
       return;
     }
@@ -97,50 +101,54 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     String path = q < 0 ? uri : uri.substring(0, q);
     if (path.equals("/healthz")) {
       if (draining) {
-        text(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, "draining\n");
+        ex.write(text(HttpResponseStatus.SERVICE_UNAVAILABLE, "draining\n"), false);
         return;
       }
       boolean up = client.isConnected();
       if (!up) {
         client.connect();
       }
-      text(ctx, request, up ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, up ? "ok\n" : "not connected to NSQ\n");
+      ex.write(text(up ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, up ? "ok\n" : "not connected to NSQ\n"), false);
       return;
     }
     if (path.equals("/metrics")) {
-      metricsPage(ctx, request);
+      ex.write(metricsPage(), false);
       return;
     }
     Route route = routes.get().match(path);
     if (route == null) {
-      error(ctx, request, null, start, HttpResponseStatus.NOT_FOUND, "no_route", "no route for " + path, false);
+      ex.fail(HttpResponseStatus.NOT_FOUND, "no_route", "no route for " + path, false);
       return;
     }
+    ex.route = route;
     if (!client.isConnected()) {
       client.connect();
-      error(ctx, request, route, start, HttpResponseStatus.SERVICE_UNAVAILABLE, "nsq_unavailable", "not connected to NSQ; retry shortly", false);
+      ex.fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "nsq_unavailable", "not connected to NSQ; retry shortly", false);
       return;
     }
     HTTPRequest event = toEvent(ctx, request, uri);
     if (event.getSerializedSize() > MAX_EVENT_PAYLOAD) {
       // Under the body limit but over what one NSQ message carries: still the client's to fix.
-      error(ctx, request, route, start, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large",
+      ex.fail(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large",
           "request is " + event.getSerializedSize() + " bytes as an event; one NSQ message carries at most "
               + MAX_EVENT_PAYLOAD, false);
       return;
     }
+    if (consumers.knownToHaveNone(route.topic())) {
+      ex.unconsumed = true;
+      metrics.noConsumer.labelValues(route.prefix()).inc();
+    }
     boolean async = route.async() || "respond-async".equalsIgnoreCase(request.headers().get("Prefer"));
-    boolean keepAlive = HttpUtil.isKeepAlive(request);
     active.incrementAndGet();
     if (async) {
       client.emit(route.topic(), event).whenComplete((id, e) -> ctx.executor().execute(() -> {
         active.decrementAndGet();
         if (e != null) {
-          failed(ctx, keepAlive, route, start, e);
+          failed(ex, e);
         } else {
           FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.ACCEPTED, Unpooled.EMPTY_BUFFER);
           r.headers().set(EVENT_ID_HEADER, id);
-          send(ctx, keepAlive, r, route, start);
+          ex.send(r);
         }
       }));
       return;
@@ -150,7 +158,7 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       metrics.inFlight.dec();
       active.decrementAndGet();
       if (e != null) {
-        failed(ctx, keepAlive, route, start, e);
+        failed(ex, e);
         return;
       }
       FullHttpResponse response;
@@ -159,12 +167,12 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       } catch (RuntimeException invalid) {
         // Not a response HTTP can carry (a status out of range, a header with a newline...):
         // answer 502 rather than throw on the event loop and leave the client waiting.
-        send(ctx, keepAlive, json(HttpResponseStatus.BAD_GATEWAY, "function_error", exposeFunctionErrors
+        ex.fail(HttpResponseStatus.BAD_GATEWAY, "function_error", exposeFunctionErrors
             ? "the function's answer is not a valid HTTP response: " + invalid.getMessage()
-            : "the function failed"), route, start);
+            : "the function failed", false);
         return;
       }
-      send(ctx, keepAlive, response, route, start);
+      ex.send(response);
     }));
   }
 
@@ -207,35 +215,20 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     return response;
   }
 
-  private void failed(ChannelHandlerContext ctx, boolean keepAlive, Route route, long start, Throwable e) {
+  private void failed(Exchange ex, Throwable e) {
     Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-    HttpResponseStatus status;
-    String code;
-    String message;
+    Route route = ex.route;
     if (cause instanceof TimeoutException) {
       metrics.timeouts.labelValues(route.prefix()).inc();
-      status = HttpResponseStatus.GATEWAY_TIMEOUT;
-      code = "timeout";
-      message = "no answer from topic " + route.topic() + " within " + route.timeout().toMillis() + " ms";
+      ex.fail(HttpResponseStatus.GATEWAY_TIMEOUT, "timeout",
+          "no answer from topic " + route.topic() + " within " + route.timeout().toMillis() + " ms", false);
     } else if (cause instanceof FunctionErrorException fe) {
-      status = HttpResponseStatus.BAD_GATEWAY;
-      code = "function_error";
-      message = exposeFunctionErrors ? fe.getMessage() : "the function failed";
+      ex.fail(HttpResponseStatus.BAD_GATEWAY, "function_error", exposeFunctionErrors ? fe.getMessage() : "the function failed", false);
     } else if (cause instanceof NsqConnectionException) {
-      status = HttpResponseStatus.SERVICE_UNAVAILABLE;
-      code = "nsq_unavailable";
-      message = "could not publish to NSQ: " + cause.getMessage();
+      ex.fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "nsq_unavailable", "could not publish to NSQ: " + cause.getMessage(), false);
     } else {
-      status = HttpResponseStatus.INTERNAL_SERVER_ERROR;
-      code = "internal";
-      message = String.valueOf(cause.getMessage());
+      ex.fail(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal", String.valueOf(cause.getMessage()), false);
     }
-    send(ctx, keepAlive, json(status, code, message), route, start);
-  }
-
-  private void error(ChannelHandlerContext ctx, FullHttpRequest request, Route route, long start,
-      HttpResponseStatus status, String code, String message, boolean close) {
-    send(ctx, !close && HttpUtil.isKeepAlive(request), json(status, code, message), route, start);
   }
 
   static FullHttpResponse json(HttpResponseStatus status, String code, String message) {
@@ -243,13 +236,6 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(ErrorBody.of(status.code(), code, message)));
     r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
     return r;
-  }
-
-  private void send(ChannelHandlerContext ctx, boolean keepAlive, FullHttpResponse response, Route route, long start) {
-    String label = route == null ? "none" : route.prefix();
-    metrics.requests.labelValues(label, Integer.toString(response.status().code())).inc();
-    metrics.latency.labelValues(label).observe((System.nanoTime() - start) / 1e9);
-    write(ctx, keepAlive, response);
   }
 
   /** Stops answering health checks with 200 and keeping connections open: the gateway is going away. */
@@ -262,24 +248,13 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     return active.get();
   }
 
-  private void write(ChannelHandlerContext ctx, boolean keepAlive, FullHttpResponse response) {
-    HttpUtil.setContentLength(response, response.content().readableBytes());
-    if (keepAlive && !draining) {
-      HttpUtil.setKeepAlive(response, true);
-      ctx.writeAndFlush(response, ctx.voidPromise());
-    } else {
-      response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-      ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
-    }
-  }
-
-  private void text(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status, String body) {
+  private static FullHttpResponse text(HttpResponseStatus status, String body) {
     FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
     r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
-    write(ctx, HttpUtil.isKeepAlive(request), r);
+    return r;
   }
 
-  private void metricsPage(ChannelHandlerContext ctx, FullHttpRequest request) {
+  private FullHttpResponse metricsPage() {
     ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
     try {
       PrometheusTextFormatWriter.create().write(out, registry.scrape());
@@ -288,13 +263,69 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
     FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(out.toByteArray()));
     r.headers().set(HttpHeaderNames.CONTENT_TYPE, PrometheusTextFormatWriter.CONTENT_TYPE);
-    write(ctx, HttpUtil.isKeepAlive(request), r);
+    return r;
+  }
+
+  /** Frames a response for the connection: its length, and whether the connection stays open. */
+  private FullHttpResponse framed(FullHttpResponse response, boolean keepAlive) {
+    HttpUtil.setContentLength(response, response.content().readableBytes());
+    if (keepAlive && !draining) {
+      HttpUtil.setKeepAlive(response, true);
+    } else {
+      response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+    return response;
+  }
+
+  /**
+   * One request on its way through the gateway: where its answer goes, in which place among the
+   * connection's answers, and what the metrics record of it.
+   */
+  private final class Exchange {
+    private final PipelinedResponses order;
+    private final int seq;
+    private final boolean keepAlive;
+    private final long start = System.nanoTime();
+    Route route;
+    /** The route's topic had no consumer when the request came in. */
+    boolean unconsumed;
+
+    Exchange(ChannelHandlerContext ctx, FullHttpRequest request) {
+      this.order = PipelinedResponses.of(ctx.channel());
+      this.seq = order.next();
+      this.keepAlive = HttpUtil.isKeepAlive(request);
+    }
+
+    void fail(HttpResponseStatus status, String code, String message, boolean close) {
+      send(json(status, code, message), close);
+    }
+
+    void send(FullHttpResponse response) {
+      send(response, false);
+    }
+
+    /** Answers a request that counts in the metrics: everything but health checks and scrapes. */
+    private void send(FullHttpResponse response, boolean close) {
+      String label = route == null ? "none" : route.prefix();
+      metrics.requests.labelValues(label, Integer.toString(response.status().code())).inc();
+      metrics.latency.labelValues(label).observe((System.nanoTime() - start) / 1e9);
+      if (unconsumed) {
+        response.headers().set(NO_CONSUMER_HEADER, route.topic());
+      }
+      write(response, close);
+    }
+
+    void write(FullHttpResponse response, boolean close) {
+      boolean open = keepAlive && !close && !draining;
+      order.write(seq, framed(response, open), !open);
+    }
   }
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (cause instanceof TooLongFrameException) {
-      write(ctx, false, json(HttpResponseStatus.BAD_REQUEST, "bad_request", cause.getMessage()));
+      ctx.writeAndFlush(framed(json(HttpResponseStatus.BAD_REQUEST, "bad_request", cause.getMessage()), false))
+          .addListener(ChannelFutureListener.CLOSE);
     } else {
       ctx.close();
     }

@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * nsqlookupd's HTTP API: {@code /lookup}, {@code /nodes} and {@code /topics}. Reads both the
+ * nsqlookupd's HTTP API: {@code /lookup}, {@code /channels}, {@code /nodes} and {@code /topics}. Reads both the
  * plain v1 response bodies and the older {@code {"status_code":..,"data":{..}}} envelope.
  */
 public final class LookupdClient {
@@ -35,6 +35,12 @@ public final class LookupdClient {
     return get(lookupdAddress, path, true).thenApply(body -> body == null ? List.of() : producers(body));
   }
 
+  /** The channels of {@code topic} on every nsqd; empty when nsqlookupd knows no channel of it. */
+  public CompletableFuture<List<String>> channels(String lookupdAddress, String topic) {
+    String path = "/channels?topic=" + URLEncoder.encode(topic, StandardCharsets.UTF_8);
+    return get(lookupdAddress, path, true).thenApply(body -> body == null ? List.of() : strings(body, "channels"));
+  }
+
   /** Every nsqd registered with nsqlookupd. */
   public CompletableFuture<List<NsqdNode>> nodes(String lookupdAddress) {
     return get(lookupdAddress, "/nodes", false).thenApply(LookupdClient::producers);
@@ -42,13 +48,13 @@ public final class LookupdClient {
 
   /** Every topic nsqlookupd knows. */
   public CompletableFuture<List<String>> topics(String lookupdAddress) {
-    return get(lookupdAddress, "/topics", false)
-        .thenApply(
-            body -> {
-              List<String> topics = new ArrayList<>();
-              body.path("topics").forEach(t -> topics.add(t.asText()));
-              return topics;
-            });
+    return get(lookupdAddress, "/topics", false).thenApply(body -> strings(body, "topics"));
+  }
+
+  private static List<String> strings(JsonNode body, String field) {
+    List<String> values = new ArrayList<>();
+    body.path(field).forEach(v -> values.add(v.asText()));
+    return values;
   }
 
   private static List<NsqdNode> producers(JsonNode body) {
