@@ -6,6 +6,9 @@ import io.kubefuncs.nsq.NsqMessage;
 import io.kubefuncs.nsq.NsqNames;
 import io.kubefuncs.nsq.NsqProducer;
 import io.kubefuncs.proto.Event;
+import io.netty.util.HashedWheelTimer;
+import io.netty.util.Timeout;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.time.Duration;
@@ -19,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -48,9 +52,13 @@ public final class Client implements AutoCloseable {
         t.setDaemon(true);
         return t;
       });
+  /** Call timeouts: one per call, nearly all cancelled by the answer, so O(1) to add and to cancel. */
+  private final HashedWheelTimer callTimeouts =
+      new HashedWheelTimer(new DefaultThreadFactory("kubefuncs-call-timeouts", true), 10, TimeUnit.MILLISECONDS);
   private final Map<String, PendingCall> calls = new ConcurrentHashMap<>();
   private final List<Subscription> subscriptions = new ArrayList<>();
-  private NsqConsumer returns;
+  /** Set once, under the lock; read without it on every call. */
+  private volatile NsqConsumer returns;
 
   private Client(Builder b) {
     nsqdAddress = b.nsqdAddress;
@@ -81,22 +89,23 @@ public final class Client implements AutoCloseable {
    */
   public CompletableFuture<Message> call(String topic, com.google.protobuf.Message payload, Duration timeout) {
     Event request = Events.newEvent(NsqNames.checkTopic(topic), returnTopic, payload);
-    PendingCall call = new PendingCall(topic);
-    calls.put(request.getId(), call);
-    returnTopicReady()
-        .thenCompose(v -> publishRaw(topic, request.toByteArray()))
-        .whenComplete((v, e) -> {
-          if (e != null) {
-            call.future.completeExceptionally(e);
-          }
-        });
-    return call.future
-        .orTimeout(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS)
-        .whenComplete((response, e) -> {
-          calls.remove(request.getId());
-          String outcome = e == null ? "ok" : unwrap(e) instanceof TimeoutException ? "timeout" : "error";
-          metrics.callDuration.labelValues(topic, outcome).observe((System.nanoTime() - call.start) / 1e9);
-        });
+    PendingCall call = new PendingCall(request.getId(), topic);
+    calls.put(call.id, call);
+    call.timeout = callTimeouts.newTimeout(
+        t -> call.fail(new TimeoutException("no answer from " + topic + " within " + timeout.toMillis() + " ms")),
+        timeout.toNanos(), TimeUnit.NANOSECONDS);
+    NsqConsumer r = returns;
+    byte[] body = request.toByteArray();
+    CompletableFuture<Void> published = r != null && r.ready().isDone() && !r.ready().isCompletedExceptionally()
+        ? publishRaw(topic, body)
+        : returnTopicReady().thenCompose(v -> publishRaw(topic, body));
+    published.whenComplete((v, e) -> {
+      if (e != null) {
+        call.fail(e);
+      }
+    });
+    // A copy, so that a caller completing or cancelling what it got cannot skip the call's bookkeeping.
+    return call.future.copy();
   }
 
   /**
@@ -135,10 +144,7 @@ public final class Client implements AutoCloseable {
 
   /** True while events can be published and, once calls started, answers received. */
   public boolean isConnected() {
-    NsqConsumer r;
-    synchronized (this) {
-      r = returns;
-    }
+    NsqConsumer r = returns;
     return producer.isConnected() && (r == null || r.stats().connections() > 0);
   }
 
@@ -163,6 +169,7 @@ public final class Client implements AutoCloseable {
     producer.close();
     handlers.shutdown();
     timers.shutdownNow();
+    callTimeouts.stop();
   }
 
   Metrics metrics() {
@@ -204,21 +211,22 @@ public final class Client implements AutoCloseable {
       LOG.log(System.Logger.Level.WARNING, "dropping an answer on " + returnTopic + " that is not an Event");
       return;
     }
-    PendingCall call = calls.remove(event.getId());
+    PendingCall call = calls.get(event.getId());
     if (call == null) {
       LOG.log(System.Logger.Level.DEBUG, "answer to {0} came after its call ended", event.getId());
       return;
     }
     if (event.getPayload().is(io.kubefuncs.proto.Error.class)) {
+      String error;
       try {
-        String error = event.getPayload().unpack(io.kubefuncs.proto.Error.class).getError();
-        call.future.completeExceptionally(new FunctionErrorException(call.topic, error));
+        error = event.getPayload().unpack(io.kubefuncs.proto.Error.class).getError();
       } catch (InvalidProtocolBufferException e) {
-        call.future.completeExceptionally(new FunctionErrorException(call.topic, "(undecodable Error)"));
+        error = "(undecodable Error)";
       }
+      call.fail(new FunctionErrorException(call.topic, error));
       return;
     }
-    call.future.complete(new Message(event, nsq.attempts(), NO_REPLIES));
+    call.complete(new Message(event, nsq.attempts(), NO_REPLIES));
   }
 
   private static Throwable unwrap(Throwable e) {
@@ -245,13 +253,39 @@ public final class Client implements AutoCloseable {
         public void touch() {}
       };
 
-  private static final class PendingCall {
+  /** A call waiting for its answer; whichever of answer, error or timeout comes first ends it. */
+  private final class PendingCall {
+    final String id;
     final String topic;
     final long start = System.nanoTime();
     final CompletableFuture<Message> future = new CompletableFuture<>();
+    volatile Timeout timeout;
 
-    PendingCall(String topic) {
+    PendingCall(String id, String topic) {
+      this.id = id;
       this.topic = topic;
+    }
+
+    void complete(Message answer) {
+      if (future.complete(answer)) {
+        ended("ok");
+      }
+    }
+
+    void fail(Throwable e) {
+      Throwable cause = unwrap(e);
+      if (future.completeExceptionally(cause)) {
+        ended(cause instanceof TimeoutException ? "timeout" : "error");
+      }
+    }
+
+    private void ended(String outcome) {
+      calls.remove(id);
+      Timeout t = timeout;
+      if (t != null) {
+        t.cancel();
+      }
+      metrics.callDuration.labelValues(topic, outcome).observe((System.nanoTime() - start) / 1e9);
     }
   }
 
