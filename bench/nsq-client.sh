@@ -20,10 +20,13 @@
 #                       processes to stop using more than 10% of the machine
 #   PROFILE=1           record a JFR file per JVM run into bench/target/jfr (figures then carry
 #                       the profiler's overhead; do not report them)
+#   SKIP_BUILD=1        reuse bench/target from an earlier build
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 
 SIZE=${SIZE:-200}
 DURATION=${DURATION:-10}
@@ -39,22 +42,9 @@ JAVA_OPTS=${JAVA_OPTS:--Xms1g -Xmx1g}
 PROFILE=${PROFILE:-0}
 QUIET_BUDGET=${QUIET_BUDGET:-30}
 
-bin="$root/.tools/nsq/bin"
-out="$root/bench/target"
-cpus=$(nproc)
-started_at=$(date +%s)
-
-log() { echo "[nsq-client.sh] $*" >&2; }
-
 # ---- build ----
 
-. "$root/scripts/jdk.sh"
-"$root/scripts/install-nsq"
-log "building the benchmark (mvnw -pl bench -am package)"
-# -Dmaven.test.skip=true rather than -DskipTests: the benchmark needs no test classes, and
-# compiling other modules' tests would only make the run slower (and depend on them compiling).
-./mvnw -B -ntp -q -pl bench -am package -Dmaven.test.skip=true
-cp="$out/kubefuncs-bench-0.1.0-SNAPSHOT.jar:$out/lib/*"
+build bench
 
 go_latency=""
 if command -v go >/dev/null 2>&1; then
@@ -69,112 +59,19 @@ fi
 
 # ---- nsqd ----
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-free_port() {
-  local p
-  for _ in $(seq 1 100); do
-    p=$((20000 + RANDOM % 40000))
-    if ! port_in_use "$p"; then
-      echo "$p"
-      return 0
-    fi
-  done
-  log "no free port found"
-  return 1
-}
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/nsq-client-bench.XXXXXX")
-nsqd_pid=""
-cleanup() {
-  if [ -n "$nsqd_pid" ]; then
-    kill "$nsqd_pid" 2>/dev/null || true
-    wait "$nsqd_pid" 2>/dev/null || true
-  fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
+start_run nsq-client-bench
 tcp_port=$(free_port)
-http_port=$(free_port)
-while [ "$http_port" = "$tcp_port" ]; do http_port=$(free_port); done
+http_port=$(free_port "$tcp_port")
 tcp="127.0.0.1:$tcp_port"
 http="127.0.0.1:$http_port"
 mem_queue=$(( CONSUME_COUNT > 1000000 ? CONSUME_COUNT : 1000000 ))
 
 # Messages stay in memory (--mem-queue-size) for every run: the disk queue would otherwise
 # dominate, and equally for both clients, hiding the clients' own cost.
-"$bin/nsqd" --tcp-address="$tcp" --http-address="$http" --data-path="$tmp" \
-  --mem-queue-size="$mem_queue" --log-level=warn >"$tmp/nsqd.log" 2>&1 &
-nsqd_pid=$!
-for _ in $(seq 1 100); do
-  if curl -fs "http://$http/ping" >/dev/null 2>&1; then break; fi
-  sleep 0.1
-done
-curl -fs "http://$http/ping" >/dev/null || { log "nsqd did not start:"; cat "$tmp/nsqd.log" >&2; exit 1; }
+start_nsqd "$tcp" "$http" --mem-queue-size="$mem_queue"
 log "nsqd $("$bin/nsqd" --version | awk '{print $2}') on $tcp (http $http), mem-queue-size $mem_queue, data in $tmp"
 
 # ---- helpers ----
-
-results="$tmp/results"
-: >"$results"
-emit() { # name value unit
-  echo "RESULT $1 $2 $3" | tee -a "$results"
-}
-value() { awk -v n="$1" '$1 == "RESULT" && $2 == n {print $3}' "$results" | tail -1; }
-
-api() { curl -fs -X POST "http://$http/$1" >/dev/null; }
-urlenc() { printf %s "$1" | sed 's/#/%23/g'; }
-delete_topic() { api "topic/delete?topic=$(urlenc "$1")" 2>/dev/null || true; }
-channel_field() { # topic channel field
-  curl -fs "http://$http/stats?format=json&topic=$(urlenc "$1")&channel=$2" |
-    jq -r --arg c "$2" --arg f "$3" '[.topics[].channels[] | select(.channel_name == $c) | .[$f]] | first // empty'
-}
-
-# Other processes on the machine skew every figure here (two CPUs are shared by nsqd, the client
-# and anything else running). Each step reports how much of the machine was busy with processes
-# other than this script's own (nsqd, the clients, curl): CPU time of the whole machine from
-# /proc/stat, minus nsqd's and minus what this script's reaped children used.
-busy_jiffies() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
-own_jiffies() {
-  local self nsqd
-  self=$(awk '{print $16 + $17}' "/proc/$$/stat")
-  nsqd=$(awk '{print $14 + $15}' "/proc/$nsqd_pid/stat")
-  echo $((self + nsqd))
-}
-# Waits, within a budget for the whole run, for other processes to leave the machine alone.
-quiet_left=$QUIET_BUDGET
-wait_quiet() {
-  local b0 o0 other
-  while [ "$quiet_left" -gt 0 ]; do
-    b0=$(busy_jiffies); o0=$(own_jiffies)
-    sleep 0.5
-    other=$(( $(busy_jiffies) - b0 - ($(own_jiffies) - o0) ))
-    # jiffies are 1/100 s: over half a second, 50 * cpus would be the whole machine.
-    if [ $((other * 100)) -le $((10 * 50 * cpus)) ]; then return 0; fi
-    sleep 0.5
-    quiet_left=$((quiet_left - 1))
-    [ "$quiet_left" -gt 0 ] || log "other processes keep the machine busy; QUIET_BUDGET used up, carrying on"
-  done
-}
-step_begin() {
-  wait_quiet
-  step_busy=$(busy_jiffies)
-  step_own=$(own_jiffies)
-  step_t0=$(date +%s%N)
-}
-step_end() { # name
-  local busy own wall_ms pct
-  busy=$(( $(busy_jiffies) - step_busy ))
-  own=$(( $(own_jiffies) - step_own ))
-  wall_ms=$(( ($(date +%s%N) - step_t0) / 1000000 ))
-  pct=$(awk -v b="$busy" -v o="$own" -v w="$wall_ms" -v n="$cpus" 'BEGIN {
-    f = (b - o) * 10 / (w * n) * 100; if (f < 0) f = 0; printf "%.0f", f }')
-  emit "$1.other_load_pct" "$pct" "%"
-  if [ "$pct" -gt 10 ]; then
-    log "WARNING: other processes kept ${pct}% of the machine busy during $1: its figures are skewed"
-  fi
-}
 
 jfr_opts() { # name
   if [ "$PROFILE" = 1 ]; then
@@ -183,15 +80,9 @@ jfr_opts() { # name
   fi
 }
 
-# Runs our benchmark main; its RESULT lines go to the results file.
+# The JFR options go to this step's JVM only, not to the fills.
 ours() { # mode name args...
-  local mode=$1 name=$2
-  shift 2
-  step_begin
-  # shellcheck disable=SC2086
-  timeout 120 java $JAVA_OPTS $(jfr_opts "$name") -cp "$cp" io.kubefuncs.bench.NsqClientBench \
-    "$mode" --nsqd "$tcp" --name "$name" --size "$SIZE" "$@" | grep '^RESULT' | while read -r _ n v u; do emit "$n" "$v" "$u"; done
-  step_end "$name"
+  JAVA_OPTS="$JAVA_OPTS $(jfr_opts "$2")" client_step "$tcp" "$@"
 }
 
 # bench_writer/bench_reader log "duration: 10.0003s - 325.317mb/s - 1705598.652ops/s - 0.586us/op".
@@ -213,19 +104,19 @@ go_bench() { # name program args...
 
 log "publish: bench_writer, $cpus connections x one MPUB of $BATCH in flight, ${DURATION}s"
 go_bench go.mpub bench_writer --topic="bw#ephemeral" --batch-size="$BATCH" --runfor="${DURATION}s"
-delete_topic "bw#ephemeral"
+delete_topic "$http" "bw#ephemeral"
 
 log "publish: ours, publish() per message, 1 connection, $OUTSTANDING outstanding, ${DURATION}s"
 ours publish pub --topic "op#ephemeral" --seconds "$DURATION" --warmup "$WARMUP" --outstanding "$OUTSTANDING"
-delete_topic "op#ephemeral"; delete_topic "warmup-op#ephemeral"
+delete_topic "$http" "op#ephemeral"; delete_topic "$http" "warmup-op#ephemeral"
 
 log "publish: ours, multiPublish($BATCH), 1 connection, $OUTSTANDING messages outstanding, ${DURATION}s"
 ours publish mpub --topic "om#ephemeral" --seconds "$DURATION" --warmup "$WARMUP" --outstanding "$OUTSTANDING" --batch "$BATCH"
-delete_topic "om#ephemeral"; delete_topic "warmup-om#ephemeral"
+delete_topic "$http" "om#ephemeral"; delete_topic "$http" "warmup-om#ephemeral"
 
 log "publish: ours, multiPublish($BATCH), $cpus connections x one MPUB in flight (bench_writer's shape), ${DURATION}s"
 ours publish mpub_shape --topic "os#ephemeral" --seconds "$DURATION" --warmup "$WARMUP" --outstanding "$BATCH" --batch "$BATCH" --producers "$cpus"
-delete_topic "os#ephemeral"; delete_topic "warmup-os#ephemeral"
+delete_topic "$http" "os#ephemeral"; delete_topic "$http" "warmup-os#ephemeral"
 
 # ---- publish latency ----
 # Sequential publishes, so each figure is one full round trip. On a small VM the wake-ups between
@@ -237,15 +128,15 @@ median() { sort -g | awk '{v[NR] = $1} END { if (NR == 0) exit; if (NR % 2) prin
 go_lat_round() { # name
   step_begin
   timeout 60 "$go_latency" --nsqd "$tcp" --topic "gl#ephemeral" --size "$SIZE" --seconds "$LAT_SECONDS" --warmup 1 --name "$1" \
-    2>>"$tmp/go-latency.log" | grep '^RESULT' | while read -r _ n v u; do emit "$n" "$v" "$u"; done
+    2>>"$tmp/go-latency.log" | emit_results
   step_end "$1"
-  delete_topic "gl#ephemeral"; delete_topic "warmup-gl#ephemeral"
+  delete_topic "$http" "gl#ephemeral"; delete_topic "$http" "warmup-gl#ephemeral"
 }
 
 for r in $(seq 1 "$LAT_ROUNDS"); do
   log "latency round $r/$LAT_ROUNDS: ours, one publish at a time, ${LAT_SECONDS}s"
   ours latency "lat.r$r" --topic "ol#ephemeral" --seconds "$LAT_SECONDS" --warmup "$WARMUP"
-  delete_topic "ol#ephemeral"; delete_topic "warmup-ol#ephemeral"
+  delete_topic "$http" "ol#ephemeral"; delete_topic "$http" "warmup-ol#ephemeral"
   if [ -n "$go_latency" ]; then
     log "latency round $r/$LAT_ROUNDS: go-nsq Producer.Publish, one at a time, ${LAT_SECONDS}s"
     go_lat_round "go_lat.r$r"
@@ -264,48 +155,25 @@ done
 # CONSUME_WINDOW seconds, as bench_reader does; the channel must still hold messages afterwards,
 # otherwise the reader ran dry inside its window and its figure would be too low.
 
-prefill() { # topic
-  delete_topic "$1"
-  api "topic/create?topic=$1"
-  api "channel/create?topic=$1&channel=ch"
-  timeout 60 java $JAVA_OPTS -cp "$cp" io.kubefuncs.bench.NsqClientBench fill --nsqd "$tcp" --topic "$1" --count "$CONSUME_COUNT" --size "$SIZE"
-  local depth backend
-  depth=$(channel_field "$1" ch depth)
-  backend=$(channel_field "$1" ch backend_depth)
-  if [ "$depth" != "$CONSUME_COUNT" ] || [ "$backend" != 0 ]; then
-    log "channel $1/ch holds $depth messages ($backend on disk), expected $CONSUME_COUNT in memory"
-    exit 1
-  fi
-}
-check_not_dry() { # topic reader
-  local left
-  left=$(channel_field "$1" ch depth)
-  if [ -z "$left" ] || [ "$left" -le 0 ]; then
-    log "$2 emptied the channel inside its window: raise CONSUME_COUNT or lower CONSUME_WINDOW"
-    exit 1
-  fi
-  log "$2 left $left of $CONSUME_COUNT messages on the channel (never ran dry)"
-}
-
 log "consume: bench_reader, $cpus connections x RDY $RDY, ${CONSUME_WINDOW}s window"
-prefill cr
+fill_channel "$http" "$tcp" cr
 go_bench go.sub bench_reader --topic=cr --channel=ch --rdy="$RDY" --runfor="${CONSUME_WINDOW}s"
-check_not_dry cr bench_reader
-delete_topic cr
+check_not_dry "$http" cr bench_reader
+delete_topic "$http" cr
 
 log "consume: ours, $cpus consumers (connections) x max-in-flight $RDY, ${CONSUME_WINDOW}s window"
-prefill co
+fill_channel "$http" "$tcp" co
 ours consume sub --topic co --channel ch --count "$CONSUME_COUNT" --seconds "$CONSUME_WINDOW" --warmup "$WARMUP" \
   --consumers "$cpus" --max-in-flight "$RDY"
-check_not_dry co "our consumer"
-delete_topic co; delete_topic warmup-co
+check_not_dry "$http" co "our consumer"
+delete_topic "$http" co; delete_topic "$http" warmup-co
 
 log "consume: ours, 1 consumer (1 connection) x max-in-flight $RDY, ${CONSUME_WINDOW}s window"
-prefill c1
+fill_channel "$http" "$tcp" c1
 ours consume sub1 --topic c1 --channel ch --count "$CONSUME_COUNT" --seconds "$CONSUME_WINDOW" --warmup "$WARMUP" \
   --consumers 1 --max-in-flight "$RDY"
-check_not_dry c1 "our consumer"
-delete_topic c1; delete_topic warmup-c1
+check_not_dry "$http" c1 "our consumer"
+delete_topic "$http" c1; delete_topic "$http" warmup-c1
 
 # ---- table ----
 
@@ -314,7 +182,7 @@ ratio() { # ours theirs higher_is_better
     if (o == "" || g == "" || o == 0 || g == 0) { exit }
     printf "%.2f", (h == 1 ? o / g : g / o) }'
 }
-fmt() { [ -z "$1" ] && echo n/a || awk -v v="$1" 'BEGIN { if (v >= 1000) printf "%.0f", v; else printf "%.1f", v }'; }
+fmt() { if [ -z "$1" ]; then echo n/a; else awk -v v="$1" 'BEGIN { if (v >= 1000) printf "%.0f", v; else printf "%.1f", v }'; fi; }
 load() { # step names...
   local n v out=""
   for n in "$@"; do

@@ -1,0 +1,211 @@
+# shellcheck shell=bash
+# Sourced by the benchmark scripts (nsq-client.sh, devbroker.sh, gateway.sh) for what they share.
+# Expects `set -euo pipefail` and $root (the repository) from the script. Sourcing only defines
+# functions and variables; nothing starts until the script calls build, start_run and so on.
+
+bin="${root:?}/.tools/nsq/bin"
+out="$root/bench/target"
+cp="$out/kubefuncs-bench-0.1.0-SNAPSHOT.jar:$out/lib/*"
+cpus=$(nproc)
+# shellcheck disable=SC2034 # for the scripts' "(took N s)"
+started_at=$(date +%s)
+
+# The script's name as the prefix, so that interleaved output from several scripts can be told apart.
+log() { echo "[${0##*/}] $*" >&2; }
+
+# ---- build ----
+
+# The JDK and nsqd are needed even with SKIP_BUILD=1, which only reuses the jars an earlier build
+# left in the modules' target folders (so that a run does not compete with other builds).
+build() { # maven modules, as for -pl
+  # shellcheck source=scripts/jdk.sh
+  . "$root/scripts/jdk.sh"
+  "$root/scripts/install-nsq"
+  if [ "${SKIP_BUILD:-0}" = 1 ]; then
+    [ -f "$out/kubefuncs-bench-0.1.0-SNAPSHOT.jar" ] || { log "SKIP_BUILD=1 but $out has no benchmark jar: run once without it"; exit 1; }
+    return 0
+  fi
+  log "building the benchmark (mvnw -pl $1 -am package)"
+  # -Dmaven.test.skip=true rather than -DskipTests: the benchmarks need no test classes, and
+  # compiling other modules' tests would only make the run slower (and depend on them compiling).
+  (cd "$root" && ./mvnw -B -ntp -q -pl "$1" -am package -Dmaven.test.skip=true)
+}
+
+# ---- processes, temporary folder, results ----
+
+# Every background process goes into bg_pids, so that it is stopped however the run ends (done,
+# failed or interrupted); the temporary folder, with the processes' logs, goes with them.
+bg_pids=()
+tmp=""
+cleanup() {
+  local pid
+  for pid in "${bg_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${bg_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  [ -z "$tmp" ] || rm -rf "$tmp"
+}
+
+start_run() { # name of the temporary folder
+  tmp=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")
+  results="$tmp/results"
+  : >"$results"
+  trap cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+
+declare -A spawned=()
+spawn() { # name command...: in the background, output in $tmp/<name>.log
+  local name=$1
+  shift
+  "$@" >"$tmp/$name.log" 2>&1 &
+  bg_pids+=("$!")
+  spawned[$name]=$!
+}
+
+http_ok() { curl -fs -o /dev/null "$1"; }
+# A process that does not come up stops the run with its log, at once if it has exited (a port
+# taken meanwhile, a missing jar), rather than leaving the run hanging.
+await() { # name command...: waits for <name>, started by spawn, until the command succeeds
+  local name=$1 deadline=$((SECONDS + 60))
+  shift
+  until "$@"; do
+    if ! kill -0 "${spawned[$name]}" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then
+      log "$name did not start:"
+      cat "$tmp/$name.log" >&2
+      exit 1
+    fi
+    sleep 0.05
+  done
+}
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# Below the ephemeral range: a port there can be taken by any outgoing connection between the
+# check and the bind, and such a port does not even show as in use. Ports chosen but not bound yet
+# do not show either: pass them, so that they are not chosen twice.
+free_port() { # [ports already chosen...]
+  local p lowest_ephemeral
+  read -r lowest_ephemeral _ </proc/sys/net/ipv4/ip_local_port_range
+  [ "$lowest_ephemeral" -gt 21000 ] || lowest_ephemeral=52768 # a range set unusually low: not avoidable
+  for _ in $(seq 1 100); do
+    p=$((20000 + RANDOM % (lowest_ephemeral - 20000)))
+    case " $* " in *" $p "*) continue ;; esac
+    if ! port_in_use "$p"; then
+      echo "$p"
+      return 0
+    fi
+  done
+  log "no free port found"
+  return 1
+}
+
+# Every figure is printed as `RESULT name value unit` and kept in $results for the table.
+emit() { echo "RESULT $1 $2 $3" | tee -a "$results"; } # name value unit
+emit_results() { grep '^RESULT' | while read -r _ n v u; do emit "$n" "$v" "$u"; done; }
+value() { awk -v n="$1" '$1 == "RESULT" && $2 == n {print $3}' "$results" | tail -1; }
+
+# ---- nsqd ----
+
+start_nsqd() { # tcp-address http-address [nsqd options...]; sets nsqd_pid
+  spawn nsqd "$bin/nsqd" --tcp-address="$1" --http-address="$2" --data-path="$tmp" --log-level=warn "${@:3}"
+  # shellcheck disable=SC2034 # gateway.sh measures nsqd's CPU time
+  nsqd_pid=$!
+  await nsqd http_ok "http://$2/ping"
+}
+
+urlenc() { printf %s "$1" | sed 's/#/%23/g'; }
+api() { curl -fs -X POST "http://$1/$2" >/dev/null; } # http path
+delete_topic() { api "$1" "topic/delete?topic=$(urlenc "$2")" 2>/dev/null || true; } # http topic
+channel_field() { # http topic channel field
+  curl -fs "http://$1/stats?format=json&topic=$(urlenc "$2")&channel=$3" |
+    jq -r --arg c "$3" --arg f "$4" '[.topics[].channels[] | select(.channel_name == $c) | .[$f]] | first // empty'
+}
+
+# ---- how busy the rest of the machine is ----
+
+# Other processes on the machine skew every figure (the broker, the client and anything else share
+# a few CPUs). Each step reports how much of the machine was busy with processes other than this
+# script's own: CPU time of the whole machine from /proc/stat (steal included: it is CPU the
+# benchmark did not get), minus what bg_pids and this script's reaped children used.
+busy_jiffies() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
+proc_jiffies() { # pid...: utime + stime
+  local total=0 pid
+  for pid in "$@"; do total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat"))); done
+  echo "$total"
+}
+own_jiffies() { echo $(( $(awk '{print $16 + $17}' "/proc/$$/stat") + $(proc_jiffies "${bg_pids[@]}") )); }
+
+# Waits, within QUIET_BUDGET seconds for the whole run, for other processes to use less than 10%.
+wait_quiet() {
+  local b0 o0 other
+  quiet_left=${quiet_left:-${QUIET_BUDGET:-30}}
+  while [ "$quiet_left" -gt 0 ]; do
+    b0=$(busy_jiffies); o0=$(own_jiffies)
+    sleep 0.5
+    other=$(( $(busy_jiffies) - b0 - ($(own_jiffies) - o0) ))
+    # jiffies are 1/100 s: over half a second, 50 * cpus would be the whole machine.
+    if [ $((other * 100)) -le $((10 * 50 * cpus)) ]; then return 0; fi
+    sleep 0.5
+    quiet_left=$((quiet_left - 1))
+    [ "$quiet_left" -gt 0 ] || log "other processes keep the machine busy; QUIET_BUDGET used up, carrying on"
+  done
+}
+step_begin() {
+  wait_quiet
+  step_busy=$(busy_jiffies)
+  step_own=$(own_jiffies)
+  step_t0=$(date +%s%N)
+}
+step_end() { # name
+  local busy own wall_ms pct
+  busy=$(( $(busy_jiffies) - step_busy ))
+  own=$(( $(own_jiffies) - step_own ))
+  wall_ms=$(( ($(date +%s%N) - step_t0) / 1000000 ))
+  pct=$(awk -v b="$busy" -v o="$own" -v w="$wall_ms" -v n="$cpus" 'BEGIN {
+    f = (b - o) * 10 / (w * n) * 100; if (f < 0) f = 0; printf "%.0f", f }')
+  emit "$1.other_load_pct" "$pct" "%"
+  if [ "$pct" -gt 10 ]; then
+    log "WARNING: other processes kept ${pct}% of the machine busy during $1: its figures are skewed"
+  fi
+}
+
+# ---- our load generator, io.kubefuncs.bench.NsqClientBench ----
+# Uses SIZE, JAVA_OPTS and CONSUME_COUNT from the script. The time limits only stop a client that
+# hangs; they are well above what any step takes with the default settings.
+
+client_step() { # tcp mode name args...: one measured step
+  local tcp=$1 mode=$2 name=$3
+  shift 3
+  step_begin
+  # shellcheck disable=SC2086 # JAVA_OPTS holds several options
+  timeout 180 java $JAVA_OPTS -cp "$cp" io.kubefuncs.bench.NsqClientBench \
+    "$mode" --nsqd "$tcp" --name "$name" --size "$SIZE" "$@" | emit_results
+  step_end "$name"
+}
+
+# Fills a fresh topic's channel `ch` with CONSUME_COUNT messages (not measured) and checks that
+# all of them sit in memory, so that every reader starts from the same full channel.
+fill_channel() { # http tcp topic
+  local depth backend
+  delete_topic "$1" "$3"
+  api "$1" "topic/create?topic=$3"
+  api "$1" "channel/create?topic=$3&channel=ch"
+  # shellcheck disable=SC2086 # JAVA_OPTS holds several options
+  timeout 120 java $JAVA_OPTS -cp "$cp" io.kubefuncs.bench.NsqClientBench fill --nsqd "$2" --topic "$3" \
+    --count "$CONSUME_COUNT" --size "$SIZE"
+  depth=$(channel_field "$1" "$3" ch depth)
+  backend=$(channel_field "$1" "$3" ch backend_depth)
+  if [ "$depth" != "$CONSUME_COUNT" ] || [ "$backend" != 0 ]; then
+    log "channel $3/ch on $1 holds $depth messages ($backend on disk), expected $CONSUME_COUNT in memory"
+    exit 1
+  fi
+}
+
+# A reader that empties the channel inside its window measured less than it could have.
+check_not_dry() { # http topic reader
+  local left
+  left=$(channel_field "$1" "$2" ch depth)
+  if [ -z "$left" ] || [ "$left" -le 0 ]; then
+    log "$3 emptied the channel inside its window: raise CONSUME_COUNT or lower CONSUME_WINDOW"
+    exit 1
+  fi
+  log "$3 left $left of $CONSUME_COUNT messages on the channel (never ran dry)"
+}
