@@ -1,0 +1,63 @@
+package io.kubefuncs.cli;
+
+import io.kubefuncs.gateway.GatewayMain;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** The {@code kubefuncs} command: {@code dev}, {@code call}, {@code broker}, {@code gateway}, {@code init}. */
+@Command(name = "kubefuncs", mixinStandardHelpOptions = true, versionProvider = KubefuncsMain.Version.class,
+    description = "Lightweight functions on Kubernetes over NSQ: run, call and create them on this machine.",
+    footer = {"", "Docs: docs/local-development.md"})
+public final class KubefuncsMain implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command line with every subcommand; bad input prints its message and exits {@link ExitCodes#BAD_INPUT}. */
+  static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new KubefuncsMain())
+        .addSubcommand(new DevCommand())
+        .addSubcommand(new CallCommand())
+        .addSubcommand(new BrokerCommand())
+        .addSubcommand(new GatewayMain())
+        .addSubcommand(new InitCommand());
+    // `call --data @file` reads a file as curl does; picocli would expand it into arguments.
+    cli.setExpandAtFiles(false);
+    // picocli leaves the usage out when it has a suggestion; a newcomer needs both.
+    cli.setParameterExceptionHandler((e, args) -> {
+      CommandLine command = e.getCommandLine();
+      command.getErr().println(e.getMessage());
+      CommandLine.UnmatchedArgumentException.printSuggestions(e, command.getErr());
+      command.usage(command.getErr());
+      return ExitCodes.BAD_INPUT;
+    });
+    cli.setExecutionExceptionHandler((e, command, parsed) -> {
+      if (e instanceof InvalidInputException) {
+        command.getErr().println(command.getCommandSpec().qualifiedName() + ": " + e.getMessage());
+        return ExitCodes.BAD_INPUT;
+      }
+      throw e;
+    });
+    return cli;
+  }
+
+  /** Without a command: the usage, as for an unknown one. */
+  @Override
+  public Integer call() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: choose one of " + String.join(", ", spec.subcommands().keySet()));
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = KubefuncsMain.class.getPackage().getImplementationVersion();
+      return new String[] {"kubefuncs " + (version == null ? "(development build)" : version)};
+    }
+  }
+}
