@@ -31,18 +31,14 @@ final class CliLogging extends Handler {
     this.labelWidth = labelWidth;
   }
 
-  /**
-   * @param reloads whether to show the gateway's route reloads: when it reads the user's own
-   *     file; a file copied from chart values is reported by the copy, naming the user's file
-   */
-  static synchronized void dev(PrintWriter err, int labelWidth, boolean reloads) {
+  static synchronized void dev(PrintWriter err, int labelWidth) {
     warningsOnly();
     for (Handler h : root.getHandlers()) {
       root.removeHandler(h);
     }
     root.addHandler(new CliLogging(err, labelWidth));
     routesWatcher = Logger.getLogger("io.kubefuncs.gateway.RoutesWatcher");
-    routesWatcher.setLevel(reloads ? Level.INFO : Level.WARNING);
+    routesWatcher.setLevel(Level.INFO);
   }
 
   /** Warnings and worse, in the JDK's own format. */

@@ -89,8 +89,7 @@ final class DevCommand implements Callable<Integer> {
     Path routesFile = routes != null ? routes : Files.exists(Path.of("gateway.yaml")) ? Path.of("gateway.yaml") : null;
     Path work = Files.createTempDirectory("kubefuncs-dev-");
     try (Stack stack = new Stack(out, err)) {
-      stack.routes = RoutesSource.open(routesFile, functions, work, ROUTES_POLL,
-          problem -> err.println(Labels.of("gateway", labelWidth(functions)) + problem));
+      stack.routes = RoutesSource.open(routesFile, functions, work);
       Ports.requireFree(listen.host(), listen.port(), "--listen-addr", "gateway HTTP");
       if (realNsqd == null) {
         broker.requireFreePorts();
@@ -133,7 +132,7 @@ final class DevCommand implements Callable<Integer> {
 
     int run(List<FunctionSpec> functions, Address listen, Address realNsqd, Address realLookupd) throws Exception {
       int width = labelWidth(functions);
-      CliLogging.dev(err, width, routes.isUsersFile());
+      CliLogging.dev(err, width);
       signals = StopSignals.install(() -> {
         err.println("second signal: killing the functions without waiting");
         replicas.forEach(Replica::kill);
@@ -305,9 +304,6 @@ final class DevCommand implements Callable<Integer> {
         }
       }
       restarts.shutdownNow();
-      if (routes != null) {
-        routes.close();
-      }
       if (devBroker != null) {
         devBroker.close();
       }

@@ -265,7 +265,7 @@ final class FunctionsFile {
   }
 
   /** How a value looks in YAML, for messages: {@code "two" (a string)}. */
-  static String kind(JsonNode node) {
+  private static String kind(JsonNode node) {
     if (node.isTextual()) {
       return "\"" + node.asText() + "\" (a string)";
     }

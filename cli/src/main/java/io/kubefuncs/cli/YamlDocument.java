@@ -81,11 +81,6 @@ final class YamlDocument {
     return new InvalidInputException(where + ": not valid YAML: " + e.getOriginalMessage().strip());
   }
 
-  /** The file as the user named it. */
-  String source() {
-    return source;
-  }
-
   JsonNode root() {
     return root;
   }

@@ -1,34 +1,63 @@
 package io.kubefuncs.gateway;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.kubefuncs.Durations;
 import io.kubefuncs.nsq.NsqNames;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Reads a routes file, YAML or JSON, in the shape of the original chart values:
+ * Reads a routes file, YAML or JSON, in either of two shapes. The gateway's own:
  *
  * <pre>
  * routes:
  *   /test/: test                       # prefix: topic
  *   /reports/: {topic: reports, timeout: 120s, async: true}
  * </pre>
+ *
+ * or the kubefuncs chart's values, so that the file a chart is installed with can be read as it is:
+ *
+ * <pre>
+ * gateway:
+ *   config:
+ *     routes:
+ *       /test/: test
+ *       /old/: null                    # in the chart, removes a default route: skipped
+ * </pre>
+ *
+ * Every mistake is reported as {@code file:line: field: why}.
  */
 public final class RoutesFile {
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  private static final JsonFactory YAML = new YAMLFactory();
+  private static final ObjectMapper MAPPER = new ObjectMapper(YAML);
+  private static final Field ROUTES = new Field(JsonPointer.compile("/routes"), "routes");
+  private static final Field CHART_ROUTES = new Field(JsonPointer.compile("/gateway/config/routes"), "gateway.config.routes");
 
-  private RoutesFile() {}
+  private final String source;
+  private final Map<String, Integer> lines;
+  private final Duration defaultTimeout;
+
+  private RoutesFile(String source, Map<String, Integer> lines, Duration defaultTimeout) {
+    this.source = source;
+    this.lines = lines;
+    this.defaultTimeout = defaultTimeout;
+  }
 
   /** Parses {@code file}; a mistake throws {@link InvalidRoutesException} naming file, line and field. */
   public static Routes read(Path file, Duration defaultTimeout) throws IOException {
@@ -36,32 +65,56 @@ public final class RoutesFile {
   }
 
   static Routes parse(String text, String source, Duration defaultTimeout) {
+    Map<String, Integer> lines = new HashMap<>();
     JsonNode root;
     try {
-      root = YAML.readTree(text);
+      // Jackson's trees keep no locations: a first pass over the tokens records the line of each
+      // key and value, by JSON pointer; the first token of a pointer is its key's.
+      try (JsonParser parser = YAML.createParser(text)) {
+        for (JsonToken t = parser.nextToken(); t != null; t = parser.nextToken()) {
+          lines.putIfAbsent(parser.getParsingContext().pathAsPointer().toString(), parser.currentTokenLocation().getLineNr());
+        }
+      }
+      root = MAPPER.readTree(text);
     } catch (JsonProcessingException e) {
       JsonLocation at = e.getLocation();
-      throw new InvalidRoutesException(source + (at != null ? ":" + at.getLineNr() : "") + ": not YAML or JSON: " + e.getOriginalMessage());
+      // SnakeYAML's message goes on for lines with excerpts of the file; its first line says what is wrong.
+      String why = e.getOriginalMessage().strip().lines().findFirst().orElse("");
+      throw new InvalidRoutesException(source + (at != null ? ":" + at.getLineNr() : "") + ": not YAML or JSON: " + why);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // reading a String: cannot happen
     }
-    if (root == null || !root.isObject() || !root.has("routes")) {
-      throw new InvalidRoutesException(source + ": needs a top-level 'routes:' map of path prefix to topic");
+    return new RoutesFile(source, lines, defaultTimeout).routes(root == null ? MissingNode.getInstance() : root);
+  }
+
+  private Routes routes(JsonNode root) {
+    if (root.has("routes")) {
+      return routes(ROUTES, root.get("routes"), false);
     }
-    JsonNode routes = root.get("routes");
+    if (!root.at(CHART_ROUTES.at()).isMissingNode()) {
+      return routes(CHART_ROUTES, root.at(CHART_ROUTES.at()), true);
+    }
+    throw new InvalidRoutesException(source + ":" + line(JsonPointer.empty()) + ": no routes: expected the gateway's routes file "
+        + "('routes: {/test/: test}') or kubefuncs chart values ('gateway: {config: {routes: {/test/: test}}}')");
+  }
+
+  private Routes routes(Field field, JsonNode routes, boolean chart) {
     if (!routes.isObject()) {
-      throw new InvalidRoutesException(source + ": 'routes' must be a map of path prefix to topic");
+      throw problem(field, "must be a map of path prefix to topic");
     }
     List<Route> list = new ArrayList<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = routes.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      list.add(route(source, e.getKey(), e.getValue(), defaultTimeout));
+    for (Map.Entry<String, JsonNode> e : routes.properties()) {
+      // In chart values, null removes one of the chart's default routes; here there are none to remove.
+      if (!(chart && e.getValue().isNull())) {
+        list.add(route(field.child(e.getKey()), e.getKey(), e.getValue()));
+      }
     }
     return new Routes(list);
   }
 
-  private static Route route(String source, String prefix, JsonNode value, Duration defaultTimeout) {
-    String where = source + ": routes." + prefix;
+  private Route route(Field route, String prefix, JsonNode value) {
     if (!prefix.startsWith("/")) {
-      throw new InvalidRoutesException(where + ": a path prefix must start with '/'");
+      throw problem(route, "a path prefix must start with '/'");
     }
     String topic;
     Duration timeout = defaultTimeout;
@@ -71,30 +124,31 @@ public final class RoutesFile {
     } else if (value.isObject()) {
       topic = value.path("topic").asText(null);
       if (value.has("timeout")) {
-        timeout = duration(where + ".timeout", value.get("timeout").asText());
+        timeout = duration(where(route.child("timeout")), value.get("timeout").asText());
       }
       if (value.has("async")) {
         if (!value.get("async").isBoolean()) {
-          throw new InvalidRoutesException(where + ".async: must be true or false");
+          throw problem(route.child("async"), "must be true or false");
         }
         async = value.get("async").asBoolean();
       }
-      for (Iterator<String> names = value.fieldNames(); names.hasNext(); ) {
-        String name = names.next();
+      for (Map.Entry<String, JsonNode> field : value.properties()) {
+        String name = field.getKey();
         if (!name.equals("topic") && !name.equals("timeout") && !name.equals("async")) {
-          throw new InvalidRoutesException(where + "." + name + ": unknown field (known: topic, timeout, async)");
+          throw problem(route.child(name), "unknown field (known: topic, timeout, async)");
         }
       }
     } else {
-      throw new InvalidRoutesException(where + ": must be a topic name or {topic, timeout, async}");
+      throw problem(route, "must be a topic name or {topic, timeout, async}");
     }
+    Field topicField = value.isObject() ? route.child("topic") : route;
     if (topic == null) {
-      throw new InvalidRoutesException(where + ".topic: missing");
+      throw problem(topicField, "missing");
     }
     try {
       NsqNames.checkTopic(topic);
     } catch (IllegalArgumentException e) {
-      throw new InvalidRoutesException(where + ": " + e.getMessage());
+      throw problem(topicField, e.getMessage());
     }
     return new Route(prefix, topic, timeout, async);
   }
@@ -110,6 +164,32 @@ public final class RoutesFile {
       throw new InvalidRoutesException(where + ": must be positive");
     }
     return d;
+  }
+
+  private InvalidRoutesException problem(Field field, String why) {
+    return new InvalidRoutesException(where(field) + ": " + why);
+  }
+
+  /** {@code file:line: field}, the line of the field or, when it is absent, of what holds it. */
+  private String where(Field field) {
+    return source + ":" + line(field.at()) + ": " + field.name();
+  }
+
+  private int line(JsonPointer at) {
+    for (JsonPointer p = at; p != null; p = p.head()) {
+      Integer line = lines.get(p.toString());
+      if (line != null) {
+        return line;
+      }
+    }
+    return 1;
+  }
+
+  /** A place in the file: its pointer, for its line, and its name as messages write it. */
+  private record Field(JsonPointer at, String name) {
+    Field child(String key) {
+      return new Field(at.appendProperty(key), name + "." + key);
+    }
   }
 
   /** A routes file that cannot be used; the message says where and why. */

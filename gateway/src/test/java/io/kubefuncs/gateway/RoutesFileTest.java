@@ -1,0 +1,81 @@
+package io.kubefuncs.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+class RoutesFileTest {
+  private static final Duration DEFAULT = Duration.ofSeconds(30);
+
+  private static Routes parse(String text) {
+    return RoutesFile.parse(text, "routes.yaml", DEFAULT);
+  }
+
+  private static Map<String, String> table(Routes routes) {
+    return routes.all().stream().collect(Collectors.toMap(Route::prefix, Route::topic));
+  }
+
+  @Test
+  void bothShapesGiveTheSameRoutesAndChartNullsAreSkipped() {
+    assertThat(table(parse("routes:\n  /test/: test\n  /slow/: {topic: slow, timeout: 2m}\n")))
+        .isEqualTo(Map.of("/test/", "test", "/slow/", "slow"));
+    assertThat(table(parse("""
+        gateway:
+          replicaCount: 2
+          config:
+            routes:
+              /test/: test
+              /slow/: {topic: slow, timeout: 2m}
+              /old/: null
+        """))).isEqualTo(Map.of("/test/", "test", "/slow/", "slow"));
+  }
+
+  @Test
+  void aMistakeNamesTheLineOfItsField() {
+    assertThatThrownBy(() -> parse("routes:\n  /test/: test\n  /x/:\n    topic: x\n    timeout: 5 parsecs\n"))
+        .isInstanceOf(RoutesFile.InvalidRoutesException.class)
+        .hasMessage("routes.yaml:5: routes./x/.timeout: '5 parsecs' is not a duration like 500ms, 30s or 2m");
+    assertThatThrownBy(() -> parse("routes:\n  /test/: test\n  /jobs/: jobs queue\n"))
+        .hasMessage("routes.yaml:3: routes./jobs/: topic name 'jobs queue' is invalid: use only letters, digits, '.', '_' and '-',"
+            + " optionally ending in #ephemeral");
+    assertThatThrownBy(() -> parse("routes:\n  /a/: a\n  /b/:\n    topic: b\n    timout: 2s\n"))
+        .hasMessage("routes.yaml:5: routes./b/.timout: unknown field (known: topic, timeout, async)");
+    assertThatThrownBy(() -> parse("{\"routes\": {\"/a/\": \"a\",\n  \"b/\": \"b\"}}"))
+        .hasMessage("routes.yaml:2: routes.b/: a path prefix must start with '/'");
+  }
+
+  @Test
+  void anAbsentFieldIsReportedAtItsRoute() {
+    assertThatThrownBy(() -> parse("routes:\n  /a/: a\n  /b/:\n    timeout: 2s\n"))
+        .hasMessage("routes.yaml:3: routes./b/.topic: missing");
+  }
+
+  @Test
+  void chartValuesNameTheirFieldsInFull() {
+    assertThatThrownBy(() -> parse("gateway:\n  config:\n    routes:\n      /test/: test\n      /reports/:\n        topic: reports\n"
+        + "        async: maybe\n"))
+        .hasMessage("routes.yaml:7: gateway.config.routes./reports/.async: must be true or false");
+    assertThatThrownBy(() -> parse("gateway:\n  config:\n    routes: [/test/]\n"))
+        .hasMessage("routes.yaml:3: gateway.config.routes: must be a map of path prefix to topic");
+  }
+
+  @Test
+  void aFileOfNeitherShapeNamesBoth() {
+    String expected = "routes.yaml:1: no routes: expected the gateway's routes file ('routes: {/test/: test}') "
+        + "or kubefuncs chart values ('gateway: {config: {routes: {/test/: test}}}')";
+    assertThatThrownBy(() -> parse("route:\n  /test/: test\n")).hasMessage(expected);
+    assertThatThrownBy(() -> parse("gateway:\n  replicaCount: 2\n")).hasMessage(expected);
+    assertThatThrownBy(() -> parse("")).hasMessage(expected);
+  }
+
+  @Test
+  void aSyntaxErrorNamesItsLineInOneLine() {
+    assertThatThrownBy(() -> parse("routes:\n  /a/: a\n  /b/: [b\n"))
+        .hasMessageStartingWith("routes.yaml:3: not YAML or JSON: ")
+        .hasMessageNotContaining("\n");
+  }
+}
