@@ -1,5 +1,6 @@
 package io.kubefuncs;
 
+import io.kubefuncs.nsq.Backoff;
 import java.time.Duration;
 
 /**
@@ -47,11 +48,8 @@ public record SubscriptionOptions(
     return new SubscriptionOptions(maxAttempts, deadLetterTopic, handlerTimeout, drainTimeout, base);
   }
 
+  /** The delay before redelivering an event whose handler failed on delivery number {@code attempts}. */
   Duration retryDelay(int attempts) {
-    Duration d = retryBase;
-    for (int i = 1; i < attempts && d.compareTo(MAX_RETRY_DELAY) < 0; i++) {
-      d = d.multipliedBy(2);
-    }
-    return d.compareTo(MAX_RETRY_DELAY) > 0 ? MAX_RETRY_DELAY : d;
+    return new Backoff(retryBase, MAX_RETRY_DELAY).delay(Math.max(attempts, 1));
   }
 }

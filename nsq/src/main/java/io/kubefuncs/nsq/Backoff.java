@@ -2,9 +2,13 @@ package io.kubefuncs.nsq;
 
 import java.time.Duration;
 
-/** Exponential delays: {@code base * 2^(step-1)}, at most {@code max}; step 0 is no delay. */
-record Backoff(Duration base, Duration max) {
-  Duration delay(int step) {
+/**
+ * Exponential delays: {@code base * 2^(step-1)}, at most {@code max}; step 0 is no delay. The
+ * client's reconnects and requeues use it, and so can handlers' own retries.
+ */
+public record Backoff(Duration base, Duration max) {
+  /** The delay before try number {@code step} after a failure (1 for the first retry). */
+  public Duration delay(int step) {
     if (step <= 0) {
       return Duration.ZERO;
     }
