@@ -14,6 +14,9 @@ public final class NsqConfig {
   /** nsqd's default {@code --max-msg-size}. */
   public static final int DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024;
 
+  /** Default of {@link Builder#lookupdEmptyPollInterval}, when the poll interval is not shorter. */
+  public static final Duration DEFAULT_LOOKUPD_EMPTY_POLL_INTERVAL = Duration.ofSeconds(1);
+
   private static final NsqConfig DEFAULTS = builder().build();
 
   final String clientId;
@@ -34,6 +37,9 @@ public final class NsqConfig {
   final int maxInFlight;
   final Duration lookupdPollInterval;
   final double lookupdPollJitter;
+  /** As set; {@code null} for the default. */
+  private final Duration lookupdEmptyPollIntervalSetting;
+  final Duration lookupdEmptyPollInterval;
   final Duration backoffMultiplier;
   final Duration maxBackoffDuration;
   final Duration requeueDelay;
@@ -61,6 +67,10 @@ public final class NsqConfig {
     maxInFlight = b.maxInFlight;
     lookupdPollInterval = b.lookupdPollInterval;
     lookupdPollJitter = b.lookupdPollJitter;
+    lookupdEmptyPollIntervalSetting = b.lookupdEmptyPollInterval;
+    lookupdEmptyPollInterval = b.lookupdEmptyPollInterval != null
+        ? b.lookupdEmptyPollInterval
+        : min(DEFAULT_LOOKUPD_EMPTY_POLL_INTERVAL, lookupdPollInterval);
     backoffMultiplier = b.backoffMultiplier;
     maxBackoffDuration = b.maxBackoffDuration;
     requeueDelay = b.requeueDelay;
@@ -98,6 +108,10 @@ public final class NsqConfig {
     return eventLoopGroup != null ? eventLoopGroup : EventLoops.shared();
   }
 
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
   /** The largest frame accepted from nsqd: a message of {@link #maxMessageSize} plus its header. */
   int maxFrameSize() {
     return maxMessageSize + Frames.MESSAGE_HEADER_SIZE + 4;
@@ -122,6 +136,7 @@ public final class NsqConfig {
     private int maxInFlight = 1;
     private Duration lookupdPollInterval = Duration.ofSeconds(60);
     private double lookupdPollJitter = 0.3;
+    private Duration lookupdEmptyPollInterval;
     private Duration backoffMultiplier = Duration.ofSeconds(1);
     private Duration maxBackoffDuration = Duration.ofMinutes(2);
     private Duration requeueDelay = Duration.ofSeconds(1);
@@ -156,6 +171,7 @@ public final class NsqConfig {
       maxInFlight = c.maxInFlight;
       lookupdPollInterval = c.lookupdPollInterval;
       lookupdPollJitter = c.lookupdPollJitter;
+      lookupdEmptyPollInterval = c.lookupdEmptyPollIntervalSetting;
       backoffMultiplier = c.backoffMultiplier;
       maxBackoffDuration = c.maxBackoffDuration;
       requeueDelay = c.requeueDelay;
@@ -287,8 +303,22 @@ public final class NsqConfig {
       return this;
     }
 
+    /** How often a consumer asks nsqlookupd which nsqds have its topic (plus jitter); 60 s. */
     public Builder lookupdPollInterval(Duration interval) {
       this.lookupdPollInterval = positive("lookupdPollInterval", interval);
+      return this;
+    }
+
+    /**
+     * How often a consumer asks nsqlookupd (plus jitter) while it knows no nsqd to consume from:
+     * nsqlookupd lists none for the topic yet, or has not answered yet. A topic comes into
+     * being when it is first published to, so this bounds how long the first message waits for
+     * a consumer started before it. It costs one request per nsqlookupd per interval, only while
+     * the topic exists nowhere. At most {@link #lookupdPollInterval}; defaults to 1 s, or to the
+     * poll interval when that is shorter.
+     */
+    public Builder lookupdEmptyPollInterval(Duration interval) {
+      this.lookupdEmptyPollInterval = positive("lookupdEmptyPollInterval", interval);
       return this;
     }
 
@@ -338,6 +368,10 @@ public final class NsqConfig {
     }
 
     public NsqConfig build() {
+      if (lookupdEmptyPollInterval != null && lookupdEmptyPollInterval.compareTo(lookupdPollInterval) > 0) {
+        throw new IllegalArgumentException("lookupdEmptyPollInterval " + lookupdEmptyPollInterval
+            + " must not be longer than lookupdPollInterval " + lookupdPollInterval);
+      }
       return new NsqConfig(this);
     }
 

@@ -6,12 +6,14 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -64,6 +66,8 @@ public final class NsqConsumer implements AutoCloseable {
   private Set<HostPort> firstRound;
   private ScheduledFuture<?> lookupTimer;
   private boolean lookupsAnswered;
+  /** Lookupds whose last lookup failed, so that an outage is logged once, not every poll. */
+  private final Set<String> failingLookupds = new HashSet<>();
   private ScheduledFuture<?> rdyTimer;
   private ScheduledFuture<?> backoffTimer;
   private int backoffLevel;
@@ -265,30 +269,31 @@ public final class NsqConsumer implements AutoCloseable {
     if (stopping) {
       return;
     }
-    List<CompletableFuture<List<NsqdNode>>> answers = new ArrayList<>();
+    List<CompletableFuture<Answer>> answers = new ArrayList<>();
     for (String lookupd : lookupds) {
       answers.add(
           (everyNode ? lookupdClient.nodes(lookupd) : lookupdClient.lookup(lookupd, topic))
-              .exceptionally(
-                  e -> {
-                    LOG.log(System.Logger.Level.WARNING, "lookup of topic {0} failed: {1}", topic, e.getMessage());
-                    return null;
-                  }));
+              .handle((nodes, error) -> new Answer(lookupd, nodes, error)));
     }
     CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
         .whenCompleteAsync((v, e) -> onLookup(answers), loop);
   }
 
-  private void onLookup(List<CompletableFuture<List<NsqdNode>>> answers) {
+  private void onLookup(List<CompletableFuture<Answer>> answers) {
     Set<HostPort> union = new LinkedHashSet<>();
     boolean anyAnswered = false;
-    for (CompletableFuture<List<NsqdNode>> answer : answers) {
-      List<NsqdNode> nodes = answer.join();
-      if (nodes != null) {
-        anyAnswered = true;
-        for (NsqdNode node : nodes) {
-          union.add(new HostPort(node.broadcastAddress(), node.tcpPort()));
-        }
+    for (CompletableFuture<Answer> future : answers) {
+      Answer answer = future.join();
+      if (answer.error != null) {
+        noteFailure(answer);
+        continue;
+      }
+      if (failingLookupds.remove(answer.lookupd)) {
+        LOG.log(System.Logger.Level.INFO, "nsqlookupd {0} answers again", answer.lookupd);
+      }
+      anyAnswered = true;
+      for (NsqdNode node : answer.nodes) {
+        union.add(new HostPort(node.broadcastAddress(), node.tcpPort()));
       }
     }
     if (anyAnswered) {
@@ -318,12 +323,37 @@ public final class NsqConsumer implements AutoCloseable {
         dial(address);
       }
     }
-    long interval = config.lookupdPollInterval.toNanos();
+    // While nsqlookupd lists no nsqd (the topic exists nowhere yet: it comes into being with its
+    // first publish), or has never answered, ask again soon: a full poll interval is what the
+    // first message to a new topic would otherwise wait.
+    Duration next = discovered.isEmpty() ? config.lookupdEmptyPollInterval : config.lookupdPollInterval;
+    long interval = next.toNanos();
     long jitter = (long) (interval * config.lookupdPollJitter * ThreadLocalRandom.current().nextDouble());
     if (!stopping) {
       lookupTimer = loop.schedule(this::lookup, interval + jitter, TimeUnit.NANOSECONDS);
     }
   }
+
+  /** Warns once per outage of a lookupd: while nothing is known, lookups are retried every second. */
+  private void noteFailure(Answer answer) {
+    Throwable cause = answer.error instanceof CompletionException && answer.error.getCause() != null
+        ? answer.error.getCause()
+        : answer.error;
+    System.Logger.Level level = failingLookupds.add(answer.lookupd) ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG;
+    LOG.log(level, "lookup of topic {0} failed: {1}", topic, cause.getMessage());
+  }
+
+  /** How long until the next lookup; zero when none is scheduled. For tests. */
+  CompletableFuture<Duration> nextLookupIn() {
+    return CompletableFuture.supplyAsync(
+        () -> lookupTimer == null || lookupTimer.isDone()
+            ? Duration.ZERO
+            : Duration.ofNanos(lookupTimer.getDelay(TimeUnit.NANOSECONDS)),
+        loop);
+  }
+
+  /** One nsqlookupd's answer to one lookup: its nsqds, or why it gave none. */
+  private record Answer(String lookupd, List<NsqdNode> nodes, Throwable error) {}
 
   // ---- RDY ----
 
