@@ -29,9 +29,13 @@ const (
 	directRetryInterval = 5 * time.Second
 	// firstLookupRetry is how soon an unanswered first lookup is tried again.
 	firstLookupRetry = time.Second
-	pollJitter       = 0.3
-	dialTimeout      = time.Second
-	lookupdTimeout   = 5 * time.Second
+	// emptyLookupPollInterval is how often nsqlookupd is asked while it lists no nsqd: a topic
+	// exists only once something was published to it, and a function deployed before its first
+	// request must not leave that request waiting for a full poll interval. Plus jitter.
+	emptyLookupPollInterval = time.Second
+	pollJitter              = 0.3
+	dialTimeout             = time.Second
+	lookupdTimeout          = 5 * time.Second
 	// defaultMsgTimeout is nsqd's default msg_timeout, used when it cannot be asked.
 	defaultMsgTimeout = 60 * time.Second
 )
@@ -58,6 +62,10 @@ type connector struct {
 	cancel    context.CancelFunc
 	done      chan struct{}
 	known     map[string]bool
+	// listed is how many nsqds the last answered lookup listed.
+	listed int
+	// failing holds the nsqlookupds whose last lookup failed, so an outage is logged once.
+	failing map[string]bool
 }
 
 func newConnector(consumer *nsq.Consumer, maxInFlight int, s *settings, topic string, everyNode bool, timeouts *msgTimeouts) *connector {
@@ -73,6 +81,7 @@ func newConnector(consumer *nsq.Consumer, maxInFlight int, s *settings, topic st
 		consumer: consumer, nsqd: s.nsqd, lookupds: s.lookupdAddresses, topic: topic, everyNode: everyNode,
 		interval: interval, maxRDY: maxInFlight, logger: s.logger, timeouts: timeouts,
 		ready: make(chan struct{}), ctx: ctx, cancel: cancel, done: make(chan struct{}), known: map[string]bool{},
+		failing: map[string]bool{},
 	}
 }
 
@@ -97,8 +106,11 @@ func (c *connector) run() {
 			wait = directRetryInterval
 		case !answered && !c.isReady():
 			wait = firstLookupRetry
+		case c.listed == 0:
+			// Nothing to consume from yet (for /nodes: no nsqd at all): ask again soon.
+			wait = jittered(min(emptyLookupPollInterval, c.interval))
 		default:
-			wait = c.interval + time.Duration(rand.Float64()*pollJitter*float64(c.interval))
+			wait = jittered(c.interval)
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -108,6 +120,10 @@ func (c *connector) run() {
 			return
 		}
 	}
+}
+
+func jittered(d time.Duration) time.Duration {
+	return d + time.Duration(rand.Float64()*pollJitter*float64(d))
 }
 
 func (c *connector) isReady() bool {
@@ -132,6 +148,7 @@ func (c *connector) round() bool {
 		if !answered {
 			return false
 		}
+		c.listed = len(want)
 	}
 	wanted := map[string]bool{}
 	var wg sync.WaitGroup
@@ -210,10 +227,15 @@ func (c *connector) discover() (addrs []string, answered bool) {
 			nodes, err = lookupdNodes(c.ctx, lookupd, "/lookup?topic="+url.QueryEscape(c.topic))
 		}
 		if err != nil {
-			if c.ctx.Err() == nil {
+			if c.ctx.Err() == nil && !c.failing[lookupd] {
 				c.logger.Printf("kubefuncs: lookup of topic %s failed: %v", c.topic, err)
 			}
+			c.failing[lookupd] = true
 			continue
+		}
+		if c.failing[lookupd] {
+			delete(c.failing, lookupd)
+			c.logger.Printf("kubefuncs: nsqlookupd %s answers again", lookupd)
 		}
 		answered = true
 		for _, n := range nodes {
