@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -62,9 +63,14 @@ func write(s spec, out string) error {
 
 	refs := map[name.Reference]v1.Image{}
 	for _, t := range s.tags {
-		tag, err := name.NewTag(t, name.StrictValidation)
+		// Saved as written (nsqio/nsq:v1.3.0, which containerd reads as docker.io/nsqio/nsq), but
+		// never without a tag: the library would make it :latest, which no chart asks for.
+		tag, err := name.NewTag(t)
 		if err != nil {
 			return err
+		}
+		if !strings.HasSuffix(t, ":"+tag.TagStr()) {
+			return fmt.Errorf("--tag %q: want name:tag", t)
 		}
 		refs[tag] = img
 	}

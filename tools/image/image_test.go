@@ -24,7 +24,7 @@ func TestWriteReadsBack(t *testing.T) {
 	must(t, os.Symlink("run", filepath.Join(root, "app/start")))
 
 	out := filepath.Join(t.TempDir(), "img.tar")
-	s, _, err := parse([]string{"--out", out, "--tag", "example.com/x/y:1.0", "--tag", "example.com/x/y:1.0-e2e",
+	s, _, err := parse([]string{"--out", out, "--tag", "example.com/x/y:1.0", "--tag", "x/y:1.0-e2e",
 		"--layer", root, "--chown", "/app/lib=65532:65532", "--entrypoint", `["/app/run","-v"]`, "--cmd", `["a"]`,
 		"--user", "65532:65532", "--env", "K=V", "--workdir", "/app", "--expose", "8080/tcp"})
 	must(t, err)
@@ -32,10 +32,10 @@ func TestWriteReadsBack(t *testing.T) {
 
 	m, err := tarball.LoadManifest(func() (io.ReadCloser, error) { return os.Open(out) })
 	must(t, err)
-	if len(m) != 1 || !slices.Equal(sorted(m[0].RepoTags), []string{"example.com/x/y:1.0", "example.com/x/y:1.0-e2e"}) {
+	if len(m) != 1 || !slices.Equal(sorted(m[0].RepoTags), []string{"example.com/x/y:1.0", "x/y:1.0-e2e"}) {
 		t.Fatalf("manifest.json: %+v", m)
 	}
-	tag, _ := name.NewTag("example.com/x/y:1.0-e2e")
+	tag, _ := name.NewTag("x/y:1.0-e2e")
 	img, err := tarball.ImageFromPath(out, &tag)
 	must(t, err)
 	cf, err := img.ConfigFile()
@@ -102,5 +102,12 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestTagWithoutTagIsRefused(t *testing.T) {
+	s := spec{tags: []string{"example.com/x/y"}, layers: []string{t.TempDir()}}
+	if err := write(s, filepath.Join(t.TempDir(), "img.tar")); err == nil {
+		t.Fatal("wrote an image tagged example.com/x/y, which the library would make :latest")
 	}
 }
