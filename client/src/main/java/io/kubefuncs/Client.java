@@ -117,9 +117,11 @@ public final class Client implements AutoCloseable {
         NsqConsumer.builder(topic, channel)
             .config(nsqConfig.toBuilder().maxInFlight(maxInFlight).build())
             .executor(handlers);
-    if (lookupds.isEmpty()) {
-      consumer.nsqd(nsqdAddress);
-    } else {
+    // Its own nsqd too, not only the ones nsqlookupd lists: subscribing there creates the topic
+    // and channel at once, so a fresh install's first event, published to that nsqd, is consumed
+    // without waiting for a lookup, and /healthz can tell that this function's nsqd is reachable.
+    consumer.nsqd(nsqdAddress);
+    if (!lookupds.isEmpty()) {
       consumer.lookupd(lookupds.toArray(String[]::new));
     }
     Subscription s = new Subscription(this, topic, channel, handler, options, timers, consumer);

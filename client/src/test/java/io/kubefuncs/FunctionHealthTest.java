@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.StringValue;
+import io.kubefuncs.testkit.NsqLookupdProcess;
 import io.kubefuncs.testkit.NsqdProcess;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
@@ -47,6 +48,34 @@ class FunctionHealthTest {
         nsqd.restart();
         await().atMost(Duration.ofSeconds(15)).until(() -> Probe.healthz(port) == 200);
         assertThat(NsqdStats.channel(nsqd.httpUrl(), "late", "default").path("clients").size()).isEqualTo(1);
+      } finally {
+        function.drain();
+      }
+    }
+  }
+
+  /**
+   * A fresh install: nsqlookupd configured, the topic published nowhere yet. The function must
+   * still become ready (a Deployment that never turns Ready blocks `helm install --wait` and every
+   * rollout), and its topic and channel must exist on its own nsqd, so that the first event is
+   * not left waiting for a lookup.
+   */
+  @Test
+  void readyWithNsqlookupdBeforeTheTopicExistsAnywhere() {
+    try (NsqLookupdProcess lookupd = NsqLookupdProcess.start();
+        NsqdProcess nsqd = NsqdProcess.builder().lookupd(lookupd).start()) {
+      Map<String, String> env = new java.util.HashMap<>(Map.of(
+          "TOPIC", "fresh",
+          "NSQ_NSQD_ADDR", nsqd.host(),
+          "NSQ_NSQD_PORT", String.valueOf(nsqd.tcpPort()),
+          "NSQ_LOOKUPD_ADDR", lookupd.host(),
+          "NSQ_LOOKUPD_PORT", String.valueOf(lookupd.httpPort()),
+          "HEALTHZ_ADDR", "127.0.0.1:0"));
+      Function function = new Function(FunctionConfig.fromEnvironment(env), msg -> {}, new PrometheusRegistry());
+      try {
+        await("/healthz 200").atMost(Duration.ofSeconds(10)).until(() -> Probe.healthz(function.healthPort()) == 200);
+        assertThat(NsqdStats.channel(nsqd.httpUrl(), "fresh", "default").path("clients").size())
+            .as("clients of fresh/default on the function's own nsqd").isEqualTo(1);
       } finally {
         function.drain();
       }
