@@ -99,7 +99,7 @@ class NsqChartTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("lookupdReplicas")
-  void everyNsqdAndNsqadminKnowEveryLookupd(String label, List<Path> values, int replicas, String domain) {
+  void everyNsqdKnowsEveryLookupdAndNsqadminTheirService(String label, List<Path> values, int replicas, String domain) {
     Rendered rendered = render(values.toArray(Path[]::new));
     StatefulSet lookupd = rendered.get(StatefulSet.class, "kubefuncs-nsq-lookupd");
     assertThat(lookupd.getSpec().getReplicas()).isEqualTo(replicas);
@@ -117,7 +117,7 @@ class NsqChartTest {
         .containsExactlyElementsOf(hosts.stream().map(h -> "--lookupd-tcp-address=" + h + ":4160").toList());
     rendered.find(Deployment.class, "kubefuncs-nsq-admin").ifPresent(admin ->
         assertThat(argsStartingWith(admin.getSpec().getTemplate().getSpec().getContainers().get(0), "--lookupd-http-address="))
-            .containsExactlyElementsOf(hosts.stream().map(h -> "--lookupd-http-address=" + h + ":4161").toList()));
+            .containsExactly("--lookupd-http-address=kubefuncs-nsq-lookupd.kubefuncs.svc." + domain + ":4161"));
   }
 
   @Test

@@ -1,0 +1,358 @@
+package io.kubefuncs.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.TestWatcher;
+
+/**
+ * docs/getting-started.md, step by step, on a real cluster with the real helm and kubectl; then
+ * what a production installation must survive: a function rolled to a new image under load, a
+ * function pod deleted under asynchronous load, nsqd deleted, and a clean uninstall. The steps
+ * build on each other and run in order.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ExtendWith({StepTimes.class, GettingStartedIT.Diagnostics.class})
+class GettingStartedIT {
+  private static final String CORE = "kubefuncs";
+  private static final String FUNCTIONS_NS = "default";
+  private static final String FUNCTIONS = "example";
+  private static final String FUNCTION_DEPLOYMENT = "example-function-test";
+  private static final String NSQD_PODS = "app.kubernetes.io/instance=kubefuncs,app.kubernetes.io/component=nsqd";
+  private static final String GATEWAY_PODS = "app.kubernetes.io/instance=kubefuncs,app.kubernetes.io/name=gateway";
+  private static final String FUNCTION_PODS = "app.kubernetes.io/instance=example,kubefuncs.io/function=test";
+  /** What examples/pong answers to every request. */
+  private static final String PONG = "pong\n";
+
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private Cluster cluster;
+  private PortForward gateway;
+
+  @BeforeAll
+  void cluster() {
+    cluster = Cluster.fromEnvironment();
+    System.out.println("e2e: cluster " + cluster.kubectl("version").lines().reduce((a, b) -> b).orElse("?")
+        + " (kubeconfig " + cluster.kubeconfig + ")");
+  }
+
+  @AfterAll
+  void closeAll() throws Exception {
+    if (gateway != null) {
+      gateway.close();
+    }
+    http.close();
+  }
+
+  @Test
+  @Order(1)
+  @DisplayName("1. helm install NSQ and the gateway (kubefuncs chart, namespace kubefuncs)")
+  void installCore() {
+    cluster.helm("dependency", "build", "charts/kubefuncs");
+    cluster.helm("upgrade", "--install", "--namespace", CORE, "--create-namespace", "--wait", "--timeout", "5m",
+        CORE, "./charts/kubefuncs");
+    assertThat(cluster.kubectl("-n", CORE, "get", "pods", "-o", "name"))
+        .contains("pod/kubefuncs-nsq-nsqd-", "pod/kubefuncs-nsq-lookupd-", "pod/kubefuncs-nsq-admin-",
+            "pod/kubefuncs-gateway-");
+  }
+
+  @Test
+  @Order(2)
+  @DisplayName("2. helm install the pong function (function chart, examples/functions.yaml)")
+  void deployFunction() {
+    cluster.helm("upgrade", "--install", "--namespace", FUNCTIONS_NS, "--values", "examples/functions.yaml",
+        "--wait", "--timeout", "5m", FUNCTIONS, "./charts/function");
+    assertThat(cluster.kubectl("-n", FUNCTIONS_NS, "get", "deployment", FUNCTION_DEPLOYMENT,
+        "-o", "jsonpath={.status.readyReplicas}")).isEqualTo("1");
+  }
+
+  @Test
+  @Order(3)
+  @DisplayName("3. port-forward the gateway; the first /test/hello answers pong within 5 s")
+  void firstRequest() throws Exception {
+    gateway = new PortForward(cluster, CORE, "svc/kubefuncs-gateway", 80);
+    long start = System.nanoTime();
+    HttpResponse<String> response = get("/test/hello", Duration.ofSeconds(30));
+    double seconds = (System.nanoTime() - start) / 1e9;
+    System.out.printf("e2e: first request answered %d %s in %.2f s%n", response.statusCode(), response.body().strip(), seconds);
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).isEqualTo(PONG);
+    assertThat(seconds).as("seconds from the first request to its answer").isLessThanOrEqualTo(5.0);
+  }
+
+  @Test
+  @Order(4)
+  @DisplayName("4. helm upgrade with examples/gateway.yaml; /ping/hello answers, gateway not restarted")
+  void addRoute() {
+    JsonNode before = gatewayPod();
+    cluster.helm("upgrade", "--install", "--namespace", CORE, "--values", "examples/gateway.yaml", "--wait",
+        "--timeout", "5m", CORE, "./charts/kubefuncs");
+    long start = System.nanoTime();
+    // The kubelet refreshes a mounted ConfigMap on its own sync period (about a minute).
+    await("/ping/hello answering pong").atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofMillis(500))
+        .until(() -> answers("/ping/hello", 200, PONG));
+    System.out.printf("e2e: new route served %.1f s after helm upgrade returned%n", (System.nanoTime() - start) / 1e9);
+    assertThat(answers("/test/hello", 200, PONG)).as("the default route still answers").isTrue();
+    JsonNode after = gatewayPod();
+    assertThat(after.path("metadata").path("uid").asText()).isEqualTo(before.path("metadata").path("uid").asText());
+    assertThat(restarts(after)).as("gateway container restarts").isEqualTo(restarts(before));
+  }
+
+  @Test
+  @Order(5)
+  @DisplayName("5. function rolled to a new image tag under steady load: no failed request")
+  void rollFunctionUnderLoad() throws Exception {
+    String tag = appVersion("function") + "-e2e";
+    Load load = new Load(Load.get(gateway.url("/test/hello")), 200, 16, 300);
+    try (load) {
+      await("load running").atMost(Duration.ofSeconds(30)).until(() -> load.ok() >= 300 || load.failed() > 0);
+      cluster.helm("upgrade", "--install", "--namespace", FUNCTIONS_NS, "--values", "examples/functions.yaml",
+          "--set", "image.tag=" + tag, "--wait", "--timeout", "5m", FUNCTIONS, "./charts/function");
+      cluster.kubectl("-n", FUNCTIONS_NS, "rollout", "status", "deployment/" + FUNCTION_DEPLOYMENT, "--timeout=5m");
+      await("the old pod gone").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
+          .until(() -> functionPodImages().equals(List.of("ghcr.io/kubefuncs/pong:" + tag)));
+      long settled = load.ok();
+      await("load after the roll").atMost(Duration.ofSeconds(30)).until(() -> load.ok() >= settled + 300);
+    }
+    System.out.println("e2e: load across the roll: " + load);
+    assertThat(load.failures()).as("failed requests (first 10)").isEmpty();
+    assertThat(load.failed()).isZero();
+    assertThat(load.ok()).isGreaterThanOrEqualTo(600);
+  }
+
+  @Test
+  @Order(6)
+  @DisplayName("6. function pod deleted under async load: every accepted event handled")
+  void deleteFunctionPodUnderAsyncLoad() throws Exception {
+    String nsqd = nsqdPod();
+    long before = channelStat(nsqd, "message_count");
+    HttpRequest async = HttpRequest.newBuilder(URI.create(gateway.url("/test/async")))
+        .header("Prefer", "respond-async").timeout(Duration.ofSeconds(30))
+        .POST(HttpRequest.BodyPublishers.ofString("event")).build();
+    Load load = new Load(async, 202, 8, 200);
+    try (load) {
+      await("async load running").atMost(Duration.ofSeconds(30)).until(() -> load.ok() >= 600 || load.failed() > 0);
+      cluster.kubectl("-n", FUNCTIONS_NS, "delete", "pod", "-l", FUNCTION_PODS, "--wait=false");
+      long deleted = load.ok();
+      await("async load after the delete").atMost(Duration.ofSeconds(60)).until(() -> load.ok() >= deleted + 1000);
+    }
+    System.out.println("e2e: async load: " + load);
+    assertThat(load.failures()).as("refused events (first 10)").isEmpty();
+    long accepted = load.ok();
+    await("every accepted event finished").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
+        .until(() -> {
+          Map<String, Long> c = channel(nsqd);
+          return c.get("message_count") - before >= accepted && c.get("depth") == 0 && c.get("in_flight_count") == 0
+              && c.get("deferred_count") == 0;
+        });
+    Map<String, Long> c = channel(nsqd);
+    System.out.println("e2e: channel test/default after the async load: " + c);
+    assertThat(topicDepth(nsqd, "test.dead")).as("events dead-lettered").isZero();
+  }
+
+  @Test
+  @Order(7)
+  @DisplayName("7. nsqd deleted: 503 while it is gone, 200 within 10 s of its return")
+  void deleteNsqd() throws Exception {
+    String old = nsqdPod();
+    cluster.kubectl("-n", CORE, "delete", "pod", old, "--wait=false");
+    Map<Integer, Integer> statuses = new LinkedHashMap<>();
+    await("a 503 while nsqd is gone").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100))
+        .until(() -> statusOf("/test/hello", statuses) == 503);
+    await("a new nsqd pod").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(250))
+        .until(() -> !nsqdPod().equals(old));
+    String fresh = nsqdPod();
+    cluster.kubectl("-n", CORE, "wait", "--for=condition=Ready", "pod/" + fresh, "--timeout=120s");
+    long ready = System.nanoTime();
+    await("pong after nsqd's return").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+        .until(() -> statusOf("/test/hello", statuses) == 200);
+    System.out.printf("e2e: answers seen across the nsqd restart (status=count): %s; pong %.1f s after the new nsqd was Ready%n",
+        statuses, (System.nanoTime() - ready) / 1e9);
+  }
+
+  @Test
+  @Order(8)
+  @DisplayName("8. helm uninstall both releases: no object left behind")
+  void uninstall() throws Exception {
+    gateway.close();
+    gateway = null;
+    cluster.helm("uninstall", "--namespace", FUNCTIONS_NS, "--wait", FUNCTIONS);
+    cluster.helm("uninstall", "--namespace", CORE, "--wait", CORE);
+    await("nothing left of the releases").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
+        .until(() -> leftovers().isEmpty());
+    cluster.kubectl("delete", "namespace", CORE, "--wait=true", "--timeout=120s");
+  }
+
+  /** Objects of either release anywhere, and anything but the defaults in namespace kubefuncs. */
+  private List<String> leftovers() {
+    List<String> namespaced = names(cluster.kubectl("api-resources", "--verbs=list", "--namespaced=true", "-o", "name"))
+        .stream().filter(t -> !t.equals("events") && !t.equals("events.events.k8s.io")).toList();
+    List<String> clusterWide = names(cluster.kubectl("api-resources", "--verbs=list", "--namespaced=false", "-o", "name"));
+    List<String> left = new ArrayList<>();
+    for (String release : List.of(CORE, FUNCTIONS)) {
+      String selector = "app.kubernetes.io/instance=" + release;
+      left.addAll(names(cluster.kubectl("get", String.join(",", namespaced), "-A", "-l", selector, "-o", "name")));
+      left.addAll(names(cluster.kubectl("get", String.join(",", clusterWide), "-l", selector, "-o", "name")));
+    }
+    for (String name : names(cluster.kubectl("get", String.join(",", namespaced), "-n", CORE, "-o", "name",
+        "--ignore-not-found"))) {
+      if (!name.equals("configmap/kube-root-ca.crt") && !name.equals("serviceaccount/default")) {
+        left.add(CORE + ": " + name);
+      }
+    }
+    if (!left.isEmpty()) {
+      System.out.println("e2e: still there: " + left);
+    }
+    return left;
+  }
+
+  private static List<String> names(String output) {
+    return output.lines().map(String::trim).filter(l -> !l.isEmpty()).toList();
+  }
+
+  // ---- helpers ----
+
+  private HttpResponse<String> get(String path, Duration timeout) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(gateway.url(path))).timeout(timeout).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private boolean answers(String path, int status, String body) {
+    try {
+      HttpResponse<String> r = get(path, Duration.ofSeconds(10));
+      return r.statusCode() == status && r.body().equals(body);
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  /** One request; its status (0 for a transport error or time-out) is counted in {@code seen}. */
+  private int statusOf(String path, Map<Integer, Integer> seen) {
+    int status;
+    try {
+      status = get(path, Duration.ofSeconds(3)).statusCode();
+    } catch (Exception e) {
+      status = 0;
+    }
+    seen.merge(status, 1, Integer::sum);
+    return status;
+  }
+
+  private JsonNode gatewayPod() {
+    JsonNode items = cluster.kubectlJson("-n", CORE, "get", "pods", "-l", GATEWAY_PODS, "-o", "json").path("items");
+    assertThat(items.size()).as("gateway pods").isEqualTo(1);
+    return items.get(0);
+  }
+
+  private static int restarts(JsonNode pod) {
+    int n = 0;
+    for (JsonNode s : pod.path("status").path("containerStatuses")) {
+      n += s.path("restartCount").asInt();
+    }
+    return n;
+  }
+
+  private List<String> functionPodImages() {
+    List<String> images = new ArrayList<>();
+    for (JsonNode pod : cluster.kubectlJson("-n", FUNCTIONS_NS, "get", "pods", "-l", FUNCTION_PODS, "-o", "json")
+        .path("items")) {
+      images.add(pod.path("spec").path("containers").get(0).path("image").asText());
+    }
+    return images;
+  }
+
+  private String nsqdPod() {
+    List<String> running = new ArrayList<>();
+    for (JsonNode pod : cluster.kubectlJson("-n", CORE, "get", "pods", "-l", NSQD_PODS, "-o", "json").path("items")) {
+      if (pod.path("metadata").path("deletionTimestamp").isMissingNode()) {
+        running.add(pod.path("metadata").path("name").asText());
+      }
+    }
+    return running.size() == 1 ? running.get(0) : "";
+  }
+
+  /** nsqd's /stats, through the apiserver's pod proxy: no port of nsqd is opened to the test. */
+  private JsonNode nsqdStats(String pod, String topic) {
+    return cluster.kubectlJson("get", "--raw",
+        "/api/v1/namespaces/" + CORE + "/pods/" + pod + ":4151/proxy/stats?format=json&topic=" + topic);
+  }
+
+  private Map<String, Long> channel(String pod) {
+    for (JsonNode t : nsqdStats(pod, "test").path("topics")) {
+      for (JsonNode c : t.path("channels")) {
+        if (c.path("channel_name").asText().equals("default")) {
+          Map<String, Long> stats = new LinkedHashMap<>();
+          for (String key : List.of("message_count", "depth", "in_flight_count", "deferred_count", "requeue_count",
+              "timeout_count")) {
+            stats.put(key, c.path(key).asLong());
+          }
+          return stats;
+        }
+      }
+    }
+    throw new AssertionError("nsqd " + pod + " has no channel test/default");
+  }
+
+  private long channelStat(String pod, String key) {
+    return channel(pod).get(key);
+  }
+
+  private long topicDepth(String pod, String topic) {
+    for (JsonNode t : nsqdStats(pod, topic).path("topics")) {
+      if (t.path("topic_name").asText().equals(topic)) {
+        return t.path("depth").asLong() + t.path("message_count").asLong();
+      }
+    }
+    return 0;
+  }
+
+  private String appVersion(String chart) throws Exception {
+    Matcher m = Pattern.compile("(?m)^appVersion:\\s*\"?([^\"\\s]+)\"?")
+        .matcher(Files.readString(cluster.repo.resolve("charts/" + chart + "/Chart.yaml")));
+    assertThat(m.find()).isTrue();
+    return m.group(1);
+  }
+
+  /** On a failed step, what a person would look at first: the pods and the recent logs. */
+  static final class Diagnostics implements TestWatcher {
+    @Override
+    public void testFailed(ExtensionContext context, Throwable cause) {
+      GettingStartedIT test = (GettingStartedIT) context.getRequiredTestInstance();
+      if (test.cluster == null) {
+        return;
+      }
+      try {
+        System.out.println(test.cluster.kubectl("get", "pods", "-A", "-o", "wide"));
+        for (String ns : List.of(CORE, FUNCTIONS_NS)) {
+          System.out.println(test.cluster.kubectl("-n", ns, "logs", "-l", "app.kubernetes.io/part-of=kubefuncs",
+              "--all-containers", "--prefix", "--tail=40", "--ignore-errors"));
+        }
+      } catch (AssertionError | RuntimeException e) {
+        System.out.println("e2e: no diagnostics: " + e.getMessage());
+      }
+    }
+  }
+}
