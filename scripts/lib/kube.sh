@@ -406,8 +406,8 @@ kube::iptables_purge() {
   for table in filter nat mangle raw; do
     rules=$("$ipt" -t "$table" -S 2>/dev/null) || continue
     while read -r rule; do
-      # shellcheck disable=SC2086 # the rule is iptables' own word list
-      "$ipt" -t "$table" -D ${rule#-A } 2>/dev/null || true
+      # iptables -S quotes what needs quoting (comments) as a shell would.
+      eval "\"\$ipt\" -t \"\$table\" -D ${rule#-A }" 2>/dev/null || true
     done < <(grep -E "^-A [A-Z]+ .*-j $ours" <<<"$rules" | grep -vE "^-A $ours" || true)
     for chain in $(awk -v re="^$ours" '$1 == "-N" && $2 ~ re {print $2}' <<<"$rules"); do
       "$ipt" -t "$table" -F "$chain" 2>/dev/null || true
@@ -437,6 +437,11 @@ kube::cgroups_down() {
   if [ -d "$top" ]; then
     for pid in $(find "$top" -name cgroup.procs -exec cat {} + 2>/dev/null); do
       kill -KILL "$pid" 2>/dev/null || true
+    done
+    # A killed process leaves its cgroup only once it has exited; until then rmdir says busy.
+    local deadline=$((SECONDS + 10))
+    while [ -n "$(find "$top" -name cgroup.procs -exec cat {} + 2>/dev/null)" ] && ((SECONDS < deadline)); do
+      sleep 0.1
     done
   fi
   for dir in /sys/fs/cgroup/*/"$cgroup_root"; do
@@ -534,8 +539,17 @@ kube::up() {
   kube::env
 }
 
+# Paths the kubelet and containerd use whatever their flags say (device plugins, CNI's cache,
+# shim sockets, runc's state, containerd's opt plugin, util-linux's mount table). `down` removes
+# the ones that were not there before `up`.
+fixed_paths=(/var/lib/kubelet /var/lib/cni /run/containerd /opt/containerd /run/mount /var/log/containers)
+
 kube::setup() {
   mkdir -p "$state" "$run" "$logs"
+  local p
+  for p in "${fixed_paths[@]}"; do
+    [ -e "$p" ] || echo "$p" >>"$state/created-paths"
+  done
   kube::pki
   kube::configure_node
   kube::network_up
@@ -611,7 +625,12 @@ kube::down() {
   ip link del "$bridge" 2>/dev/null || true
   if [ -d /var/log/containers ]; then
     find /var/log/containers -maxdepth 1 -type l -lname "$state/*" -delete
-    rmdir /var/log/containers 2>/dev/null || true # only when nothing else is left in it
+  fi
+  if [ -f "$state/created-paths" ]; then
+    local p
+    while read -r p; do
+      case " ${fixed_paths[*]} " in *" $p "*) rm -rf "$p" ;; esac
+    done <"$state/created-paths"
   fi
   # Nothing is mounted there any more: the mount namespace ended with its last process.
   rm -rf "$state" "$run" "$kubeconfig"
