@@ -38,7 +38,10 @@ class NsqdRestartTest {
             // A route timeout under NO_HANG: a call caught by the outage ends as 504, not as a hang.
             .routes("routes:\n  /ping/: {topic: ping, timeout: 2s}\n").start().awaitHealthy()) {
       function.on("ping", "default", msg -> msg.respond(HttpResponse.ok("pong\n"))).ready().join();
-      assertThat(get(gateway, "/ping/", statuses)).isEqualTo(200);
+      // Known race (issue 12): right after /healthz turns 200 a request can still get a 503; this
+      // test is about the outage, so it starts from the first 200.
+      await("200 before the outage").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+          .until(() -> get(gateway, "/ping/", statuses) == 200);
 
       if (how.equals("killed")) {
         nsqd.kill();
