@@ -24,12 +24,12 @@ class GettingStartedTest {
   private static final Path GATEWAY = Charts.REPO.resolve("examples/gateway.yaml");
 
   static final String INSTALL_CORE =
-      "helm upgrade --install --namespace kubefuncs --create-namespace kubefuncs ./charts/kubefuncs";
+      "helm upgrade --install --namespace kubefuncs --create-namespace --wait kubefuncs ./charts/kubefuncs";
   static final String INSTALL_FUNCTIONS =
-      "helm upgrade --install --namespace default --values examples/functions.yaml example ./charts/function";
+      "helm upgrade --install --namespace default --values examples/functions.yaml --wait example ./charts/function";
   static final String PORT_FORWARD = "kubectl -n kubefuncs port-forward svc/kubefuncs-gateway 8080:80";
   static final String ADD_ROUTE =
-      "helm upgrade --install --namespace kubefuncs --values examples/gateway.yaml kubefuncs ./charts/kubefuncs";
+      "helm upgrade --install --namespace kubefuncs --values examples/gateway.yaml --wait kubefuncs ./charts/kubefuncs";
 
   static final List<String> CORE_OBJECTS = List.of(
       "ConfigMap/kubefuncs-gateway",
