@@ -2,7 +2,6 @@ package io.kubefuncs.devbroker;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
@@ -98,8 +97,7 @@ final class HttpApi extends SimpleChannelInboundHandler<FullHttpRequest> {
     if (!http.decoderResult().isSuccess()) {
       // Not HTTP, or a request line or headers past the codec's limits: what Go's server answers.
       FullHttpResponse response = plainText(400, "400 Bad Request");
-      HttpUtil.setKeepAlive(response, false);
-      ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+      ctx.writeAndFlush(response);
       return;
     }
     String uri = http.uri();
@@ -229,7 +227,10 @@ final class HttpApi extends SimpleChannelInboundHandler<FullHttpRequest> {
 
   /**
    * Gathers request bodies up to nsqd's --max-body-size. A larger one is refused with nsqd's
-   * answer for the endpoint (/pub: MSG_TOO_BIG, otherwise BODY_TOO_BIG) before it is read.
+   * answer for the endpoint (/pub: MSG_TOO_BIG, otherwise BODY_TOO_BIG) before it is read. The
+   * connection stays open while the aggregator reads and drops the rest of the body: closing it
+   * while the client still sends would reset it, and a reset destroys the answer before the
+   * client has read it.
    */
   private static final class BodyLimit extends HttpObjectAggregator {
     BodyLimit(int maxBodySize) {
@@ -240,8 +241,7 @@ final class HttpApi extends SimpleChannelInboundHandler<FullHttpRequest> {
     protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
       String path = oversized instanceof HttpRequest request ? new QueryStringDecoder(request.uri()).path() : "";
       FullHttpResponse response = v1Error(413, path.equals("/pub") ? "MSG_TOO_BIG" : "BODY_TOO_BIG");
-      HttpUtil.setKeepAlive(response, false);
-      ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+      ctx.writeAndFlush(response);
     }
   }
 }

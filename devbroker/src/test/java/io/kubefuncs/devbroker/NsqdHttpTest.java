@@ -6,12 +6,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -144,6 +148,46 @@ class NsqdHttpTest {
     HttpResponse<String> huge = HttpCalls.post(url("/mpub?topic=t"), new byte[5 * 1024 * 1024 + 1]);
     assertThat(huge.statusCode()).isEqualTo(413);
     assertThat(huge.body()).isEqualTo("{\"message\":\"BODY_TOO_BIG\"}");
+  }
+
+  @Test
+  void anOversizedBodyIsAnsweredBeforeItIsSentAndTheConnectionSurvivesIt() throws IOException {
+    int size = 5 * 1024 * 1024 + 1;
+    try (Socket socket = new Socket(broker.httpAddress().getAddress(), broker.httpAddress().getPort())) {
+      socket.setSoTimeout(5_000);
+      OutputStream out = socket.getOutputStream();
+      InputStream in = socket.getInputStream();
+      out.write(("POST /mpub?topic=t HTTP/1.1\r\nHost: x\r\nContent-Length: " + size + "\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+
+      String refusal = readResponse(in);
+      // The client goes on sending what it announced; the broker must read it, not reset.
+      out.write(new byte[size]);
+      out.write("GET /ping HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      String ping = readResponse(in);
+
+      assertThat(refusal).startsWith("HTTP/1.1 413 ").endsWith("{\"message\":\"BODY_TOO_BIG\"}");
+      assertThat(ping).startsWith("HTTP/1.1 200 ").endsWith("OK");
+    }
+  }
+
+  /** One response whose body has a Content-Length, read up to its last byte. */
+  private static String readResponse(InputStream in) throws IOException {
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int b = in.read();
+      if (b < 0) {
+        throw new IOException("connection ended after: " + head);
+      }
+      head.append((char) b);
+    }
+    Matcher length = Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+    if (!length.find()) {
+      throw new IOException("no Content-Length in: " + head);
+    }
+    return head + new String(in.readNBytes(Integer.parseInt(length.group(1))), StandardCharsets.US_ASCII);
   }
 
   @Test
