@@ -10,8 +10,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code kubefuncs broker}: the dev broker alone, in the foreground, until Ctrl-C. */
 @Command(name = "broker", sortOptions = false,
-    description = {"Runs the dev broker alone: an in-memory nsqd and nsqlookupd on nsqd's usual ports,",
-        "for development and tests only (nothing is kept; never for production). Ctrl-C stops it."})
+    header = "Runs the dev broker alone: an in-memory nsqd and nsqlookupd.",
+    description = "On nsqd's usual ports, for development and tests only (nothing is kept; never for"
+        + " production). Ctrl-C stops it.")
 final class BrokerCommand implements Callable<Integer> {
   @Mixin
   BrokerOptions options;

@@ -36,10 +36,10 @@ import picocli.CommandLine.Spec;
  * Runs until SIGINT or SIGTERM, then stops everything it started and exits 0.
  */
 @Command(name = "dev", sortOptions = false,
-    description = {
-        "Runs the whole stack on this machine: the dev broker (an in-memory NSQ, for development only),",
-        "the gateway, and every function of the functions file as a local process, with the environment",
-        "the function chart gives its pods. Ctrl-C stops everything."})
+    header = "Runs the whole stack on this machine: dev broker, gateway and functions.",
+    description = "The dev broker (an in-memory NSQ, for development only), the gateway, and every function"
+        + " of the functions file as a local process, with the environment the function chart gives its pods."
+        + " Ctrl-C stops everything.")
 final class DevCommand implements Callable<Integer> {
   /** How long {@code dev} waits for everything to be healthy before it says what is not. */
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);

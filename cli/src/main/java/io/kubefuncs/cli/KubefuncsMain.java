@@ -7,10 +7,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-/** The {@code kubefuncs} command: {@code dev}, {@code call}, {@code broker}, {@code gateway}, {@code init}. */
-@Command(name = "kubefuncs", mixinStandardHelpOptions = true, versionProvider = KubefuncsMain.Version.class,
+/**
+ * The {@code kubefuncs} command: {@code dev}, {@code call}, {@code broker}, {@code gateway}, {@code init},
+ * {@code help} and {@code version}. {@code -h}/{@code --help} and {@code -V}/{@code --version} work on
+ * every command (inherited scope), and help is wrapped to the terminal's width.
+ */
+@Command(name = "kubefuncs", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
+    versionProvider = KubefuncsMain.Version.class, usageHelpAutoWidth = true,
     description = "Lightweight functions on Kubernetes over NSQ: run, call and create them on this machine.",
-    footer = {"", "Docs: docs/local-development.md"})
+    footer = {"", "Run 'kubefuncs help COMMAND' or 'kubefuncs COMMAND --help' for a command's options.",
+        "Docs: docs/local-development.md"},
+    subcommands = {CommandLine.HelpCommand.class, VersionCommand.class})
 public final class KubefuncsMain implements Callable<Integer> {
   @Spec
   CommandSpec spec;

@@ -2,7 +2,11 @@ package io.kubefuncs.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
 
 class KubefuncsMainTest {
   @Test
@@ -39,5 +43,39 @@ class KubefuncsMainTest {
 
     assertThat(cli.exitCode()).isZero();
     assertThat(cli.out()).contains("--listen-addr", "--config", "--nsqd-addr", "--lookupd-addr");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"dev", "call", "broker", "gateway", "init", "version", "help"})
+  void everyCommandHasHelpThreeWays(String command) {
+    for (List<String> args : List.of(List.of(command, "--help"), List.of(command, "-h"), List.of("help", command))) {
+      Cli cli = Cli.run(args.toArray(String[]::new));
+
+      assertThat(cli.exitCode()).as("%s", args).isZero();
+      assertThat(cli.err()).as("%s", args).isEmpty();
+      assertThat(cli.out()).as("%s", args).contains("Usage: kubefuncs " + command);
+    }
+  }
+
+  @Test
+  void versionIsACommandAndAnOptionOfEveryCommand() {
+    for (List<String> args : List.of(List.of("version"), List.of("--version"), List.of("dev", "-V"),
+        List.of("call", "--version"))) {
+      Cli cli = Cli.run(args.toArray(String[]::new));
+
+      assertThat(cli.exitCode()).as("%s", args).isZero();
+      assertThat(cli.out()).as("%s", args).startsWith("kubefuncs ");
+    }
+  }
+
+  /** The command list shows one line of each command: it must be a whole sentence, not a cut one. */
+  @Test
+  void eachCommandIsSummedUpInOneSentence() {
+    KubefuncsMain.commandLine().getSubcommands().forEach((name, command) -> {
+      CommandLine.Model.UsageMessageSpec usage = command.getCommandSpec().usageMessage();
+      String[] summary = usage.header().length > 0 ? usage.header() : usage.description();
+      assertThat(summary).as(name).isNotEmpty();
+      assertThat(summary[0]).as(name).endsWith(".");
+    });
   }
 }
