@@ -37,11 +37,27 @@ class SchemaValidationTest {
     assertThatThrownBy(() -> Charts.render("gateway", "kubefuncs", "kubefuncs",
             Charts.values("config:\n  routes:\n    /orders/: 5\n    /jobs/: \"jobs queue\"\n")))
         .hasMessageContaining(REPORT)
-        .hasMessageContaining("- at '/config/routes/~1orders~1': got number, want string")
-        .hasMessageContaining("- at '/config/routes/~1jobs~1': 'jobs queue' does not match pattern");
+        .hasMessageContaining("- at '/config/routes/~1orders~1': 'anyOf' failed")
+        .hasMessageContaining("got number, want string")
+        .hasMessageContaining("- at '/config/routes/~1jobs~1': 'anyOf' failed")
+        .hasMessageContaining("'jobs queue' does not match pattern");
     assertThatThrownBy(() -> Charts.render("gateway", "kubefuncs", "kubefuncs",
             Charts.values("config:\n  routes:\n    test/: test\n")))
         .hasMessageContaining("invalid propertyName 'test/'");
+  }
+
+  /** The routes file of `kubefuncs dev` serves the chart too: per-route settings, and typos refused. */
+  @Test
+  void routesTakeTheGatewaysPerRouteSettingsAndNothingElse() {
+    Charts.render("gateway", "kubefuncs", "kubefuncs", Charts.values(
+        "config:\n  routes:\n    /reports/: {topic: reports, timeout: 2m}\n    /events/: {topic: events, async: true}\n"));
+    assertThatThrownBy(() -> Charts.render("gateway", "kubefuncs", "kubefuncs",
+            Charts.values("config:\n  route:\n    /x/: x\n")))
+        .hasMessageContaining("- at '/config': additional properties 'route' not allowed");
+    assertThatThrownBy(() -> Charts.render("gateway", "kubefuncs", "kubefuncs",
+            Charts.values("config:\n  routes:\n    /x/: {topic: x, timout: 2s}\n    /y/: {topic: y, timeout: 0s}\n")))
+        .hasMessageContaining("additional properties 'timout' not allowed")
+        .hasMessageContaining("'0s' does not match pattern");
   }
 
   @Test

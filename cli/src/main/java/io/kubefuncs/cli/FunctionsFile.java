@@ -2,6 +2,7 @@ package io.kubefuncs.cli;
 
 import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.kubefuncs.UnknownKeys;
 import io.kubefuncs.nsq.NsqNames;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -14,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -256,10 +256,7 @@ final class FunctionsFile {
     for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
       String key = it.next();
       if (!known.contains(key)) {
-        String near = closest(key, known);
-        throw doc.problem(at.appendProperty(key), "unknown key" + (near != null
-            ? "; did you mean '" + near + "'?"
-            : " (known: " + String.join(", ", new TreeSet<>(known)) + ")"));
+        throw doc.problem(at.appendProperty(key), UnknownKeys.message(key, known));
       }
     }
   }
@@ -282,38 +279,5 @@ final class FunctionsFile {
       return "a map";
     }
     return "nothing";
-  }
-
-  /** The known key within two edits of {@code key}, ignoring case, if there is one. */
-  private static String closest(String key, Set<String> known) {
-    String best = null;
-    int bestDistance = 3;
-    for (String candidate : known) {
-      int d = distance(key.toLowerCase(), candidate.toLowerCase());
-      if (d < bestDistance) {
-        best = candidate;
-        bestDistance = d;
-      }
-    }
-    return best;
-  }
-
-  private static int distance(String a, String b) {
-    int[] previous = new int[b.length() + 1];
-    int[] current = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      previous[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      current[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-        current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
-      }
-      int[] swap = previous;
-      previous = current;
-      current = swap;
-    }
-    return previous[b.length()];
   }
 }

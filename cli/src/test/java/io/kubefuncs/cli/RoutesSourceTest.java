@@ -90,10 +90,18 @@ class RoutesSourceTest {
 
   @Test
   void aFileOfNeitherShapeSaysWhatWasExpected() throws IOException {
-    Path file = Files.writeString(dir.resolve("gateway.yaml"), "route:\n  /test/: test\n");
+    Path file = Files.writeString(dir.resolve("gateway.yaml"), "gateway:\n  replicaCount: 2\n");
     assertThatThrownBy(() -> open(file, List.of()))
         .hasMessageStartingWith(file + ":1: no routes: expected the gateway's routes file ('routes: {/test/: test}') "
             + "or kubefuncs chart values");
+  }
+
+  @Test
+  void aTypoIsNotIgnored() throws IOException {
+    Path file = Files.writeString(dir.resolve("gateway.yaml"), "route:\n  /test/: test\n");
+    assertThatThrownBy(() -> open(file, List.of()))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessage(file + ":1: route: unknown key; did you mean 'routes'?");
   }
 
   @Test

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.kubefuncs.Durations;
+import io.kubefuncs.UnknownKeys;
 import io.kubefuncs.nsq.NsqNames;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Reads a routes file, YAML or JSON, in either of two shapes. The gateway's own:
@@ -46,8 +48,11 @@ import java.util.Map;
 public final class RoutesFile {
   private static final JsonFactory YAML = new YAMLFactory();
   private static final ObjectMapper MAPPER = new ObjectMapper(YAML);
-  private static final Field ROUTES = new Field(JsonPointer.compile("/routes"), "routes");
-  private static final Field CHART_ROUTES = new Field(JsonPointer.compile("/gateway/config/routes"), "gateway.config.routes");
+  private static final Field ROOT = new Field(JsonPointer.empty(), "");
+  private static final Field ROUTES = ROOT.child("routes");
+  private static final Field CHART_CONFIG = ROOT.child("gateway").child("config");
+  private static final Field CHART_ROUTES = CHART_CONFIG.child("routes");
+  private static final Set<String> ROUTE_KEYS = Set.of("topic", "timeout", "async");
 
   private final String source;
   private final Map<String, Integer> lines;
@@ -89,10 +94,19 @@ public final class RoutesFile {
 
   private Routes routes(JsonNode root) {
     if (root.has("routes")) {
+      checkKeys(ROOT, root, Set.of("routes"));
       return routes(ROUTES, root.get("routes"), false);
     }
-    if (!root.at(CHART_ROUTES.at()).isMissingNode()) {
-      return routes(CHART_ROUTES, root.at(CHART_ROUTES.at()), true);
+    JsonNode config = root.at(CHART_CONFIG.at());
+    if (config.isObject()) {
+      // Chart values hold much besides the routes, but the gateway's config section holds only them.
+      checkKeys(CHART_CONFIG, config, Set.of("routes"));
+      if (config.has("routes")) {
+        return routes(CHART_ROUTES, config.get("routes"), true);
+      }
+    }
+    if (root.isObject() && !root.has("gateway")) {
+      checkKeys(ROOT, root, Set.of("routes", "gateway"));
     }
     throw new InvalidRoutesException(source + ":" + line(JsonPointer.empty()) + ": no routes: expected the gateway's routes file "
         + "('routes: {/test/: test}') or kubefuncs chart values ('gateway: {config: {routes: {/test/: test}}}')");
@@ -132,12 +146,7 @@ public final class RoutesFile {
         }
         async = value.get("async").asBoolean();
       }
-      for (Map.Entry<String, JsonNode> field : value.properties()) {
-        String name = field.getKey();
-        if (!name.equals("topic") && !name.equals("timeout") && !name.equals("async")) {
-          throw problem(route.child(name), "unknown field (known: topic, timeout, async)");
-        }
-      }
+      checkKeys(route, value, ROUTE_KEYS);
     } else {
       throw problem(route, "must be a topic name or {topic, timeout, async}");
     }
@@ -166,6 +175,15 @@ public final class RoutesFile {
     return d;
   }
 
+  /** A key nobody reads is a typo until proven otherwise: an error naming the likely intended key. */
+  private void checkKeys(Field field, JsonNode node, Set<String> known) {
+    for (Map.Entry<String, JsonNode> e : node.properties()) {
+      if (!known.contains(e.getKey())) {
+        throw problem(field.child(e.getKey()), UnknownKeys.message(e.getKey(), known));
+      }
+    }
+  }
+
   private InvalidRoutesException problem(Field field, String why) {
     return new InvalidRoutesException(where(field) + ": " + why);
   }
@@ -188,7 +206,7 @@ public final class RoutesFile {
   /** A place in the file: its pointer, for its line, and its name as messages write it. */
   private record Field(JsonPointer at, String name) {
     Field child(String key) {
-      return new Field(at.appendProperty(key), name + "." + key);
+      return new Field(at.appendProperty(key), name.isEmpty() ? key : name + "." + key);
     }
   }
 

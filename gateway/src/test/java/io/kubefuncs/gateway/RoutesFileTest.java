@@ -43,7 +43,7 @@ class RoutesFileTest {
         .hasMessage("routes.yaml:3: routes./jobs/: topic name 'jobs queue' is invalid: use only letters, digits, '.', '_' and '-',"
             + " optionally ending in #ephemeral");
     assertThatThrownBy(() -> parse("routes:\n  /a/: a\n  /b/:\n    topic: b\n    timout: 2s\n"))
-        .hasMessage("routes.yaml:5: routes./b/.timout: unknown field (known: topic, timeout, async)");
+        .hasMessage("routes.yaml:5: routes./b/.timout: unknown key; did you mean 'timeout'?");
     assertThatThrownBy(() -> parse("{\"routes\": {\"/a/\": \"a\",\n  \"b/\": \"b\"}}"))
         .hasMessage("routes.yaml:2: routes.b/: a path prefix must start with '/'");
   }
@@ -67,9 +67,26 @@ class RoutesFileTest {
   void aFileOfNeitherShapeNamesBoth() {
     String expected = "routes.yaml:1: no routes: expected the gateway's routes file ('routes: {/test/: test}') "
         + "or kubefuncs chart values ('gateway: {config: {routes: {/test/: test}}}')";
-    assertThatThrownBy(() -> parse("route:\n  /test/: test\n")).hasMessage(expected);
     assertThatThrownBy(() -> parse("gateway:\n  replicaCount: 2\n")).hasMessage(expected);
     assertThatThrownBy(() -> parse("")).hasMessage(expected);
+  }
+
+  @Test
+  void aKeyNobodyReadsIsAnErrorWithTheLikelyIntendedOne() {
+    assertThatThrownBy(() -> parse("route:\n  /test/: test\n"))
+        .hasMessage("routes.yaml:1: route: unknown key; did you mean 'routes'?");
+    assertThatThrownBy(() -> parse("routes:\n  /test/: test\ntimeout: 5s\n"))
+        .hasMessage("routes.yaml:3: timeout: unknown key (known: routes)");
+    assertThatThrownBy(() -> parse("gateway:\n  config:\n    route:\n      /x/: x\n"))
+        .hasMessage("routes.yaml:3: gateway.config.route: unknown key; did you mean 'routes'?");
+    assertThatThrownBy(() -> parse("gateway:\n  config:\n    routes:\n      /x/: x\n    timeout: 5s\n"))
+        .hasMessage("routes.yaml:5: gateway.config.timeout: unknown key (known: routes)");
+  }
+
+  @Test
+  void chartValuesMayHoldMoreThanTheGatewaysRoutes() {
+    assertThat(table(parse("nsq:\n  nsqd: {extraArgs: [--mem-queue-size=0]}\ngateway:\n  replicaCount: 2\n"
+        + "  config:\n    routes:\n      /test/: test\n"))).isEqualTo(Map.of("/test/", "test"));
   }
 
   @Test
