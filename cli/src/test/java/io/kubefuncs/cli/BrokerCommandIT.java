@@ -14,17 +14,23 @@ class BrokerCommandIT {
   void theBrokerRunsUntilCtrlC() throws Exception {
     try (KubefuncsProcess broker = KubefuncsProcess.start(Repo.ROOT, "broker",
         "--nsqd-tcp-port", "0", "--nsqd-http-port", "0", "--lookupd-tcp-port", "0", "--lookupd-http-port", "0")) {
-      broker.awaitOut(line -> line.startsWith("ready"), Duration.ofSeconds(30));
-      String nsqd = broker.out().stream().filter(line -> line.contains("nsqd ")).findFirst().orElseThrow();
-      Matcher http = Pattern.compile("http (\\S+)").matcher(nsqd);
-      assertThat(http.find()).as(nsqd).isTrue();
+      String nsqd = awaitNsqdHttp(broker);
 
-      assertThat(Http.send("POST", URI.create("http://" + http.group(1) + "/topic/create?topic=test")).status()).isEqualTo(200);
-      assertThat(Http.send("GET", URI.create("http://" + http.group(1) + "/ping")).body()).isEqualTo("OK");
+      assertThat(Http.send("POST", URI.create("http://" + nsqd + "/topic/create?topic=test")).status()).isEqualTo(200);
+      assertThat(Http.send("GET", URI.create("http://" + nsqd + "/ping")).body()).isEqualTo("OK");
 
       broker.interrupt();
       assertThat(broker.awaitExit(Duration.ofSeconds(30))).isZero();
       assertThat(broker.out()).last().isEqualTo("stopped");
     }
+  }
+
+  /** Once {@code kubefuncs broker} says it is ready: the host:port of its nsqd's HTTP API. */
+  static String awaitNsqdHttp(KubefuncsProcess broker) {
+    broker.awaitOut(line -> line.startsWith("ready"), Duration.ofSeconds(30));
+    String nsqd = broker.out().stream().filter(line -> line.contains("nsqd ")).findFirst().orElseThrow();
+    Matcher http = Pattern.compile("http (\\S+)").matcher(nsqd);
+    assertThat(http.find()).as(nsqd).isTrue();
+    return http.group(1);
   }
 }

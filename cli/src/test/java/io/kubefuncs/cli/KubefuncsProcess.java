@@ -51,7 +51,12 @@ final class KubefuncsProcess implements AutoCloseable {
     ProcessBuilder b = new ProcessBuilder(command).directory(cwd.toFile());
     b.environment().put("PATH", javaHome().resolve("bin") + File.pathSeparator + System.getenv("PATH"));
     b.environment().put("JAVA_HOME", javaHome().toString());
-    return new KubefuncsProcess(b.start());
+    return start(b);
+  }
+
+  /** Any way of running kubefuncs, such as the distribution's launcher. */
+  static KubefuncsProcess start(ProcessBuilder command) throws IOException {
+    return new KubefuncsProcess(command.start());
   }
 
   static Path javaHome() {

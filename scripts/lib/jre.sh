@@ -1,0 +1,17 @@
+# A Java runtime made for a set of jars with jlink, from the JDK scripts/jdk.sh picked: what the
+# images (scripts/images) and the kubefuncs distribution (cli/src/dist) ship instead of a JDK.
+
+# The modules the jars use, as jlink's --add-modules wants them.
+jre::modules() { # jar...
+  local modules
+  modules=$(jdeps --print-module-deps --ignore-missing-deps --multi-release 21 "$@")
+  # Netty reaches sun.misc.Unsafe through reflection, which jdeps cannot see.
+  echo "$modules,jdk.unsupported"
+}
+
+# Links a runtime of those modules into OUT (which must not exist). --generate-cds-archive: the
+# default class data archive, which -XX:+AutoCreateSharedArchive needs as the base of its own.
+jre::link() { # out modules
+  jlink --add-modules "$2" --strip-debug --no-man-pages --no-header-files --generate-cds-archive \
+    --output "$1" >/dev/null
+}
