@@ -24,21 +24,31 @@ function's resources are named <fullname>-<function name>.
 {{- end }}
 
 {{/*
-Labels of one function. Call with (dict "root" $ "fn" $settings).
+Labels of every function of the release (call with the root context), and of one function (call
+with (dict "root" $ "fn" $settings)).
 */}}
+{{- define "function.releaseSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "function.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "function.releaseLabels" -}}
+helm.sh/chart: {{ include "function.chart" . }}
+{{ include "function.releaseSelectorLabels" . }}
+app.kubernetes.io/component: function
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: kubefuncs
+{{- end }}
+
 {{- define "function.selectorLabels" -}}
-app.kubernetes.io/name: {{ include "function.name" .root }}
-app.kubernetes.io/instance: {{ .root.Release.Name }}
+{{ include "function.releaseSelectorLabels" .root }}
 kubefuncs.io/function: {{ .fn.name }}
 {{- end }}
 
 {{- define "function.labels" -}}
-helm.sh/chart: {{ include "function.chart" .root }}
-{{ include "function.selectorLabels" . }}
-app.kubernetes.io/component: function
-app.kubernetes.io/version: {{ .root.Chart.AppVersion | quote }}
-app.kubernetes.io/managed-by: {{ .root.Release.Service }}
-app.kubernetes.io/part-of: kubefuncs
+{{ include "function.releaseLabels" .root }}
+kubefuncs.io/function: {{ .fn.name }}
 {{- end }}
 
 {{/*
@@ -94,18 +104,25 @@ Name of one function's resources.
 {{- end }}
 
 {{/*
-The nsqlookupd host. By default the Service of the kubefuncs release: the nsq chart names it
-<release>-nsq-lookupd, or <release>-lookupd when the release name contains "nsq", with the prefix
-cut at 40 characters. Keep this in step with "nsq.fullname".
+A Service of the kubefuncs release's nsq chart (component lookupd or nsqd): the nsq chart names it
+<release>-nsq-<component>, or <release>-<component> when the release name contains "nsq", with the
+prefix cut at 40 characters. Keep this in step with "nsq.fullname".
 */}}
-{{- define "function.lookupdHost" -}}
-{{- if .Values.nsq.lookupdAddr }}
-{{- .Values.nsq.lookupdAddr }}
-{{- else }}
-{{- $release := .Values.kubefuncs.release }}
+{{- define "function.nsqService" -}}
+{{- $release := .ctx.Values.kubefuncs.release }}
 {{- $prefix := ternary $release (printf "%s-nsq" $release) (contains "nsq" $release) | trunc 40 | trimSuffix "-" }}
-{{- printf "%s-lookupd.%s.svc.%s" $prefix .Values.kubefuncs.namespace .Values.clusterDomain }}
+{{- printf "%s-%s.%s.svc.%s" $prefix .component .ctx.Values.kubefuncs.namespace .ctx.Values.clusterDomain }}
 {{- end }}
+
+{{- define "function.lookupdHost" -}}
+{{- .Values.nsq.lookupdAddr | default (include "function.nsqService" (dict "ctx" . "component" "lookupd")) }}
+{{- end }}
+
+{{/*
+The nsqd host: the nsqd Service of the kubefuncs release, node-local when nsqd is a DaemonSet.
+*/}}
+{{- define "function.nsqdHost" -}}
+{{- .Values.nsq.nsqdAddr | default (include "function.nsqService" (dict "ctx" . "component" "nsqd")) }}
 {{- end }}
 
 {{/*

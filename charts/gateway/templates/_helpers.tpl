@@ -49,16 +49,23 @@ app.kubernetes.io/part-of: kubefuncs
 {{- end }}
 
 {{/*
-The nsqlookupd host. By default the Service that the nsq chart creates in the same release (the
-kubefuncs chart installs both): the nsq chart names it <release>-nsq-lookupd, or
-<release>-lookupd when the release name contains "nsq", with the prefix cut at 40 characters.
-Keep this in step with "nsq.fullname".
+A Service that the nsq chart creates in the same release (the kubefuncs chart installs both),
+component lookupd or nsqd: the nsq chart names it <release>-nsq-<component>, or
+<release>-<component> when the release name contains "nsq", with the prefix cut at 40
+characters. Keep this in step with "nsq.fullname".
 */}}
-{{- define "gateway.lookupdHost" -}}
-{{- if .Values.nsq.lookupdAddr }}
-{{- .Values.nsq.lookupdAddr }}
-{{- else }}
-{{- $prefix := ternary .Release.Name (printf "%s-nsq" .Release.Name) (contains "nsq" .Release.Name) | trunc 40 | trimSuffix "-" }}
-{{- printf "%s-lookupd.%s.svc.%s" $prefix .Release.Namespace .Values.clusterDomain }}
+{{- define "gateway.nsqService" -}}
+{{- $prefix := ternary .ctx.Release.Name (printf "%s-nsq" .ctx.Release.Name) (contains "nsq" .ctx.Release.Name) | trunc 40 | trimSuffix "-" }}
+{{- printf "%s-%s.%s.svc.%s" $prefix .component .ctx.Release.Namespace .ctx.Values.clusterDomain }}
 {{- end }}
+
+{{- define "gateway.lookupdHost" -}}
+{{- .Values.nsq.lookupdAddr | default (include "gateway.nsqService" (dict "ctx" . "component" "lookupd")) }}
+{{- end }}
+
+{{/*
+The nsqd host: the nsqd Service, node-local when nsqd is a DaemonSet.
+*/}}
+{{- define "gateway.nsqdHost" -}}
+{{- .Values.nsq.nsqdAddr | default (include "gateway.nsqService" (dict "ctx" . "component" "nsqd")) }}
 {{- end }}

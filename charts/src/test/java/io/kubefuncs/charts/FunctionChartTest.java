@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.kubefuncs.charts.keda.ScaledObject;
 import java.nio.file.Path;
@@ -56,7 +57,7 @@ class FunctionChartTest {
     assertThat(env(c)).containsExactly(
         "TOPIC=test",
         "CHANNEL=default",
-        "NSQ_NSQD_ADDR<-status.hostIP",
+        "NSQ_NSQD_ADDR=kubefuncs-nsq-nsqd.kubefuncs.svc.cluster.local",
         "NSQ_NSQD_PORT=4150",
         "NSQ_LOOKUPD_ADDR=kubefuncs-nsq-lookupd.kubefuncs.svc.cluster.local",
         "NSQ_LOOKUPD_PORT=4161",
@@ -65,6 +66,23 @@ class FunctionChartTest {
     assertThat(c.getPorts()).extracting(p -> p.getName(), p -> p.getContainerPort())
         .containsExactly(tuple("http", 8080));
     assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+  }
+
+  @Test
+  void aPolicyAdmitsTrafficToEveryFunctionsHealthPortOnly() {
+    Rendered rendered = render(FULL);
+    NetworkPolicy policy = rendered.get(NetworkPolicy.class, "example-function");
+    Map<String, String> selector = policy.getSpec().getPodSelector().getMatchLabels();
+    for (Deployment d : rendered.all(Deployment.class)) {
+      assertThat(d.getSpec().getTemplate().getMetadata().getLabels()).as(d.getMetadata().getName())
+          .containsAllEntriesOf(selector);
+    }
+    assertThat(policy.getSpec().getPolicyTypes()).containsExactly("Ingress");
+    assertThat(policy.getSpec().getIngress()).singleElement().satisfies(rule -> {
+      assertThat(rule.getPorts()).extracting(p -> p.getPort().getStrVal()).containsExactly("http");
+      assertThat(rule.getFrom()).isNullOrEmpty();
+    });
+    assertThat(render(ONE, Charts.values("networkPolicy: {enabled: false}\n")).all(NetworkPolicy.class)).isEmpty();
   }
 
   @Test
@@ -96,6 +114,7 @@ class FunctionChartTest {
         "Deployment/example-function-resize",
         "Deployment/example-function-test",
         "HorizontalPodAutoscaler/example-function-resize",
+        "NetworkPolicy/example-function",
         "PodDisruptionBudget/example-function-archiver",
         "PodDisruptionBudget/example-function-resize",
         "ScaledObject/example-function-reports");
@@ -111,7 +130,7 @@ class FunctionChartTest {
     assertThat(env(c)).containsExactly(
         "TOPIC=test",
         "CHANNEL=workers",
-        "NSQ_NSQD_ADDR<-status.hostIP",
+        "NSQ_NSQD_ADDR=core-nsq-nsqd.platform.svc.cluster.example",
         "NSQ_NSQD_PORT=4150",
         "NSQ_LOOKUPD_ADDR=core-nsq-lookupd.platform.svc.cluster.example",
         "NSQ_LOOKUPD_PORT=4161",

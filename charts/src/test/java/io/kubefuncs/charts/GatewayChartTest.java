@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -42,7 +42,21 @@ class GatewayChartTest {
   void defaultsAreADeploymentItsServiceItsRoutesAndItsAccount() {
     assertThat(render().ids())
         .containsExactly(
-            "ConfigMap/" + NAME, "Deployment/" + NAME, "Service/" + NAME, "ServiceAccount/" + NAME);
+            "ConfigMap/" + NAME, "Deployment/" + NAME, "NetworkPolicy/" + NAME, "Service/" + NAME,
+            "ServiceAccount/" + NAME);
+  }
+
+  @Test
+  void aPolicyAdmitsTrafficToTheHttpPortOnly() {
+    Rendered rendered = render();
+    NetworkPolicy policy = rendered.get(NetworkPolicy.class, NAME);
+    assertThat(rendered.get(Deployment.class, NAME).getSpec().getTemplate().getMetadata().getLabels())
+        .containsAllEntriesOf(policy.getSpec().getPodSelector().getMatchLabels());
+    assertThat(policy.getSpec().getPolicyTypes()).containsExactly("Ingress");
+    assertThat(policy.getSpec().getIngress()).singleElement().satisfies(rule -> {
+      assertThat(rule.getPorts()).extracting(p -> p.getPort().getStrVal()).containsExactly("http");
+      assertThat(rule.getFrom()).as("the public door: from anywhere").isNullOrEmpty();
+    });
   }
 
   @Test
@@ -56,10 +70,8 @@ class GatewayChartTest {
             "--listen-addr", ":8080",
             "--config", "/etc/kubefuncs/gateway/routes.yaml",
             "--lookupd-addr", "kubefuncs-nsq-lookupd.kubefuncs.svc.cluster.local:4161",
-            "--nsqd-addr", "$(NSQ_NSQD_ADDR):4150");
-    EnvVar nsqd = c.getEnv().get(0);
-    assertThat(nsqd.getName()).isEqualTo("NSQ_NSQD_ADDR");
-    assertThat(nsqd.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("status.hostIP");
+            "--nsqd-addr", "kubefuncs-nsq-nsqd.kubefuncs.svc.cluster.local:4150");
+    assertThat(c.getEnv()).isNullOrEmpty();
   }
 
   @Test
@@ -141,7 +153,7 @@ class GatewayChartTest {
 
     assertThat(rendered.ids()).containsExactly(
         "ConfigMap/" + NAME, "Deployment/" + NAME, "HorizontalPodAutoscaler/" + NAME,
-        "Ingress/" + NAME, "PodDisruptionBudget/" + NAME, "Service/" + NAME,
+        "Ingress/" + NAME, "NetworkPolicy/" + NAME, "PodDisruptionBudget/" + NAME, "Service/" + NAME,
         "ServiceAccount/kubefuncs-gateway-edge", "ServiceMonitor/" + NAME);
     assertThat(rendered.get(Deployment.class, NAME).getSpec().getReplicas())
         .as("replicas are the HPA's").isNull();
@@ -167,9 +179,11 @@ class GatewayChartTest {
     assertThat(c.getImage()).isEqualTo("ghcr.io/kubefuncs/gateway:0.1.0-rc1");
     assertThat(c.getArgs()).containsSubsequence(
         "--lookupd-addr", "nsq-lookupd.messaging.svc.cluster.local:4161",
-        "--nsqd-addr", "$(NSQ_NSQD_ADDR):4150", "--gateway-id=$(POD_NAME)");
-    assertThat(c.getEnv().get(0).getValue()).isEqualTo("nsq-nsqd.messaging.svc.cluster.local");
+        "--nsqd-addr", "nsq-nsqd.messaging.svc.cluster.local:4150", "--gateway-id=$(POD_NAME)");
     assertThat(c.getEnv()).anyMatch(e -> e.getName().equals("KUBEFUNCS_LOG_LEVEL"));
+    assertThat(rendered.get(NetworkPolicy.class, NAME).getSpec().getIngress().get(0).getFrom()).singleElement()
+        .satisfies(peer -> assertThat(peer.getNamespaceSelector().getMatchLabels())
+            .containsEntry("kubernetes.io/metadata.name", "ingress-nginx"));
     assertThat(routesFile(rendered).get("routes").properties()).extracting(Map.Entry::getKey)
         .containsExactlyInAnyOrder("/test/", "/ping/", "/api/v1/orders/");
   }

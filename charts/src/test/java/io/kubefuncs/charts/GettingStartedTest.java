@@ -35,9 +35,10 @@ class GettingStartedTest {
       "ConfigMap/kubefuncs-gateway",
       "DaemonSet/kubefuncs-nsq-nsqd",
       "Deployment/kubefuncs-gateway",
-      "Deployment/kubefuncs-nsq-admin",
+      "NetworkPolicy/kubefuncs-gateway",
+      "NetworkPolicy/kubefuncs-nsq-lookupd",
+      "NetworkPolicy/kubefuncs-nsq-nsqd",
       "Service/kubefuncs-gateway",
-      "Service/kubefuncs-nsq-admin",
       "Service/kubefuncs-nsq-lookupd",
       "Service/kubefuncs-nsq-lookupd-headless",
       "Service/kubefuncs-nsq-nsqd",
@@ -77,12 +78,12 @@ class GettingStartedTest {
   void step2DeploysOneFunctionOnTopicTest() {
     Rendered functions = Charts.render("function", "example", "default", FUNCTIONS);
 
-    assertThat(functions.ids()).containsExactly("Deployment/example-function-test");
+    assertThat(functions.ids()).containsExactly("Deployment/example-function-test", "NetworkPolicy/example-function");
     Container c = functions.get(Deployment.class, "example-function-test")
         .getSpec().getTemplate().getSpec().getContainers().get(0);
     assertThat(c.getImage()).isEqualTo("ghcr.io/kubefuncs/pong:0.1.0");
     assertThat(FunctionChartTest.env(c)).contains(
-        "TOPIC=test", "CHANNEL=default", "NSQ_NSQD_ADDR<-status.hostIP",
+        "TOPIC=test", "CHANNEL=default", "NSQ_NSQD_ADDR=kubefuncs-nsq-nsqd.kubefuncs.svc.cluster.local",
         "NSQ_LOOKUPD_ADDR=kubefuncs-nsq-lookupd.kubefuncs.svc.cluster.local");
     assertThat(Charts.notes("function", "example", "default", FUNCTIONS))
         .contains(PORT_FORWARD, "curl localhost:8080/test/hello");

@@ -54,9 +54,10 @@ class KubefuncsChartTest {
             "ConfigMap/kubefuncs-gateway",
             "DaemonSet/kubefuncs-nsq-nsqd",
             "Deployment/kubefuncs-gateway",
-            "Deployment/kubefuncs-nsq-admin",
+            "NetworkPolicy/kubefuncs-gateway",
+            "NetworkPolicy/kubefuncs-nsq-lookupd",
+            "NetworkPolicy/kubefuncs-nsq-nsqd",
             "Service/kubefuncs-gateway",
-            "Service/kubefuncs-nsq-admin",
             "Service/kubefuncs-nsq-lookupd",
             "Service/kubefuncs-nsq-lookupd-headless",
             "Service/kubefuncs-nsq-nsqd",
@@ -75,17 +76,21 @@ class KubefuncsChartTest {
   /** Release names that exercise the naming rule: plain, containing "nsq", longer than the 40-character prefix. */
   @ParameterizedTest
   @ValueSource(strings = {"kubefuncs", "nsq", "prod-nsq-stack", "kubefuncs-production-eu-west-1-cluster-b"})
-  void theGatewayAndFunctionsFindTheLookupdOfTheRelease(String release) {
+  void theGatewayAndFunctionsFindTheNsqOfTheRelease(String release) {
     Rendered core = Charts.render("kubefuncs", release, NAMESPACE);
     Service lookupd = lookupdService(core);
     String host = lookupd.getMetadata().getName() + "." + NAMESPACE + ".svc.cluster.local";
     int httpPort = port(lookupd, "http");
     assertThat(httpPort).isEqualTo(4161);
+    Service nsqd = core.all(Service.class).stream().filter(s -> s.getMetadata().getName().endsWith("-nsqd"))
+        .findFirst().orElseThrow();
+    String nsqdHost = nsqd.getMetadata().getName() + "." + NAMESPACE + ".svc.cluster.local";
 
     String gatewayName = core.all(Deployment.class).stream().map(d -> d.getMetadata().getName())
         .filter(n -> !n.endsWith("-admin")).findFirst().orElseThrow();
     List<String> args = container(core, gatewayName).getArgs();
     assertThat(args.get(args.indexOf("--lookupd-addr") + 1)).isEqualTo(host + ":" + httpPort);
+    assertThat(args.get(args.indexOf("--nsqd-addr") + 1)).isEqualTo(nsqdHost + ":" + port(nsqd, "tcp"));
 
     Path functions = Charts.values("""
         image: {repository: ghcr.io/kubefuncs/pong}
@@ -97,7 +102,8 @@ class KubefuncsChartTest {
         """.formatted(release, NAMESPACE));
     Rendered fns = FunctionChartTest.render(functions);
     List<String> env = FunctionChartTest.env(container(fns, "example-function-test"));
-    assertThat(env).contains("NSQ_LOOKUPD_ADDR=" + host, "NSQ_LOOKUPD_PORT=" + httpPort);
+    assertThat(env).contains("NSQ_LOOKUPD_ADDR=" + host, "NSQ_LOOKUPD_PORT=" + httpPort,
+        "NSQ_NSQD_ADDR=" + nsqdHost, "NSQ_NSQD_PORT=" + port(nsqd, "tcp"));
     ScaledObject scaled = (ScaledObject) fns.manifest("ScaledObject", "example-function-scaled").object();
     assertThat(scaled.spec().triggers().get(0).metadata())
         .containsEntry("nsqLookupdHTTPAddresses", host + ":" + httpPort);
@@ -109,17 +115,23 @@ class KubefuncsChartTest {
   }
 
   @Test
-  void everyoneReachesNsqdOnThePortItListensOnTheNode() {
+  void everyonePublishesToTheNsqdOfItsNodeThroughTheNodeLocalService() {
     Rendered core = Charts.render("kubefuncs", "kubefuncs", "kubefuncs");
-    ContainerPort tcp = core.get(DaemonSet.class, "kubefuncs-nsq-nsqd").getSpec().getTemplate().getSpec()
-        .getContainers().get(0).getPorts().stream().filter(p -> p.getName().equals("tcp")).findFirst().orElseThrow();
-    assertThat(tcp.getHostPort()).isEqualTo(tcp.getContainerPort());
+    Service nsqd = core.get(Service.class, "kubefuncs-nsq-nsqd");
+    assertThat(nsqd.getSpec().getInternalTrafficPolicy()).isEqualTo("Local");
+    assertThat(nsqd.getSpec().getSelector().entrySet())
+        .isSubsetOf(core.get(DaemonSet.class, "kubefuncs-nsq-nsqd").getSpec().getTemplate().getMetadata().getLabels().entrySet());
+    ServicePort tcp = nsqd.getSpec().getPorts().stream().filter(p -> p.getName().equals("tcp")).findFirst().orElseThrow();
+    assertThat(tcp.getTargetPort().getStrVal()).isEqualTo("tcp");
 
     List<String> args = container(core, "kubefuncs-gateway").getArgs();
-    assertThat(args.get(args.indexOf("--nsqd-addr") + 1)).isEqualTo("$(NSQ_NSQD_ADDR):" + tcp.getHostPort());
+    assertThat(args.get(args.indexOf("--nsqd-addr") + 1)).isEqualTo("kubefuncs-nsq-nsqd.kubefuncs.svc.cluster.local:" + tcp.getPort());
+    // The gateway and functions are the clients the NSQ policies admit.
+    assertThat(core.get(Deployment.class, "kubefuncs-gateway").getSpec().getTemplate().getMetadata().getLabels())
+        .containsEntry("app.kubernetes.io/part-of", "kubefuncs");
     Rendered fns = FunctionChartTest.render(Charts.values("image: {repository: x/y}\nfunctions: [{name: test}]\n"));
-    assertThat(FunctionChartTest.env(container(fns, "example-function-test")))
-        .contains("NSQ_NSQD_ADDR<-status.hostIP", "NSQ_NSQD_PORT=" + tcp.getHostPort());
+    assertThat(fns.get(Deployment.class, "example-function-test").getSpec().getTemplate().getMetadata().getLabels())
+        .containsEntry("app.kubernetes.io/part-of", "kubefuncs");
   }
 
   @Test
@@ -130,9 +142,9 @@ class KubefuncsChartTest {
     assertThat(nsqd.getSpec().getSelector().entrySet())
         .isSubsetOf(core.get(StatefulSet.class, "kubefuncs-nsq-nsqd").getSpec().getTemplate().getMetadata().getLabels().entrySet());
 
-    Container gateway = container(core, "kubefuncs-gateway");
-    assertThat(gateway.getEnv().get(0).getValue()).isEqualTo("kubefuncs-nsq-nsqd.kubefuncs.svc.cluster.local");
-    List<String> args = gateway.getArgs();
-    assertThat(args.get(args.indexOf("--nsqd-addr") + 1)).isEqualTo("$(NSQ_NSQD_ADDR):" + port(nsqd, "tcp"));
+    assertThat(nsqd.getSpec().getInternalTrafficPolicy()).as("any nsqd, not only the node's").isNull();
+    List<String> args = container(core, "kubefuncs-gateway").getArgs();
+    assertThat(args.get(args.indexOf("--nsqd-addr") + 1))
+        .isEqualTo("kubefuncs-nsq-nsqd.kubefuncs.svc.cluster.local:" + port(nsqd, "tcp"));
   }
 }

@@ -24,6 +24,9 @@ import io.fabric8.kubernetes.api.model.networking.v1.HTTPIngressPath;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressRule;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressServiceBackend;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.openshift.api.model.monitoring.v1.Endpoint;
 import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
@@ -106,6 +109,7 @@ final class ManifestChecks {
     checkIdentity();
     rendered.workloads().forEach(this::checkWorkload);
     rendered.all(Service.class).forEach(this::checkService);
+    rendered.all(NetworkPolicy.class).forEach(this::checkNetworkPolicy);
     rendered.all(HorizontalPodAutoscaler.class).forEach(this::checkHpa);
     rendered.manifests.stream()
         .filter(m -> m.object() instanceof ScaledObject)
@@ -197,6 +201,10 @@ final class ManifestChecks {
         || Boolean.TRUE.equals(pod.getHostIPC())) {
       problem(subject, "shares the node's network, PID or IPC namespace");
     }
+    if (!Boolean.FALSE.equals(pod.getAutomountServiceAccountToken())) {
+      // No Kubefuncs pod talks to the Kubernetes API; a mounted token is only something to steal.
+      problem(subject, "mounts a service account token (automountServiceAccountToken is not false)");
+    }
     if (!Boolean.FALSE.equals(pod.getEnableServiceLinks())) {
       // Service links put <SERVICE>_PORT=tcp://... variables in the environment, where they can
       // shadow NSQ_* and KUBEFUNCS_* settings.
@@ -237,6 +245,9 @@ final class ManifestChecks {
                 || !PORT_NAME.matcher(port.getName()).matches()
                 || !portNames.add(port.getName()))) {
           problem(where, "port name " + port.getName() + " is invalid or not unique in the pod");
+        }
+        if (port.getHostPort() != null) {
+          problem(where, "opens port " + port.getHostPort() + " on the node (hostPort)");
         }
       }
       checkImage(where, c.getImage());
@@ -402,6 +413,25 @@ final class ManifestChecks {
             .anyMatch(c -> containerHasPort(c, target));
         if (!found) {
           problem(subject, "targetPort " + describe(target) + " is not a container port of " + w.id());
+        }
+      }
+    }
+  }
+
+  /** A policy that selects no pod, or admits a port its pods do not have, protects nothing. */
+  private void checkNetworkPolicy(NetworkPolicy np) {
+    String subject = "NetworkPolicy/" + np.getMetadata().getName();
+    Map<String, String> selector = np.getSpec().getPodSelector().getMatchLabels();
+    List<Workload> pods = selected(selector);
+    if (pods.isEmpty()) {
+      problem(subject, "podSelector " + selector + " matches no rendered pod template");
+    }
+    for (NetworkPolicyIngressRule rule : Objects.requireNonNullElse(np.getSpec().getIngress(), List.<NetworkPolicyIngressRule>of())) {
+      for (NetworkPolicyPort port : Objects.requireNonNullElse(rule.getPorts(), List.<NetworkPolicyPort>of())) {
+        for (Workload w : pods) {
+          if (w.template().getSpec().getContainers().stream().noneMatch(c -> containerHasPort(c, port.getPort()))) {
+            problem(subject, "admits port " + describe(port.getPort()) + ", which is not a container port of " + w.id());
+          }
         }
       }
     }

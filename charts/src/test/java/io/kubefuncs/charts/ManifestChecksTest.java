@@ -21,7 +21,7 @@ class ManifestChecksTest {
           app.kubernetes.io/managed-by: Helm
       """;
 
-  /** A ConfigMap, a Deployment using it, a Service, an HPA and a KEDA ScaledObject: all valid. */
+  /** A ConfigMap, a Deployment using it, a Service, a NetworkPolicy, an HPA and a KEDA ScaledObject: all valid. */
   private static final String VALID =
       """
       ---
@@ -53,6 +53,7 @@ class ManifestChecksTest {
               app.kubernetes.io/name: demo
               app.kubernetes.io/instance: r
           spec:
+            automountServiceAccountToken: false
             enableServiceLinks: false
             securityContext:
               runAsNonRoot: true
@@ -109,6 +110,23 @@ class ManifestChecksTest {
             port: 80
             targetPort: http
       ---
+      # Source: demo/templates/networkpolicy.yaml
+      apiVersion: networking.k8s.io/v1
+      kind: NetworkPolicy
+      metadata:
+        name: demo
+        labels:
+      LABELS
+      spec:
+        podSelector:
+          matchLabels:
+            app.kubernetes.io/name: demo
+        policyTypes: [Ingress]
+        ingress:
+          - ports:
+              - port: http
+                protocol: TCP
+      ---
       # Source: demo/templates/hpa.yaml
       apiVersion: autoscaling/v2
       kind: HorizontalPodAutoscaler
@@ -161,7 +179,7 @@ class ManifestChecksTest {
     assertThat(valid.ids())
         .containsExactly(
             "ConfigMap/demo", "Deployment/demo", "HorizontalPodAutoscaler/demo",
-            "ScaledObject/demo", "Service/demo");
+            "NetworkPolicy/demo", "ScaledObject/demo", "Service/demo");
     assertThat(ManifestChecks.problems(valid)).isEmpty();
   }
 
@@ -258,6 +276,22 @@ class ManifestChecksTest {
         .containsExactly("Deployment/demo container app: may run as root (runAsNonRoot is not true)");
     assertThat(ManifestChecks.problems(with("drop: [\"ALL\"]", "drop: [\"NET_RAW\"]")))
         .containsExactly("Deployment/demo container app: does not drop ALL capabilities");
+  }
+
+  @Test
+  void nothingIsOpenedOnTheNodeAndNoTokenIsMounted() {
+    assertThat(ManifestChecks.problems(with("containerPort: 8080", "containerPort: 8080\n              hostPort: 8080")))
+        .containsExactly("Deployment/demo container app: opens port 8080 on the node (hostPort)");
+    assertThat(ManifestChecks.problems(with("automountServiceAccountToken: false", "automountServiceAccountToken: true")))
+        .containsExactly("Deployment/demo: mounts a service account token (automountServiceAccountToken is not false)");
+  }
+
+  @Test
+  void aNetworkPolicyMustSelectPodsAndAdmitTheirPorts() {
+    assertThat(ManifestChecks.problems(with("      app.kubernetes.io/name: demo\n  policyTypes", "      app.kubernetes.io/name: dem0\n  policyTypes")))
+        .containsExactly("NetworkPolicy/demo: podSelector {app.kubernetes.io/name=dem0} matches no rendered pod template");
+    assertThat(ManifestChecks.problems(with("        - port: http\n          protocol", "        - port: metrics\n          protocol")))
+        .containsExactly("NetworkPolicy/demo: admits port metrics, which is not a container port of Deployment/demo");
   }
 
   @Test

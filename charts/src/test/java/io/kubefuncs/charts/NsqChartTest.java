@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.kubefuncs.charts.Rendered.Workload;
 import java.nio.file.Path;
@@ -50,16 +51,47 @@ class NsqChartTest {
   }
 
   @Test
-  void defaultsAreADaemonSetOneLookupdAndNsqadmin() {
+  void defaultsAreADaemonSetOneLookupdTheirPoliciesAndNoNsqadmin() {
     assertThat(render().ids())
         .containsExactly(
             "DaemonSet/kubefuncs-nsq-nsqd",
-            "Deployment/kubefuncs-nsq-admin",
-            "Service/kubefuncs-nsq-admin",
+            "NetworkPolicy/kubefuncs-nsq-lookupd",
+            "NetworkPolicy/kubefuncs-nsq-nsqd",
             "Service/kubefuncs-nsq-lookupd",
             "Service/kubefuncs-nsq-lookupd-headless",
             "Service/kubefuncs-nsq-nsqd",
             "StatefulSet/kubefuncs-nsq-lookupd");
+  }
+
+  @Test
+  void nsqadminIsOptInAndAdmitsNobodyThroughThePodNetwork() {
+    Rendered rendered = render(Charts.values("admin: {enabled: true}\n"));
+    assertThat(rendered.ids()).contains("Deployment/kubefuncs-nsq-admin", "Service/kubefuncs-nsq-admin");
+    NetworkPolicy admin = rendered.get(NetworkPolicy.class, "kubefuncs-nsq-admin");
+    assertThat(admin.getSpec().getPolicyTypes()).containsExactly("Ingress");
+    assertThat(admin.getSpec().getIngress()).isEmpty();
+  }
+
+  @Test
+  void onlyKubefuncsPodsReachNsqdAndLookupdAndOnlyNsqdRegisters() {
+    Rendered rendered = render();
+    NetworkPolicy nsqd = rendered.get(NetworkPolicy.class, "kubefuncs-nsq-nsqd");
+    assertThat(nsqd.getSpec().getPodSelector().getMatchLabels())
+        .containsEntry("app.kubernetes.io/component", "nsqd");
+    assertThat(nsqd.getSpec().getIngress()).singleElement().satisfies(rule -> {
+      assertThat(rule.getPorts()).extracting(p -> p.getPort().getIntVal()).containsExactly(4150, 4151);
+      assertThat(rule.getFrom()).singleElement().satisfies(peer -> {
+        assertThat(peer.getPodSelector().getMatchLabels()).containsExactly(Map.entry("app.kubernetes.io/part-of", "kubefuncs"));
+        assertThat(peer.getNamespaceSelector().getMatchLabels()).isNullOrEmpty();
+      });
+    });
+    NetworkPolicy lookupd = rendered.get(NetworkPolicy.class, "kubefuncs-nsq-lookupd");
+    assertThat(lookupd.getSpec().getIngress()).hasSize(2);
+    assertThat(lookupd.getSpec().getIngress().get(0).getPorts()).extracting(p -> p.getPort().getIntVal()).containsExactly(4160);
+    assertThat(lookupd.getSpec().getIngress().get(0).getFrom()).singleElement()
+        .satisfies(peer -> assertThat(peer.getPodSelector().getMatchLabels()).containsEntry("app.kubernetes.io/component", "nsqd"));
+    assertThat(lookupd.getSpec().getIngress().get(1).getPorts()).extracting(p -> p.getPort().getIntVal()).containsExactly(4161);
+    assertThat(render(Charts.values("networkPolicy: {enabled: false}\n")).all(NetworkPolicy.class)).isEmpty();
   }
 
   @Test
@@ -75,19 +107,24 @@ class NsqChartTest {
   }
 
   @Test
-  void nsqdListensOnTheNodesPortsAndRegistersTheNodesAddress() {
-    Workload nsqd = render().workload("DaemonSet", "kubefuncs-nsq-nsqd");
+  void nsqdOpensNoPortOnTheNodeAndItsServiceStaysOnTheNode() {
+    Rendered rendered = render();
+    Workload nsqd = rendered.workload("DaemonSet", "kubefuncs-nsq-nsqd");
     Container c = container(nsqd, "nsqd");
 
     assertThat(c.getPorts())
         .extracting(ContainerPort::getName, ContainerPort::getContainerPort, ContainerPort::getHostPort)
         .containsExactly(
-            tuple("tcp", 4150, 4150),
-            tuple("http", 4151, 4151));
-    // Functions publish to status.hostIP; consumers connect to the address nsqd registers.
-    assertThat(c.getArgs()).contains("--broadcast-address=$(HOST_IP)", "--tcp-address=0.0.0.0:4150");
-    assertThat(env(c, "HOST_IP").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("status.hostIP");
+            tuple("tcp", 4150, null),
+            tuple("http", 4151, null));
+    assertThat(nsqd.template().getSpec().getHostNetwork()).isNotEqualTo(Boolean.TRUE);
+    // Consumers connect to the address nsqd registers: its own.
+    assertThat(c.getArgs()).contains("--broadcast-address=$(POD_IP)", "--tcp-address=0.0.0.0:4150");
+    assertThat(env(c, "POD_IP").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("status.podIP");
     assertThat(c.getCommand()).containsExactly("/nsqd");
+    // Publishers reach the nsqd of their own node through the Service.
+    assertThat(rendered.get(Service.class, "kubefuncs-nsq-nsqd").getSpec().getInternalTrafficPolicy()).isEqualTo("Local");
+    assertThat(render(FULL).get(Service.class, "kubefuncs-nsq-nsqd").getSpec().getInternalTrafficPolicy()).isNull();
   }
 
   static Stream<Arguments> lookupdReplicas() {

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -75,8 +78,20 @@ class GettingStartedIT {
     cluster.helm("upgrade", "--install", "--namespace", CORE, "--create-namespace", "--wait", "--timeout", "5m",
         CORE, "./charts/kubefuncs");
     assertThat(cluster.kubectl("-n", CORE, "get", "pods", "-o", "name"))
-        .contains("pod/kubefuncs-nsq-nsqd-", "pod/kubefuncs-nsq-lookupd-", "pod/kubefuncs-nsq-admin-",
-            "pod/kubefuncs-gateway-");
+        .contains("pod/kubefuncs-nsq-nsqd-", "pod/kubefuncs-nsq-lookupd-", "pod/kubefuncs-gateway-")
+        .as("nsqadmin is opt-in").doesNotContain("pod/kubefuncs-nsq-admin-");
+    // Nothing of NSQ is opened on the node: no hostPort, no host network, and nsqd's ports
+    // refuse (or never answer) a connection to the node's own address.
+    for (JsonNode pod : cluster.kubectlJson("-n", CORE, "get", "pods", "-o", "json").path("items")) {
+      assertThat(pod.path("spec").path("hostNetwork").asBoolean()).isFalse();
+      assertThat(pod.path("spec").path("containers").findValues("hostPort")).as(pod.path("metadata").path("name").asText())
+          .isEmpty();
+    }
+    String node = cluster.kubectl("get", "nodes", "-o",
+        "jsonpath={.items[0].status.addresses[?(@.type==\"InternalIP\")].address}").strip();
+    for (int port : new int[] {4150, 4151}) {
+      assertThat(connects(node, port)).as("%s:%d answers", node, port).isFalse();
+    }
   }
 
   @Test
@@ -234,6 +249,15 @@ class GettingStartedIT {
   }
 
   // ---- helpers ----
+
+  private static boolean connects(String host, int port) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress(host, port), 2_000);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
 
   private HttpResponse<String> get(String path, Duration timeout) throws Exception {
     return http.send(HttpRequest.newBuilder(URI.create(gateway.url(path))).timeout(timeout).GET().build(),
