@@ -56,8 +56,9 @@ final class DevCommand implements Callable<Integer> {
           "Default: gateway.yaml if there is one here, else /<name>/ to each function's topic."})
   Path routes;
 
-  @Option(names = "--listen-addr", defaultValue = ":8080", paramLabel = "[HOST]:PORT",
-      description = "Where the gateway serves HTTP (default: ${DEFAULT-VALUE}).")
+  // Loopback, as the broker: a development stack is nobody else's business. ":8080" opens it to the network.
+  @Option(names = "--listen-addr", defaultValue = "127.0.0.1:8080", paramLabel = "[HOST]:PORT",
+      description = "Where the gateway serves HTTP (default: ${DEFAULT-VALUE}; :8080 for every interface).")
   String listenAddr;
 
   @Option(names = "--nsqd", paramLabel = "HOST:PORT",

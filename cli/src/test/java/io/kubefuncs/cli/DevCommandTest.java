@@ -108,4 +108,12 @@ class DevCommandTest {
       s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
     }
   }
+
+  /** A development stack listens on this machine only unless told otherwise. */
+  @Test
+  void everyListenerDefaultsToLoopback() {
+    picocli.CommandLine dev = KubefuncsMain.commandLine().getSubcommands().get("dev");
+    assertThat(dev.getCommandSpec().findOption("--listen-addr").defaultValue()).startsWith("127.0.0.1:");
+    assertThat(dev.getCommandSpec().findOption("--broker-host").defaultValue()).isEqualTo("127.0.0.1");
+  }
 }
