@@ -13,6 +13,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.handler.timeout.WriteTimeoutException;
 import io.netty.handler.timeout.WriteTimeoutHandler;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import java.util.concurrent.TimeUnit;
@@ -24,10 +25,16 @@ import java.util.concurrent.TimeUnit;
  * does not read its answers. Sits right after the HTTP codec, which tells it where a request
  * starts and ends; the waiting itself is measured by Netty's {@link IdleStateHandler} (body
  * progress as reader idleness, keep-alive as idleness both ways) and {@link WriteTimeoutHandler}
- * in front of the codec, see {@link #install}. Each close is counted by reason.
+ * in front of the codec, see {@link #install}. It also closes a connection with more than
+ * {@link #MAX_PIPELINE_DEPTH} requests unanswered: only a client that sends without reading gets
+ * there, as the gateway stops reading at {@link PipelinedResponses#MAX_UNANSWERED} and what it
+ * decoded meanwhile waits, and that wait must stay bounded (Netty's codec would otherwise end
+ * such a connection itself at 128, as a decoding error). Each close is counted by reason.
  */
 final class ConnectionTimeouts extends ChannelDuplexHandler {
   private enum Reading { BETWEEN_REQUESTS, HEADERS, BODY }
+
+  static final int MAX_PIPELINE_DEPTH = 100;
 
   private final long headerTimeoutNanos;
   private final GatewayMetrics metrics;
@@ -37,6 +44,7 @@ final class ConnectionTimeouts extends ChannelDuplexHandler {
   /** Whether the codec made anything of the bytes of the read under way. */
   private boolean decodedThisRead;
   private Future<?> headerDeadline;
+  private boolean closed;
   private ChannelHandlerContext ctx;
   private final Runnable headersLate = this::headersLate;
 
@@ -67,7 +75,13 @@ final class ConnectionTimeouts extends ChannelDuplexHandler {
         headerDeadline = null;
       }
       reading = Reading.BODY;
-      unanswered++;
+      if (++unanswered > MAX_PIPELINE_DEPTH && !closed) {
+        close(metrics.pipelineTooDeep);
+      }
+    }
+    if (closed) {
+      ReferenceCountUtil.release(msg); // the rest of what the codec had decoded
+      return;
     }
     if (msg instanceof LastHttpContent) {
       reading = Reading.BETWEEN_REQUESTS;
@@ -133,6 +147,7 @@ final class ConnectionTimeouts extends ChannelDuplexHandler {
   }
 
   private void close(CounterDataPoint reason) {
+    closed = true;
     reason.inc();
     ctx.close();
   }

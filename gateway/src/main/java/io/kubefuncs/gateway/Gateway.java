@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.flow.FlowControlHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
@@ -32,7 +33,8 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * The HTTP gateway. Pipeline per connection, once {@link ConnectionLimit} admitted it: write
  * timeout and idleness ({@link ConnectionTimeouts}) → HTTP/1.1 codec (bounded request line and
- * headers) → header and body timeouts → {@link HttpRequestChecks} (version, method, Host, target)
+ * headers) → header and body timeouts → flow control (decoded requests wait while reading is
+ * paused) → {@link HttpRequestChecks} (version, method, Host, target)
  * → keep-alive → {@link BodyBudget} (bytes buffered by all connections) → aggregation of the body
  * up to the limit (413 beyond) → {@link GatewayHandler}.
  */
@@ -89,6 +91,9 @@ public final class Gateway implements AutoCloseable {
                     }
                     ChannelPipeline p = ch.pipeline()
                         .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 8192))
+                        // The codec decodes every request of a read at once, paused or not: while the
+                        // connection is not read from, the requests already decoded wait here.
+                        .addLast("flow", new FlowControlHandler())
                         .addLast("checks", HttpRequestChecks.INSTANCE)
                         .addLast("keep-alive", new HttpServerKeepAliveHandler())
                         .addLast("budget", new BodyBudget(bodies, limits.maxBodyBytes(), metrics))

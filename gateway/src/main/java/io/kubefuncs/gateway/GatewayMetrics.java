@@ -19,6 +19,7 @@ final class GatewayMetrics {
   final CounterDataPoint bodyTimeouts;
   final CounterDataPoint idleTimeouts;
   final CounterDataPoint writeTimeouts;
+  final CounterDataPoint pipelineTooDeep;
   final CounterDataPoint refusedOverMaxConnections;
   final CounterDataPoint closedOverBodyBudget;
 
@@ -42,12 +43,13 @@ final class GatewayMetrics {
         .help("Requests accepted for a topic that no function consumes yet").labelNames("route").register(registry);
     connectionsClosed = Counter.builder().name("kubefuncs_gateway_connections_closed_total")
         .help("Connections the gateway closed on a limit, by reason: header_timeout, body_timeout, idle_timeout, "
-            + "write_timeout, max_connections, body_budget").labelNames("reason").register(registry);
+            + "write_timeout, pipeline_depth, max_connections, body_budget").labelNames("reason").register(registry);
     // Resolved once, as they are counted on the event loops; and exposed at 0 from the start.
     headerTimeouts = connectionsClosed.labelValues("header_timeout");
     bodyTimeouts = connectionsClosed.labelValues("body_timeout");
     idleTimeouts = connectionsClosed.labelValues("idle_timeout");
     writeTimeouts = connectionsClosed.labelValues("write_timeout");
+    pipelineTooDeep = connectionsClosed.labelValues("pipeline_depth");
     refusedOverMaxConnections = connectionsClosed.labelValues("max_connections");
     closedOverBodyBudget = connectionsClosed.labelValues("body_budget");
   }
