@@ -20,8 +20,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Closes a connection that holds the gateway without moving: headers not complete within the
- * header timeout of their first byte (slowloris, which trickles bytes so that no idle timer ever
- * fires), a body that stops arriving, a keep-alive connection with nothing to do, a client that
+ * header timeout of their first byte, or of the connection's opening for its first request
+ * (slowloris, which trickles bytes so that no idle timer ever fires), a body that stops arriving, a keep-alive connection with nothing to do, a client that
  * does not read its answers. Sits right after the HTTP codec, which tells it where a request
  * starts and ends; the waiting itself is measured by Netty's {@link IdleStateHandler} (body
  * progress as reader idleness, keep-alive as idleness both ways) and {@link WriteTimeoutHandler}
@@ -89,16 +89,30 @@ final class ConnectionTimeouts extends ChannelDuplexHandler {
     ctx.fireChannelRead(msg);
   }
 
+  /**
+   * A new connection's first request is due within the header timeout: a client that connects
+   * and sends nothing holds a connection slot as surely as slowloris does.
+   */
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    awaitHeaders(ctx);
+    ctx.fireChannelActive();
+  }
+
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
     // Bytes came in and made no message: the start of a request's headers. A request whose headers
     // come in one read, as a normal client's do, never arms the timer.
     if (!decodedThisRead && reading == Reading.BETWEEN_REQUESTS && ctx.channel().isActive()) {
-      reading = Reading.HEADERS;
-      headerDeadline = ctx.executor().schedule(headersLate, headerTimeoutNanos, TimeUnit.NANOSECONDS);
+      awaitHeaders(ctx);
     }
     decodedThisRead = false;
     ctx.fireChannelReadComplete();
+  }
+
+  private void awaitHeaders(ChannelHandlerContext ctx) {
+    reading = Reading.HEADERS;
+    headerDeadline = ctx.executor().schedule(headersLate, headerTimeoutNanos, TimeUnit.NANOSECONDS);
   }
 
   @Override
