@@ -25,12 +25,22 @@ final class RequestTarget {
       }
     }
     int q = t.indexOf('?');
-    String path = q < 0 ? t : t.substring(0, q);
-    if (path.indexOf('.') < 0 && path.indexOf('%') < 0) {
+    int end = q < 0 ? t.length() : q;
+    if (!mayHaveDots(t, end)) {
       return t; // what nearly every request is: nothing to remove, nothing allocated
     }
-    String normal = removeDotSegments(decodeDots(path));
+    String normal = removeDotSegments(decodeDots(t.substring(0, end)));
     return q < 0 ? normal : normal + t.substring(q);
+  }
+
+  private static boolean mayHaveDots(String target, int end) {
+    for (int i = 0; i < end; i++) {
+      char c = target.charAt(i);
+      if (c == '.' || c == '%') {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The path and query of an absolute-form target; "/" when it has no path. */
