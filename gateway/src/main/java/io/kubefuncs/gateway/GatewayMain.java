@@ -60,7 +60,7 @@ public final class GatewayMain implements Callable<Integer> {
   int maxConnections = DEFAULTS.maxConnections();
 
   @Option(names = "--header-timeout", converter = PositiveDuration.class,
-      description = "from a request's first byte to the end of its headers (default 10s)")
+      description = "from a request's first byte (a connection's opening, for its first request) to the end of its headers (default 10s)")
   Duration headerTimeout = DEFAULTS.headerTimeout();
 
   @Option(names = "--body-timeout", converter = PositiveDuration.class,
