@@ -152,7 +152,7 @@ final class TestGateway implements AutoCloseable {
     private List<String> lookupds = List.of();
     private String id = "gw-test";
     private Duration defaultTimeout = Duration.ofSeconds(5);
-    private int maxBodyBytes = 1024 * 1024;
+    private int maxBodyBytes = GatewayConfig.Limits.DEFAULTS.maxBodyBytes();
     private Duration headerTimeout = GatewayConfig.Limits.DEFAULTS.headerTimeout();
     private Duration bodyTimeout = GatewayConfig.Limits.DEFAULTS.bodyTimeout();
     private Duration idleTimeout = GatewayConfig.Limits.DEFAULTS.idleTimeout();
