@@ -137,8 +137,9 @@ public final class Client implements AutoCloseable {
   }
 
   /**
-   * Connects to nsqd and subscribes the return topic now rather than on first use; also the way
-   * to reconnect at once after nsqd came back.
+   * Connects to nsqd and subscribes the return topic now rather than on first use. From then on
+   * the producer keeps its connection, re-dialling in the background whenever it is lost, so
+   * {@link #isConnected()} turns true again on its own once nsqd is back.
    */
   public CompletableFuture<Void> connect() {
     return producer.connect().thenCompose(v -> returnTopicReady());

@@ -1,6 +1,7 @@
 package io.kubefuncs.charts;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -70,7 +71,9 @@ class GatewayChartTest {
             "--listen-addr", ":8080",
             "--config", "/etc/kubefuncs/gateway/routes.yaml",
             "--lookupd-addr", "kubefuncs-nsq-lookupd.kubefuncs.svc.cluster.local:4161",
-            "--nsqd-addr", "kubefuncs-nsq-nsqd.kubefuncs.svc.cluster.local:4150");
+            "--nsqd-addr", "kubefuncs-nsq-nsqd.kubefuncs.svc.cluster.local:4150",
+            "--header-timeout", "10s", "--body-timeout", "10s", "--idle-timeout", "75s", "--write-timeout", "10s",
+            "--max-connections", "4096", "--max-body-bytes", "1047552", "--body-budget-bytes", "67108864");
     assertThat(c.getEnv()).isNullOrEmpty();
   }
 
@@ -148,6 +151,15 @@ class GatewayChartTest {
   }
 
   @Test
+  void clientLimitsTheGatewayWouldRefuseAreRefusedByTheSchema() {
+    for (String bad : List.of("clientLimits: {headerTimeout: 0s}", "clientLimits: {idleTimeout: 1.5s}",
+        "clientLimits: {writeTimeout: 10}", "clientLimits: {maxConnections: 0}", "clientLimits: {maxBodyBytes: -5}",
+        "clientLimits: {bodyBudgetBytes: 64MiB}", "clientLimits: {readTimeout: 5s}")) {
+      assertThatThrownBy(() -> render(Charts.values(bad + "\n"))).as(bad).hasMessageContaining("clientLimits");
+    }
+  }
+
+  @Test
   void theFullExampleAddsAutoscalingBudgetIngressAndServiceMonitor() throws IOException {
     Rendered rendered = render(FULL);
 
@@ -179,7 +191,10 @@ class GatewayChartTest {
     assertThat(c.getImage()).isEqualTo("ghcr.io/kubefuncs/gateway:0.1.0-rc1");
     assertThat(c.getArgs()).containsSubsequence(
         "--lookupd-addr", "nsq-lookupd.messaging.svc.cluster.local:4161",
-        "--nsqd-addr", "nsq-nsqd.messaging.svc.cluster.local:4150", "--gateway-id=$(POD_NAME)");
+        "--nsqd-addr", "nsq-nsqd.messaging.svc.cluster.local:4150",
+        "--header-timeout", "5s", "--body-timeout", "30s", "--idle-timeout", "2m", "--write-timeout", "15s",
+        "--max-connections", "20000", "--max-body-bytes", "524288", "--body-budget-bytes", "268435456",
+        "--gateway-id=$(POD_NAME)");
     assertThat(c.getEnv()).anyMatch(e -> e.getName().equals("KUBEFUNCS_LOG_LEVEL"));
     assertThat(rendered.get(NetworkPolicy.class, NAME).getSpec().getIngress().get(0).getFrom()).singleElement()
         .satisfies(peer -> assertThat(peer.getNamespaceSelector().getMatchLabels())

@@ -45,7 +45,6 @@ final class DevCommand implements Callable<Integer> {
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration TOPIC_LISTING_TIMEOUT = Duration.ofSeconds(5);
   private static final Duration ROUTES_POLL = Duration.ofSeconds(1);
-  private static final int MAX_BODY_BYTES = 10 * 1024 * 1024;
 
   @Option(names = {"-f", "--file"}, defaultValue = "functions.yaml", paramLabel = "FILE",
       description = "The functions file: function chart values, plus a local block per function (default: ${DEFAULT-VALUE}).")
@@ -172,7 +171,7 @@ final class DevCommand implements Callable<Integer> {
 
       gateway = Gateway.start(new GatewayConfig(listen.host(), listen.port(), routes.gatewayFile(), nsq.nsqdTcp().toString(),
           nsq.lookupdHttp() == null ? List.of() : List.of(nsq.lookupdHttp().toString()), "kubefuncs-dev",
-          RoutesSource.DEFAULT_TIMEOUT, MAX_BODY_BYTES, true, ROUTES_POLL));
+          RoutesSource.DEFAULT_TIMEOUT, true, ROUTES_POLL, GatewayConfig.Limits.DEFAULTS));
       URI gatewayUrl = URI.create("http://" + listen.connectHost() + ":" + gateway.port());
       printSummary(functions, nsq, gatewayUrl, width);
       awaitReady(gatewayUrl);

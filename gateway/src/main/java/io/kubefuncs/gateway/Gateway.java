@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.flow.FlowControlHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
@@ -30,8 +31,12 @@ import java.nio.file.Files;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The HTTP gateway. Pipeline per connection: HTTP/1.1 codec (bounded request line and headers)
- * → keep-alive → aggregation of the body up to the limit (413 beyond) → {@link GatewayHandler}.
+ * The HTTP gateway. Pipeline per connection, once {@link ConnectionLimit} admitted it: write
+ * timeout and idleness ({@link ConnectionTimeouts}) → HTTP/1.1 codec (bounded request line and
+ * headers) → header and body timeouts → flow control (decoded requests wait while reading is
+ * paused) → {@link HttpRequestChecks} (version, method, Host, target)
+ * → keep-alive → {@link BodyBudget} (bytes buffered by all connections) → aggregation of the body
+ * up to the limit (413 beyond) → {@link GatewayHandler}.
  */
 public final class Gateway implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
@@ -68,6 +73,9 @@ public final class Gateway implements AutoCloseable {
     this.consumers = TopicConsumers.watch(config.lookupdAddresses(), routes::get, config.reloadInterval().multipliedBy(5));
     this.handler = new GatewayHandler(client, routes, metrics, registry, config.exposeFunctionErrors(), consumers);
     this.group = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("gateway-io"), NioIoHandler.newFactory());
+    GatewayConfig.Limits limits = config.limits();
+    ConnectionLimit connections = new ConnectionLimit(limits.maxConnections(), metrics, registry);
+    BodyBudget.Pool bodies = new BodyBudget.Pool(limits.bodyBudgetBytes());
     ServerBootstrap bootstrap =
         new ServerBootstrap()
             .group(group)
@@ -78,11 +86,20 @@ public final class Gateway implements AutoCloseable {
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(SocketChannel ch) {
-                    ch.pipeline()
+                    if (!connections.admit(ch)) {
+                      return;
+                    }
+                    ChannelPipeline p = ch.pipeline()
                         .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 8192))
+                        // The codec decodes every request of a read at once, paused or not: while the
+                        // connection is not read from, the requests already decoded wait here.
+                        .addLast("flow", new FlowControlHandler())
+                        .addLast("checks", HttpRequestChecks.INSTANCE)
                         .addLast("keep-alive", new HttpServerKeepAliveHandler())
-                        .addLast("body", new BodyLimit(config.maxBodyBytes(), metrics))
+                        .addLast("budget", new BodyBudget(bodies, limits.maxBodyBytes(), metrics))
+                        .addLast("body", new BodyLimit(limits.maxBodyBytes(), metrics))
                         .addLast("gateway", handler);
+                    ConnectionTimeouts.install(p, "http", limits, metrics);
                   }
                 });
     InetSocketAddress address = config.listenHost().isEmpty()

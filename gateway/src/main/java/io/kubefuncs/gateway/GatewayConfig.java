@@ -11,8 +11,8 @@ import java.util.List;
  * @param lookupdAddresses nsqlookupd HTTP addresses; empty to use the one nsqd only
  * @param gatewayId names the gateway's return topic; the hostname by default
  * @param defaultTimeout for routes that set none
- * @param maxBodyBytes larger request bodies get 413
  * @param exposeFunctionErrors whether a 502 carries the function's error text
+ * @param limits what clients may hold of the gateway
  */
 public record GatewayConfig(
     String listenHost,
@@ -22,6 +22,37 @@ public record GatewayConfig(
     List<String> lookupdAddresses,
     String gatewayId,
     Duration defaultTimeout,
-    int maxBodyBytes,
     boolean exposeFunctionErrors,
-    Duration reloadInterval) {}
+    Duration reloadInterval,
+    Limits limits) {
+
+  /**
+   * What one client, and all of them together, may hold of the gateway: time, connections and
+   * buffered bytes. The defaults keep the gateway within its chart's 512 MiB under the attacks
+   * that docs/gateway.md lists (its "Limits" section gives the arithmetic).
+   *
+   * @param headerTimeout from a request's first byte to the end of its headers
+   * @param bodyTimeout the longest wait for more of a request body
+   * @param idleTimeout how long a keep-alive connection with nothing to do stays open
+   * @param writeTimeout the longest an answer may wait for the client to read it
+   * @param maxConnections open connections beyond which a new one gets 503 and is closed
+   * @param maxBodyBytes larger request bodies get 413
+   * @param bodyBudgetBytes the request bodies all connections together may have buffered
+   */
+  public record Limits(
+      Duration headerTimeout,
+      Duration bodyTimeout,
+      Duration idleTimeout,
+      Duration writeTimeout,
+      int maxConnections,
+      int maxBodyBytes,
+      long bodyBudgetBytes) {
+
+    /** The largest body one NSQ message can carry as an event, at nsqd's default --max-msg-size. */
+    public static final int NSQ_MESSAGE_BODY = GatewayHandler.MAX_EVENT_PAYLOAD;
+
+    public static final Limits DEFAULTS = new Limits(
+        Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(75), Duration.ofSeconds(10),
+        4096, NSQ_MESSAGE_BODY, 64L << 20);
+  }
+}

@@ -87,7 +87,9 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     DecoderResult decoded = request.decoderResult();
     if (decoded.isFailure()) {
       Throwable cause = decoded.cause();
-      if (cause instanceof TooLongHttpHeaderException) {
+      if (cause instanceof HttpRequestChecks.Refused refused) {
+        ex.fail(refused.status, refused.code, refused.getMessage(), true);
+      } else if (cause instanceof TooLongHttpHeaderException) {
         ex.fail(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large", "request headers are too large", true);
       } else if (cause instanceof TooLongHttpLineException) {
         ex.fail(HttpResponseStatus.REQUEST_URI_TOO_LONG, "uri_too_long", "request line is too long", true);
@@ -105,9 +107,6 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         return;
       }
       boolean up = client.isConnected();
-      if (!up) {
-        client.connect();
-      }
       ex.write(text(up ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, up ? "ok\n" : "not connected to NSQ\n"), false);
       return;
     }
@@ -122,7 +121,6 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
     ex.route = route;
     if (!client.isConnected()) {
-      client.connect();
       ex.fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "nsq_unavailable", "not connected to NSQ; retry shortly", false);
       return;
     }
@@ -319,6 +317,13 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       boolean open = keepAlive && !close && !draining;
       order.write(seq, framed(response, open), !open);
     }
+  }
+
+  /** A client that does not read its answers is not read from either, whatever it asks for. */
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    PipelinedResponses.of(ctx.channel()).updateReading();
+    ctx.fireChannelWritabilityChanged();
   }
 
   @Override

@@ -1,6 +1,9 @@
 package io.kubefuncs.gateway;
 
+import io.kubefuncs.Durations;
+import io.kubefuncs.nsq.HostPort;
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,56 +12,105 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
 
-/** {@code gateway --listen-addr :8080 --config routes.yaml --nsqd-addr host:4150 --lookupd-addr host:4161}. */
+/**
+ * {@code gateway --listen-addr :8080 --config routes.yaml --nsqd-addr host:4150 --lookupd-addr host:4161}.
+ * Every value is checked before anything starts: a bad one is one line on stderr naming the flag,
+ * and exit code 2. The gateway reads no environment variables of its own.
+ */
 @Command(name = "gateway", mixinStandardHelpOptions = true, description = "Kubefuncs HTTP gateway: path prefixes to NSQ topics.")
 public final class GatewayMain implements Callable<Integer> {
-  @Option(names = "--listen-addr", defaultValue = ":8080", description = "[host]:port to serve HTTP on (default ${DEFAULT-VALUE})")
-  String listenAddr;
+  static final int BAD_INPUT = 2;
+  private static final GatewayConfig.Limits DEFAULTS = GatewayConfig.Limits.DEFAULTS;
+
+  @Option(names = "--listen-addr", defaultValue = ":8080", converter = ListenAddress.Converter.class,
+      description = "[host]:port to serve HTTP on (default ${DEFAULT-VALUE})")
+  ListenAddress listen;
 
   @Option(names = "--config", required = true, description = "routes file (YAML or JSON), reloaded when it changes")
   Path config;
 
-  @Option(names = "--nsqd-addr", defaultValue = "127.0.0.1:4150", description = "nsqd TCP address to publish to (default ${DEFAULT-VALUE})")
+  @Option(names = "--nsqd-addr", defaultValue = "127.0.0.1:4150", converter = HostPortText.class,
+      description = "nsqd TCP address to publish to (default ${DEFAULT-VALUE})")
   String nsqdAddr;
 
-  @Option(names = "--lookupd-addr", description = "nsqlookupd HTTP address (repeatable)")
+  @Option(names = "--lookupd-addr", converter = HostPortText.class, description = "nsqlookupd HTTP address (repeatable)")
   List<String> lookupdAddrs = new ArrayList<>();
 
   @Option(names = "--gateway-id", description = "names the gateway's return topic (default: the hostname)")
   String gatewayId;
 
-  @Option(names = "--timeout", defaultValue = "30s", description = "answer timeout for routes that set none (default ${DEFAULT-VALUE})")
-  String timeout;
+  @Option(names = "--timeout", defaultValue = "30s", converter = PositiveDuration.class,
+      description = "answer timeout for routes that set none (default ${DEFAULT-VALUE})")
+  Duration timeout;
 
-  @Option(names = "--max-body-bytes", defaultValue = "10485760", description = "larger request bodies get 413 (default ${DEFAULT-VALUE})")
-  int maxBodyBytes;
+  @Option(names = "--max-body-bytes", converter = PositiveInt.class,
+      description = "larger request bodies get 413 (default: what one NSQ message carries, " + GatewayConfig.Limits.NSQ_MESSAGE_BODY + ")")
+  int maxBodyBytes = DEFAULTS.maxBodyBytes();
+
+  @Option(names = "--body-budget-bytes", converter = PositiveLong.class,
+      description = "request bodies buffered at once, all connections together; beyond it 503 (default 64 MiB)")
+  long bodyBudgetBytes = DEFAULTS.bodyBudgetBytes();
+
+  @Option(names = "--max-connections", converter = PositiveInt.class,
+      description = "open connections; beyond it a new one gets 503 and is closed (default ${DEFAULT-VALUE})")
+  int maxConnections = DEFAULTS.maxConnections();
+
+  @Option(names = "--header-timeout", converter = PositiveDuration.class,
+      description = "from a request's first byte (a connection's opening, for its first request) to the end of its headers (default 10s)")
+  Duration headerTimeout = DEFAULTS.headerTimeout();
+
+  @Option(names = "--body-timeout", converter = PositiveDuration.class,
+      description = "longest wait for more of a request body (default 10s)")
+  Duration bodyTimeout = DEFAULTS.bodyTimeout();
+
+  @Option(names = "--idle-timeout", converter = PositiveDuration.class,
+      description = "how long an idle keep-alive connection stays open (default 75s)")
+  Duration idleTimeout = DEFAULTS.idleTimeout();
+
+  @Option(names = "--write-timeout", converter = PositiveDuration.class,
+      description = "longest an answer may wait for the client to read it (default 10s)")
+  Duration writeTimeout = DEFAULTS.writeTimeout();
 
   @Option(names = "--hide-function-errors", description = "answer 502 without the function's error text")
   boolean hideFunctionErrors;
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new GatewayMain()).execute(args));
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command line as the image runs it: a mistake is one line naming the flag, and exit code 2. */
+  static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new GatewayMain());
+    cli.setParameterExceptionHandler((e, args) -> {
+      cli.getErr().println("gateway: " + e.getMessage());
+      return BAD_INPUT;
+    });
+    return cli;
   }
 
   @Override
   public Integer call() throws Exception {
-    int colon = listenAddr.lastIndexOf(':');
-    if (colon < 0) {
-      throw new CommandLine.ParameterException(new CommandLine(this), "--listen-addr must be [host]:port, got " + listenAddr);
+    if (bodyBudgetBytes < maxBodyBytes) {
+      // Found only once both are known; reported as the parse errors are, on the stream the routes file's errors use.
+      System.err.println("gateway: --body-budget-bytes (" + bodyBudgetBytes + ") must be at least "
+          + "--max-body-bytes (" + maxBodyBytes + "), or no body that large could ever be taken");
+      return BAD_INPUT;
     }
     String id = gatewayId != null ? gatewayId : InetAddress.getLocalHost().getHostName();
-    GatewayConfig cfg = new GatewayConfig(
-        listenAddr.substring(0, colon), Integer.parseInt(listenAddr.substring(colon + 1)), config, nsqdAddr,
-        List.copyOf(lookupdAddrs), id, RoutesFile.duration("--timeout", timeout), maxBodyBytes, !hideFunctionErrors,
-        Duration.ofSeconds(1));
+    GatewayConfig cfg = new GatewayConfig(listen.host(), listen.port(), config, nsqdAddr, List.copyOf(lookupdAddrs), id,
+        timeout, !hideFunctionErrors, Duration.ofSeconds(1),
+        new GatewayConfig.Limits(headerTimeout, bodyTimeout, idleTimeout, writeTimeout, maxConnections, maxBodyBytes,
+            bodyBudgetBytes));
     Gateway gateway;
     try {
       gateway = Gateway.start(cfg);
     } catch (RoutesFile.InvalidRoutesException | java.io.IOException e) {
       System.err.println("gateway: " + e.getMessage());
-      return 2;
+      return BAD_INPUT;
     }
     CountDownLatch stop = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -67,5 +119,94 @@ public final class GatewayMain implements Callable<Integer> {
     }));
     stop.await();
     return 0;
+  }
+
+  /** {@code [host]:port}; no host means every interface. The host must resolve now, not at bind time. */
+  record ListenAddress(String host, int port) {
+    static final class Converter implements ITypeConverter<ListenAddress> {
+      @Override
+      public ListenAddress convert(String text) {
+        int colon = text.lastIndexOf(':');
+        int port = -1;
+        if (colon >= 0) {
+          try {
+            port = Integer.parseInt(text.substring(colon + 1));
+          } catch (NumberFormatException e) {
+            // reported below
+          }
+        }
+        if (port < 0 || port > 65535) {
+          throw new TypeConversionException("'" + text + "' is not [host]:port with a port from 0 to 65535, like :8080");
+        }
+        String host = text.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+          host = host.substring(1, host.length() - 1);
+        }
+        if (!host.isEmpty()) {
+          try {
+            InetAddress.getByName(host);
+          } catch (UnknownHostException e) {
+            throw new TypeConversionException("'" + text + "': unknown host " + host);
+          }
+        }
+        return new ListenAddress(host, port);
+      }
+    }
+  }
+
+  /** A {@code host:port}, checked as the NSQ client will read it, and kept as written. */
+  static final class HostPortText implements ITypeConverter<String> {
+    @Override
+    public String convert(String text) {
+      try {
+        HostPort.parse(text, "address");
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+      return text;
+    }
+  }
+
+  static final class PositiveDuration implements ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String text) {
+      Duration d;
+      try {
+        d = Durations.parse(text);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+      if (d.isZero() || d.isNegative()) {
+        throw new TypeConversionException("'" + text + "' must be a positive duration like 500ms, 30s or 2m");
+      }
+      return d;
+    }
+  }
+
+  static final class PositiveInt implements ITypeConverter<Integer> {
+    @Override
+    public Integer convert(String text) {
+      long n = new PositiveLong().convert(text);
+      if (n > Integer.MAX_VALUE) {
+        throw new TypeConversionException("'" + text + "' is more than " + Integer.MAX_VALUE);
+      }
+      return (int) n;
+    }
+  }
+
+  static final class PositiveLong implements ITypeConverter<Long> {
+    @Override
+    public Long convert(String text) {
+      long n;
+      try {
+        n = Long.parseLong(text);
+      } catch (NumberFormatException e) {
+        throw new TypeConversionException("'" + text + "' is not a whole number");
+      }
+      if (n < 1) {
+        throw new TypeConversionException("'" + text + "' must be at least 1");
+      }
+      return n;
+    }
   }
 }

@@ -1,5 +1,6 @@
 package io.kubefuncs.gateway;
 
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -13,6 +14,14 @@ final class GatewayMetrics {
   final Counter timeouts;
   final Counter reloads;
   final Counter noConsumer;
+  final Counter connectionsClosed;
+  final CounterDataPoint headerTimeouts;
+  final CounterDataPoint bodyTimeouts;
+  final CounterDataPoint idleTimeouts;
+  final CounterDataPoint writeTimeouts;
+  final CounterDataPoint pipelineTooDeep;
+  final CounterDataPoint refusedOverMaxConnections;
+  final CounterDataPoint closedOverBodyBudget;
 
   GatewayMetrics(PrometheusRegistry registry) {
     requests = Counter.builder().name("kubefuncs_gateway_requests_total")
@@ -32,5 +41,16 @@ final class GatewayMetrics {
     reloads.labelValues("rejected");
     noConsumer = Counter.builder().name("kubefuncs_gateway_no_consumer_total")
         .help("Requests accepted for a topic that no function consumes yet").labelNames("route").register(registry);
+    connectionsClosed = Counter.builder().name("kubefuncs_gateway_connections_closed_total")
+        .help("Connections the gateway closed on a limit, by reason: header_timeout, body_timeout, idle_timeout, "
+            + "write_timeout, pipeline_depth, max_connections, body_budget").labelNames("reason").register(registry);
+    // Resolved once, as they are counted on the event loops; and exposed at 0 from the start.
+    headerTimeouts = connectionsClosed.labelValues("header_timeout");
+    bodyTimeouts = connectionsClosed.labelValues("body_timeout");
+    idleTimeouts = connectionsClosed.labelValues("idle_timeout");
+    writeTimeouts = connectionsClosed.labelValues("write_timeout");
+    pipelineTooDeep = connectionsClosed.labelValues("pipeline_depth");
+    refusedOverMaxConnections = connectionsClosed.labelValues("max_connections");
+    closedOverBodyBudget = connectionsClosed.labelValues("body_budget");
   }
 }

@@ -15,7 +15,11 @@ import java.util.Map;
  */
 final class PipelinedResponses {
   private static final AttributeKey<PipelinedResponses> KEY = AttributeKey.valueOf(PipelinedResponses.class, "order");
-  /** Past this many unanswered requests, the connection stops reading until the oldest are answered. */
+  /**
+   * Past this many unanswered requests, the connection stops reading until the oldest are
+   * answered; it also stops while its answers are not being read (the channel is not writable),
+   * so that a client that only sends cannot make the gateway hold any number of answers for it.
+   */
   static final int MAX_UNANSWERED = 16;
 
   private final Channel channel;
@@ -43,7 +47,7 @@ final class PipelinedResponses {
   /** The sequence number of a request just received. */
   int next() {
     if (++received - nextToWrite >= MAX_UNANSWERED) {
-      channel.config().setAutoRead(false);
+      updateReading();
     }
     return received - 1;
   }
@@ -69,8 +73,16 @@ final class PipelinedResponses {
       }
       writeNow(next.response, next.close);
     }
-    if (!channel.config().isAutoRead() && received - nextToWrite < MAX_UNANSWERED) {
-      channel.config().setAutoRead(true);
+    if (!channel.config().isAutoRead()) {
+      updateReading();
+    }
+  }
+
+  /** Reads while the client reads its answers and has fewer than {@link #MAX_UNANSWERED} waiting. */
+  void updateReading() {
+    boolean read = channel.isWritable() && received - nextToWrite < MAX_UNANSWERED;
+    if (read != channel.config().isAutoRead()) {
+      channel.config().setAutoRead(read);
     }
   }
 

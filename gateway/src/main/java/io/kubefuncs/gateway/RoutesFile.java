@@ -162,7 +162,7 @@ public final class RoutesFile {
     return new Route(prefix, topic, timeout, async);
   }
 
-  static Duration duration(String where, String text) {
+  private static Duration duration(String where, String text) {
     Duration d;
     try {
       d = Durations.parse(text);

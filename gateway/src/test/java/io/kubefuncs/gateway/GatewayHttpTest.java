@@ -449,6 +449,29 @@ class GatewayHttpTest {
     }
   }
 
+  @Test
+  void byDefaultABodyOneNsqMessageCannotCarryIs413AtOnceAnnouncedOrChunked() throws Exception {
+    int limit = GatewayConfig.Limits.NSQ_MESSAGE_BODY;
+    try (TestGateway defaults = TestGateway.builder(nsq.nsqdProcess().tcpAddress()).id("gw-defaults")
+        .routes("routes:\n  /big/: big\n").start().awaitHealthy()) {
+      // Announced: answered on the headers alone, the body never sent.
+      try (RawHttp raw = new RawHttp(defaults.port())) {
+        RawHttp.Response r = raw.send("POST /big/ HTTP/1.1\r\nHost: t\r\nContent-Length: " + (limit + 1) + "\r\n\r\n").read();
+        assertThat(r.status()).isEqualTo(413);
+        assertThat(JSON.readTree(r.body()).path("message").asText()).contains(String.valueOf(limit));
+      }
+      // Chunked: answered as soon as the chunks go over, the last chunk never sent.
+      try (RawHttp raw = new RawHttp(defaults.port())) {
+        String chunk = Integer.toHexString(64 * 1024) + "\r\n" + "c".repeat(64 * 1024) + "\r\n";
+        raw.send("POST /big/ HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk.repeat(limit / (64 * 1024) + 1));
+        RawHttp.Response r = raw.read();
+        assertThat(r.status()).isEqualTo(413);
+        assertThat(raw.closedByServer()).isTrue();
+      }
+      assertThat(defaults.post("/big/", "x".repeat(limit - 64 * 1024)).statusCode()).as("under the limit").isEqualTo(200);
+    }
+  }
+
   // ---- connections ----
 
   @Test

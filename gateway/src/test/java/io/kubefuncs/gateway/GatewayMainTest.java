@@ -23,6 +23,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import picocli.CommandLine;
 
 /**
@@ -112,7 +114,29 @@ class GatewayMainTest {
     assertThat(noConfig.err()).contains("--config");
     assertThat(help.code()).isZero();
     assertThat(help.out()).contains("--listen-addr", "--config", "--nsqd-addr", "--lookupd-addr", "--gateway-id",
-        "--timeout", "--max-body-bytes", "--hide-function-errors");
+        "--timeout", "--max-body-bytes", "--hide-function-errors", "--body-budget-bytes", "--max-connections",
+        "--header-timeout", "--body-timeout", "--idle-timeout", "--write-timeout");
+  }
+
+  /** Each flag with a value it must refuse; the gateway must not start, nor print a stack trace. */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "--listen-addr|8080", "--listen-addr|:99999", "--listen-addr|:http", "--listen-addr|no-such-host.invalid:8080",
+      "--nsqd-addr|nsqd", "--nsqd-addr|nsqd:0", "--lookupd-addr|lookupd:port",
+      "--timeout|soon", "--timeout|0s", "--timeout|-5s",
+      "--max-body-bytes|-5", "--max-body-bytes|0", "--max-body-bytes|10MB", "--max-body-bytes|99999999999",
+      "--body-budget-bytes|0", "--body-budget-bytes|1000", "--max-connections|0", "--max-connections|many",
+      "--header-timeout|0ms", "--body-timeout|1.5s", "--idle-timeout|forever", "--write-timeout|10"})
+  void aBadFlagValueIsOneLineNamingTheFlagAndExit2(String flag, String value, @TempDir Path dir) throws Exception {
+    Path routes = dir.resolve("routes.yaml");
+    Files.writeString(routes, "routes:\n  /x/: x\n");
+
+    Run bad = run("--config", routes.toString(), flag, value);
+
+    assertThat(bad.code()).as(bad.err()).isEqualTo(2);
+    assertThat(bad.err().strip().lines()).as(bad.err()).hasSize(1);
+    assertThat(bad.err()).startsWith("gateway: ").contains(flag).contains(value).doesNotContain("Exception");
+    assertThat(bad.out()).isEmpty();
   }
 
   record Run(int code, String out, String err) {}
@@ -122,7 +146,7 @@ class GatewayMainTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     PrintStream stderr = System.err;
-    CommandLine cli = new CommandLine(new GatewayMain());
+    CommandLine cli = GatewayMain.commandLine();
     cli.setOut(new java.io.PrintWriter(out, true, StandardCharsets.UTF_8));
     cli.setErr(new java.io.PrintWriter(err, true, StandardCharsets.UTF_8));
     int code;

@@ -134,7 +134,7 @@ class RoutesReloadTest {
     Path file = dir.resolve("routes.yaml");
     Files.writeString(file, "routes:\n  /ok/: fine\n  nope/: topic\n");
     GatewayConfig config = new GatewayConfig("127.0.0.1", 0, file, nsq.nsqdProcess().tcpAddress(), java.util.List.of(),
-        "gw-bad", Duration.ofSeconds(5), 1024, true, RELOAD);
+        "gw-bad", Duration.ofSeconds(5), true, RELOAD, GatewayConfig.Limits.DEFAULTS);
 
     assertThatThrownBy(() -> Gateway.start(config, new PrometheusRegistry()))
         .isInstanceOf(RoutesFile.InvalidRoutesException.class)

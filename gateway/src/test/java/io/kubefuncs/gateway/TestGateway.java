@@ -44,7 +44,9 @@ final class TestGateway implements AutoCloseable {
       Files.writeString(routesFile, b.routes);
     }
     GatewayConfig config = new GatewayConfig("127.0.0.1", 0, routesFile, b.nsqd, b.lookupds, b.id,
-        b.defaultTimeout, b.maxBodyBytes, b.exposeFunctionErrors, b.reloadInterval);
+        b.defaultTimeout, b.exposeFunctionErrors, b.reloadInterval,
+        new GatewayConfig.Limits(b.headerTimeout, b.bodyTimeout, b.idleTimeout, b.writeTimeout, b.maxConnections,
+            b.maxBodyBytes, b.bodyBudgetBytes));
     try {
       gateway = Gateway.start(config, registry);
     } catch (IOException | RuntimeException e) {
@@ -150,7 +152,13 @@ final class TestGateway implements AutoCloseable {
     private List<String> lookupds = List.of();
     private String id = "gw-test";
     private Duration defaultTimeout = Duration.ofSeconds(5);
-    private int maxBodyBytes = 1024 * 1024;
+    private int maxBodyBytes = GatewayConfig.Limits.DEFAULTS.maxBodyBytes();
+    private Duration headerTimeout = GatewayConfig.Limits.DEFAULTS.headerTimeout();
+    private Duration bodyTimeout = GatewayConfig.Limits.DEFAULTS.bodyTimeout();
+    private Duration idleTimeout = GatewayConfig.Limits.DEFAULTS.idleTimeout();
+    private Duration writeTimeout = GatewayConfig.Limits.DEFAULTS.writeTimeout();
+    private int maxConnections = GatewayConfig.Limits.DEFAULTS.maxConnections();
+    private long bodyBudgetBytes = GatewayConfig.Limits.DEFAULTS.bodyBudgetBytes();
     private boolean exposeFunctionErrors = true;
     private Duration reloadInterval = Duration.ofSeconds(1);
 
@@ -186,6 +194,24 @@ final class TestGateway implements AutoCloseable {
 
     Builder maxBodyBytes(int bytes) {
       this.maxBodyBytes = bytes;
+      return this;
+    }
+
+    Builder timeouts(Duration header, Duration body, Duration idle, Duration write) {
+      this.headerTimeout = header;
+      this.bodyTimeout = body;
+      this.idleTimeout = idle;
+      this.writeTimeout = write;
+      return this;
+    }
+
+    Builder maxConnections(int connections) {
+      this.maxConnections = connections;
+      return this;
+    }
+
+    Builder bodyBudgetBytes(long bytes) {
+      this.bodyBudgetBytes = bytes;
       return this;
     }
 

@@ -1,8 +1,9 @@
 package io.kubefuncs.nsq;
 
 /** A {@code host:port} pair as NSQ tools write it on the command line. */
-record HostPort(String host, int port) {
-  static HostPort parse(String address, String what) {
+public record HostPort(String host, int port) {
+  /** Parses {@code address}; a bad one throws {@link IllegalArgumentException} naming it as {@code what}. */
+  public static HostPort parse(String address, String what) {
     String s = address.trim();
     int scheme = s.indexOf("://");
     if (scheme >= 0) {

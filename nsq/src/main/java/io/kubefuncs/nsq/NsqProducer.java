@@ -48,6 +48,12 @@ public final class NsqProducer implements AutoCloseable {
   private NsqConnection connection;
   private CompletableFuture<NsqConnection> dialing;
   private int failedDials;
+  /**
+   * Set by {@link #connect()}: from then on a lost or failed connection is redialled with backoff
+   * even with nothing to publish, so that a server in front of the producer (the gateway) is
+   * connected again as soon as nsqd is back, not when a request has already been refused.
+   */
+  private boolean stayConnected;
   private ScheduledFuture<?> redial;
   private Throwable lastDialError;
 
@@ -67,11 +73,16 @@ public final class NsqProducer implements AutoCloseable {
     return new NsqProducer(HostPort.parse(tcpAddress, "nsqd address"), Objects.requireNonNull(config, "config"));
   }
 
-  /** Connects now rather than on the first publish; the future fails if nsqd cannot be reached. */
+  /**
+   * Connects now rather than on the first publish; the future fails if nsqd cannot be reached.
+   * From then on the producer keeps its connection: whenever it is lost, or this dial fails, it
+   * redials in the background with the reconnect backoff, until {@link #close()}.
+   */
   public CompletableFuture<Void> connect() {
     CompletableFuture<Void> done = new CompletableFuture<>();
     loop.execute(
         () -> {
+          stayConnected = true;
           if (connection != null && connection.isActive()) {
             done.complete(null);
             return;
@@ -269,18 +280,20 @@ public final class NsqProducer implements AutoCloseable {
   }
 
   private void scheduleRedial() {
-    if (backlog.isEmpty() || redial != null) {
+    if (redial != null || (backlog.isEmpty() && (closing || !stayConnected))) {
       return;
     }
     long delay = reconnectBackoff.delay(failedDials).toNanos();
-    long untilDeadline = Math.max(0, backlog.peek().deadlineNanos - System.nanoTime());
+    if (!backlog.isEmpty()) {
+      delay = Math.min(delay, Math.max(0, backlog.peek().deadlineNanos - System.nanoTime()));
+    }
     redial =
         loop.schedule(
             () -> {
               redial = null;
               drain();
             },
-            Math.min(delay, untilDeadline),
+            delay,
             TimeUnit.NANOSECONDS);
   }
 
@@ -401,6 +414,10 @@ public final class NsqProducer implements AutoCloseable {
         scheduleRedial();
       } else if (closing) {
         shutdown("producer for nsqd " + address + " is closed");
+      } else if (stayConnected) {
+        LOG.log(System.Logger.Level.WARNING, "lost nsqd {0}; reconnecting: {1}", address, cause == null ? "closed" : cause.getMessage());
+        failedDials++;
+        scheduleRedial();
       }
     }
 

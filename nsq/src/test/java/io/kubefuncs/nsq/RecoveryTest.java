@@ -55,6 +55,25 @@ class RecoveryTest {
   }
 
   @Test
+  void aProducerToldToConnectReconnectsWithNothingToPublish() {
+    try (NsqdProcess nsqd = NsqdProcess.builder().start();
+        NsqProducer connected = NsqProducer.create(nsqd.tcpAddress(), resilient());
+        NsqProducer lazy = NsqProducer.create(nsqd.tcpAddress(), resilient())) {
+      connected.connect().join();
+      lazy.publish("lazy", "first".getBytes()).join();
+
+      nsqd.kill();
+      await("both see the loss").atMost(Duration.ofSeconds(10)).until(() -> !connected.isConnected() && !lazy.isConnected());
+      nsqd.restart();
+
+      await("connected again without a publish").atMost(Duration.ofSeconds(10)).until(connected::isConnected);
+      assertThat(lazy.isConnected()).as("a producer never told to connect dials on its next publish only").isFalse();
+      lazy.publish("lazy", "again".getBytes()).join();
+      assertThat(lazy.isConnected()).isTrue();
+    }
+  }
+
+  @Test
   void nsqdKilledAndRestartedClientsRecover() {
     try (NsqdProcess nsqd = NsqdProcess.builder().start();
         NsqProducer producer = NsqProducer.create(nsqd.tcpAddress(), resilient())) {

@@ -1,0 +1,168 @@
+package io.kubefuncs.gateway;
+
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.handler.timeout.WriteTimeoutException;
+import io.netty.handler.timeout.WriteTimeoutHandler;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Closes a connection that holds the gateway without moving: headers not complete within the
+ * header timeout of their first byte, or of the connection's opening for its first request
+ * (slowloris, which trickles bytes so that no idle timer ever fires), a body that stops arriving, a keep-alive connection with nothing to do, a client that
+ * does not read its answers. Sits right after the HTTP codec, which tells it where a request
+ * starts and ends; the waiting itself is measured by Netty's {@link IdleStateHandler} (body
+ * progress as reader idleness, keep-alive as idleness both ways) and {@link WriteTimeoutHandler}
+ * in front of the codec, see {@link #install}. It also closes a connection with more than
+ * {@link #MAX_PIPELINE_DEPTH} requests unanswered: only a client that sends without reading gets
+ * there, as the gateway stops reading at {@link PipelinedResponses#MAX_UNANSWERED} and what it
+ * decoded meanwhile waits, and that wait must stay bounded (Netty's codec would otherwise end
+ * such a connection itself at 128, as a decoding error). Each close is counted by reason.
+ */
+final class ConnectionTimeouts extends ChannelDuplexHandler {
+  private enum Reading { BETWEEN_REQUESTS, HEADERS, BODY }
+
+  static final int MAX_PIPELINE_DEPTH = 100;
+
+  private final long headerTimeoutNanos;
+  private final GatewayMetrics metrics;
+  private Reading reading = Reading.BETWEEN_REQUESTS;
+  /** Requests whose final answer has not been written yet: while any is, the connection is not idle. */
+  private int unanswered;
+  /** Whether the codec made anything of the bytes of the read under way. */
+  private boolean decodedThisRead;
+  private Future<?> headerDeadline;
+  private boolean closed;
+  private ChannelHandlerContext ctx;
+  private final Runnable headersLate = this::headersLate;
+
+  private ConnectionTimeouts(long headerTimeoutNanos, GatewayMetrics metrics) {
+    this.headerTimeoutNanos = headerTimeoutNanos;
+    this.metrics = metrics;
+  }
+
+  /** Adds the timeouts of {@code limits} around the HTTP codec named {@code codec}. */
+  static void install(ChannelPipeline pipeline, String codec, GatewayConfig.Limits limits, GatewayMetrics metrics) {
+    pipeline.addBefore(codec, "write-timeout", new WriteTimeoutHandler(limits.writeTimeout().toNanos(), TimeUnit.NANOSECONDS));
+    pipeline.addBefore(codec, "idle", new IdleStateHandler(
+        limits.bodyTimeout().toNanos(), 0, limits.idleTimeout().toNanos(), TimeUnit.NANOSECONDS));
+    pipeline.addAfter(codec, "timeouts", new ConnectionTimeouts(limits.headerTimeout().toNanos(), metrics));
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    decodedThisRead = true;
+    if (msg instanceof HttpRequest) {
+      if (headerDeadline != null) {
+        headerDeadline.cancel(false);
+        headerDeadline = null;
+      }
+      reading = Reading.BODY;
+      if (++unanswered > MAX_PIPELINE_DEPTH && !closed) {
+        close(metrics.pipelineTooDeep);
+      }
+    }
+    if (closed) {
+      ReferenceCountUtil.release(msg); // the rest of what the codec had decoded
+      return;
+    }
+    if (msg instanceof LastHttpContent) {
+      reading = Reading.BETWEEN_REQUESTS;
+    }
+    ctx.fireChannelRead(msg);
+  }
+
+  /**
+   * A new connection's first request is due within the header timeout: a client that connects
+   * and sends nothing holds a connection slot as surely as slowloris does.
+   */
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    awaitHeaders(ctx);
+    ctx.fireChannelActive();
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    // Bytes came in and made no message: the start of a request's headers. A request whose headers
+    // come in one read, as a normal client's do, never arms the timer.
+    if (!decodedThisRead && reading == Reading.BETWEEN_REQUESTS && ctx.channel().isActive()) {
+      awaitHeaders(ctx);
+    }
+    decodedThisRead = false;
+    ctx.fireChannelReadComplete();
+  }
+
+  private void awaitHeaders(ChannelHandlerContext ctx) {
+    reading = Reading.HEADERS;
+    headerDeadline = ctx.executor().schedule(headersLate, headerTimeoutNanos, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof IdleStateEvent idle) {
+      if (idle.state() == IdleState.READER_IDLE && reading == Reading.BODY) {
+        close(metrics.bodyTimeouts);
+      } else if (idle.state() == IdleState.ALL_IDLE && reading == Reading.BETWEEN_REQUESTS && unanswered == 0) {
+        close(metrics.idleTimeouts);
+      }
+      return;
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  @Override
+  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+    if (msg instanceof HttpResponse r && r.status().codeClass() != HttpStatusClass.INFORMATIONAL) {
+      unanswered--;
+    }
+    ctx.write(msg, promise);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof WriteTimeoutException) {
+      // WriteTimeoutHandler closes the connection itself.
+      metrics.writeTimeouts.inc();
+      return;
+    }
+    ctx.fireExceptionCaught(cause);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (headerDeadline != null) {
+      headerDeadline.cancel(false);
+    }
+    ctx.fireChannelInactive();
+  }
+
+  private void headersLate() {
+    if (reading == Reading.HEADERS) {
+      close(metrics.headerTimeouts);
+    }
+  }
+
+  private void close(CounterDataPoint reason) {
+    closed = true;
+    reason.inc();
+    ctx.close();
+  }
+}
