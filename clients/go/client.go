@@ -17,6 +17,12 @@ import (
 // Version is this library's version, sent to nsqd as part of the user agent.
 const Version = "0.1.0"
 
+// A publish that lost its connection is sent again this many times, after 20, 40, 80... ms.
+const (
+	publishRetries    = 5
+	publishRetryDelay = 20 * time.Millisecond
+)
+
 // ErrClosed is returned by calls on a closed Client.
 var ErrClosed = errors.New("kubefuncs: client closed")
 
@@ -47,6 +53,7 @@ type Client struct {
 	producer    *nsq.Producer
 	returnTopic string
 	timeouts    msgTimeouts
+	maxMsgSize  msgSizeLimit
 
 	mu        sync.Mutex
 	calls     map[string]chan *Event
@@ -278,17 +285,37 @@ func (c *Client) close(ctx context.Context) error {
 // publishAsync publishes body to topic; the channel gets nsqd's verdict.
 func (c *Client) publishAsync(topic string, body []byte) <-chan error {
 	result := make(chan error, 1)
-	done := make(chan *nsq.ProducerTransaction, 1)
-	if err := c.producer.PublishAsync(topic, body, done); err != nil {
+	// Checked here rather than by nsqd, whose E_BAD_TOPIC would also close the connection.
+	if err := checkName("topic", topic); err != nil {
 		c.metrics.publishFailures.Inc()
-		result <- fmt.Errorf("kubefuncs: publish to %s: %w", topic, err)
+		result <- fmt.Errorf("kubefuncs: publish to %s: %w", topic, &refusal{err.Error()})
 		return result
 	}
+	// The first try is sent before returning, so that publishes keep their callers' order.
+	done := make(chan *nsq.ProducerTransaction, 1)
+	sendErr := c.producer.PublishAsync(topic, body, done)
 	go func() {
-		t := <-done
-		if t.Error != nil {
+		err := sendErr
+		if err == nil {
+			err = (<-done).Error
+		}
+		// go-nsq fails every publish pending on a connection that closes, and nsqd closes it
+		// when it refuses any one of them (E_BAD_MESSAGE is fatal): those others are sent again,
+		// on the connection go-nsq dials anew.
+		for retry := range publishRetries {
+			if !errors.Is(err, nsq.ErrNotConnected) {
+				break
+			}
+			time.Sleep(publishRetryDelay << retry)
+			t := make(chan *nsq.ProducerTransaction, 1)
+			if err = c.producer.PublishAsync(topic, body, t); err == nil {
+				err = (<-t).Error
+			}
+		}
+		if err != nil {
+			c.maxMsgSize.learn(err)
 			c.metrics.publishFailures.Inc()
-			result <- fmt.Errorf("kubefuncs: publish to %s: %w", topic, t.Error)
+			result <- fmt.Errorf("kubefuncs: publish to %s: %w", topic, err)
 			return
 		}
 		result <- nil

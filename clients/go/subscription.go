@@ -76,7 +76,7 @@ func (s *Subscription) Channel() string { return s.channel }
 // nsqlookupd, once it answered and no nsqd has the topic yet), each nsqd having been tried once.
 func (s *Subscription) Ready() <-chan struct{} { return s.conn.ready }
 
-// InFlight is the number of events being handled right now.
+// InFlight is the number of events received and not yet finished, requeued or dead-lettered.
 func (s *Subscription) InFlight() int { return int(s.inFlight.Load()) }
 
 // Stop stops taking events (CLS to every nsqd) and waits until the events in hand are finished,
@@ -98,6 +98,8 @@ func (s *Subscription) Stop(ctx context.Context) error {
 func (s *Subscription) HandleMessage(nm *nsq.Message) error {
 	nm.DisableAutoResponse()
 	s.received.Inc()
+	s.inFlight.Add(1)
+	defer s.inFlight.Add(-1)
 	attempts := int(nm.Attempts)
 	ev, err := decode(nm.Body)
 	if err != nil {
@@ -111,7 +113,6 @@ func (s *Subscription) HandleMessage(nm *nsq.Message) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.handlerTimeout)
 	m := &Message{Event: ev, attempts: attempts, ctx: ctx, touch: nm.Touch, publish: s.client.publishAsync}
-	s.inFlight.Add(1)
 	s.inFlightGauge.Inc()
 	start := time.Now()
 	stopTouching := s.keepAlive(nm, start)
@@ -120,7 +121,6 @@ func (s *Subscription) HandleMessage(nm *nsq.Message) error {
 	cancel()
 	s.duration.Observe(time.Since(start).Seconds())
 	s.inFlightGauge.Dec()
-	s.inFlight.Add(-1)
 
 	switch {
 	case m.expectsResponse():
@@ -142,7 +142,9 @@ func (s *Subscription) HandleMessage(nm *nsq.Message) error {
 }
 
 // answer publishes the answer (the handler's, or Empty, or Error) and finishes the event once
-// nsqd has it; if the answer could not be published, the event comes back to be answered again.
+// nsqd has it. An answer refused for what it is (a bad return topic, too large) dead-letters the
+// event, since running the handler again would give the same answer; one that found no nsqd to
+// take it lets the event come back to be answered again.
 func (s *Subscription) answer(nm *nsq.Message, m *Message, handlerErr error) {
 	if handlerErr != nil {
 		s.logHandlerError(m.Event, handlerErr, "; answering with Error")
@@ -150,6 +152,10 @@ func (s *Subscription) answer(nm *nsq.Message, m *Message, handlerErr error) {
 	var err error
 	if sent := m.finish(handlerErr); sent != nil {
 		err = <-sent
+	}
+	if err != nil && isRefused(err) {
+		s.deadLetterMessage(nm, fmt.Sprintf("could not publish the answer to %s: %v", m.GetReturn(), err))
+		return
 	}
 	if err != nil {
 		s.client.logger.Printf("kubefuncs: could not publish the answer to event %s: %v", m.GetId(), err)
@@ -168,17 +174,20 @@ func (s *Subscription) answer(nm *nsq.Message, m *Message, handlerErr error) {
 func (s *Subscription) deadLetterMessage(nm *nsq.Message, reason string) {
 	id := string(nm.ID[:])
 	s.client.logger.Printf("kubefuncs: dead-lettering message %s of %s to %s: %s", id, s.topic, s.deadLetter, reason)
-	letter := &DeadLetter{
-		Body:      nm.Body,
-		Reason:    toValidUTF8(reason),
-		Topic:     s.topic,
-		Channel:   s.channel,
-		Attempts:  int32(nm.Attempts),
-		MessageId: id,
-	}
-	body, err := deterministic.Marshal(letter)
-	if err == nil {
-		err = <-s.client.publishAsync(s.deadLetter, body)
+	var err error
+	for limit := s.client.maxMsgSize.get(); ; {
+		var body []byte
+		body, err = deterministic.Marshal(deadLetterOf(s.topic, s.channel, id, int(nm.Attempts), nm.Body, reason, limit))
+		if err == nil {
+			err = <-s.client.publishAsync(s.deadLetter, body)
+		}
+		// nsqd refused it as too big and so told its --max-msg-size, smaller than assumed: once
+		// more within that (the limit only shrinks, so this ends).
+		learned := s.client.maxMsgSize.get()
+		if err == nil || learned >= limit {
+			break
+		}
+		limit = learned
 	}
 	if err != nil {
 		s.client.logger.Printf("kubefuncs: could not dead-letter message %s: %v", id, err)

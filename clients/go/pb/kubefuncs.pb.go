@@ -330,7 +330,9 @@ func (x *Error) GetError() string {
 }
 
 // What a function publishes to its dead-letter topic for a message it gave up on: the body as
-// nsqd delivered it (an encoded Event, or bytes that did not decode as one) and why.
+// nsqd delivered it (an encoded Event, or bytes that did not decode as one) and why. A dead letter
+// never exceeds nsqd's max message size, so a large body is cut to what fits: body_length and
+// body_sha256 always describe the whole body, and body is whole when its length is body_length.
 type DeadLetter struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	Body     []byte                 `protobuf:"bytes,1,opt,name=body,proto3" json:"body,omitempty"`
@@ -339,7 +341,11 @@ type DeadLetter struct {
 	Channel  string                 `protobuf:"bytes,4,opt,name=channel,proto3" json:"channel,omitempty"`
 	Attempts int32                  `protobuf:"varint,5,opt,name=attempts,proto3" json:"attempts,omitempty"`
 	// nsqd's id of the message.
-	MessageId     string `protobuf:"bytes,6,opt,name=message_id,json=messageId,proto3" json:"message_id,omitempty"`
+	MessageId string `protobuf:"bytes,6,opt,name=message_id,json=messageId,proto3" json:"message_id,omitempty"`
+	// The length of the whole body in bytes.
+	BodyLength int64 `protobuf:"varint,7,opt,name=body_length,json=bodyLength,proto3" json:"body_length,omitempty"`
+	// The SHA-256 digest of the whole body.
+	BodySha256    []byte `protobuf:"bytes,8,opt,name=body_sha256,json=bodySha256,proto3" json:"body_sha256,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -416,6 +422,20 @@ func (x *DeadLetter) GetMessageId() string {
 	return ""
 }
 
+func (x *DeadLetter) GetBodyLength() int64 {
+	if x != nil {
+		return x.BodyLength
+	}
+	return 0
+}
+
+func (x *DeadLetter) GetBodySha256() []byte {
+	if x != nil {
+		return x.BodySha256
+	}
+	return nil
+}
+
 var File_kubefuncs_kubefuncs_proto protoreflect.FileDescriptor
 
 const file_kubefuncs_kubefuncs_proto_rawDesc = "" +
@@ -449,7 +469,7 @@ const file_kubefuncs_kubefuncs_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\a\n" +
 	"\x05Empty\"\x1d\n" +
 	"\x05Error\x12\x14\n" +
-	"\x05error\x18\x01 \x01(\tR\x05error\"\xa3\x01\n" +
+	"\x05error\x18\x01 \x01(\tR\x05error\"\xe5\x01\n" +
 	"\n" +
 	"DeadLetter\x12\x12\n" +
 	"\x04body\x18\x01 \x01(\fR\x04body\x12\x16\n" +
@@ -458,7 +478,11 @@ const file_kubefuncs_kubefuncs_proto_rawDesc = "" +
 	"\achannel\x18\x04 \x01(\tR\achannel\x12\x1a\n" +
 	"\battempts\x18\x05 \x01(\x05R\battempts\x12\x1d\n" +
 	"\n" +
-	"message_id\x18\x06 \x01(\tR\tmessageIdBW\n" +
+	"message_id\x18\x06 \x01(\tR\tmessageId\x12\x1f\n" +
+	"\vbody_length\x18\a \x01(\x03R\n" +
+	"bodyLength\x12\x1f\n" +
+	"\vbody_sha256\x18\b \x01(\fR\n" +
+	"bodySha256BW\n" +
 	"\x12io.kubefuncs.protoB\x0eKubefuncsProtoP\x01Z/github.com/kubefuncs/kubefuncs/clients/go/pb;pbb\x06proto3"
 
 var (

@@ -29,6 +29,8 @@ type Process struct {
 	// HTTPAddr is host:port of the HTTP API.
 	HTTPAddr string
 
+	name string
+	args []string
 	cmd  *exec.Cmd
 	mu   sync.Mutex
 	logs bytes.Buffer
@@ -88,7 +90,7 @@ var listening = regexp.MustCompile(`(TCP|HTTP): listening on (\S+)`)
 
 func start(t testing.TB, name string, args ...string) *Process {
 	t.Helper()
-	p := &Process{cmd: exec.Command(Binary(t, name), args...), exit: make(chan struct{})}
+	p := &Process{name: name, args: args, cmd: exec.Command(Binary(t, name), args...), exit: make(chan struct{})}
 	stderr, err := p.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -160,6 +162,42 @@ func (p *Process) Stop(t testing.TB) {
 		_ = p.cmd.Process.Kill()
 		<-p.exit
 	}
+}
+
+// DataPath is nsqd's --data-path.
+func (p *Process) DataPath() string {
+	for _, a := range p.args {
+		if v, ok := strings.CutPrefix(a, "--data-path="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// Kill ends the process with SIGKILL, as a crash would: nsqd keeps nothing of what it held in
+// memory. It returns once the process has exited.
+func (p *Process) Kill() {
+	_ = p.cmd.Process.Kill()
+	<-p.exit
+}
+
+// Restart starts the program again, stopping it first if it still runs, with the same flags,
+// data directory and ports, so that clients reconnect to the same addresses; the test stops it.
+func (p *Process) Restart(t testing.TB) *Process {
+	t.Helper()
+	p.Stop(t)
+	args := make([]string, len(p.args))
+	for i, a := range p.args {
+		switch {
+		case strings.HasPrefix(a, "--tcp-address="):
+			args[i] = "--tcp-address=" + p.TCPAddr
+		case strings.HasPrefix(a, "--http-address="):
+			args[i] = "--http-address=" + p.HTTPAddr
+		default:
+			args[i] = a
+		}
+	}
+	return start(t, p.name, args...)
 }
 
 // Eventually polls cond every 20 ms until it holds, failing the test after timeout.

@@ -179,8 +179,20 @@ public final class Client implements AutoCloseable {
     return metrics;
   }
 
+  /** The largest body nsqd accepts from this client, as far as it knows. */
+  int maxMessageSize() {
+    return producer.maxMessageSize();
+  }
+
+  /** Never throws: a topic or body the producer refuses fails the future, like nsqd's refusals. */
   CompletableFuture<Void> publishRaw(String topic, byte[] body) {
-    return producer.publish(topic, body).whenComplete((v, e) -> {
+    CompletableFuture<Void> published;
+    try {
+      published = producer.publish(topic, body);
+    } catch (IllegalArgumentException e) {
+      published = CompletableFuture.failedFuture(e);
+    }
+    return published.whenComplete((v, e) -> {
       if (e != null) {
         metrics.publishFailures.inc();
       }
@@ -232,7 +244,8 @@ public final class Client implements AutoCloseable {
     call.complete(new Message(event, nsq.attempts(), NO_REPLIES));
   }
 
-  private static Throwable unwrap(Throwable e) {
+  /** The failure itself, not the CompletionException a dependent future wraps it in. */
+  static Throwable unwrap(Throwable e) {
     return e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
   }
 

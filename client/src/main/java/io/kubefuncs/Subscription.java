@@ -1,5 +1,6 @@
 package io.kubefuncs;
 
+import io.kubefuncs.nsq.NsqConnectionException;
 import io.kubefuncs.nsq.NsqConsumer;
 import io.kubefuncs.nsq.NsqMessage;
 import io.kubefuncs.proto.DeadLetter;
@@ -7,7 +8,6 @@ import io.kubefuncs.proto.Event;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.datapoints.GaugeDataPoint;
-import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -81,7 +81,7 @@ public final class Subscription implements AutoCloseable {
     return consumer.stop(timeout);
   }
 
-  /** Events being handled right now. */
+  /** Events received and not yet finished, requeued or dead-lettered. */
   public int inFlight() {
     return consumer.inFlight();
   }
@@ -103,6 +103,17 @@ public final class Subscription implements AutoCloseable {
   private void dispatch(NsqMessage nsq) {
     nsq.disableAutoResponse();
     received.inc();
+    try {
+      deliver(nsq);
+    } catch (RuntimeException | Error e) {
+      // A failure outside the handler must not leave the message unanswered: it would hold a
+      // slot of max-in-flight until its msg_timeout, and come back to fail the same way.
+      LOG.log(System.Logger.Level.ERROR, "kubefuncs failed on message " + nsq.id() + " of " + topic, e);
+      deadLetter(nsq, "kubefuncs failed on it: " + describe(e));
+    }
+  }
+
+  private void deliver(NsqMessage nsq) {
     Event event;
     try {
       event = Event.parseFrom(nsq.body());
@@ -157,38 +168,49 @@ public final class Subscription implements AutoCloseable {
     message.answerIfHandlerDidNot(failure);
     boolean handlerFailed = failure != null;
     message.response().whenComplete((v, e) -> {
-      if (e != null) {
-        // The answer did not reach nsqd: let the event come back and be answered again.
-        LOG.log(System.Logger.Level.WARNING, "could not publish the answer to event " + message.id() + ": " + e.getMessage());
+      if (e == null) {
+        nsq.finish();
+        (handlerFailed ? failed : ok).inc();
+        return;
+      }
+      Throwable cause = Client.unwrap(e);
+      String why = "could not publish the answer to " + message.returnTopic() + ": " + describe(cause);
+      if (cause instanceof NsqConnectionException) {
+        // nsqd was out of reach, not the answer at fault: the event comes back and is answered again.
+        LOG.log(System.Logger.Level.WARNING, "event " + message.id() + ": " + why);
         nsq.requeueWithoutBackoff(options.retryDelay(nsq.attempts()));
         requeued.inc();
       } else {
-        nsq.finish();
-        (handlerFailed ? failed : ok).inc();
+        // The answer itself was refused (a bad return topic, too large): running the handler
+        // again would give the same answer, so the event is given up on at once.
+        deadLetter(nsq, why);
       }
     });
   }
 
   private void deadLetter(NsqMessage nsq, String reason) {
     LOG.log(System.Logger.Level.WARNING, "dead-lettering message " + nsq.id() + " of " + topic + " to " + options.deadLetterTopic() + ": " + reason);
-    DeadLetter letter =
-        DeadLetter.newBuilder()
-            .setBody(ByteString.copyFrom(nsq.body()))
-            .setReason(reason)
-            .setTopic(topic)
-            .setChannel(channel)
-            .setAttempts(nsq.attempts())
-            .setMessageId(nsq.id())
-            .build();
+    publishDeadLetter(nsq, reason, client.maxMessageSize());
+  }
+
+  private void publishDeadLetter(NsqMessage nsq, String reason, int maxBytes) {
+    DeadLetter letter = DeadLetters.of(topic, channel, nsq.id(), nsq.attempts(), nsq.body(), reason, maxBytes);
     client.publishRaw(options.deadLetterTopic(), letter.toByteArray()).whenComplete((v, e) -> {
-      if (e != null) {
-        LOG.log(System.Logger.Level.WARNING, "could not dead-letter message " + nsq.id() + ": " + e.getMessage());
-        nsq.requeueWithoutBackoff(options.retryDelay(1));
-        requeued.inc();
-      } else {
+      if (e == null) {
         nsq.finish();
         deadLettered.inc();
+        return;
       }
+      int learned = client.maxMessageSize();
+      if (learned < maxBytes) {
+        // nsqd refused it as too big and so told its --max-msg-size, smaller than configured:
+        // once more within that (the limit only shrinks, so this ends).
+        publishDeadLetter(nsq, reason, learned);
+        return;
+      }
+      LOG.log(System.Logger.Level.WARNING, "could not dead-letter message " + nsq.id() + ": " + describe(Client.unwrap(e)));
+      nsq.requeueWithoutBackoff(options.retryDelay(1));
+      requeued.inc();
     });
   }
 

@@ -112,11 +112,6 @@ public final class NsqConfig {
     return a.compareTo(b) <= 0 ? a : b;
   }
 
-  /** The largest frame accepted from nsqd: a message of {@link #maxMessageSize} plus its header. */
-  int maxFrameSize() {
-    return maxMessageSize + Frames.MESSAGE_HEADER_SIZE + 4;
-  }
-
   public static final class Builder {
     private String clientId;
     private String hostname;
@@ -247,8 +242,9 @@ public final class NsqConfig {
     }
 
     /**
-     * The largest message body this client publishes or accepts; keep it equal to nsqd's
-     * {@code --max-msg-size}. Larger publishes fail before anything is sent.
+     * The largest message body this client publishes; keep it equal to nsqd's
+     * {@code --max-msg-size}. Larger publishes fail before anything is sent. Messages nsqd
+     * delivers are read whatever their size: nsqd only delivers what its own limit let in.
      */
     public Builder maxMessageSize(int bytes) {
       if (bytes < 1) {

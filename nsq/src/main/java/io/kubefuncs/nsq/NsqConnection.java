@@ -12,7 +12,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
-import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -82,7 +81,10 @@ final class NsqConnection {
                     long idleMillis = config.heartbeatInterval.toMillis() * 2;
                     ch.pipeline()
                         .addLast("idle", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS))
-                        .addLast("frames", new LengthFieldBasedFrameDecoder(config.maxFrameSize(), 0, 4, 0, 4))
+                        // Whatever nsqd's --max-msg-size lets through must be readable: a frame
+                        // refused here would drop the connection, and the message would come
+                        // back on the next one, forever.
+                        .addLast("frames", new LengthFieldBasedFrameDecoder(Integer.MAX_VALUE, 0, 4, 0, 4))
                         .addLast("flush", new FlushConsolidationHandler(256, true))
                         .addLast("nsq", conn.new FrameHandler());
                     ch.attr(Attrs.CONNECTION).set(conn);
@@ -342,13 +344,7 @@ final class NsqConnection {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      if (cause instanceof TooLongFrameException) {
-        closeCause =
-            new NsqException(
-                "nsqd " + address + " sent a frame larger than " + config.maxFrameSize()
-                    + " bytes (maxMessageSize is " + config.maxMessageSize + "): " + cause.getMessage(),
-                cause);
-      } else if (closeCause == null) {
+      if (closeCause == null) {
         closeCause = cause;
       }
       LOG.log(System.Logger.Level.WARNING, "closing connection to nsqd " + address + ": " + describe(closeCause));

@@ -524,7 +524,9 @@ public final class NsqConsumer implements AutoCloseable {
         message.finish();
       }
     } catch (Throwable t) {
-      if (message.isAutoResponseEnabled() && !message.hasResponded()) {
+      // Even a handler that meant to answer by itself: left unanswered, the message would hold
+      // a RDY slot and count as in flight until its msg_timeout, and a stop would wait for it.
+      if (!message.hasResponded()) {
         LOG.log(System.Logger.Level.WARNING, "handler failed on " + message + "; requeueing", t);
         message.requeue(requeueBackoff.delay(message.attempts()));
       } else {

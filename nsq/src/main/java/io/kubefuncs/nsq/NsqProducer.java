@@ -14,6 +14,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Publishes to one nsqd. Thread-safe and asynchronous: every publish returns a future that
@@ -29,6 +31,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class NsqProducer implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(NsqProducer.class.getName());
+  /** nsqd's refusal of a body larger than its limit: {@code PUB message too big 5000 > 4096}. */
+  private static final Pattern TOO_BIG = Pattern.compile("message too big \\d+ > (\\d+)");
 
   private final HostPort address;
   private final NsqConfig config;
@@ -39,6 +43,8 @@ public final class NsqProducer implements AutoCloseable {
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
   private volatile boolean closing;
   private volatile boolean connected;
+  /** The configured limit, lowered to nsqd's own once nsqd tells it. */
+  private volatile int maxMessageSize;
 
   // Confined to the event loop.
   private final ArrayDeque<Publish> backlog = new ArrayDeque<>();
@@ -62,6 +68,7 @@ public final class NsqProducer implements AutoCloseable {
     this.config = config;
     this.loop = config.eventLoopGroup().next();
     this.reconnectBackoff = new Backoff(config.reconnectMinDelay, config.reconnectMaxDelay);
+    this.maxMessageSize = config.maxMessageSize;
   }
 
   /** A producer for the nsqd at {@code tcpAddress} ({@code host:4150}); it connects on first use. */
@@ -129,6 +136,15 @@ public final class NsqProducer implements AutoCloseable {
     return connected;
   }
 
+  /**
+   * The largest body this producer can publish: the configured {@link NsqConfig#maxMessageSize()},
+   * or nsqd's {@code --max-msg-size} once nsqd has told a smaller one (in its IDENTIFY response
+   * where it reports it, or by refusing a message as too big, which nsqd v1.3.0 does).
+   */
+  public int maxMessageSize() {
+    return maxMessageSize;
+  }
+
   /** The nsqd this producer publishes to, as {@code host:port}. */
   public String address() {
     return address.toString();
@@ -158,9 +174,10 @@ public final class NsqProducer implements AutoCloseable {
 
   private byte[] checkBody(byte[] body) {
     Objects.requireNonNull(body, "body");
-    if (body.length > config.maxMessageSize) {
+    int max = maxMessageSize;
+    if (body.length > max) {
       throw new IllegalArgumentException(
-          "message of " + body.length + " bytes exceeds maxMessageSize " + config.maxMessageSize
+          "message of " + body.length + " bytes exceeds maxMessageSize " + max
               + " (nsqd's --max-msg-size must allow it too)");
     }
     return body;
@@ -265,6 +282,7 @@ public final class NsqProducer implements AutoCloseable {
               if (error == null) {
                 connection = conn;
                 connected = true;
+                learnLimit(conn.identify().maxMsgSize());
                 if (closing) {
                   finishCloseIfIdle();
                 }
@@ -277,6 +295,12 @@ public final class NsqProducer implements AutoCloseable {
               expireOverdue();
               scheduleRedial();
             });
+  }
+
+  private void learnLimit(long nsqdLimit) {
+    if (nsqdLimit > 0 && nsqdLimit < maxMessageSize) {
+      maxMessageSize = (int) nsqdLimit;
+    }
   }
 
   private void scheduleRedial() {
@@ -366,8 +390,12 @@ public final class NsqProducer implements AutoCloseable {
 
     @Override
     public void onError(NsqException error) {
-      if (!(error instanceof NsqErrorException)) {
+      if (!(error instanceof NsqErrorException refusal)) {
         return; // A lost connection leaves the publishes in `unanswered`; onClosed sends them again.
+      }
+      Matcher tooBig = TOO_BIG.matcher(refusal.getMessage());
+      if (tooBig.find()) {
+        learnLimit(Long.parseLong(tooBig.group(1)));
       }
       if (folded) {
         // One bad message must not fail the others it was folded with: each goes again on its
