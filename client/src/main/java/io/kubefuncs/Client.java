@@ -59,6 +59,8 @@ public final class Client implements AutoCloseable {
   private final List<Subscription> subscriptions = new ArrayList<>();
   /** Set once, under the lock; read without it on every call. */
   private volatile NsqConsumer returns;
+  /** Set by close() once the subscriptions have drained: from then on calls and emits fail. */
+  private volatile boolean closed;
 
   private Client(Builder b) {
     nsqdAddress = b.nsqdAddress;
@@ -78,22 +80,37 @@ public final class Client implements AutoCloseable {
    * when nsqd has it.
    */
   public CompletableFuture<String> emit(String topic, com.google.protobuf.Message payload) {
+    if (closed) {
+      return CompletableFuture.failedFuture(new ClientClosedException());
+    }
     Event event = Events.newEvent(NsqNames.checkTopic(topic), "", payload);
     return publishRaw(topic, event.toByteArray()).thenApply(v -> event.getId());
   }
 
   /**
    * Sends {@code payload} to the function on {@code topic} and completes with its answer; fails
-   * with {@link FunctionErrorException} when the function answered with an error, and with a
-   * {@link TimeoutException} when no answer came within {@code timeout}.
+   * with {@link FunctionErrorException} when the function answered with an error, with a
+   * {@link TimeoutException} when no answer came within {@code timeout}, and with a
+   * {@link ClientClosedException} when this client is closed before the answer comes.
    */
   public CompletableFuture<Message> call(String topic, com.google.protobuf.Message payload, Duration timeout) {
     Event request = Events.newEvent(NsqNames.checkTopic(topic), returnTopic, payload);
     PendingCall call = new PendingCall(request.getId(), topic);
     calls.put(call.id, call);
-    call.timeout = callTimeouts.newTimeout(
-        t -> call.fail(new TimeoutException("no answer from " + topic + " within " + timeout.toMillis() + " ms")),
-        timeout.toNanos(), TimeUnit.NANOSECONDS);
+    // Checked after the call is listed: close() fails every call it lists once closed is set, and
+    // a call listed after that sees closed here. Either way none is left waiting.
+    if (closed) {
+      call.fail(new ClientClosedException());
+      return call.future.copy();
+    }
+    try {
+      call.timeout = callTimeouts.newTimeout(
+          t -> call.fail(new TimeoutException("no answer from " + topic + " within " + timeout.toMillis() + " ms")),
+          timeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (IllegalStateException stopped) { // close() ran to its end since the check above
+      call.fail(new ClientClosedException());
+      return call.future.copy();
+    }
     NsqConsumer r = returns;
     byte[] body = request.toByteArray();
     CompletableFuture<Void> published = r != null && r.ready().isDone() && !r.ready().isCompletedExceptionally()
@@ -156,7 +173,11 @@ public final class Client implements AutoCloseable {
     return returnTopic;
   }
 
-  /** Stops every subscription (draining each), then the return topic and the producer. */
+  /**
+   * Stops every subscription (draining each: their handlers' own calls still get answers), then
+   * the return topic and the producer. Calls still waiting for an answer fail with
+   * {@link ClientClosedException}, and so does every call and emit after.
+   */
   @Override
   public void close() {
     List<Subscription> all;
@@ -164,11 +185,13 @@ public final class Client implements AutoCloseable {
       all = List.copyOf(subscriptions);
     }
     all.forEach(Subscription::close);
+    closed = true;
     synchronized (this) {
       if (returns != null) {
         returns.stop(Duration.ofSeconds(1)).join();
       }
     }
+    calls.values().forEach(call -> call.fail(new ClientClosedException()));
     producer.close();
     handlers.shutdown();
     timers.shutdownNow();
