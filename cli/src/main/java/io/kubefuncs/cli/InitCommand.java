@@ -132,15 +132,12 @@ final class InitCommand implements Callable<Integer> {
     String kubefuncs = Launcher.command();
     out.println("next:");
     out.println("  cd " + dir);
+    out.println(language.equals("java") ? "  ./mvnw package   # builds it and runs its tests" : "  go test ./...    # runs its tests");
+    out.println("  " + kubefuncs + " dev    # then: curl localhost:8080/" + fn + "/");
     if (language.equals("java")) {
-      out.println("  ./mvnw package   # builds it and runs its tests");
-      out.println("  " + kubefuncs + " dev    # then: curl localhost:8080/" + fn + "/");
       out.println("The build needs a JDK 21 or newer in JAVA_HOME (or as java on the PATH); kubefuncs runs on Java "
           + Runtime.version().feature() + " from " + JDK + ":");
       out.println("  export JAVA_HOME=" + JDK);
-    } else {
-      out.println("  go test ./...    # runs its tests");
-      out.println("  " + kubefuncs + " dev    # then: curl localhost:8080/" + fn + "/");
     }
     return ExitCodes.OK;
   }
