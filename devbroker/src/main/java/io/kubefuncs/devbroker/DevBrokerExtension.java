@@ -25,7 +25,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * <p>One broker per top-level test class, shared by its tests and its {@code @Nested} classes, and
  * closed after the class: tests that must not see each other's messages use topics of their own.
  * It is the dev broker's in-memory NSQ, not the real nsqd: the testkit's {@code NsqExtension}
- * runs real nsqd for the tests that must prove behaviour against it.
+ * runs real nsqd for the tests that must prove behaviour against it. Built for JUnit Jupiter 6,
+ * whose store closes what it holds.
  */
 public final class DevBrokerExtension implements BeforeAllCallback, ParameterResolver {
   private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(DevBrokerExtension.class);
