@@ -3,12 +3,14 @@ package io.kubefuncs.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -46,7 +48,7 @@ class InitCommandTest {
     // Maven repositories. Offline, so that only what is in the local repository and in the
     // project's own third_party/maven can be used.
     Path project = Files.move(made, Files.createDirectories(dir.resolve("moved")).resolve("hello"));
-    Result mvn = exec(project, env -> env.put("JAVA_HOME", System.getProperty("java.home")), mvnw("-o", "-B", "-ntp", "-q", "package"));
+    Result mvn = exec(project, env -> env.put("JAVA_HOME", System.getProperty("java.home")), mvnw(dir.resolve("m2"), "-o", "-B", "-ntp", "-q", "package"));
 
     assertThat(mvn.exitCode()).as(mvn.output()).isZero();
     assertThat(Files.readString(project.resolve("target/surefire-reports/com.example.helloworld.HelloWorldTest.txt")))
@@ -68,12 +70,34 @@ class InitCommandTest {
     Result mvn = exec(project, env -> {
       env.remove("JAVA_HOME");
       env.put("PATH", oldJdk.resolve("bin") + File.pathSeparator + env.get("PATH"));
-    }, mvnw("-o", "-B", "-ntp", "-q", "package"));
+    }, mvnw(dir.resolve("m2"), "-o", "-B", "-ntp", "-q", "package"));
 
     assertThat(mvn.exitCode()).isNotZero();
     assertThat(mvn.output()).contains(
         "hello needs a JDK 21 or newer, but Maven runs on Java " + javaVersion(oldJdk),
         "export JAVA_HOME=" + System.getProperty("java.home"));
+  }
+
+  @Test
+  void aJavaProjectsImageBuildsWithJibWithoutDocker() throws Exception {
+    Path project = dir.resolve("hello");
+    assertThat(Cli.run("init", project.toString()).exitCode()).isZero();
+
+    // Not offline: Jib is not among the build's own dependencies, so it may have to be downloaded,
+    // into a repository under target/ that later runs reuse. On the empty base image "scratch",
+    // since eclipse-temurin means a registry this machine may not reach: what is checked is this
+    // project's part of the image.
+    Path jibRepository = Repo.ROOT.resolve("cli/target/init-jib-m2");
+    Result jib = exec(project, env -> env.put("JAVA_HOME", System.getProperty("java.home")),
+        mvnw(jibRepository, "-B", "-ntp", "-q", "package", "jib:buildTar", "-DskipTests", "-Djib.from.image=scratch"));
+    assertThat(jib.exitCode()).as(jib.output()).isZero();
+
+    Result config = exec(project, env -> {}, "tar", "-xOf", "target/jib-image.tar", "config.json");
+    assertThat(config.exitCode()).as(config.output()).isZero();
+    JsonNode image = new ObjectMapper().readTree(config.output()).get("config");
+    assertThat(image.get("User").asText()).isEqualTo("65532");
+    assertThat(image.get("ExposedPorts").has("8080/tcp")).isTrue();
+    assertThat(image.get("Entrypoint").toString()).contains("\"java\"", "\"-XX:MaxRAMPercentage=50\"", "\"com.example.hello.Hello\"");
   }
 
   @Test
@@ -132,15 +156,16 @@ class InitCommandTest {
   private record Result(int exitCode, String output) {}
 
   /**
-   * The project's own wrapper. Its local repository is a new one, chained to this build's (read
-   * only, for the third-party dependencies): the Kubefuncs artifacts can only come from the
-   * project's third_party/maven, and this build's repository gets none of them.
+   * The project's own wrapper. Its local repository is {@code localRepository}, chained to this
+   * build's (read only, for the third-party dependencies): where the first is new, the Kubefuncs
+   * artifacts can only come from the project's third_party/maven, and this build's repository gets
+   * none of them.
    */
-  private String[] mvnw(String... args) {
+  private static String[] mvnw(Path localRepository, String... args) {
     String shared = System.getProperty("kubefuncs.maven.repo", Path.of(System.getProperty("user.home"), ".m2/repository").toString());
     List<String> command = new ArrayList<>(List.of("./mvnw"));
     command.addAll(List.of(args));
-    command.add("-Dmaven.repo.local=" + dir.resolve("m2"));
+    command.add("-Dmaven.repo.local=" + localRepository);
     command.add("-Dmaven.repo.local.tail=" + shared);
     return command.toArray(String[]::new);
   }
