@@ -24,11 +24,12 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code kubefuncs init DIR}: a new function project whose build and tests pass as created, with
+ * {@code kubefuncs init DIR}: a new function project that builds on its own (its Maven wrapper, or Go,
+ * and the Kubefuncs client it was made with) and whose tests pass as created, with
  * a functions file that {@code kubefuncs dev} runs and the function chart deploys.
  */
 @Command(name = "init", sortOptions = false,
-    description = "Creates a function project in DIR (new or empty) whose build and tests pass as created.")
+    description = "Creates a function project in DIR (new or empty) that builds on its own and whose tests pass as created.")
 final class InitCommand implements Callable<Integer> {
   private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([a-zA-Z.]+)}}");
   private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
