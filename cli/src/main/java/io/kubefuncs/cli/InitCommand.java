@@ -105,6 +105,7 @@ final class InitCommand implements Callable<Integer> {
           new Template("go/go.mod", "go.mod"),
           new Template("go/main.go", "main.go"),
           new Template("go/main_test.go", "main_test.go"),
+          new Template("go/broker_test.go", "broker_test.go"),
           new Template("go/functions.yaml", "functions.yaml"),
           new Template("go/Dockerfile", "Dockerfile"),
           new Template("go/README.md", "README.md"),

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kubefuncs.devbroker.DevBroker;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -119,9 +120,15 @@ class InitCommandTest {
     Path project = Files.move(made, Files.createDirectories(dir.resolve("moved")).resolve("orders"));
     Result vet = exec(project, env -> {}, "go", "vet", "./...");
     assertThat(vet.exitCode()).as(vet.output()).isZero();
-    Result test = exec(project, env -> {}, "go", "test", "-count=1", "-v", "./...");
-    assertThat(test.exitCode()).as(test.output()).isZero();
-    assertThat(test.output()).contains("--- PASS: TestAnswersHello");
+    Result unit = exec(project, env -> {}, "go", "test", "-count=1", "-v", "./...");
+    assertThat(unit.exitCode()).as(unit.output()).isZero();
+    assertThat(unit.output()).contains("--- PASS: TestAnswersHello", "--- SKIP: TestAnswersACallOverNsq", "KUBEFUNCS_TEST_NSQD is not set");
+    // What the README tells a Go user to do, with the broker `kubefuncs broker` runs.
+    try (DevBroker broker = DevBroker.builder().tcpPort(0).httpPort(0).lookupdTcpPort(0).lookupdHttpPort(0).start()) {
+      Result overNsq = exec(project, env -> env.put("KUBEFUNCS_TEST_NSQD", broker.nsqd()), "go", "test", "-count=1", "-v", "./...");
+      assertThat(overNsq.exitCode()).as(overNsq.output()).isZero();
+      assertThat(overNsq.output()).contains("--- PASS: TestAnswersACallOverNsq");
+    }
   }
 
   @Test
