@@ -73,60 +73,7 @@ final class InitCommand implements Callable<Integer> {
     }
     Map<String, String> values = new LinkedHashMap<>();
     values.put("name", fn);
-    List<Template> templates;
-    KubefuncsArtifacts artifacts = null;
-    if (language.equals("java")) {
-      String pkg = javaPackage != null ? javaPackage : "com.example." + packageSegment(fn.replace("-", ""));
-      if (!JAVA_PACKAGE.matcher(pkg).matches()) {
-        throw new InvalidInputException("--package " + pkg + " is not a Java package name like com.example.hello");
-      }
-      String className = className(fn);
-      values.put("package", pkg);
-      values.put("className", className);
-      versions().forEach((k, v) -> values.put((String) k, (String) v));
-      artifacts = KubefuncsArtifacts.ofThisCommand(values.get("kubefuncs.version"));
-      values.put("kubefuncs.version", artifacts.version());
-      values.put("jdk", JDK);
-      String sources = pkg.replace('.', '/');
-      templates = List.of(
-          new Template("java/pom.xml", "pom.xml"),
-          new Template("java/Main.java", "src/main/java/" + sources + "/" + className + ".java"),
-          new Template("java/MainTest.java", "src/test/java/" + sources + "/" + className + "Test.java"),
-          new Template("java/BrokerTest.java", "src/test/java/" + sources + "/" + className + "BrokerTest.java"),
-          new Template("java/functions.yaml", "functions.yaml"),
-          new Template("java/Dockerfile", "Dockerfile"),
-          new Template("java/README.md", "README.md"),
-          new Template("java/gitignore", ".gitignore"),
-          new Template("java/dockerignore", ".dockerignore"),
-          // Maven offline (-o) still reads third_party/maven, a file: repository.
-          new Template("java/maven.config", ".mvn/maven.config"));
-    } else {
-      templates = List.of(
-          new Template("go/go.mod", "go.mod"),
-          new Template("go/main.go", "main.go"),
-          new Template("go/main_test.go", "main_test.go"),
-          new Template("go/broker_test.go", "broker_test.go"),
-          new Template("go/functions.yaml", "functions.yaml"),
-          new Template("go/Dockerfile", "Dockerfile"),
-          new Template("go/README.md", "README.md"),
-          new Template("go/gitignore", ".gitignore"));
-    }
-    List<String> written = new ArrayList<>();
-    for (Template t : templates) {
-      Path target = dir.resolve(t.target());
-      Files.createDirectories(target.getParent());
-      Files.writeString(target, render(t.resource(), values));
-      written.add(t.target());
-    }
-    if (language.equals("java")) {
-      written.addAll(ResourceTree.copy(TEMPLATES + "java-wrapper", dir));
-      dir.resolve("mvnw").toFile().setExecutable(true);
-      artifacts.writeTo(dir.resolve(JAVA_THIRD_PARTY));
-      written.add(JAVA_THIRD_PARTY + "/ (Kubefuncs " + artifacts.version() + ")");
-    } else {
-      ResourceTree.copy(TEMPLATES + "go-client", dir.resolve(GO_THIRD_PARTY));
-      written.add(GO_THIRD_PARTY + "/");
-    }
+    List<String> written = language.equals("java") ? writeJava(fn, values) : writeGo(values);
     out.println("created " + fn + " (" + language + ") in " + dir + ": " + String.join(", ", written));
     if (language.equals("go")) {
       tidy(out);
@@ -142,6 +89,67 @@ final class InitCommand implements Callable<Integer> {
       out.println("  export JAVA_HOME=" + JDK);
     }
     return ExitCodes.OK;
+  }
+
+  /** A Maven project with its own wrapper and the Kubefuncs jars in third_party/maven. */
+  private List<String> writeJava(String fn, Map<String, String> values) throws IOException {
+    String pkg = javaPackage != null ? javaPackage : "com.example." + packageSegment(fn.replace("-", ""));
+    if (!JAVA_PACKAGE.matcher(pkg).matches()) {
+      throw new InvalidInputException("--package " + pkg + " is not a Java package name like com.example.hello");
+    }
+    String className = className(fn);
+    values.put("package", pkg);
+    values.put("className", className);
+    versions().forEach((k, v) -> values.put((String) k, (String) v));
+    KubefuncsArtifacts artifacts = KubefuncsArtifacts.ofThisCommand(values.get("kubefuncs.version"));
+    values.put("kubefuncs.version", artifacts.version());
+    values.put("jdk", JDK);
+    String sources = pkg.replace('.', '/');
+    List<String> written = write(values,
+        new Template("java/pom.xml", "pom.xml"),
+        new Template("java/Main.java", "src/main/java/" + sources + "/" + className + ".java"),
+        new Template("java/MainTest.java", "src/test/java/" + sources + "/" + className + "Test.java"),
+        new Template("java/BrokerTest.java", "src/test/java/" + sources + "/" + className + "BrokerTest.java"),
+        new Template("java/functions.yaml", "functions.yaml"),
+        new Template("java/Dockerfile", "Dockerfile"),
+        new Template("java/README.md", "README.md"),
+        new Template("java/gitignore", ".gitignore"),
+        new Template("java/dockerignore", ".dockerignore"),
+        // Maven offline (-o) still reads third_party/maven, a file: repository.
+        new Template("java/maven.config", ".mvn/maven.config"));
+    written.addAll(ResourceTree.copy(TEMPLATES + "java-wrapper", dir));
+    dir.resolve("mvnw").toFile().setExecutable(true);
+    artifacts.writeTo(dir.resolve(JAVA_THIRD_PARTY));
+    written.add(JAVA_THIRD_PARTY + "/ (Kubefuncs " + artifacts.version() + ")");
+    return written;
+  }
+
+  /** A Go module with the Kubefuncs Go client in third_party/kubefuncs-go. */
+  private List<String> writeGo(Map<String, String> values) throws IOException {
+    List<String> written = write(values,
+        new Template("go/go.mod", "go.mod"),
+        new Template("go/main.go", "main.go"),
+        new Template("go/main_test.go", "main_test.go"),
+        new Template("go/broker_test.go", "broker_test.go"),
+        new Template("go/functions.yaml", "functions.yaml"),
+        new Template("go/Dockerfile", "Dockerfile"),
+        new Template("go/README.md", "README.md"),
+        new Template("go/gitignore", ".gitignore"));
+    ResourceTree.copy(TEMPLATES + "go-client", dir.resolve(GO_THIRD_PARTY));
+    written.add(GO_THIRD_PARTY + "/");
+    return written;
+  }
+
+  /** Renders each template into the project; returns what it wrote, for the summary. */
+  private List<String> write(Map<String, String> values, Template... templates) throws IOException {
+    List<String> written = new ArrayList<>();
+    for (Template t : templates) {
+      Path target = dir.resolve(t.target());
+      Files.createDirectories(target.getParent());
+      Files.writeString(target, render(t.resource(), values));
+      written.add(t.target());
+    }
+    return written;
   }
 
   /** One file of a project: a template under init/ and where it goes. */
