@@ -38,6 +38,21 @@ func (e *FunctionError) Error() string {
 	return fmt.Sprintf("kubefuncs: the function on topic %s failed: %s", e.Topic, e.Message)
 }
 
+// functionError is the *FunctionError of an Error answer from the function on topic, nil for any
+// other answer.
+func functionError(topic string, answer *Event) error {
+	a := answer.GetPayload()
+	if a == nil || !a.MessageIs((*Error)(nil)) {
+		return nil
+	}
+	e := &Error{}
+	text := "(undecodable Error)"
+	if anypb.UnmarshalTo(a, e, proto.UnmarshalOptions{}) == nil {
+		text = e.GetError()
+	}
+	return &FunctionError{Topic: topic, Message: text}
+}
+
 // Client talks to Kubefuncs functions over NSQ: Emit publishes fire-and-forget events, Call
 // calls a function and waits for its answer, On subscribes handlers. Safe for concurrent use;
 // one per process is enough.
@@ -194,13 +209,8 @@ func (c *Client) call(ctx context.Context, topic string, body []byte, answers ch
 	}
 	select {
 	case answer := <-answers:
-		if a := answer.GetPayload(); a != nil && a.MessageIs((*Error)(nil)) {
-			e := &Error{}
-			text := "(undecodable Error)"
-			if anypb.UnmarshalTo(a, e, proto.UnmarshalOptions{}) == nil {
-				text = e.GetError()
-			}
-			return nil, &FunctionError{Topic: topic, Message: text}
+		if err := functionError(topic, answer); err != nil {
+			return nil, err
 		}
 		return &Message{Event: answer, attempts: 1}, nil
 	case <-ctx.Done():

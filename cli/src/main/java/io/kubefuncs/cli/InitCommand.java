@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,16 +24,21 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code kubefuncs init DIR}: a new function project whose build and tests pass as created, with
+ * {@code kubefuncs init DIR}: a new function project that builds on its own (its Maven wrapper, or Go,
+ * and the Kubefuncs client it was made with) and whose tests pass as created, with
  * a functions file that {@code kubefuncs dev} runs and the function chart deploys.
  */
 @Command(name = "init", sortOptions = false,
-    description = "Creates a function project in DIR (new or empty) whose build and tests pass as created.")
+    description = "Creates a function project in DIR (new or empty) that builds on its own and whose tests pass as created.")
 final class InitCommand implements Callable<Integer> {
   private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([a-zA-Z.]+)}}");
   private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
   private static final Pattern JAVA_PACKAGE = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*(\\.[a-zA-Z_][a-zA-Z0-9_]*)*");
   private static final String TEMPLATES = "/io/kubefuncs/cli/init/";
+  private static final String JAVA_THIRD_PARTY = "third_party/maven";
+  private static final String GO_THIRD_PARTY = "third_party/kubefuncs-go";
+  /** The JDK this command runs on: the launcher's pick, which a Java project can build with. */
+  private static final String JDK = System.getProperty("java.home");
 
   @Parameters(index = "0", paramLabel = "DIR", description = "The project folder: new, or empty.")
   Path dir;
@@ -49,10 +53,6 @@ final class InitCommand implements Callable<Integer> {
 
   @Option(names = "--package", paramLabel = "PACKAGE", description = "Java: the package (default: com.example.<name>).")
   String javaPackage;
-
-  @Option(names = "--go-client", paramLabel = "DIR",
-      description = "Go: the Kubefuncs Go client to use (default: clients/go of the checkout this kubefuncs runs from).")
-  Path goClient;
 
   @Spec
   CommandSpec spec;
@@ -73,40 +73,75 @@ final class InitCommand implements Callable<Integer> {
     }
     Map<String, String> values = new LinkedHashMap<>();
     values.put("name", fn);
-    List<Template> templates;
-    if (language.equals("java")) {
-      String pkg = javaPackage != null ? javaPackage : "com.example." + packageSegment(fn.replace("-", ""));
-      if (!JAVA_PACKAGE.matcher(pkg).matches()) {
-        throw new InvalidInputException("--package " + pkg + " is not a Java package name like com.example.hello");
-      }
-      String className = className(fn);
-      values.put("package", pkg);
-      values.put("className", className);
-      versions().forEach((k, v) -> values.put((String) k, (String) v));
-      String sources = pkg.replace('.', '/');
-      templates = List.of(
-          new Template("java/pom.xml", "pom.xml"),
-          new Template("java/Main.java", "src/main/java/" + sources + "/" + className + ".java"),
-          new Template("java/MainTest.java", "src/test/java/" + sources + "/" + className + "Test.java"),
-          new Template("java/functions.yaml", "functions.yaml"),
-          new Template("java/Dockerfile", "Dockerfile"),
-          new Template("java/README.md", "README.md"),
-          new Template("java/gitignore", ".gitignore"));
-    } else {
-      Path client = goClient != null ? goClient : checkoutGoClient();
-      if (!Files.exists(client.resolve("go.mod"))) {
-        throw new InvalidInputException("--go-client " + client + ": no go.mod there; give the clients/go folder of a kubefuncs checkout");
-      }
-      values.put("goClient", client.toAbsolutePath().normalize().toString());
-      templates = List.of(
-          new Template("go/go.mod", "go.mod"),
-          new Template("go/main.go", "main.go"),
-          new Template("go/main_test.go", "main_test.go"),
-          new Template("go/functions.yaml", "functions.yaml"),
-          new Template("go/Dockerfile", "Dockerfile"),
-          new Template("go/README.md", "README.md"),
-          new Template("go/gitignore", ".gitignore"));
+    List<String> written = language.equals("java") ? writeJava(fn, values) : writeGo(values);
+    out.println("created " + fn + " (" + language + ") in " + dir + ": " + String.join(", ", written));
+    if (language.equals("go")) {
+      tidy(out);
     }
+    String kubefuncs = Launcher.command();
+    out.println("next:");
+    out.println("  cd " + dir);
+    out.println(language.equals("java") ? "  ./mvnw package   # builds it and runs its tests" : "  go test ./...    # runs its tests");
+    out.println("  " + kubefuncs + " dev    # then: curl localhost:8080/" + fn + "/");
+    if (language.equals("java")) {
+      out.println("The build needs a JDK 21 or newer in JAVA_HOME (or as java on the PATH); kubefuncs runs on Java "
+          + Runtime.version().feature() + " from " + JDK + ":");
+      out.println("  export JAVA_HOME=" + JDK);
+    }
+    return ExitCodes.OK;
+  }
+
+  /** A Maven project with its own wrapper and the Kubefuncs jars in third_party/maven. */
+  private List<String> writeJava(String fn, Map<String, String> values) throws IOException {
+    String pkg = javaPackage != null ? javaPackage : "com.example." + packageSegment(fn.replace("-", ""));
+    if (!JAVA_PACKAGE.matcher(pkg).matches()) {
+      throw new InvalidInputException("--package " + pkg + " is not a Java package name like com.example.hello");
+    }
+    String className = className(fn);
+    values.put("package", pkg);
+    values.put("className", className);
+    versions().forEach((k, v) -> values.put((String) k, (String) v));
+    KubefuncsArtifacts artifacts = KubefuncsArtifacts.ofThisCommand(values.get("kubefuncs.version"));
+    values.put("kubefuncs.version", artifacts.version());
+    values.put("jdk", JDK);
+    String sources = pkg.replace('.', '/');
+    List<String> written = write(values,
+        new Template("java/pom.xml", "pom.xml"),
+        new Template("java/Main.java", "src/main/java/" + sources + "/" + className + ".java"),
+        new Template("java/MainTest.java", "src/test/java/" + sources + "/" + className + "Test.java"),
+        new Template("java/BrokerTest.java", "src/test/java/" + sources + "/" + className + "BrokerTest.java"),
+        new Template("java/functions.yaml", "functions.yaml"),
+        new Template("java/Dockerfile", "Dockerfile"),
+        new Template("java/README.md", "README.md"),
+        new Template("java/gitignore", ".gitignore"),
+        new Template("java/dockerignore", ".dockerignore"),
+        // Maven offline (-o) still reads third_party/maven, a file: repository.
+        new Template("java/maven.config", ".mvn/maven.config"));
+    written.addAll(ResourceTree.copy(TEMPLATES + "java-wrapper", dir));
+    dir.resolve("mvnw").toFile().setExecutable(true);
+    artifacts.writeTo(dir.resolve(JAVA_THIRD_PARTY));
+    written.add(JAVA_THIRD_PARTY + "/ (Kubefuncs " + artifacts.version() + ")");
+    return written;
+  }
+
+  /** A Go module with the Kubefuncs Go client in third_party/kubefuncs-go. */
+  private List<String> writeGo(Map<String, String> values) throws IOException {
+    List<String> written = write(values,
+        new Template("go/go.mod", "go.mod"),
+        new Template("go/main.go", "main.go"),
+        new Template("go/main_test.go", "main_test.go"),
+        new Template("go/broker_test.go", "broker_test.go"),
+        new Template("go/functions.yaml", "functions.yaml"),
+        new Template("go/Dockerfile", "Dockerfile"),
+        new Template("go/README.md", "README.md"),
+        new Template("go/gitignore", ".gitignore"));
+    ResourceTree.copy(TEMPLATES + "go-client", dir.resolve(GO_THIRD_PARTY));
+    written.add(GO_THIRD_PARTY + "/");
+    return written;
+  }
+
+  /** Renders each template into the project; returns what it wrote, for the summary. */
+  private List<String> write(Map<String, String> values, Template... templates) throws IOException {
     List<String> written = new ArrayList<>();
     for (Template t : templates) {
       Path target = dir.resolve(t.target());
@@ -114,15 +149,7 @@ final class InitCommand implements Callable<Integer> {
       Files.writeString(target, render(t.resource(), values));
       written.add(t.target());
     }
-    out.println("created " + fn + " (" + language + ") in " + dir + ": " + String.join(", ", written));
-    if (language.equals("go")) {
-      tidy(out);
-    }
-    out.println("next:");
-    out.println("  cd " + dir);
-    out.println(language.equals("java") ? "  mvn package      # builds it and runs its tests" : "  go test ./...    # runs its tests");
-    out.println("  kubefuncs dev    # then: curl localhost:8080/" + fn + "/");
-    return ExitCodes.OK;
+    return written;
   }
 
   /** One file of a project: a template under init/ and where it goes. */
@@ -193,24 +220,6 @@ final class InitCommand implements Callable<Integer> {
 
   private static String packageSegment(String s) {
     return Character.isDigit(s.charAt(0)) ? "f" + s : s;
-  }
-
-  /**
-   * clients/go of the checkout this command runs from: the jar is cli/target/kubefuncs.jar there
-   * (cli/target/classes in the build).
-   */
-  private static Path checkoutGoClient() {
-    try {
-      Path code = Path.of(InitCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-      for (Path p = code; p != null; p = p.getParent()) {
-        if (Files.exists(p.resolve("clients/go/go.mod"))) {
-          return p.resolve("clients/go");
-        }
-      }
-    } catch (URISyntaxException | SecurityException e) {
-      // fall through
-    }
-    throw new InvalidInputException("cannot find the kubefuncs checkout this command runs from: pass --go-client <checkout>/clients/go");
   }
 
   private static boolean isEmpty(Path dir) throws IOException {

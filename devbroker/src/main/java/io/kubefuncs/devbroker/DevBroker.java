@@ -99,6 +99,16 @@ public final class DevBroker implements AutoCloseable {
     return lookupdHttpAddress;
   }
 
+  /** nsqd's TCP address as {@code host:port}: what {@code Client.builder().nsqd(...)} takes. */
+  public String nsqd() {
+    return hostPort(tcpAddress.getHostString(), tcpAddress.getPort());
+  }
+
+  /** nsqlookupd's HTTP address as {@code host:port}: what {@code Client.builder().lookupd(...)} takes. */
+  public String lookupd() {
+    return hostPort(lookupdHttpAddress.getHostString(), lookupdHttpAddress.getPort());
+  }
+
   /**
    * Stops listening, closes every client connection and releases the broker's thread. Messages
    * still held are dropped. Safe to call more than once.

@@ -13,5 +13,9 @@
  *   <li>{@link io.kubefuncs.testkit.NsqCluster}: lookupds and nsqds registered with each other;
  *   <li>{@link io.kubefuncs.testkit.NsqExtension}: either of those for the tests of a JUnit 5 class.
  * </ul>
+ *
+ * <p>A function's own tests rarely need real NSQ: {@code DevBrokerExtension} of
+ * {@code kubefuncs-devbroker} runs the in-memory dev broker in the test's JVM, with no programs to
+ * install. It lives there and not here because the dev broker's own tests use this testkit.
  */
 package io.kubefuncs.testkit;

@@ -8,17 +8,8 @@ import (
 
 // The handler in memory, with no broker: what the gateway would send, and the answer.
 func TestAnswersHello(t *testing.T) {
-	request, err := client.NewEvent("{{name}}", &client.HTTPRequest{Url: "/{{name}}/", Method: "GET"})
+	resp, err := client.NewHandlerTester(client.HandlerFunc(handle)).HTTP("GET", "/{{name}}/", nil, nil)
 	if err != nil {
-		t.Fatal(err)
-	}
-	request.Return = "rpc-test#ephemeral"
-	answer, err := client.Answer(client.HandlerFunc(handle), request)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp := &client.HTTPResponse{}
-	if err := (&client.Message{Event: answer}).Payload(resp); err != nil {
 		t.Fatal(err)
 	}
 	if string(resp.Body) != "hello from {{name}}\n" {
