@@ -37,7 +37,8 @@ public record GatewayConfig(
    * @param writeTimeout the longest an answer may wait for the client to read it
    * @param maxConnections open connections beyond which a new one gets 503 and is closed
    * @param maxBodyBytes larger request bodies get 413
-   * @param bodyBudgetBytes the request bodies all connections together may have buffered
+   * @param bodyBudgetBytes the request bodies all connections together may hold, from their first
+   *     byte until their call is answered
    */
   public record Limits(
       Duration headerTimeout,

@@ -52,7 +52,7 @@ public final class GatewayMain implements Callable<Integer> {
   int maxBodyBytes = DEFAULTS.maxBodyBytes();
 
   @Option(names = "--body-budget-bytes", converter = PositiveLong.class,
-      description = "request bodies buffered at once, all connections together; beyond it 503 (default 64 MiB)")
+      description = "request bodies held at once (being received, or of calls not answered yet), all connections together; beyond it 503 (default 64 MiB)")
   long bodyBudgetBytes = DEFAULTS.bodyBudgetBytes();
 
   @Option(names = "--max-connections", converter = PositiveInt.class,

@@ -357,6 +357,33 @@ class HostileClientsTest {
     return metrics(g).value("kubefuncs_gateway_connections");
   }
 
+  @Test
+  void bodiesOfCallsInFlightCountInTheBudgetUntilAnswered() throws Exception {
+    // The slow function holds each call longer than it takes to send them all.
+    String request = "POST /slow/ HTTP/1.1\r\nHost: t\r\nContent-Length: " + MAX_BODY + "\r\n\r\n" + "s".repeat(MAX_BODY);
+    List<Socket> sockets = connect(12);
+    try {
+      for (Socket s : sockets) {
+        write(s, request);
+      }
+      List<Integer> statuses = new ArrayList<>();
+      for (Socket s : sockets) {
+        statuses.add(statusOf(s));
+      }
+      assertThat(statuses).as("%s", statuses).contains(200, 503).isSubsetOf(200, 503);
+      assertThat(statuses.stream().filter(st -> st == 200).count()).as("%s", statuses).isLessThanOrEqualTo(BODY_BUDGET / MAX_BODY);
+    } finally {
+      closeAll(sockets);
+    }
+    // Every call's bytes came back: the whole budget is free again.
+    try (RawHttp raw = new RawHttp(gateway.port())) {
+      for (int i = 0; i < BODY_BUDGET / MAX_BODY; i++) {
+        assertThat(raw.send("POST /echo/ HTTP/1.1\r\nHost: t\r\nContent-Length: " + MAX_BODY + "\r\n\r\n" + "e".repeat(MAX_BODY))
+            .read().body()).isEqualTo("echo " + MAX_BODY);
+      }
+    }
+  }
+
   // ---- the normal client ----
 
   /**
