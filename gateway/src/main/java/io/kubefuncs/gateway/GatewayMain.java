@@ -72,7 +72,7 @@ public final class GatewayMain implements Callable<Integer> {
   Duration idleTimeout = DEFAULTS.idleTimeout();
 
   @Option(names = "--write-timeout", converter = PositiveDuration.class,
-      description = "longest an answer may wait for the client to read it (default 10s)")
+      description = "longest the answers waiting for a client may go without it taking any of their bytes (default 10s)")
   Duration writeTimeout = DEFAULTS.writeTimeout();
 
   @Option(names = "--hide-function-errors", description = "answer 502 without the function's error text")

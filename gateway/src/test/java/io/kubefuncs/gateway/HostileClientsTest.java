@@ -284,6 +284,34 @@ class HostileClientsTest {
   }
 
   @Test
+  void aSlowReaderThatKeepsReadingIsNotCutOff() throws Exception {
+    // The kernel tells the gateway its socket can take more only once much of its send buffer
+    // (megabytes, on loopback) has drained: a reader must be fast enough for that to happen
+    // within a write timeout, and slow enough for the answers to take longer than one.
+    Duration writeTimeout = Duration.ofSeconds(2);
+    int answers = 8; // 7 MiB: more than the kernel buffers of both ends take at once
+    try (TestGateway slowLink = TestGateway.builder(nsq.nsqdProcess().tcpAddress()).id("gw-slow-link")
+        .routes("routes:\n  /large/: large\n")
+        .timeouts(HEADER_TIMEOUT, BODY_TIMEOUT, Duration.ofSeconds(10), writeTimeout).start().awaitHealthy();
+        Socket s = new Socket()) {
+      s.setReceiveBufferSize(16 * 1024);
+      s.connect(new java.net.InetSocketAddress("127.0.0.1", slowLink.port()));
+      s.setSoTimeout((int) CLOSED_WITHIN.toMillis());
+      write(s, "GET /large/ HTTP/1.1\r\nHost: t\r\n\r\n".repeat(answers));
+      InputStream in = s.getInputStream();
+      long expected = answers * 900L * 1024;
+      long read = 0;
+      long start = System.nanoTime();
+      byte[] buffer = new byte[16 * 1024];
+      for (int n; read < expected && (n = in.read(buffer)) > 0; read += n) {
+        Thread.sleep(8); // the pace of a slow client, about 2 MB/s
+      }
+      assertThat(read).as("read all the answers' bodies at least").isGreaterThanOrEqualTo(expected);
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).as("slower than the write timeout").isGreaterThan(writeTimeout);
+    }
+  }
+
+  @Test
   void manyLargeBodiesAtOnceShareTheBudgetAndTheRestGet503() throws Exception {
     String head = "POST /echo/ HTTP/1.1\r\nHost: t\r\nContent-Length: " + MAX_BODY + "\r\n\r\n";
     String almostAll = "b".repeat(MAX_BODY - 1);
