@@ -313,6 +313,7 @@ class HostileClientsTest {
 
   @Test
   void manyLargeBodiesAtOnceShareTheBudgetAndTheRestGet503() throws Exception {
+    double before = closed("body_budget");
     String head = "POST /echo/ HTTP/1.1\r\nHost: t\r\nContent-Length: " + MAX_BODY + "\r\n\r\n";
     String almostAll = "b".repeat(MAX_BODY - 1);
     List<Socket> sockets = connect(40);
@@ -324,10 +325,12 @@ class HostileClientsTest {
       for (Socket s : sockets) {
         statuses.add(statusOf(s));
       }
-      // Those the budget covered wait for their last byte until the body timeout closes them.
-      long busy = statuses.stream().filter(st -> st == 503).count();
-      assertThat(busy).as("503 busy: %s", statuses).isGreaterThanOrEqualTo(sockets.size() - BODY_BUDGET / MAX_BODY);
-      assertThat(statuses).as("only 503 or closed without an answer").isSubsetOf(503, -1);
+      // Those the budget covered wait for their last byte until the body timeout closes them (-1);
+      // a refused client still sending when the gateway closes may lose its 503 to a reset (-1 too),
+      // so the refusals are counted by the gateway.
+      assertThat(statuses).as("only 503 or closed without an answer").contains(503).isSubsetOf(503, -1);
+      await("refusals counted").atMost(CLOSED_WITHIN)
+          .until(() -> closed("body_budget") - before >= sockets.size() - BODY_BUDGET / MAX_BODY);
     } finally {
       closeAll(sockets);
     }
