@@ -47,9 +47,14 @@ final class ConnectionTimeouts extends ChannelDuplexHandler {
   private boolean decodedThisRead;
   private Future<?> headerDeadline;
   private boolean closed;
-  /** The answer at the head of the outbound buffer at the last writer-idle tick, and how much of it was sent. */
-  private Object writing;
-  private long writtenOfIt;
+  /**
+   * The answers waiting at the last writer-idle tick, as Netty's own IdleStateHandler tells
+   * output progress: which message was at their head, how much of it was sent, how many bytes
+   * were waiting in all (a pooled buffer can come back as the next answer's).
+   */
+  private int headIdentity;
+  private long headProgress;
+  private long pendingBytes;
   private ChannelHandlerContext ctx;
   private final Runnable headersLate = this::headersLate;
 
@@ -151,10 +156,17 @@ final class ConnectionTimeouts extends ChannelDuplexHandler {
    */
   private boolean answersMoved(ChannelHandlerContext ctx) {
     Object head = waitingAnswer(ctx);
-    long sent = head == null ? 0 : ctx.channel().unsafe().outboundBuffer().currentProgress();
-    boolean moved = head == null || head != writing || sent != writtenOfIt;
-    writing = head;
-    writtenOfIt = sent;
+    if (head == null) {
+      headIdentity = 0;
+      return true;
+    }
+    ChannelOutboundBuffer out = ctx.channel().unsafe().outboundBuffer();
+    int identity = System.identityHashCode(head);
+    boolean moved = identity != headIdentity || out.currentProgress() != headProgress
+        || out.totalPendingWriteBytes() != pendingBytes;
+    headIdentity = identity;
+    headProgress = out.currentProgress();
+    pendingBytes = out.totalPendingWriteBytes();
     return moved;
   }
 
