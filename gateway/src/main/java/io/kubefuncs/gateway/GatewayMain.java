@@ -19,7 +19,7 @@ import picocli.CommandLine.TypeConversionException;
 /**
  * {@code gateway --listen-addr :8080 --config routes.yaml --nsqd-addr host:4150 --lookupd-addr host:4161}.
  * Every value is checked before anything starts: a bad one is one line on stderr naming the flag,
- * and exit code 2. The gateway reads no environment variables of its own.
+ * and exit code 2. The gateway takes no settings from the environment.
  */
 @Command(name = "gateway", mixinStandardHelpOptions = true, description = "Kubefuncs HTTP gateway: path prefixes to NSQ topics.")
 public final class GatewayMain implements Callable<Integer> {
