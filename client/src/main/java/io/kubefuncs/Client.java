@@ -159,7 +159,10 @@ public final class Client implements AutoCloseable {
    * {@link #isConnected()} turns true again on its own once nsqd is back.
    */
   public CompletableFuture<Void> connect() {
-    return producer.connect().thenCompose(v -> returnTopicReady());
+    // The return topic first: isConnected() then waits for it too, where it would otherwise be
+    // true from the producer's connection on, while calls could not be answered yet.
+    CompletableFuture<Void> returnTopic = returnTopicReady();
+    return producer.connect().thenCompose(v -> returnTopic);
   }
 
   /** True while events can be published and, once calls started, answers received. */

@@ -2,6 +2,7 @@ package io.kubefuncs.gateway;
 
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpResponse;
@@ -11,8 +12,6 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
-import io.netty.handler.timeout.WriteTimeoutException;
-import io.netty.handler.timeout.WriteTimeoutHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
@@ -21,11 +20,14 @@ import java.util.concurrent.TimeUnit;
 /**
  * Closes a connection that holds the gateway without moving: headers not complete within the
  * header timeout of their first byte, or of the connection's opening for its first request
- * (slowloris, which trickles bytes so that no idle timer ever fires), a body that stops arriving, a keep-alive connection with nothing to do, a client that
- * does not read its answers. Sits right after the HTTP codec, which tells it where a request
- * starts and ends; the waiting itself is measured by Netty's {@link IdleStateHandler} (body
- * progress as reader idleness, keep-alive as idleness both ways) and {@link WriteTimeoutHandler}
- * in front of the codec, see {@link #install}. It also closes a connection with more than
+ * (slowloris, which trickles bytes so that no idle timer ever fires), a body that stops
+ * arriving, a keep-alive connection with nothing to do, answers the client stops reading. Sits
+ * right after the HTTP codec, which tells it where a request starts and ends; the waiting itself
+ * is measured by Netty's {@link IdleStateHandler} in front of the codec (body progress as reader
+ * idleness, keep-alive as idleness both ways, and writer idleness as the tick at which answers
+ * waiting to be sent must have moved since the last one, so that a slow reader still taking
+ * bytes is not cut off), see {@link #install}. It
+ * also closes a connection with more than
  * {@link #MAX_PIPELINE_DEPTH} requests unanswered: only a client that sends without reading gets
  * there, as the gateway stops reading at {@link PipelinedResponses#MAX_UNANSWERED} and what it
  * decoded meanwhile waits, and that wait must stay bounded (Netty's codec would otherwise end
@@ -45,6 +47,14 @@ final class ConnectionTimeouts extends ChannelDuplexHandler {
   private boolean decodedThisRead;
   private Future<?> headerDeadline;
   private boolean closed;
+  /**
+   * The answers waiting at the last writer-idle tick, as Netty's own IdleStateHandler tells
+   * output progress: which message was at their head, how much of it was sent, how many bytes
+   * were waiting in all (a pooled buffer can come back as the next answer's).
+   */
+  private int headIdentity;
+  private long headProgress;
+  private long pendingBytes;
   private ChannelHandlerContext ctx;
   private final Runnable headersLate = this::headersLate;
 
@@ -55,9 +65,8 @@ final class ConnectionTimeouts extends ChannelDuplexHandler {
 
   /** Adds the timeouts of {@code limits} around the HTTP codec named {@code codec}. */
   static void install(ChannelPipeline pipeline, String codec, GatewayConfig.Limits limits, GatewayMetrics metrics) {
-    pipeline.addBefore(codec, "write-timeout", new WriteTimeoutHandler(limits.writeTimeout().toNanos(), TimeUnit.NANOSECONDS));
-    pipeline.addBefore(codec, "idle", new IdleStateHandler(
-        limits.bodyTimeout().toNanos(), 0, limits.idleTimeout().toNanos(), TimeUnit.NANOSECONDS));
+    pipeline.addBefore(codec, "idle", new IdleStateHandler(limits.bodyTimeout().toNanos(),
+        limits.writeTimeout().toNanos(), limits.idleTimeout().toNanos(), TimeUnit.NANOSECONDS));
     pipeline.addAfter(codec, "timeouts", new ConnectionTimeouts(limits.headerTimeout().toNanos(), metrics));
   }
 
@@ -120,7 +129,10 @@ final class ConnectionTimeouts extends ChannelDuplexHandler {
     if (evt instanceof IdleStateEvent idle) {
       if (idle.state() == IdleState.READER_IDLE && reading == Reading.BODY) {
         close(metrics.bodyTimeouts);
-      } else if (idle.state() == IdleState.ALL_IDLE && reading == Reading.BETWEEN_REQUESTS && unanswered == 0) {
+      } else if (idle.state() == IdleState.WRITER_IDLE && !answersMoved(ctx)) {
+        close(metrics.writeTimeouts);
+      } else if (idle.state() == IdleState.ALL_IDLE && reading == Reading.BETWEEN_REQUESTS && unanswered == 0
+          && waitingAnswer(ctx) == null) {
         close(metrics.idleTimeouts);
       }
       return;
@@ -136,14 +148,32 @@ final class ConnectionTimeouts extends ChannelDuplexHandler {
     ctx.write(msg, promise);
   }
 
-  @Override
-  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (cause instanceof WriteTimeoutException) {
-      // WriteTimeoutHandler closes the connection itself.
-      metrics.writeTimeouts.inc();
-      return;
+  /**
+   * Whether the answers waiting to be sent moved since the last writer-idle tick (another answer
+   * at their head, or more of it sent), or there are none: writer idleness with nothing to write
+   * is only an idle connection. The IdleStateHandler ticks every write timeout while no write
+   * completes, so answers that did not move for one to two write timeouts end the connection.
+   */
+  private boolean answersMoved(ChannelHandlerContext ctx) {
+    Object head = waitingAnswer(ctx);
+    if (head == null) {
+      headIdentity = 0;
+      return true;
     }
-    ctx.fireExceptionCaught(cause);
+    ChannelOutboundBuffer out = ctx.channel().unsafe().outboundBuffer();
+    int identity = System.identityHashCode(head);
+    boolean moved = identity != headIdentity || out.currentProgress() != headProgress
+        || out.totalPendingWriteBytes() != pendingBytes;
+    headIdentity = identity;
+    headProgress = out.currentProgress();
+    pendingBytes = out.totalPendingWriteBytes();
+    return moved;
+  }
+
+  /** The answer (or part of one) at the head of those written and not yet sent, or null. */
+  private static Object waitingAnswer(ChannelHandlerContext ctx) {
+    ChannelOutboundBuffer out = ctx.channel().unsafe().outboundBuffer();
+    return out == null ? null : out.current();
   }
 
   @Override

@@ -71,11 +71,11 @@ public final class Gateway implements AutoCloseable {
         why -> metrics.reloads.labelValues("rejected").inc());
     // Consumers come and go more slowly than routes files change, and each check costs nsqlookupd a request per topic.
     this.consumers = TopicConsumers.watch(config.lookupdAddresses(), routes::get, config.reloadInterval().multipliedBy(5));
-    this.handler = new GatewayHandler(client, routes, metrics, registry, config.exposeFunctionErrors(), consumers);
-    this.group = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("gateway-io"), NioIoHandler.newFactory());
     GatewayConfig.Limits limits = config.limits();
-    ConnectionLimit connections = new ConnectionLimit(limits.maxConnections(), metrics, registry);
     BodyBudget.Pool bodies = new BodyBudget.Pool(limits.bodyBudgetBytes());
+    this.handler = new GatewayHandler(client, routes, metrics, registry, config.exposeFunctionErrors(), consumers, bodies);
+    this.group = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("gateway-io"), NioIoHandler.newFactory());
+    ConnectionLimit connections = new ConnectionLimit(limits.maxConnections(), metrics, registry);
     ServerBootstrap bootstrap =
         new ServerBootstrap()
             .group(group)

@@ -34,10 +34,11 @@ public record GatewayConfig(
    * @param headerTimeout from a request's first byte to the end of its headers
    * @param bodyTimeout the longest wait for more of a request body
    * @param idleTimeout how long a keep-alive connection with nothing to do stays open
-   * @param writeTimeout the longest an answer may wait for the client to read it
+   * @param writeTimeout the longest the answers waiting for a client may go without it taking any of their bytes
    * @param maxConnections open connections beyond which a new one gets 503 and is closed
    * @param maxBodyBytes larger request bodies get 413
-   * @param bodyBudgetBytes the request bodies all connections together may have buffered
+   * @param bodyBudgetBytes the request bodies all connections together may hold, from their first
+   *     byte until their call is answered
    */
   public record Limits(
       Duration headerTimeout,

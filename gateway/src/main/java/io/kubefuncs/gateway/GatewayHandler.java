@@ -68,11 +68,14 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   private final PrometheusRegistry registry;
   private final boolean exposeFunctionErrors;
   private final TopicConsumers consumers;
+  private final BodyBudget.Pool bodies;
   /** Requests published and not yet answered: what a shutdown waits for. */
   private final java.util.concurrent.atomic.AtomicInteger active = new java.util.concurrent.atomic.AtomicInteger();
   private volatile boolean draining;
 
-  GatewayHandler(Client client, AtomicReference<Routes> routes, GatewayMetrics metrics, PrometheusRegistry registry, boolean exposeFunctionErrors, TopicConsumers consumers) {
+  GatewayHandler(Client client, AtomicReference<Routes> routes, GatewayMetrics metrics, PrometheusRegistry registry,
+      boolean exposeFunctionErrors, TopicConsumers consumers, BodyBudget.Pool bodies) {
+    this.bodies = bodies;
     this.client = client;
     this.routes = routes;
     this.metrics = metrics;
@@ -136,11 +139,19 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       ex.unconsumed = true;
       metrics.noConsumer.labelValues(route.prefix()).inc();
     }
+    // The body stays taken from the budget until its call ends: its copies live until nsqd has
+    // the event, and a slow nsqd must not let the bodies in flight grow past the budget.
+    long bodyBytes = BodyBudget.Pool.counted(request.content().readableBytes());
+    if (!bodies.take(bodyBytes)) {
+      ex.send(BodyBudget.busy());
+      return;
+    }
     boolean async = route.async() || "respond-async".equalsIgnoreCase(request.headers().get("Prefer"));
     active.incrementAndGet();
     if (async) {
       client.emit(route.topic(), event).whenComplete((id, e) -> ctx.executor().execute(() -> {
         active.decrementAndGet();
+        bodies.give(bodyBytes);
         if (e != null) {
           failed(ex, e);
         } else {
@@ -155,6 +166,7 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     client.call(route.topic(), event, route.timeout()).whenComplete((answer, e) -> ctx.executor().execute(() -> {
       metrics.inFlight.dec();
       active.decrementAndGet();
+      bodies.give(bodyBytes);
       if (e != null) {
         failed(ex, e);
         return;

@@ -19,7 +19,7 @@ import picocli.CommandLine.TypeConversionException;
 /**
  * {@code gateway --listen-addr :8080 --config routes.yaml --nsqd-addr host:4150 --lookupd-addr host:4161}.
  * Every value is checked before anything starts: a bad one is one line on stderr naming the flag,
- * and exit code 2. The gateway reads no environment variables of its own.
+ * and exit code 2. The gateway takes no settings from the environment.
  */
 @Command(name = "gateway", mixinStandardHelpOptions = true, description = "Kubefuncs HTTP gateway: path prefixes to NSQ topics.")
 public final class GatewayMain implements Callable<Integer> {
@@ -52,7 +52,7 @@ public final class GatewayMain implements Callable<Integer> {
   int maxBodyBytes = DEFAULTS.maxBodyBytes();
 
   @Option(names = "--body-budget-bytes", converter = PositiveLong.class,
-      description = "request bodies buffered at once, all connections together; beyond it 503 (default 64 MiB)")
+      description = "request bodies held at once (being received, or of calls not answered yet), all connections together; beyond it 503 (default 64 MiB)")
   long bodyBudgetBytes = DEFAULTS.bodyBudgetBytes();
 
   @Option(names = "--max-connections", converter = PositiveInt.class,
@@ -72,7 +72,7 @@ public final class GatewayMain implements Callable<Integer> {
   Duration idleTimeout = DEFAULTS.idleTimeout();
 
   @Option(names = "--write-timeout", converter = PositiveDuration.class,
-      description = "longest an answer may wait for the client to read it (default 10s)")
+      description = "longest the answers waiting for a client may go without it taking any of their bytes (default 10s)")
   Duration writeTimeout = DEFAULTS.writeTimeout();
 
   @Option(names = "--hide-function-errors", description = "answer 502 without the function's error text")
