@@ -77,7 +77,9 @@ func TestAnAnswerThatCannotBePublishedDeadLettersTheEventOnceWithoutRunningTheHa
 		b, _ := proto.Marshal(&client.Event{Id: id, Topic: "poison-answers", Return: ret, Payload: payload})
 		return b
 	}
-	p := newProbe(t, nsqtest.StartNsqd(t, nil), "poison-answers")
+	nsqd := nsqtest.StartNsqd(t, nil)
+	answers := tail(t, nsqd, "answers")
+	p := newProbe(t, nsqd, "poison-answers")
 	// Not a topic name nsqd accepts; an answer larger than nsqd's max message size.
 	bodies := [][]byte{answer("bad-return", "no such topic!", "answer me"), answer("huge-answer", "answers", "answer big")}
 	p.run(bodies)
@@ -85,6 +87,16 @@ func TestAnAnswerThatCannotBePublishedDeadLettersTheEventOnceWithoutRunningTheHa
 		if l.Attempts != 1 || !strings.HasPrefix(l.Reason, "could not publish the answer to ") {
 			t.Errorf("letter after %d attempts: %q", l.Attempts, l.Reason)
 		}
+	}
+	// The caller whose answer was too large still hears why, at once.
+	m := receive(t, answers, 5*time.Second, "the Error answer")
+	ev, errText := &client.Event{}, &client.Error{}
+	if err := proto.Unmarshal(m.Body, ev); err != nil {
+		t.Fatal(err)
+	}
+	if err := ev.GetPayload().UnmarshalTo(errText); err != nil || ev.GetId() != "huge-answer" ||
+		!strings.HasPrefix(errText.GetError(), "could not publish the answer to answers: ") {
+		t.Errorf("answer %v (%v), want an Error for huge-answer", ev, err)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()

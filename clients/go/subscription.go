@@ -154,7 +154,9 @@ func (s *Subscription) answer(nm *nsq.Message, m *Message, handlerErr error) {
 		err = <-sent
 	}
 	if err != nil && isRefused(err) {
-		s.deadLetterMessage(nm, fmt.Sprintf("could not publish the answer to %s: %v", m.GetReturn(), err))
+		why := fmt.Sprintf("could not publish the answer to %s: %v", m.GetReturn(), err)
+		s.tellCaller(m, why)
+		s.deadLetterMessage(nm, why)
 		return
 	}
 	if err != nil {
@@ -168,6 +170,21 @@ func (s *Subscription) answer(nm *nsq.Message, m *Message, handlerErr error) {
 		s.failed.Inc()
 	} else {
 		s.ok.Inc()
+	}
+}
+
+// tellCaller answers the event with Error{why} without waiting, after its answer was refused: the
+// caller hears at once why no answer comes, unless its return topic is what nsqd refused.
+func (s *Subscription) tellCaller(m *Message, why string) {
+	resp, err := responseTo(m.Event, &Error{Error: toValidUTF8(why)})
+	if err == nil {
+		var body []byte
+		if body, err = encode(resp); err == nil {
+			s.client.publishAsync(m.GetReturn(), body)
+		}
+	}
+	if err != nil {
+		s.client.logger.Printf("kubefuncs: could not tell the caller of event %s why: %v", m.GetId(), err)
 	}
 }
 

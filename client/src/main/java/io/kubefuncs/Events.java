@@ -27,7 +27,10 @@ final class Events {
   }
 
   static io.kubefuncs.proto.Error error(Throwable t) {
-    String text = t.getMessage() != null ? t.getMessage() : t.getClass().getName();
+    return error(t.getMessage() != null ? t.getMessage() : t.getClass().getName());
+  }
+
+  static io.kubefuncs.proto.Error error(String text) {
     return io.kubefuncs.proto.Error.newBuilder().setError(text).build();
   }
 }

@@ -182,7 +182,9 @@ public final class Subscription implements AutoCloseable {
         requeued.inc();
       } else {
         // The answer itself was refused (a bad return topic, too large): running the handler
-        // again would give the same answer, so the event is given up on at once.
+        // again would give the same answer, so the event is given up on at once. The caller
+        // still gets an answer, an Error saying why, unless its return topic is what was refused.
+        client.publishRaw(message.returnTopic(), Events.response(message.event(), Events.error(why)).toByteArray());
         deadLetter(nsq, why);
       }
     });

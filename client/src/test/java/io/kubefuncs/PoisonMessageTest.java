@@ -8,6 +8,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.BytesValue;
 import com.google.protobuf.StringValue;
 import io.kubefuncs.nsq.NsqConfig;
+import io.kubefuncs.nsq.NsqConsumer;
 import io.kubefuncs.nsq.NsqProducer;
 import io.kubefuncs.proto.DeadLetter;
 import io.kubefuncs.proto.Event;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -85,9 +87,19 @@ class PoisonMessageTest {
           // An answer larger than nsqd's max message size.
           Event.newBuilder().setId("huge-answer").setTopic("poison-answers").setReturn("answers")
               .setPayload(Any.pack(StringValue.of("answer big"))).build());
-      List<byte[]> bodies = unanswerable.stream().map(Event::toByteArray).toList();
-      probe.run(bodies);
-      probe.assertLettersDescribe(bodies, MIB);
+      List<Event> answers = new CopyOnWriteArrayList<>();
+      try (NsqConsumer caller = NsqConsumer.builder("answers", "caller").nsqd(nsq.nsqdProcess().tcpAddress())
+          .handler(m -> answers.add(Event.parseFrom(m.body()))).build().start()) {
+        caller.ready().join();
+        List<byte[]> bodies = unanswerable.stream().map(Event::toByteArray).toList();
+        probe.run(bodies);
+        probe.assertLettersDescribe(bodies, MIB);
+        // The caller whose answer was too large still hears why, at once.
+        await().atMost(Duration.ofSeconds(5)).until(() -> answers.size() == 1);
+        assertThat(answers.get(0).getId()).isEqualTo("huge-answer");
+        assertThat(answers.get(0).getPayload().unpack(io.kubefuncs.proto.Error.class).getError())
+            .startsWith("could not publish the answer to answers: ").contains("exceeds maxMessageSize");
+      }
       assertThat(probe.letters())
           .allSatisfy(l -> assertThat(l.getAttempts()).isEqualTo(1))
           .allSatisfy(l -> assertThat(l.getReason()).startsWith("could not publish the answer to "));

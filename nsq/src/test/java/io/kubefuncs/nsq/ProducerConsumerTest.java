@@ -180,6 +180,7 @@ class ProducerConsumerTest {
           .hasMessageContaining("too big");
       fine.join();
       p.publish("big", new byte[10]).join();
+      assertThat(p.maxMessageSize()).as("learned from nsqd's refusal").isEqualTo(4096);
     }
     // The shared producer's connection was never touched by the failure.
     producer.publish("big", new byte[1]).join();
