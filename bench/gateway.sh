@@ -44,17 +44,6 @@ ceiling_port=$(free_port)
 spawn plain java -cp "$cp" io.kubefuncs.bench.PlainPongServer "$ceiling_port"
 await plain http_ok "http://127.0.0.1:$ceiling_port/"
 
-run() { # name url connections [wrk options]
-  local report
-  report=$(wrk -t2 -c"$3" -d"$duration" --latency "${@:4}" "$2" 2>&1)
-  local p50 p99 non2xx
-  rps=$(echo "$report" | awk '/Requests\/sec/ {print $2}')
-  p50=$(echo "$report" | awk '$1=="50%" {print $2}')
-  p99=$(echo "$report" | awk '$1=="99%" {print $2}')
-  non2xx=$(echo "$report" | awk '/Non-2xx/ {print $5}')
-  errors=$(echo "$report" | awk '/Socket errors/ {print $0}')
-  printf '%-8s c=%-4s %10s req/s  p50 %-9s p99 %-9s non-2xx %s %s\n' "$1" "$3" "$rps" "$p50" "$p99" "${non2xx:-0}" "$errors"
-}
 # CPU time of the whole machine in clock ticks. Unlike busy_jiffies it leaves out steal: no
 # process here used that time, and the split per request should add up to what they did use.
 busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
@@ -81,15 +70,15 @@ wrk -t2 -c64 -d5s "http://127.0.0.1:$ceiling_port/" > /dev/null
 echo "== $pongs pong function(s), gateway -> nsqd -> pong -> gateway; ceiling = same Netty HTTP stack, no queue"
 peak=0
 for c in 16 64 256; do
-  run gateway "http://127.0.0.1:$gp/test/hello" $c
+  wrk_run gateway "http://127.0.0.1:$gp/test/hello" $c
   peak=$(awk -v a="$peak" -v b="$rps" 'BEGIN {print (b > a ? b : a)}')
-  run ceiling "http://127.0.0.1:$ceiling_port/" $c
+  wrk_run ceiling "http://127.0.0.1:$ceiling_port/" $c
 done
 # wrk is closed-loop: to see latency at half of peak rather than at saturation, each of 64
 # connections waits between requests so that together they offer about half the peak rate.
 echo "== latency at about half of the gateway's peak ($peak req/s), 64 paced connections"
 delay_ms=$(awk -v p="$peak" 'BEGIN {printf "%.3f", 64 * 1000 / (p / 2)}')
 printf 'function delay() return %s end\n' "$delay_ms" > "$tmp/pace.lua"
-run gateway "http://127.0.0.1:$gp/test/hello" 64 -s "$tmp/pace.lua"
+wrk_run gateway "http://127.0.0.1:$gp/test/hello" 64 -s "$tmp/pace.lua"
 echo "== CPU per request by process, gateway at 64 connections"
 C=64 profile "http://127.0.0.1:$gp/test/hello" 64

@@ -31,6 +31,24 @@ build() { # maven modules, as for -pl
   (cd "$root" && ./mvnw -B -ntp -q -pl "$1" -am package -Dmaven.test.skip=true)
 }
 
+# ---- wrk ----
+
+# One wrk run of $duration; prints a line and sets rps, p50, p99 (as wrk writes them), p99_ms,
+# non2xx and errors (socket errors: connect, read, write, timeout).
+wrk_run() { # name url connections [wrk options]
+  local report
+  report=$(wrk -t2 -c"$3" -d"$duration" --latency "${@:4}" "$2" 2>&1)
+  rps=$(echo "$report" | awk '/Requests\/sec/ {print $2}')
+  p50=$(echo "$report" | awk '$1=="50%" {print $2}')
+  p99=$(echo "$report" | awk '$1=="99%" {print $2}')
+  p99_ms=$(echo "$p99" | awk '/us$/ {print $0 / 1000; next} /ms$/ {print $0 + 0; next} /s$/ {print $0 * 1000}')
+  non2xx=$(echo "$report" | awk '/Non-2xx/ {print $5}')
+  non2xx=${non2xx:-0}
+  errors=$(echo "$report" | awk '/Socket errors/ {gsub(",", ""); print $4 + $6 + $8 + $10}')
+  errors=${errors:-0}
+  printf '%-8s c=%-4s %10s req/s  p50 %-9s p99 %-9s non-2xx %s socket errors %s\n' "$1" "$3" "$rps" "$p50" "$p99" "$non2xx" "$errors"
+}
+
 # ---- processes, temporary folder, results ----
 
 # Every background process goes into bg_pids, so that it is stopped however the run ends (done,

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The gateway's latency for normal clients while hostile ones attack it (issue 12): the same paced
+# wrk load (RATE requests/s over 32 connections, for DURATION) through the gateway to a pong
+# function, first alone, then while GatewayAttacker holds PER_KIND connections of each kind open:
+# slowloris, idle keep-alive, pipeliners that never read, slow bodies. The gateway runs with its
+# default limits and timeouts. Prints both runs and the ratio of their p99s; the goal is at most
+# 2x, with no failed normal request.
+#
+# Settings (environment): DURATION=20s, RATE=1000, PER_KIND=200, SKIP_BUILD=1 (reuse the jars).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
+command -v wrk >/dev/null || { log "needs wrk: apt-get install wrk"; exit 1; }
+build bench,gateway,examples/pong
+duration=${DURATION:-20s}
+rate=${RATE:-1000}
+per_kind=${PER_KIND:-200}
+
+start_run gateway-attack
+nt=$(free_port); nh=$(free_port "$nt")
+start_nsqd "127.0.0.1:$nt" "127.0.0.1:$nh" --broadcast-address=127.0.0.1
+api "127.0.0.1:$nh" "topic/create?topic=test"
+hp=$(free_port)
+spawn pong env TOPIC=test NSQ_NSQD_PORT="$nt" HEALTHZ_ADDR="127.0.0.1:$hp" KUBEFUNCS_MAX_IN_FLIGHT=256 \
+  java -XX:+UseSerialGC -jar examples/pong/target/pong.jar
+await pong http_ok "http://127.0.0.1:$hp/healthz"
+gp=$(free_port)
+printf 'routes:\n  /test/: test\n' > "$tmp/routes.yaml"
+spawn gateway java -jar gateway/target/gateway.jar --listen-addr "127.0.0.1:$gp" --config "$tmp/routes.yaml" \
+  --nsqd-addr "127.0.0.1:$nt"
+gateway_pid=$!
+await gateway http_ok "http://127.0.0.1:$gp/healthz"
+
+url="http://127.0.0.1:$gp/test/hello"
+# 32 connections, each waiting between requests so that together they offer about RATE req/s.
+printf 'function delay() return %s end\n' "$(awk -v r="$rate" 'BEGIN {printf "%.3f", 32 * 1000 / r}')" > "$tmp/pace.lua"
+echo "== warm-up (not reported)"
+wrk -t2 -c32 -d5s "$url" > /dev/null
+
+echo "== normal load alone: about $rate req/s over 32 connections for $duration"
+wrk_run alone "$url" 32 -s "$tmp/pace.lua"
+alone_p99=$p99_ms alone_failed=$((non2xx + errors))
+
+echo "== the same load while $per_kind connections of each hostile kind attack"
+seconds=${duration%s}
+spawn attacker java -cp "$cp" io.kubefuncs.bench.GatewayAttacker "$gp" $((seconds + 10)) "$per_kind"
+attacker_pid=$!
+sleep 5 # the attack builds up before the measured run; it is the load, not a synchronisation
+wrk_run attacked "$url" 32 -s "$tmp/pace.lua"
+attacked_p99=$p99_ms attacked_failed=$((non2xx + errors))
+wait "$attacker_pid" || true
+cat "$tmp/attacker.log"
+
+emit alone_p99 "$alone_p99" ms
+emit attacked_p99 "$attacked_p99" ms
+emit p99_ratio "$(awk -v a="$attacked_p99" -v b="$alone_p99" 'BEGIN {printf "%.2f", a / b}')" x
+emit failed_alone "$alone_failed" requests
+emit failed_attacked "$attacked_failed" requests
+emit gateway_peak_rss "$(awk '/VmHWM/ {print int($2 / 1024)}' "/proc/$gateway_pid/status")" MiB
+echo "p99 under attack / alone: $(value p99_ratio)x (goal <= 2x); failed normal requests: $attacked_failed under attack, $alone_failed alone (goal 0)"
