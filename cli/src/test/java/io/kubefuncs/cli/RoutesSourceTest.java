@@ -28,7 +28,7 @@ class RoutesSourceTest {
   }
 
   private static FunctionSpec function(String name, String topic) {
-    return new FunctionSpec(name, topic, "default", 1, Map.of(), List.of("true"), Path.of("."), Duration.ofSeconds(1));
+    return new FunctionSpec(name, topic, "default", 1, Map.of(), List.of("true"), Path.of("."), Duration.ofSeconds(1), List.of(), List.of());
   }
 
   @Test
