@@ -28,6 +28,7 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * The HTTP gateway. Pipeline per connection: HTTP/1.1 codec (bounded request line and headers)
@@ -47,7 +48,7 @@ public final class Gateway implements AutoCloseable {
   private final AtomicReference<Routes> routes;
   private final GatewayHandler handler;
 
-  private Gateway(GatewayConfig config, PrometheusRegistry registry) throws IOException {
+  private Gateway(GatewayConfig config, PrometheusRegistry registry, Consumer<String> accessLog) throws IOException {
     this.config = config;
     byte[] initial = Files.readAllBytes(config.routesFile());
     this.routes = new AtomicReference<>(
@@ -83,6 +84,9 @@ public final class Gateway implements AutoCloseable {
                         .addLast("keep-alive", new HttpServerKeepAliveHandler())
                         .addLast("body", new BodyLimit(config.maxBodyBytes(), metrics))
                         .addLast("gateway", handler);
+                    if (accessLog != null) {
+                      ch.pipeline().addAfter("http", "access-log", new AccessLog(routes::get, accessLog));
+                    }
                   }
                 });
     InetSocketAddress address = config.listenHost().isEmpty()
@@ -111,11 +115,16 @@ public final class Gateway implements AutoCloseable {
   }
 
   public static Gateway start(GatewayConfig config) throws IOException {
-    return new Gateway(config, PrometheusRegistry.defaultRegistry);
+    return new Gateway(config, PrometheusRegistry.defaultRegistry, null);
   }
 
   public static Gateway start(GatewayConfig config, PrometheusRegistry registry) throws IOException {
-    return new Gateway(config, registry);
+    return new Gateway(config, registry, null);
+  }
+
+  /** With an {@link AccessLog}: one line per answered request to {@code accessLog}. */
+  public static Gateway start(GatewayConfig config, PrometheusRegistry registry, Consumer<String> accessLog) throws IOException {
+    return new Gateway(config, registry, accessLog);
   }
 
   public int port() {

@@ -46,7 +46,7 @@ final class TestGateway implements AutoCloseable {
     GatewayConfig config = new GatewayConfig("127.0.0.1", 0, routesFile, b.nsqd, b.lookupds, b.id,
         b.defaultTimeout, b.maxBodyBytes, b.exposeFunctionErrors, b.reloadInterval);
     try {
-      gateway = Gateway.start(config, registry);
+      gateway = b.accessLog == null ? Gateway.start(config, registry) : Gateway.start(config, registry, b.accessLog);
     } catch (IOException | RuntimeException e) {
       deleteTree(directory);
       throw e;
@@ -153,6 +153,7 @@ final class TestGateway implements AutoCloseable {
     private int maxBodyBytes = 1024 * 1024;
     private boolean exposeFunctionErrors = true;
     private Duration reloadInterval = Duration.ofSeconds(1);
+    private java.util.function.Consumer<String> accessLog;
 
     private Builder(String nsqd) {
       this.nsqd = nsqd;
@@ -191,6 +192,11 @@ final class TestGateway implements AutoCloseable {
 
     Builder exposeFunctionErrors(boolean expose) {
       this.exposeFunctionErrors = expose;
+      return this;
+    }
+
+    Builder accessLog(java.util.function.Consumer<String> lines) {
+      this.accessLog = lines;
       return this;
     }
 
