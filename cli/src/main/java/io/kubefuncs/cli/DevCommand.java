@@ -452,8 +452,11 @@ final class DevCommand implements Callable<Integer> {
         if (waiting.isEmpty() || timedOut) {
           down.addAll(waiting);
           String took = String.format(Locale.ROOT, "%.1f s", sinceStart().toMillis() / 1000.0);
-          String hint = routes.routes().all().stream().map(Route::prefix).sorted().findFirst()
-              .map(prefix -> ": curl " + gatewayUrl + prefix).orElse("");
+          // A route that a function consumes: the one to try first.
+          Set<String> consumed = RouteWarnings.consumedTopics(specs());
+          String hint = routes.routes().all().stream()
+              .sorted(Comparator.comparing((Route r) -> !consumed.contains(r.topic())).thenComparing(Route::prefix)).findFirst()
+              .map(r -> ": curl " + gatewayUrl + r.prefix()).orElse("");
           out.println(down.isEmpty() ? "ready in " + took + hint : "ready in " + took + ", but not healthy: " + String.join(", ", down));
           return;
         }

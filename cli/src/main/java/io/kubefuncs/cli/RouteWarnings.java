@@ -30,7 +30,7 @@ final class RouteWarnings {
             + "): only NSQ reaches it; add a route such as " + "/" + fn.name() + "/: " + fn.topic());
       }
     }
-    Set<String> consumed = functions.stream().filter(fn -> fn.replicas() > 0).map(FunctionSpec::topic).collect(Collectors.toSet());
+    Set<String> consumed = consumedTopics(functions);
     routes.all().stream().sorted(Comparator.comparing(Route::prefix)).forEach(r -> {
       if (!consumed.contains(r.topic())) {
         warnings.add("route " + r.prefix() + " goes to topic " + r.topic() + ", which no function of " + functionsFile
@@ -40,6 +40,11 @@ final class RouteWarnings {
       }
     });
     return warnings;
+  }
+
+  /** The topics that a running replica of {@code functions} consumes. */
+  static Set<String> consumedTopics(List<FunctionSpec> functions) {
+    return functions.stream().filter(fn -> fn.replicas() > 0).map(FunctionSpec::topic).collect(Collectors.toSet());
   }
 
   private static String duration(Duration d) {

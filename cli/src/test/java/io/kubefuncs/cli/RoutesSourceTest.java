@@ -67,6 +67,22 @@ class RoutesSourceTest {
   }
 
   @Test
+  void refreshedRoutesFollowTheFunctionsWhenGeneratedAndTheFileOtherwiseKeepingTheLastGoodOnes() throws IOException {
+    RoutesSource generated = open(null, List.of(function("hello", "hello")))
+        .refreshed(List.of(function("hello", "hello"), function("added", "added")));
+    assertThat(table(generated)).isEqualTo(Map.of("/hello/", "hello", "/added/", "added"));
+    assertThat(RoutesFile.read(generated.gatewayFile(), RoutesSource.DEFAULT_TIMEOUT).size()).isEqualTo(2);
+
+    Path file = Files.writeString(dir.resolve("gateway.yaml"), "routes:\n  /test/: test\n");
+    RoutesSource own = open(file, List.of());
+    Files.writeString(file, "routes:\n  /test/: test\n  /ping/: ping\n");
+    RoutesSource edited = own.refreshed(List.of());
+    assertThat(table(edited)).isEqualTo(Map.of("/test/", "test", "/ping/", "ping"));
+    Files.writeString(file, "routes:\n  /test/: [not, a, topic]\n");
+    assertThat(edited.refreshed(List.of())).isSameAs(edited);
+  }
+
+  @Test
   void aBadRouteIsReportedWithFileLineAndField() throws IOException {
     Path routes = Files.writeString(dir.resolve("routes.yaml"), "routes:\n  /test/: test\n  /jobs/: jobs queue\n");
     assertThatThrownBy(() -> open(routes, List.of()))
