@@ -249,7 +249,7 @@ final class DevCommand implements Callable<Integer> {
       }
       FunctionChanges changes = FunctionChanges.between(specs(), edited);
       if (changes.isEmpty()) {
-        out.println(file + " changed, but nothing kubefuncs dev runs");
+        out.println(file + ": no change to what kubefuncs dev runs");
         return;
       }
       List<FunctionSpec> created = new ArrayList<>(changes.added());
