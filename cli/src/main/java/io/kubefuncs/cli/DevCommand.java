@@ -211,6 +211,8 @@ final class DevCommand implements Callable<Integer> {
     private void watchFunction(FunctionSpec fn) {
       if (watch && !fn.watched().isEmpty()) {
         fileWatch.watch(FUNCTION + fn.name(), fn.watched(), fn.dir());
+      } else {
+        fileWatch.unwatch(FUNCTION + fn.name());
       }
     }
 
@@ -219,7 +221,8 @@ final class DevCommand implements Callable<Integer> {
       try {
         if (names.contains(FUNCTIONS_FILE)) {
           applyFunctionsFile();
-        } else if (names.contains(ROUTES_FILE)) {
+        }
+        if (names.contains(ROUTES_FILE)) {
           routes = routes.refreshed(specs());
           warn();
         }
