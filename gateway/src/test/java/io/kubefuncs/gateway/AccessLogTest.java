@@ -31,9 +31,9 @@ class AccessLogTest {
 
       await().atMost(Duration.ofSeconds(5)).until(() -> lines.size() >= 3);
       assertThat(lines).hasSize(3);
-      assertThat(lines.get(0)).matches("GET /nope -> no route 404 \\d+ ms");
-      assertThat(lines.get(1)).matches("POST /test/hello -> /test/ 503 \\d+ ms");
-      assertThat(lines.get(2)).matches("POST /test/big -> /test/ 413 \\d+ ms");
+      assertThat(lines.get(0)).matches("GET /nope -> no route 404 [0-9.]+ m?s");
+      assertThat(lines.get(1)).matches("POST /test/hello -> /test/ 503 [0-9.]+ m?s");
+      assertThat(lines.get(2)).matches("POST /test/big -> /test/ 413 [0-9.]+ m?s");
     }
   }
 }
