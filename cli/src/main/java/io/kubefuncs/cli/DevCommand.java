@@ -132,7 +132,8 @@ final class DevCommand implements Callable<Integer> {
       return t;
     });
     private final Thread killReplicas = new Thread(() -> functions.forEach(RunningFunction::kill), "kill-replicas");
-    RoutesSource routes;
+    // Replaced by the file watch's thread, read by the ready check.
+    volatile RoutesSource routes;
     private DevBroker devBroker;
     private Gateway gateway;
     private StopSignals signals;

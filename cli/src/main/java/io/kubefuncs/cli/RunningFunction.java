@@ -1,5 +1,6 @@
 package io.kubefuncs.cli;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -15,6 +16,9 @@ final class RunningFunction {
   interface Replicas {
     Replica create(FunctionSpec fn, int index);
   }
+
+  private static final Duration RESTARTED_HEALTHY_WAIT = Duration.ofSeconds(10);
+  private static final Duration HEALTH_POLL = Duration.ofMillis(50);
 
   private final Replicas factory;
   // Read by the shutdown hook and the ready check while changes add replicas.
@@ -71,10 +75,20 @@ final class RunningFunction {
     return started.isEmpty() ? removed : started;
   }
 
-  /** Restarts its replicas one after the other, so that the others keep serving meanwhile. */
-  void restart() {
+  /**
+   * Restarts its replicas one after the other, each once the one before answers its health check
+   * (or has shown it will not soon), so that the others keep serving meanwhile.
+   */
+  void restart() throws InterruptedException {
     for (Replica r : replicas) {
+      int exits = r.exits();
       r.restart();
+      long deadline = System.nanoTime() + RESTARTED_HEALTHY_WAIT.toNanos();
+      // A program without /healthz never answers 200: the deadline bounds what that costs.
+      while (replicas.size() > 1 && !r.isUnstartable() && r.exits() == exits && Http.status(r.healthUrl()) != 200
+          && System.nanoTime() - deadline < 0) {
+        Thread.sleep(HEALTH_POLL.toMillis());
+      }
     }
   }
 

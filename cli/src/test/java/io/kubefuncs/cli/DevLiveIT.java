@@ -55,9 +55,20 @@ class DevLiveIT {
     Files.move(written, jar, StandardCopyOption.REPLACE_EXISTING);
   }
 
+  /** The status of a GET through the gateway, which waits up to its route's timeout (30 s) for an answer. */
   private int get(int port, String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10)).build(),
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(40)).build(),
         HttpResponse.BodyHandlers.discarding()).statusCode();
+  }
+
+  /**
+   * Waits until replica {@code label} has said {@code times} times that it consumes (pong says so
+   * once it is subscribed): it has started that often. A JVM can take seconds to get there on a
+   * busy machine.
+   */
+  private static void awaitConsuming(KubefuncsProcess dev, String label, int times) {
+    await().atMost(DEADLINE).until(() -> dev.err().stream()
+        .filter(line -> line.startsWith("[" + label + "]") && line.contains("INFO: consuming ")).count() >= times);
   }
 
   private static long pid(String line) {
@@ -100,7 +111,8 @@ class DevLiveIT {
       long after = pid(dev.awaitErr(line -> line.matches("\\[test-0] +restarted, pid \\d+"), DEADLINE));
       assertThat(after).isNotEqualTo(before);
       assertThat(ProcessHandle.of(before).map(ProcessHandle::isAlive)).isNotEqualTo(java.util.Optional.of(true));
-      await().atMost(DEADLINE).until(() -> get(port, "/test/again") == 200);
+      awaitConsuming(dev, "test-0", 2);
+      assertThat(get(port, "/test/again")).isEqualTo(200);
 
       // A source change runs the build, with its output, then restarts the function.
       Files.writeString(source, "class Main { int changed; }");
@@ -108,7 +120,8 @@ class DevLiveIT {
       dev.awaitOut(line -> line.matches("\\[built] +compiling"), DEADLINE);
       dev.awaitOut(line -> line.matches("built built in \\d+\\.\\d s"), DEADLINE);
       dev.awaitOut(line -> line.equals("built changed: restarting built-0"), DEADLINE);
-      await().atMost(DEADLINE).until(() -> get(port, "/built/x") == 200);
+      awaitConsuming(dev, "built-0", 1);
+      assertThat(get(port, "/built/x")).isEqualTo(200);
 
       // A bad edit keeps everything as it is.
       Files.writeString(functions, "functions:\n- name: test\n  replica: 2\n  local: {command: [java, -jar, target/app.jar]}\n");
@@ -119,14 +132,25 @@ class DevLiveIT {
       Files.writeString(functions, "functions:\n" + test.replace("- name: test\n", "- name: test\n  replicas: 2\n")
           + "- name: ghost\n  local: {command: [java, -jar, target/app.jar]}\n"
           + "- name: lonely\n  replicas: 0\n  local: {command: [java, -jar, target/app.jar]}\n");
-      long ghost = pid(dev.awaitOut(line -> line.matches("added function ghost: started ghost-0 \\(pid \\d+\\)"), DEADLINE));
+      dev.awaitOut(line -> line.matches("added function ghost: started ghost-0 \\(pid \\d+\\)"), DEADLINE);
       dev.awaitOut(line -> line.matches("scaled test from 1 to 2 replicas: started test-1 \\(pid \\d+\\)"), DEADLINE);
       dev.awaitOut(line -> line.equals("removed function built: stopped built-0"), DEADLINE);
       dev.awaitOut(line -> line.equals("added function lonely (replicas: 0, not started)"), DEADLINE);
       dev.awaitErr(line -> line.equals("warning: no route of gateway.yaml goes to function lonely (topic lonely): "
           + "only NSQ reaches it; add a route such as /lonely/: lonely"), DEADLINE);
-      await().atMost(DEADLINE).until(() -> get(port, "/ghost/x") == 200);
+      awaitConsuming(dev, "ghost-0", 1);
+      assertThat(get(port, "/ghost/x")).isEqualTo(200);
       assertThat(ProcessHandle.of(after).map(ProcessHandle::isAlive)).hasValue(true);
+
+      // Both functions run that jar; test's two replicas restart one after the other.
+      writeJar(dir.resolve("target/app.jar"));
+      dev.awaitOut(line -> line.equals("test changed: restarting test-0, test-1"), DEADLINE);
+      dev.awaitOut(line -> line.equals("ghost changed: restarting ghost-0"), DEADLINE);
+      dev.awaitErr(line -> line.matches("\\[test-1] +restarted, pid \\d+"), DEADLINE);
+      awaitConsuming(dev, "ghost-0", 2);
+      awaitConsuming(dev, "test-1", 2);
+      assertThat(get(port, "/ghost/x")).isEqualTo(200);
+      assertThat(get(port, "/test/x")).isEqualTo(200);
 
       // Scaled down: the highest index goes.
       Files.writeString(functions, "functions:\n" + test + "- name: ghost\n  local: {command: [java, -jar, target/app.jar]}\n");
@@ -134,7 +158,7 @@ class DevLiveIT {
       dev.awaitOut(line -> line.equals("removed function lonely"), DEADLINE);
 
       List<ProcessHandle> started = dev.handle().descendants().toList();
-      assertThat(started.stream().map(ProcessHandle::pid)).contains(after, ghost);
+      assertThat(started).isNotEmpty();
       assertThat(dev.terminate(DEADLINE)).as(dev.toString()).isZero();
       assertThat(started).noneMatch(ProcessHandle::isAlive);
     }
