@@ -179,6 +179,17 @@ final class DevCommand implements Callable<Integer> {
       }
       createTopics(specs);
 
+      // The sources may have changed since the last build: what starts is what they say.
+      build = new FunctionBuild(out, err, width);
+      for (FunctionSpec fn : specs) {
+        if (!fn.build().isEmpty()) {
+          build.run(fn);
+          if (signals.isRequested()) {
+            return 0;
+          }
+        }
+      }
+
       // Functions first: a JVM takes longest to start, and the gateway's start overlaps with theirs.
       specs.forEach(this::startFunction);
 
@@ -198,7 +209,6 @@ final class DevCommand implements Callable<Integer> {
 
     /** The functions file and the user's routes file always; with --watch, what each function runs. */
     private void watchFiles(List<FunctionSpec> specs) throws IOException {
-      build = new FunctionBuild(out, err, width);
       fileWatch = new FileWatch(this::changed);
       Path functionsFile = file.toAbsolutePath().normalize();
       fileWatch.watch(FUNCTIONS_FILE, List.of(functionsFile), functionsFile.getParent());

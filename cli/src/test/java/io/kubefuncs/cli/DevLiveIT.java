@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
@@ -23,8 +24,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code kubefuncs dev} while someone works: a rebuilt jar restarts its function, a source change
- * runs the function's build first, edits of functions.yaml add, scale and remove functions without
+ * {@code kubefuncs dev} while someone works: a function with a build is built before it starts and
+ * again when a source changes, a rebuilt jar restarts its function, edits of functions.yaml add, scale and remove functions without
  * touching the others, a bad edit changes nothing, routes and functions that do not meet are
  * warned about, and each request is one access log line.
  */
@@ -67,8 +68,11 @@ class DevLiveIT {
    * busy machine.
    */
   private static void awaitConsuming(KubefuncsProcess dev, String label, int times) {
-    await().atMost(DEADLINE).until(() -> dev.err().stream()
-        .filter(line -> line.startsWith("[" + label + "]") && line.contains("INFO: consuming ")).count() >= times);
+    awaitLines(dev.err(), line -> line.startsWith("[" + label + "]") && line.contains("INFO: consuming "), times);
+  }
+
+  private static void awaitLines(List<String> lines, Predicate<String> line, int times) {
+    await().atMost(DEADLINE).until(() -> lines.stream().filter(line).count() >= times);
   }
 
   private static long pid(String line) {
@@ -96,8 +100,12 @@ class DevLiveIT {
     int port = Ports.free();
     try (KubefuncsProcess dev = KubefuncsProcess.start(dir, "dev", "--listen-addr", "127.0.0.1:" + port,
         "--nsqd-tcp-port", "0", "--nsqd-http-port", "0", "--lookupd-tcp-port", "0", "--lookupd-http-port", "0")) {
-      // The build's output is not there yet: built-0 keeps failing until a source change builds it.
-      dev.awaitOut(line -> line.startsWith("ready in"), DEADLINE);
+      // built is built before it starts, with the build's output.
+      String ready = dev.awaitOut(line -> line.startsWith("ready in"), DEADLINE);
+      assertThat(ready).as(dev.toString()).doesNotContain("not healthy");
+      assertThat(dev.out()).containsSubsequence(
+          "building built: sh -c echo compiling; mkdir -p target && cp ../launcher.jar target/app.jar", "[built]   compiling");
+      assertThat(dev.out()).anyMatch(line -> line.matches("built built in \\d+\\.\\d s"));
       assertThat(dev.err()).as(dev.toString()).contains("warning: route /ghost/ goes to topic ghost, which no function of "
           + "functions.yaml consumes: its requests will wait 30 s, then get 504");
 
@@ -114,13 +122,12 @@ class DevLiveIT {
       awaitConsuming(dev, "test-0", 2);
       assertThat(get(port, "/test/again")).isEqualTo(200);
 
-      // A source change runs the build, with its output, then restarts the function.
+      // A source change runs the build again, then restarts the function.
       Files.writeString(source, "class Main { int changed; }");
-      dev.awaitOut(line -> line.startsWith("building built: sh -c echo compiling"), DEADLINE);
-      dev.awaitOut(line -> line.matches("\\[built] +compiling"), DEADLINE);
-      dev.awaitOut(line -> line.matches("built built in \\d+\\.\\d s"), DEADLINE);
+      awaitLines(dev.out(), line -> line.matches("\\[built] +compiling"), 2);
+      awaitLines(dev.out(), line -> line.matches("built built in \\d+\\.\\d s"), 2);
       dev.awaitOut(line -> line.equals("built changed: restarting built-0"), DEADLINE);
-      awaitConsuming(dev, "built-0", 1);
+      awaitConsuming(dev, "built-0", 2);
       assertThat(get(port, "/built/x")).isEqualTo(200);
 
       // A bad edit keeps everything as it is.
