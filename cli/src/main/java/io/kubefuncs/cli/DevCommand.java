@@ -211,17 +211,18 @@ final class DevCommand implements Callable<Integer> {
     private void watchFiles(List<FunctionSpec> specs) throws IOException {
       fileWatch = new FileWatch(this::changed);
       Path functionsFile = file.toAbsolutePath().normalize();
-      fileWatch.watch(FUNCTIONS_FILE, List.of(functionsFile), functionsFile.getParent());
+      fileWatch.watch(FUNCTIONS_FILE, List.of(functionsFile), functionsFile.getParent(), Set.of());
       if (!routes.generated()) {
         Path routesFile = routes.gatewayFile().toAbsolutePath().normalize();
-        fileWatch.watch(ROUTES_FILE, List.of(routesFile), routesFile.getParent());
+        fileWatch.watch(ROUTES_FILE, List.of(routesFile), routesFile.getParent(), Set.of());
       }
       specs.forEach(this::watchFunction);
     }
 
     private void watchFunction(FunctionSpec fn) {
       if (watch && !fn.watched().isEmpty()) {
-        fileWatch.watch(FUNCTION + fn.name(), fn.watched(), fn.dir());
+        // A project's functions.yaml and gateway.yaml sit among its sources: editing them changes no code.
+        fileWatch.watch(FUNCTION + fn.name(), fn.watched(), fn.dir(), Set.copyOf(List.of(file, routes.gatewayFile())));
       } else {
         fileWatch.unwatch(FUNCTION + fn.name());
       }

@@ -15,6 +15,7 @@ import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -50,8 +51,8 @@ final class FileWatch implements AutoCloseable {
   private final Map<String, Watched> watched = new ConcurrentHashMap<>();
   private final Thread thread;
 
-  /** What is watched under one name: paths (files or folders), and the folder the paths are in. */
-  private record Watched(List<Path> paths, Path base) {}
+  /** What is watched under one name: paths (files or folders), the folder they are in, and files in them that do not count. */
+  private record Watched(List<Path> paths, Path base, Set<Path> ignored) {}
 
   /**
    * @param onChange called with the names whose paths changed, on the watch's own thread, one
@@ -68,11 +69,16 @@ final class FileWatch implements AutoCloseable {
    *
    * @param base the folder the paths are in (a function's {@code local.dir}), from which the
    *     folders leading to each path are watched for being created again
+   * @param ignored files whose changes do not count for this name, though in a watched folder
    */
-  void watch(String name, List<Path> paths, Path base) {
-    Watched w = new Watched(paths.stream().map(p -> p.toAbsolutePath().normalize()).toList(), base.toAbsolutePath().normalize());
+  void watch(String name, List<Path> paths, Path base, Set<Path> ignored) {
+    Watched w = new Watched(absolute(paths), base.toAbsolutePath().normalize(), Set.copyOf(absolute(ignored)));
     watched.put(name, w);
     register(w);
+  }
+
+  private static List<Path> absolute(Collection<Path> paths) {
+    return paths.stream().map(p -> p.toAbsolutePath().normalize()).toList();
   }
 
   void unwatch(String name) {
@@ -157,6 +163,9 @@ final class FileWatch implements AutoCloseable {
 
   /** Whether a change of {@code changed} concerns {@code w}: a watched path, a path in a watched tree, or a folder leading to one. */
   private static boolean concerns(Watched w, Path changed) {
+    if (w.ignored().contains(changed)) {
+      return false;
+    }
     for (Path p : w.paths()) {
       if (p.equals(changed) || p.startsWith(changed)) {
         return true;

@@ -44,7 +44,7 @@ class FileWatchTest {
     Path jar = Files.createDirectories(dir.resolve("target")).resolve("app.jar");
     Files.writeString(jar, "v1");
     watch = new FileWatch(changes::add);
-    watch.watch("app", List.of(jar), dir);
+    watch.watch("app", List.of(jar), dir, Set.of());
 
     for (int i = 0; i < 20; i++) {
       Files.writeString(jar, "v2 part " + i);
@@ -60,7 +60,7 @@ class FileWatchTest {
     Path target = Files.createDirectories(dir.resolve("target"));
     Path jar = Files.writeString(target.resolve("app.jar"), "v1");
     watch = new FileWatch(changes::add);
-    watch.watch("app", List.of(jar), dir);
+    watch.watch("app", List.of(jar), dir, Set.of());
 
     Files.delete(jar);
     Files.delete(target);
@@ -74,19 +74,23 @@ class FileWatchTest {
   }
 
   @Test
-  void aSourceTreeCountsNewFoldersButNotBuildOutputOrHiddenFolders() throws Exception {
+  void aSourceTreeCountsNewFoldersButNotBuildOutputHiddenFoldersOrIgnoredFiles() throws Exception {
     Path src = Files.createDirectories(dir.resolve("src/main"));
     Files.writeString(src.resolve("A.java"), "class A {}");
     Files.createDirectories(dir.resolve("target"));
     Files.createDirectories(dir.resolve(".git"));
     Path other = Files.writeString(dir.resolve("other.yaml"), "a: 1");
     watch = new FileWatch(changes::add);
-    watch.watch("app", List.of(dir), dir);
-    watch.watch("file", List.of(other), dir);
+    watch.watch("app", List.of(dir), dir, Set.of(other));
+    watch.watch("file", List.of(other), dir, Set.of());
 
     Files.writeString(dir.resolve("target/app.jar"), "built");
     Files.writeString(dir.resolve(".git/index"), "x");
     assertNothingFor(FileWatch.QUIET.multipliedBy(3));
+    Files.writeString(other, "a: 2");
+    awaitChanges(1);
+    assertThat(changes).containsExactly(Set.of("file"));
+    changes.clear();
 
     Path pkg = Files.createDirectories(src.resolve("pkg"));
     awaitChanges(1);
@@ -101,8 +105,8 @@ class FileWatchTest {
     Path file = Files.writeString(dir.resolve("functions.yaml"), "a: 1");
     Path other = Files.writeString(dir.resolve("gateway.yaml"), "b: 1");
     watch = new FileWatch(changes::add);
-    watch.watch("functions", List.of(file), dir);
-    watch.watch("routes", List.of(other), dir);
+    watch.watch("functions", List.of(file), dir, Set.of());
+    watch.watch("routes", List.of(other), dir, Set.of());
 
     Path swap = Files.writeString(dir.resolve(".functions.yaml.swp"), "a: 2");
     Files.move(swap, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
