@@ -50,6 +50,8 @@ final class FileWatch implements AutoCloseable {
   private final Map<Path, WatchKey> keys = new ConcurrentHashMap<>();
   private final Map<String, Watched> watched = new ConcurrentHashMap<>();
   private final Thread thread;
+  // Only touched by the watch's thread.
+  private boolean folderCreated;
 
   /** What is watched under one name: paths (files or folders), the folder they are in, and files in them that do not count. */
   private record Watched(List<Path> paths, Path base, Set<Path> ignored) {}
@@ -99,9 +101,12 @@ final class FileWatch implements AutoCloseable {
           continue;
         }
         if (changed(key, pending)) {
-          // A folder may have come back (target/ after a clean) or been added to a watched tree.
-          watched.values().forEach(this::register);
           settleAt = System.nanoTime() + QUIET.toNanos();
+        }
+        if (folderCreated) {
+          // A folder came back (target/ after a clean) or was added to a watched tree.
+          folderCreated = false;
+          watched.values().forEach(this::register);
         }
       }
     } catch (ClosedWatchServiceException | InterruptedException e) {
@@ -118,11 +123,14 @@ final class FileWatch implements AutoCloseable {
         continue;
       }
       if (event.kind() == OVERFLOW) {
+        // Events were lost, folders created among them: everything may have changed.
         pending.addAll(watched.keySet());
+        folderCreated = true;
         any = true;
         continue;
       }
       Path changed = folder.resolve((Path) event.context());
+      folderCreated |= event.kind() == ENTRY_CREATE && Files.isDirectory(changed);
       for (Map.Entry<String, Watched> w : watched.entrySet()) {
         if (concerns(w.getValue(), changed)) {
           pending.add(w.getKey());
