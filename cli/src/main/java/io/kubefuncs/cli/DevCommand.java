@@ -182,11 +182,9 @@ final class DevCommand implements Callable<Integer> {
       // The sources may have changed since the last build: what starts is what they say.
       build = new FunctionBuild(out, err, width);
       for (FunctionSpec fn : specs) {
-        if (!fn.build().isEmpty()) {
-          build.run(fn);
-          if (signals.isRequested()) {
-            return 0;
-          }
+        buildBeforeStart(fn);
+        if (signals.isRequested()) {
+          return 0;
         }
       }
 
@@ -280,6 +278,7 @@ final class DevCommand implements Callable<Integer> {
       }
       for (FunctionSpec fn : changes.changed()) {
         RunningFunction old = running(fn.name());
+        buildBeforeStart(fn);
         old.stop();
         functions.remove(old);
         RunningFunction started = startFunction(fn);
@@ -295,6 +294,7 @@ final class DevCommand implements Callable<Integer> {
             + (fn.replicas() > before ? ": " + startedList(touched) : stopped(touched)));
       }
       for (FunctionSpec fn : changes.added()) {
+        buildBeforeStart(fn);
         RunningFunction started = startFunction(fn);
         watchFunction(fn);
         out.println("added function " + fn.name() + (started == null || started.replicas().isEmpty()
@@ -311,14 +311,18 @@ final class DevCommand implements Callable<Integer> {
         return;
       }
       FunctionSpec fn = running.spec();
-      if (!fn.build().isEmpty() && !build.run(fn)) {
-        return;
-      }
-      if (running.replicas().isEmpty()) {
+      if (running.replicas().isEmpty() || (!fn.build().isEmpty() && !build.run(fn))) {
         return;
       }
       out.println(fn.name() + " changed: restarting " + running.replicas().stream().map(Replica::label).collect(Collectors.joining(", ")));
       running.restart();
+    }
+
+    /** Runs {@code fn}'s build, if it has one and runs replicas: its sources may be newer than what it would run. */
+    private void buildBeforeStart(FunctionSpec fn) throws InterruptedException {
+      if (!fn.build().isEmpty() && fn.replicas() > 0) {
+        build.run(fn);
+      }
     }
 
     /** Starts {@code fn}'s replicas, unless dev is stopping; null then. */
