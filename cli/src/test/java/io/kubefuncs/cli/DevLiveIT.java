@@ -25,9 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code kubefuncs dev} while someone works: a function with a build is built before it starts and
- * again when a source changes, a rebuilt jar restarts its function, edits of functions.yaml add, scale and remove functions without
- * touching the others, a bad edit changes nothing, routes and functions that do not meet are
- * warned about, and each request is one access log line.
+ * again when a source changes, a rebuilt jar restarts its function, edits of functions.yaml add,
+ * scale, change and remove functions without touching the others, a bad edit changes nothing,
+ * routes and functions that do not meet are warned about, and each request is one access log line.
  */
 class DevLiveIT {
   private static final Path PONG = Repo.ROOT.resolve("examples/pong/target/pong.jar");
@@ -159,10 +159,14 @@ class DevLiveIT {
       assertThat(get(port, "/ghost/x")).isEqualTo(200);
       assertThat(get(port, "/test/x")).isEqualTo(200);
 
-      // Scaled down: the highest index goes.
-      Files.writeString(functions, "functions:\n" + test + "- name: ghost\n  local: {command: [java, -jar, target/app.jar]}\n");
+      // Scaled down, the highest index first; ghost gets a new environment, so new replicas.
+      Files.writeString(functions, "functions:\n" + test
+          + "- name: ghost\n  env: [{name: MODE, value: new}]\n  local: {command: [java, -jar, target/app.jar]}\n");
       dev.awaitOut(line -> line.equals("scaled test from 2 to 1 replica: stopped test-1"), DEADLINE);
       dev.awaitOut(line -> line.equals("removed function lonely"), DEADLINE);
+      dev.awaitOut(line -> line.matches("changed function ghost: stopped ghost-0; started ghost-0 \\(pid \\d+\\)"), DEADLINE);
+      awaitConsuming(dev, "ghost-0", 3);
+      assertThat(get(port, "/ghost/x")).isEqualTo(200);
 
       List<ProcessHandle> started = dev.handle().descendants().toList();
       assertThat(started).isNotEmpty();
