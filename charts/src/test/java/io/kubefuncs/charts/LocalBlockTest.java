@@ -47,6 +47,8 @@ class LocalBlockTest {
             command: [go, run, .]
             dir: services/orders
             env: [{name: LOG_LEVEL, value: debug}]
+            build: [go, vet, ./...]
+            watch: [main.go, internal]
         """);
     assertThat(Charts.render("function", "example", "default", values).all(Deployment.class)).hasSize(1);
   }

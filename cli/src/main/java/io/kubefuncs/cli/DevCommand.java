@@ -4,6 +4,7 @@ import io.kubefuncs.devbroker.DevBroker;
 import io.kubefuncs.gateway.Gateway;
 import io.kubefuncs.gateway.GatewayConfig;
 import io.kubefuncs.gateway.Route;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
@@ -24,6 +25,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -68,6 +70,12 @@ final class DevCommand implements Callable<Integer> {
       description = "With --nsqd: the real nsqlookupd (its HTTP address) through which functions find nsqd.")
   String lookupd;
 
+  @Option(names = "--watch", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = {"Rebuild (local.build) and restart a function when what it runs changes: local.watch, or its sources"
+          + " with a build, or else the files of its command (its jar). On by default; --no-watch turns it off.",
+          "Edits of the functions file and the routes file apply either way."})
+  boolean watch;
+
   @Mixin
   BrokerOptions broker;
 
@@ -110,38 +118,50 @@ final class DevCommand implements Callable<Integer> {
 
   /** What one run started, stopped in reverse order whatever happens. */
   private final class Stack implements AutoCloseable {
+    private static final String FUNCTIONS_FILE = "functions file";
+    private static final String ROUTES_FILE = "routes file";
+    private static final String FUNCTION = "function ";
+
     private final PrintWriter out;
     private final PrintWriter err;
-    // Also read by the shutdown hook and by a second Ctrl-C, while replicas are being added.
-    private final List<Replica> replicas = new CopyOnWriteArrayList<>();
+    // Also read by the shutdown hook and by a second Ctrl-C, while changes add and remove functions.
+    private final List<RunningFunction> functions = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService restarts = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "replica-restarts");
       t.setDaemon(true);
       return t;
     });
-    private final Thread killReplicas = new Thread(() -> replicas.forEach(Replica::kill), "kill-replicas");
-    RoutesSource routes;
+    private final Thread killReplicas = new Thread(() -> functions.forEach(RunningFunction::kill), "kill-replicas");
+    // Replaced by the file watch's thread, read by the ready check.
+    volatile RoutesSource routes;
     private DevBroker devBroker;
     private Gateway gateway;
     private StopSignals signals;
+    private FileWatch fileWatch;
+    private FunctionBuild build;
+    private NsqAddresses nsq;
+    private final List<String> nsqdHttp = new ArrayList<>();
+    private int width;
+    /** The warnings last printed: each is printed once, until it goes away and comes back. */
+    private Set<String> warned = Set.of();
+    // Guarded by this: once set, no function starts.
+    private boolean closed;
 
     Stack(PrintWriter out, PrintWriter err) {
       this.out = out;
       this.err = err;
     }
 
-    int run(List<FunctionSpec> functions, Address listen, Address realNsqd, Address realLookupd) throws Exception {
-      int width = labelWidth(functions);
+    int run(List<FunctionSpec> specs, Address listen, Address realNsqd, Address realLookupd) throws Exception {
+      width = labelWidth(specs);
       CliLogging.dev(err, width);
       signals = StopSignals.install(() -> {
         err.println("second signal: killing the functions without waiting");
-        replicas.forEach(Replica::kill);
+        functions.forEach(RunningFunction::kill);
       });
       // Whatever ends this JVM, no function outlives it.
       Runtime.getRuntime().addShutdownHook(killReplicas);
 
-      NsqAddresses nsq;
-      List<String> nsqdHttp = new ArrayList<>();
       if (realNsqd == null) {
         devBroker = broker.start();
         nsq = new NsqAddresses(Address.of(devBroker.tcpAddress()), Address.of(devBroker.lookupdHttpAddress()));
@@ -157,31 +177,207 @@ final class DevCommand implements Callable<Integer> {
           }
         }
       }
-      createTopics(functions, nsq, nsqdHttp);
+      createTopics(specs);
 
-      // Functions first: a JVM takes longest to start, and the gateway's start overlaps with theirs.
-      for (FunctionSpec fn : functions) {
-        for (int i = 0; i < fn.replicas(); i++) {
-          int healthPort = Ports.free();
-          Replica replica = new Replica(fn, i, environment(fn, i, nsq, healthPort), healthPort, width, out, err, restarts);
-          replicas.add(replica);
-          replica.start();
+      // The sources may have changed since the last build: what starts is what they say.
+      build = new FunctionBuild(out, err, width);
+      for (FunctionSpec fn : specs) {
+        buildBeforeStart(fn);
+        if (signals.isRequested()) {
+          return 0;
         }
       }
 
+      // Functions first: a JVM takes longest to start, and the gateway's start overlaps with theirs.
+      specs.forEach(this::startFunction);
+
+      String gatewayLabel = Labels.of("gateway", width);
       gateway = Gateway.start(new GatewayConfig(listen.host(), listen.port(), routes.gatewayFile(), nsq.nsqdTcp().toString(),
           nsq.lookupdHttp() == null ? List.of() : List.of(nsq.lookupdHttp().toString()), "kubefuncs-dev",
-          RoutesSource.DEFAULT_TIMEOUT, true, ROUTES_POLL, GatewayConfig.Limits.DEFAULTS));
+          RoutesSource.DEFAULT_TIMEOUT, true, ROUTES_POLL, GatewayConfig.Limits.DEFAULTS), PrometheusRegistry.defaultRegistry,
+          line -> out.println(gatewayLabel + line));
       URI gatewayUrl = URI.create("http://" + listen.connectHost() + ":" + gateway.port());
-      printSummary(functions, nsq, gatewayUrl, width);
+      printSummary(specs, gatewayUrl);
+      warn();
+      watchFiles(specs);
       awaitReady(gatewayUrl);
       signals.await();
       return 0;
     }
 
-    private void createTopics(List<FunctionSpec> functions, NsqAddresses nsq, List<String> nsqdHttp) throws InterruptedException {
+    /** The functions file and the user's routes file always; with --watch, what each function runs. */
+    private void watchFiles(List<FunctionSpec> specs) throws IOException {
+      fileWatch = new FileWatch(this::changed);
+      Path functionsFile = file.toAbsolutePath().normalize();
+      fileWatch.watch(FUNCTIONS_FILE, List.of(functionsFile), functionsFile.getParent(), Set.of());
+      if (!routes.generated()) {
+        Path routesFile = routes.gatewayFile().toAbsolutePath().normalize();
+        fileWatch.watch(ROUTES_FILE, List.of(routesFile), routesFile.getParent(), Set.of());
+      }
+      specs.forEach(this::watchFunction);
+    }
+
+    private void watchFunction(FunctionSpec fn) {
+      if (watch && !fn.watched().isEmpty()) {
+        // A project's functions.yaml and gateway.yaml sit among its sources: editing them changes no code.
+        fileWatch.watch(FUNCTION + fn.name(), fn.watched(), fn.dir(), Set.copyOf(List.of(file, routes.gatewayFile())));
+      } else {
+        fileWatch.unwatch(FUNCTION + fn.name());
+      }
+    }
+
+    /** On the file watch's thread, one change at a time. */
+    private void changed(Set<String> names) {
+      try {
+        if (names.contains(FUNCTIONS_FILE)) {
+          applyFunctionsFile();
+        }
+        if (names.contains(ROUTES_FILE)) {
+          routes = routes.refreshed(specs());
+          warn();
+        }
+        for (String name : names) {
+          if (name.startsWith(FUNCTION)) {
+            rebuild(name.substring(FUNCTION.length()));
+          }
+        }
+      } catch (IOException e) {
+        err.println("cannot apply the change of " + names + ": " + e.getMessage());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    /**
+     * Reads the edited functions file whole before changing anything, then starts, stops, scales
+     * or replaces only the functions that changed: the others keep serving.
+     */
+    private void applyFunctionsFile() throws IOException, InterruptedException {
+      List<FunctionSpec> edited;
+      try {
+        edited = FunctionsFile.read(file);
+      } catch (InvalidInputException e) {
+        err.println("kept the running functions: " + e.getMessage());
+        return;
+      }
+      FunctionChanges changes = FunctionChanges.between(specs(), edited);
+      if (changes.isEmpty()) {
+        out.println(file + ": no change to what kubefuncs dev runs");
+        return;
+      }
+      List<FunctionSpec> created = new ArrayList<>(changes.added());
+      created.addAll(changes.changed());
+      createTopics(created);
+      for (FunctionSpec fn : changes.removed()) {
+        RunningFunction running = running(fn.name());
+        fileWatch.unwatch(FUNCTION + fn.name());
+        // Listed until stopped, so that the shutdown hook still kills it if dev dies meanwhile.
+        running.stop();
+        functions.remove(running);
+        out.println("removed function " + fn.name() + stopped(running.replicas()));
+      }
+      for (FunctionSpec fn : changes.changed()) {
+        RunningFunction old = running(fn.name());
+        buildBeforeStart(fn);
+        old.stop();
+        functions.remove(old);
+        RunningFunction started = startFunction(fn);
+        watchFunction(fn);
+        out.println("changed function " + fn.name() + stopped(old.replicas())
+            + (started == null || started.replicas().isEmpty() ? "" : "; " + startedList(started.replicas())));
+      }
+      for (FunctionSpec fn : changes.scaled()) {
+        RunningFunction running = running(fn.name());
+        int before = running.spec().replicas();
+        List<Replica> touched = running.scale(fn);
+        out.println("scaled " + fn.name() + " from " + before + " to " + fn.replicas() + (fn.replicas() == 1 ? " replica" : " replicas")
+            + (fn.replicas() > before ? ": " + startedList(touched) : stopped(touched)));
+      }
+      for (FunctionSpec fn : changes.added()) {
+        buildBeforeStart(fn);
+        RunningFunction started = startFunction(fn);
+        watchFunction(fn);
+        out.println("added function " + fn.name() + (started == null || started.replicas().isEmpty()
+            ? " (replicas: 0, not started)" : ": " + startedList(started.replicas())));
+      }
+      routes = routes.refreshed(specs());
+      warn();
+    }
+
+    /** After a change of what {@code fn} runs: its build, if it has one, then a restart of its replicas. */
+    private void rebuild(String name) throws InterruptedException {
+      RunningFunction running = running(name);
+      if (running == null) {
+        return;
+      }
+      FunctionSpec fn = running.spec();
+      if (running.replicas().isEmpty() || (!fn.build().isEmpty() && !build.run(fn))) {
+        return;
+      }
+      out.println(fn.name() + " changed: restarting " + running.replicas().stream().map(Replica::label).collect(Collectors.joining(", ")));
+      running.restart();
+    }
+
+    /** Runs {@code fn}'s build, if it has one and runs replicas: its sources may be newer than what it would run. */
+    private void buildBeforeStart(FunctionSpec fn) throws InterruptedException {
+      if (!fn.build().isEmpty() && fn.replicas() > 0) {
+        build.run(fn);
+      }
+    }
+
+    /** Starts {@code fn}'s replicas, unless dev is stopping; null then. */
+    private RunningFunction startFunction(FunctionSpec fn) {
+      RunningFunction running = new RunningFunction(fn, this::replica);
+      synchronized (this) {
+        if (closed) {
+          return null;
+        }
+        functions.add(running);
+      }
+      running.start();
+      return running;
+    }
+
+    private Replica replica(FunctionSpec fn, int index) {
+      int healthPort = Ports.free();
+      return new Replica(fn, index, environment(fn, index, healthPort), healthPort, width, out, err, restarts);
+    }
+
+    private RunningFunction running(String name) {
+      return functions.stream().filter(f -> f.spec().name().equals(name)).findFirst().orElse(null);
+    }
+
+    private List<FunctionSpec> specs() {
+      return functions.stream().map(RunningFunction::spec).toList();
+    }
+
+    private List<Replica> replicas() {
+      return functions.stream().flatMap(f -> f.replicas().stream()).toList();
+    }
+
+    /** Prints the warnings about routes and functions that were not printed already. */
+    private void warn() {
+      List<String> now = RouteWarnings.of(specs(), routes.routes(), routes.origin(), file.toString());
+      for (String warning : now) {
+        if (!warned.contains(warning)) {
+          err.println("warning: " + warning);
+        }
+      }
+      warned = Set.copyOf(now);
+    }
+
+    private static String startedList(List<Replica> started) {
+      return "started " + started.stream().map(r -> r.label() + (r.isUnstartable() ? " (could not start)" : " (pid " + r.pid() + ")"))
+          .collect(Collectors.joining(", "));
+    }
+
+    private static String stopped(List<Replica> stopped) {
+      return stopped.isEmpty() ? "" : ": stopped " + stopped.stream().map(Replica::label).collect(Collectors.joining(", "));
+    }
+
+    private void createTopics(List<FunctionSpec> specs) throws InterruptedException {
       Set<String> topics = new LinkedHashSet<>();
-      for (FunctionSpec fn : functions) {
+      for (FunctionSpec fn : specs) {
         topics.add(fn.topic());
         for (String node : nsqdHttp) {
           try {
@@ -192,7 +388,7 @@ final class DevCommand implements Callable<Integer> {
           }
         }
       }
-      if (nsq.lookupdHttp() != null && !nsqdHttp.isEmpty()) {
+      if (nsq.lookupdHttp() != null && !nsqdHttp.isEmpty() && !topics.isEmpty()) {
         Set<String> unlisted = Topics.awaitListed(nsq.lookupdHttp().toString(), topics, TOPIC_LISTING_TIMEOUT);
         if (!unlisted.isEmpty()) {
           err.println("nsqlookupd " + nsq.lookupdHttp() + " lists no nsqd for " + unlisted + " yet");
@@ -204,7 +400,7 @@ final class DevCommand implements Callable<Integer> {
      * Ours, then what the chart sets (TOPIC, CHANNEL, NSQ_*, HEALTHZ_ADDR), then the function's own
      * env and local.env; HOSTNAME names the replica as a pod's names the pod.
      */
-    private Map<String, String> environment(FunctionSpec fn, int index, NsqAddresses nsq, int healthPort) {
+    private Map<String, String> environment(FunctionSpec fn, int index, int healthPort) {
       Map<String, String> env = new HashMap<>();
       env.put("TOPIC", fn.topic());
       env.put("CHANNEL", fn.channel());
@@ -219,7 +415,7 @@ final class DevCommand implements Callable<Integer> {
       return env;
     }
 
-    private void printSummary(List<FunctionSpec> functions, NsqAddresses nsq, URI gatewayUrl, int width) {
+    private void printSummary(List<FunctionSpec> specs, URI gatewayUrl) {
       String indent = "  ";
       out.println("kubefuncs dev: " + file + ", routes " + routes.origin());
       if (devBroker != null) {
@@ -232,12 +428,12 @@ final class DevCommand implements Callable<Integer> {
       }
       String table = RoutesSource.describe(routes.routes());
       out.println(indent + label("gateway", width) + gatewayUrl + (table.isEmpty() ? "  (no routes)" : "  " + table));
-      for (Replica r : replicas) {
+      for (Replica r : replicas()) {
         FunctionSpec fn = r.function();
         out.println(indent + label(r.label(), width) + (r.isUnstartable() ? "not started" : "pid " + r.pid())
             + ", topic " + fn.topic() + ", channel " + fn.channel() + ", health " + r.healthUrl());
       }
-      for (FunctionSpec fn : functions) {
+      for (FunctionSpec fn : specs) {
         if (fn.replicas() == 0) {
           out.println(indent + label(fn.name(), width) + "replicas: 0, not started");
         }
@@ -260,7 +456,7 @@ final class DevCommand implements Callable<Integer> {
         if (!gatewayUp) {
           waiting.add("gateway (" + gatewayHealth + ")");
         }
-        for (Replica r : replicas) {
+        for (Replica r : replicas()) {
           if (r.isUnstartable()) {
             down.add(r.label() + " (could not start)");
           } else if (healthy.contains(r) || Http.status(r.healthUrl()) == 200) {
@@ -275,8 +471,11 @@ final class DevCommand implements Callable<Integer> {
         if (waiting.isEmpty() || timedOut) {
           down.addAll(waiting);
           String took = String.format(Locale.ROOT, "%.1f s", sinceStart().toMillis() / 1000.0);
-          String hint = routes.routes().all().stream().map(Route::prefix).sorted().findFirst()
-              .map(prefix -> ": curl " + gatewayUrl + prefix).orElse("");
+          // A route that a function consumes: the one to try first.
+          Set<String> consumed = RouteWarnings.consumedTopics(specs());
+          String hint = routes.routes().all().stream()
+              .sorted(Comparator.comparing((Route r) -> !consumed.contains(r.topic())).thenComparing(Route::prefix)).findFirst()
+              .map(r -> ": curl " + gatewayUrl + r.prefix()).orElse("");
           out.println(down.isEmpty() ? "ready in " + took + hint : "ready in " + took + ", but not healthy: " + String.join(", ", down));
           return;
         }
@@ -286,23 +485,28 @@ final class DevCommand implements Callable<Integer> {
 
     @Override
     public void close() {
-      replicas.forEach(Replica::stopping);
+      synchronized (this) {
+        closed = true;
+      }
+      functions.forEach(RunningFunction::stopping);
       boolean asked = signals != null && signals.isRequested();
       if (asked) {
         out.println("stopping");
       }
+      if (build != null) {
+        build.cancel();
+      }
+      if (fileWatch != null) {
+        try {
+          fileWatch.close();
+        } catch (IOException e) {
+          err.println("cannot stop watching files: " + e.getMessage());
+        }
+      }
       if (gateway != null) {
         gateway.close();
       }
-      List<Thread> stopping = replicas.stream().map(r -> Thread.ofPlatform().name(r.label() + "-stop").start(r::stop)).toList();
-      for (Thread t : stopping) {
-        try {
-          t.join();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          replicas.forEach(Replica::kill);
-        }
-      }
+      RunningFunction.stopAll(replicas());
       restarts.shutdownNow();
       if (devBroker != null) {
         devBroker.close();

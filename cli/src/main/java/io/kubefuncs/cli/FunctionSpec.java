@@ -1,7 +1,9 @@
 package io.kubefuncs.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -15,6 +17,8 @@ import java.util.Map;
  * @param dir where {@code command} runs: {@code local.dir}, by default the functions file's folder
  * @param grace how long a replica may take to stop after SIGTERM before it is killed (the chart's
  *     {@code terminationGracePeriodSeconds})
+ * @param build {@code local.build}: what rebuilds the function after a change; empty for none
+ * @param watch {@code local.watch}, absolute; empty for the default of {@link #watched()}
  */
 record FunctionSpec(
     String name,
@@ -24,4 +28,31 @@ record FunctionSpec(
     Map<String, String> env,
     List<String> command,
     Path dir,
-    Duration grace) {}
+    Duration grace,
+    List<String> build,
+    List<Path> watch) {
+
+  /**
+   * What {@code kubefuncs dev --watch} watches for this function: {@code local.watch}; without
+   * it, with a build, the sources, i.e. {@code local.dir} (the build's output folders are
+   * skipped); without either, what the command runs, i.e. its arguments that are files (the jar
+   * of {@code java -jar target/app.jar}, which {@code mvn package} replaces).
+   */
+  List<Path> watched() {
+    if (!watch.isEmpty()) {
+      return watch;
+    }
+    if (!build.isEmpty()) {
+      return List.of(dir);
+    }
+    List<Path> files = new ArrayList<>();
+    for (String arg : command) {
+      Path p = dir.resolve(arg).normalize();
+      // A jar not built yet is still what a build will write.
+      if (!arg.startsWith("-") && (Files.isRegularFile(p) || arg.endsWith(".jar"))) {
+        files.add(p);
+      }
+    }
+    return files;
+  }
+}

@@ -51,7 +51,7 @@ final class FunctionsFile {
   /** Keys only a function has. */
   static final Set<String> FUNCTION_ONLY_KEYS = Set.of("name", "topic", "image", "local");
 
-  static final Set<String> LOCAL_KEYS = Set.of("command", "dir", "env");
+  static final Set<String> LOCAL_KEYS = Set.of("command", "dir", "env", "build", "watch");
 
   // The chart's pattern for names: they name Kubernetes objects.
   private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
@@ -153,6 +153,13 @@ final class FunctionsFile {
     if (local.has("dir")) {
       dir = base.resolve(text(local.get("dir"), localAt.appendProperty("dir"))).normalize();
     }
+    List<String> build = local.has("build") ? command(local.get("build"), localAt.appendProperty("build")) : List.of();
+    List<Path> watch = new ArrayList<>();
+    if (local.has("watch")) {
+      for (String path : strings(local.get("watch"), localAt.appendProperty("watch"))) {
+        watch.add(dir.resolve(path).normalize());
+      }
+    }
     if (local.has("env")) {
       env(local.get("env"), localAt.appendProperty("env"), env, unresolved);
     }
@@ -161,7 +168,8 @@ final class FunctionsFile {
       throw doc.problem(first.getValue(), "'" + first.getKey() + "' takes its value from the cluster (valueFrom), "
           + "which kubefuncs dev cannot read: give it a value under local.env");
     }
-    return new FunctionSpec(name, topic, channelName, replicaCount, Map.copyOf(env), command, dir, Duration.ofSeconds(graceSeconds));
+    return new FunctionSpec(name, topic, channelName, replicaCount, Map.copyOf(env), command, dir,
+        Duration.ofSeconds(graceSeconds), build, List.copyOf(watch));
   }
 
   /** A value and where it was written: on the function, or else in {@code defaults}. */
@@ -221,6 +229,17 @@ final class FunctionsFile {
       command.add(text(node.get(i), at.appendIndex(i)));
     }
     return List.copyOf(command);
+  }
+
+  private List<String> strings(JsonNode node, JsonPointer at) {
+    if (!node.isArray()) {
+      throw doc.problem(at, "must be a list of paths relative to local.dir, e.g. [src, pom.xml], got " + kind(node));
+    }
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < node.size(); i++) {
+      out.add(text(node.get(i), at.appendIndex(i)));
+    }
+    return out;
   }
 
   private String nsqName(JsonNode node, JsonPointer at, boolean topic) {

@@ -33,6 +33,9 @@ final class Replica {
 
   // Guarded by this.
   private Process process;
+  /** A process that {@link #restart} is stopping: its exit is not a crash. */
+  private Process replaced;
+  private boolean started;
   private long startedAt;
   private int failures;
   private boolean stopping;
@@ -76,7 +79,6 @@ final class Replica {
     if (stopping) {
       return;
     }
-    boolean restarting = process != null;
     Process p;
     try {
       p = builder.start();
@@ -88,9 +90,10 @@ final class Replica {
     }
     process = p;
     startedAt = System.nanoTime();
-    if (restarting) {
+    if (started) {
       err.println(prefix + "restarted, pid " + p.pid());
     }
+    started = true;
     Thread stdout = LinePump.start(p.getInputStream(), out, prefix, label + "-out");
     Thread stderr = LinePump.start(p.getErrorStream(), err, prefix, label + "-err");
     // Not on the thread that completes onExit: that one reaps every child of this JVM.
@@ -128,6 +131,29 @@ final class Replica {
     }
   }
 
+  /**
+   * Stops the process as {@link #stop} does and starts a new one, because what it runs changed.
+   * Not a crash: the restart delay starts over, and a command that could not be started is tried
+   * again.
+   */
+  void restart() {
+    Process p;
+    synchronized (this) {
+      if (stopping) {
+        return;
+      }
+      if (restart != null) {
+        restart.cancel(false);
+      }
+      p = process;
+      replaced = p;
+      failures = 0;
+      unstartable = false;
+    }
+    stopProcess(p);
+    start();
+  }
+
   /** SIGTERM to the process and its descendants, SIGKILL after the grace period; no restart after this. */
   void stop() {
     Process p;
@@ -135,6 +161,10 @@ final class Replica {
       stopping();
       p = process;
     }
+    stopProcess(p);
+  }
+
+  private void stopProcess(Process p) {
     if (p != null && p.isAlive() && !ProcessTree.stop(p.toHandle(), grace)) {
       err.println(prefix + "did not stop within " + grace.toSeconds() + " s of SIGTERM: killed");
     }
@@ -153,7 +183,7 @@ final class Replica {
   }
 
   private synchronized void exited(Process p) {
-    if (stopping || p != process) {
+    if (stopping || p != process || p == replaced) {
       return;
     }
     exits++;

@@ -103,6 +103,21 @@ class DevCommandTest {
     assertThat(cli.err()).contains("--lookupd needs --nsqd");
   }
 
+  @Test
+  void watchIsOnByDefaultAndNoWatchTurnsItOff() {
+    assertThat(parseDev().watch).isTrue();
+    assertThat(parseDev("--no-watch").watch).isFalse();
+    assertThat(parseDev("--watch").watch).isTrue();
+  }
+
+  private static DevCommand parseDev(String... args) {
+    picocli.CommandLine cli = KubefuncsMain.commandLine();
+    String[] all = new String[args.length + 1];
+    all[0] = "dev";
+    System.arraycopy(args, 0, all, 1, args.length);
+    return (DevCommand) cli.parseArgs(all).subcommand().commandSpec().userObject();
+  }
+
   private static void assertCanListen(int port) throws IOException {
     try (ServerSocket s = new ServerSocket()) {
       s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));

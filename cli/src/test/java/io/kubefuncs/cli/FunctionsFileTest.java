@@ -85,6 +85,26 @@ class FunctionsFileTest {
   }
 
   @Test
+  void whatDevWatchesIsTheCommandsJarOrWithABuildTheSourcesOrWhatLocalWatchNames() {
+    List<FunctionSpec> functions = parse("""
+        functions:
+        - name: jar
+          local: {command: [java, -XX:+UseSerialGC, -jar, target/jar.jar, --port, "9000"], dir: jar}
+        - name: built
+          local: {command: [java, -jar, target/built.jar], dir: built, build: [./mvnw, -q, package]}
+        - name: go
+          local: {command: [go, run, .], dir: go, watch: [main.go, internal]}
+        """);
+
+    assertThat(functions.get(0).watched()).containsExactly(BASE.resolve("jar/target/jar.jar"));
+    assertThat(functions.get(1).build()).containsExactly("./mvnw", "-q", "package");
+    assertThat(functions.get(1).watched()).containsExactly(BASE.resolve("built"));
+    assertThat(functions.get(2).watched()).containsExactly(BASE.resolve("go/main.go"), BASE.resolve("go/internal"));
+    assertThatThrownBy(() -> parse("functions:\n- name: a\n  local: {command: [a], watch: src}\n"))
+        .hasMessage("functions.yaml:3: functions[0].local.watch: must be a list of paths relative to local.dir, e.g. [src, pom.xml], got \"src\" (a string)");
+  }
+
+  @Test
   void aYamlSyntaxErrorNamesFileAndLine() {
     assertThatThrownBy(() -> parse("""
         functions:
@@ -121,7 +141,7 @@ class FunctionsFileTest {
         """))
         .hasMessage("functions.yaml:3: functions[0].replica: unknown key; did you mean 'replicas'?");
     assertThatThrownBy(() -> parse("functions:\n- name: test\n  local: {command: [java], directory: x}\n"))
-        .hasMessage("functions.yaml:3: functions[0].local.directory: unknown key (known: command, dir, env)");
+        .hasMessage("functions.yaml:3: functions[0].local.directory: unknown key (known: build, command, dir, env, watch)");
   }
 
   @Test

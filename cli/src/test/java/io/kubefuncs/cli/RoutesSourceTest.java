@@ -28,7 +28,7 @@ class RoutesSourceTest {
   }
 
   private static FunctionSpec function(String name, String topic) {
-    return new FunctionSpec(name, topic, "default", 1, Map.of(), List.of("true"), Path.of("."), Duration.ofSeconds(1));
+    return new FunctionSpec(name, topic, "default", 1, Map.of(), List.of("true"), Path.of("."), Duration.ofSeconds(1), List.of(), List.of());
   }
 
   @Test
@@ -64,6 +64,22 @@ class RoutesSourceTest {
     assertThat(table(source)).isEqualTo(Map.of("/hello/", "hello", "/orders/", "orders.v2"));
     assertThat(source.origin()).isEqualTo("one per function");
     assertThat(RoutesFile.read(source.gatewayFile(), RoutesSource.DEFAULT_TIMEOUT).size()).isEqualTo(2);
+  }
+
+  @Test
+  void refreshedRoutesFollowTheFunctionsWhenGeneratedAndTheFileOtherwiseKeepingTheLastGoodOnes() throws IOException {
+    RoutesSource generated = open(null, List.of(function("hello", "hello")))
+        .refreshed(List.of(function("hello", "hello"), function("added", "added")));
+    assertThat(table(generated)).isEqualTo(Map.of("/hello/", "hello", "/added/", "added"));
+    assertThat(RoutesFile.read(generated.gatewayFile(), RoutesSource.DEFAULT_TIMEOUT).size()).isEqualTo(2);
+
+    Path file = Files.writeString(dir.resolve("gateway.yaml"), "routes:\n  /test/: test\n");
+    RoutesSource own = open(file, List.of());
+    Files.writeString(file, "routes:\n  /test/: test\n  /ping/: ping\n");
+    RoutesSource edited = own.refreshed(List.of());
+    assertThat(table(edited)).isEqualTo(Map.of("/test/", "test", "/ping/", "ping"));
+    Files.writeString(file, "routes:\n  /test/: [not, a, topic]\n");
+    assertThat(edited.refreshed(List.of())).isSameAs(edited);
   }
 
   @Test

@@ -29,6 +29,7 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * The HTTP gateway. Pipeline per connection, once {@link ConnectionLimit} admitted it: write
@@ -52,7 +53,7 @@ public final class Gateway implements AutoCloseable {
   private final AtomicReference<Routes> routes;
   private final GatewayHandler handler;
 
-  private Gateway(GatewayConfig config, PrometheusRegistry registry) throws IOException {
+  private Gateway(GatewayConfig config, PrometheusRegistry registry, Consumer<String> accessLog) throws IOException {
     this.config = config;
     byte[] initial = Files.readAllBytes(config.routesFile());
     this.routes = new AtomicReference<>(
@@ -100,6 +101,9 @@ public final class Gateway implements AutoCloseable {
                         .addLast("body", new BodyLimit(limits.maxBodyBytes(), metrics))
                         .addLast("gateway", handler);
                     ConnectionTimeouts.install(p, "http", limits, metrics);
+                    if (accessLog != null) {
+                      p.addAfter("http", "access-log", new AccessLog(routes::get, accessLog));
+                    }
                   }
                 });
     InetSocketAddress address = config.listenHost().isEmpty()
@@ -128,11 +132,16 @@ public final class Gateway implements AutoCloseable {
   }
 
   public static Gateway start(GatewayConfig config) throws IOException {
-    return new Gateway(config, PrometheusRegistry.defaultRegistry);
+    return new Gateway(config, PrometheusRegistry.defaultRegistry, null);
   }
 
   public static Gateway start(GatewayConfig config, PrometheusRegistry registry) throws IOException {
-    return new Gateway(config, registry);
+    return new Gateway(config, registry, null);
+  }
+
+  /** With an {@link AccessLog}: one line per answered request to {@code accessLog}. */
+  public static Gateway start(GatewayConfig config, PrometheusRegistry registry, Consumer<String> accessLog) throws IOException {
+    return new Gateway(config, registry, accessLog);
   }
 
   public int port() {

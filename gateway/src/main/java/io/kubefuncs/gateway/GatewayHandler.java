@@ -231,7 +231,8 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     if (cause instanceof TimeoutException) {
       metrics.timeouts.labelValues(route.prefix()).inc();
       ex.fail(HttpResponseStatus.GATEWAY_TIMEOUT, "timeout",
-          "no answer from topic " + route.topic() + " within " + route.timeout().toMillis() + " ms", false);
+          "no answer from topic " + route.topic() + " within " + route.timeout().toMillis() + " ms"
+              + (ex.unconsumed ? "; no function consumes it" : ""), false);
     } else if (cause instanceof FunctionErrorException fe) {
       ex.fail(HttpResponseStatus.BAD_GATEWAY, "function_error", exposeFunctionErrors ? fe.getMessage() : "the function failed", false);
     } else if (cause instanceof NsqConnectionException) {

@@ -41,6 +41,7 @@ class NoConsumerTest {
       var timedOut = gateway.get("/now/job-2");
       assertThat(timedOut.statusCode()).isEqualTo(504);
       assertThat(timedOut.headers().firstValue(GatewayHandler.NO_CONSUMER_HEADER)).hasValue("later");
+      assertThat(timedOut.body()).contains("no answer from topic later within 300 ms; no function consumes it");
       assertThat(gateway.metrics().value("kubefuncs_gateway_no_consumer_total", Map.of("route", "/now/"))).isEqualTo(1);
 
       function.on("later", "default", msg -> msg.respond(HttpResponse.ok("done " + msg.http().path()))).ready().join();

@@ -48,7 +48,7 @@ final class TestGateway implements AutoCloseable {
         new GatewayConfig.Limits(b.headerTimeout, b.bodyTimeout, b.idleTimeout, b.writeTimeout, b.maxConnections,
             b.maxBodyBytes, b.bodyBudgetBytes));
     try {
-      gateway = Gateway.start(config, registry);
+      gateway = b.accessLog == null ? Gateway.start(config, registry) : Gateway.start(config, registry, b.accessLog);
     } catch (IOException | RuntimeException e) {
       deleteTree(directory);
       throw e;
@@ -161,6 +161,7 @@ final class TestGateway implements AutoCloseable {
     private long bodyBudgetBytes = GatewayConfig.Limits.DEFAULTS.bodyBudgetBytes();
     private boolean exposeFunctionErrors = true;
     private Duration reloadInterval = Duration.ofSeconds(1);
+    private java.util.function.Consumer<String> accessLog;
 
     private Builder(String nsqd) {
       this.nsqd = nsqd;
@@ -217,6 +218,11 @@ final class TestGateway implements AutoCloseable {
 
     Builder exposeFunctionErrors(boolean expose) {
       this.exposeFunctionErrors = expose;
+      return this;
+    }
+
+    Builder accessLog(java.util.function.Consumer<String> lines) {
+      this.accessLog = lines;
       return this;
     }
 
