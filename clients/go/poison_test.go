@@ -233,9 +233,22 @@ func (p *probe) run(poisons [][]byte) {
 // length, digest and a prefix of it, and returns them.
 func (p *probe) letters(poisons [][]byte, limit int) []*client.DeadLetter {
 	t := p.t
+	key := func(length int64, sum []byte) string { return fmt.Sprintf("%d:%x", length, sum) }
 	letters := map[string]*client.DeadLetter{}
-	for range poisons {
-		m := receive(t, p.dead, 20*time.Second, "a dead letter")
+	described := func() bool {
+		for _, poison := range poisons {
+			sum := sha256.Sum256(poison)
+			if letters[key(int64(len(poison)), sum[:])] == nil {
+				return false
+			}
+		}
+		return true
+	}
+	// Until every poison has its letter: delivery is at least once, so a letter whose publish
+	// was sent again after a lost connection may come twice.
+	deadline := time.Now().Add(20 * time.Second)
+	for !described() {
+		m := receive(t, p.dead, time.Until(deadline), "a dead letter for every poison")
 		if len(m.Body) > limit {
 			t.Errorf("dead letter of %d bytes, more than %d", len(m.Body), limit)
 		}
@@ -243,10 +256,11 @@ func (p *probe) letters(poisons [][]byte, limit int) []*client.DeadLetter {
 		if err := proto.Unmarshal(m.Body, l); err != nil {
 			t.Fatal(err)
 		}
-		letters[fmt.Sprintf("%d:%x", l.BodyLength, l.BodySha256)] = l
+		letters[key(l.BodyLength, l.BodySha256)] = l
 	}
 	for _, poison := range poisons {
-		l := letters[fmt.Sprintf("%d:%x", len(poison), sha256.Sum256(poison))]
+		sum := sha256.Sum256(poison)
+		l := letters[key(int64(len(poison)), sum[:])]
 		switch {
 		case l == nil:
 			t.Errorf("no dead letter describes the poison of %d bytes", len(poison))
