@@ -261,6 +261,23 @@ public final class NsqConsumer implements AutoCloseable {
     LOG.log(System.Logger.Level.WARNING, "lost nsqd {0}: {1}", connection.address, cause == null ? "closed" : cause.getMessage());
     distributeRdy();
     scheduleRedial(connection.address);
+    if (discovered.contains(connection.address)) {
+      lookupSoon();
+    }
+  }
+
+  /**
+   * As go-nsq does when it loses an nsqd that nsqlookupd listed: ask nsqlookupd again now rather
+   * than at the next poll, since the nsqd may be back under another address (on Kubernetes, a new
+   * pod's IP), which redialling the old one never reaches.
+   */
+  private void lookupSoon() {
+    // A lookup in flight (its timer done) schedules the next one itself, at the short interval.
+    if (lookupTimer != null && !lookupTimer.isDone()
+        && lookupTimer.getDelay(TimeUnit.NANOSECONDS) > config.lookupdEmptyPollInterval.toNanos()
+        && lookupTimer.cancel(false)) {
+      lookupTimer = loop.schedule(this::lookup, config.lookupdEmptyPollInterval.toNanos(), TimeUnit.NANOSECONDS);
+    }
   }
 
   // ---- discovery ----
@@ -324,9 +341,11 @@ public final class NsqConsumer implements AutoCloseable {
       }
     }
     // While nsqlookupd lists no nsqd (the topic exists nowhere yet: it comes into being with its
-    // first publish), or has never answered, ask again soon: a full poll interval is what the
-    // first message to a new topic would otherwise wait.
-    Duration next = discovered.isEmpty() ? config.lookupdEmptyPollInterval : config.lookupdPollInterval;
+    // first publish), or has never answered, or lists one this consumer has lost, ask again soon:
+    // a full poll interval is what the first message to a new topic, or to an nsqd back under a
+    // new address, would otherwise wait.
+    boolean lost = discovered.stream().anyMatch(redials::containsKey);
+    Duration next = discovered.isEmpty() || lost ? config.lookupdEmptyPollInterval : config.lookupdPollInterval;
     long interval = next.toNanos();
     long jitter = (long) (interval * config.lookupdPollJitter * ThreadLocalRandom.current().nextDouble());
     if (!stopping) {

@@ -126,4 +126,32 @@ class DiscoveryTest {
       }
     }
   }
+
+  /**
+   * On Kubernetes a new nsqd pod comes back under a new IP, and nsqlookupd lists that address: a
+   * consumer that only redialled the old one would wait for its next 60 s poll.
+   */
+  @Test
+  void consumerFindsItsNsqdBackUnderAnotherAddressWithinSeconds() {
+    try (NsqLookupdProcess lookupd = NsqLookupdProcess.start();
+        NsqdProcess old = NsqdProcess.builder().lookupd(lookupd).start()) {
+      List<String> seen = new CopyOnWriteArrayList<>();
+      try (NsqConsumer consumer =
+          NsqConsumer.builder("moved", "fn")
+              .lookupd(lookupd.httpAddress())
+              .handler(m -> seen.add(new String(m.body(), UTF_8)))
+              .build()
+              .start()) {
+        old.publish("moved", "before".getBytes(UTF_8));
+        await().atMost(FIRST_MESSAGE_DEADLINE).until(() -> seen.contains("before"));
+
+        old.stop();
+        try (NsqdProcess moved = NsqdProcess.builder().lookupd(lookupd).start()) {
+          moved.publish("moved", "after".getBytes(UTF_8));
+
+          await().atMost(FIRST_MESSAGE_DEADLINE).until(() -> seen.contains("after"));
+        }
+      }
+    }
+  }
 }
