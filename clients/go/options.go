@@ -131,6 +131,9 @@ func (s *settings) resolve(function bool) error {
 		if err != nil {
 			return err
 		}
+		if !validHost(host) {
+			return &ConfigError{"NSQ_NSQD_ADDR", fmt.Sprintf("must be a host name or IP address, got '%s'", host)}
+		}
 		s.nsqd = net.JoinHostPort(host, strconv.Itoa(port))
 	} else if err := checkHostPort(s.nsqd); err != nil {
 		return &ConfigError{"WithNsqdURL", err.Error()}
@@ -143,6 +146,9 @@ func (s *settings) resolve(function bool) error {
 			return err
 		}
 		if host != "" {
+			if !validHost(host) {
+				return &ConfigError{"NSQ_LOOKUPD_ADDR", fmt.Sprintf("must be a host name or IP address, got '%s'", host)}
+			}
 			s.lookupdAddresses = []string{net.JoinHostPort(host, strconv.Itoa(port))}
 		}
 	} else {
@@ -327,14 +333,20 @@ func checkHostPort(addr string) error {
 	if err != nil {
 		return fmt.Errorf("must be host:port, got '%s'", addr)
 	}
-	if host == "" {
-		return fmt.Errorf("must be host:port with a host, got '%s'", addr)
+	if !validHost(host) {
+		return fmt.Errorf("must be host:port with a host name or IP address, got '%s'", addr)
 	}
 	if _, err := parsePort("", port, false); err != nil {
 		return fmt.Errorf("must be host:port with a port number (1-65535), got '%s'", addr)
 	}
 	return nil
 }
+
+// hostPattern is a DNS name or IPv4 address, or an IPv6 address with an optional zone: what the
+// Java client accepts too. Caught at start, not as a URL error on every lookup.
+var hostPattern = regexp.MustCompile(`^([A-Za-z0-9._-]+|[0-9A-Fa-f:.]+(%[A-Za-z0-9._-]+)?)$`)
+
+func validHost(host string) bool { return hostPattern.MatchString(host) }
 
 func checkHealthzAddr(source, addr string) error {
 	colon := strings.LastIndex(addr, ":")

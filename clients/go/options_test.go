@@ -76,6 +76,8 @@ func TestBadSettingsNameTheVariable(t *testing.T) {
 		{map[string]string{"TOPIC": "t", "NSQ_NSQD_PORT": "abc"}, "NSQ_NSQD_PORT: must be a port number (1-65535), got 'abc'"},
 		{map[string]string{"TOPIC": "t", "NSQ_NSQD_PORT": "0"}, "NSQ_NSQD_PORT: must be a port number (1-65535), got '0'"},
 		{map[string]string{"TOPIC": "t", "NSQ_LOOKUPD_PORT": "70000"}, "NSQ_LOOKUPD_PORT: must be a port number"},
+		{map[string]string{"TOPIC": "t", "NSQ_NSQD_ADDR": "my nsqd"}, "NSQ_NSQD_ADDR: must be a host name or IP address, got 'my nsqd'"},
+		{map[string]string{"TOPIC": "t", "NSQ_LOOKUPD_ADDR": "bad host!"}, "NSQ_LOOKUPD_ADDR: must be a host name or IP address, got 'bad host!'"},
 		{map[string]string{"TOPIC": "t", "HEALTHZ_ADDR": "8080"}, "HEALTHZ_ADDR: must be [host]:port, like :8080, got '8080'"},
 		{map[string]string{"TOPIC": "t", "HEALTHZ_ADDR": ":http"}, "HEALTHZ_ADDR: must be a port number"},
 		{map[string]string{"TOPIC": "t", "KUBEFUNCS_MAX_IN_FLIGHT": "0"}, "KUBEFUNCS_MAX_IN_FLIGHT: must be a whole number of at least 1, got '0'"},

@@ -1,5 +1,6 @@
 package io.kubefuncs;
 
+import io.kubefuncs.nsq.HostPort;
 import io.kubefuncs.nsq.NsqNames;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -27,10 +28,10 @@ record FunctionConfig(
     Reader r = new Reader(env);
     String topic = r.name("TOPIC", null, true);
     String channel = r.name("CHANNEL", "default", false);
-    String nsqdHost = r.string("NSQ_NSQD_ADDR", "127.0.0.1");
-    int nsqdPort = r.port("NSQ_NSQD_PORT", 4150);
+    String nsqd = r.address("NSQ_NSQD_ADDR", "127.0.0.1", r.port("NSQ_NSQD_PORT", 4150));
     String lookupdHost = r.string("NSQ_LOOKUPD_ADDR", "");
     int lookupdPort = r.port("NSQ_LOOKUPD_PORT", 4161);
+    String lookupd = lookupdHost.isEmpty() ? null : r.address("NSQ_LOOKUPD_ADDR", lookupdHost, lookupdPort);
     String healthz = r.string("HEALTHZ_ADDR", ":8080");
     int colon = healthz.lastIndexOf(':');
     if (colon < 0) {
@@ -46,8 +47,8 @@ record FunctionConfig(
     return new FunctionConfig(
         topic,
         channel,
-        nsqdHost + ":" + nsqdPort,
-        lookupdHost.isEmpty() ? null : lookupdHost + ":" + lookupdPort,
+        nsqd,
+        lookupd,
         healthz.substring(0, colon),
         healthzPort,
         maxInFlight,
@@ -89,6 +90,17 @@ record FunctionConfig(
       } catch (IllegalArgumentException e) {
         throw new ConfigException(var, e.getMessage());
       }
+    }
+
+    /** {@code host:port} of the host in {@code name} (or {@code fallback}) and {@code port}, checked as the NSQ client will read it. */
+    String address(String name, String fallback, int port) {
+      String address = string(name, fallback) + ":" + port;
+      try {
+        HostPort.parse(address, "address");
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(name, "must be a host name or IP address, got '" + string(name, fallback) + "'");
+      }
+      return address;
     }
 
     int port(String name, int fallback) {

@@ -99,6 +99,8 @@ class FunctionConfigTest {
         "NSQ_NSQD_PORT               | 0                                                                    | got '0'",
         "NSQ_NSQD_PORT               | 70000                                                                | 70000",
         "NSQ_LOOKUPD_PORT            | -1                                                                   | -1",
+        "NSQ_NSQD_ADDR               | my nsqd                                                              | my nsqd",
+        "NSQ_LOOKUPD_ADDR            | bad host!                                                            | bad host!",
         "HEALTHZ_ADDR                | nope                                                                 | nope",
         "HEALTHZ_ADDR                | :http                                                                | http",
         "HEALTHZ_ADDR                | 127.0.0.1:99999                                                      | 99999",

@@ -1,7 +1,12 @@
 package io.kubefuncs.nsq;
 
+import java.util.regex.Pattern;
+
 /** A {@code host:port} pair as NSQ tools write it on the command line. */
 public record HostPort(String host, int port) {
+  /** A DNS name or IPv4 address, or an IPv6 address (with a zone, written without brackets here). */
+  private static final Pattern HOST = Pattern.compile("[A-Za-z0-9._-]+|[0-9A-Fa-f:.]+(%[A-Za-z0-9._-]+)?");
+
   /** Parses {@code address}; a bad one throws {@link IllegalArgumentException} naming it as {@code what}. */
   public static HostPort parse(String address, String what) {
     String s = address.trim();
@@ -20,6 +25,10 @@ public record HostPort(String host, int port) {
     String host = s.substring(0, colon);
     if (host.startsWith("[") && host.endsWith("]")) {
       host = host.substring(1, host.length() - 1);
+    }
+    // Caught here, where the address is given, rather than as a URI error on an I/O thread later.
+    if (!HOST.matcher(host).matches()) {
+      throw new IllegalArgumentException(what + " '" + address + "' has host '" + host + "', which is not a host name or IP address");
     }
     int port;
     try {

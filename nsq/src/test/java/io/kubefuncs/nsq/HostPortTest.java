@@ -19,5 +19,7 @@ class HostPortTest {
         .hasMessage("nsqd address 'localhost' must be host:port");
     assertThatThrownBy(() -> HostPort.parse("h:99999", "nsqd address")).hasMessageContaining("outside 1-65535");
     assertThatThrownBy(() -> HostPort.parse("h:x", "nsqd address")).hasMessageContaining("not a number");
+    assertThatThrownBy(() -> HostPort.parse("bad host!:4161", "nsqlookupd address"))
+        .hasMessage("nsqlookupd address 'bad host!:4161' has host 'bad host!', which is not a host name or IP address");
   }
 }
