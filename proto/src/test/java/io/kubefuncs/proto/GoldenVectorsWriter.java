@@ -15,10 +15,11 @@ import java.util.Map;
  * deliberate change (see {@code proto/testdata/README.md}):
  *
  * <pre>
- * ./mvnw -B -ntp -pl proto test -Dtest=RegenerateGoldenVectorsTest -Dkubefuncs.regenerate=true
+ * ./mvnw -B -ntp -pl proto test-compile exec:java -Dexec.mainClass=io.kubefuncs.proto.GoldenVectorsWriter \
+ *   -Dexec.classpathScope=test
  * </pre>
  *
- * <p>or run this class with the test classpath, optionally giving the target directory.
+ * <p>optionally giving the target directory as its argument.
  */
 public final class GoldenVectorsWriter {
 
