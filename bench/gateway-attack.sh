@@ -22,20 +22,11 @@ start_run gateway-attack
 nt=$(free_port); nh=$(free_port "$nt")
 start_nsqd "127.0.0.1:$nt" "127.0.0.1:$nh" --broadcast-address=127.0.0.1
 api "127.0.0.1:$nh" "topic/create?topic=test"
-hp=$(free_port)
-spawn pong env TOPIC=test NSQ_NSQD_PORT="$nt" HEALTHZ_ADDR="127.0.0.1:$hp" KUBEFUNCS_MAX_IN_FLIGHT=256 \
-  java -XX:+UseSerialGC -jar examples/pong/target/pong.jar
-await pong http_ok "http://127.0.0.1:$hp/healthz"
-gp=$(free_port)
-printf 'routes:\n  /test/: test\n' > "$tmp/routes.yaml"
-spawn gateway java -jar gateway/target/gateway.jar --listen-addr "127.0.0.1:$gp" --config "$tmp/routes.yaml" \
-  --nsqd-addr "127.0.0.1:$nt"
-gateway_pid=$!
-await gateway http_ok "http://127.0.0.1:$gp/healthz"
+start_pong pong "$nt"
+start_gateway "$nt"
 
 url="http://127.0.0.1:$gp/test/hello"
-# 32 connections, each waiting between requests so that together they offer about RATE req/s.
-printf 'function delay() return %s end\n' "$(awk -v r="$rate" 'BEGIN {printf "%.3f", 32 * 1000 / r}')" > "$tmp/pace.lua"
+write_pace "$tmp/pace.lua" 32 "$rate"
 echo "== warm-up (not reported)"
 wrk -t2 -c32 -d5s "$url" > /dev/null
 

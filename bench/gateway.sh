@@ -26,18 +26,10 @@ api "127.0.0.1:$nh" "topic/create?topic=test"
 
 pong_pids=()
 for i in $(seq 1 "$pongs"); do
-  hp=$(free_port)
-  spawn "pong$i" env TOPIC=test NSQ_NSQD_PORT="$nt" NSQ_LOOKUPD_ADDR=127.0.0.1 NSQ_LOOKUPD_PORT="$lh" \
-    HEALTHZ_ADDR="127.0.0.1:$hp" KUBEFUNCS_MAX_IN_FLIGHT=256 java -XX:+UseSerialGC -jar examples/pong/target/pong.jar
-  pong_pids+=("$!")
-  await "pong$i" http_ok "http://127.0.0.1:$hp/healthz"
+  start_pong "pong$i" "$nt" NSQ_LOOKUPD_ADDR=127.0.0.1 NSQ_LOOKUPD_PORT="$lh"
+  pong_pids+=("${spawned[pong$i]}")
 done
-gp=$(free_port)
-printf 'routes:\n  /test/: test\n' > "$tmp/routes.yaml"
-spawn gateway java -jar gateway/target/gateway.jar --listen-addr "127.0.0.1:$gp" --config "$tmp/routes.yaml" \
-  --nsqd-addr "127.0.0.1:$nt" --lookupd-addr "127.0.0.1:$lh"
-gateway_pid=$!
-await gateway http_ok "http://127.0.0.1:$gp/healthz"
+start_gateway "$nt" --lookupd-addr "127.0.0.1:$lh"
 answer=$(curl -s "http://127.0.0.1:$gp/test/hello")
 [ "$answer" = pong ] || { log "gateway answered \"$answer\", not pong; its log:"; cat "$tmp/gateway.log" >&2; exit 1; }
 ceiling_port=$(free_port)
@@ -77,8 +69,7 @@ done
 # wrk is closed-loop: to see latency at half of peak rather than at saturation, each of 64
 # connections waits between requests so that together they offer about half the peak rate.
 echo "== latency at about half of the gateway's peak ($peak req/s), 64 paced connections"
-delay_ms=$(awk -v p="$peak" 'BEGIN {printf "%.3f", 64 * 1000 / (p / 2)}')
-printf 'function delay() return %s end\n' "$delay_ms" > "$tmp/pace.lua"
+write_pace "$tmp/pace.lua" 64 "$(awk -v p="$peak" 'BEGIN {print p / 2}')"
 wrk_run gateway "http://127.0.0.1:$gp/test/hello" 64 -s "$tmp/pace.lua"
 echo "== CPU per request by process, gateway at 64 connections"
 C=64 profile "http://127.0.0.1:$gp/test/hello" 64

@@ -49,6 +49,34 @@ wrk_run() { # name url connections [wrk options]
   printf '%-8s c=%-4s %10s req/s  p50 %-9s p99 %-9s non-2xx %s socket errors %s\n' "$1" "$3" "$rps" "$p50" "$p99" "$non2xx" "$errors"
 }
 
+# A wrk script that makes CONNECTIONS connections, each waiting between its requests, offer about
+# RATE requests/s together: wrk is closed-loop, and latency at a given load needs an open one.
+write_pace() { # file connections rate
+  printf 'function delay() return %s end\n' "$(awk -v c="$2" -v r="$3" 'BEGIN {printf "%.3f", c * 1000 / r}')" >"$1"
+}
+
+# ---- the gateway and its function ----
+
+start_pong() { # name nsqd-tcp-port [VAR=value...]: the Java pong function, until its /healthz answers
+  local name=$1 nsqd_port=$2 hp
+  shift 2
+  hp=$(free_port)
+  spawn "$name" env TOPIC=test NSQ_NSQD_PORT="$nsqd_port" HEALTHZ_ADDR="127.0.0.1:$hp" KUBEFUNCS_MAX_IN_FLIGHT=256 "$@" \
+    java -XX:+UseSerialGC -jar examples/pong/target/pong.jar
+  await "$name" http_ok "http://127.0.0.1:$hp/healthz"
+}
+
+start_gateway() { # nsqd-tcp-port [gateway flags...]: /test/ -> test; sets gp (its port) and gateway_pid
+  local nsqd_port=$1
+  shift
+  gp=$(free_port)
+  printf 'routes:\n  /test/: test\n' >"$tmp/routes.yaml"
+  spawn gateway java -jar gateway/target/gateway.jar --listen-addr "127.0.0.1:$gp" --config "$tmp/routes.yaml" \
+    --nsqd-addr "127.0.0.1:$nsqd_port" "$@"
+  gateway_pid=$!
+  await gateway http_ok "http://127.0.0.1:$gp/healthz"
+}
+
 # ---- processes, temporary folder, results ----
 
 # Every background process goes into bg_pids, so that it is stopped however the run ends (done,

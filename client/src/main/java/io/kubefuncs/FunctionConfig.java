@@ -94,13 +94,13 @@ record FunctionConfig(
 
     /** {@code host:port} of the host in {@code name} (or {@code fallback}) and {@code port}, checked as the NSQ client will read it. */
     String address(String name, String fallback, int port) {
-      String address = string(name, fallback) + ":" + port;
+      String host = string(name, fallback);
       try {
-        HostPort.parse(address, "address");
+        HostPort.parse(host + ":" + port, name);
       } catch (IllegalArgumentException e) {
-        throw new ConfigException(name, "must be a host name or IP address, got '" + string(name, fallback) + "'");
+        throw new ConfigException(name, "must be a host name or IP address, got '" + host + "'");
       }
-      return address;
+      return host + ":" + port;
     }
 
     int port(String name, int fallback) {
