@@ -37,6 +37,34 @@ Names of the three components and their Services.
 {{- define "nsq.lookupd.fullname" -}}{{ include "nsq.fullname" . }}-lookupd{{- end }}
 {{- define "nsq.lookupd.headless" -}}{{ include "nsq.fullname" . }}-lookupd-headless{{- end }}
 {{- define "nsq.admin.fullname" -}}{{ include "nsq.fullname" . }}-admin{{- end }}
+{{- define "nsq.auth.fullname" -}}{{ include "nsq.fullname" . }}-auth{{- end }}
+
+{{/*
+The effective `tls` and `auth` settings: the chart's own, with what the kubefuncs chart's one
+`global.nsq.tls` / `global.nsq.auth` block sets (non-empty values) over them. Return YAML.
+*/}}
+{{- define "nsq.tls" -}}
+{{- $tls := mergeOverwrite (deepCopy .Values.tls) (dig "nsq" "tls" dict (.Values.global | default dict)) }}
+{{- if and $tls.enabled (not $tls.secretName) }}
+{{- fail "tls.enabled: set tls.secretName to a kubernetes.io/tls Secret with tls.crt, tls.key and ca.crt" }}
+{{- end }}
+{{- toYaml $tls }}
+{{- end }}
+
+{{- define "nsq.auth" -}}
+{{- $auth := mergeOverwrite (deepCopy .Values.auth) (dig "nsq" "auth" dict (.Values.global | default dict)) }}
+{{- if and $auth.enabled (not $auth.existingSecret) (not $auth.identities) }}
+{{- fail "auth.enabled: set auth.existingSecret to a Secret with key config.json, or list auth.identities" }}
+{{- end }}
+{{- toYaml $auth }}
+{{- end }}
+
+{{/*
+The Secret holding the auth server's config.json: the user's, or the one the chart renders.
+*/}}
+{{- define "nsq.auth.configSecret" -}}
+{{- .existingSecret | default (include "nsq.auth.fullname" .ctx) }}
+{{- end }}
 
 {{/*
 Labels. Call with (dict "ctx" $ "component" "nsqd").
