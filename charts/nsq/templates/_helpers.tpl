@@ -60,13 +60,6 @@ The effective `tls` and `auth` settings: the chart's own, with what the kubefunc
 {{- end }}
 
 {{/*
-The Secret holding the auth server's config.json: the user's, or the one the chart renders.
-*/}}
-{{- define "nsq.auth.configSecret" -}}
-{{- .existingSecret | default (include "nsq.auth.fullname" .ctx) }}
-{{- end }}
-
-{{/*
 Labels. Call with (dict "ctx" $ "component" "nsqd").
 */}}
 {{- define "nsq.selectorLabels" -}}
