@@ -11,12 +11,15 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -34,7 +37,8 @@ import org.junit.jupiter.api.extension.TestWatcher;
 /**
  * docs/getting-started.md, step by step, on a real cluster with the real helm and kubectl; then
  * what a production installation must survive: a function rolled to a new image under load, a
- * function pod deleted under asynchronous load, nsqd deleted, and a clean uninstall. The steps
+ * function pod deleted under asynchronous load, nsqd deleted; TLS and AUTH turned on for NSQ; and
+ * a clean uninstall. The steps
  * build on each other and run in order.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -48,6 +52,8 @@ class GettingStartedIT {
   private static final String NSQD_PODS = "app.kubernetes.io/instance=kubefuncs,app.kubernetes.io/component=nsqd";
   private static final String GATEWAY_PODS = "app.kubernetes.io/instance=kubefuncs,app.kubernetes.io/name=gateway";
   private static final String FUNCTION_PODS = "app.kubernetes.io/instance=example,kubefuncs.io/function=test";
+  /** The name nsqd's certificate carries, which functions and the gateway verify. */
+  private static final String NSQD_SERVICE = "kubefuncs-nsq-nsqd.kubefuncs.svc.cluster.local";
   /** What examples/pong answers to every request. */
   private static final String PONG = "pong\n";
 
@@ -210,12 +216,69 @@ class GettingStartedIT {
 
   @Test
   @Order(8)
-  @DisplayName("8. helm uninstall both releases: no object left behind")
+  @DisplayName("8. TLS and AUTH on: pong through the gateway; plain TCP and a wrong secret refused")
+  void turnOnTlsAndAuth() throws Exception {
+    // The guide's commands, in a directory of their own: the CA, nsqd's certificate, the secret.
+    Path dir = Files.createDirectories(cluster.repo.resolve("e2e/target/nsq-security"));
+    for (String file : List.of("ca.key", "ca.crt", "tls.key", "tls.csr", "tls.crt", "config.json")) {
+      Files.deleteIfExists(dir.resolve(file));
+    }
+    run(dir, "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "365",
+        "-subj", "/CN=kubefuncs-nsq-ca", "-keyout", "ca.key", "-out", "ca.crt");
+    run(dir, "openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=kubefuncs-nsq-nsqd",
+        "-addext", "subjectAltName=DNS:" + NSQD_SERVICE, "-keyout", "tls.key", "-out", "tls.csr");
+    run(dir, "openssl", "x509", "-req", "-in", "tls.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-days", "365",
+        "-copy_extensions", "copy", "-out", "tls.crt");
+    String secret = run(dir, "openssl", "rand", "-hex", "24").strip();
+    Files.writeString(dir.resolve("config.json"), """
+        {"ttl": 3600, "identities": [{"name": "kubefuncs", "secret": "%s",
+          "authorizations": [{"topic": ".*", "channels": [".*"], "permissions": ["subscribe", "publish"]}]}]}
+        """.formatted(secret));
+    String crt = "--from-file=" + dir.resolve("tls.crt");
+    String key = "--from-file=" + dir.resolve("tls.key");
+    String ca = "--from-file=" + dir.resolve("ca.crt");
+    cluster.kubectl("-n", CORE, "create", "secret", "generic", "nsq-tls", "--type=kubernetes.io/tls", crt, key, ca);
+    cluster.kubectl("-n", CORE, "create", "secret", "generic", "nsq-auth", "--from-file=" + dir.resolve("config.json"));
+    cluster.kubectl("-n", CORE, "create", "secret", "generic", "nsq-auth-client", "--from-literal=secret=" + secret);
+    cluster.kubectl("-n", FUNCTIONS_NS, "create", "secret", "generic", "nsq-tls", ca);
+    cluster.kubectl("-n", FUNCTIONS_NS, "create", "secret", "generic", "nsq-auth-client", "--from-literal=secret=" + secret);
+
+    cluster.helm("upgrade", "--namespace", CORE, "--reuse-values", "--wait", "--timeout", "5m", CORE, "./charts/kubefuncs",
+        "--set", "global.nsq.tls.enabled=true,global.nsq.tls.secretName=nsq-tls",
+        "--set", "global.nsq.auth.enabled=true,global.nsq.auth.existingSecret=nsq-auth,global.nsq.auth.secretName=nsq-auth-client");
+    cluster.helm("upgrade", "--namespace", FUNCTIONS_NS, "--reuse-values", "--wait", "--timeout", "5m", FUNCTIONS,
+        "./charts/function", "--set", "nsq.tls.enabled=true,nsq.tls.secretName=nsq-tls,nsq.auth.secretName=nsq-auth-client");
+    long upgraded = System.nanoTime();
+
+    // The upgrade replaced the gateway pod the port-forward went to.
+    gateway.close();
+    gateway = new PortForward(cluster, CORE, "svc/kubefuncs-gateway", 80);
+    await("pong with TLS and AUTH on").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+        .until(() -> answers("/test/hello", 200, PONG));
+    System.out.printf("e2e: pong through TLS and AUTH %.1f s after both upgrades returned%n", (System.nanoTime() - upgraded) / 1e9);
+
+    try (PortForward nsqd = new PortForward(cluster, CORE, "pod/" + nsqdPod(), 4150)) {
+      NsqdProbe probe = new NsqdProbe(nsqd.port);
+      assertThat(probe.publishInPlainText("test")).as("PUB without TLS")
+          .isEqualTo("E_INVALID cannot PUB in current state (TLS required)");
+      assertThat(probe.authenticate(dir.resolve("ca.crt"), NSQD_SERVICE, "not-" + secret)).as("AUTH with a wrong secret")
+          .startsWith("E_AUTH_FAILED");
+      // The same probe with the right secret gets in: the refusals are nsqd's policy, not the probe's doing.
+      assertThat(probe.authenticate(dir.resolve("ca.crt"), NSQD_SERVICE, secret)).as("AUTH with the secret")
+          .contains("\"identity\":\"kubefuncs\"");
+    }
+  }
+
+  @Test
+  @Order(9)
+  @DisplayName("9. helm uninstall both releases: no object left behind")
   void uninstall() throws Exception {
     gateway.close();
     gateway = null;
     cluster.helm("uninstall", "--namespace", FUNCTIONS_NS, "--wait", FUNCTIONS);
     cluster.helm("uninstall", "--namespace", CORE, "--wait", CORE);
+    cluster.kubectl("-n", FUNCTIONS_NS, "delete", "secret", "nsq-tls", "nsq-auth-client");
+    cluster.kubectl("-n", CORE, "delete", "secret", "nsq-tls", "nsq-auth", "nsq-auth-client");
     await("nothing left of the releases").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
         .until(() -> leftovers().isEmpty());
     cluster.kubectl("delete", "namespace", CORE, "--wait=true", "--timeout=120s");
@@ -249,6 +312,16 @@ class GettingStartedIT {
   }
 
   // ---- helpers ----
+
+  /** A command of the guide other than kubectl and helm (openssl), in {@code dir}: its output. */
+  private static String run(Path dir, String... command) throws Exception {
+    Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new AssertionError("failed: " + String.join(" ", command));
+    }
+    return output;
+  }
 
   private static boolean connects(String host, int port) {
     try (Socket socket = new Socket()) {
