@@ -84,7 +84,35 @@ class NsqTlsAuthChartTest {
         });
   }
 
-  /** name=value, or name<-secret/key. */
+  /**
+   * A function's or the gateway's container as a TLS client of nsqd: exactly the NSQ_TLS* and
+   * NSQ_AUTH_SECRET variables the contract names (the secret from {@code authRef}, "secret/key",
+   * or none), and the Secret mounted with ca.crt alone unless the client presents a certificate.
+   */
+  private static void assertTlsClient(PodSpec pod, String container, String secretName, String serverName,
+      boolean clientCertificate, String authRef) {
+    Map<String, String> expected = new LinkedHashMap<>();
+    expected.put("NSQ_TLS", "true");
+    expected.put("NSQ_TLS_CA_FILE", TLS_DIR + "/ca.crt");
+    expected.put("NSQ_TLS_SERVER_NAME", serverName);
+    if (clientCertificate) {
+      expected.put("NSQ_TLS_CERT_FILE", TLS_DIR + "/tls.crt");
+      expected.put("NSQ_TLS_KEY_FILE", TLS_DIR + "/tls.key");
+    }
+    if (authRef != null) {
+      expected.put("NSQ_AUTH_SECRET", "<-" + authRef);
+    }
+    Container c = container(pod, container);
+    assertThat(nsqEnv(c)).containsExactlyEntriesOf(expected);
+    assertTlsMount(c);
+    assertThat(volume(pod, "nsq-tls").getSecret()).satisfies(v -> {
+      assertThat(v.getSecretName()).isEqualTo(secretName);
+      assertThat(v.getItems()).as("the keys mounted").extracting(KeyToPath::getKey)
+          .containsExactlyElementsOf(clientCertificate ? List.of("ca.crt", "tls.crt", "tls.key") : List.of("ca.crt"));
+    });
+  }
+
+  /** NSQ_TLS* and NSQ_AUTH_SECRET as name=value, or name=<-secret/key. */
   private static Map<String, String> nsqEnv(Container c) {
     Map<String, String> env = new LinkedHashMap<>();
     for (EnvVar e : c.getEnv() == null ? List.<EnvVar>of() : c.getEnv()) {
@@ -229,19 +257,8 @@ class NsqTlsAuthChartTest {
           tls: {enabled: true, secretName: nsq-ca}
           auth: {secretName: functions-auth, secretKey: token}
         """));
-    PodSpec pod = pod(rendered, "Deployment", "example-function-test");
-    Container c = container(pod, "function");
-
-    assertThat(nsqEnv(c)).containsExactly(
-        Map.entry("NSQ_TLS", "true"),
-        Map.entry("NSQ_TLS_CA_FILE", TLS_DIR + "/ca.crt"),
-        Map.entry("NSQ_TLS_SERVER_NAME", NSQD_HOST),
-        Map.entry("NSQ_AUTH_SECRET", "<-functions-auth/token"));
-    assertTlsMount(c);
-    assertThat(volume(pod, "nsq-tls").getSecret()).satisfies(s -> {
-      assertThat(s.getSecretName()).isEqualTo("nsq-ca");
-      assertThat(s.getItems()).extracting(KeyToPath::getKey).containsExactly("ca.crt");
-    });
+    assertTlsClient(pod(rendered, "Deployment", "example-function-test"), "function", "nsq-ca", NSQD_HOST, false,
+        "functions-auth/token");
   }
 
   @Test
@@ -254,16 +271,8 @@ class NsqTlsAuthChartTest {
           nsqdAddr: nsqd.messaging.svc.cluster.local
           tls: {enabled: true, secretName: functions-tls, clientAuth: true}
         """));
-    PodSpec pod = pod(rendered, "Deployment", "example-function-test");
-
-    assertThat(nsqEnv(container(pod, "function"))).containsExactly(
-        Map.entry("NSQ_TLS", "true"),
-        Map.entry("NSQ_TLS_CA_FILE", TLS_DIR + "/ca.crt"),
-        Map.entry("NSQ_TLS_SERVER_NAME", "nsqd.messaging.svc.cluster.local"),
-        Map.entry("NSQ_TLS_CERT_FILE", TLS_DIR + "/tls.crt"),
-        Map.entry("NSQ_TLS_KEY_FILE", TLS_DIR + "/tls.key"));
-    assertThat(volume(pod, "nsq-tls").getSecret().getItems()).extracting(KeyToPath::getKey)
-        .containsExactly("ca.crt", "tls.crt", "tls.key");
+    assertTlsClient(pod(rendered, "Deployment", "example-function-test"), "function", "functions-tls",
+        "nsqd.messaging.svc.cluster.local", true, null);
   }
 
   @Test
@@ -276,21 +285,12 @@ class NsqTlsAuthChartTest {
           - {name: KUBEFUNCS_LOG_LEVEL, value: debug}
         """));
     PodSpec pod = pod(rendered, "Deployment", "kubefuncs-gateway");
-    Container c = container(pod, "gateway");
 
-    assertThat(nsqEnv(c)).containsExactly(
-        Map.entry("NSQ_TLS", "true"),
-        Map.entry("NSQ_TLS_CA_FILE", TLS_DIR + "/ca.crt"),
-        Map.entry("NSQ_TLS_SERVER_NAME", NSQD_HOST),
-        Map.entry("NSQ_TLS_CERT_FILE", TLS_DIR + "/tls.crt"),
-        Map.entry("NSQ_TLS_KEY_FILE", TLS_DIR + "/tls.key"),
-        Map.entry("NSQ_AUTH_SECRET", "<-gateway-auth/secret"));
+    assertTlsClient(pod, "gateway", "gateway-tls", NSQD_HOST, true, "gateway-auth/secret");
+    Container c = container(pod, "gateway");
     assertThat(c.getEnv().getLast().getName()).isEqualTo("KUBEFUNCS_LOG_LEVEL");
     // The secret travels in the environment only: a flag would show in ps.
     assertThat(c.getArgs()).noneMatch(a -> a.contains("auth"));
-    assertTlsMount(c);
-    assertThat(volume(pod, "nsq-tls").getSecret().getItems()).extracting(KeyToPath::getKey)
-        .containsExactly("ca.crt", "tls.crt", "tls.key");
   }
 
   // ---- kubefuncs chart
@@ -308,19 +308,11 @@ class NsqTlsAuthChartTest {
         .containsAll(TLS_FLAGS).contains("--auth-http-address=kubefuncs-nsq-auth:4181");
     assertThat(volume(pod(rendered, "Deployment", "kubefuncs-nsq-auth"), "config").getSecret().getSecretName())
         .isEqualTo("nsq-auth");
-    PodSpec gateway = pod(rendered, "Deployment", "kubefuncs-gateway");
-    // The name the gateway verifies is the nsqd Service the same release renders.
+    // The name the gateway verifies is the nsqd Service the same release renders; nsqd's key stays
+    // out of the gateway, which mounts the Secret's ca.crt alone.
     assertThat(rendered.find(Service.class, "kubefuncs-nsq-nsqd")).isPresent();
-    assertThat(nsqEnv(container(gateway, "gateway"))).containsExactly(
-        Map.entry("NSQ_TLS", "true"),
-        Map.entry("NSQ_TLS_CA_FILE", TLS_DIR + "/ca.crt"),
-        Map.entry("NSQ_TLS_SERVER_NAME", NSQD_HOST),
-        Map.entry("NSQ_AUTH_SECRET", "<-nsq-auth-client/secret"));
-    assertThat(volume(gateway, "nsq-tls").getSecret()).satisfies(s -> {
-      assertThat(s.getSecretName()).isEqualTo("nsq-tls");
-      assertThat(s.getItems()).as("nsqd's key stays out of the gateway").extracting(KeyToPath::getKey)
-          .containsExactly("ca.crt");
-    });
+    assertTlsClient(pod(rendered, "Deployment", "kubefuncs-gateway"), "gateway", "nsq-tls", NSQD_HOST, false,
+        "nsq-auth-client/secret");
     assertThat(ManifestChecks.problems(rendered)).isEmpty();
   }
 
