@@ -72,19 +72,29 @@ The nsqd host: the nsqd Service, node-local when nsqd is a DaemonSet.
 
 {{/*
 The effective nsq.tls and nsq.auth: the chart's own, with what the kubefuncs chart's one
-`global.nsq.tls` / `global.nsq.auth` block sets (non-empty values) over them. Returns YAML.
+`global.nsq.tls` / `global.nsq.auth` block sets (a non-empty name, a true) over them. Returns
+YAML: {tls: ..., auth: ...}.
 */}}
 {{- define "gateway.nsqSecurity" -}}
-{{- $global := dig "nsq" dict (.Values.global | default dict) }}
-{{- $tls := mergeOverwrite (deepCopy .Values.nsq.tls) ($global.tls | default dict) }}
-{{- $auth := mergeOverwrite (deepCopy .Values.nsq.auth) ($global.auth | default dict) }}
+{{- $out := dict }}
+{{- range $part := list "tls" "auth" }}
+{{- $merged := deepCopy (get $.Values.nsq $part) }}
+{{- range $key, $value := dig "nsq" $part dict ($.Values.global | default dict) }}
+{{- if $value }}
+{{- $_ := set $merged $key $value }}
+{{- end }}
+{{- end }}
+{{- $_ := set $out $part $merged }}
+{{- end }}
+{{- $tls := $out.tls }}
+{{- $auth := $out.auth }}
 {{- if and $tls.enabled (not $tls.secretName) }}
 {{- fail "nsq.tls.enabled: set nsq.tls.secretName (or global.nsq.tls.secretName) to a Secret with ca.crt" }}
 {{- end }}
 {{- if and $auth.enabled (not $auth.secretName) }}
 {{- fail "global.nsq.auth.enabled: set global.nsq.auth.secretName to the Secret holding the gateway's AUTH secret" }}
 {{- end }}
-{{- toYaml (dict "tls" $tls "auth" $auth) }}
+{{- toYaml $out }}
 {{- end }}
 
 {{/*

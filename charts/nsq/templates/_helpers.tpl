@@ -41,10 +41,21 @@ Names of the three components and their Services.
 
 {{/*
 The effective `tls` and `auth` settings: the chart's own, with what the kubefuncs chart's one
-`global.nsq.tls` / `global.nsq.auth` block sets (non-empty values) over them. Return YAML.
+`global.nsq.tls` / `global.nsq.auth` block sets (a non-empty name, a true) over them. Return YAML.
+Call "nsq.withGlobal" with (dict "ctx" $ "part" "tls").
 */}}
+{{- define "nsq.withGlobal" -}}
+{{- $out := deepCopy (get .ctx.Values .part) }}
+{{- range $key, $value := dig "nsq" .part dict (.ctx.Values.global | default dict) }}
+{{- if $value }}
+{{- $_ := set $out $key $value }}
+{{- end }}
+{{- end }}
+{{- toYaml $out }}
+{{- end }}
+
 {{- define "nsq.tls" -}}
-{{- $tls := mergeOverwrite (deepCopy .Values.tls) (dig "nsq" "tls" dict (.Values.global | default dict)) }}
+{{- $tls := include "nsq.withGlobal" (dict "ctx" . "part" "tls") | fromYaml }}
 {{- if and $tls.enabled (not $tls.secretName) }}
 {{- fail "tls.enabled: set tls.secretName to a kubernetes.io/tls Secret with tls.crt, tls.key and ca.crt" }}
 {{- end }}
@@ -52,7 +63,7 @@ The effective `tls` and `auth` settings: the chart's own, with what the kubefunc
 {{- end }}
 
 {{- define "nsq.auth" -}}
-{{- $auth := mergeOverwrite (deepCopy .Values.auth) (dig "nsq" "auth" dict (.Values.global | default dict)) }}
+{{- $auth := include "nsq.withGlobal" (dict "ctx" . "part" "auth") | fromYaml }}
 {{- if and $auth.enabled (not $auth.existingSecret) (not $auth.identities) }}
 {{- fail "auth.enabled: set auth.existingSecret to a Secret with key config.json, or list auth.identities" }}
 {{- end }}

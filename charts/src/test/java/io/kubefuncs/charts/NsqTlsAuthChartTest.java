@@ -302,6 +302,11 @@ class NsqTlsAuthChartTest {
           nsq:
             tls: {enabled: true, secretName: nsq-tls}
             auth: {enabled: true, existingSecret: nsq-auth, secretName: nsq-auth-client}
+        # What the block leaves empty, a subchart's own value fills in.
+        gateway:
+          nsq:
+            tls: {secretName: ignored-for-the-global-one}
+            auth: {secretKey: token}
         """));
 
     assertThat(nsqdSecurityArgs(rendered, "DaemonSet"))
@@ -312,7 +317,7 @@ class NsqTlsAuthChartTest {
     // out of the gateway, which mounts the Secret's ca.crt alone.
     assertThat(rendered.find(Service.class, "kubefuncs-nsq-nsqd")).isPresent();
     assertTlsClient(pod(rendered, "Deployment", "kubefuncs-gateway"), "gateway", "nsq-tls", NSQD_HOST, false,
-        "nsq-auth-client/secret");
+        "nsq-auth-client/token");
     assertThat(ManifestChecks.problems(rendered)).isEmpty();
   }
 
