@@ -257,15 +257,27 @@ class GettingStartedIT {
         .until(() -> answers("/test/hello", 200, PONG));
     System.out.printf("e2e: pong through TLS and AUTH %.1f s after both upgrades returned%n", (System.nanoTime() - upgraded) / 1e9);
 
+    Path caFile = dir.resolve("ca.crt");
+    assertThat(probeNsqd(probe -> probe.publishInPlainText("test"))).as("PUB without TLS")
+        .isEqualTo("E_INVALID cannot PUB in current state (TLS required)");
+    assertThat(probeNsqd(probe -> probe.authenticate(caFile, NSQD_SERVICE, "not-" + secret))).as("AUTH with a wrong secret")
+        .startsWith("E_AUTH_FAILED");
+    // The same probe with the right secret gets in: the refusals are nsqd's policy, not the probe's doing.
+    assertThat(probeNsqd(probe -> probe.authenticate(caFile, NSQD_SERVICE, secret))).as("AUTH with the secret")
+        .contains("\"identity\":\"kubefuncs\"");
+  }
+
+  private interface ProbeCall {
+    String on(NsqdProbe probe) throws Exception;
+  }
+
+  /**
+   * One probe connection to nsqd, through a port-forward of its own: kubectl ends a port-forward
+   * when a forwarded connection is reset, as one that nsqd closes on an error can be.
+   */
+  private String probeNsqd(ProbeCall call) throws Exception {
     try (PortForward nsqd = new PortForward(cluster, CORE, "pod/" + nsqdPod(), 4150)) {
-      NsqdProbe probe = new NsqdProbe(nsqd.port);
-      assertThat(probe.publishInPlainText("test")).as("PUB without TLS")
-          .isEqualTo("E_INVALID cannot PUB in current state (TLS required)");
-      assertThat(probe.authenticate(dir.resolve("ca.crt"), NSQD_SERVICE, "not-" + secret)).as("AUTH with a wrong secret")
-          .startsWith("E_AUTH_FAILED");
-      // The same probe with the right secret gets in: the refusals are nsqd's policy, not the probe's doing.
-      assertThat(probe.authenticate(dir.resolve("ca.crt"), NSQD_SERVICE, secret)).as("AUTH with the secret")
-          .contains("\"identity\":\"kubefuncs\"");
+      return call.on(new NsqdProbe(nsqd.port));
     }
   }
 
