@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -296,15 +297,31 @@ class GettingStartedIT {
     cluster.kubectl("delete", "namespace", CORE, "--wait=true", "--timeout=120s");
   }
 
-  /** Objects of either release anywhere, and anything but the defaults in namespace kubefuncs. */
+  /**
+   * Objects of either release anywhere, but in the namespaces of other installations that happen to
+   * use the same release names (Helm lists them once ours are uninstalled); and anything but the
+   * defaults in namespace kubefuncs.
+   */
   private List<String> leftovers() {
     List<String> namespaced = names(cluster.kubectl("api-resources", "--verbs=list", "--namespaced=true", "-o", "name"))
         .stream().filter(t -> !t.equals("events") && !t.equals("events.events.k8s.io")).toList();
     List<String> clusterWide = names(cluster.kubectl("api-resources", "--verbs=list", "--namespaced=false", "-o", "name"));
+    List<String> others = new ArrayList<>();
+    for (JsonNode release : jsonOf(cluster.helm("list", "-A", "-o", "json"))) {
+      if (List.of(CORE, FUNCTIONS).contains(release.path("name").asText())) {
+        others.add(release.path("namespace").asText());
+      }
+    }
     List<String> left = new ArrayList<>();
     for (String release : List.of(CORE, FUNCTIONS)) {
       String selector = "app.kubernetes.io/instance=" + release;
-      left.addAll(names(cluster.kubectl("get", String.join(",", namespaced), "-A", "-l", selector, "-o", "name")));
+      for (String line : names(cluster.kubectl("get", String.join(",", namespaced), "-A", "-l", selector, "--no-headers",
+          "-o", "custom-columns=NAMESPACE:.metadata.namespace,KIND:.kind,NAME:.metadata.name"))) {
+        String[] object = line.split("\\s+");
+        if (!others.contains(object[0])) {
+          left.add(object[0] + ": " + object[1] + "/" + object[2]);
+        }
+      }
       left.addAll(names(cluster.kubectl("get", String.join(",", clusterWide), "-l", selector, "-o", "name")));
     }
     for (String name : names(cluster.kubectl("get", String.join(",", namespaced), "-n", CORE, "-o", "name",
@@ -317,6 +334,14 @@ class GettingStartedIT {
       System.out.println("e2e: still there: " + left);
     }
     return left;
+  }
+
+  private static JsonNode jsonOf(String output) {
+    try {
+      return Cluster.JSON.readTree(output);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private static List<String> names(String output) {
