@@ -39,8 +39,7 @@ import org.junit.jupiter.api.extension.TestWatcher;
  * docs/getting-started.md, step by step, on a real cluster with the real helm and kubectl; then
  * what a production installation must survive: a function rolled to a new image under load, a
  * function pod deleted under asynchronous load, nsqd deleted; TLS and AUTH turned on for NSQ; and
- * a clean uninstall. The steps
- * build on each other and run in order.
+ * a clean uninstall. The steps build on each other and run in order.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
