@@ -298,7 +298,7 @@ class GettingStartedIT {
 
   /**
    * Objects of either release anywhere, but in the namespaces of other installations that happen to
-   * use the same release names (Helm lists them once ours are uninstalled); and anything but the
+   * use the same release names (Helm lists them, in any state, once ours are uninstalled); and anything but the
    * defaults in namespace kubefuncs.
    */
   private List<String> leftovers() {
@@ -306,7 +306,7 @@ class GettingStartedIT {
         .stream().filter(t -> !t.equals("events") && !t.equals("events.events.k8s.io")).toList();
     List<String> clusterWide = names(cluster.kubectl("api-resources", "--verbs=list", "--namespaced=false", "-o", "name"));
     List<String> others = new ArrayList<>();
-    for (JsonNode release : jsonOf(cluster.helm("list", "-A", "-o", "json"))) {
+    for (JsonNode release : jsonOf(cluster.helm("list", "-A", "--all", "-o", "json"))) {
       if (List.of(CORE, FUNCTIONS).contains(release.path("name").asText())) {
         others.add(release.path("namespace").asText());
       }
