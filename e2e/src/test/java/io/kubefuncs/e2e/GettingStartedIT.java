@@ -298,8 +298,8 @@ class GettingStartedIT {
 
   /**
    * Objects of either release anywhere, but in the namespaces of other installations that happen to
-   * use the same release names (Helm lists them, in any state, once ours are uninstalled); and anything but the
-   * defaults in namespace kubefuncs.
+   * use the same release names (Helm lists them, in any state, once ours are uninstalled); and
+   * anything but the defaults in namespace kubefuncs.
    */
   private List<String> leftovers() {
     List<String> namespaced = names(cluster.kubectl("api-resources", "--verbs=list", "--namespaced=true", "-o", "name"))
