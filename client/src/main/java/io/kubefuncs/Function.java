@@ -18,7 +18,8 @@ final class Function implements AutoCloseable {
 
   Function(FunctionConfig config, Handler handler, PrometheusRegistry registry) {
     this.config = config;
-    Client.Builder b = Client.builder().nsqd(config.nsqdAddress()).clientId(config.clientId()).registry(registry);
+    Client.Builder b = Client.builder().nsqd(config.nsqdAddress()).clientId(config.clientId()).registry(registry)
+        .nsqConfig(Client.NSQ_DEFAULTS.toBuilder().maxMessageSize(config.maxMessageSize()).build());
     if (config.lookupdAddress() != null) {
       b.lookupd(config.lookupdAddress());
     }

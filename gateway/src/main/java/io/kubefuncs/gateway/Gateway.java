@@ -50,6 +50,7 @@ public final class Gateway implements AutoCloseable {
   private final Channel server;
   private final RoutesWatcher watcher;
   private final TopicConsumers consumers;
+  private final RouteTopics topics;
   private final AtomicReference<Routes> routes;
   private final GatewayHandler handler;
 
@@ -64,9 +65,16 @@ public final class Gateway implements AutoCloseable {
       b.lookupd(config.lookupdAddresses().toArray(String[]::new));
     }
     this.client = b.build();
+    this.topics = config.nsqdHttpAddress() == null ? null : new RouteTopics(config.nsqdHttpAddress());
+    if (topics != null) {
+      topics.ensure(routes.get());
+    }
     this.watcher = new RoutesWatcher(config.routesFile(), initial, config.defaultTimeout(), config.reloadInterval(),
         r -> {
           routes.set(r);
+          if (topics != null) {
+            topics.ensure(r);
+          }
           metrics.reloads.labelValues("ok").inc();
         },
         why -> metrics.reloads.labelValues("rejected").inc());
@@ -115,6 +123,7 @@ public final class Gateway implements AutoCloseable {
     } catch (Exception e) { // Netty rethrows the bind's checked exception as is
       watcher.close();
       consumers.close();
+      closeTopics();
       group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
       client.close();
       if (e instanceof BindException) {
@@ -175,8 +184,15 @@ public final class Gateway implements AutoCloseable {
     }
     watcher.close();
     consumers.close();
+    closeTopics();
     group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
     client.close();
+  }
+
+  private void closeTopics() {
+    if (topics != null) {
+      topics.close();
+    }
   }
 
   /**

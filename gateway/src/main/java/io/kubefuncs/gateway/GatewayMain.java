@@ -37,6 +37,10 @@ public final class GatewayMain implements Callable<Integer> {
       description = "nsqd TCP address to publish to (default ${DEFAULT-VALUE})")
   String nsqdAddr;
 
+  @Option(names = "--nsqd-http-addr", converter = HostPortText.class,
+      description = "that nsqd's HTTP address, where the routes' topics are created (default: the host of --nsqd-addr, port 4151)")
+  String nsqdHttpAddr;
+
   @Option(names = "--lookupd-addr", converter = HostPortText.class, description = "nsqlookupd HTTP address (repeatable)")
   List<String> lookupdAddrs = new ArrayList<>();
 
@@ -101,7 +105,8 @@ public final class GatewayMain implements Callable<Integer> {
       return BAD_INPUT;
     }
     String id = gatewayId != null ? gatewayId : InetAddress.getLocalHost().getHostName();
-    GatewayConfig cfg = new GatewayConfig(listen.host(), listen.port(), config, nsqdAddr, List.copyOf(lookupdAddrs), id,
+    String nsqdHttp = nsqdHttpAddr != null ? nsqdHttpAddr : new HostPort(HostPort.parse(nsqdAddr, "address").host(), 4151).toString();
+    GatewayConfig cfg = new GatewayConfig(listen.host(), listen.port(), config, nsqdAddr, nsqdHttp, List.copyOf(lookupdAddrs), id,
         timeout, !hideFunctionErrors, Duration.ofSeconds(1),
         new GatewayConfig.Limits(headerTimeout, bodyTimeout, idleTimeout, writeTimeout, maxConnections, maxBodyBytes,
             bodyBudgetBytes));
