@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.kubefuncs.Client;
 import io.kubefuncs.HttpResponse;
 import io.kubefuncs.testkit.NsqExtension;
+import io.kubefuncs.testkit.NsqdStats;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -47,6 +48,7 @@ class GatewayMainTest {
         ProcessHandle.current().info().command().orElseThrow(), "-cp", System.getProperty("java.class.path"),
         GatewayMain.class.getName(),
         "--listen-addr", "127.0.0.1:" + port, "--config", routes.toString(), "--nsqd-addr", nsqd,
+        "--nsqd-http-addr", nsq.nsqdProcess().httpAddress(),
         "--gateway-id", "main-test", "--timeout", "400ms", "--max-body-bytes", "16", "--hide-function-errors"));
     Path log = dir.resolve("gateway.log");
     Process gateway = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -59,6 +61,10 @@ class GatewayMainTest {
 
       await("gateway process healthy").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
           .ignoreExceptions().until(() -> get(base + "/healthz").statusCode() == 200);
+      // --nsqd-http-addr: the topic of a route nobody consumes exists before any request, with no channel.
+      await("the gateway created topic nobody-listens").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+          .until(() -> NsqdStats.topic(nsq.nsqdProcess().httpUrl(), "nobody-listens").has("topic_name"));
+      assertThat(NsqdStats.topic(nsq.nsqdProcess().httpUrl(), "nobody-listens").path("channels")).isEmpty();
 
       var echo = TestGateway.send(HttpRequest.newBuilder(URI.create(base + "/echo/"))
           .timeout(TestGateway.REQUEST_TIMEOUT).POST(HttpRequest.BodyPublishers.ofString("16 bytes exactly")).build());
@@ -113,7 +119,7 @@ class GatewayMainTest {
     assertThat(noConfig.code()).isEqualTo(2);
     assertThat(noConfig.err()).contains("--config");
     assertThat(help.code()).isZero();
-    assertThat(help.out()).contains("--listen-addr", "--config", "--nsqd-addr", "--lookupd-addr", "--gateway-id",
+    assertThat(help.out()).contains("--listen-addr", "--config", "--nsqd-addr", "--nsqd-http-addr", "--lookupd-addr", "--gateway-id",
         "--timeout", "--max-body-bytes", "--hide-function-errors", "--body-budget-bytes", "--max-connections",
         "--header-timeout", "--body-timeout", "--idle-timeout", "--write-timeout");
   }
@@ -122,7 +128,8 @@ class GatewayMainTest {
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
       "--listen-addr|8080", "--listen-addr|:99999", "--listen-addr|:http", "--listen-addr|no-such-host.invalid:8080",
-      "--nsqd-addr|nsqd", "--nsqd-addr|nsqd:0", "--lookupd-addr|lookupd:port",
+      "--nsqd-addr|nsqd", "--nsqd-addr|nsqd:0", "--nsqd-http-addr|nsqd", "--nsqd-http-addr|bad host:4151",
+      "--lookupd-addr|lookupd:port",
       "--timeout|soon", "--timeout|0s", "--timeout|-5s",
       "--max-body-bytes|-5", "--max-body-bytes|0", "--max-body-bytes|10MB", "--max-body-bytes|99999999999",
       "--body-budget-bytes|0", "--body-budget-bytes|1000", "--max-connections|0", "--max-connections|many",
