@@ -61,7 +61,8 @@ class FunctionChartTest {
         "NSQ_NSQD_PORT=4150",
         "NSQ_LOOKUPD_ADDR=kubefuncs-nsq-lookupd.kubefuncs.svc.cluster.local",
         "NSQ_LOOKUPD_PORT=4161",
-        "HEALTHZ_ADDR=:8080");
+        "HEALTHZ_ADDR=:8080",
+        "KUBEFUNCS_MAX_MESSAGE_SIZE=1048576");
     assertThat(c.getImage()).isEqualTo("ghcr.io/kubefuncs/pong:0.1.0");
     assertThat(c.getPorts()).extracting(p -> p.getName(), p -> p.getContainerPort())
         .containsExactly(tuple("http", 8080));
@@ -98,10 +99,11 @@ class FunctionChartTest {
 
   @Test
   void nsqAddressesCanBeOverridden() {
-    Path values = Charts.values("nsq: {lookupdAddr: lookupd.messaging, lookupdPort: 14161, nsqdAddr: nsqd.messaging, nsqdPort: 14150}\n");
+    Path values = Charts.values("nsq: {lookupdAddr: lookupd.messaging, lookupdPort: 14161, nsqdAddr: nsqd.messaging, nsqdPort: 14150,"
+        + " maxMessageSize: 4194304}\n");
     assertThat(env(container(render(ONE, values), "example-function-test"))).containsSubsequence(
         "NSQ_NSQD_ADDR=nsqd.messaging", "NSQ_NSQD_PORT=14150",
-        "NSQ_LOOKUPD_ADDR=lookupd.messaging", "NSQ_LOOKUPD_PORT=14161");
+        "NSQ_LOOKUPD_ADDR=lookupd.messaging", "NSQ_LOOKUPD_PORT=14161", "KUBEFUNCS_MAX_MESSAGE_SIZE=4194304");
   }
 
   @Test
@@ -135,6 +137,7 @@ class FunctionChartTest {
         "NSQ_LOOKUPD_ADDR=core-nsq-lookupd.platform.svc.cluster.example",
         "NSQ_LOOKUPD_PORT=4161",
         "HEALTHZ_ADDR=:8080",
+        "KUBEFUNCS_MAX_MESSAGE_SIZE=1048576",
         "KUBEFUNCS_LOG_LEVEL=info");
     assertThat(c.getImage()).isEqualTo("ghcr.io/kubefuncs/pong:0.1.0");
     assertThat(test.getSpec().getTemplate().getMetadata().getAnnotations())
