@@ -24,6 +24,8 @@ import picocli.CommandLine.TypeConversionException;
 @Command(name = "gateway", mixinStandardHelpOptions = true, description = "Kubefuncs HTTP gateway: path prefixes to NSQ topics.")
 public final class GatewayMain implements Callable<Integer> {
   static final int BAD_INPUT = 2;
+  /** nsqd's default HTTP port, and the nsq chart's. */
+  private static final int NSQD_HTTP_PORT = 4151;
   private static final GatewayConfig.Limits DEFAULTS = GatewayConfig.Limits.DEFAULTS;
 
   @Option(names = "--listen-addr", defaultValue = ":8080", converter = ListenAddress.Converter.class,
@@ -105,7 +107,7 @@ public final class GatewayMain implements Callable<Integer> {
       return BAD_INPUT;
     }
     String id = gatewayId != null ? gatewayId : InetAddress.getLocalHost().getHostName();
-    String nsqdHttp = nsqdHttpAddr != null ? nsqdHttpAddr : new HostPort(HostPort.parse(nsqdAddr, "address").host(), 4151).toString();
+    String nsqdHttp = nsqdHttpAddr != null ? nsqdHttpAddr : new HostPort(HostPort.parse(nsqdAddr, "address").host(), NSQD_HTTP_PORT).toString();
     GatewayConfig cfg = new GatewayConfig(listen.host(), listen.port(), config, nsqdAddr, nsqdHttp, List.copyOf(lookupdAddrs), id,
         timeout, !hideFunctionErrors, Duration.ofSeconds(1),
         new GatewayConfig.Limits(headerTimeout, bodyTimeout, idleTimeout, writeTimeout, maxConnections, maxBodyBytes,

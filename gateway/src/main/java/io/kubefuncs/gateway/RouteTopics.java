@@ -70,17 +70,17 @@ final class RouteTopics implements AutoCloseable {
       retry = null;
     }
     String failure = null;
-    Set<String> failed = new HashSet<>();
+    Set<String> left = new HashSet<>(pending);
     for (String topic : pending) {
-      String error = create(topic);
-      if (error == null) {
-        LOG.log(System.Logger.Level.DEBUG, "topic {0} exists on nsqd {1}", topic, nsqd);
-      } else {
-        failure = error;
-        failed.add(topic);
+      // Stops at the first failure: an nsqd that does not answer would fail the rest alike, each
+      // after its own timeout.
+      failure = create(topic);
+      if (failure != null) {
+        break;
       }
+      left.remove(topic);
     }
-    pending = failed;
+    pending = left;
     if (failure == null) {
       if (failing) {
         LOG.log(System.Logger.Level.INFO, "nsqd {0} has every routed topic now", nsqd);
@@ -93,7 +93,8 @@ final class RouteTopics implements AutoCloseable {
         "cannot create routed topics on nsqd {0} yet ({1}); retrying in {2} s", nsqd, failure, retryDelay.toSeconds());
     failing = true;
     retry = timer.schedule(this::createMissing, retryDelay.toMillis(), TimeUnit.MILLISECONDS);
-    retryDelay = retryDelay.multipliedBy(2).compareTo(LAST_RETRY) > 0 ? LAST_RETRY : retryDelay.multipliedBy(2);
+    Duration doubled = retryDelay.multipliedBy(2);
+    retryDelay = doubled.compareTo(LAST_RETRY) > 0 ? LAST_RETRY : doubled;
   }
 
   /** Null when nsqd has the topic, else why not. */
