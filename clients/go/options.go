@@ -164,9 +164,6 @@ func (s *settings) resolve(function bool) error {
 			s.lookupdAddresses = append(s.lookupdAddresses, a)
 		}
 	}
-	if err := s.resolveTLS(); err != nil {
-		return err
-	}
 	if function {
 		if s.healthzAddr == "" {
 			s.healthzAddr = s.env("HEALTHZ_ADDR", ":8080")
@@ -212,6 +209,9 @@ func (s *settings) resolve(function bool) error {
 	}
 	if s.clientID == "" {
 		s.clientID = s.env("KUBEFUNCS_CLIENT_ID", s.env("HOSTNAME", ""))
+	}
+	if err := s.resolveTLS(); err != nil {
+		return err
 	}
 	if s.logger == nil {
 		s.logger = log.New(os.Stderr, "", log.LstdFlags)

@@ -20,7 +20,7 @@ func TestTLSSettingsAreRead(t *testing.T) {
 	pki := nsqtest.NewPKI(t)
 	s, err := resolveWith(map[string]string{
 		"NSQ_TLS": "true", "NSQ_TLS_CA_FILE": pki.CAFile, "NSQ_TLS_CERT_FILE": pki.ClientCert, "NSQ_TLS_KEY_FILE": pki.ClientKey,
-		"NSQ_TLS_SERVER_NAME": "nsqd.kubefuncs.svc", "NSQ_AUTH_SECRET": " s3cret\n",
+		"NSQ_TLS_SERVER_NAME": "nsqd.kubefuncs.svc", "NSQ_AUTH_SECRET": "s3cret\n",
 	}, false)
 	if err != nil {
 		t.Fatal(err)
@@ -29,12 +29,12 @@ func TestTLSSettingsAreRead(t *testing.T) {
 		s.tls.VerifyConnection == nil {
 		t.Errorf("TLS config %+v", s.tls)
 	}
-	// A Secret's value often ends in a newline, which is not part of the secret.
-	if s.authSecret != "s3cret" {
+	// Taken whole, as the Java SDK does: the auth server compares it whole.
+	if s.authSecret != "s3cret\n" {
 		t.Errorf("auth secret %q", s.authSecret)
 	}
 
-	s, err = resolveWith(map[string]string{"NSQ_TLS": "TRUE"}, false)
+	s, err = resolveWith(map[string]string{"NSQ_TLS": "true"}, false)
 	if err != nil || s.tls == nil || s.tls.RootCAs != nil || s.tls.InsecureSkipVerify {
 		t.Errorf("NSQ_TLS alone: %v, %+v; want the system's roots and the usual verification", err, s.tls)
 	}
@@ -76,17 +76,20 @@ func TestBadTLSSettingsNameTheVariable(t *testing.T) {
 		variable, reason string
 	}{
 		{map[string]string{"NSQ_TLS": "yes"}, "NSQ_TLS", "must be true or false, got 'yes'"},
-		{map[string]string{"NSQ_TLS_CA_FILE": pki.CAFile}, "NSQ_TLS_CA_FILE", "is set but NSQ_TLS is not true"},
+		{map[string]string{"NSQ_TLS": "TRUE"}, "NSQ_TLS", "must be true or false, got 'TRUE'"},
+		{map[string]string{"NSQ_TLS_CA_FILE": pki.CAFile}, "NSQ_TLS_CA_FILE", "is set but NSQ_TLS is not true: set NSQ_TLS=true to use TLS to nsqd, or unset NSQ_TLS_CA_FILE"},
 		{map[string]string{"NSQ_TLS": "false", "NSQ_TLS_SERVER_NAME": "nsqd"}, "NSQ_TLS_SERVER_NAME", "is set but NSQ_TLS is not true"},
 		{map[string]string{"NSQ_TLS_KEY_FILE": pki.ClientKey}, "NSQ_TLS_KEY_FILE", "is set but NSQ_TLS is not true"},
-		{on("NSQ_TLS_CA_FILE", filepath.Join(dir, "missing.crt")), "NSQ_TLS_CA_FILE", "cannot read '" + filepath.Join(dir, "missing.crt") + "': no such file or directory"},
-		{on("NSQ_TLS_CA_FILE", notPEM), "NSQ_TLS_CA_FILE", "'" + notPEM + "' holds no PEM certificate"},
-		{on("NSQ_TLS_CERT_FILE", pki.ClientCert), "NSQ_TLS_KEY_FILE", "is not set, but NSQ_TLS_CERT_FILE is"},
-		{on("NSQ_TLS_KEY_FILE", pki.ClientKey), "NSQ_TLS_CERT_FILE", "is not set, but NSQ_TLS_KEY_FILE is"},
+		{on("NSQ_TLS_CA_FILE", filepath.Join(dir, "missing.crt")), "NSQ_TLS_CA_FILE", "cannot read " + filepath.Join(dir, "missing.crt") + ": no such file or directory"},
+		{on("NSQ_TLS_CA_FILE", notPEM), "NSQ_TLS_CA_FILE", notPEM + " holds no PEM certificate (-----BEGIN CERTIFICATE-----)"},
+		{on("NSQ_TLS_CERT_FILE", pki.ClientCert), "NSQ_TLS_KEY_FILE", "is not set but NSQ_TLS_CERT_FILE is: a client certificate needs its key, set both or neither"},
+		{on("NSQ_TLS_KEY_FILE", pki.ClientKey), "NSQ_TLS_CERT_FILE", "is not set but NSQ_TLS_KEY_FILE is"},
+		{on("NSQ_TLS_KEY_FILE", pki.ClientKey, "NSQ_TLS_CA_FILE", "/nonexistent"), "NSQ_TLS_CERT_FILE", "is not set but NSQ_TLS_KEY_FILE is"},
 		{on("NSQ_TLS_CERT_FILE", notPEM, "NSQ_TLS_KEY_FILE", pki.ClientKey), "NSQ_TLS_CERT_FILE", "holds no PEM certificate"},
-		{on("NSQ_TLS_CERT_FILE", pki.ClientCert, "NSQ_TLS_KEY_FILE", ecKey), "NSQ_TLS_KEY_FILE", "holds no PEM PKCS#8 private key"},
-		{on("NSQ_TLS_CERT_FILE", pki.ClientCert, "NSQ_TLS_KEY_FILE", pki.ServerKey), "NSQ_TLS_KEY_FILE", "does not go with the certificate in NSQ_TLS_CERT_FILE"},
-		{on("NSQ_TLS_SERVER_NAME", "nsqd/x"), "NSQ_TLS_SERVER_NAME", "must be a host name or IP address, got 'nsqd/x'"},
+		{on("NSQ_TLS_CERT_FILE", pki.ClientCert, "NSQ_TLS_KEY_FILE", ecKey), "NSQ_TLS_KEY_FILE", ecKey + " holds a EC PRIVATE KEY, not PKCS#8: convert it with openssl pkcs8 -topk8 -nocrypt"},
+		{on("NSQ_TLS_CERT_FILE", pki.ClientCert, "NSQ_TLS_KEY_FILE", pki.ClientCert), "NSQ_TLS_KEY_FILE", " holds no PEM private key (-----BEGIN PRIVATE KEY-----)"},
+		{on("NSQ_TLS_CERT_FILE", pki.ClientCert, "NSQ_TLS_KEY_FILE", pki.ServerKey), "NSQ_TLS_CERT_FILE/NSQ_TLS_KEY_FILE", "cannot use the client certificate and key: "},
+		{on("NSQ_TLS_SERVER_NAME", "nsqd/x"), "NSQ_TLS_SERVER_NAME", "server name must be a host name or IP address, got 'nsqd/x'"},
 	}
 	if os.Geteuid() != 0 { // root reads any file
 		cases = append(cases, struct {
