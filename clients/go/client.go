@@ -81,7 +81,8 @@ type Client struct {
 
 // NewClient creates a client. Settings not given as options come from the environment
 // (NSQ_NSQD_ADDR, NSQ_NSQD_PORT, NSQ_LOOKUPD_ADDR, NSQ_LOOKUPD_PORT, NSQ_TLS*,
-// NSQ_AUTH_SECRET, KUBEFUNCS_*); a malformed one is a *ConfigError. Nothing connects until used, except the return topic WithCallEnabled.
+// NSQ_AUTH_SECRET, KUBEFUNCS_*); a malformed one is a *ConfigError. Nothing connects until used,
+// except the return topic WithCallEnabled.
 func NewClient(options ...Option) (*Client, error) {
 	s := newSettings(options)
 	if err := s.resolve(false); err != nil {
