@@ -57,8 +57,8 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "nsq-auth: --listen-addr: %v\n", err)
 		return 2
 	}
-	// nsqd asks with a short request, and waits 2 s for the answer (--http-client-request-timeout
-	// is 5 s): nothing here needs long timeouts, and short ones bound what a slow client holds.
+	// nsqd asks with a short GET and gives up after its --http-client-request-timeout (5 s by
+	// default): nothing here needs long timeouts, and short ones bound what a slow client holds.
 	server := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
 		WriteTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10, ErrorLog: logger}
 	served := make(chan error, 1)
