@@ -62,7 +62,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	answer := h.find(q.Get("secret"))
 	if answer == nil {
 		// Not JSON: nsqd reads a JSON 403 as a pointer to its HTTPS port and asks again there.
-		h.logger.Printf("nsq-auth: refused an unknown secret from a client at %s (tls %s, common name %q)",
+		h.logger.Printf("nsq-auth: refused an unknown secret: remote_ip %q, tls %q, common_name %q",
 			q.Get("remote_ip"), q.Get("tls"), q.Get("common_name"))
 		http.Error(w, "unknown secret", http.StatusForbidden)
 		return

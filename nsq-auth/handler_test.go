@@ -72,7 +72,7 @@ func TestUnknownSecretIsForbiddenAndNotLogged(t *testing.T) {
 			t.Errorf("secret %q: 403 body %q is JSON", secret, body)
 		}
 	}
-	if strings.Contains(logs.String(), "nope-secret") || !strings.Contains(logs.String(), "refused an unknown secret from a client at 10.0.0.9") {
+	if strings.Contains(logs.String(), "nope-secret") || !strings.Contains(logs.String(), `refused an unknown secret: remote_ip "10.0.0.9", tls "true", common_name ""`) {
 		t.Errorf("log:\n%s", logs)
 	}
 	if code, _ := serve(h, http.MethodGet, "/auth"); code != http.StatusForbidden {
