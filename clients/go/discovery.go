@@ -2,7 +2,6 @@ package kubefuncs
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -61,7 +60,7 @@ type connector struct {
 	interval  time.Duration
 	maxRDY    int
 	logger    *log.Logger
-	timeouts  *msgTimeouts
+	nsqds     *nsqds
 
 	ready     chan struct{}
 	readyOnce sync.Once
@@ -78,7 +77,7 @@ type connector struct {
 	failing map[string]bool
 }
 
-func newConnector(consumer *nsq.Consumer, maxInFlight int, s *settings, topic, channel string, everyNode bool, timeouts *msgTimeouts) *connector {
+func newConnector(consumer *nsq.Consumer, maxInFlight int, s *settings, topic, channel string, everyNode bool, nsqds *nsqds) *connector {
 	ctx, cancel := context.WithCancel(context.Background())
 	interval := s.lookupInterval
 	if interval <= 0 {
@@ -89,7 +88,7 @@ func newConnector(consumer *nsq.Consumer, maxInFlight int, s *settings, topic, c
 	}
 	return &connector{
 		consumer: consumer, nsqd: s.nsqd, lookupds: s.lookupdAddresses, topic: topic, channel: channel, everyNode: everyNode,
-		interval: interval, maxRDY: maxInFlight, logger: s.logger, timeouts: timeouts,
+		interval: interval, maxRDY: maxInFlight, logger: s.logger, nsqds: nsqds,
 		ready: make(chan struct{}), ctx: ctx, cancel: cancel, done: make(chan struct{}), known: map[string]bool{},
 		failing: map[string]bool{},
 	}
@@ -203,27 +202,25 @@ func (c *connector) connect(addr string) bool {
 	if c.ctx.Err() != nil {
 		return false
 	}
-	err := c.consumer.ConnectToNSQD(addr)
-	if err != nil && !errors.Is(err, nsq.ErrAlreadyConnected) {
-		if c.ctx.Err() == nil {
-			c.logger.Printf("kubefuncs: cannot subscribe to %s on nsqd %s: %v", c.topic, addr, err)
-		}
-		return false
+	err := c.nsqds.check(addr)
+	if err == nil {
+		err = explain(c.consumer.ConnectToNSQD(addr))
 	}
-	if addr == c.nsqd && !c.everyNode && !c.ownSubscribed {
-		// go-nsq sends SUB without waiting for nsqd's answer; a SUB of our own, answered, tells
-		// that the topic and channel exist.
-		if perr := c.timeouts.learnSubscribed(addr, c.topic, c.channel); perr != nil {
-			if c.ctx.Err() == nil {
-				c.logger.Printf("kubefuncs: cannot subscribe to %s on nsqd %s: %v", c.topic, addr, perr)
+	added := err == nil
+	if added || errors.Is(err, nsq.ErrAlreadyConnected) {
+		err = nil
+		if addr == c.nsqd && !c.everyNode && !c.ownSubscribed {
+			// go-nsq sends SUB without waiting for nsqd's answer; a SUB of our own, answered,
+			// tells that the topic and channel exist.
+			if err = c.nsqds.subscribe(addr, c.topic, c.channel); err == nil {
+				c.ownSubscribed = true
 			}
-		} else {
-			c.ownSubscribed = true
 		}
-	} else if err == nil {
-		c.timeouts.learn(addr)
 	}
-	return err == nil
+	if err != nil && c.ctx.Err() == nil {
+		c.logger.Printf("kubefuncs: cannot subscribe to %s on nsqd %s: %v", c.topic, addr, err)
+	}
+	return added
 }
 
 // shareRDY gives every connection its share of max-in-flight at once. When go-nsq adds a
@@ -315,99 +312,4 @@ func lookupdNodes(ctx context.Context, lookupd, path string) ([]string, error) {
 		addrs = append(addrs, net.JoinHostPort(p.BroadcastAddress, strconv.Itoa(p.TCPPort)))
 	}
 	return addrs, nil
-}
-
-// msgTimeouts remembers each nsqd's msg_timeout: handlers are TOUCHed at half of it. go-nsq does
-// not expose what nsqd said in IDENTIFY, so the client asks with an IDENTIFY of its own.
-type msgTimeouts struct {
-	m sync.Map // address -> time.Duration
-}
-
-func (t *msgTimeouts) get(addr string) time.Duration {
-	if v, ok := t.m.Load(addr); ok {
-		return v.(time.Duration)
-	}
-	return defaultMsgTimeout
-}
-
-func (t *msgTimeouts) learn(addr string) {
-	if _, ok := t.m.Load(addr); ok {
-		return
-	}
-	if d, err := probe(addr, nil); err == nil && d > 0 {
-		t.m.Store(addr, d)
-	}
-}
-
-// learnSubscribed learns addr's msg_timeout on a connection that also subscribes to topic and
-// channel; nil means nsqd answered the SUB with OK, so both exist on it.
-func (t *msgTimeouts) learnSubscribed(addr, topic, channel string) error {
-	d, err := probe(addr, []byte("SUB "+topic+" "+channel+"\n"))
-	if d > 0 {
-		t.m.Store(addr, d)
-	}
-	return err
-}
-
-// probe opens a connection to nsqd, sends IDENTIFY with feature negotiation, and reads
-// msg_timeout from the answer: the value every connection without a msg_timeout of its own gets.
-// A command given (a SUB) is sent next, and must be answered with OK; the connection never sends
-// RDY, so nsqd hands it no message.
-func probe(addr string, command []byte) (time.Duration, error) {
-	conn, err := net.DialTimeout("tcp", addr, dialTimeout)
-	if err != nil {
-		return 0, err
-	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
-	body := []byte(`{"client_id":"kubefuncs-probe","feature_negotiation":true}`)
-	req := append([]byte("  V2IDENTIFY\n"), 0, 0, 0, 0)
-	binary.BigEndian.PutUint32(req[len(req)-4:], uint32(len(body)))
-	if _, err := conn.Write(append(req, body...)); err != nil {
-		return 0, err
-	}
-	frameType, data, err := readFrame(conn, addr)
-	if err != nil {
-		return 0, err
-	}
-	if frameType != 0 {
-		return 0, fmt.Errorf("nsqd %s refused IDENTIFY: %s", addr, data)
-	}
-	var answer struct {
-		MsgTimeout int64 `json:"msg_timeout"`
-	}
-	if err := json.Unmarshal(data, &answer); err != nil {
-		return 0, fmt.Errorf("nsqd %s: IDENTIFY answer is not JSON", addr)
-	}
-	timeout := time.Duration(answer.MsgTimeout) * time.Millisecond
-	if command == nil {
-		return timeout, nil
-	}
-	if _, err := conn.Write(command); err != nil {
-		return timeout, err
-	}
-	if frameType, data, err = readFrame(conn, addr); err != nil {
-		return timeout, err
-	}
-	if frameType != 0 || string(data) != "OK" {
-		return timeout, fmt.Errorf("nsqd %s answered %s", addr, data)
-	}
-	return timeout, nil
-}
-
-// readFrame reads one frame of nsqd's protocol: its type and its data.
-func readFrame(conn net.Conn, addr string) (uint32, []byte, error) {
-	var head [8]byte
-	if _, err := io.ReadFull(conn, head[:]); err != nil {
-		return 0, nil, err
-	}
-	size := binary.BigEndian.Uint32(head[:4])
-	if size < 4 || size > 1<<20 {
-		return 0, nil, fmt.Errorf("nsqd %s: bad frame size %d", addr, size)
-	}
-	data := make([]byte, size-4)
-	if _, err := io.ReadFull(conn, data); err != nil {
-		return 0, nil, err
-	}
-	return binary.BigEndian.Uint32(head[4:]), data, nil
 }

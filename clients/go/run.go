@@ -17,7 +17,7 @@ import (
 )
 
 // Run runs a function: it reads its settings from options and the environment (TOPIC,
-// CHANNEL, NSQ_*, HEALTHZ_ADDR, KUBEFUNCS_*), serves /healthz and /metrics, hands every event of
+// CHANNEL, NSQ_* including TLS and AUTH, HEALTHZ_ADDR, KUBEFUNCS_*), serves /healthz and /metrics, hands every event of
 // the topic to h, and on SIGTERM or SIGINT stops taking events, finishes those in hand within the
 // drain timeout, and returns nil. A bad setting ends the process with exit code 2 and one line
 // naming it, as the Java SDK does.
