@@ -20,7 +20,7 @@ import (
 // function on another nsqd finds that one at its first lookup. A function on another nsqd started
 // before the gateway learns of the gateway's nsqd at its next lookup: within 5 s plus 30% jitter.
 func TestFirstRequestThroughTheJavaGateway(t *testing.T) {
-	t.Parallel()
+	// Not parallel: a latency measured while the rest of the suite runs would measure the suite.
 	jar := builtJar(t, "gateway/target/gateway.jar", "gateway")
 	lookupd := nsqtest.StartLookupd(t)
 	nsqds := []*nsqtest.Process{nsqtest.StartNsqd(t, []*nsqtest.Process{lookupd}), nsqtest.StartNsqd(t, []*nsqtest.Process{lookupd})}
