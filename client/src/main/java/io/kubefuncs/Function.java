@@ -38,8 +38,9 @@ final class Function implements AutoCloseable {
       throw e;
     }
     subscription.ready().thenRun(() -> {
-      health.state(HealthServer.State.SERVING);
+      // Logged before /healthz turns 200: whoever sees the pod ready finds the line already there.
       LOG.log(System.Logger.Level.INFO, "consuming {0}/{1}; health on :{2}", config.topic(), config.channel(), String.valueOf(health.port()));
+      health.state(HealthServer.State.SERVING);
     });
   }
 
