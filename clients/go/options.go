@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Option configures NewClient and Run. Settings not given as options come from the environment,
@@ -89,6 +90,7 @@ type settings struct {
 	drainTimeout     time.Duration
 	retryBase        time.Duration
 	registry         *prometheus.Registry
+	tracerProvider   trace.TracerProvider
 	lookupdAddresses []string
 	getenv           func(string) string
 	// lookupInterval replaces the nsqlookupd poll intervals (tests).
