@@ -3,8 +3,13 @@
 # gateway, and PONGS (default 2) Java pong functions; 10 s at 16, 64 and 256 connections. In the
 # same run, the ceiling: the same Netty HTTP stack answering "pong" itself, with no queue.
 #
+# Last, what tracing costs: one pong and the gateway with tracing off, with it on (every span
+# exported over OTLP to OtlpSink), off again (how far two equal runs differ), and, with BASELINE
+# set, the jars of another build (BASELINE=<checkout> with gateway/target/gateway.jar and
+# examples/pong/target/pong.jar built, such as the commit before tracing).
+#
 # Settings (environment): DURATION=10s (each wrk run), PONGS=2, SKIP_BUILD=1 (reuse the jars in
-# bench/target, gateway/target and examples/pong/target from an earlier build).
+# bench/target, gateway/target and examples/pong/target from an earlier build), BASELINE.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -73,3 +78,43 @@ write_pace "$tmp/pace.lua" 64 "$(awk -v p="$peak" 'BEGIN {print p / 2}')"
 wrk_run gateway "http://127.0.0.1:$gp/test/hello" 64 -s "$tmp/pace.lua"
 echo "== CPU per request by process, gateway at 64 connections"
 C=64 profile "http://127.0.0.1:$gp/test/hello" 64
+
+echo "== tracing: 1 pong function and the gateway, 64 connections, one configuration at a time"
+stop "$gateway_pid" "${pong_pids[@]}" "${spawned[plain]}"
+sink_port=$(free_port)
+spawn sink java -cp "$cp" io.kubefuncs.bench.OtlpSink "$sink_port"
+await sink port_in_use "$sink_port"
+traced=(OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$sink_port" OTEL_SERVICE_NAME=bench)
+tracing_run() { # name [VAR=value... for both processes]: sets RESULT tracing_<name>_*
+  local name=$1 g0 p0 g p
+  shift
+  gateway_env=("$@")
+  start_pong "pong-$name" "$nt" NSQ_LOOKUPD_ADDR=127.0.0.1 NSQ_LOOKUPD_PORT="$lh" "$@"
+  start_gateway "$nt" --lookupd-addr "127.0.0.1:$lh"
+  wrk -t2 -c64 -d5s "http://127.0.0.1:$gp/test/hello" >/dev/null
+  g0=$(proc_jiffies "$gateway_pid"); p0=$(proc_jiffies "${spawned[pong-$name]}")
+  wrk_run "$name" "http://127.0.0.1:$gp/test/hello" 64
+  g=$(( $(proc_jiffies "$gateway_pid") - g0 )); p=$(( $(proc_jiffies "${spawned[pong-$name]}") - p0 ))
+  emit "tracing_${name}_rps" "$rps" req/s
+  emit "tracing_${name}_p99" "$p99_ms" ms
+  emit "tracing_${name}_gateway_cpu" "$(awk -v j="$g" -v r="$rps" -v d="${duration%s}" -v hz="$hz" 'BEGIN {printf "%.1f", j * 1e6 / hz / (r * d)}')" us/req
+  emit "tracing_${name}_pong_cpu" "$(awk -v j="$p" -v r="$rps" -v d="${duration%s}" -v hz="$hz" 'BEGIN {printf "%.1f", j * 1e6 / hz / (r * d)}')" us/req
+  stop "$gateway_pid" "${spawned[pong-$name]}"
+  gateway_env=()
+}
+tracing_run off
+tracing_run on "${traced[@]}"
+if [ -n "${BASELINE:-}" ]; then
+  pong_jar="$BASELINE/examples/pong/target/pong.jar" gateway_jar="$BASELINE/gateway/target/gateway.jar" tracing_run baseline
+fi
+tracing_run off2
+ratio() { awk -v a="$(value "$1")" -v b="$(value "$2")" 'BEGIN {printf "%.2f", a / b}'; }
+emit tracing_off2_vs_off_rps "$(ratio tracing_off2_rps tracing_off_rps)" x
+emit tracing_on_vs_off_rps "$(ratio tracing_on_rps tracing_off_rps)" x
+emit tracing_on_vs_off_gateway_cpu "$(ratio tracing_on_gateway_cpu tracing_off_gateway_cpu)" x
+emit tracing_on_vs_off_pong_cpu "$(ratio tracing_on_pong_cpu tracing_off_pong_cpu)" x
+if [ -n "${BASELINE:-}" ]; then
+  emit tracing_off_vs_baseline_rps "$(ratio tracing_off_rps tracing_baseline_rps)" x
+  emit tracing_off_vs_baseline_gateway_cpu "$(ratio tracing_off_gateway_cpu tracing_baseline_gateway_cpu)" x
+  emit tracing_off_vs_baseline_pong_cpu "$(ratio tracing_off_pong_cpu tracing_baseline_pong_cpu)" x
+fi
