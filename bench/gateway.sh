@@ -102,19 +102,35 @@ tracing_run() { # name [VAR=value... for both processes]: sets RESULT tracing_<n
   stop "$gateway_pid" "${spawned[pong-$name]}"
   gateway_env=()
 }
+# Each configuration alone, and the ones compared with "off" twice, in turns: on this shared
+# machine two equal runs differ, and the two runs of each show by how much.
+base_run() { # name
+  [ -n "${BASELINE:-}" ] || return 0
+  pong_jar="$BASELINE/examples/pong/target/pong.jar" gateway_jar="$BASELINE/gateway/target/gateway.jar" tracing_run "$1"
+}
 tracing_run off
+base_run baseline
 tracing_run on "${traced[@]}"
-if [ -n "${BASELINE:-}" ]; then
-  pong_jar="$BASELINE/examples/pong/target/pong.jar" gateway_jar="$BASELINE/gateway/target/gateway.jar" tracing_run baseline
-fi
+tracing_run on10 "${traced[@]}" OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1
 tracing_run off2
-ratio() { awk -v a="$(value "$1")" -v b="$(value "$2")" 'BEGIN {printf "%.2f", a / b}'; }
-emit tracing_off2_vs_off_rps "$(ratio tracing_off2_rps tracing_off_rps)" x
-emit tracing_on_vs_off_rps "$(ratio tracing_on_rps tracing_off_rps)" x
-emit tracing_on_vs_off_gateway_cpu "$(ratio tracing_on_gateway_cpu tracing_off_gateway_cpu)" x
-emit tracing_on_vs_off_pong_cpu "$(ratio tracing_on_pong_cpu tracing_off_pong_cpu)" x
-if [ -n "${BASELINE:-}" ]; then
-  emit tracing_off_vs_baseline_rps "$(ratio tracing_off_rps tracing_baseline_rps)" x
-  emit tracing_off_vs_baseline_gateway_cpu "$(ratio tracing_off_gateway_cpu tracing_baseline_gateway_cpu)" x
-  emit tracing_off_vs_baseline_pong_cpu "$(ratio tracing_off_pong_cpu tracing_baseline_pong_cpu)" x
-fi
+base_run baseline2
+# The mean of a configuration's runs over the mean of another's.
+ratio() { # figure [runs of a...] -- [runs of b...]
+  local figure=$1 a=0 na=0 b=0 nb=0 side=a run
+  shift
+  for run in "$@"; do
+    if [ "$run" = -- ]; then side=b; continue; fi
+    if [ $side = a ]; then a=$(awk -v x="$a" -v y="$(value "tracing_${run}_$figure")" 'BEGIN {print x + y}'); na=$((na + 1))
+    else b=$(awk -v x="$b" -v y="$(value "tracing_${run}_$figure")" 'BEGIN {print x + y}'); nb=$((nb + 1)); fi
+  done
+  awk -v a="$a" -v na="$na" -v b="$b" -v nb="$nb" 'BEGIN {printf "%.2f", (a / na) / (b / nb)}'
+}
+for figure in rps gateway_cpu pong_cpu; do
+  emit "tracing_off2_vs_off_$figure" "$(ratio "$figure" off2 -- off)" x
+  emit "tracing_on_vs_off_$figure" "$(ratio "$figure" on -- off off2)" x
+  emit "tracing_on10_vs_off_$figure" "$(ratio "$figure" on10 -- off off2)" x
+  if [ -n "${BASELINE:-}" ]; then
+    emit "tracing_baseline2_vs_baseline_$figure" "$(ratio "$figure" baseline2 -- baseline)" x
+    emit "tracing_off_vs_baseline_$figure" "$(ratio "$figure" off off2 -- baseline baseline2)" x
+  fi
+done

@@ -55,7 +55,7 @@ class MonitoringTest {
   }
 
   @Test
-  void theAlertsCoverDeadLettersTimeoutsQueuesAndMissingConsumersWithMetricsThatExist() {
+  void theAlertsCoverDeadLettersTimeoutsQueuesAndMissingConsumersWithMetricsThatExist() throws IOException {
     PrometheusRule rule = render("""
         nsq: {metrics: {enabled: true}}
         monitoring: {alerts: {enabled: true, labels: {release: prom}, for: 5m}}
