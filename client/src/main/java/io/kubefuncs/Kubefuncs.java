@@ -29,8 +29,13 @@ public final class Kubefuncs {
       FunctionConfig config = FunctionConfig.fromEnvironment(System.getenv());
       OpenTelemetrySdk tracing = Tracing.fromEnvironment(System.getenv(), config.topic()).orElse(null);
       if (tracing != null) {
-        // So that spans the handler makes through the global API are children of the SDK's.
-        GlobalOpenTelemetry.set(tracing);
+        try {
+          // So that spans the handler makes through the global API are children of the SDK's.
+          GlobalOpenTelemetry.set(tracing);
+        } catch (IllegalStateException alreadySet) { // by the application, or an agent: theirs stays
+          System.getLogger(Kubefuncs.class.getName()).log(System.Logger.Level.WARNING,
+              "GlobalOpenTelemetry was set before Kubefuncs.run; the SDK traces with its own, from OTEL_*");
+        }
       }
       function = new Function(config, handler, PrometheusRegistry.defaultRegistry, tracing);
     } catch (ConfigException e) {

@@ -1,6 +1,7 @@
 package io.kubefuncs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.StringValue;
@@ -167,6 +168,15 @@ class TracingTest {
     assertThat(Tracing.wanted(Map.of("OTEL_TRACES_EXPORTER", "none", "OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"))).isFalse();
     assertThat(Tracing.wanted(Map.of("OTEL_SDK_DISABLED", "true", "OTEL_TRACES_EXPORTER", "otlp"))).isFalse();
     assertThat(Tracing.fromEnvironment(Map.of(), "fn")).isEmpty();
+  }
+
+  @Test
+  void anExporterTheSdkDoesNotCarryIsABadSettingNamedInOneLine() {
+    assertThatThrownBy(() -> Tracing.fromEnvironment(Map.of("OTEL_TRACES_EXPORTER", "zipkin"), "fn"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("OTEL_*: ")
+        .hasMessageContaining("zipkin")
+        .hasMessageNotContaining("\n");
   }
 
   /** The one span named {@code name}, checked to be a child of {@code parent}. */
