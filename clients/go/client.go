@@ -124,7 +124,8 @@ func newClient(s *settings) (*Client, error) {
 // ReturnTopic is the topic this client's answers come back on.
 func (c *Client) ReturnTopic() string { return c.returnTopic }
 
-// Emit publishes ev to ev.Topic, as it is, and returns once nsqd has it. Nobody answers.
+// Emit publishes ev to ev.Topic, as it is (with tracing on, a copy carrying the trace context of
+// ctx in its metadata), and returns once nsqd has it. Nobody answers.
 func (c *Client) Emit(ctx context.Context, ev *Event) error {
 	if ev == nil {
 		return errors.New("kubefuncs: Emit of a nil event")
@@ -157,8 +158,8 @@ func (c *Client) emit(ctx context.Context, ev *Event) error {
 	}
 }
 
-// Call sends ev to the function on ev.Topic with this client's return topic, and waits for the
-// answer until ctx is done. A function that answered with Error gives a *FunctionError; ev itself
+// Call sends ev to the function on ev.Topic with this client's return topic (and, with tracing
+// on, the trace context of ctx), and waits for the answer until ctx is done. A function that answered with Error gives a *FunctionError; ev itself
 // is not changed. The answer's payload is read with Payload.
 func (c *Client) Call(ctx context.Context, ev *Event) (*Message, error) {
 	if ev == nil {
