@@ -107,7 +107,8 @@ func (m *Message) Touch() {
 }
 
 // Context is done when the handler timeout has passed (from then on the event is no longer kept
-// from redelivery). Handlers may pass it to the work they do.
+// from redelivery). With tracing on it holds the handler's span: pass it to Call and Emit, and
+// to the work the handler does, for their spans to be children of it.
 func (m *Message) Context() context.Context {
 	if m.ctx == nil {
 		return context.Background()
