@@ -69,7 +69,7 @@ type Client struct {
 	tracer      *eventTracer // nil when tracing is off
 	producer    *nsq.Producer
 	returnTopic string
-	timeouts    msgTimeouts
+	nsqds       *nsqds
 	maxMsgSize  msgSizeLimit
 
 	mu        sync.Mutex
@@ -82,8 +82,9 @@ type Client struct {
 }
 
 // NewClient creates a client. Settings not given as options come from the environment
-// (NSQ_NSQD_ADDR, NSQ_NSQD_PORT, NSQ_LOOKUPD_ADDR, NSQ_LOOKUPD_PORT, KUBEFUNCS_*); a malformed
-// one is a *ConfigError. Nothing connects until used, except the return topic WithCallEnabled.
+// (NSQ_NSQD_ADDR, NSQ_NSQD_PORT, NSQ_LOOKUPD_ADDR, NSQ_LOOKUPD_PORT, NSQ_TLS*,
+// NSQ_AUTH_SECRET, KUBEFUNCS_*); a malformed one is a *ConfigError. Nothing connects until used,
+// except the return topic WithCallEnabled.
 func NewClient(options ...Option) (*Client, error) {
 	s := newSettings(options)
 	if err := s.resolve(false); err != nil {
@@ -103,6 +104,7 @@ func newClient(s *settings) (*Client, error) {
 		metrics:     metricsFor(reg),
 		tracer:      newEventTracer(s.tracerProvider),
 		returnTopic: returnTopicFor(s.clientID),
+		nsqds:       &nsqds{tls: s.tls, authSecret: s.authSecret, logger: s.logger},
 		calls:       map[string]chan *Event{},
 		closing:     make(chan struct{}),
 	}
@@ -110,7 +112,7 @@ func newClient(s *settings) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kubefuncs: %w", err)
 	}
-	producer.SetLogger(s.logger, nsq.LogLevelError)
+	producer.SetLogger(nsqLog{s.logger}, nsq.LogLevelError)
 	c.producer = producer
 	if s.callEnabled {
 		if err := c.startReturns(); err != nil {
@@ -340,7 +342,14 @@ func (c *Client) publishAsync(topic string, body []byte) <-chan error {
 	}
 	// The first try is sent before returning, so that publishes keep their callers' order.
 	done := make(chan *nsq.ProducerTransaction, 1)
-	sendErr := c.producer.PublishAsync(topic, body, done)
+	var sendErr error
+	if c.settings.tls != nil || c.settings.authSecret != "" {
+		// go-nsq would go on without TLS, or send the secret, to whatever nsqd answers.
+		sendErr = c.nsqds.check(c.settings.nsqd)
+	}
+	if sendErr == nil {
+		sendErr = c.producer.PublishAsync(topic, body, done)
+	}
 	go func() {
 		err := sendErr
 		if err == nil {
@@ -362,7 +371,7 @@ func (c *Client) publishAsync(topic string, body []byte) <-chan error {
 		if err != nil {
 			c.maxMsgSize.learn(err)
 			c.metrics.publishFailures.Inc()
-			result <- fmt.Errorf("kubefuncs: publish to %s: %w", topic, err)
+			result <- fmt.Errorf("kubefuncs: publish to %s: %w", topic, explain(err))
 			return
 		}
 		result <- nil
@@ -387,7 +396,7 @@ func (c *Client) startReturns() error {
 	}
 	consumer.AddConcurrentHandlers(nsq.HandlerFunc(c.onAnswer), 4)
 	c.returns = consumer
-	c.returnsOn = newConnector(consumer, maxInFlight, c.settings, c.returnTopic, true, &c.timeouts)
+	c.returnsOn = newConnector(consumer, maxInFlight, c.settings, c.returnTopic, true, c.nsqds)
 	c.returnsOn.start()
 	return nil
 }
@@ -416,7 +425,7 @@ func (c *Client) newConsumer(topic, channel string, maxInFlight int) (*nsq.Consu
 	if err != nil {
 		return nil, fmt.Errorf("kubefuncs: %w", err)
 	}
-	consumer.SetLogger(c.logger, nsq.LogLevelError)
+	consumer.SetLogger(nsqLog{c.logger}, nsq.LogLevelError)
 	return consumer, nil
 }
 
@@ -427,6 +436,11 @@ func (c *Client) nsqConfig(maxInFlight int) *nsq.Config {
 	cfg.LookupdPollInterval = directRetryInterval // go-nsq's redial delay after a lost connection
 	cfg.DialTimeout = dialTimeout
 	cfg.UserAgent = "kubefuncs-go/" + Version + " go-nsq/" + nsq.VERSION
+	if c.settings.tls != nil {
+		cfg.TlsV1 = true
+		cfg.TlsConfig = c.settings.tls
+	}
+	cfg.AuthSecret = c.settings.authSecret
 	if c.settings.clientID != "" {
 		cfg.ClientID = c.settings.clientID
 	}

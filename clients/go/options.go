@@ -1,6 +1,7 @@
 package kubefuncs
 
 import (
+	"crypto/tls"
 	"fmt"
 	"log"
 	"net"
@@ -92,7 +93,10 @@ type settings struct {
 	registry         *prometheus.Registry
 	tracerProvider   trace.TracerProvider
 	lookupdAddresses []string
-	getenv           func(string) string
+	// tls is nil unless NSQ_TLS is true; authSecret is NSQ_AUTH_SECRET.
+	tls        *tls.Config
+	authSecret string
+	getenv     func(string) string
 	// lookupInterval replaces the nsqlookupd poll intervals (tests).
 	lookupInterval time.Duration
 }
@@ -207,6 +211,9 @@ func (s *settings) resolve(function bool) error {
 	}
 	if s.clientID == "" {
 		s.clientID = s.env("KUBEFUNCS_CLIENT_ID", s.env("HOSTNAME", ""))
+	}
+	if err := s.resolveTLS(); err != nil {
+		return err
 	}
 	if s.logger == nil {
 		s.logger = log.New(os.Stderr, "", log.LstdFlags)

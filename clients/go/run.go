@@ -18,10 +18,10 @@ import (
 )
 
 // Run runs a function: it reads its settings from options and the environment (TOPIC,
-// CHANNEL, NSQ_*, HEALTHZ_ADDR, KUBEFUNCS_*, and OTEL_* for tracing), serves /healthz and /metrics, hands every event of
-// the topic to h, and on SIGTERM or SIGINT stops taking events, finishes those in hand within the
-// drain timeout, and returns nil. A bad setting ends the process with exit code 2 and one line
-// naming it, as the Java SDK does.
+// CHANNEL, NSQ_* including TLS and AUTH, HEALTHZ_ADDR, KUBEFUNCS_*, and OTEL_* for tracing),
+// serves /healthz and /metrics, hands every event of the topic to h, and on SIGTERM or SIGINT
+// stops taking events, finishes those in hand within the drain timeout, and returns nil. A bad
+// setting ends the process with exit code 2 and one line naming it, as the Java SDK does.
 func Run(h Handler, options ...Option) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()

@@ -62,7 +62,7 @@ func newSubscription(c *Client, topic, channel string, h Handler) (*Subscription
 	}
 	consumer.AddConcurrentHandlers(sub, s.maxInFlight)
 	sub.consumer = consumer
-	sub.conn = newConnector(consumer, s.maxInFlight, s, topic, false, &c.timeouts)
+	sub.conn = newConnector(consumer, s.maxInFlight, s, topic, false, c.nsqds)
 	sub.conn.start()
 	return sub, nil
 }
@@ -231,7 +231,7 @@ func (s *Subscription) deadLetterMessage(nm *nsq.Message, reason string) {
 // handler timeout, so that nsqd does not hand a long job to a second consumer. The returned
 // function stops it, and returns once no TOUCH can be sent any more.
 func (s *Subscription) keepAlive(nm *nsq.Message, start time.Time) func() {
-	period := s.client.timeouts.get(nm.NSQDAddress) / 2
+	period := s.client.nsqds.msgTimeout(nm.NSQDAddress) / 2
 	if period < 100*time.Millisecond {
 		period = 100 * time.Millisecond
 	}
