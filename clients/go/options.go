@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Option configures NewClient and Run. Settings not given as options come from the environment,
@@ -90,6 +91,7 @@ type settings struct {
 	drainTimeout     time.Duration
 	retryBase        time.Duration
 	registry         *prometheus.Registry
+	tracerProvider   trace.TracerProvider
 	lookupdAddresses []string
 	// tls is nil unless NSQ_TLS is true; authSecret is NSQ_AUTH_SECRET.
 	tls        *tls.Config
