@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Option configures NewClient and Run. Settings not given as options come from the environment,
@@ -97,6 +98,7 @@ type settings struct {
 	maxMessageSize   int
 	retryBase        time.Duration
 	registry         *prometheus.Registry
+	tracerProvider   trace.TracerProvider
 	lookupdAddresses []string
 	// tls is nil unless NSQ_TLS is true; authSecret is NSQ_AUTH_SECRET.
 	tls        *tls.Config
