@@ -58,6 +58,7 @@ class FunctionChartTest {
 
     assertThat(env(container(rendered, "example-function-orders"))).endsWith(
         "HEALTHZ_ADDR=:8080",
+        "KUBEFUNCS_MAX_MESSAGE_SIZE=1048576",
         "OTEL_SERVICE_NAME=orders",
         "OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector.observability:4318",
         "OTEL_TRACES_SAMPLER=parentbased_traceidratio",
