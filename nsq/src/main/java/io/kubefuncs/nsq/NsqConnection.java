@@ -13,6 +13,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.io.IOException;
@@ -27,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  * event loop: callers outside it hop on with {@link #eventLoop()} first. Commands that nsqd
  * answers are matched to their callbacks in order, as nsqd answers them in order.
  *
- * <p>Pipeline: idle detection (missed heartbeats) → length-prefixed frames → {@link FrameHandler}
+ * <p>Pipeline: TLS when asked for (added once nsqd agreed to it), idle detection (missed heartbeats) → length-prefixed frames → {@link FrameHandler}
  * (frame type dispatch); outbound, commands are already encoded by {@link Commands}, and flushes
  * are consolidated so that a burst of FINs costs one syscall.
  */
@@ -62,7 +63,7 @@ final class NsqConnection {
     this.listener = listener;
   }
 
-  /** Dials nsqd, sends the magic and IDENTIFY, and AUTH when nsqd asks for it. */
+  /** Dials nsqd, sends the magic and IDENTIFY, upgrades to TLS when configured, and sends AUTH when nsqd asks for it. */
   static CompletableFuture<NsqConnection> connect(
       HostPort address, NsqConfig config, EventLoop loop, Listener listener) {
     CompletableFuture<NsqConnection> ready = new CompletableFuture<>();
@@ -127,12 +128,15 @@ final class NsqConnection {
                 return;
               }
             }
-            if (identify.tls() || identify.snappy() || identify.deflate()) {
+            if (identify.snappy() || identify.deflate() || (identify.tls() && config.tls == null)) {
               fail(ready, new NsqException("nsqd " + address + " enabled TLS/snappy/deflate, which were not asked for"));
-            } else if (identify.authRequired()) {
+            } else if (config.tls == null) {
               authenticate(ready);
+            } else if (!identify.tls()) {
+              fail(ready, new NsqException("nsqd " + address + " did not agree to TLS (its IDENTIFY answer has tls_v1 false):"
+                  + " it needs --tls-cert and --tls-key"));
             } else {
-              ready.complete(NsqConnection.this);
+              upgrade(ready);
             }
           }
 
@@ -144,9 +148,51 @@ final class NsqConnection {
     channel.flush();
   }
 
+  /**
+   * nsqd switches to TLS right after its IDENTIFY answer and sends nothing before the client's
+   * handshake, so nothing read in plain text is left in the frame decoder; its first frame over
+   * TLS is an OK.
+   */
+  private void upgrade(CompletableFuture<NsqConnection> ready) {
+    NsqTls tls = config.tls;
+    pending.add(new ResponseCallback() {
+      @Override
+      public void onResponse(ByteBuf data) {
+        if (Frames.contentEquals(data, Frames.OK)) {
+          authenticate(ready);
+        } else {
+          fail(ready, new NsqException("nsqd " + address + " answered the TLS upgrade with " + Frames.text(data) + ", not OK"));
+        }
+      }
+
+      @Override
+      public void onError(NsqException error) {
+        // With TLS 1.3 nsqd checks the client certificate after the client's handshake is done:
+        // its refusal comes as an alert in place of this OK.
+        fail(ready, error.getCause() != null ? tls.failure(address, error.getCause()) : error);
+      }
+    });
+    SslHandler handler = tls.newHandler(channel.alloc(), address);
+    channel.pipeline().addFirst("tls", handler);
+    handler.handshakeFuture().addListener(f -> {
+      if (!f.isSuccess()) {
+        fail(ready, tls.failure(address, f.cause()));
+      }
+    });
+  }
+
   private void authenticate(CompletableFuture<NsqConnection> ready) {
+    if (!identify.authRequired()) {
+      if (config.authSecret != null && config.authSecretUnusedLogged.compareAndSet(false, true)) {
+        LOG.log(System.Logger.Level.WARNING, "an AUTH secret is set, but nsqd " + address
+            + " does not ask for AUTH (it runs without --auth-http-address): the secret is not used");
+      }
+      ready.complete(this);
+      return;
+    }
     if (config.authSecret == null) {
-      fail(ready, new NsqException("nsqd " + address + " requires AUTH: set an auth secret in NsqConfig"));
+      fail(ready, new NsqException("nsqd " + address + " requires AUTH (it runs with --auth-http-address) and no secret"
+          + " is set: set NSQ_AUTH_SECRET (NsqConfig.authSecret)"));
       return;
     }
     send(
@@ -178,7 +224,7 @@ final class NsqConnection {
     body.put("user_agent", config.userAgent);
     body.put("feature_negotiation", true);
     body.put("heartbeat_interval", config.heartbeatInterval.toMillis());
-    body.put("tls_v1", false);
+    body.put("tls_v1", config.tls != null);
     body.put("snappy", false);
     body.put("deflate", false);
     if (config.msgTimeout != null) {
