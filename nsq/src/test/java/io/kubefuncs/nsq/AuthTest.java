@@ -1,10 +1,13 @@
 package io.kubefuncs.nsq;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
 import io.kubefuncs.testkit.NsqdProcess;
+import io.kubefuncs.testkit.TestCertificates;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -16,14 +19,18 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * nsqd with {@code --auth-http-address}: nsqd asks an auth server about every AUTH. The auth
- * server here is the test's own (nsqd's contract is a GET /auth returning JSON); nsqd is real.
+ * nsqd with {@code --auth-http-address}, over TLS as the charts run it: nsqd asks an auth server
+ * about every AUTH. The auth server here is the test's own (nsqd's contract is a GET /auth
+ * returning JSON); it grants the topic {@value #GRANTED} and nothing else. nsqd is real.
  */
 class AuthTest {
   private static final String SECRET = "let-me-in";
+  private static final String GRANTED = "granted";
+  private static final String DENIED = "denied";
   private static final List<String> secretsSeen = new CopyOnWriteArrayList<>();
   private static HttpServer authServer;
   private static NsqdProcess nsqd;
+  private static NsqTls tls;
 
   @BeforeAll
   static void start() throws Exception {
@@ -36,9 +43,9 @@ class AuthTest {
       int status;
       if (secret.equals(SECRET)) {
         status = 200;
-        body = """
+        body = ("""
             {"ttl":3600,"identity":"tester","identity_url":"","authorizations":
-             [{"topic":".*","channels":[".*"],"permissions":["subscribe","publish"]}]}"""
+             [{"topic":"^%s$","channels":[".*"],"permissions":["subscribe","publish"]}]}""".formatted(GRANTED))
             .getBytes(StandardCharsets.UTF_8);
       } else {
         status = 403;
@@ -49,7 +56,13 @@ class AuthTest {
       exchange.close();
     });
     authServer.start();
-    nsqd = NsqdProcess.builder().option("--auth-http-address=127.0.0.1:" + authServer.getAddress().getPort()).start();
+    TestCertificates certs = TestCertificates.generate();
+    tls = NsqTls.builder().caFile(certs.caCertificate()).build();
+    nsqd = NsqdProcess.builder()
+        .authHttpAddress("127.0.0.1:" + authServer.getAddress().getPort())
+        .tls(certs)
+        .tlsRequired("tcp-https")
+        .start();
   }
 
   @AfterAll
@@ -58,30 +71,74 @@ class AuthTest {
     authServer.stop(0);
   }
 
-  @Test
-  void publishesWithTheRightSecret() {
-    NsqConfig config = NsqConfig.builder().authSecret(SECRET).build();
-    try (NsqProducer p = NsqProducer.create(nsqd.tcpAddress(), config)) {
-      p.publish("secured", new byte[] {1}).join();
-    }
-    assertThat(secretsSeen).contains(SECRET);
+  private static NsqConfig.Builder config() {
+    return NsqConfig.builder().tls(tls).publishTimeout(Duration.ofMillis(1500));
   }
 
   @Test
-  void saysSoWhenNsqdWantsASecretAndNoneIsSet() {
-    NsqConfig config = NsqConfig.builder().publishTimeout(Duration.ofMillis(500)).build();
-    try (NsqProducer p = NsqProducer.create(nsqd.tcpAddress(), config)) {
-      assertThatThrownBy(() -> p.connect().join()).cause().hasMessageContaining("requires AUTH: set an auth secret");
+  void grantedTopicWorksAndADeniedOneFailsNamingItWhileTheGrantedOneGoesOn() {
+    NsqConfig config = config().authSecret(SECRET).build();
+    List<String> seen = new CopyOnWriteArrayList<>();
+    try (NsqProducer producer = NsqProducer.create(nsqd.tcpAddress(), config)) {
+      producer.publish(GRANTED, "one".getBytes(UTF_8)).join();
+      assertThat(secretsSeen).contains(SECRET);
+
+      assertThatThrownBy(() -> producer.publish(DENIED, new byte[] {1}).join())
+          .cause()
+          .isInstanceOfSatisfying(NsqErrorException.class, e -> assertThat(e.code()).isEqualTo("E_UNAUTHORIZED"))
+          .hasMessageContaining("\"" + DENIED + "\"");
+
+      // nsqd closed the connection on that refusal; the producer dials again for what it may publish.
+      producer.publish(GRANTED, "two".getBytes(UTF_8)).join();
+
+      try (LogCapture log = LogCapture.of(NsqConsumer.class);
+          NsqConsumer denied = NsqConsumer.builder(DENIED, "fn").nsqd(nsqd.tcpAddress()).config(config)
+              .handler(m -> seen.add("denied")).build().start();
+          NsqConsumer granted = NsqConsumer.builder(GRANTED, "fn").nsqd(nsqd.tcpAddress()).config(config)
+              .handler(m -> seen.add(new String(m.body(), UTF_8))).build().start()) {
+        granted.ready().join();
+        denied.ready().join();
+        await().atMost(Duration.ofSeconds(10)).until(() -> seen.containsAll(List.of("one", "two")));
+        assertThat(denied.stats().connections()).isZero();
+        assertThat(log.messages()).anySatisfy(m -> assertThat(m)
+            .contains("SUB " + DENIED + "/fn on nsqd " + nsqd.tcpAddress() + " failed")
+            .contains("E_UNAUTHORIZED"));
+        producer.publish(GRANTED, "three".getBytes(UTF_8)).join();
+        await().atMost(Duration.ofSeconds(10)).until(() -> seen.contains("three"));
+        assertThat(seen).doesNotContain("denied");
+      }
+    }
+  }
+
+  @Test
+  void saysWhichSettingIsMissingWhenNsqdWantsASecretAndNoneIsSet() {
+    try (NsqProducer p = NsqProducer.create(nsqd.tcpAddress(), config().build())) {
+      assertThatThrownBy(() -> p.connect().join())
+          .cause()
+          .hasMessageContaining("nsqd " + nsqd.tcpAddress() + " requires AUTH")
+          .hasMessageContaining("set NSQ_AUTH_SECRET");
     }
   }
 
   @Test
   void wrongSecretIsRefusedByNsqd() {
-    NsqConfig config = NsqConfig.builder().authSecret("nope").publishTimeout(Duration.ofMillis(500)).build();
-    try (NsqProducer p = NsqProducer.create(nsqd.tcpAddress(), config)) {
+    try (NsqProducer p = NsqProducer.create(nsqd.tcpAddress(), config().authSecret("nope").build())) {
       assertThatThrownBy(() -> p.connect().join())
           .cause()
           .isInstanceOfSatisfying(NsqErrorException.class, e -> assertThat(e.code()).isEqualTo("E_AUTH_FAILED"));
+    }
+  }
+
+  @Test
+  void secretThatNsqdDoesNotAskForIsLoggedOnceAndUnused() {
+    NsqConfig config = NsqConfig.builder().authSecret(SECRET).build();
+    try (NsqdProcess open = NsqdProcess.start();
+        LogCapture log = LogCapture.of(NsqConnection.class);
+        NsqProducer first = NsqProducer.create(open.tcpAddress(), config);
+        NsqProducer second = NsqProducer.create(open.tcpAddress(), config)) {
+      first.publish("open", new byte[] {1}).join();
+      second.publish("open", new byte[] {2}).join();
+      assertThat(log.messages()).filteredOn(m -> m.contains("AUTH secret is set")).hasSize(1);
     }
   }
 }
