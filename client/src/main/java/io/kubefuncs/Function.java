@@ -18,7 +18,11 @@ final class Function implements AutoCloseable {
 
   Function(FunctionConfig config, Handler handler, PrometheusRegistry registry) {
     this.config = config;
-    Client.Builder b = Client.builder().nsqd(config.nsqdAddress()).clientId(config.clientId()).registry(registry);
+    Client.Builder b = Client.builder()
+        .nsqd(config.nsqdAddress())
+        .clientId(config.clientId())
+        .registry(registry)
+        .nsqSecurity(config.tls(), config.authSecret());
     if (config.lookupdAddress() != null) {
       b.lookupd(config.lookupdAddress());
     }

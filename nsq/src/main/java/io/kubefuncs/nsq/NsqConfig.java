@@ -5,7 +5,6 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Settings shared by {@link NsqProducer} and {@link NsqConsumer}. Defaults follow go-nsq where
@@ -28,8 +27,6 @@ public final class NsqConfig {
   final int outputBufferSize;
   final Duration outputBufferTimeout;
   final String authSecret;
-  /** Set once the warning that nsqd asked for no AUTH though a secret is set was logged. */
-  final AtomicBoolean authSecretUnusedLogged = new AtomicBoolean();
   /** {@code null}: plain TCP. */
   final NsqTls tls;
   final Duration dialTimeout;

@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One TCP connection to nsqd, after the V2 handshake. Everything here runs on the connection's
@@ -35,6 +36,8 @@ import java.util.concurrent.TimeUnit;
 final class NsqConnection {
   private static final System.Logger LOG = System.getLogger(NsqConnection.class.getName());
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Whether the process has warned that nsqd asks for no AUTH though a secret is set: once is enough. */
+  private static final AtomicBoolean AUTH_SECRET_UNUSED_LOGGED = new AtomicBoolean();
 
   /** Told what happens on the connection; called on its event loop. */
   interface Listener {
@@ -183,7 +186,7 @@ final class NsqConnection {
 
   private void authenticate(CompletableFuture<NsqConnection> ready) {
     if (!identify.authRequired()) {
-      if (config.authSecret != null && config.authSecretUnusedLogged.compareAndSet(false, true)) {
+      if (config.authSecret != null && AUTH_SECRET_UNUSED_LOGGED.compareAndSet(false, true)) {
         LOG.log(System.Logger.Level.WARNING, "an AUTH secret is set, but nsqd " + address
             + " does not ask for AUTH (it runs without --auth-http-address): the secret is not used");
       }

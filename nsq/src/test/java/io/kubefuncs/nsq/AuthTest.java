@@ -5,12 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import com.sun.net.httpserver.HttpServer;
+import io.kubefuncs.testkit.NsqAuthServer;
 import io.kubefuncs.testkit.NsqdProcess;
 import io.kubefuncs.testkit.TestCertificates;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -20,46 +17,24 @@ import org.junit.jupiter.api.Test;
 
 /**
  * nsqd with {@code --auth-http-address}, over TLS as the charts run it: nsqd asks an auth server
- * about every AUTH. The auth server here is the test's own (nsqd's contract is a GET /auth
- * returning JSON); it grants the topic {@value #GRANTED} and nothing else. nsqd is real.
+ * about every AUTH. The auth server is the testkit's (nsqd's contract is a GET /auth returning
+ * JSON); it grants the topic {@value #GRANTED} and nothing else. nsqd is real.
  */
 class AuthTest {
   private static final String SECRET = "let-me-in";
   private static final String GRANTED = "granted";
   private static final String DENIED = "denied";
-  private static final List<String> secretsSeen = new CopyOnWriteArrayList<>();
-  private static HttpServer authServer;
+  private static NsqAuthServer authServer;
   private static NsqdProcess nsqd;
   private static NsqTls tls;
 
   @BeforeAll
-  static void start() throws Exception {
-    authServer = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    authServer.createContext("/auth", exchange -> {
-      String query = exchange.getRequestURI().getQuery();
-      String secret = query.replaceAll(".*secret=([^&]*).*", "$1");
-      secretsSeen.add(secret);
-      byte[] body;
-      int status;
-      if (secret.equals(SECRET)) {
-        status = 200;
-        body = ("""
-            {"ttl":3600,"identity":"tester","identity_url":"","authorizations":
-             [{"topic":"^%s$","channels":[".*"],"permissions":["subscribe","publish"]}]}""".formatted(GRANTED))
-            .getBytes(StandardCharsets.UTF_8);
-      } else {
-        status = 403;
-        body = "{\"message\":\"NOT_AUTHORIZED\"}".getBytes(StandardCharsets.UTF_8);
-      }
-      exchange.sendResponseHeaders(status, body.length);
-      exchange.getResponseBody().write(body);
-      exchange.close();
-    });
-    authServer.start();
+  static void start() {
+    authServer = NsqAuthServer.start(SECRET, "^" + GRANTED + "$");
     TestCertificates certs = TestCertificates.generate();
     tls = NsqTls.builder().caFile(certs.caCertificate()).build();
     nsqd = NsqdProcess.builder()
-        .authHttpAddress("127.0.0.1:" + authServer.getAddress().getPort())
+        .authHttpAddress(authServer.address())
         .tls(certs)
         .tlsRequired("tcp-https")
         .start();
@@ -68,7 +43,7 @@ class AuthTest {
   @AfterAll
   static void stop() {
     nsqd.close();
-    authServer.stop(0);
+    authServer.close();
   }
 
   private static NsqConfig.Builder config() {
@@ -81,7 +56,7 @@ class AuthTest {
     List<String> seen = new CopyOnWriteArrayList<>();
     try (NsqProducer producer = NsqProducer.create(nsqd.tcpAddress(), config)) {
       producer.publish(GRANTED, "one".getBytes(UTF_8)).join();
-      assertThat(secretsSeen).contains(SECRET);
+      assertThat(authServer.secretsSeen()).contains(SECRET);
 
       assertThatThrownBy(() -> producer.publish(DENIED, new byte[] {1}).join())
           .cause()
