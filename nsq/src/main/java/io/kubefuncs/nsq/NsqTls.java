@@ -8,7 +8,9 @@ import io.netty.handler.ssl.SslProvider;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -207,9 +209,17 @@ public final class NsqTls {
       try {
         return Files.readString(file, StandardCharsets.ISO_8859_1);
       } catch (IOException | RuntimeException e) {
-        throw new IllegalArgumentException("cannot read " + file + ": " + e.getClass().getSimpleName()
-            + (e.getMessage() == null ? "" : " " + e.getMessage()), e);
+        throw new IllegalArgumentException(cannotRead(file, e), e);
       }
     }
+  }
+
+  /** "cannot read FILE: why", in words rather than exception class names. */
+  public static String cannotRead(Path file, Exception e) {
+    String why = e instanceof NoSuchFileException ? "no such file"
+        : e instanceof AccessDeniedException ? "permission denied"
+        : e instanceof IOException && Files.isDirectory(file) ? "it is a directory"
+        : e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    return "cannot read " + file + ": " + why;
   }
 }
