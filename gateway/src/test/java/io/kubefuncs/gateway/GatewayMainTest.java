@@ -45,10 +45,7 @@ class GatewayMainTest {
     String nsqd = nsq.nsqdProcess().tcpAddress();
     Path routes = dir.resolve("routes.yaml");
     Files.writeString(routes, "routes:\n  /echo/: echo\n  /fail/: failing\n  /void/: nobody-listens\n");
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = freePort();
     Path log = dir.resolve("gateway.log");
     Process gateway = startProcess(Map.of(), log,
         "--listen-addr", "127.0.0.1:" + port, "--config", routes.toString(), "--nsqd-addr", nsqd,
@@ -152,10 +149,7 @@ class GatewayMainTest {
     TestCertificates certs = TestCertificates.generate();
     Path routes = dir.resolve("routes.yaml");
     Files.writeString(routes, "routes:\n  /echo/: echo\n");
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = freePort();
     Path log = dir.resolve("gateway.log");
     try (NsqAuthServer auth = NsqAuthServer.start("gw-secret", ".*");
         NsqdProcess nsqd = NsqdProcess.builder().tls(certs).tlsRequired("true").authHttpAddress(auth.address()).start();
@@ -217,6 +211,12 @@ class GatewayMainTest {
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().putAll(env);
     return builder.start();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
   }
 
   record Run(int code, String out, String err) {}
