@@ -5,6 +5,7 @@ import io.kubefuncs.Client;
 import io.kubefuncs.FunctionErrorException;
 import io.kubefuncs.Message;
 import io.kubefuncs.nsq.NsqConnectionException;
+import io.kubefuncs.nsq.NsqErrorException;
 import io.kubefuncs.proto.HTTPRequest;
 import io.kubefuncs.proto.HTTPResponse;
 import io.netty.buffer.ByteBuf;
@@ -235,6 +236,11 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
               + (ex.unconsumed ? "; no function consumes it" : ""), false);
     } else if (cause instanceof FunctionErrorException fe) {
       ex.fail(HttpResponseStatus.BAD_GATEWAY, "function_error", exposeFunctionErrors ? fe.getMessage() : "the function failed", false);
+    } else if (cause instanceof NsqErrorException refusal && refusal.code().equals("E_UNAUTHORIZED")) {
+      // nsqd's auth server grants the gateway's secret other topics, not this one: a setup
+      // problem no retry fixes, and the other routes go on.
+      ex.fail(HttpResponseStatus.BAD_GATEWAY, "nsq_unauthorized",
+          "NSQ does not let the gateway publish to topic " + route.topic() + ": " + cause.getMessage(), false);
     } else if (cause instanceof NsqConnectionException) {
       ex.fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "nsq_unavailable", "could not publish to NSQ: " + cause.getMessage(), false);
     } else {

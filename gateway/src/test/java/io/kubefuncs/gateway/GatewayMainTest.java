@@ -142,16 +142,18 @@ class GatewayMainTest {
 
   /**
    * The flags that name files and servers: the TLS flags with the CA from the environment, as the
-   * chart gives it, and the AUTH secret from NSQ_AUTH_SECRET; nsqd requires TLS and AUTH.
+   * chart gives it, and the AUTH secret from NSQ_AUTH_SECRET; nsqd requires TLS and AUTH, and the
+   * auth server grants one routed topic and not the other.
    */
   @Test
   void routesToAFunctionOverTlsAndAuthWithTheTlsFlagsAndTheEnvironment(@TempDir Path dir) throws Exception {
     TestCertificates certs = TestCertificates.generate();
     Path routes = dir.resolve("routes.yaml");
-    Files.writeString(routes, "routes:\n  /echo/: echo\n");
+    Files.writeString(routes, "routes:\n  /echo/: echo\n  /denied/: denied\n");
     int port = freePort();
     Path log = dir.resolve("gateway.log");
-    try (NsqAuthServer auth = NsqAuthServer.start("gw-secret", ".*");
+    // The function's topic and the gateway's return topic, not the topic "denied".
+    try (NsqAuthServer auth = NsqAuthServer.start("gw-secret", "^(echo|rpc-.*)$");
         NsqdProcess nsqd = NsqdProcess.builder().tls(certs).tlsRequired("true").authHttpAddress(auth.address()).start();
         Client function = Client.builder().nsqd(nsqd.tcpAddress()).clientId("fn").registry(new PrometheusRegistry())
             .nsqSecurity(NsqTls.builder().caFile(certs.caCertificate()).build(), "gw-secret").build()) {
@@ -168,6 +170,13 @@ class GatewayMainTest {
             .timeout(TestGateway.REQUEST_TIMEOUT).POST(HttpRequest.BodyPublishers.ofString("hello")).build());
         assertThat(echo.statusCode()).as(echo.body()).isEqualTo(200);
         assertThat(echo.body()).isEqualTo("secure hello");
+        var denied = get(base + "/denied/");
+        assertThat(denied.statusCode()).as(denied.body()).isEqualTo(502);
+        assertThat(denied.body()).contains("nsq_unauthorized").contains("topic denied").contains("E_UNAUTHORIZED");
+        var again = TestGateway.send(HttpRequest.newBuilder(URI.create(base + "/echo/"))
+            .timeout(TestGateway.REQUEST_TIMEOUT).POST(HttpRequest.BodyPublishers.ofString("again")).build());
+        assertThat(again.statusCode()).as("a granted route after a denied one: %s", again.body()).isEqualTo(200);
+        assertThat(again.body()).isEqualTo("secure again");
         assertThat(auth.secretsSeen()).containsOnly("gw-secret");
         assertThat(Files.readString(log)).doesNotContain("gw-secret");
       } finally {
