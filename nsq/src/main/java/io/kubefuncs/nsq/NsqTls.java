@@ -46,10 +46,12 @@ public final class NsqTls {
 
   private final SslContext context;
   private final String serverName;
+  private final boolean hasClientCertificate;
 
-  private NsqTls(SslContext context, String serverName) {
+  private NsqTls(SslContext context, String serverName, boolean hasClientCertificate) {
     this.context = context;
     this.serverName = serverName;
+    this.hasClientCertificate = hasClientCertificate;
   }
 
   public static Builder builder() {
@@ -92,7 +94,10 @@ public final class NsqTls {
     for (Throwable t = cause; t != null; t = t.getCause()) {
       String message = t.getMessage() == null ? "" : t.getMessage();
       if (message.contains("Received fatal alert: certificate_required")) {
-        return new NsqException(what + "nsqd requires a client certificate and none was given", cause);
+        // nsqd names the CAs it accepts, and the JDK sends no certificate that none of them signed.
+        return new NsqException(what + (hasClientCertificate
+            ? "nsqd requires a client certificate signed by a CA it trusts (its --tls-root-ca-file), and the one given is not"
+            : "nsqd requires a client certificate and none was given"), cause);
       }
       if (message.contains("Received fatal alert: bad_certificate") || message.contains("Received fatal alert: unknown_ca")) {
         return new NsqException(what + "nsqd refused the client certificate (" + message + ")", cause);
@@ -158,7 +163,7 @@ public final class NsqTls {
         b.keyManager(key, certificateChain);
       }
       try {
-        return new NsqTls(b.build(), serverName);
+        return new NsqTls(b.build(), serverName, key != null);
       } catch (SSLException | IllegalArgumentException e) {
         throw new IllegalArgumentException("cannot use the client certificate and key: " + e.getMessage(), e);
       }

@@ -144,6 +144,17 @@ class TlsTest {
   }
 
   @Test
+  void nsqdThatChecksClientCertificatesRefusesOneFromAnotherCa() {
+    NsqConfig config = config(trustingOurCa().certFile(certs.otherClientCertificate()).keyFile(certs.otherClientKey()));
+    try (NsqProducer producer = NsqProducer.create(clientAuthNsqd.tcpAddress(), config)) {
+      assertThatThrownBy(() -> producer.connect().join())
+          .cause()
+          .hasMessageContaining("TLS with nsqd " + clientAuthNsqd.tcpAddress())
+          .hasMessageContaining("nsqd requires a client certificate signed by a CA it trusts (its --tls-root-ca-file), and the one given is not");
+    }
+  }
+
+  @Test
   void clientCertificateIsAcceptedAndPlainHttpStaysOpenWithTcpHttps() {
     NsqConfig config = config(trustingOurCa().certFile(certs.clientCertificate()).keyFile(certs.clientKey()));
     List<String> seen = new CopyOnWriteArrayList<>();

@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  * Certificates for TLS tests, made fresh by {@code openssl} in a temporary directory, so that no
  * key is checked in and none outlives a day: a CA, an nsqd server certificate signed by it for
  * {@code 127.0.0.1}, {@code localhost} and {@value #SERVER_NAME}, a client certificate signed by
- * it, and a second CA that signed none of them. Keys are PEM PKCS#8 (EC P-256), as nsqd and the
+ * it, a second CA, and a client certificate signed by that second CA. Keys are PEM PKCS#8 (EC P-256), as nsqd and the
  * NSQ clients read them. Files are PEM, one per item.
  *
  * <p>openssl is found as {@code /usr/bin/openssl} or on the {@code PATH}.
@@ -34,9 +34,10 @@ public final class TestCertificates {
     TestCertificates certs = new TestCertificates(dir);
     certs.makeCa("ca", "kubefuncs test CA");
     certs.makeCa("other-ca", "unrelated test CA");
-    certs.makeLeaf("server", SERVER_NAME,
+    certs.makeLeaf("server", "ca", SERVER_NAME,
         "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:" + SERVER_NAME + "\nextendedKeyUsage=serverAuth\n");
-    certs.makeLeaf("client", "kubefuncs test client", "extendedKeyUsage=clientAuth\n");
+    certs.makeLeaf("client", "ca", "kubefuncs test client", "extendedKeyUsage=clientAuth\n");
+    certs.makeLeaf("other-client", "other-ca", "unrelated test client", "extendedKeyUsage=clientAuth\n");
     return certs;
   }
 
@@ -45,7 +46,7 @@ public final class TestCertificates {
     return directory.resolve("ca.crt");
   }
 
-  /** A CA that signed nothing here: trusting only it must refuse nsqd. */
+  /** A CA that signed only {@link #otherClientCertificate()}: trusting only it must refuse nsqd. */
   public Path otherCaCertificate() {
     return directory.resolve("other-ca.crt");
   }
@@ -66,6 +67,15 @@ public final class TestCertificates {
     return directory.resolve("client.key");
   }
 
+  /** A client certificate that nsqd, trusting {@link #caCertificate()}, must refuse. */
+  public Path otherClientCertificate() {
+    return directory.resolve("other-client.crt");
+  }
+
+  public Path otherClientKey() {
+    return directory.resolve("other-client.key");
+  }
+
   /** Where the files are, to put more next to them (a broken PEM, say). */
   public Path directory() {
     return directory;
@@ -79,7 +89,7 @@ public final class TestCertificates {
         "-out", name + ".crt");
   }
 
-  private void makeLeaf(String name, String commonName, String extensions) {
+  private void makeLeaf(String name, String ca, String commonName, String extensions) {
     String key = name + ".key";
     String extFile = name + ".ext";
     try {
@@ -89,7 +99,7 @@ public final class TestCertificates {
     }
     openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key);
     openssl("req", "-new", "-key", key, "-subj", "/CN=" + commonName, "-out", name + ".csr");
-    openssl("x509", "-req", "-in", name + ".csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+    openssl("x509", "-req", "-in", name + ".csr", "-CA", ca + ".crt", "-CAkey", ca + ".key", "-CAcreateserial",
         "-days", "1", "-extfile", extFile, "-out", name + ".crt");
   }
 
