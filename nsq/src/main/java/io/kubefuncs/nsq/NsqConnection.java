@@ -29,8 +29,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * event loop: callers outside it hop on with {@link #eventLoop()} first. Commands that nsqd
  * answers are matched to their callbacks in order, as nsqd answers them in order.
  *
- * <p>Pipeline: TLS when asked for (added once nsqd agreed to it), idle detection (missed heartbeats) → length-prefixed frames → {@link FrameHandler}
- * (frame type dispatch); outbound, commands are already encoded by {@link Commands}, and flushes
+ * <p>Pipeline: TLS when configured (added once nsqd agreed to it) → idle detection (missed
+ * heartbeats) → length-prefixed frames → {@link FrameHandler} (frame type dispatch); outbound, commands are already encoded by {@link Commands}, and flushes
  * are consolidated so that a burst of FINs costs one syscall.
  */
 final class NsqConnection {
@@ -134,7 +134,7 @@ final class NsqConnection {
             if (identify.snappy() || identify.deflate() || (identify.tls() && config.tls == null)) {
               fail(ready, new NsqException("nsqd " + address + " enabled TLS/snappy/deflate, which were not asked for"));
             } else if (config.tls == null) {
-              authenticate(ready);
+              authenticateIfAsked(ready);
             } else if (!identify.tls()) {
               fail(ready, new NsqException("nsqd " + address + " did not agree to TLS (its IDENTIFY answer has tls_v1 false):"
                   + " it needs --tls-cert and --tls-key"));
@@ -162,7 +162,7 @@ final class NsqConnection {
       @Override
       public void onResponse(ByteBuf data) {
         if (Frames.contentEquals(data, Frames.OK)) {
-          authenticate(ready);
+          authenticateIfAsked(ready);
         } else {
           fail(ready, new NsqException("nsqd " + address + " answered the TLS upgrade with " + Frames.text(data) + ", not OK"));
         }
@@ -184,7 +184,7 @@ final class NsqConnection {
     });
   }
 
-  private void authenticate(CompletableFuture<NsqConnection> ready) {
+  private void authenticateIfAsked(CompletableFuture<NsqConnection> ready) {
     if (!identify.authRequired()) {
       if (config.authSecret != null && AUTH_SECRET_UNUSED_LOGGED.compareAndSet(false, true)) {
         LOG.log(System.Logger.Level.WARNING, "an AUTH secret is set, but nsqd " + address
@@ -208,6 +208,11 @@ final class NsqConnection {
 
           @Override
           public void onError(NsqException error) {
+            if (error instanceof NsqErrorException refusal && refusal.code().equals("E_AUTH_FAILED")) {
+              // nsqd says no more, so that a client cannot probe its auth server.
+              error = new NsqErrorException(address.toString(), refusal.code(), "AUTH failed: the auth server refused"
+                  + " the secret (NSQ_AUTH_SECRET, NsqConfig.authSecret), or nsqd could not ask it");
+            }
             fail(ready, error);
           }
         });

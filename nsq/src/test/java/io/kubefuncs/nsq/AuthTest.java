@@ -100,7 +100,9 @@ class AuthTest {
     try (NsqProducer p = NsqProducer.create(nsqd.tcpAddress(), config().authSecret("nope").build())) {
       assertThatThrownBy(() -> p.connect().join())
           .cause()
-          .isInstanceOfSatisfying(NsqErrorException.class, e -> assertThat(e.code()).isEqualTo("E_AUTH_FAILED"));
+          .isInstanceOfSatisfying(NsqErrorException.class, e -> assertThat(e.code()).isEqualTo("E_AUTH_FAILED"))
+          .hasMessageContaining("nsqd " + nsqd.tcpAddress())
+          .hasMessageContaining("the auth server refused the secret (NSQ_AUTH_SECRET");
     }
   }
 
