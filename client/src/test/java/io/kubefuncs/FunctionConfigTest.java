@@ -160,6 +160,8 @@ class FunctionConfigTest {
     assertRejected("NSQ_TLS", "must be true or false, got 'yes'", "NSQ_TLS", "yes");
     assertRejected("NSQ_TLS_CA_FILE", "NSQ_TLS is not true", "NSQ_TLS_CA_FILE", ca);
     assertRejected("NSQ_TLS_SERVER_NAME", "NSQ_TLS is not true", "NSQ_TLS", "false", "NSQ_TLS_SERVER_NAME", "nsqd");
+    assertRejected("NSQ_TLS_SERVER_NAME", "must be a host name or IP address, got 'nsqd/x'", "NSQ_TLS", "true",
+        "NSQ_TLS_SERVER_NAME", "nsqd/x");
     assertRejected("NSQ_TLS_KEY_FILE", "is not set but NSQ_TLS_CERT_FILE is", "NSQ_TLS", "true", "NSQ_TLS_CERT_FILE", cert);
     assertRejected("NSQ_TLS_CERT_FILE", "is not set but NSQ_TLS_KEY_FILE is", "NSQ_TLS", "true", "NSQ_TLS_KEY_FILE", key);
     assertRejected("NSQ_TLS_CA_FILE", "cannot read /nowhere/ca.crt", "NSQ_TLS", "true", "NSQ_TLS_CA_FILE", "/nowhere/ca.crt");

@@ -46,11 +46,13 @@ public final class NsqTls {
 
   private final SslContext context;
   private final String serverName;
+  private final boolean hasCaFile;
   private final boolean hasClientCertificate;
 
-  private NsqTls(SslContext context, String serverName, boolean hasClientCertificate) {
+  private NsqTls(SslContext context, String serverName, boolean hasCaFile, boolean hasClientCertificate) {
     this.context = context;
     this.serverName = serverName;
+    this.hasCaFile = hasCaFile;
     this.hasClientCertificate = hasClientCertificate;
   }
 
@@ -82,8 +84,8 @@ public final class NsqTls {
     for (Throwable t = cause; t != null; t = t.getCause()) {
       String message = t.getMessage() == null ? "" : t.getMessage();
       if (t instanceof CertPathBuilderException || t instanceof CertPathValidatorException) {
-        return new NsqException(what + "nsqd's certificate is not trusted: it does not chain to the CA file given"
-            + " (or, without one, to the platform's trust store)", cause);
+        return new NsqException(what + "nsqd's certificate is not trusted: it does not chain to "
+            + (hasCaFile ? "the CA file given" : "the platform's trust store (give the CA file of nsqd's certificate)"), cause);
       }
       if (t instanceof CertificateException && message.contains(" matching ")) {
         return new NsqException(what + "nsqd's certificate does not carry the server name " + serverName(address)
@@ -143,7 +145,15 @@ public final class NsqTls {
      * its certificate names a DNS name, as on Kubernetes, where nsqlookupd hands out pod IPs.
      */
     public Builder serverName(String name) {
-      if (name == null || name.isBlank() || !name.strip().equals(name)) {
+      boolean valid = name != null && !name.isBlank() && name.strip().equals(name);
+      if (valid && !IP_LITERAL.matcher(name).matches()) {
+        try {
+          new SNIHostName(name);
+        } catch (IllegalArgumentException e) {
+          valid = false;
+        }
+      }
+      if (!valid) {
         throw new IllegalArgumentException("server name must be a host name or IP address, got '" + name + "'");
       }
       this.serverName = name;
@@ -163,7 +173,7 @@ public final class NsqTls {
         b.keyManager(key, certificateChain);
       }
       try {
-        return new NsqTls(b.build(), serverName, key != null);
+        return new NsqTls(b.build(), serverName, trusted != null, key != null);
       } catch (SSLException | IllegalArgumentException e) {
         throw new IllegalArgumentException("cannot use the client certificate and key: " + e.getMessage(), e);
       }
