@@ -84,36 +84,32 @@ class TlsTest {
     }
   }
 
-  @Test
-  void nsqdSignedByAnotherCaIsRefused() {
-    NsqConfig config = config(NsqTls.builder().caFile(certs.otherCaCertificate()));
-    try (NsqProducer producer = NsqProducer.create(nsqd.tcpAddress(), config)) {
+  /** Dialling {@code address} with {@code config} fails, and the error says all of {@code said}. */
+  private static void assertRefused(String address, NsqConfig config, String... said) {
+    try (NsqProducer producer = NsqProducer.create(address, config)) {
       assertThatThrownBy(() -> producer.connect().join())
           .cause()
-          .hasMessageContaining("TLS with nsqd " + nsqd.tcpAddress() + " (server name 127.0.0.1) failed")
-          .hasMessageContaining("certificate is not trusted: it does not chain to the CA file given");
+          .satisfies(e -> assertThat(e.getMessage()).contains(said));
     }
+  }
+
+  @Test
+  void nsqdSignedByAnotherCaIsRefused() {
+    assertRefused(nsqd.tcpAddress(), config(NsqTls.builder().caFile(certs.otherCaCertificate())),
+        "TLS with nsqd " + nsqd.tcpAddress() + " (server name 127.0.0.1) failed",
+        "certificate is not trusted: it does not chain to the CA file given");
   }
 
   @Test
   void defaultTrustStoreDoesNotTrustATestCa() {
-    NsqConfig config = config(NsqTls.builder());
-    try (NsqProducer producer = NsqProducer.create(nsqd.tcpAddress(), config)) {
-      assertThatThrownBy(() -> producer.connect().join())
-          .cause()
-          .hasMessageContaining("certificate is not trusted: it does not chain to the platform's trust store");
-    }
+    assertRefused(nsqd.tcpAddress(), config(NsqTls.builder()),
+        "certificate is not trusted: it does not chain to the platform's trust store");
   }
 
   @Test
   void certificateWithoutTheServerNameIsRefused() {
-    NsqConfig config = config(trustingOurCa().serverName("nsqd.elsewhere"));
-    try (NsqProducer producer = NsqProducer.create(nsqd.tcpAddress(), config)) {
-      assertThatThrownBy(() -> producer.connect().join())
-          .cause()
-          .hasMessageContaining("(server name nsqd.elsewhere)")
-          .hasMessageContaining("does not carry the server name nsqd.elsewhere");
-    }
+    assertRefused(nsqd.tcpAddress(), config(trustingOurCa().serverName("nsqd.elsewhere")),
+        "(server name nsqd.elsewhere)", "does not carry the server name nsqd.elsewhere");
   }
 
   @Test
@@ -127,33 +123,23 @@ class TlsTest {
 
   @Test
   void nsqdWithoutTlsIsRefusedWhenTlsIsAskedFor() {
-    try (NsqdProcess plainNsqd = NsqdProcess.start();
-        NsqProducer producer = NsqProducer.create(plainNsqd.tcpAddress(), config(trustingOurCa()))) {
-      assertThatThrownBy(() -> producer.connect().join())
-          .cause()
-          .hasMessageContaining("nsqd " + plainNsqd.tcpAddress() + " did not agree to TLS");
+    try (NsqdProcess plainNsqd = NsqdProcess.start()) {
+      assertRefused(plainNsqd.tcpAddress(), config(trustingOurCa()), "nsqd " + plainNsqd.tcpAddress() + " did not agree to TLS");
     }
   }
 
   @Test
   void nsqdThatChecksClientCertificatesRefusesAClientWithout() {
-    try (NsqProducer producer = NsqProducer.create(clientAuthNsqd.tcpAddress(), config(trustingOurCa()))) {
-      assertThatThrownBy(() -> producer.connect().join())
-          .cause()
-          .hasMessageContaining("TLS with nsqd " + clientAuthNsqd.tcpAddress())
-          .hasMessageContaining("nsqd requires a client certificate and none was given");
-    }
+    assertRefused(clientAuthNsqd.tcpAddress(), config(trustingOurCa()),
+        "TLS with nsqd " + clientAuthNsqd.tcpAddress(), "nsqd requires a client certificate and none was given");
   }
 
   @Test
   void nsqdThatChecksClientCertificatesRefusesOneFromAnotherCa() {
-    NsqConfig config = config(trustingOurCa().certFile(certs.otherClientCertificate()).keyFile(certs.otherClientKey()));
-    try (NsqProducer producer = NsqProducer.create(clientAuthNsqd.tcpAddress(), config)) {
-      assertThatThrownBy(() -> producer.connect().join())
-          .cause()
-          .hasMessageContaining("TLS with nsqd " + clientAuthNsqd.tcpAddress())
-          .hasMessageContaining("nsqd requires a client certificate signed by a CA it trusts (its --tls-root-ca-file), and the one given is not");
-    }
+    assertRefused(clientAuthNsqd.tcpAddress(),
+        config(trustingOurCa().certFile(certs.otherClientCertificate()).keyFile(certs.otherClientKey())),
+        "TLS with nsqd " + clientAuthNsqd.tcpAddress(),
+        "nsqd requires a client certificate signed by a CA it trusts (its --tls-root-ca-file), and the one given is not");
   }
 
   @Test
