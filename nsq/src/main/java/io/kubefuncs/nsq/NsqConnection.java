@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLException;
 
 /**
  * One TCP connection to nsqd, after the V2 handshake. Everything here runs on the connection's
@@ -171,8 +172,8 @@ final class NsqConnection {
       @Override
       public void onError(NsqException error) {
         // With TLS 1.3 nsqd checks the client certificate after the client's handshake is done:
-        // its refusal comes as an alert in place of this OK.
-        fail(ready, error.getCause() != null ? tls.failure(address, error.getCause()) : error);
+        // its refusal comes as an alert in place of this OK, and closes the connection.
+        fail(ready, error.getCause() instanceof NsqException why ? why : error);
       }
     });
     SslHandler handler = tls.newHandler(channel.alloc(), address);
@@ -399,7 +400,8 @@ final class NsqConnection {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       if (closeCause == null) {
-        closeCause = cause;
+        // An alert from nsqd after the handshake (TLS 1.3 checks client certificates then) comes as a decoder error.
+        closeCause = config.tls != null && cause.getCause() instanceof SSLException ? config.tls.failure(address, cause) : cause;
       }
       LOG.log(System.Logger.Level.WARNING, "closing connection to nsqd " + address + ": " + describe(closeCause));
       channel.close();
