@@ -171,7 +171,7 @@ public final class GatewayMain implements Callable<Integer> {
   }
 
   /** From {@code --nsq-auth-secret-file} or the environment, not both: which one counts would be a guess. */
-  private String authSecret(String fromEnvironment) {
+  String authSecret(String fromEnvironment) {
     boolean inEnvironment = fromEnvironment != null && !fromEnvironment.isEmpty();
     if (nsqAuthSecretFile == null) {
       return inEnvironment ? fromEnvironment : null;

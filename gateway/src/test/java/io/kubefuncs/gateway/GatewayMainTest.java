@@ -1,6 +1,7 @@
 package io.kubefuncs.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.kubefuncs.Client;
@@ -214,6 +215,17 @@ class GatewayMainTest {
       assertThat(bad.err().strip().lines()).as(bad.err()).hasSize(1);
       assertThat(bad.err()).startsWith("gateway: ").contains(said).doesNotContain("Exception");
     });
+  }
+
+  @Test
+  void authSecretComesFromItsFileWithoutTheTrailingNewlineOrFromTheEnvironmentNotBoth(@TempDir Path dir) throws Exception {
+    GatewayMain main = new GatewayMain();
+    assertThat(main.authSecret(null)).isNull();
+    assertThat(main.authSecret("from-env")).isEqualTo("from-env");
+    main.nsqAuthSecretFile = Files.writeString(dir.resolve("secret"), "from-file\n");
+    assertThat(main.authSecret(null)).isEqualTo("from-file");
+    assertThatThrownBy(() -> main.authSecret("from-env"))
+        .hasMessage("--nsq-auth-secret-file and NSQ_AUTH_SECRET are both set: give the AUTH secret one way");
   }
 
   /** GatewayMain in a JVM of its own with these flags and environment variables (added to this JVM's), its output in {@code log}. */
