@@ -11,6 +11,7 @@ import io.kubefuncs.testkit.TestCertificates;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,10 +52,13 @@ class AuthTest {
   }
 
   @Test
-  void grantedTopicWorksAndADeniedOneFailsNamingItWhileTheGrantedOneGoesOn() {
-    NsqConfig config = config().authSecret(SECRET).build();
+  void grantedTopicWorksAndADeniedOneFailsNamingItWhileTheGrantedOneGoesOn() throws Exception {
+    // A reconnect backoff far over the publish timeout: a refusal must not cost one.
+    NsqConfig config = config().authSecret(SECRET).reconnectDelay(Duration.ofSeconds(30), Duration.ofSeconds(30)).build();
     List<String> seen = new CopyOnWriteArrayList<>();
-    try (NsqProducer producer = NsqProducer.create(nsqd.tcpAddress(), config)) {
+    try (LogCapture producerLog = LogCapture.of(NsqProducer.class);
+        NsqProducer producer = NsqProducer.create(nsqd.tcpAddress(), config)) {
+      producer.connect().join(); // kept connected, as the gateway's is
       producer.publish(GRANTED, "one".getBytes(UTF_8)).join();
       assertThat(authServer.secretsSeen()).contains(SECRET);
 
@@ -63,8 +67,9 @@ class AuthTest {
           .isInstanceOfSatisfying(NsqErrorException.class, e -> assertThat(e.code()).isEqualTo("E_UNAUTHORIZED"))
           .hasMessageContaining("\"" + DENIED + "\"");
 
-      // nsqd closed the connection on that refusal; the producer dials again for what it may publish.
-      producer.publish(GRANTED, "two".getBytes(UTF_8)).join();
+      // nsqd closed the connection on that refusal; the producer dials again at once (it is up).
+      await().atMost(Duration.ofSeconds(5)).until(() -> producerLog.messages().stream().anyMatch(m -> m.startsWith("lost nsqd")));
+      producer.publish(GRANTED, "two".getBytes(UTF_8)).get(5, TimeUnit.SECONDS);
 
       try (LogCapture log = LogCapture.of(NsqConsumer.class);
           NsqConsumer denied = NsqConsumer.builder(DENIED, "fn").nsqd(nsqd.tcpAddress()).config(config)
