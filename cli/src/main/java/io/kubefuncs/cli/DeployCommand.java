@@ -104,6 +104,17 @@ final class DeployCommand implements Callable<Integer> {
     out.println("kubefuncs deploy: " + project + " as release " + plan.release + " in namespace " + ns
         + (plan.load == null ? ", image pushed to " + plan.repository : ", image loaded with " + String.join(" ", plan.load)));
 
+    // The chart checks the values against its schema: a misspelt key stops here, not after the build.
+    List<String> chartArgs = List.of(plan.release, plan.chart.toString(), "--namespace", ns,
+        "--values", plan.file.toString(), "--set-string", "image.repository=" + plan.repository);
+    List<String> template = new ArrayList<>(List.of("template"));
+    template.addAll(chartArgs);
+    try {
+      ClusterTools.run(tools.helmCommand(template), project);
+    } catch (StepFailedException e) {
+      throw new InvalidInputException(plan.file + " is not values the function chart takes: " + e.getMessage());
+    }
+
     List<String> maven = new ArrayList<>(List.of("./mvnw", "-B", "-ntp"));
     if (plan.baseImage != null) {
       maven.add("-Djib.from.image=" + plan.baseImage);
@@ -128,12 +139,10 @@ final class DeployCommand implements Callable<Integer> {
       step(out, "load", String.join(" ", loadCommand), () -> ClusterTools.run(loadCommand, project));
     }
 
-    List<String> upgrade = List.of("upgrade", "--install", plan.release, plan.chart.toString(),
-        "--namespace", ns, "--values", plan.file.toString(),
-        "--set-string", "image.repository=" + plan.repository, "--set-string", "image.tag=" + tag,
-        "--wait", "--timeout", timeout);
-    step(out, "helm", "helm " + String.join(" ", upgrade),
-        () -> ClusterTools.run(tools.helmCommand(upgrade), project));
+    List<String> install = new ArrayList<>(List.of("upgrade", "--install"));
+    install.addAll(chartArgs);
+    install.addAll(List.of("--set-string", "image.tag=" + tag, "--wait", "--timeout", timeout));
+    step(out, "helm", "helm " + String.join(" ", install), () -> ClusterTools.run(tools.helmCommand(install), project));
     out.println(String.format(Locale.ROOT, "deployed %s in %.1f s: kubefuncs status -n %s", plan.release, seconds(start), ns));
     return ExitCodes.OK;
   }
@@ -154,8 +163,8 @@ final class DeployCommand implements Callable<Integer> {
       throw new InvalidInputException(project + " " + what);
     }
     Path values = (file != null ? file : project.resolve("functions.yaml")).toAbsolutePath().normalize();
-    if (FunctionsFile.read(values).isEmpty()) {
-      throw new InvalidInputException(values + ": no functions to deploy");
+    if (!Files.isRegularFile(values)) {
+      throw new InvalidInputException(values + ": no such file" + (file == null ? " (name the functions file with -f)" : ""));
     }
     String name = release != null ? release : project.getFileName().toString().toLowerCase(Locale.ROOT);
     if (!RELEASE.matcher(name).matches()) {

@@ -16,10 +16,10 @@ import java.util.regex.Pattern;
  * What {@code kubefuncs status} shows of an installation, made from what kubectl returns: the
  * function chart's Deployments and their pods, the gateway's routes, and nsqd's {@code /stats}.
  *
- * @param nsq where the functions' NSQ is (the kubefuncs release's namespace), for the header
+ * @param nsq the kubefuncs release whose NSQ and gateway the functions use
  * @param nsqds how many nsqd pods answered /stats; the queue figures are their sums
  */
-record InstallationStatus(String namespace, String nsq, int nsqds, List<Function> functions, List<RouteRow> routes) {
+record InstallationStatus(String namespace, Nsq nsq, int nsqds, List<Function> functions, List<RouteRow> routes) {
   /** The function chart's Deployments, which {@code status} lists. */
   static final String FUNCTION_SELECTOR = "app.kubernetes.io/component=function,app.kubernetes.io/part-of=kubefuncs";
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -61,7 +61,7 @@ record InstallationStatus(String namespace, String nsq, int nsqds, List<Function
    * @param routes the gateway's routes; empty when no gateway was found
    * @param nsqdStats each nsqd's {@code /stats?format=json}
    */
-  static InstallationStatus of(String namespace, String nsq, JsonNode deployments, JsonNode pods, List<Route> routes,
+  static InstallationStatus of(String namespace, Nsq nsq, JsonNode deployments, JsonNode pods, List<Route> routes,
       List<JsonNode> nsqdStats) {
     List<Function> functions = new ArrayList<>();
     for (JsonNode d : deployments.path("items")) {
@@ -141,7 +141,8 @@ record InstallationStatus(String namespace, String nsq, int nsqds, List<Function
   /** The two tables, functions and routes, with a header line saying where they come from. */
   String table() {
     StringBuilder out = new StringBuilder();
-    out.append("namespace ").append(namespace).append(", NSQ and gateway in ").append(nsq)
+    out.append("namespace ").append(namespace).append(", NSQ and gateway of release ").append(nsq.release)
+        .append(" in namespace ").append(nsq.namespace)
         .append(String.format(Locale.ROOT, " (%d nsqd%s)%n", nsqds, nsqds == 1 ? "" : "s"));
     List<List<String>> rows = new ArrayList<>();
     rows.add(List.of("FUNCTION", "RELEASE", "READY", "RESTARTS", "TOPIC/CHANNEL", "DEPTH", "IN FLIGHT", "REQUEUED",
@@ -164,7 +165,8 @@ record InstallationStatus(String namespace, String nsq, int nsqds, List<Function
           r.functions.isEmpty() ? "none in " + namespace : String.join(",", r.functions)));
     }
     if (routes.isEmpty()) {
-      out.append("no gateway routes found in ").append(nsq).append('\n');
+      out.append("no gateway routes found (no gateway of release ").append(nsq.release).append(" in namespace ")
+          .append(nsq.namespace).append(")\n");
     } else {
       columns(out, rows);
     }
@@ -194,7 +196,8 @@ record InstallationStatus(String namespace, String nsq, int nsqds, List<Function
   /** The same as JSON, for scripts: unknown queue figures are null. */
   String json() throws Exception {
     ObjectNode root = JSON.createObjectNode();
-    root.put("namespace", namespace).put("nsq", nsq).put("nsqds", nsqds);
+    root.put("namespace", namespace);
+    root.putObject("kubefuncs").put("release", nsq.release).put("namespace", nsq.namespace).put("nsqds", nsqds);
     ArrayNode fs = root.putArray("functions");
     for (Function f : functions) {
       ObjectNode o = fs.addObject();

@@ -63,11 +63,12 @@ final class StatusCommand implements Callable<Integer> {
     JsonNode deployments = json(tools.kubectl("get", "deployments", "--namespace", ns, "-l", selector, "-o", "json"));
     JsonNode pods = json(tools.kubectl("get", "pods", "--namespace", ns, "-l", selector, "-o", "json"));
     InstallationStatus.Nsq found = InstallationStatus.nsqOf(deployments);
-    String release = coreRelease != null ? coreRelease : found != null ? found.release() : "kubefuncs";
-    String core = coreNamespace != null ? coreNamespace : found != null ? found.namespace() : "kubefuncs";
+    InstallationStatus.Nsq nsq = new InstallationStatus.Nsq(
+        coreRelease != null ? coreRelease : found != null ? found.release() : "kubefuncs",
+        coreNamespace != null ? coreNamespace : found != null ? found.namespace() : "kubefuncs");
 
-    InstallationStatus status = InstallationStatus.of(ns, core + " (release " + release + ")", deployments, pods,
-        routes(tools, core, release), nsqdStats(tools, core, release));
+    InstallationStatus status = InstallationStatus.of(ns, nsq, deployments, pods,
+        routes(tools, nsq.namespace(), nsq.release()), nsqdStats(tools, nsq.namespace(), nsq.release()));
     spec.commandLine().getOut().print(output.equals("json") ? status.json() : status.table());
     spec.commandLine().getOut().flush();
     return ExitCodes.OK;
