@@ -22,13 +22,13 @@ record ClusterTools(Path kubectl, Path helm, Path kubeconfig) {
    * is not there, or a kubeconfig that does not exist, is an {@link InvalidInputException} naming
    * the flag that fixes it.
    *
-   * @param needHelm whether the command runs helm (status does not)
+   * @param helm null for a command that does not run helm
    */
-  static ClusterTools of(String kubectl, String helm, Path kubeconfig, boolean needHelm) {
+  static ClusterTools of(String kubectl, String helm, Path kubeconfig) {
     if (kubeconfig != null && !Files.isRegularFile(kubeconfig)) {
       throw new InvalidInputException("--kubeconfig " + kubeconfig + ": no such file");
     }
-    Path helmPath = needHelm ? executable(helm, "helm", "--helm") : null;
+    Path helmPath = helm == null ? null : executable(helm, "helm", "--helm");
     return new ClusterTools(executable(kubectl, "kubectl", "--kubectl"), helmPath,
         kubeconfig == null ? null : kubeconfig.toAbsolutePath());
   }

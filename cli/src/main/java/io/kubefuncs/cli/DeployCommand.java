@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -69,15 +70,8 @@ final class DeployCommand implements Callable<Integer> {
   @Option(names = "--release", paramLabel = "NAME", description = "The helm release (default: DIR's name, in lower case).")
   String release;
 
-  @Option(names = {"-n", "--namespace"}, paramLabel = "NAMESPACE",
-      description = "Where the functions go (default: the kubeconfig's namespace).")
-  String namespace;
-
-  @Option(names = "--kubeconfig", paramLabel = "FILE", description = "The cluster (default: $KUBECONFIG, else ~/.kube/config).")
-  Path kubeconfig;
-
-  @Option(names = "--kubectl", defaultValue = "kubectl", paramLabel = "PATH", description = "kubectl (default: from the PATH).")
-  String kubectl;
+  @Mixin
+  ClusterOptions cluster;
 
   @Option(names = "--helm", defaultValue = "helm", paramLabel = "PATH", description = "helm (default: from the PATH).")
   String helm;
@@ -99,20 +93,22 @@ final class DeployCommand implements Callable<Integer> {
     long start = System.nanoTime();
     Path project = dir.toAbsolutePath().normalize();
     Plan plan = plan(project);
-    ClusterTools tools = ClusterTools.of(kubectl, helm, kubeconfig, true);
-    String ns = namespace != null ? namespace : tools.currentNamespace();
+    ClusterTools tools = cluster.tools(helm);
+    String ns = cluster.namespace(tools);
     out.println("kubefuncs deploy: " + project + " as release " + plan.release + " in namespace " + ns
         + (plan.load == null ? ", image pushed to " + plan.repository : ", image loaded with " + String.join(" ", plan.load)));
 
-    // The chart checks the values against its schema: a misspelt key stops here, not after the build.
+    // The chart checks the values against its schema, and the objects against the cluster's API: a
+    // misspelt key stops here, not after the build.
     List<String> chartArgs = List.of(plan.release, plan.chart.toString(), "--namespace", ns,
         "--values", plan.file.toString(), "--set-string", "image.repository=" + plan.repository);
     List<String> template = new ArrayList<>(List.of("template"));
     template.addAll(chartArgs);
+    template.add("--validate");
     try {
-      ClusterTools.run(tools.helmCommand(template), project);
+      step(out, "check", "helm " + String.join(" ", template), () -> ClusterTools.run(tools.helmCommand(template), project));
     } catch (StepFailedException e) {
-      throw new InvalidInputException(plan.file + " is not values the function chart takes: " + e.getMessage());
+      throw new InvalidInputException("the function chart refuses " + plan.file + ": " + e.getMessage());
     }
 
     List<String> maven = new ArrayList<>(List.of("./mvnw", "-B", "-ntp"));

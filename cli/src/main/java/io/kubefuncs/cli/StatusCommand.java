@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -27,9 +28,8 @@ import picocli.CommandLine.Spec;
 final class StatusCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @Option(names = {"-n", "--namespace"}, paramLabel = "NAMESPACE",
-      description = "The functions' namespace (default: the kubeconfig's).")
-  String namespace;
+  @Mixin
+  ClusterOptions cluster;
 
   @Option(names = "--kubefuncs-namespace", paramLabel = "NAMESPACE",
       description = "Where NSQ and the gateway (the kubefuncs chart) are (default: where the functions' NSQ_NSQD_ADDR points, else kubefuncs).")
@@ -43,12 +43,6 @@ final class StatusCommand implements Callable<Integer> {
       description = "table (default) or json.")
   String output;
 
-  @Option(names = "--kubeconfig", paramLabel = "FILE", description = "The cluster (default: $KUBECONFIG, else ~/.kube/config).")
-  Path kubeconfig;
-
-  @Option(names = "--kubectl", defaultValue = "kubectl", paramLabel = "PATH", description = "kubectl (default: from the PATH).")
-  String kubectl;
-
   @Spec
   CommandSpec spec;
 
@@ -57,8 +51,8 @@ final class StatusCommand implements Callable<Integer> {
     if (!output.equals("table") && !output.equals("json")) {
       throw new InvalidInputException("--output " + output + ": table or json");
     }
-    ClusterTools tools = ClusterTools.of(kubectl, null, kubeconfig, false);
-    String ns = namespace != null ? namespace : tools.currentNamespace();
+    ClusterTools tools = cluster.tools(null);
+    String ns = cluster.namespace(tools);
     String selector = InstallationStatus.FUNCTION_SELECTOR;
     JsonNode deployments = json(tools.kubectl("get", "deployments", "--namespace", ns, "-l", selector, "-o", "json"));
     JsonNode pods = json(tools.kubectl("get", "pods", "--namespace", ns, "-l", selector, "-o", "json"));

@@ -63,7 +63,7 @@ class DistributionIT {
     Files.writeString(project.resolve("pom.xml"), "<project/>");
     Files.writeString(project.resolve("mvnw"), "#!/bin/sh\n");
     Files.writeString(project.resolve("functions.yaml"), "functions:\n- name: hello\n");
-    // helm template is deploy's first step on the chart: a helm that fails shows which chart it was given.
+    // helm template is deploy's first step with the chart: a helm that fails shows which chart it was given.
     try (KubefuncsProcess deploy = kubefuncs("deploy", project.toString(), "--load", "true", "--kubectl", "/bin/true",
         "--helm", "/bin/false")) {
       assertThat(deploy.awaitExit(Duration.ofSeconds(60))).as("%s", deploy).isEqualTo(2);

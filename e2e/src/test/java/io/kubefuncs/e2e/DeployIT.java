@@ -102,7 +102,7 @@ class DeployIT {
     Run deploy = deployProject();
     assertThat(deploy.code).as(deploy.output).isZero();
     assertThat(deploy.output.lines().map(l -> l.split(" ")[0]).toList())
-        .containsSubsequence("kubefuncs", "build", "image", "load", "helm", "deployed");
+        .containsSubsequence("kubefuncs", "check", "build", "image", "load", "helm", "deployed");
     assertThat(cluster.kubectl("-n", NS, "get", "deployment", NAME + "-function-" + NAME,
         "-o", "jsonpath={.status.readyReplicas}")).isEqualTo("1");
   }
