@@ -29,8 +29,8 @@ import picocli.CommandLine.Spec;
  * twice: the second run finds every layer in its cache and only writes the tar (or pushes).
  */
 @Command(name = "deploy", sortOptions = false,
-    description = {"Builds the function project in DIR (default: here), loads its image into the cluster or pushes it",
-        "to a registry, and helm upgrade --install's its functions.yaml with the function chart.",
+    description = {"Builds the function project in DIR (default: here), loads its image into the cluster or pushes it"
+        + " to a registry, and helm upgrade --install's its functions.yaml with the function chart.",
         "Exit codes: 0 deployed, 1 a step failed, 2 bad usage or settings."})
 final class DeployCommand implements Callable<Integer> {
   /** helm's limit for a release name, and the chart's pattern for names. */
@@ -49,9 +49,9 @@ final class DeployCommand implements Callable<Integer> {
   Path file;
 
   @Option(names = "--load", paramLabel = "COMMAND",
-      description = {"Load the image into the cluster by running COMMAND with the image tar's path appended, e.g.",
-          "'kind load image-archive', 'ctr -n k8s.io images import', '<checkout>/scripts/kube load'",
-          "(default: $KUBEFUNCS_LOAD, unless --registry is given)."})
+      description = "Load the image into the cluster by running COMMAND with the image tar's path appended, e.g."
+          + " 'kind load image-archive', 'ctr -n k8s.io images import', '<checkout>/scripts/kube load'"
+          + " (default: $KUBEFUNCS_LOAD, unless --registry is given).")
   String load;
 
   @Option(names = "--registry", paramLabel = "REGISTRY",
@@ -63,8 +63,8 @@ final class DeployCommand implements Callable<Integer> {
   String image;
 
   @Option(names = "--base-image", paramLabel = "IMAGE",
-      description = {"The JRE image the function's image is built on (default: $KUBEFUNCS_BASE_IMAGE, else the pom's,",
-          "eclipse-temurin:21-jre). Without a registry: tar:///path/to/image.tar (docker-archive) or docker://NAME."})
+      description = "The JRE image the function's image is built on (default: $KUBEFUNCS_BASE_IMAGE, else the pom's,"
+          + " eclipse-temurin:21-jre). Without a registry: tar:///path/to/image.tar (a docker save tar) or docker://NAME.")
   String baseImage;
 
   @Option(names = "--release", paramLabel = "NAME", description = "The helm release (default: DIR's name, in lower case).")

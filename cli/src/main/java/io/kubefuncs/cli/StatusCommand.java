@@ -22,8 +22,8 @@ import picocli.CommandLine.Spec;
  * be reachable from this machine.
  */
 @Command(name = "status", sortOptions = false,
-    description = {"Shows the functions of a namespace (ready/desired replicas, restarts, image), the gateway's routes,",
-        "and each function's channel on nsqd (depth, in flight, requeued).",
+    description = {"Shows the functions of a namespace (ready/desired replicas, restarts, image), the gateway's routes,"
+        + " and each function's channel on nsqd (depth, in flight, requeued).",
         "Exit codes: 0 shown, 1 kubectl failed, 2 bad usage or settings."})
 final class StatusCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
