@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * The kubectl and helm that {@code deploy} and {@code status} use, and the one cluster they reach:
@@ -86,8 +87,8 @@ record ClusterTools(Path kubectl, Path helm, Path kubeconfig) {
 
   /**
    * Runs {@code command} in {@code dir} (null: here) to its end, and returns its standard output.
-   * A failure is a {@link StepFailedException} with the command's last words (its standard error
-   * and output): what kubectl, helm or a build says is what the user needs to read.
+   * A failure is a {@link StepFailedException} with what the command said (its standard error,
+   * then its output): kubectl and helm say what went wrong in a line or two.
    */
   static String run(List<String> command, Path dir) {
     try {
@@ -109,6 +110,33 @@ record ClusterTools(Path kubectl, Path helm, Path kubeconfig) {
       } finally {
         Files.deleteIfExists(out);
         Files.deleteIfExists(err);
+      }
+    } catch (IOException e) {
+      throw new StepFailedException("cannot run " + String.join(" ", command) + ": " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StepFailedException("interrupted while running " + String.join(" ", command));
+    }
+  }
+
+  /**
+   * Runs a build in {@code dir} to its end, both of its outputs appended to {@code log}, which is
+   * kept. A failure is a {@link StepFailedException} of one line, naming the log and quoting the
+   * build's first error line: the whole output of a failed Maven build is hundreds of lines.
+   */
+  static void build(List<String> command, Path dir, Path log) {
+    try {
+      Files.createDirectories(log.getParent());
+      Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+      int code = p.waitFor();
+      if (code != 0) {
+        String error;
+        try (Stream<String> lines = Files.lines(log, StandardCharsets.UTF_8)) {
+          error = lines.filter(l -> l.startsWith("[ERROR]")).findFirst().map(l -> ": " + l).orElse("");
+        }
+        throw new StepFailedException(String.join(" ", command) + " failed with code " + code + "; its output is in "
+            + log + error);
       }
     } catch (IOException e) {
       throw new StepFailedException("cannot run " + String.join(" ", command) + ": " + e.getMessage());

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -115,21 +114,22 @@ final class DeployCommand implements Callable<Integer> {
     if (plan.baseImage != null) {
       maven.add("-Djib.from.image=" + plan.baseImage);
     }
+    Path log = project.resolve("target/kubefuncs-deploy.log");
+    Files.deleteIfExists(log);
     List<String> build = new ArrayList<>(maven);
     build.addAll(List.of("package", "jib:buildTar", "-Dimage=" + plan.repository + ":" + PROVISIONAL_TAG));
-    step(out, "build", String.join(" ", build), () -> ClusterTools.run(build, project));
+    step(out, "build", String.join(" ", build), () -> ClusterTools.build(build, project, log));
     String tag = imageTag(project.resolve("target/jib-image.id"));
     String ref = plan.repository + ":" + tag;
 
     List<String> tagged = new ArrayList<>(maven);
-    tagged.add("-q");
     tagged.add(plan.load == null ? "jib:build" : "jib:buildTar");
     tagged.add("-Dimage=" + ref);
     Path tar = project.resolve("target/jib-image.tar");
     if (plan.load == null) {
-      step(out, "push", ref, () -> ClusterTools.run(tagged, project));
+      step(out, "push", ref, () -> ClusterTools.build(tagged, project, log));
     } else {
-      step(out, "image", ref + " (" + project.relativize(tar) + ")", () -> ClusterTools.run(tagged, project));
+      step(out, "image", ref + " (" + project.relativize(tar) + ")", () -> ClusterTools.build(tagged, project, log));
       List<String> loadCommand = new ArrayList<>(plan.load);
       loadCommand.add(tar.toString());
       step(out, "load", String.join(" ", loadCommand), () -> ClusterTools.run(loadCommand, project));
@@ -227,12 +227,12 @@ final class DeployCommand implements Callable<Integer> {
   }
 
   /** Prints the step's line, runs it, and ends the line with its time. */
-  private static void step(PrintWriter out, String name, String what, Supplier<String> action) {
+  private static void step(PrintWriter out, String name, String what, Runnable action) {
     out.print(String.format(Locale.ROOT, "%-6s %s", name, what));
     out.flush();
     long start = System.nanoTime();
     try {
-      action.get();
+      action.run();
     } catch (StepFailedException e) {
       out.println();
       throw e;

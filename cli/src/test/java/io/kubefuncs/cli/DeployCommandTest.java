@@ -99,6 +99,23 @@ class DeployCommandTest {
   }
 
   @Test
+  void aFailedBuildIsOneLineNamingItsLogAndItsFirstError() throws Exception {
+    Path mvnw = Files.writeString(project.resolve("mvnw"),
+        "#!/bin/sh\necho '[INFO] Compiling 2 source files'\necho '[ERROR] Hello.java:[9,3] not a statement'\nexit 1\n");
+    mvnw.toFile().setExecutable(true);
+
+    // /bin/true as helm: the chart's check passes, and the build is what fails.
+    Cli cli = Cli.run("deploy", project.toString(), "-n", "x", "--load", "true", "--kubectl", "/bin/true", "--helm", "/bin/true");
+
+    Path log = project.resolve("target/kubefuncs-deploy.log");
+    assertThat(cli.exitCode()).isEqualTo(ExitCodes.ERROR);
+    assertThat(cli.out()).contains("\ncheck  helm template hello ").contains("\nbuild  ./mvnw -B -ntp package jib:buildTar");
+    assertThat(cli.err()).isEqualTo("kubefuncs deploy: ./mvnw -B -ntp package jib:buildTar -Dimage=kubefuncs.local/hello:kubefuncs-deploy"
+        + " failed with code 1; its output is in " + log + ": [ERROR] Hello.java:[9,3] not a statement\n");
+    assertThat(log).content().startsWith("[INFO] Compiling 2 source files\n");
+  }
+
+  @Test
   void aFailingKubectlEndsStatusWithExitCode1AndWhatItSaid() throws Exception {
     Path kubectl = tmp.resolve("kubectl");
     Files.writeString(kubectl, "#!/bin/sh\necho 'error: no context is set' >&2\nexit 1\n");

@@ -33,7 +33,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * own (kf-deploy, removed afterwards): NSQ and the gateway installed there with the kubefuncs
  * chart, as the guide does; a project made by {@code kubefuncs init}, deployed with no Docker and
  * no registry (its image built by Jib on a JRE image tar, loaded into the node's containerd); called
- * through the gateway; shown by status; then changed, deployed again, and answering the new way.
+ * through the gateway; shown by status; then changed, deployed again, and answering the new way;
+ * and deployed once more unchanged, which changes nothing.
  *
  * <p>How the image reaches the cluster: {@code KUBEFUNCS_E2E_LOAD} (default: this checkout's
  * {@code scripts/kube load}); what it is built on: {@code KUBEFUNCS_E2E_BASE_IMAGE} (default:
@@ -154,6 +155,23 @@ class DeployIT {
     assertThat(fn.path("image").asText()).as("a new image, a new tag").isNotEqualTo(firstImage)
         .startsWith("kubefuncs.local/" + NAME + ":");
     assertThat(fn.path("ready").asInt()).isEqualTo(1);
+  }
+
+  @Test
+  @Order(7)
+  @DisplayName("7. deployed again unchanged: the same image tag, the Deployment untouched")
+  void deployUnchanged() {
+    String image = statusJson().path("image").asText();
+    String generation = deploymentGeneration();
+    Run deploy = deployProject();
+    assertThat(deploy.code).as(deploy.output).isZero();
+    assertThat(deploy.output).as("Jib builds the same image from the same code").contains("image  " + image + " ");
+    assertThat(statusJson().path("image").asText()).isEqualTo(image);
+    assertThat(deploymentGeneration()).as("the Deployment's generation: no rollout").isEqualTo(generation);
+  }
+
+  private String deploymentGeneration() {
+    return cluster.kubectl("-n", NS, "get", "deployment", NAME + "-function-" + NAME, "-o", "jsonpath={.metadata.generation}");
   }
 
   private JsonNode statusJson() {
