@@ -1,5 +1,6 @@
 package io.kubefuncs.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -18,9 +19,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code kubefuncs deploy [DIR]}: builds a Java project's image with Jib (no Docker), loads it into
- * the cluster or pushes it to a registry, and installs the project's functions.yaml with the
- * function chart, waiting until its functions are ready. One line per step, with its time.
+ * {@code kubefuncs deploy [DIR]}: builds a project's image without Docker (a Java project with Jib;
+ * a Go project as a static binary, StaticImage), loads it into the cluster or pushes it to a
+ * registry, and installs the project's functions.yaml with the function chart, waiting until its
+ * functions are ready. One line per step, with its time.
  *
  * <p>The image is tagged with the first 12 hex digits of its ID, so that a change of the code is a
  * new tag (helm rolls the Deployments to it, and a loaded image needs no pull), and a deploy of
@@ -110,30 +112,9 @@ final class DeployCommand implements Callable<Integer> {
       throw new InvalidInputException("the function chart refuses " + plan.file + ": " + e.getMessage());
     }
 
-    List<String> maven = new ArrayList<>(List.of("./mvnw", "-B", "-ntp"));
-    if (plan.baseImage != null) {
-      maven.add("-Djib.from.image=" + plan.baseImage);
-    }
     Path log = project.resolve("target/kubefuncs-deploy.log");
     Files.deleteIfExists(log);
-    List<String> build = new ArrayList<>(maven);
-    build.addAll(List.of("package", "jib:buildTar", "-Dimage=" + plan.repository + ":" + PROVISIONAL_TAG));
-    step(out, "build", String.join(" ", build), () -> ClusterTools.build(build, project, log));
-    String tag = imageTag(project.resolve("target/jib-image.id"));
-    String ref = plan.repository + ":" + tag;
-
-    List<String> tagged = new ArrayList<>(maven);
-    tagged.add(plan.load == null ? "jib:build" : "jib:buildTar");
-    tagged.add("-Dimage=" + ref);
-    Path tar = project.resolve("target/jib-image.tar");
-    if (plan.load == null) {
-      step(out, "push", ref, () -> ClusterTools.build(tagged, project, log));
-    } else {
-      step(out, "image", ref + " (" + project.relativize(tar) + ")", () -> ClusterTools.build(tagged, project, log));
-      List<String> loadCommand = new ArrayList<>(plan.load);
-      loadCommand.add(tar.toString());
-      step(out, "load", String.join(" ", loadCommand), () -> ClusterTools.run(loadCommand, project));
-    }
+    String tag = plan.go ? buildGo(out, plan, project, log) : buildJava(out, plan, project, log);
 
     List<String> install = new ArrayList<>(List.of("upgrade", "--install"));
     install.addAll(chartArgs);
@@ -144,6 +125,76 @@ final class DeployCommand implements Callable<Integer> {
   }
 
   /**
+   * Builds the image with Jib (the project's tests run in {@code package}) and pushes it, or loads
+   * its tar; the tag.
+   */
+  private static String buildJava(PrintWriter out, Plan plan, Path project, Path log) throws Exception {
+    List<String> maven = new ArrayList<>(List.of("./mvnw", "-B", "-ntp"));
+    if (plan.baseImage != null) {
+      maven.add("-Djib.from.image=" + plan.baseImage);
+    }
+    List<String> build = new ArrayList<>(maven);
+    build.addAll(List.of("package", "jib:buildTar", "-Dimage=" + plan.repository + ":" + PROVISIONAL_TAG));
+    step(out, "build", String.join(" ", build), () -> ClusterTools.build(build, project, log));
+    String tag = imageTag(project.resolve("target/jib-image.id"));
+    String ref = plan.repository + ":" + tag;
+
+    List<String> tagged = new ArrayList<>(maven);
+    tagged.add(plan.load == null ? "jib:build" : "jib:buildTar");
+    tagged.add("-Dimage=" + ref);
+    if (plan.load == null) {
+      step(out, "push", ref, () -> ClusterTools.build(tagged, project, log));
+    } else {
+      Path tar = project.resolve("target/jib-image.tar");
+      step(out, "image", ref + " (" + project.relativize(tar) + ")", () -> ClusterTools.build(tagged, project, log));
+      load(out, plan, project, tar);
+    }
+    return tag;
+  }
+
+  /**
+   * Tests and builds a Go project as a static binary, as its Dockerfile does, writes its image
+   * (StaticImage) and loads it; the tag.
+   */
+  private static String buildGo(PrintWriter out, Plan plan, Path project, Path log) throws Exception {
+    List<String> test = List.of("go", "test", "./...");
+    step(out, "test", String.join(" ", test), () -> ClusterTools.build(test, project, log));
+    String arch = goArch();
+    Path binary = project.resolve("target/kubefuncs-deploy/" + plan.release);
+    List<String> build = List.of("env", "CGO_ENABLED=0", "GOOS=linux", "GOARCH=" + arch,
+        "go", "build", "-trimpath", "-ldflags=-s -w", "-o", project.relativize(binary).toString(), ".");
+    step(out, "build", String.join(" ", build), () -> ClusterTools.build(build, project, log));
+    Path tar = binary.resolveSibling("image.tar");
+    StaticImage image = new StaticImage(plan.release, Files.readAllBytes(binary), arch);
+    String ref = plan.repository + ":" + image.tag();
+    step(out, "image", ref + " (" + project.relativize(tar) + ")", () -> {
+      try {
+        image.write(tar, ref);
+      } catch (IOException e) {
+        throw new StepFailedException("cannot write " + tar + ": " + e.getMessage());
+      }
+    });
+    load(out, plan, project, tar);
+    return image.tag();
+  }
+
+  private static void load(PrintWriter out, Plan plan, Path project, Path tar) {
+    List<String> loadCommand = new ArrayList<>(plan.load);
+    loadCommand.add(tar.toString());
+    step(out, "load", String.join(" ", loadCommand), () -> ClusterTools.run(loadCommand, project));
+  }
+
+  /** Go's name for this machine's architecture, which the cluster's nodes are taken to share. */
+  private static String goArch() {
+    String arch = System.getProperty("os.arch");
+    return switch (arch) {
+      case "amd64", "x86_64" -> "amd64";
+      case "aarch64", "arm64" -> "arm64";
+      default -> arch;
+    };
+  }
+
+  /**
    * What the flags and the project say, checked before anything runs: every mistake here is an
    * {@link InvalidInputException} (exit 2) naming the flag or file that fixes it.
    */
@@ -151,12 +202,10 @@ final class DeployCommand implements Callable<Integer> {
     if (!Files.isDirectory(project)) {
       throw new InvalidInputException(project + ": no such folder");
     }
-    if (!Files.isRegularFile(project.resolve("pom.xml")) || !Files.isRegularFile(project.resolve("mvnw"))) {
-      String what = Files.isRegularFile(project.resolve("go.mod"))
-          ? "is a Go project; deploy builds Java projects only so far: build its image with its Dockerfile and"
-              + " helm upgrade --install it with the function chart (docs/local-development.md#kubefuncs-deploy)"
-          : "has no pom.xml and mvnw: deploy builds a Java project as kubefuncs init makes it";
-      throw new InvalidInputException(project + " " + what);
+    boolean go = Files.isRegularFile(project.resolve("go.mod"));
+    if (!go && (!Files.isRegularFile(project.resolve("pom.xml")) || !Files.isRegularFile(project.resolve("mvnw")))) {
+      throw new InvalidInputException(project + " has neither pom.xml and mvnw nor go.mod: deploy builds a project"
+          + " as kubefuncs init makes it");
     }
     Path values = (file != null ? file : project.resolve("functions.yaml")).toAbsolutePath().normalize();
     if (!Files.isRegularFile(values)) {
@@ -166,6 +215,13 @@ final class DeployCommand implements Callable<Integer> {
     if (!RELEASE.matcher(name).matches()) {
       throw new InvalidInputException("'" + name + "' is not a release name (lower case letters, digits and '-', at most"
           + " 53 characters" + (release == null ? ", from the folder's name): name it with --release" : ")"));
+    }
+    if (go && registry != null) {
+      throw new InvalidInputException("--registry: deploy writes a Go function's image as a tar and loads it (--load);"
+          + " it does not push one yet: build and push it with its Dockerfile");
+    }
+    if (go && baseImage != null) {
+      throw new InvalidInputException("--base-image: a Go function's image is its static binary alone, on no base");
     }
     if (registry != null && load != null) {
       throw new InvalidInputException("--load and --registry: choose one (load the image into the cluster, or push it)");
@@ -188,14 +244,15 @@ final class DeployCommand implements Callable<Integer> {
     if (!Files.isRegularFile(chartDir.resolve("Chart.yaml"))) {
       throw new InvalidInputException("--chart " + chartDir + ": not a chart (no Chart.yaml)");
     }
-    return new Plan(name, values, repository, base == null || base.isBlank() ? null : base, loadCommand, chartDir);
+    return new Plan(go, name, values, repository, go || base == null || base.isBlank() ? null : base, loadCommand, chartDir);
   }
 
   /**
+   * @param go a Go module (go.mod), built by Go; otherwise a Maven project, built by Jib
    * @param load the command that loads the image tar, or null to push to {@code repository}
    * @param baseImage Jib's {@code from} image, or null for the pom's
    */
-  record Plan(String release, Path file, String repository, String baseImage, List<String> load, Path chart) {}
+  record Plan(boolean go, String release, Path file, String repository, String baseImage, List<String> load, Path chart) {}
 
   /**
    * The function chart that comes with this command: {@code charts/function} next to its jar in

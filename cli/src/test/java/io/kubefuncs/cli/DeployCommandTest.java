@@ -53,17 +53,26 @@ class DeployCommandTest {
   }
 
   @Test
-  void aFolderThatIsNotAJavaProjectIsRefused() throws Exception {
-    Path go = Files.createDirectories(tmp.resolve("gofn"));
-    Files.writeString(go.resolve("go.mod"), "module gofn\n");
-
-    Cli goProject = Cli.run("deploy", go.toString(), "--load", "true");
+  void aFolderThatIsNoProjectIsRefused() throws Exception {
     Cli empty = Cli.run("deploy", Files.createDirectories(tmp.resolve("empty")).toString(), "--load", "true");
 
-    assertThat(goProject.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
-    assertThat(goProject.err()).contains("is a Go project; deploy builds Java projects only so far").hasLineCount(1);
     assertThat(empty.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
-    assertThat(empty.err()).contains("has no pom.xml and mvnw").hasLineCount(1);
+    assertThat(empty.err()).contains("has neither pom.xml and mvnw nor go.mod").hasLineCount(1);
+  }
+
+  @Test
+  void aGoProjectIsLoadedOnNoBaseImage() throws Exception {
+    Path go = Files.createDirectories(tmp.resolve("gofn"));
+    Files.writeString(go.resolve("go.mod"), "module gofn\n");
+    Files.writeString(go.resolve("functions.yaml"), "functions:\n- name: gofn\n");
+
+    Cli push = Cli.run("deploy", go.toString(), "--registry", "ghcr.io/me");
+    Cli base = Cli.run("deploy", go.toString(), "--load", "true", "--base-image", "tar:///jre.tar");
+
+    assertThat(push.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(push.err()).contains("--registry: deploy writes a Go function's image as a tar and loads it").hasLineCount(1);
+    assertThat(base.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(base.err()).contains("--base-image: a Go function's image is its static binary alone").hasLineCount(1);
   }
 
   @Test
