@@ -34,7 +34,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * chart, as the guide does; a project made by {@code kubefuncs init}, deployed with no Docker and
  * no registry (its image built by Jib on a JRE image tar, loaded into the node's containerd); called
  * through the gateway; shown by status; then changed, deployed again, and answering the new way;
- * and deployed once more unchanged, which changes nothing.
+ * and deployed once more unchanged, which changes nothing. Then the same for a Go project, whose
+ * image deploy writes itself.
  *
  * <p>How the image reaches the cluster: {@code KUBEFUNCS_E2E_LOAD} (default: this checkout's
  * {@code scripts/kube load}); what it is built on: {@code KUBEFUNCS_E2E_BASE_IMAGE} (default:
@@ -49,12 +50,15 @@ class DeployIT {
   private static final String CORE = "kubefuncs";
   /** The function, its project folder, release, topic and route; its image is kubefuncs.local/deployit. */
   private static final String NAME = "deployit";
+  /** The Go function, made by init --lang go. */
+  private static final String GO_NAME = "deploygo";
   private static final Duration DEPLOY_TIMEOUT = Duration.ofMinutes(10);
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private Cluster cluster;
   private Path work;
   private Path project;
+  private Path goProject;
   private PortForward gateway;
   private String firstImage;
 
@@ -63,7 +67,9 @@ class DeployIT {
     cluster = Cluster.fromEnvironment();
     work = Files.createDirectories(cluster.repo.resolve("e2e/target/deploy-it"));
     project = work.resolve(NAME);
+    goProject = work.resolve(GO_NAME);
     deleteTree(project);
+    deleteTree(goProject);
   }
 
   @AfterAll
@@ -72,17 +78,18 @@ class DeployIT {
       gateway.close();
     }
     http.close();
-    cluster.helm("uninstall", "--namespace", NS, "--ignore-not-found", "--wait", NAME, CORE);
+    cluster.helm("uninstall", "--namespace", NS, "--ignore-not-found", "--wait", NAME, GO_NAME, CORE);
     cluster.kubectl("delete", "namespace", NS, "--ignore-not-found", "--wait=true", "--timeout=3m");
   }
 
   @Test
   @Order(1)
-  @DisplayName("1. helm install NSQ and the gateway in kf-deploy, with a route to the function")
+  @DisplayName("1. helm install NSQ and the gateway in kf-deploy, with routes to the functions")
   void installCore() {
     cluster.helm("dependency", "build", "charts/kubefuncs");
     cluster.helm("upgrade", "--install", "--namespace", NS, "--create-namespace", "--wait", "--timeout", "5m",
-        "--set-json", "gateway.config.routes={\"/" + NAME + "/\":\"" + NAME + "\"}", CORE, "./charts/kubefuncs");
+        "--set-json", "gateway.config.routes={\"/" + NAME + "/\":\"" + NAME + "\",\"/" + GO_NAME + "/\":\"" + GO_NAME + "\"}",
+        CORE, "./charts/kubefuncs");
   }
 
   @Test
@@ -91,16 +98,14 @@ class DeployIT {
   void init() throws Exception {
     Run init = kubefuncs("init", project.toString());
     assertThat(init.code).as(init.output).isZero();
-    // What a user of another namespace than the kubefuncs chart's default writes in functions.yaml.
-    Files.writeString(project.resolve("functions.yaml"), "kubefuncs:\n  namespace: " + NS + "\n",
-        StandardOpenOption.APPEND);
+    useNsqOfThisNamespace(project);
   }
 
   @Test
   @Order(3)
   @DisplayName("3. kubefuncs deploy: built, loaded, installed and ready")
   void deploy() throws Exception {
-    Run deploy = deployProject();
+    Run deploy = deployProject(project);
     assertThat(deploy.code).as(deploy.output).isZero();
     assertThat(deploy.output.lines().map(l -> l.split(" ")[0]).toList())
         .containsSubsequence("kubefuncs", "check", "build", "image", "load", "helm", "deployed");
@@ -114,7 +119,7 @@ class DeployIT {
   void callThroughGateway() throws Exception {
     gateway = new PortForward(cluster, NS, "svc/kubefuncs-gateway", 80);
     await("/" + NAME + "/ answering").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-        .until(() -> answer().equals("hello from " + NAME + "\n"));
+        .until(() -> answer(NAME).equals("hello from " + NAME + "\n"));
   }
 
   @Test
@@ -129,7 +134,7 @@ class DeployIT {
         + NAME + "/ +kubefuncs.local/" + NAME + ":[0-9a-f]{12}$");
     assertThat(table.output).containsPattern("(?m)^/" + NAME + "/ +" + NAME + " +" + NAME + "$");
 
-    JsonNode fn = statusJson();
+    JsonNode fn = statusJson(NAME);
     firstImage = fn.path("image").asText();
     assertThat(fn.path("ready").asInt()).isEqualTo(1);
     assertThat(fn.path("replicas").asInt()).isEqualTo(1);
@@ -147,11 +152,11 @@ class DeployIT {
         Files.writeString(f, Files.readString(f).replace("hello from ", "hello again from "));
       }
     }
-    Run deploy = deployProject();
+    Run deploy = deployProject(project);
     assertThat(deploy.code).as(deploy.output).isZero();
     await("the new answer").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-        .until(() -> answer().equals("hello again from " + NAME + "\n"));
-    JsonNode fn = statusJson();
+        .until(() -> answer(NAME).equals("hello again from " + NAME + "\n"));
+    JsonNode fn = statusJson(NAME);
     assertThat(fn.path("image").asText()).as("a new image, a new tag").isNotEqualTo(firstImage)
         .startsWith("kubefuncs.local/" + NAME + ":");
     assertThat(fn.path("ready").asInt()).isEqualTo(1);
@@ -161,50 +166,78 @@ class DeployIT {
   @Order(7)
   @DisplayName("7. deployed again unchanged: the same image tag, the Deployment untouched")
   void deployUnchanged() {
-    String image = statusJson().path("image").asText();
+    String image = statusJson(NAME).path("image").asText();
     String generation = deploymentGeneration();
-    Run deploy = deployProject();
+    Run deploy = deployProject(project);
     assertThat(deploy.code).as(deploy.output).isZero();
     assertThat(deploy.output).as("Jib builds the same image from the same code").contains("image  " + image + " ");
-    assertThat(statusJson().path("image").asText()).isEqualTo(image);
+    assertThat(statusJson(NAME).path("image").asText()).isEqualTo(image);
     assertThat(deploymentGeneration()).as("the Deployment's generation: no rollout").isEqualTo(generation);
+  }
+
+  @Test
+  @Order(8)
+  @DisplayName("8. a Go project made by init --lang go: deployed as a static binary, answering")
+  void deployGo() throws Exception {
+    Run init = kubefuncs("init", "--lang", "go", goProject.toString());
+    assertThat(init.code).as(init.output).isZero();
+    useNsqOfThisNamespace(goProject);
+    Run deploy = deployProject(goProject);
+    assertThat(deploy.code).as(deploy.output).isZero();
+    assertThat(deploy.output.lines().map(l -> l.split(" ")[0]).toList())
+        .containsSubsequence("kubefuncs", "check", "test", "build", "image", "load", "helm", "deployed");
+    await("/" + GO_NAME + "/ answering").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+        .until(() -> answer(GO_NAME).equals("hello from " + GO_NAME + "\n"));
+    JsonNode fn = statusJson(GO_NAME);
+    assertThat(fn.path("ready").asInt()).isEqualTo(1);
+    assertThat(fn.path("image").asText()).startsWith("kubefuncs.local/" + GO_NAME + ":");
+  }
+
+  /** What a user of another namespace than the kubefuncs chart's default writes in functions.yaml. */
+  private static void useNsqOfThisNamespace(Path dir) throws IOException {
+    Files.writeString(dir.resolve("functions.yaml"), "kubefuncs:\n  namespace: " + NS + "\n", StandardOpenOption.APPEND);
   }
 
   private String deploymentGeneration() {
     return cluster.kubectl("-n", NS, "get", "deployment", NAME + "-function-" + NAME, "-o", "jsonpath={.metadata.generation}");
   }
 
-  private JsonNode statusJson() {
+  private JsonNode statusJson(String name) {
     Run json = kubefuncs("status", "-n", NS, "-o", "json", "--kubeconfig", cluster.kubeconfig.toString(),
         "--kubectl", cluster.kubectl.toString());
     assertThat(json.code).as(json.output).isZero();
     try {
       for (JsonNode fn : Cluster.JSON.readTree(json.output).path("functions")) {
-        if (fn.path("name").asText().equals(NAME)) {
+        if (fn.path("name").asText().equals(name)) {
           return fn;
         }
       }
     } catch (IOException e) {
       throw new AssertionError(json.output, e);
     }
-    throw new AssertionError("status does not list " + NAME + ":\n" + json.output);
+    throw new AssertionError("status does not list " + name + ":\n" + json.output);
   }
 
-  private Run deployProject() {
+  /** kubefuncs deploy; a Java project's image on the JRE image, a Go project's on none. */
+  private Run deployProject(Path dir) {
     String load = env("KUBEFUNCS_E2E_LOAD", cluster.repo.resolve("scripts/kube") + " load");
-    String base = env("KUBEFUNCS_E2E_BASE_IMAGE", "tar://" + cluster.repo.resolve(".tools/images/jre.tar"));
-    long start = System.nanoTime();
-    Run deploy = kubefuncs("deploy", project.toString(), "--namespace", NS, "--load", load, "--base-image", base,
+    List<String> args = new ArrayList<>(List.of("deploy", dir.toString(), "--namespace", NS, "--load", load,
         "--kubeconfig", cluster.kubeconfig.toString(), "--kubectl", cluster.kubectl.toString(),
-        "--helm", cluster.helm.toString());
+        "--helm", cluster.helm.toString()));
+    if (Files.exists(dir.resolve("pom.xml"))) {
+      args.add("--base-image");
+      args.add(env("KUBEFUNCS_E2E_BASE_IMAGE", "tar://" + cluster.repo.resolve(".tools/images/jre.tar")));
+    }
+    long start = System.nanoTime();
+    Run deploy = kubefuncs(args.toArray(String[]::new));
     System.out.printf("e2e: kubefuncs deploy exited %d after %.1f s:%n%s", deploy.code, (System.nanoTime() - start) / 1e9,
         deploy.output.lines().map(l -> "e2e:   " + l + "\n").reduce("", String::concat));
     return deploy;
   }
 
-  private String answer() {
+  private String answer(String function) {
     try {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(gateway.url("/" + NAME + "/")))
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(gateway.url("/" + function + "/")))
           .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
       return r.statusCode() == 200 ? r.body() : r.statusCode() + " " + r.body();
     } catch (IOException e) {
