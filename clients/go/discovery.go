@@ -2,7 +2,6 @@ package kubefuncs
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -54,7 +53,7 @@ type connector struct {
 	interval  time.Duration
 	maxRDY    int
 	logger    *log.Logger
-	timeouts  *msgTimeouts
+	nsqds     *nsqds
 
 	ready     chan struct{}
 	readyOnce sync.Once
@@ -68,7 +67,7 @@ type connector struct {
 	failing map[string]bool
 }
 
-func newConnector(consumer *nsq.Consumer, maxInFlight int, s *settings, topic string, everyNode bool, timeouts *msgTimeouts) *connector {
+func newConnector(consumer *nsq.Consumer, maxInFlight int, s *settings, topic string, everyNode bool, nsqds *nsqds) *connector {
 	ctx, cancel := context.WithCancel(context.Background())
 	interval := s.lookupInterval
 	if interval <= 0 {
@@ -79,7 +78,7 @@ func newConnector(consumer *nsq.Consumer, maxInFlight int, s *settings, topic st
 	}
 	return &connector{
 		consumer: consumer, nsqd: s.nsqd, lookupds: s.lookupdAddresses, topic: topic, everyNode: everyNode,
-		interval: interval, maxRDY: maxInFlight, logger: s.logger, timeouts: timeouts,
+		interval: interval, maxRDY: maxInFlight, logger: s.logger, nsqds: nsqds,
 		ready: make(chan struct{}), ctx: ctx, cancel: cancel, done: make(chan struct{}), known: map[string]bool{},
 		failing: map[string]bool{},
 	}
@@ -190,10 +189,12 @@ func (c *connector) connect(addr string) bool {
 	if c.ctx.Err() != nil {
 		return false
 	}
-	err := c.consumer.ConnectToNSQD(addr)
+	err := c.nsqds.check(addr)
+	if err == nil {
+		err = explain(c.consumer.ConnectToNSQD(addr))
+	}
 	switch {
 	case err == nil:
-		c.timeouts.learn(addr)
 		return true
 	case errors.Is(err, nsq.ErrAlreadyConnected):
 	default:
@@ -293,65 +294,4 @@ func lookupdNodes(ctx context.Context, lookupd, path string) ([]string, error) {
 		addrs = append(addrs, net.JoinHostPort(p.BroadcastAddress, strconv.Itoa(p.TCPPort)))
 	}
 	return addrs, nil
-}
-
-// msgTimeouts remembers each nsqd's msg_timeout: handlers are TOUCHed at half of it. go-nsq does
-// not expose what nsqd said in IDENTIFY, so the client asks with an IDENTIFY of its own.
-type msgTimeouts struct {
-	m sync.Map // address -> time.Duration
-}
-
-func (t *msgTimeouts) get(addr string) time.Duration {
-	if v, ok := t.m.Load(addr); ok {
-		return v.(time.Duration)
-	}
-	return defaultMsgTimeout
-}
-
-func (t *msgTimeouts) learn(addr string) {
-	if _, ok := t.m.Load(addr); ok {
-		return
-	}
-	if d, err := probeMsgTimeout(addr); err == nil && d > 0 {
-		t.m.Store(addr, d)
-	}
-}
-
-// probeMsgTimeout opens a connection to nsqd, sends IDENTIFY with feature negotiation, and reads
-// msg_timeout from the answer: the value every connection without a msg_timeout of its own gets.
-func probeMsgTimeout(addr string) (time.Duration, error) {
-	conn, err := net.DialTimeout("tcp", addr, dialTimeout)
-	if err != nil {
-		return 0, err
-	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
-	body := []byte(`{"client_id":"kubefuncs-probe","feature_negotiation":true}`)
-	req := append([]byte("  V2IDENTIFY\n"), 0, 0, 0, 0)
-	binary.BigEndian.PutUint32(req[len(req)-4:], uint32(len(body)))
-	if _, err := conn.Write(append(req, body...)); err != nil {
-		return 0, err
-	}
-	var head [8]byte
-	if _, err := io.ReadFull(conn, head[:]); err != nil {
-		return 0, err
-	}
-	size := binary.BigEndian.Uint32(head[:4])
-	if size < 4 || size > 1<<20 {
-		return 0, fmt.Errorf("nsqd %s: bad frame size %d", addr, size)
-	}
-	data := make([]byte, size-4)
-	if _, err := io.ReadFull(conn, data); err != nil {
-		return 0, err
-	}
-	if frameType := binary.BigEndian.Uint32(head[4:]); frameType != 0 {
-		return 0, fmt.Errorf("nsqd %s refused IDENTIFY: %s", addr, data)
-	}
-	var answer struct {
-		MsgTimeout int64 `json:"msg_timeout"`
-	}
-	if err := json.Unmarshal(data, &answer); err != nil {
-		return 0, fmt.Errorf("nsqd %s: IDENTIFY answer is not JSON", addr)
-	}
-	return time.Duration(answer.MsgTimeout) * time.Millisecond, nil
 }

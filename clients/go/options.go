@@ -1,6 +1,7 @@
 package kubefuncs
 
 import (
+	"crypto/tls"
 	"fmt"
 	"log"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Option configures NewClient and Run. Settings not given as options come from the environment,
@@ -89,8 +91,12 @@ type settings struct {
 	drainTimeout     time.Duration
 	retryBase        time.Duration
 	registry         *prometheus.Registry
+	tracerProvider   trace.TracerProvider
 	lookupdAddresses []string
-	getenv           func(string) string
+	// tls is nil unless NSQ_TLS is true; authSecret is NSQ_AUTH_SECRET.
+	tls        *tls.Config
+	authSecret string
+	getenv     func(string) string
 	// lookupInterval replaces the nsqlookupd poll intervals (tests).
 	lookupInterval time.Duration
 }
@@ -205,6 +211,9 @@ func (s *settings) resolve(function bool) error {
 	}
 	if s.clientID == "" {
 		s.clientID = s.env("KUBEFUNCS_CLIENT_ID", s.env("HOSTNAME", ""))
+	}
+	if err := s.resolveTLS(); err != nil {
+		return err
 	}
 	if s.logger == nil {
 		s.logger = log.New(os.Stderr, "", log.LstdFlags)

@@ -238,6 +238,8 @@ func TestRunExitsTwoOnBadConfiguration(t *testing.T) {
 		"kubefuncs: bad configuration: TOPIC: is not set: name the NSQ topic this function consumes\n":  {"TOPIC="},
 		"kubefuncs: bad configuration: NSQ_NSQD_PORT: must be a port number (1-65535), got 'abc'\n":     {"TOPIC=t", "NSQ_NSQD_PORT=abc"},
 		"kubefuncs: bad configuration: KUBEFUNCS_DRAIN_TIMEOUT: must be a positive duration like 30s, ": {"TOPIC=t", "KUBEFUNCS_DRAIN_TIMEOUT=soon"},
+		"kubefuncs: bad configuration: NSQ_TLS_CA_FILE: cannot read /nonexistent/ca.crt: no such file or directory\n": {
+			"TOPIC=t", "NSQ_TLS=true", "NSQ_TLS_CA_FILE=/nonexistent/ca.crt"},
 	}
 	for want, env := range cases {
 		fn := startFunction(t, env...)

@@ -10,6 +10,7 @@ import (
 
 	nsq "github.com/nsqio/go-nsq"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 )
 
 const maxRetryDelay = time.Minute
@@ -61,7 +62,7 @@ func newSubscription(c *Client, topic, channel string, h Handler) (*Subscription
 	}
 	consumer.AddConcurrentHandlers(sub, s.maxInFlight)
 	sub.consumer = consumer
-	sub.conn = newConnector(consumer, s.maxInFlight, s, topic, false, &c.timeouts)
+	sub.conn = newConnector(consumer, s.maxInFlight, s, topic, false, c.nsqds)
 	sub.conn.start()
 	return sub, nil
 }
@@ -111,8 +112,15 @@ func (s *Subscription) HandleMessage(nm *nsq.Message) error {
 		s.deadLetterMessage(nm, fmt.Sprintf("delivered %d times, more than the %d allowed", attempts, s.maxAttempts))
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), s.handlerTimeout)
-	m := &Message{Event: ev, attempts: attempts, ctx: ctx, touch: nm.Touch, publish: s.client.publishAsync}
+	handlerCtx := context.Background()
+	var span trace.Span
+	tracer := s.client.tracer
+	if tracer != nil {
+		// The handler's context holds its span: calls and emits made with it are its children.
+		handlerCtx, span = tracer.process(ev, s.topic, s.channel, attempts)
+	}
+	ctx, cancel := context.WithTimeout(handlerCtx, s.handlerTimeout)
+	m := &Message{Event: ev, attempts: attempts, ctx: ctx, touch: nm.Touch, publish: s.client.publishAsync, tracer: tracer}
 	s.inFlightGauge.Inc()
 	start := time.Now()
 	stopTouching := s.keepAlive(nm, start)
@@ -121,6 +129,9 @@ func (s *Subscription) HandleMessage(nm *nsq.Message) error {
 	cancel()
 	s.duration.Observe(time.Since(start).Seconds())
 	s.inFlightGauge.Dec()
+	if span != nil {
+		endSpan(span, handlerErr)
+	}
 
 	switch {
 	case m.expectsResponse():
@@ -220,7 +231,7 @@ func (s *Subscription) deadLetterMessage(nm *nsq.Message, reason string) {
 // handler timeout, so that nsqd does not hand a long job to a second consumer. The returned
 // function stops it, and returns once no TOUCH can be sent any more.
 func (s *Subscription) keepAlive(nm *nsq.Message, start time.Time) func() {
-	period := s.client.timeouts.get(nm.NSQDAddress) / 2
+	period := s.client.nsqds.msgTimeout(nm.NSQDAddress) / 2
 	if period < 100*time.Millisecond {
 		period = 100 * time.Millisecond
 	}
