@@ -27,8 +27,12 @@ final class Function implements AutoCloseable {
   Function(FunctionConfig config, Handler handler, PrometheusRegistry registry, OpenTelemetrySdk tracing) {
     this.config = config;
     this.tracing = tracing;
-    Client.Builder b = Client.builder().nsqd(config.nsqdAddress()).clientId(config.clientId()).registry(registry)
-        .nsqConfig(Client.NSQ_DEFAULTS.toBuilder().maxMessageSize(config.maxMessageSize()).build());
+    Client.Builder b = Client.builder()
+        .nsqd(config.nsqdAddress())
+        .clientId(config.clientId())
+        .registry(registry)
+        .nsqConfig(Client.NSQ_DEFAULTS.toBuilder().maxMessageSize(config.maxMessageSize()).build())
+        .nsqSecurity(config.tls(), config.authSecret());
     if (tracing != null) {
       b.openTelemetry(tracing);
     }

@@ -3,6 +3,8 @@ package io.kubefuncs;
 import io.kubefuncs.nsq.HostPort;
 import io.kubefuncs.nsq.NsqConfig;
 import io.kubefuncs.nsq.NsqNames;
+import io.kubefuncs.nsq.NsqTls;
+import io.kubefuncs.nsq.TlsSettings;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Map;
@@ -24,7 +26,9 @@ record FunctionConfig(
     Duration handlerTimeout,
     Duration drainTimeout,
     int maxMessageSize,
-    String clientId) {
+    String clientId,
+    NsqTls tls,
+    String authSecret) {
 
   /**
    * The least {@code KUBEFUNCS_MAX_MESSAGE_SIZE} taken: a dead letter's reason and description of
@@ -54,6 +58,15 @@ record FunctionConfig(
     Duration drainTimeout = r.duration("KUBEFUNCS_DRAIN_TIMEOUT", Duration.ofSeconds(25));
     int maxMessageSize = r.bytes("KUBEFUNCS_MAX_MESSAGE_SIZE", NsqConfig.DEFAULT_MAX_MESSAGE_SIZE, MIN_MESSAGE_SIZE);
     String clientId = r.string("KUBEFUNCS_CLIENT_ID", env.getOrDefault("HOSTNAME", ""));
+    NsqTls tls;
+    try {
+      tls = TlsSettings.read(r.setting("NSQ_TLS"), r.setting("NSQ_TLS_CA_FILE"), r.setting("NSQ_TLS_CERT_FILE"),
+          r.setting("NSQ_TLS_KEY_FILE"), r.setting("NSQ_TLS_SERVER_NAME"));
+    } catch (TlsSettings.InvalidSettingException e) {
+      throw new ConfigException(e.setting(), e.reason());
+    }
+    // Not trimmed: a secret is what it is, and the auth server compares it whole.
+    String authSecret = env.get("NSQ_AUTH_SECRET");
     return new FunctionConfig(
         topic,
         channel,
@@ -67,7 +80,16 @@ record FunctionConfig(
         handlerTimeout,
         drainTimeout,
         maxMessageSize,
-        clientId);
+        clientId,
+        tls,
+        authSecret == null || authSecret.isEmpty() ? null : authSecret);
+  }
+
+  /** Without the AUTH secret, which must not reach a log. */
+  @Override
+  public String toString() {
+    return "FunctionConfig[topic=" + topic + ", channel=" + channel + ", nsqd=" + nsqdAddress + ", lookupd=" + lookupdAddress
+        + ", tls=" + (tls != null) + ", authSecret=" + (authSecret != null ? "(set)" : "(unset)") + "]";
   }
 
   /** {@code <topic>.dead}, shortened so that it stays a valid topic name. */
@@ -83,6 +105,10 @@ record FunctionConfig(
   }
 
   private record Reader(Map<String, String> env) {
+    TlsSettings.Setting setting(String name) {
+      return new TlsSettings.Setting(name, env.get(name));
+    }
+
     String string(String name, String fallback) {
       String v = env.get(name);
       return v == null || v.isBlank() ? fallback : v.trim();
