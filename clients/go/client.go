@@ -399,6 +399,14 @@ func (c *Client) nsqConfig(maxInFlight int) *nsq.Config {
 	cfg.LookupdPollInterval = directRetryInterval // go-nsq's redial delay after a lost connection
 	cfg.DialTimeout = dialTimeout
 	cfg.UserAgent = "kubefuncs-go/" + Version + " go-nsq/" + nsq.VERSION
+	// nsqd flushes a buffered consumer's connection only when its RDY is used up or on its output
+	// buffer timer (250 ms by default): below max-in-flight events per timer period, which is
+	// every call made one at a time, each event and each answer waited for the timer.
+	cfg.OutputBufferSize = -1
+	if c.settings.outputBufferSize != 0 {
+		cfg.OutputBufferSize = int64(c.settings.outputBufferSize)
+		cfg.OutputBufferTimeout = c.settings.outputBufferTimeout
+	}
 	if c.settings.tls != nil {
 		cfg.TlsV1 = true
 		cfg.TlsConfig = c.settings.tls
