@@ -26,33 +26,43 @@ const sequentialCalls = 20
 func TestSequentialCallsAreNotHeldByNsqdOutputBuffer(t *testing.T) {
 	t.Parallel()
 	nsqd := nsqtest.StartNsqd(t, nil)
-	caller := goPong(t, nsqd)
+	startPong(t, nsqd, "pong")
+	caller := newCaller(t, nsqd)
 	assertQuick(t, "a Go call to a Go function", func() { call(t, caller, "pong") })
 }
 
-// WithOutputBuffer reaches nsqd: with buffered connections, the same calls wait for its timer,
-// which is what the default spares them (and what assertQuick would catch).
-func TestOutputBufferMakesSequentialCallsWaitForTheTimer(t *testing.T) {
+// WithOutputBuffer reaches nsqd: a buffered function's events wait for its timer, which is what
+// the default spares them (and what assertQuick catches). A buffered caller's return topic is not.
+func TestOutputBufferHoldsEventsForTheTimerButNeverAnswers(t *testing.T) {
 	t.Parallel()
 	nsqd := nsqtest.StartNsqd(t, nil)
 	timer := 200 * time.Millisecond
-	caller := goPong(t, nsqd, client.WithOutputBuffer(16<<10, timer))
-	if median, took := medianRoundTrip(func() { call(t, caller, "pong") }); median < timer/2 {
-		t.Errorf("median round trip %s with a %s output buffer timer, want it held by the timer; sorted: %v", median, timer, took)
+	buffered := client.WithOutputBuffer(16<<10, timer)
+	startPong(t, nsqd, "pong-buffered", buffered)
+	startPong(t, nsqd, "pong")
+	caller := newCaller(t, nsqd, buffered)
+
+	if median, took := medianRoundTrip(func() { call(t, caller, "pong-buffered") }); median < timer/2 {
+		t.Errorf("median round trip %s to a function with a %s output buffer timer, want it held by the timer; sorted: %v", median, timer, took)
 	}
+	assertQuick(t, "a call from a client WithOutputBuffer", func() { call(t, caller, "pong") })
 }
 
-// goPong subscribes pong to topic pong on nsqd and returns a caller; both use opts.
-func goPong(t *testing.T, nsqd *nsqtest.Process, opts ...client.Option) *client.Client {
+// startPong subscribes pong to topic on nsqd, with opts.
+func startPong(t *testing.T, nsqd *nsqtest.Process, topic string, opts ...client.Option) {
 	t.Helper()
-	opts = append(opts, client.WithNsqdURL(nsqd.TCPAddr))
-	fn := newClient(t, prometheus.NewRegistry(), opts...)
-	sub, err := fn.On("pong", "default", pong)
+	fn := newClient(t, prometheus.NewRegistry(), append(opts, client.WithNsqdURL(nsqd.TCPAddr))...)
+	sub, err := fn.On(topic, "default", pong)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ready(t, sub)
-	return newClient(t, prometheus.NewRegistry(), append(opts, client.WithCallEnabled())...)
+}
+
+// newCaller returns a client on nsqd, with opts, whose return topic is subscribed.
+func newCaller(t *testing.T, nsqd *nsqtest.Process, opts ...client.Option) *client.Client {
+	t.Helper()
+	return newClient(t, prometheus.NewRegistry(), append(opts, client.WithNsqdURL(nsqd.TCPAddr), client.WithCallEnabled())...)
 }
 
 // call calls the function on topic with an HTTP request and fails the test unless it answers.

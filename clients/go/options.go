@@ -71,11 +71,12 @@ func WithDrainTimeout(d time.Duration) Option { return func(s *settings) { s.dra
 // doubles with each attempt, up to a minute. Default: 1s.
 func WithRetryDelay(d time.Duration) Option { return func(s *settings) { s.retryBase = d } }
 
-// WithOutputBuffer lets nsqd buffer what it sends this client's consumers, up to size bytes
-// (64 B to 64 KiB, nsqd's default --max-output-buffer-size), flushed at the latest every timeout
-// (25ms to 1s): fewer writes when draining a backlog, but while fewer events are in flight than
-// max-in-flight, each event and each answer waits for that timer. Default: no buffering, as in
-// the Java SDK: nsqd writes each event and answer at once, which request/response traffic needs.
+// WithOutputBuffer lets nsqd buffer the events it sends this client's subscriptions, up to size
+// bytes (64 B to 64 KiB, nsqd's default --max-output-buffer-size), flushed at the latest every
+// timeout (25ms to 1s): fewer writes when draining a backlog, but while fewer events are in
+// flight than max-in-flight, each one waits for that timer (calls made one at a time take about
+// timeout each). The return topic, whose answers calls wait for, is never buffered. Default: no
+// buffering, as in the Java SDK.
 func WithOutputBuffer(size int, timeout time.Duration) Option {
 	return func(s *settings) { s.outputBufferSize, s.outputBufferTimeout = size, timeout }
 }
