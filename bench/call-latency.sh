@@ -37,8 +37,7 @@ measure() { # language: the pong function on topic test now
 echo "== sequential requests (1 connection), then 64 connections: gateway -> nsqd -> pong -> gateway"
 start_pong java "$nt"
 measure java
-kill "${spawned[java]}"
-wait "${spawned[java]}" || true
+stop "${spawned[java]}"
 hp=$(free_port)
 spawn go env TOPIC=test NSQ_NSQD_PORT="$nt" HEALTHZ_ADDR="127.0.0.1:$hp" KUBEFUNCS_MAX_IN_FLIGHT=256 "$go_pong"
 await go http_ok "http://127.0.0.1:$hp/healthz"

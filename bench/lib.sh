@@ -60,12 +60,18 @@ write_pace() { # file connections rate
 
 # ---- the gateway and its function ----
 
+# The jars start_pong and start_gateway run (another build's, to compare with it), and the
+# environment the gateway gets (VAR=value words, such as OTEL_* settings).
+pong_jar=examples/pong/target/pong.jar
+gateway_jar=gateway/target/gateway.jar
+gateway_env=()
+
 start_pong() { # name nsqd-tcp-port [VAR=value...]: the Java pong function, until its /healthz answers
   local name=$1 nsqd_port=$2 hp
   shift 2
   hp=$(free_port)
   spawn "$name" env TOPIC=test NSQ_NSQD_PORT="$nsqd_port" HEALTHZ_ADDR="127.0.0.1:$hp" KUBEFUNCS_MAX_IN_FLIGHT=256 "$@" \
-    java -XX:+UseSerialGC -jar examples/pong/target/pong.jar
+    java -XX:+UseSerialGC -jar "$pong_jar"
   await "$name" http_ok "http://127.0.0.1:$hp/healthz"
 }
 
@@ -74,10 +80,16 @@ start_gateway() { # nsqd-tcp-port [gateway flags...]: /test/ -> test; sets gp (i
   shift
   gp=$(free_port)
   printf 'routes:\n  /test/: test\n' >"$tmp/routes.yaml"
-  spawn gateway java -jar gateway/target/gateway.jar --listen-addr "127.0.0.1:$gp" --config "$tmp/routes.yaml" \
+  spawn gateway env "${gateway_env[@]}" java -jar "$gateway_jar" --listen-addr "127.0.0.1:$gp" --config "$tmp/routes.yaml" \
     --nsqd-addr "127.0.0.1:$nsqd_port" "$@"
   gateway_pid=$!
   await gateway http_ok "http://127.0.0.1:$gp/healthz"
+}
+
+stop() { # pid...: stops processes started by spawn, and waits for them to exit
+  local pid
+  for pid in "$@"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "$@"; do wait "$pid" 2>/dev/null || true; done
 }
 
 # ---- processes, temporary folder, results ----

@@ -10,6 +10,7 @@ import (
 
 	nsq "github.com/nsqio/go-nsq"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 )
@@ -65,6 +66,7 @@ type Client struct {
 	settings    *settings
 	logger      *log.Logger
 	metrics     *metrics
+	tracer      *eventTracer // nil when tracing is off
 	producer    *nsq.Producer
 	returnTopic string
 	nsqds       *nsqds
@@ -100,6 +102,7 @@ func newClient(s *settings) (*Client, error) {
 		settings:    s,
 		logger:      s.logger,
 		metrics:     metricsFor(reg),
+		tracer:      newEventTracer(s.tracerProvider),
 		returnTopic: returnTopicFor(s.clientID),
 		nsqds:       &nsqds{tls: s.tls, authSecret: s.authSecret, logger: s.logger},
 		calls:       map[string]chan *Event{},
@@ -123,7 +126,8 @@ func newClient(s *settings) (*Client, error) {
 // ReturnTopic is the topic this client's answers come back on.
 func (c *Client) ReturnTopic() string { return c.returnTopic }
 
-// Emit publishes ev to ev.Topic, as it is, and returns once nsqd has it. Nobody answers.
+// Emit publishes ev to ev.Topic, as it is (with tracing on, a copy carrying the trace context of
+// ctx in its metadata), and returns once nsqd has it. Nobody answers.
 func (c *Client) Emit(ctx context.Context, ev *Event) error {
 	if ev == nil {
 		return errors.New("kubefuncs: Emit of a nil event")
@@ -131,6 +135,19 @@ func (c *Client) Emit(ctx context.Context, ev *Event) error {
 	if err := checkName("topic", ev.GetTopic()); err != nil {
 		return fmt.Errorf("kubefuncs: %w", err)
 	}
+	var span trace.Span
+	if c.tracer != nil {
+		ev = proto.Clone(ev).(*Event) // the trace context goes in a copy: ev is the caller's
+		span = c.tracer.publish(ctx, ev)
+	}
+	err := c.emit(ctx, ev)
+	if span != nil {
+		endSpan(span, err)
+	}
+	return err
+}
+
+func (c *Client) emit(ctx context.Context, ev *Event) error {
 	body, err := encode(ev)
 	if err != nil {
 		return err
@@ -143,8 +160,8 @@ func (c *Client) Emit(ctx context.Context, ev *Event) error {
 	}
 }
 
-// Call sends ev to the function on ev.Topic with this client's return topic, and waits for the
-// answer until ctx is done. A function that answered with Error gives a *FunctionError; ev itself
+// Call sends ev to the function on ev.Topic with this client's return topic (and, with tracing
+// on, the trace context of ctx), and waits for the answer until ctx is done. A function that answered with Error gives a *FunctionError; ev itself
 // is not changed. The answer's payload is read with Payload.
 func (c *Client) Call(ctx context.Context, ev *Event) (*Message, error) {
 	if ev == nil {
@@ -159,8 +176,15 @@ func (c *Client) Call(ctx context.Context, ev *Event) (*Message, error) {
 	if request.Id == "" {
 		request.Id = newUUID()
 	}
+	var span trace.Span
+	if c.tracer != nil {
+		span = c.tracer.publish(ctx, request)
+	}
 	body, err := encode(request)
 	if err != nil {
+		if span != nil {
+			endSpan(span, err)
+		}
 		return nil, err
 	}
 	start := time.Now()
@@ -178,7 +202,7 @@ func (c *Client) Call(ctx context.Context, ev *Event) (*Message, error) {
 		c.mu.Unlock()
 	}()
 
-	answer, err := c.call(ctx, topic, body, answers)
+	answer, err := c.call(ctx, topic, body, answers, span)
 	outcome := "ok"
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
@@ -190,24 +214,15 @@ func (c *Client) Call(ctx context.Context, ev *Event) (*Message, error) {
 	return answer, err
 }
 
-func (c *Client) call(ctx context.Context, topic string, body []byte, answers chan *Event) (*Message, error) {
-	if err := c.startReturns(); err != nil {
+// call publishes body, ending publishSpan (nil when tracing is off) once nsqd has it or it failed,
+// and waits for the answer.
+func (c *Client) call(ctx context.Context, topic string, body []byte, answers chan *Event, publishSpan trace.Span) (*Message, error) {
+	err := c.publishCall(ctx, topic, body)
+	if publishSpan != nil {
+		endSpan(publishSpan, err)
+	}
+	if err != nil {
 		return nil, err
-	}
-	select {
-	case <-c.returnsOn.ready:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("kubefuncs: call to %s: return topic not subscribed yet: %w", topic, ctx.Err())
-	case <-c.closing:
-		return nil, ErrClosed
-	}
-	select {
-	case err := <-c.publishAsync(topic, body):
-		if err != nil {
-			return nil, fmt.Errorf("kubefuncs: call to %s: %w", topic, err)
-		}
-	case <-ctx.Done():
-		return nil, fmt.Errorf("kubefuncs: call to %s: %w", topic, ctx.Err())
 	}
 	select {
 	case answer := <-answers:
@@ -219,6 +234,28 @@ func (c *Client) call(ctx context.Context, topic string, body []byte, answers ch
 		return nil, fmt.Errorf("kubefuncs: no answer from %s: %w", topic, ctx.Err())
 	case <-c.closing:
 		return nil, ErrClosed
+	}
+}
+
+func (c *Client) publishCall(ctx context.Context, topic string, body []byte) error {
+	if err := c.startReturns(); err != nil {
+		return err
+	}
+	select {
+	case <-c.returnsOn.ready:
+	case <-ctx.Done():
+		return fmt.Errorf("kubefuncs: call to %s: return topic not subscribed yet: %w", topic, ctx.Err())
+	case <-c.closing:
+		return ErrClosed
+	}
+	select {
+	case err := <-c.publishAsync(topic, body):
+		if err != nil {
+			return fmt.Errorf("kubefuncs: call to %s: %w", topic, err)
+		}
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("kubefuncs: call to %s: %w", topic, ctx.Err())
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Option configures NewClient and Run. Settings not given as options come from the environment,
@@ -100,6 +101,7 @@ type settings struct {
 	drainTimeout     time.Duration
 	retryBase        time.Duration
 	registry         *prometheus.Registry
+	tracerProvider   trace.TracerProvider
 	lookupdAddresses []string
 	// outputBufferSize is 0 for none (nsqd writes each message at once).
 	outputBufferSize    int

@@ -10,6 +10,7 @@ import (
 
 	nsq "github.com/nsqio/go-nsq"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 )
 
 const maxRetryDelay = time.Minute
@@ -116,8 +117,15 @@ func (s *Subscription) HandleMessage(nm *nsq.Message) error {
 		s.deadLetterMessage(nm, fmt.Sprintf("delivered %d times, more than the %d allowed", attempts, s.maxAttempts))
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), s.handlerTimeout)
-	m := &Message{Event: ev, attempts: attempts, ctx: ctx, touch: nm.Touch, publish: s.client.publishAsync}
+	handlerCtx := context.Background()
+	var span trace.Span
+	tracer := s.client.tracer
+	if tracer != nil {
+		// The handler's context holds its span: calls and emits made with it are its children.
+		handlerCtx, span = tracer.process(ev, s.topic, s.channel, attempts)
+	}
+	ctx, cancel := context.WithTimeout(handlerCtx, s.handlerTimeout)
+	m := &Message{Event: ev, attempts: attempts, ctx: ctx, touch: nm.Touch, publish: s.client.publishAsync, tracer: tracer}
 	s.inFlightGauge.Inc()
 	start := time.Now()
 	stopTouching := s.keepAlive(nm, start)
@@ -126,6 +134,9 @@ func (s *Subscription) HandleMessage(nm *nsq.Message) error {
 	cancel()
 	s.duration.Observe(time.Since(start).Seconds())
 	s.inFlightGauge.Dec()
+	if span != nil {
+		endSpan(span, handlerErr)
+	}
 
 	switch {
 	case m.expectsResponse():

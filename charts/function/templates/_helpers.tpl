@@ -132,3 +132,21 @@ The gateway Service of the kubefuncs release, named as the gateway chart names i
 {{- $release := .Values.kubefuncs.release }}
 {{- ternary $release (printf "%s-gateway" $release) (contains "gateway" $release) | trunc 63 | trimSuffix "-" }}
 {{- end }}
+
+{{/*
+The OTEL_* variables of tracing.* (none while tracing.otlpEndpoint is empty), for a container's env.
+*/}}
+{{- define "function.tracingEnv" -}}
+{{- with .Values.tracing }}
+{{- if .otlpEndpoint }}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ .otlpEndpoint | quote }}
+- name: OTEL_TRACES_SAMPLER
+  value: {{ .sampler | quote }}
+{{- with .samplerArg }}
+- name: OTEL_TRACES_SAMPLER_ARG
+  value: {{ . | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}

@@ -69,3 +69,21 @@ The nsqd host: the nsqd Service, node-local when nsqd is a DaemonSet.
 {{- define "gateway.nsqdHost" -}}
 {{- .Values.nsq.nsqdAddr | default (include "gateway.nsqService" (dict "ctx" . "component" "nsqd")) }}
 {{- end }}
+
+{{/*
+The OTEL_* variables of tracing.* (none while tracing.otlpEndpoint is empty), for a container's env.
+*/}}
+{{- define "gateway.tracingEnv" -}}
+{{- with .Values.tracing }}
+{{- if .otlpEndpoint }}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ .otlpEndpoint | quote }}
+- name: OTEL_TRACES_SAMPLER
+  value: {{ .sampler | quote }}
+{{- with .samplerArg }}
+- name: OTEL_TRACES_SAMPLER_ARG
+  value: {{ . | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}

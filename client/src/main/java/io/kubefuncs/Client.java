@@ -7,6 +7,8 @@ import io.kubefuncs.nsq.NsqNames;
 import io.kubefuncs.nsq.NsqProducer;
 import io.kubefuncs.proto.Event;
 import io.netty.util.HashedWheelTimer;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
 import io.netty.util.Timeout;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -45,6 +47,8 @@ public final class Client implements AutoCloseable {
   private final String returnTopic;
   private final NsqProducer producer;
   private final Metrics metrics;
+  /** Null when tracing is off, and then no span is started anywhere. */
+  private final EventTracer tracer;
   private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
   private final ScheduledExecutorService timers =
       Executors.newSingleThreadScheduledExecutor(r -> {
@@ -69,6 +73,7 @@ public final class Client implements AutoCloseable {
     returnTopic = "rpc-" + returnId(b.clientId) + NsqNames.EPHEMERAL_SUFFIX;
     producer = NsqProducer.create(nsqdAddress, nsqConfig);
     metrics = Metrics.of(b.registry);
+    tracer = b.openTelemetry == null ? null : new EventTracer(b.openTelemetry);
   }
 
   public static Builder builder() {
@@ -83,8 +88,14 @@ public final class Client implements AutoCloseable {
     if (closed) {
       return CompletableFuture.failedFuture(new ClientClosedException());
     }
-    Event event = Events.newEvent(NsqNames.checkTopic(topic), "", payload);
-    return publishRaw(topic, event.toByteArray()).thenApply(v -> event.getId());
+    Event.Builder b = Events.newEventBuilder(NsqNames.checkTopic(topic), "", payload);
+    Span span = tracer == null ? null : tracer.publish(b);
+    Event event = b.build();
+    CompletableFuture<Void> published = publishRaw(topic, event.toByteArray());
+    if (span != null) {
+      published = published.whenComplete((v, e) -> EventTracer.end(span, e));
+    }
+    return published.thenApply(v -> event.getId());
   }
 
   /**
@@ -94,8 +105,8 @@ public final class Client implements AutoCloseable {
    * {@link ClientClosedException} when this client is closed before the answer comes.
    */
   public CompletableFuture<Message> call(String topic, com.google.protobuf.Message payload, Duration timeout) {
-    Event request = Events.newEvent(NsqNames.checkTopic(topic), returnTopic, payload);
-    PendingCall call = new PendingCall(request.getId(), topic);
+    Event.Builder b = Events.newEventBuilder(NsqNames.checkTopic(topic), returnTopic, payload);
+    PendingCall call = new PendingCall(b.getId(), topic);
     calls.put(call.id, call);
     // Checked after the call is listed: close() fails every call it lists once closed is set, and
     // a call listed after that sees closed here. Either way none is left waiting.
@@ -111,12 +122,17 @@ public final class Client implements AutoCloseable {
       call.fail(new ClientClosedException());
       return call.future.copy();
     }
+    Span span = tracer == null ? null : tracer.publish(b);
+    Event request = b.build();
     NsqConsumer r = returns;
     byte[] body = request.toByteArray();
     CompletableFuture<Void> published = r != null && r.ready().isDone() && !r.ready().isCompletedExceptionally()
         ? publishRaw(topic, body)
         : returnTopicReady().thenCompose(v -> publishRaw(topic, body));
     published.whenComplete((v, e) -> {
+      if (span != null) {
+        EventTracer.end(span, e);
+      }
       if (e != null) {
         call.fail(e);
       }
@@ -203,6 +219,11 @@ public final class Client implements AutoCloseable {
 
   Metrics metrics() {
     return metrics;
+  }
+
+  /** Null when tracing is off. */
+  EventTracer tracer() {
+    return tracer;
   }
 
   /** The largest body nsqd accepts from this client, as far as it knows. */
@@ -341,6 +362,7 @@ public final class Client implements AutoCloseable {
     // holds the next one back for the buffer timeout (250 ms by default), so ask for none.
     private NsqConfig nsqConfig = NsqConfig.builder().outputBufferSize(-1).build();
     private PrometheusRegistry registry = PrometheusRegistry.defaultRegistry;
+    private OpenTelemetry openTelemetry;
 
     private Builder() {}
 
@@ -370,6 +392,16 @@ public final class Client implements AutoCloseable {
     /** Where the SDK's metrics go; the default registry unless said otherwise. */
     public Builder registry(PrometheusRegistry registry) {
       this.registry = Objects.requireNonNull(registry);
+      return this;
+    }
+
+    /**
+     * Traces every emit, call and handler run through {@code openTelemetry}, and carries the trace
+     * context in the events' metadata. Without it (the default), nothing is traced; events pass on
+     * no context of their own.
+     */
+    public Builder openTelemetry(OpenTelemetry openTelemetry) {
+      this.openTelemetry = Objects.requireNonNull(openTelemetry);
       return this;
     }
 

@@ -1,5 +1,6 @@
 package io.kubefuncs;
 
+import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.concurrent.CompletableFuture;
 
@@ -14,11 +15,22 @@ final class Function implements AutoCloseable {
   private final HealthServer health;
   private final Client client;
   private final Subscription subscription;
+  /** Null when tracing is off. */
+  private final OpenTelemetrySdk tracing;
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
 
   Function(FunctionConfig config, Handler handler, PrometheusRegistry registry) {
+    this(config, handler, registry, null);
+  }
+
+  /** With {@code tracing} (null for none), closed last when the function stops, to send the last spans. */
+  Function(FunctionConfig config, Handler handler, PrometheusRegistry registry, OpenTelemetrySdk tracing) {
     this.config = config;
+    this.tracing = tracing;
     Client.Builder b = Client.builder().nsqd(config.nsqdAddress()).clientId(config.clientId()).registry(registry);
+    if (tracing != null) {
+      b.openTelemetry(tracing);
+    }
     if (config.lookupdAddress() != null) {
       b.lookupd(config.lookupdAddress());
     }
@@ -60,6 +72,9 @@ final class Function implements AutoCloseable {
     subscription.stop(config.drainTimeout()).join();
     client.close();
     health.close();
+    if (tracing != null) {
+      tracing.close();
+    }
     stopped.complete(null);
   }
 

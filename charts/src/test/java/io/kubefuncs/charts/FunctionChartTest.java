@@ -46,6 +46,29 @@ class FunctionChartTest {
   }
 
   @Test
+  void withATracingEndpointEveryFunctionGetsTheOtelSettingsAndItsOwnServiceName() {
+    Rendered rendered = render(Charts.values("""
+        image: {repository: x/y}
+        functions:
+        - name: orders
+        - name: billing
+          env: [{name: OTEL_TRACES_SAMPLER, value: always_on}]
+        tracing: {otlpEndpoint: "http://otel-collector.observability:4318", sampler: parentbased_traceidratio, samplerArg: "0.25"}
+        """));
+
+    assertThat(env(container(rendered, "example-function-orders"))).endsWith(
+        "HEALTHZ_ADDR=:8080",
+        "OTEL_SERVICE_NAME=orders",
+        "OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector.observability:4318",
+        "OTEL_TRACES_SAMPLER=parentbased_traceidratio",
+        "OTEL_TRACES_SAMPLER_ARG=0.25");
+    // A function's own env comes last, so it wins.
+    assertThat(env(container(rendered, "example-function-billing"))).containsSubsequence(
+        "OTEL_SERVICE_NAME=billing", "OTEL_TRACES_SAMPLER=parentbased_traceidratio", "OTEL_TRACES_SAMPLER=always_on");
+    assertThat(env(container(render(ONE), "example-function-test"))).noneMatch(e -> e.startsWith("OTEL_"));
+  }
+
+  @Test
   void withoutFunctionsNothingIsRendered() {
     assertThat(render().manifests).isEmpty();
   }
@@ -135,6 +158,10 @@ class FunctionChartTest {
         "NSQ_LOOKUPD_ADDR=core-nsq-lookupd.platform.svc.cluster.example",
         "NSQ_LOOKUPD_PORT=4161",
         "HEALTHZ_ADDR=:8080",
+        "OTEL_SERVICE_NAME=test",
+        "OTEL_EXPORTER_OTLP_ENDPOINT=https://otel-collector.observability:4318",
+        "OTEL_TRACES_SAMPLER=parentbased_traceidratio",
+        "OTEL_TRACES_SAMPLER_ARG=0.5",
         "KUBEFUNCS_LOG_LEVEL=info");
     assertThat(c.getImage()).isEqualTo("ghcr.io/kubefuncs/pong:0.1.0");
     assertThat(test.getSpec().getTemplate().getMetadata().getAnnotations())

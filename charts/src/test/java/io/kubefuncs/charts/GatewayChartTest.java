@@ -40,6 +40,19 @@ class GatewayChartTest {
   }
 
   @Test
+  void withATracingEndpointTheGatewayGetsTheOtelSettingsBeforeItsOwnEnv() {
+    Container c = gateway(render(Charts.values("""
+        tracing: {otlpEndpoint: "http://otel-collector.observability:4318"}
+        env: [{name: OTEL_SERVICE_NAME, value: edge}]
+        """)));
+
+    assertThat(c.getEnv()).extracting(e -> e.getName() + "=" + e.getValue()).containsExactly(
+        "OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector.observability:4318",
+        "OTEL_TRACES_SAMPLER=parentbased_always_on",
+        "OTEL_SERVICE_NAME=edge");
+  }
+
+  @Test
   void defaultsAreADeploymentItsServiceItsRoutesAndItsAccount() {
     assertThat(render().ids())
         .containsExactly(

@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.flow.FlowControlHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.opentelemetry.api.OpenTelemetry;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.net.BindException;
@@ -53,7 +54,8 @@ public final class Gateway implements AutoCloseable {
   private final AtomicReference<Routes> routes;
   private final GatewayHandler handler;
 
-  private Gateway(GatewayConfig config, PrometheusRegistry registry, Consumer<String> accessLog) throws IOException {
+  private Gateway(GatewayConfig config, PrometheusRegistry registry, Consumer<String> accessLog, OpenTelemetry openTelemetry)
+      throws IOException {
     this.config = config;
     byte[] initial = Files.readAllBytes(config.routesFile());
     this.routes = new AtomicReference<>(
@@ -62,6 +64,9 @@ public final class Gateway implements AutoCloseable {
     Client.Builder b = Client.builder().nsqd(config.nsqdAddress()).clientId(config.gatewayId()).registry(registry);
     if (!config.lookupdAddresses().isEmpty()) {
       b.lookupd(config.lookupdAddresses().toArray(String[]::new));
+    }
+    if (openTelemetry != null) {
+      b.openTelemetry(openTelemetry);
     }
     this.client = b.build();
     this.watcher = new RoutesWatcher(config.routesFile(), initial, config.defaultTimeout(), config.reloadInterval(),
@@ -74,7 +79,8 @@ public final class Gateway implements AutoCloseable {
     this.consumers = TopicConsumers.watch(config.lookupdAddresses(), routes::get, config.reloadInterval().multipliedBy(5));
     GatewayConfig.Limits limits = config.limits();
     BodyBudget.Pool bodies = new BodyBudget.Pool(limits.bodyBudgetBytes());
-    this.handler = new GatewayHandler(client, routes, metrics, registry, config.exposeFunctionErrors(), consumers, bodies);
+    this.handler = new GatewayHandler(client, routes, metrics, registry, config.exposeFunctionErrors(), consumers, bodies,
+        openTelemetry == null ? null : new RequestSpans(openTelemetry));
     this.group = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("gateway-io"), NioIoHandler.newFactory());
     ConnectionLimit connections = new ConnectionLimit(limits.maxConnections(), metrics, registry);
     ServerBootstrap bootstrap =
@@ -132,16 +138,25 @@ public final class Gateway implements AutoCloseable {
   }
 
   public static Gateway start(GatewayConfig config) throws IOException {
-    return new Gateway(config, PrometheusRegistry.defaultRegistry, null);
+    return new Gateway(config, PrometheusRegistry.defaultRegistry, null, null);
   }
 
   public static Gateway start(GatewayConfig config, PrometheusRegistry registry) throws IOException {
-    return new Gateway(config, registry, null);
+    return new Gateway(config, registry, null, null);
   }
 
   /** With an {@link AccessLog}: one line per answered request to {@code accessLog}. */
   public static Gateway start(GatewayConfig config, PrometheusRegistry registry, Consumer<String> accessLog) throws IOException {
-    return new Gateway(config, registry, accessLog);
+    return new Gateway(config, registry, accessLog, null);
+  }
+
+  /**
+   * Traced through {@code openTelemetry} (null for no tracing): a SERVER span per routed request,
+   * continuing the client's {@code traceparent}, and the trace carried on in the events.
+   */
+  public static Gateway start(GatewayConfig config, PrometheusRegistry registry, Consumer<String> accessLog,
+      OpenTelemetry openTelemetry) throws IOException {
+    return new Gateway(config, registry, accessLog, openTelemetry);
   }
 
   public int port() {

@@ -25,6 +25,8 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Scope;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
@@ -69,13 +71,16 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   private final boolean exposeFunctionErrors;
   private final TopicConsumers consumers;
   private final BodyBudget.Pool bodies;
+  /** Null when tracing is off. */
+  private final RequestSpans spans;
   /** Requests published and not yet answered: what a shutdown waits for. */
   private final java.util.concurrent.atomic.AtomicInteger active = new java.util.concurrent.atomic.AtomicInteger();
   private volatile boolean draining;
 
   GatewayHandler(Client client, AtomicReference<Routes> routes, GatewayMetrics metrics, PrometheusRegistry registry,
-      boolean exposeFunctionErrors, TopicConsumers consumers, BodyBudget.Pool bodies) {
+      boolean exposeFunctionErrors, TopicConsumers consumers, BodyBudget.Pool bodies, RequestSpans spans) {
     this.bodies = bodies;
+    this.spans = spans;
     this.client = client;
     this.routes = routes;
     this.metrics = metrics;
@@ -123,6 +128,9 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       return;
     }
     ex.route = route;
+    if (spans != null) {
+      ex.span = spans.start(request, path, route);
+    }
     if (!client.isConnected()) {
       ex.fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "nsq_unavailable", "not connected to NSQ; retry shortly", false);
       return;
@@ -148,6 +156,19 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
     boolean async = route.async() || "respond-async".equalsIgnoreCase(request.headers().get("Prefer"));
     active.incrementAndGet();
+    // Current while the event is published: the client's publish span is its child, and the event
+    // carries the trace on. Closed before any answer, which runs on the event loop later.
+    Scope scope = ex.span == null ? null : ex.span.makeCurrent();
+    try {
+      publish(ctx, ex, route, event, bodyBytes, async);
+    } finally {
+      if (scope != null) {
+        scope.close();
+      }
+    }
+  }
+
+  private void publish(ChannelHandlerContext ctx, Exchange ex, Route route, HTTPRequest event, long bodyBytes, boolean async) {
     if (async) {
       client.emit(route.topic(), event).whenComplete((id, e) -> ctx.executor().execute(() -> {
         active.decrementAndGet();
@@ -298,6 +319,8 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     private final boolean keepAlive;
     private final long start = System.nanoTime();
     Route route;
+    /** The request's SERVER span, from its route on; null when tracing is off. */
+    Span span;
     /** The route's topic had no consumer when the request came in. */
     boolean unconsumed;
 
@@ -322,6 +345,10 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       metrics.latency.labelValues(label).observe((System.nanoTime() - start) / 1e9);
       if (unconsumed) {
         response.headers().set(NO_CONSUMER_HEADER, route.topic());
+      }
+      if (span != null) {
+        response.headers().set(RequestSpans.TRACERESPONSE, RequestSpans.traceresponse(span));
+        RequestSpans.end(span, response.status().code());
       }
       write(response, close);
     }

@@ -1,7 +1,11 @@
 package io.kubefuncs.gateway;
 
+import io.kubefuncs.ConfigException;
 import io.kubefuncs.Durations;
+import io.kubefuncs.Tracing;
 import io.kubefuncs.nsq.HostPort;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -19,7 +23,8 @@ import picocli.CommandLine.TypeConversionException;
 /**
  * {@code gateway --listen-addr :8080 --config routes.yaml --nsqd-addr host:4150 --lookupd-addr host:4161}.
  * Every value is checked before anything starts: a bad one is one line on stderr naming the flag,
- * and exit code 2. The gateway takes no settings from the environment.
+ * and exit code 2. The gateway takes no settings from the environment but the standard
+ * {@code OTEL_*} ones of tracing ({@link Tracing}).
  */
 @Command(name = "gateway", mixinStandardHelpOptions = true, description = "Kubefuncs HTTP gateway: path prefixes to NSQ topics.")
 public final class GatewayMain implements Callable<Integer> {
@@ -106,8 +111,15 @@ public final class GatewayMain implements Callable<Integer> {
         new GatewayConfig.Limits(headerTimeout, bodyTimeout, idleTimeout, writeTimeout, maxConnections, maxBodyBytes,
             bodyBudgetBytes));
     Gateway gateway;
+    OpenTelemetrySdk tracing;
     try {
-      gateway = Gateway.start(cfg);
+      tracing = Tracing.fromEnvironment(System.getenv(), "kubefuncs-gateway").orElse(null);
+    } catch (ConfigException e) {
+      System.err.println("gateway: " + e.getMessage());
+      return BAD_INPUT;
+    }
+    try {
+      gateway = Gateway.start(cfg, PrometheusRegistry.defaultRegistry, null, tracing);
     } catch (RoutesFile.InvalidRoutesException | java.io.IOException e) {
       System.err.println("gateway: " + e.getMessage());
       return BAD_INPUT;
@@ -115,6 +127,9 @@ public final class GatewayMain implements Callable<Integer> {
     CountDownLatch stop = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       gateway.close();
+      if (tracing != null) {
+        tracing.close(); // last: sends the spans of the requests the close answered
+      }
       stop.countDown();
     }));
     stop.await();

@@ -48,7 +48,7 @@ final class TestGateway implements AutoCloseable {
         new GatewayConfig.Limits(b.headerTimeout, b.bodyTimeout, b.idleTimeout, b.writeTimeout, b.maxConnections,
             b.maxBodyBytes, b.bodyBudgetBytes));
     try {
-      gateway = b.accessLog == null ? Gateway.start(config, registry) : Gateway.start(config, registry, b.accessLog);
+      gateway = Gateway.start(config, registry, b.accessLog, b.openTelemetry);
     } catch (IOException | RuntimeException e) {
       deleteTree(directory);
       throw e;
@@ -162,9 +162,15 @@ final class TestGateway implements AutoCloseable {
     private boolean exposeFunctionErrors = true;
     private Duration reloadInterval = Duration.ofSeconds(1);
     private java.util.function.Consumer<String> accessLog;
+    private io.opentelemetry.api.OpenTelemetry openTelemetry;
 
     private Builder(String nsqd) {
       this.nsqd = nsqd;
+    }
+
+    Builder openTelemetry(io.opentelemetry.api.OpenTelemetry openTelemetry) {
+      this.openTelemetry = openTelemetry;
+      return this;
     }
 
     Builder routes(String yaml) {
