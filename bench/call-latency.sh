@@ -5,7 +5,7 @@
 #
 # Settings (environment): DURATION=10s (each wrk run), SKIP_BUILD=1 (reuse the jars of an earlier
 # build), GO_PONG=path (a go-pong binary to run instead of building examples/go-pong, e.g. an
-# older build to compare with).
+# older build to compare with), MAX_IN_FLIGHT=256 (both functions' KUBEFUNCS_MAX_IN_FLIGHT).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -14,6 +14,7 @@ cd "$root"
 command -v wrk >/dev/null || { log "needs wrk: apt-get install wrk"; exit 1; }
 build bench,gateway,examples/pong
 duration=${DURATION:-10s}
+max_in_flight=${MAX_IN_FLIGHT:-256}
 
 start_run call-latency
 go_pong=${GO_PONG:-$tmp/go-pong}
@@ -35,11 +36,11 @@ measure() { # language: the pong function on topic test now
 }
 
 echo "== sequential requests (1 connection), then 64 connections: gateway -> nsqd -> pong -> gateway"
-start_pong java "$nt"
+start_pong java "$nt" KUBEFUNCS_MAX_IN_FLIGHT="$max_in_flight"
 measure java
 stop "${spawned[java]}"
 hp=$(free_port)
-spawn go env TOPIC=test NSQ_NSQD_PORT="$nt" HEALTHZ_ADDR="127.0.0.1:$hp" KUBEFUNCS_MAX_IN_FLIGHT=256 "$go_pong"
+spawn go env TOPIC=test NSQ_NSQD_PORT="$nt" HEALTHZ_ADDR="127.0.0.1:$hp" KUBEFUNCS_MAX_IN_FLIGHT="$max_in_flight" "$go_pong"
 await go http_ok "http://127.0.0.1:$hp/healthz"
 measure go
 
