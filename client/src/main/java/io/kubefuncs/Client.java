@@ -1,6 +1,7 @@
 package io.kubefuncs;
 
 import io.kubefuncs.nsq.NsqConfig;
+import io.kubefuncs.nsq.NsqTls;
 import io.kubefuncs.nsq.NsqConsumer;
 import io.kubefuncs.nsq.NsqMessage;
 import io.kubefuncs.nsq.NsqNames;
@@ -386,6 +387,15 @@ public final class Client implements AutoCloseable {
 
     public Builder nsqConfig(NsqConfig config) {
       this.nsqConfig = Objects.requireNonNull(config);
+      return this;
+    }
+
+    /**
+     * TLS to nsqd ({@code null}: plain TCP) and the AUTH secret ({@code null}: none), on top of
+     * the NSQ settings given so far.
+     */
+    public Builder nsqSecurity(NsqTls tls, String authSecret) {
+      this.nsqConfig = nsqConfig.toBuilder().tls(tls).authSecret(authSecret).build();
       return this;
     }
 

@@ -27,7 +27,11 @@ final class Function implements AutoCloseable {
   Function(FunctionConfig config, Handler handler, PrometheusRegistry registry, OpenTelemetrySdk tracing) {
     this.config = config;
     this.tracing = tracing;
-    Client.Builder b = Client.builder().nsqd(config.nsqdAddress()).clientId(config.clientId()).registry(registry);
+    Client.Builder b = Client.builder()
+        .nsqd(config.nsqdAddress())
+        .clientId(config.clientId())
+        .registry(registry)
+        .nsqSecurity(config.tls(), config.authSecret());
     if (tracing != null) {
       b.openTelemetry(tracing);
     }

@@ -2,6 +2,8 @@ package io.kubefuncs;
 
 import io.kubefuncs.nsq.HostPort;
 import io.kubefuncs.nsq.NsqNames;
+import io.kubefuncs.nsq.NsqTls;
+import io.kubefuncs.nsq.TlsSettings;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Map;
@@ -22,7 +24,9 @@ record FunctionConfig(
     String deadLetterTopic,
     Duration handlerTimeout,
     Duration drainTimeout,
-    String clientId) {
+    String clientId,
+    NsqTls tls,
+    String authSecret) {
 
   static FunctionConfig fromEnvironment(Map<String, String> env) {
     Reader r = new Reader(env);
@@ -44,6 +48,15 @@ record FunctionConfig(
     Duration handlerTimeout = r.duration("KUBEFUNCS_HANDLER_TIMEOUT", Duration.ofMinutes(5));
     Duration drainTimeout = r.duration("KUBEFUNCS_DRAIN_TIMEOUT", Duration.ofSeconds(25));
     String clientId = r.string("KUBEFUNCS_CLIENT_ID", env.getOrDefault("HOSTNAME", ""));
+    NsqTls tls;
+    try {
+      tls = TlsSettings.read(r.setting("NSQ_TLS"), r.setting("NSQ_TLS_CA_FILE"), r.setting("NSQ_TLS_CERT_FILE"),
+          r.setting("NSQ_TLS_KEY_FILE"), r.setting("NSQ_TLS_SERVER_NAME"));
+    } catch (TlsSettings.InvalidSettingException e) {
+      throw new ConfigException(e.setting(), e.reason());
+    }
+    // Not trimmed: a secret is what it is, and the auth server compares it whole.
+    String authSecret = env.get("NSQ_AUTH_SECRET");
     return new FunctionConfig(
         topic,
         channel,
@@ -56,7 +69,16 @@ record FunctionConfig(
         deadLetter,
         handlerTimeout,
         drainTimeout,
-        clientId);
+        clientId,
+        tls,
+        authSecret == null || authSecret.isEmpty() ? null : authSecret);
+  }
+
+  /** Without the AUTH secret, which must not reach a log. */
+  @Override
+  public String toString() {
+    return "FunctionConfig[topic=" + topic + ", channel=" + channel + ", nsqd=" + nsqdAddress + ", lookupd=" + lookupdAddress
+        + ", tls=" + (tls != null) + ", authSecret=" + (authSecret != null ? "(set)" : "(unset)") + "]";
   }
 
   /** {@code <topic>.dead}, shortened so that it stays a valid topic name. */
@@ -72,6 +94,10 @@ record FunctionConfig(
   }
 
   private record Reader(Map<String, String> env) {
+    TlsSettings.Setting setting(String name) {
+      return new TlsSettings.Setting(name, env.get(name));
+    }
+
     String string(String name, String fallback) {
       String v = env.get(name);
       return v == null || v.isBlank() ? fallback : v.trim();

@@ -61,7 +61,11 @@ public final class Gateway implements AutoCloseable {
     this.routes = new AtomicReference<>(
         RoutesFile.parse(new String(initial, java.nio.charset.StandardCharsets.UTF_8), config.routesFile().toString(), config.defaultTimeout()));
     GatewayMetrics metrics = new GatewayMetrics(registry);
-    Client.Builder b = Client.builder().nsqd(config.nsqdAddress()).clientId(config.gatewayId()).registry(registry);
+    Client.Builder b = Client.builder()
+        .nsqd(config.nsqdAddress())
+        .clientId(config.gatewayId())
+        .registry(registry)
+        .nsqSecurity(config.nsqTls(), config.nsqAuthSecret());
     if (!config.lookupdAddresses().isEmpty()) {
       b.lookupd(config.lookupdAddresses().toArray(String[]::new));
     }

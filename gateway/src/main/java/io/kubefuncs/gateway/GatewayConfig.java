@@ -1,5 +1,6 @@
 package io.kubefuncs.gateway;
 
+import io.kubefuncs.nsq.NsqTls;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -13,6 +14,8 @@ import java.util.List;
  * @param defaultTimeout for routes that set none
  * @param exposeFunctionErrors whether a 502 carries the function's error text
  * @param limits what clients may hold of the gateway
+ * @param nsqTls TLS to nsqd; {@code null} for plain TCP
+ * @param nsqAuthSecret sent with AUTH when nsqd asks for it; {@code null} for none
  */
 public record GatewayConfig(
     String listenHost,
@@ -24,7 +27,24 @@ public record GatewayConfig(
     Duration defaultTimeout,
     boolean exposeFunctionErrors,
     Duration reloadInterval,
-    Limits limits) {
+    Limits limits,
+    NsqTls nsqTls,
+    String nsqAuthSecret) {
+
+  /** Plain TCP to nsqd, without AUTH. */
+  public GatewayConfig(String listenHost, int listenPort, Path routesFile, String nsqdAddress, List<String> lookupdAddresses,
+      String gatewayId, Duration defaultTimeout, boolean exposeFunctionErrors, Duration reloadInterval, Limits limits) {
+    this(listenHost, listenPort, routesFile, nsqdAddress, lookupdAddresses, gatewayId, defaultTimeout, exposeFunctionErrors,
+        reloadInterval, limits, null, null);
+  }
+
+  /** Without the AUTH secret, which must not reach a log. */
+  @Override
+  public String toString() {
+    return "GatewayConfig[listen=" + listenHost + ":" + listenPort + ", routes=" + routesFile + ", nsqd=" + nsqdAddress
+        + ", lookupd=" + lookupdAddresses + ", id=" + gatewayId + ", tls=" + (nsqTls != null)
+        + ", authSecret=" + (nsqAuthSecret != null ? "(set)" : "(unset)") + "]";
+  }
 
   /**
    * What one client, and all of them together, may hold of the gateway: time, connections and

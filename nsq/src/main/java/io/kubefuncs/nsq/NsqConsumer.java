@@ -177,7 +177,8 @@ public final class NsqConsumer implements AutoCloseable {
             (connection, error) -> {
               if (error != null) {
                 dialing.remove(address);
-                LOG.log(System.Logger.Level.WARNING, "cannot connect to nsqd {0}: {1}", address, error.getMessage());
+                LOG.log(System.Logger.Level.WARNING, "cannot connect to nsqd {0} for {1}/{2}: {3}", address, topic, channel,
+                    error.getMessage());
                 settleFirstRound(address);
                 scheduleRedial(address);
                 return;
