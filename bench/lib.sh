@@ -33,21 +33,24 @@ build() { # maven modules, as for -pl
 
 # ---- wrk ----
 
-# One wrk run of $duration; prints a line and sets rps, p50, p99 (as wrk writes them), p99_ms,
-# non2xx and errors (socket errors: connect, read, write, timeout).
+# One wrk run of $duration; prints a line and sets rps, p50, p99 (as wrk writes them), p50_ms,
+# p99_ms, non2xx and errors (socket errors: connect, read, write, timeout).
 wrk_run() { # name url connections [wrk options]
   local report
   report=$(wrk -t2 -c"$3" -d"$duration" --latency "${@:4}" "$2" 2>&1)
   rps=$(echo "$report" | awk '/Requests\/sec/ {print $2}')
   p50=$(echo "$report" | awk '$1=="50%" {print $2}')
   p99=$(echo "$report" | awk '$1=="99%" {print $2}')
-  p99_ms=$(echo "$p99" | awk '/us$/ {print $0 / 1000; next} /ms$/ {print $0 + 0; next} /s$/ {print $0 * 1000}')
+  p50_ms=$(wrk_ms "$p50")
+  p99_ms=$(wrk_ms "$p99")
   non2xx=$(echo "$report" | awk '/Non-2xx/ {print $5}')
   non2xx=${non2xx:-0}
   errors=$(echo "$report" | awk '/Socket errors/ {gsub(",", ""); print $4 + $6 + $8 + $10}')
   errors=${errors:-0}
   printf '%-8s c=%-4s %10s req/s  p50 %-9s p99 %-9s non-2xx %s socket errors %s\n' "$1" "$3" "$rps" "$p50" "$p99" "$non2xx" "$errors"
 }
+
+wrk_ms() { echo "$1" | awk '/us$/ {print $0 / 1000; next} /ms$/ {print $0 + 0; next} /s$/ {print $0 * 1000}'; } # 1.23ms, 850.00us, 1.01s
 
 # A wrk script that makes CONNECTIONS connections, each waiting between its requests, offer about
 # RATE requests/s together: wrk is closed-loop, and latency at a given load needs an open one.

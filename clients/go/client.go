@@ -399,7 +399,8 @@ func (c *Client) startReturns() error {
 		return ErrClosed
 	}
 	maxInFlight := max(c.settings.maxInFlight, 256)
-	consumer, err := c.newConsumer(c.returnTopic, returnChannel, maxInFlight)
+	// Never buffered (WithOutputBuffer is for subscriptions): answers are waited for one by one.
+	consumer, err := c.newConsumer(c.returnTopic, returnChannel, c.nsqConfig(maxInFlight))
 	if err != nil {
 		return err
 	}
@@ -429,8 +430,8 @@ func (c *Client) onAnswer(nm *nsq.Message) error {
 	return nil
 }
 
-func (c *Client) newConsumer(topic, channel string, maxInFlight int) (*nsq.Consumer, error) {
-	consumer, err := nsq.NewConsumer(topic, channel, c.nsqConfig(maxInFlight))
+func (c *Client) newConsumer(topic, channel string, cfg *nsq.Config) (*nsq.Consumer, error) {
+	consumer, err := nsq.NewConsumer(topic, channel, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("kubefuncs: %w", err)
 	}
@@ -445,6 +446,10 @@ func (c *Client) nsqConfig(maxInFlight int) *nsq.Config {
 	cfg.LookupdPollInterval = directRetryInterval // go-nsq's redial delay after a lost connection
 	cfg.DialTimeout = dialTimeout
 	cfg.UserAgent = "kubefuncs-go/" + Version + " go-nsq/" + nsq.VERSION
+	// nsqd flushes a buffered consumer's connection only when its RDY is used up or on its output
+	// buffer timer (250 ms by default): below max-in-flight events per timer period, which is
+	// every call made one at a time, each event and each answer waited for the timer.
+	cfg.OutputBufferSize = -1
 	if c.settings.tls != nil {
 		cfg.TlsV1 = true
 		cfg.TlsConfig = c.settings.tls

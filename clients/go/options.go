@@ -78,6 +78,16 @@ func WithMaxMessageSize(bytes int) Option { return func(s *settings) { s.maxMess
 // doubles with each attempt, up to a minute. Default: 1s.
 func WithRetryDelay(d time.Duration) Option { return func(s *settings) { s.retryBase = d } }
 
+// WithOutputBuffer lets nsqd buffer the events it sends this client's subscriptions, up to size
+// bytes (64 B to 64 KiB, nsqd's default --max-output-buffer-size), flushed at the latest every
+// timeout (25ms to 1s): fewer writes when draining a backlog, but while fewer events are in
+// flight than max-in-flight, each one waits for that timer (calls made one at a time take about
+// timeout each). The return topic, whose answers calls wait for, is never buffered. Default: no
+// buffering, as in the Java SDK.
+func WithOutputBuffer(size int, timeout time.Duration) Option {
+	return func(s *settings) { s.outputBufferSize, s.outputBufferTimeout = size, timeout }
+}
+
 // WithRegistry registers the client's metrics with r (and serves r on Run's /metrics) instead of
 // the Prometheus default registry.
 func WithRegistry(r *prometheus.Registry) Option { return func(s *settings) { s.registry = r } }
@@ -100,6 +110,9 @@ type settings struct {
 	registry         *prometheus.Registry
 	tracerProvider   trace.TracerProvider
 	lookupdAddresses []string
+	// outputBufferSize is 0 for none (nsqd writes each message at once).
+	outputBufferSize    int
+	outputBufferTimeout time.Duration
 	// tls is nil unless NSQ_TLS is true; authSecret is NSQ_AUTH_SECRET.
 	tls        *tls.Config
 	authSecret string
@@ -222,6 +235,11 @@ func (s *settings) resolve(function bool) error {
 	}
 	if s.retryBase <= 0 {
 		s.retryBase = time.Second
+	}
+	if s.outputBufferSize != 0 || s.outputBufferTimeout != 0 {
+		if s.outputBufferSize < 64 || s.outputBufferSize > 64<<10 || s.outputBufferTimeout < 25*time.Millisecond || s.outputBufferTimeout > time.Second {
+			return &ConfigError{"WithOutputBuffer", fmt.Sprintf("size must be 64 to 65536 bytes and timeout 25ms to 1s, got %d bytes and %s", s.outputBufferSize, s.outputBufferTimeout)}
+		}
 	}
 	if s.clientID == "" {
 		s.clientID = s.env("KUBEFUNCS_CLIENT_ID", s.env("HOSTNAME", ""))

@@ -101,6 +101,24 @@ func TestBadSettingsNameTheVariable(t *testing.T) {
 	}
 }
 
+// nsqd refuses the IDENTIFY of a buffer outside its limits, and go-nsq would redial forever.
+func TestOutputBufferOutsideNsqdsLimitsIsRefused(t *testing.T) {
+	for _, ok := range []Option{WithOutputBuffer(64, 25*time.Millisecond), WithOutputBuffer(64<<10, time.Second)} {
+		if _, err := resolveWith(nil, false, ok); err != nil {
+			t.Errorf("refused: %v", err)
+		}
+	}
+	for _, bad := range []Option{WithOutputBuffer(63, 100*time.Millisecond), WithOutputBuffer(64<<10+1, 100*time.Millisecond),
+		WithOutputBuffer(16<<10, 24*time.Millisecond), WithOutputBuffer(16<<10, 1001*time.Millisecond), WithOutputBuffer(16<<10, 0)} {
+		_, err := resolveWith(nil, false, bad)
+		want := "WithOutputBuffer: size must be 64 to 65536 bytes and timeout 25ms to 1s, got "
+		var refused *ConfigError
+		if !errors.As(err, &refused) || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("error %v, want one starting %q", err, want)
+		}
+	}
+}
+
 func TestClientsNeedNoTopic(t *testing.T) {
 	s, err := resolveWith(map[string]string{"TOPIC": "not valid!", "HEALTHZ_ADDR": "bad"}, false)
 	if err != nil {

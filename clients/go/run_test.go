@@ -160,19 +160,25 @@ func TestRunServesHealthAndMetricsAndDrainsOnSigterm(t *testing.T) {
 		t.Fatalf("call: %q, %v", body, err)
 	}
 
-	code, metrics := get(t, health+"/metrics")
-	for _, line := range []string{
+	// The function counts the event handled once nsqd has its answer, and the answer can reach the
+	// caller first: wait for the counts.
+	want := []string{
 		`kubefuncs_messages_received_total{channel="default",topic="fn"} 1`,
 		`kubefuncs_messages_handled_total{channel="default",outcome="ok",topic="fn"} 1`,
 		`kubefuncs_handler_duration_seconds_count{channel="default",topic="fn"} 1`,
 		`kubefuncs_messages_in_flight{channel="default",topic="fn"} 0`,
 		`kubefuncs_publish_failures_total 0`,
 		`# TYPE kubefuncs_handler_duration_seconds histogram`,
-	} {
-		if code != 200 || !strings.Contains(metrics, line+"\n") {
-			t.Errorf("/metrics (HTTP %d) lacks %q", code, line)
-		}
 	}
+	nsqtest.Eventually(t, 10*time.Second, "/metrics with "+strings.Join(want, ", "), func() bool {
+		code, metrics := get(t, health+"/metrics")
+		for _, line := range want {
+			if code != 200 || !strings.Contains(metrics, line+"\n") {
+				return false
+			}
+		}
+		return true
+	})
 	if code, _ := get(t, health+"/other"); code != 404 {
 		t.Errorf("/other: HTTP %d, want 404", code)
 	}

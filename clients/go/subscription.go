@@ -56,7 +56,12 @@ func newSubscription(c *Client, topic, channel string, h Handler) (*Subscription
 	if sub.deadLetter == "" {
 		sub.deadLetter = deadLetterFor(topic)
 	}
-	consumer, err := c.newConsumer(topic, channel, s.maxInFlight)
+	cfg := c.nsqConfig(s.maxInFlight)
+	if s.outputBufferSize != 0 {
+		cfg.OutputBufferSize = int64(s.outputBufferSize)
+		cfg.OutputBufferTimeout = s.outputBufferTimeout
+	}
+	consumer, err := c.newConsumer(topic, channel, cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -264,10 +264,12 @@ public final class Client implements AutoCloseable {
   /** Subscribes the return topic on first use; every call waits for that. */
   private synchronized CompletableFuture<Void> returnTopicReady() {
     if (returns == null) {
+      // Unbuffered whatever the client's config says: one made for bulk consumers would otherwise
+      // hold every answer for nsqd's output buffer timer while fewer than 256 are in flight.
       NsqConsumer.Builder b =
           NsqConsumer.builder(returnTopic, RETURN_CHANNEL)
               .config(nsqConfig.toBuilder().maxInFlight(Math.max(nsqConfig.maxInFlight(), 256))
-                  .lookupdPollInterval(Duration.ofSeconds(15)).build())
+                  .outputBufferSize(-1).lookupdPollInterval(Duration.ofSeconds(15)).build())
               .handler(this::onAnswer);
       if (lookupds.isEmpty()) {
         b.nsqd(nsqdAddress);
