@@ -34,7 +34,7 @@ for i in $(seq 1 "$pongs"); do
   start_pong "pong$i" "$nt" NSQ_LOOKUPD_ADDR=127.0.0.1 NSQ_LOOKUPD_PORT="$lh"
   pong_pids+=("${spawned[pong$i]}")
 done
-start_gateway "$nt" --lookupd-addr "127.0.0.1:$lh"
+start_gateway "$nt" --nsqd-http-addr "127.0.0.1:$nh" --lookupd-addr "127.0.0.1:$lh"
 answer=$(curl -s "http://127.0.0.1:$gp/test/hello")
 [ "$answer" = pong ] || { log "gateway answered \"$answer\", not pong; its log:"; cat "$tmp/gateway.log" >&2; exit 1; }
 ceiling_port=$(free_port)

@@ -108,6 +108,7 @@ func newClient(s *settings) (*Client, error) {
 		calls:       map[string]chan *Event{},
 		closing:     make(chan struct{}),
 	}
+	c.maxMsgSize.bytes.Store(int64(s.maxMessageSize))
 	producer, err := nsq.NewProducer(s.nsqd, c.nsqConfig(1))
 	if err != nil {
 		return nil, fmt.Errorf("kubefuncs: %w", err)
@@ -340,6 +341,14 @@ func (c *Client) publishAsync(topic string, body []byte) <-chan error {
 		result <- fmt.Errorf("kubefuncs: publish to %s: %w", topic, &refusal{err.Error()})
 		return result
 	}
+	// Checked here too: nsqd closes the connection on a message too big, failing every other
+	// publish in flight on it.
+	if limit := c.maxMsgSize.get(); len(body) > limit {
+		c.metrics.publishFailures.Inc()
+		result <- fmt.Errorf("kubefuncs: publish to %s: %w", topic,
+			&refusal{fmt.Sprintf("message of %d bytes is over the limit of %d (KUBEFUNCS_MAX_MESSAGE_SIZE, nsqd's --max-msg-size)", len(body), limit)})
+		return result
+	}
 	// The first try is sent before returning, so that publishes keep their callers' order.
 	done := make(chan *nsq.ProducerTransaction, 1)
 	var sendErr error
@@ -397,7 +406,7 @@ func (c *Client) startReturns() error {
 	}
 	consumer.AddConcurrentHandlers(nsq.HandlerFunc(c.onAnswer), 4)
 	c.returns = consumer
-	c.returnsOn = newConnector(consumer, maxInFlight, c.settings, c.returnTopic, true, c.nsqds)
+	c.returnsOn = newConnector(consumer, maxInFlight, c.settings, c.returnTopic, returnChannel, true, c.nsqds)
 	c.returnsOn.start()
 	return nil
 }

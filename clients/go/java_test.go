@@ -94,7 +94,8 @@ func TestJavaGatewayGoPongFunction(t *testing.T) {
 		t.Fatal(err)
 	}
 	gw, port := startJava(t, regexp.MustCompile(`gateway listening on \S*:(\d+)`), nil,
-		"-jar", jar, "--listen-addr", "127.0.0.1:0", "--config", routes, "--nsqd-addr", nsqd.TCPAddr, "--gateway-id", "e2e")
+		"-jar", jar, "--listen-addr", "127.0.0.1:0", "--config", routes, "--nsqd-addr", nsqd.TCPAddr,
+		"--nsqd-http-addr", nsqd.HTTPAddr, "--gateway-id", "e2e")
 	gateway := "http://127.0.0.1:" + port
 	nsqtest.Eventually(t, 10*time.Second, "the gateway's /healthz 200", func() bool {
 		code, _ := get(t, gateway+"/healthz")

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"log"
+	"math"
 	"net"
 	"os"
 	"regexp"
@@ -68,6 +69,11 @@ func WithHandlerTimeout(d time.Duration) Option { return func(s *settings) { s.h
 // $KUBEFUNCS_DRAIN_TIMEOUT, else 25s.
 func WithDrainTimeout(d time.Duration) Option { return func(s *settings) { s.drainTimeout = d } }
 
+// WithMaxMessageSize sets the largest message nsqd takes, in bytes: the size dead letters are cut
+// to fit and answers must fit (a larger answer is dead-lettered). Keep it equal to nsqd's
+// --max-msg-size. Default: $KUBEFUNCS_MAX_MESSAGE_SIZE, else 1048576, nsqd's default.
+func WithMaxMessageSize(bytes int) Option { return func(s *settings) { s.maxMessageSize = bytes } }
+
 // WithRetryDelay sets the delay before the first retry of a failed fire-and-forget event; it
 // doubles with each attempt, up to a minute. Default: 1s.
 func WithRetryDelay(d time.Duration) Option { return func(s *settings) { s.retryBase = d } }
@@ -99,6 +105,7 @@ type settings struct {
 	deadLetterTopic  string
 	handlerTimeout   time.Duration
 	drainTimeout     time.Duration
+	maxMessageSize   int
 	retryBase        time.Duration
 	registry         *prometheus.Registry
 	tracerProvider   trace.TracerProvider
@@ -219,6 +226,13 @@ func (s *settings) resolve(function bool) error {
 			return err
 		}
 	}
+	if s.maxMessageSize == 0 {
+		if s.maxMessageSize, err = s.bytes("KUBEFUNCS_MAX_MESSAGE_SIZE", defaultMaxMsgSize); err != nil {
+			return err
+		}
+	} else if s.maxMessageSize < minMessageSize {
+		return &ConfigError{"WithMaxMessageSize", fmt.Sprintf("must be at least %d bytes, got %d", minMessageSize, s.maxMessageSize)}
+	}
 	if s.retryBase <= 0 {
 		s.retryBase = time.Second
 	}
@@ -293,6 +307,24 @@ func (s *settings) positive(name string, fallback int) (int, error) {
 		return 0, &ConfigError{name, fmt.Sprintf("must be a whole number of at least 1, got '%s'", v)}
 	}
 	return n, nil
+}
+
+// minMessageSize is the least message size taken: a dead letter's reason and description of the
+// event take up to about 4.3 KB before any of the event's body, and one that does not fit could
+// never be published.
+const minMessageSize = 8192
+
+// bytes reads a size in bytes, at least minMessageSize.
+func (s *settings) bytes(name string, fallback int) (int, error) {
+	v := s.env(name, "")
+	if v == "" {
+		return fallback, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 32)
+	if err != nil || n < minMessageSize {
+		return 0, &ConfigError{name, fmt.Sprintf("must be a whole number of bytes from %d to %d, got '%s'", minMessageSize, math.MaxInt32, v)}
+	}
+	return int(n), nil
 }
 
 func (s *settings) duration(name string, fallback time.Duration) (time.Duration, error) {

@@ -60,14 +60,58 @@ type identifyAnswer struct {
 	AuthRequired bool  `json:"auth_required"`
 }
 
-// probe opens a connection to nsqd, sends IDENTIFY with feature negotiation (and TLS, when on),
-// and returns nsqd's answer; with TLS, after the handshake and nsqd's OK over TLS.
+// subscribe makes topic and channel exist on addr, which check passed: it subscribes on a
+// connection of its own (AUTH first where nsqd asks for it) and returns once nsqd answered OK.
+// The connection never sends RDY, so nsqd hands it no message, and it is closed at once.
+func (n *nsqds) subscribe(addr, topic, channel string) error {
+	conn, answer, err := n.open(addr)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if answer.AuthRequired {
+		auth := append([]byte("AUTH\n"), 0, 0, 0, 0)
+		binary.BigEndian.PutUint32(auth[len(auth)-4:], uint32(len(n.authSecret)))
+		if _, err := conn.Write(append(auth, n.authSecret...)); err != nil {
+			return err
+		}
+		if _, err := readFrame(conn, addr, "AUTH"); err != nil {
+			return err
+		}
+	}
+	if _, err := conn.Write([]byte("SUB " + topic + " " + channel + "\n")); err != nil {
+		return err
+	}
+	data, err := readFrame(conn, addr, "SUB")
+	if err == nil && string(data) != "OK" {
+		err = fmt.Errorf("nsqd %s answered SUB with '%s', not OK", addr, data)
+	}
+	return err
+}
+
+// probe returns nsqd's answer to open's IDENTIFY, and closes the connection.
 func (n *nsqds) probe(addr string) (*identifyAnswer, error) {
-	conn, err := net.DialTimeout("tcp", addr, dialTimeout)
+	conn, answer, err := n.open(addr)
 	if err != nil {
 		return nil, err
 	}
-	defer conn.Close()
+	conn.Close()
+	return answer, nil
+}
+
+// open opens a connection to nsqd, sends IDENTIFY with feature negotiation (and TLS, when on),
+// and returns the connection, ready for commands, and nsqd's answer; with TLS, after the
+// handshake and nsqd's OK over TLS.
+func (n *nsqds) open(addr string) (_ net.Conn, _ *identifyAnswer, err error) {
+	conn, err := net.DialTimeout("tcp", addr, dialTimeout)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer func() {
+		if err != nil {
+			conn.Close()
+		}
+	}()
 	_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
 	body := []byte(`{"client_id":"kubefuncs-probe","feature_negotiation":true,"tls_v1":false}`)
 	if n.tls != nil {
@@ -76,38 +120,38 @@ func (n *nsqds) probe(addr string) (*identifyAnswer, error) {
 	req := append([]byte("  V2IDENTIFY\n"), 0, 0, 0, 0)
 	binary.BigEndian.PutUint32(req[len(req)-4:], uint32(len(body)))
 	if _, err := conn.Write(append(req, body...)); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	data, err := readFrame(conn, addr, "IDENTIFY")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	answer := &identifyAnswer{}
 	if err := json.Unmarshal(data, answer); err != nil {
-		return nil, fmt.Errorf("nsqd %s: IDENTIFY answer is not JSON", addr)
+		return nil, nil, fmt.Errorf("nsqd %s: IDENTIFY answer is not JSON", addr)
 	}
 	if n.tls == nil {
-		return answer, nil
+		return conn, answer, nil
 	}
 	if !answer.TLSv1 {
-		return nil, fmt.Errorf("nsqd %s does not offer TLS, and NSQ_TLS is true: give nsqd --tls-cert and --tls-key, or set NSQ_TLS=false", addr)
+		return nil, nil, fmt.Errorf("nsqd %s does not offer TLS, and NSQ_TLS is true: give nsqd --tls-cert and --tls-key, or set NSQ_TLS=false", addr)
 	}
 	host, _, _ := net.SplitHostPort(addr)
 	cfg := n.tls.Clone()
 	cfg.ServerName = host // as go-nsq does
 	tc := tls.Client(conn, cfg)
 	if err := tc.Handshake(); err != nil {
-		return nil, tlsFailure(addr, n.tls, err)
+		return nil, nil, tlsFailure(addr, n.tls, err)
 	}
 	// With TLS 1.3, nsqd's verdict on the client's certificate comes after the handshake: a
 	// refusal shows here, as an alert instead of the OK.
 	if data, err = readFrame(tc, addr, "TLS"); err != nil {
-		return nil, tlsFailure(addr, n.tls, err)
+		return nil, nil, tlsFailure(addr, n.tls, err)
 	}
 	if string(data) != "OK" {
-		return nil, fmt.Errorf("nsqd %s answered the TLS upgrade with '%s', not OK", addr, data)
+		return nil, nil, fmt.Errorf("nsqd %s answered the TLS upgrade with '%s', not OK", addr, data)
 	}
-	return answer, nil
+	return tc, answer, nil
 }
 
 // readFrame reads one response frame; an error frame is an error.

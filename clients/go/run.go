@@ -83,8 +83,11 @@ func runFunction(ctx context.Context, stopSignals func(), h Handler, options []O
 	go func() {
 		select {
 		case <-sub.Ready():
-			if health.state.CompareAndSwap(starting, serving) {
+			// Logged before /healthz turns 200: whoever sees the function ready finds the line
+			// already there.
+			if health.state.Load() == starting {
 				s.logger.Printf("kubefuncs: consuming %s/%s", s.topic, s.channel)
+				health.state.CompareAndSwap(starting, serving)
 			}
 		case <-ctx.Done():
 		}

@@ -238,6 +238,32 @@ func TestRunIsStartingUntilSubscribed(t *testing.T) {
 	}
 }
 
+// nsqlookupd answers but the function's own nsqd is down: the first discovery round is over, yet
+// the subscription is not ready, since an event published to that nsqd would find no channel; it
+// is once nsqd is back and has answered the SUB. As the Java SDK's FunctionHealthTest.
+func TestNotReadyUntilItsOwnNsqdAnsweredTheSubscription(t *testing.T) {
+	t.Parallel()
+	lookupd := nsqtest.StartLookupd(t)
+	nsqd := nsqtest.StartNsqd(t, []*nsqtest.Process{lookupd})
+	nsqd.Stop(t)
+	c := newClient(t, prometheus.NewRegistry(), client.WithNsqdURL(nsqd.TCPAddr), client.WithLookupdURL(lookupd.HTTPAddr))
+	sub, err := c.On("own", "default", client.HandlerFunc(func(*client.Message) error { return nil }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-sub.Ready():
+		t.Fatal("ready while its own nsqd is down")
+	case <-time.After(1500 * time.Millisecond):
+	}
+
+	nsqd = nsqd.Restart(t)
+	ready(t, sub)
+	if ch := nsqd.Channel(t, "own", "default"); ch == nil || len(ch.Clients) == 0 {
+		t.Errorf("own/default on the function's own nsqd once ready: %+v, want a channel with its client", ch)
+	}
+}
+
 func TestRunExitsTwoOnBadConfiguration(t *testing.T) {
 	t.Parallel()
 	cases := map[string][]string{

@@ -67,7 +67,7 @@ func newSubscription(c *Client, topic, channel string, h Handler) (*Subscription
 	}
 	consumer.AddConcurrentHandlers(sub, s.maxInFlight)
 	sub.consumer = consumer
-	sub.conn = newConnector(consumer, s.maxInFlight, s, topic, false, c.nsqds)
+	sub.conn = newConnector(consumer, s.maxInFlight, s, topic, channel, false, c.nsqds)
 	sub.conn.start()
 	return sub, nil
 }
@@ -78,8 +78,9 @@ func (s *Subscription) Topic() string { return s.topic }
 // Channel is the channel consumed.
 func (s *Subscription) Channel() string { return s.channel }
 
-// Ready is closed once the subscription is subscribed on every nsqd that has the topic (or, with
-// nsqlookupd, once it answered and no nsqd has the topic yet), each nsqd having been tried once.
+// Ready is closed once the client's own nsqd answered a SUB of the topic and channel, so that
+// both exist there and events published to it are kept for this subscription, and every other
+// nsqd nsqlookupd listed in that round was tried once.
 func (s *Subscription) Ready() <-chan struct{} { return s.conn.ready }
 
 // InFlight is the number of events received and not yet finished, requeued or dead-lettered.

@@ -75,7 +75,8 @@ func TestFunctionAnswersOverTLSWithClientCertificates(t *testing.T) {
 	nsqd := nsqtest.StartNsqd(t, nil, append(pki.NsqdFlags("tcp-https"), "--tls-client-auth-policy=require-verify")...)
 	env := []string{"NSQ_TLS=true", "NSQ_TLS_CA_FILE=" + pki.CAFile, "NSQ_TLS_CERT_FILE=" + pki.ClientCert, "NSQ_TLS_KEY_FILE=" + pki.ClientKey}
 	fn := startFunction(t, append(append(nsqdEnv(nsqd), env...), "TOPIC=pong-tls")...)
-	receive(t, fn.healthz, 10*time.Second, "the function's health server")
+	// Ready: its own SUB, which confirms the topic and channel exist, went over TLS too.
+	awaitHealthy(t, "http://"+receive(t, fn.healthz, 10*time.Second, "the function's health server"), "the function")
 	setEnv(t, env...)
 	c := newClient(t, prometheus.NewRegistry(), client.WithNsqdURL(nsqd.TCPAddr))
 	callPong(t, c, "pong-tls")
@@ -144,7 +145,8 @@ func TestAuthGrantsOneTopicAndDeniesAnother(t *testing.T) {
 	auth := nsqtest.StartAuth(t, "s3cret", `^(granted|rpc-.*)$`)
 	nsqd := nsqtest.StartNsqd(t, nil, "--auth-http-address="+auth)
 	fn := startFunction(t, append(nsqdEnv(nsqd), "NSQ_AUTH_SECRET=s3cret", "TOPIC=granted")...)
-	receive(t, fn.healthz, 10*time.Second, "the function's health server")
+	// Ready: its own SUB, which confirms the topic and channel exist, passed AUTH too.
+	awaitHealthy(t, "http://"+receive(t, fn.healthz, 10*time.Second, "the function's health server"), "the function")
 
 	// No secret, or a wrong one: the client says which setting.
 	wantError(t, emitError(t, nsqd, "granted"), "Auth Required", "set NSQ_AUTH_SECRET")

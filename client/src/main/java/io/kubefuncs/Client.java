@@ -41,6 +41,20 @@ import java.util.concurrent.TimeoutException;
 public final class Client implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Client.class.getName());
   static final String RETURN_CHANNEL = "default#ephemeral";
+  /**
+   * How often a subscription asks nsqlookupd which nsqds have its topic, plus up to 30% jitter.
+   * A function subscribes on its own nsqd at once; this is how long an nsqd that gets the topic
+   * later (a gateway on another node creating it) may wait for the function: seconds, not
+   * go-nsq's minute, at one small request per replica per interval.
+   */
+  static final Duration SUBSCRIPTION_LOOKUP_INTERVAL = Duration.ofSeconds(5);
+  /**
+   * What a client uses unless given an {@link NsqConfig}. Function traffic is request/response:
+   * a buffered nsqd connection with messages in flight holds the next one back for the buffer
+   * timeout (250 ms by default), so ask for none.
+   */
+  static final NsqConfig NSQ_DEFAULTS =
+      NsqConfig.builder().outputBufferSize(-1).lookupdPollInterval(SUBSCRIPTION_LOOKUP_INTERVAL).build();
 
   private final String nsqdAddress;
   private final List<String> lookupds;
@@ -359,9 +373,7 @@ public final class Client implements AutoCloseable {
     private String nsqdAddress = "127.0.0.1:4150";
     private final List<String> lookupds = new ArrayList<>();
     private String clientId = "";
-    // Function traffic is request/response: a buffered nsqd connection with messages in flight
-    // holds the next one back for the buffer timeout (250 ms by default), so ask for none.
-    private NsqConfig nsqConfig = NsqConfig.builder().outputBufferSize(-1).build();
+    private NsqConfig nsqConfig = NSQ_DEFAULTS;
     private PrometheusRegistry registry = PrometheusRegistry.defaultRegistry;
     private OpenTelemetry openTelemetry;
 
@@ -385,6 +397,10 @@ public final class Client implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The NSQ client's settings; by default no output buffering and nsqlookupd asked every 5 s
+     * (with jitter) by subscriptions, every 15 s for the return topic.
+     */
     public Builder nsqConfig(NsqConfig config) {
       this.nsqConfig = Objects.requireNonNull(config);
       return this;

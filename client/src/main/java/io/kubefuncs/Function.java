@@ -31,6 +31,7 @@ final class Function implements AutoCloseable {
         .nsqd(config.nsqdAddress())
         .clientId(config.clientId())
         .registry(registry)
+        .nsqConfig(Client.NSQ_DEFAULTS.toBuilder().maxMessageSize(config.maxMessageSize()).build())
         .nsqSecurity(config.tls(), config.authSecret());
     if (tracing != null) {
       b.openTelemetry(tracing);
@@ -53,8 +54,9 @@ final class Function implements AutoCloseable {
       throw e;
     }
     subscription.ready().thenRun(() -> {
-      health.state(HealthServer.State.SERVING);
+      // Logged before /healthz turns 200: whoever sees the pod ready finds the line already there.
       LOG.log(System.Logger.Level.INFO, "consuming {0}/{1}; health on :{2}", config.topic(), config.channel(), String.valueOf(health.port()));
+      health.state(HealthServer.State.SERVING);
     });
   }
 

@@ -1,6 +1,7 @@
 package io.kubefuncs;
 
 import io.kubefuncs.nsq.HostPort;
+import io.kubefuncs.nsq.NsqConfig;
 import io.kubefuncs.nsq.NsqNames;
 import io.kubefuncs.nsq.NsqTls;
 import io.kubefuncs.nsq.TlsSettings;
@@ -24,9 +25,17 @@ record FunctionConfig(
     String deadLetterTopic,
     Duration handlerTimeout,
     Duration drainTimeout,
+    int maxMessageSize,
     String clientId,
     NsqTls tls,
     String authSecret) {
+
+  /**
+   * The least {@code KUBEFUNCS_MAX_MESSAGE_SIZE} taken: a dead letter's reason and description of
+   * the event take up to about 4.3 KB before any of the event's body, and one that does not fit
+   * could never be published.
+   */
+  static final int MIN_MESSAGE_SIZE = 8192;
 
   static FunctionConfig fromEnvironment(Map<String, String> env) {
     Reader r = new Reader(env);
@@ -47,6 +56,7 @@ record FunctionConfig(
     String deadLetter = r.name("KUBEFUNCS_DEAD_LETTER_TOPIC", deadLetterFor(topic), false);
     Duration handlerTimeout = r.duration("KUBEFUNCS_HANDLER_TIMEOUT", Duration.ofMinutes(5));
     Duration drainTimeout = r.duration("KUBEFUNCS_DRAIN_TIMEOUT", Duration.ofSeconds(25));
+    int maxMessageSize = r.bytes("KUBEFUNCS_MAX_MESSAGE_SIZE", NsqConfig.DEFAULT_MAX_MESSAGE_SIZE, MIN_MESSAGE_SIZE);
     String clientId = r.string("KUBEFUNCS_CLIENT_ID", env.getOrDefault("HOSTNAME", ""));
     NsqTls tls;
     try {
@@ -69,6 +79,7 @@ record FunctionConfig(
         deadLetter,
         handlerTimeout,
         drainTimeout,
+        maxMessageSize,
         clientId,
         tls,
         authSecret == null || authSecret.isEmpty() ? null : authSecret);
@@ -160,6 +171,23 @@ record FunctionConfig(
         // reported below
       }
       throw new ConfigException(name, "must be a whole number of at least 1, got '" + v + "'");
+    }
+
+    /** A size in bytes, at least {@code min}; nsqd's {@code --max-msg-size} is one. */
+    int bytes(String name, int fallback, int min) {
+      String v = string(name, null);
+      if (v == null) {
+        return fallback;
+      }
+      try {
+        int n = Integer.parseInt(v);
+        if (n >= min) {
+          return n;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new ConfigException(name, "must be a whole number of bytes from " + min + " to " + Integer.MAX_VALUE + ", got '" + v + "'");
     }
 
     /** Go-style durations as the original used ({@code 30s}, {@code 5m}, {@code 1500ms}), or ISO-8601. */

@@ -33,6 +33,7 @@ public final class Subscription implements AutoCloseable {
   private final SubscriptionOptions options;
   private final ScheduledExecutorService timers;
   private final NsqConsumer consumer;
+  private final CompletableFuture<Void> ready;
   private final CounterDataPoint received;
   private final CounterDataPoint ok;
   private final CounterDataPoint failed;
@@ -64,6 +65,7 @@ public final class Subscription implements AutoCloseable {
     duration = m.handlerDuration.labelValues(topic, channel);
     inFlight = m.inFlight.labelValues(topic, channel);
     this.consumer = consumer.handler(this::dispatch).build().start();
+    this.ready = this.consumer.ready().thenCombine(this.consumer.directlySubscribed(), (a, b) -> null);
   }
 
   /** nsqd connections this subscription consumes from right now. */
@@ -72,11 +74,13 @@ public final class Subscription implements AutoCloseable {
   }
 
   /**
-   * Completes once every nsqd of the first discovery round was subscribed to or failed once
-   * (failed ones keep being retried); see {@link #connections()} for the current state.
+   * Completes once the client's own nsqd answered the SUB, so that the topic and channel exist
+   * there and an event published to it is kept for this subscription, and every other nsqd of the
+   * first discovery round was subscribed to or failed once (failed ones keep being retried); see
+   * {@link #connections()} for the current state.
    */
   public CompletableFuture<Void> ready() {
-    return consumer.ready();
+    return ready;
   }
 
   /** Stops taking events, waits up to {@code timeout} for those in hand, then disconnects. */

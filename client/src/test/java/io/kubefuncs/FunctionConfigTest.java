@@ -39,6 +39,7 @@ class FunctionConfigTest {
     assertThat(c.deadLetterTopic()).isEqualTo("hello.dead");
     assertThat(c.handlerTimeout()).isEqualTo(Duration.ofMinutes(5));
     assertThat(c.drainTimeout()).isEqualTo(Duration.ofSeconds(25));
+    assertThat(c.maxMessageSize()).as("nsqd's default --max-msg-size").isEqualTo(1048576);
   }
 
   @Test
@@ -58,6 +59,7 @@ class FunctionConfigTest {
                 "KUBEFUNCS_DEAD_LETTER_TOPIC", "graveyard",
                 "KUBEFUNCS_HANDLER_TIMEOUT", "1500ms",
                 "KUBEFUNCS_DRAIN_TIMEOUT", "2m",
+                "KUBEFUNCS_MAX_MESSAGE_SIZE", "4194304",
                 "KUBEFUNCS_CLIENT_ID", "pod-1"));
 
     assertThat(c.channel()).isEqualTo("billing");
@@ -70,6 +72,7 @@ class FunctionConfigTest {
     assertThat(c.deadLetterTopic()).isEqualTo("graveyard");
     assertThat(c.handlerTimeout()).isEqualTo(Duration.ofMillis(1500));
     assertThat(c.drainTimeout()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(c.maxMessageSize()).isEqualTo(4194304);
     assertThat(c.clientId()).isEqualTo("pod-1");
   }
 
@@ -114,6 +117,9 @@ class FunctionConfigTest {
         "KUBEFUNCS_HANDLER_TIMEOUT   | 0s                                                                   | 0s",
         "KUBEFUNCS_DRAIN_TIMEOUT     | 10                                                                   | got '10'",
         "KUBEFUNCS_DEAD_LETTER_TOPIC | dead letters                                                         | dead letters",
+        "KUBEFUNCS_MAX_MESSAGE_SIZE  | 4MB                                                                  | got '4MB'",
+        "KUBEFUNCS_MAX_MESSAGE_SIZE  | 8191                                                                 | from 8192 to 2147483647, got '8191'",
+        "KUBEFUNCS_MAX_MESSAGE_SIZE  | 4294967296                                                           | 4294967296",
       })
   void badValueIsRejectedNamingTheVariable(String variable, String value, String quoted) {
     Map<String, String> env = env("TOPIC", "fine");

@@ -58,6 +58,7 @@ class FunctionChartTest {
 
     assertThat(env(container(rendered, "example-function-orders"))).endsWith(
         "HEALTHZ_ADDR=:8080",
+        "KUBEFUNCS_MAX_MESSAGE_SIZE=1048576",
         "OTEL_SERVICE_NAME=orders",
         "OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector.observability:4318",
         "OTEL_TRACES_SAMPLER=parentbased_traceidratio",
@@ -84,7 +85,8 @@ class FunctionChartTest {
         "NSQ_NSQD_PORT=4150",
         "NSQ_LOOKUPD_ADDR=kubefuncs-nsq-lookupd.kubefuncs.svc.cluster.local",
         "NSQ_LOOKUPD_PORT=4161",
-        "HEALTHZ_ADDR=:8080");
+        "HEALTHZ_ADDR=:8080",
+        "KUBEFUNCS_MAX_MESSAGE_SIZE=1048576");
     assertThat(c.getImage()).isEqualTo("ghcr.io/kubefuncs/pong:0.1.0");
     assertThat(c.getPorts()).extracting(p -> p.getName(), p -> p.getContainerPort())
         .containsExactly(tuple("http", 8080));
@@ -121,10 +123,11 @@ class FunctionChartTest {
 
   @Test
   void nsqAddressesCanBeOverridden() {
-    Path values = Charts.values("nsq: {lookupdAddr: lookupd.messaging, lookupdPort: 14161, nsqdAddr: nsqd.messaging, nsqdPort: 14150}\n");
+    Path values = Charts.values("nsq: {lookupdAddr: lookupd.messaging, lookupdPort: 14161, nsqdAddr: nsqd.messaging, nsqdPort: 14150,"
+        + " maxMessageSize: 4194304}\n");
     assertThat(env(container(render(ONE, values), "example-function-test"))).containsSubsequence(
         "NSQ_NSQD_ADDR=nsqd.messaging", "NSQ_NSQD_PORT=14150",
-        "NSQ_LOOKUPD_ADDR=lookupd.messaging", "NSQ_LOOKUPD_PORT=14161");
+        "NSQ_LOOKUPD_ADDR=lookupd.messaging", "NSQ_LOOKUPD_PORT=14161", "KUBEFUNCS_MAX_MESSAGE_SIZE=4194304");
   }
 
   @Test
@@ -158,6 +161,7 @@ class FunctionChartTest {
         "NSQ_LOOKUPD_ADDR=core-nsq-lookupd.platform.svc.cluster.example",
         "NSQ_LOOKUPD_PORT=4161",
         "HEALTHZ_ADDR=:8080",
+        "KUBEFUNCS_MAX_MESSAGE_SIZE=1048576",
         "OTEL_SERVICE_NAME=test",
         "OTEL_EXPORTER_OTLP_ENDPOINT=https://otel-collector.observability:4318",
         "OTEL_TRACES_SAMPLER=parentbased_traceidratio",

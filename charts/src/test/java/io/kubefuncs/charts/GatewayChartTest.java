@@ -85,6 +85,7 @@ class GatewayChartTest {
             "--config", "/etc/kubefuncs/gateway/routes.yaml",
             "--lookupd-addr", "kubefuncs-nsq-lookupd.kubefuncs.svc.cluster.local:4161",
             "--nsqd-addr", "kubefuncs-nsq-nsqd.kubefuncs.svc.cluster.local:4150",
+            "--nsqd-http-addr", "kubefuncs-nsq-nsqd.kubefuncs.svc.cluster.local:4151",
             "--header-timeout", "10s", "--body-timeout", "10s", "--idle-timeout", "75s", "--write-timeout", "10s",
             "--max-connections", "4096", "--max-body-bytes", "1047552", "--body-budget-bytes", "67108864");
     assertThat(c.getEnv()).isNullOrEmpty();
@@ -205,6 +206,7 @@ class GatewayChartTest {
     assertThat(c.getArgs()).containsSubsequence(
         "--lookupd-addr", "nsq-lookupd.messaging.svc.cluster.local:4161",
         "--nsqd-addr", "nsq-nsqd.messaging.svc.cluster.local:4150",
+        "--nsqd-http-addr", "nsq-nsqd.messaging.svc.cluster.local:4151",
         "--header-timeout", "5s", "--body-timeout", "30s", "--idle-timeout", "2m", "--write-timeout", "15s",
         "--max-connections", "20000", "--max-body-bytes", "524288", "--body-budget-bytes", "268435456",
         "--gateway-id=$(POD_NAME)");

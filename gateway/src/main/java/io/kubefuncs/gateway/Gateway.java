@@ -51,6 +51,7 @@ public final class Gateway implements AutoCloseable {
   private final Channel server;
   private final RoutesWatcher watcher;
   private final TopicConsumers consumers;
+  private final RouteTopics topics;
   private final AtomicReference<Routes> routes;
   private final GatewayHandler handler;
 
@@ -73,9 +74,16 @@ public final class Gateway implements AutoCloseable {
       b.openTelemetry(openTelemetry);
     }
     this.client = b.build();
+    this.topics = config.nsqdHttpAddress() == null ? null : new RouteTopics(config.nsqdHttpAddress());
+    if (topics != null) {
+      topics.ensure(routes.get());
+    }
     this.watcher = new RoutesWatcher(config.routesFile(), initial, config.defaultTimeout(), config.reloadInterval(),
         r -> {
           routes.set(r);
+          if (topics != null) {
+            topics.ensure(r);
+          }
           metrics.reloads.labelValues("ok").inc();
         },
         why -> metrics.reloads.labelValues("rejected").inc());
@@ -125,6 +133,7 @@ public final class Gateway implements AutoCloseable {
     } catch (Exception e) { // Netty rethrows the bind's checked exception as is
       watcher.close();
       consumers.close();
+      closeTopics();
       group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
       client.close();
       if (e instanceof BindException) {
@@ -194,8 +203,15 @@ public final class Gateway implements AutoCloseable {
     }
     watcher.close();
     consumers.close();
+    closeTopics();
     group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
     client.close();
+  }
+
+  private void closeTopics() {
+    if (topics != null) {
+      topics.close();
+    }
   }
 
   /**

@@ -9,6 +9,8 @@ import java.util.List;
  * @param listenHost empty for every interface
  * @param routesFile the YAML/JSON routes file, watched for changes
  * @param nsqdAddress the nsqd to publish to ({@code host:4150})
+ * @param nsqdHttpAddress that nsqd's HTTP address ({@code host:4151}), where the routes' topics
+ *     are created when routes are loaded; null to create none
  * @param lookupdAddresses nsqlookupd HTTP addresses; empty to use the one nsqd only
  * @param gatewayId names the gateway's return topic; the hostname by default
  * @param defaultTimeout for routes that set none
@@ -22,6 +24,7 @@ public record GatewayConfig(
     int listenPort,
     Path routesFile,
     String nsqdAddress,
+    String nsqdHttpAddress,
     List<String> lookupdAddresses,
     String gatewayId,
     Duration defaultTimeout,
@@ -32,10 +35,11 @@ public record GatewayConfig(
     String nsqAuthSecret) {
 
   /** Plain TCP to nsqd, without AUTH. */
-  public GatewayConfig(String listenHost, int listenPort, Path routesFile, String nsqdAddress, List<String> lookupdAddresses,
-      String gatewayId, Duration defaultTimeout, boolean exposeFunctionErrors, Duration reloadInterval, Limits limits) {
-    this(listenHost, listenPort, routesFile, nsqdAddress, lookupdAddresses, gatewayId, defaultTimeout, exposeFunctionErrors,
-        reloadInterval, limits, null, null);
+  public GatewayConfig(String listenHost, int listenPort, Path routesFile, String nsqdAddress, String nsqdHttpAddress,
+      List<String> lookupdAddresses, String gatewayId, Duration defaultTimeout, boolean exposeFunctionErrors,
+      Duration reloadInterval, Limits limits) {
+    this(listenHost, listenPort, routesFile, nsqdAddress, nsqdHttpAddress, lookupdAddresses, gatewayId, defaultTimeout,
+        exposeFunctionErrors, reloadInterval, limits, null, null);
   }
 
   /** Without the AUTH secret, which must not reach a log. */

@@ -36,6 +36,8 @@ import picocli.CommandLine;
 @Command(name = "gateway", mixinStandardHelpOptions = true, description = "Kubefuncs HTTP gateway: path prefixes to NSQ topics.")
 public final class GatewayMain implements Callable<Integer> {
   static final int BAD_INPUT = 2;
+  /** nsqd's default HTTP port, and the nsq chart's. */
+  private static final int NSQD_HTTP_PORT = 4151;
   private static final GatewayConfig.Limits DEFAULTS = GatewayConfig.Limits.DEFAULTS;
 
   @Option(names = "--listen-addr", defaultValue = ":8080", converter = ListenAddress.Converter.class,
@@ -48,6 +50,10 @@ public final class GatewayMain implements Callable<Integer> {
   @Option(names = "--nsqd-addr", defaultValue = "127.0.0.1:4150", converter = HostPortText.class,
       description = "nsqd TCP address to publish to (default ${DEFAULT-VALUE})")
   String nsqdAddr;
+
+  @Option(names = "--nsqd-http-addr", converter = HostPortText.class,
+      description = "that nsqd's HTTP address, where the routes' topics are created (default: the host of --nsqd-addr, port 4151)")
+  String nsqdHttpAddr;
 
   @Option(names = "--lookupd-addr", converter = HostPortText.class, description = "nsqlookupd HTTP address (repeatable)")
   List<String> lookupdAddrs = new ArrayList<>();
@@ -150,7 +156,8 @@ public final class GatewayMain implements Callable<Integer> {
       return BAD_INPUT;
     }
     String id = gatewayId != null ? gatewayId : InetAddress.getLocalHost().getHostName();
-    GatewayConfig cfg = new GatewayConfig(listen.host(), listen.port(), config, nsqdAddr, List.copyOf(lookupdAddrs), id,
+    String nsqdHttp = nsqdHttpAddr != null ? nsqdHttpAddr : new HostPort(HostPort.parse(nsqdAddr, "address").host(), NSQD_HTTP_PORT).toString();
+    GatewayConfig cfg = new GatewayConfig(listen.host(), listen.port(), config, nsqdAddr, nsqdHttp, List.copyOf(lookupdAddrs), id,
         timeout, !hideFunctionErrors, Duration.ofSeconds(1),
         new GatewayConfig.Limits(headerTimeout, bodyTimeout, idleTimeout, writeTimeout, maxConnections, maxBodyBytes,
             bodyBudgetBytes),

@@ -10,6 +10,7 @@ import io.kubefuncs.nsq.NsqTls;
 import io.kubefuncs.testkit.NsqAuthServer;
 import io.kubefuncs.testkit.NsqExtension;
 import io.kubefuncs.testkit.NsqdProcess;
+import io.kubefuncs.testkit.NsqdStats;
 import io.kubefuncs.testkit.TestCertificates;
 import java.io.IOException;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -50,7 +51,7 @@ class GatewayMainTest {
     Path log = dir.resolve("gateway.log");
     Process gateway = startProcess(Map.of(), log,
         "--listen-addr", "127.0.0.1:" + port, "--config", routes.toString(), "--nsqd-addr", nsqd,
-        "--gateway-id", "main-test", "--timeout", "400ms", "--max-body-bytes", "16", "--hide-function-errors");
+        "--nsqd-http-addr", nsq.nsqdProcess().httpAddress(), "--gateway-id", "main-test", "--timeout", "400ms", "--max-body-bytes", "16", "--hide-function-errors");
     try (Client function = Client.builder().nsqd(nsqd).clientId("fn").registry(new PrometheusRegistry()).build()) {
       function.on("echo", "default", msg -> msg.respond(HttpResponse.ok(msg.http().bodyAsString()))).ready().join();
       function.on("failing", "default", msg -> {
@@ -60,6 +61,10 @@ class GatewayMainTest {
 
       await("gateway process healthy").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
           .ignoreExceptions().until(() -> get(base + "/healthz").statusCode() == 200);
+      // --nsqd-http-addr: the topic of a route nobody consumes exists before any request, with no channel.
+      await("the gateway created topic nobody-listens").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+          .until(() -> NsqdStats.topic(nsq.nsqdProcess().httpUrl(), "nobody-listens").has("topic_name"));
+      assertThat(NsqdStats.topic(nsq.nsqdProcess().httpUrl(), "nobody-listens").path("channels")).isEmpty();
 
       var echo = TestGateway.send(HttpRequest.newBuilder(URI.create(base + "/echo/"))
           .timeout(TestGateway.REQUEST_TIMEOUT).POST(HttpRequest.BodyPublishers.ofString("16 bytes exactly")).build());
@@ -114,7 +119,7 @@ class GatewayMainTest {
     assertThat(noConfig.code()).isEqualTo(2);
     assertThat(noConfig.err()).contains("--config");
     assertThat(help.code()).isZero();
-    assertThat(help.out()).contains("--listen-addr", "--config", "--nsqd-addr", "--lookupd-addr", "--gateway-id",
+    assertThat(help.out()).contains("--listen-addr", "--config", "--nsqd-addr", "--nsqd-http-addr", "--lookupd-addr", "--gateway-id",
         "--timeout", "--max-body-bytes", "--hide-function-errors", "--body-budget-bytes", "--max-connections",
         "--header-timeout", "--body-timeout", "--idle-timeout", "--write-timeout", "--nsq-tls", "--nsq-tls-ca-file",
         "--nsq-tls-cert-file", "--nsq-tls-key-file", "--nsq-tls-server-name", "--nsq-auth-secret-file");
@@ -124,7 +129,8 @@ class GatewayMainTest {
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
       "--listen-addr|8080", "--listen-addr|:99999", "--listen-addr|:http", "--listen-addr|no-such-host.invalid:8080",
-      "--nsqd-addr|nsqd", "--nsqd-addr|nsqd:0", "--lookupd-addr|lookupd:port",
+      "--nsqd-addr|nsqd", "--nsqd-addr|nsqd:0", "--nsqd-http-addr|nsqd", "--nsqd-http-addr|bad host:4151",
+      "--lookupd-addr|lookupd:port",
       "--timeout|soon", "--timeout|0s", "--timeout|-5s",
       "--max-body-bytes|-5", "--max-body-bytes|0", "--max-body-bytes|10MB", "--max-body-bytes|99999999999",
       "--body-budget-bytes|0", "--body-budget-bytes|1000", "--max-connections|0", "--max-connections|many",

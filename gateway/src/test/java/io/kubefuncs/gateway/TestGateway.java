@@ -43,7 +43,7 @@ final class TestGateway implements AutoCloseable {
       routesFile = directory.resolve("routes.yaml");
       Files.writeString(routesFile, b.routes);
     }
-    GatewayConfig config = new GatewayConfig("127.0.0.1", 0, routesFile, b.nsqd, b.lookupds, b.id,
+    GatewayConfig config = new GatewayConfig("127.0.0.1", 0, routesFile, b.nsqd, b.nsqdHttp, b.lookupds, b.id,
         b.defaultTimeout, b.exposeFunctionErrors, b.reloadInterval,
         new GatewayConfig.Limits(b.headerTimeout, b.bodyTimeout, b.idleTimeout, b.writeTimeout, b.maxConnections,
             b.maxBodyBytes, b.bodyBudgetBytes));
@@ -149,6 +149,7 @@ final class TestGateway implements AutoCloseable {
     private final String nsqd;
     private String routes = "routes: {}\n";
     private Path routesFile;
+    private String nsqdHttp;
     private List<String> lookupds = List.of();
     private String id = "gw-test";
     private Duration defaultTimeout = Duration.ofSeconds(5);
@@ -181,6 +182,12 @@ final class TestGateway implements AutoCloseable {
     /** An existing routes file (a ConfigMap-like symlink, say) instead of one written from {@link #routes}. */
     Builder routesFile(Path file) {
       this.routesFile = file;
+      return this;
+    }
+
+    /** The nsqd's HTTP address, for the gateway to create the routes' topics there; none by default. */
+    Builder nsqdHttp(String httpAddress) {
+      this.nsqdHttp = httpAddress;
       return this;
     }
 
