@@ -23,7 +23,7 @@ nt=$(free_port); nh=$(free_port "$nt")
 start_nsqd "127.0.0.1:$nt" "127.0.0.1:$nh" --broadcast-address=127.0.0.1
 api "127.0.0.1:$nh" "topic/create?topic=test"
 start_pong pong "$nt"
-start_gateway "$nt"
+start_gateway "$nt" --nsqd-http-addr "127.0.0.1:$nh"
 
 url="http://127.0.0.1:$gp/test/hello"
 write_pace "$tmp/pace.lua" 32 "$rate"

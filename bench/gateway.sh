@@ -3,8 +3,13 @@
 # gateway, and PONGS (default 2) Java pong functions; 10 s at 16, 64 and 256 connections. In the
 # same run, the ceiling: the same Netty HTTP stack answering "pong" itself, with no queue.
 #
+# Last, what tracing costs: one pong and the gateway with tracing off, with it on (every span
+# exported over OTLP to OtlpSink), off again (how far two equal runs differ), and, with BASELINE
+# set, the jars of another build (BASELINE=<checkout> with gateway/target/gateway.jar and
+# examples/pong/target/pong.jar built, such as the commit before tracing).
+#
 # Settings (environment): DURATION=10s (each wrk run), PONGS=2, SKIP_BUILD=1 (reuse the jars in
-# bench/target, gateway/target and examples/pong/target from an earlier build).
+# bench/target, gateway/target and examples/pong/target from an earlier build), BASELINE.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -29,7 +34,7 @@ for i in $(seq 1 "$pongs"); do
   start_pong "pong$i" "$nt" NSQ_LOOKUPD_ADDR=127.0.0.1 NSQ_LOOKUPD_PORT="$lh"
   pong_pids+=("${spawned[pong$i]}")
 done
-start_gateway "$nt" --lookupd-addr "127.0.0.1:$lh"
+start_gateway "$nt" --nsqd-http-addr "127.0.0.1:$nh" --lookupd-addr "127.0.0.1:$lh"
 answer=$(curl -s "http://127.0.0.1:$gp/test/hello")
 [ "$answer" = pong ] || { log "gateway answered \"$answer\", not pong; its log:"; cat "$tmp/gateway.log" >&2; exit 1; }
 ceiling_port=$(free_port)
@@ -73,3 +78,59 @@ write_pace "$tmp/pace.lua" 64 "$(awk -v p="$peak" 'BEGIN {print p / 2}')"
 wrk_run gateway "http://127.0.0.1:$gp/test/hello" 64 -s "$tmp/pace.lua"
 echo "== CPU per request by process, gateway at 64 connections"
 C=64 profile "http://127.0.0.1:$gp/test/hello" 64
+
+echo "== tracing: 1 pong function and the gateway, 64 connections, one configuration at a time"
+stop "$gateway_pid" "${pong_pids[@]}" "${spawned[plain]}"
+sink_port=$(free_port)
+spawn sink java -cp "$cp" io.kubefuncs.bench.OtlpSink "$sink_port"
+await sink port_in_use "$sink_port"
+traced=(OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$sink_port" OTEL_SERVICE_NAME=bench)
+tracing_run() { # name [VAR=value... for both processes]: sets RESULT tracing_<name>_*
+  local name=$1 g0 p0 g p
+  shift
+  gateway_env=("$@")
+  start_pong "pong-$name" "$nt" NSQ_LOOKUPD_ADDR=127.0.0.1 NSQ_LOOKUPD_PORT="$lh" "$@"
+  start_gateway "$nt" --lookupd-addr "127.0.0.1:$lh"
+  wrk -t2 -c64 -d5s "http://127.0.0.1:$gp/test/hello" >/dev/null
+  g0=$(proc_jiffies "$gateway_pid"); p0=$(proc_jiffies "${spawned[pong-$name]}")
+  wrk_run "$name" "http://127.0.0.1:$gp/test/hello" 64
+  g=$(( $(proc_jiffies "$gateway_pid") - g0 )); p=$(( $(proc_jiffies "${spawned[pong-$name]}") - p0 ))
+  emit "tracing_${name}_rps" "$rps" req/s
+  emit "tracing_${name}_p99" "$p99_ms" ms
+  emit "tracing_${name}_gateway_cpu" "$(awk -v j="$g" -v r="$rps" -v d="${duration%s}" -v hz="$hz" 'BEGIN {printf "%.1f", j * 1e6 / hz / (r * d)}')" us/req
+  emit "tracing_${name}_pong_cpu" "$(awk -v j="$p" -v r="$rps" -v d="${duration%s}" -v hz="$hz" 'BEGIN {printf "%.1f", j * 1e6 / hz / (r * d)}')" us/req
+  stop "$gateway_pid" "${spawned[pong-$name]}"
+  gateway_env=()
+}
+# Each configuration alone, and the ones compared with "off" twice, in turns: on this shared
+# machine two equal runs differ, and the two runs of each show by how much.
+base_run() { # name
+  [ -n "${BASELINE:-}" ] || return 0
+  pong_jar="$BASELINE/examples/pong/target/pong.jar" gateway_jar="$BASELINE/gateway/target/gateway.jar" tracing_run "$1"
+}
+tracing_run off
+base_run baseline
+tracing_run on "${traced[@]}"
+tracing_run on10 "${traced[@]}" OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1
+tracing_run off2
+base_run baseline2
+# The mean of a configuration's runs over the mean of another's.
+ratio() { # figure [runs of a...] -- [runs of b...]
+  local figure=$1 a=0 na=0 b=0 nb=0 side=a run
+  shift
+  for run in "$@"; do
+    if [ "$run" = -- ]; then side=b; continue; fi
+    if [ $side = a ]; then a=$(awk -v x="$a" -v y="$(value "tracing_${run}_$figure")" 'BEGIN {print x + y}'); na=$((na + 1))
+    else b=$(awk -v x="$b" -v y="$(value "tracing_${run}_$figure")" 'BEGIN {print x + y}'); nb=$((nb + 1)); fi
+  done
+  awk -v a="$a" -v na="$na" -v b="$b" -v nb="$nb" 'BEGIN {printf "%.2f", (a / na) / (b / nb)}'
+}
+for figure in rps gateway_cpu pong_cpu; do
+  emit "tracing_off2_vs_off_$figure" "$(ratio "$figure" off2 -- off)" x
+  emit "tracing_on_vs_off_$figure" "$(ratio "$figure" on -- off off2)" x
+  emit "tracing_on10_vs_off_$figure" "$(ratio "$figure" on10 -- off off2)" x
+  if [ -n "${BASELINE:-}" ]; then
+    emit "tracing_baseline2_vs_baseline_$figure" "$(ratio "$figure" baseline2 -- baseline)" x
+    emit "tracing_off_vs_baseline_$figure" "$(ratio "$figure" off off2 -- baseline baseline2)" x
+  fi
+done

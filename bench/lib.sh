@@ -33,21 +33,24 @@ build() { # maven modules, as for -pl
 
 # ---- wrk ----
 
-# One wrk run of $duration; prints a line and sets rps, p50, p99 (as wrk writes them), p99_ms,
-# non2xx and errors (socket errors: connect, read, write, timeout).
+# One wrk run of $duration; prints a line and sets rps, p50, p99 (as wrk writes them), p50_ms,
+# p99_ms, non2xx and errors (socket errors: connect, read, write, timeout).
 wrk_run() { # name url connections [wrk options]
   local report
   report=$(wrk -t2 -c"$3" -d"$duration" --latency "${@:4}" "$2" 2>&1)
   rps=$(echo "$report" | awk '/Requests\/sec/ {print $2}')
   p50=$(echo "$report" | awk '$1=="50%" {print $2}')
   p99=$(echo "$report" | awk '$1=="99%" {print $2}')
-  p99_ms=$(echo "$p99" | awk '/us$/ {print $0 / 1000; next} /ms$/ {print $0 + 0; next} /s$/ {print $0 * 1000}')
+  p50_ms=$(wrk_ms "$p50")
+  p99_ms=$(wrk_ms "$p99")
   non2xx=$(echo "$report" | awk '/Non-2xx/ {print $5}')
   non2xx=${non2xx:-0}
   errors=$(echo "$report" | awk '/Socket errors/ {gsub(",", ""); print $4 + $6 + $8 + $10}')
   errors=${errors:-0}
   printf '%-8s c=%-4s %10s req/s  p50 %-9s p99 %-9s non-2xx %s socket errors %s\n' "$1" "$3" "$rps" "$p50" "$p99" "$non2xx" "$errors"
 }
+
+wrk_ms() { echo "$1" | awk '/us$/ {print $0 / 1000; next} /ms$/ {print $0 + 0; next} /s$/ {print $0 * 1000}'; } # 1.23ms, 850.00us, 1.01s
 
 # A wrk script that makes CONNECTIONS connections, each waiting between its requests, offer about
 # RATE requests/s together: wrk is closed-loop, and latency at a given load needs an open one.
@@ -57,12 +60,18 @@ write_pace() { # file connections rate
 
 # ---- the gateway and its function ----
 
+# The jars start_pong and start_gateway run (another build's, to compare with it), and the
+# environment the gateway gets (VAR=value words, such as OTEL_* settings).
+pong_jar=examples/pong/target/pong.jar
+gateway_jar=gateway/target/gateway.jar
+gateway_env=()
+
 start_pong() { # name nsqd-tcp-port [VAR=value...]: the Java pong function, until its /healthz answers
   local name=$1 nsqd_port=$2 hp
   shift 2
   hp=$(free_port)
   spawn "$name" env TOPIC=test NSQ_NSQD_PORT="$nsqd_port" HEALTHZ_ADDR="127.0.0.1:$hp" KUBEFUNCS_MAX_IN_FLIGHT=256 "$@" \
-    java -XX:+UseSerialGC -jar examples/pong/target/pong.jar
+    java -XX:+UseSerialGC -jar "$pong_jar"
   await "$name" http_ok "http://127.0.0.1:$hp/healthz"
 }
 
@@ -71,10 +80,16 @@ start_gateway() { # nsqd-tcp-port [gateway flags...]: /test/ -> test; sets gp (i
   shift
   gp=$(free_port)
   printf 'routes:\n  /test/: test\n' >"$tmp/routes.yaml"
-  spawn gateway java -jar gateway/target/gateway.jar --listen-addr "127.0.0.1:$gp" --config "$tmp/routes.yaml" \
+  spawn gateway env "${gateway_env[@]}" java -jar "$gateway_jar" --listen-addr "127.0.0.1:$gp" --config "$tmp/routes.yaml" \
     --nsqd-addr "127.0.0.1:$nsqd_port" "$@"
   gateway_pid=$!
   await gateway http_ok "http://127.0.0.1:$gp/healthz"
+}
+
+stop() { # pid...: stops processes started by spawn, and waits for them to exit
+  local pid
+  for pid in "$@"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "$@"; do wait "$pid" 2>/dev/null || true; done
 }
 
 # ---- processes, temporary folder, results ----

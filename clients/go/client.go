@@ -10,6 +10,7 @@ import (
 
 	nsq "github.com/nsqio/go-nsq"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 )
@@ -65,9 +66,10 @@ type Client struct {
 	settings    *settings
 	logger      *log.Logger
 	metrics     *metrics
+	tracer      *eventTracer // nil when tracing is off
 	producer    *nsq.Producer
 	returnTopic string
-	timeouts    msgTimeouts
+	nsqds       *nsqds
 	maxMsgSize  msgSizeLimit
 
 	mu        sync.Mutex
@@ -80,8 +82,9 @@ type Client struct {
 }
 
 // NewClient creates a client. Settings not given as options come from the environment
-// (NSQ_NSQD_ADDR, NSQ_NSQD_PORT, NSQ_LOOKUPD_ADDR, NSQ_LOOKUPD_PORT, KUBEFUNCS_*); a malformed
-// one is a *ConfigError. Nothing connects until used, except the return topic WithCallEnabled.
+// (NSQ_NSQD_ADDR, NSQ_NSQD_PORT, NSQ_LOOKUPD_ADDR, NSQ_LOOKUPD_PORT, NSQ_TLS*,
+// NSQ_AUTH_SECRET, KUBEFUNCS_*); a malformed one is a *ConfigError. Nothing connects until used,
+// except the return topic WithCallEnabled.
 func NewClient(options ...Option) (*Client, error) {
 	s := newSettings(options)
 	if err := s.resolve(false); err != nil {
@@ -99,15 +102,18 @@ func newClient(s *settings) (*Client, error) {
 		settings:    s,
 		logger:      s.logger,
 		metrics:     metricsFor(reg),
+		tracer:      newEventTracer(s.tracerProvider),
 		returnTopic: returnTopicFor(s.clientID),
+		nsqds:       &nsqds{tls: s.tls, authSecret: s.authSecret, logger: s.logger},
 		calls:       map[string]chan *Event{},
 		closing:     make(chan struct{}),
 	}
+	c.maxMsgSize.bytes.Store(int64(s.maxMessageSize))
 	producer, err := nsq.NewProducer(s.nsqd, c.nsqConfig(1))
 	if err != nil {
 		return nil, fmt.Errorf("kubefuncs: %w", err)
 	}
-	producer.SetLogger(s.logger, nsq.LogLevelError)
+	producer.SetLogger(nsqLog{s.logger}, nsq.LogLevelError)
 	c.producer = producer
 	if s.callEnabled {
 		if err := c.startReturns(); err != nil {
@@ -121,7 +127,8 @@ func newClient(s *settings) (*Client, error) {
 // ReturnTopic is the topic this client's answers come back on.
 func (c *Client) ReturnTopic() string { return c.returnTopic }
 
-// Emit publishes ev to ev.Topic, as it is, and returns once nsqd has it. Nobody answers.
+// Emit publishes ev to ev.Topic, as it is (with tracing on, a copy carrying the trace context of
+// ctx in its metadata), and returns once nsqd has it. Nobody answers.
 func (c *Client) Emit(ctx context.Context, ev *Event) error {
 	if ev == nil {
 		return errors.New("kubefuncs: Emit of a nil event")
@@ -129,6 +136,19 @@ func (c *Client) Emit(ctx context.Context, ev *Event) error {
 	if err := checkName("topic", ev.GetTopic()); err != nil {
 		return fmt.Errorf("kubefuncs: %w", err)
 	}
+	var span trace.Span
+	if c.tracer != nil {
+		ev = proto.Clone(ev).(*Event) // the trace context goes in a copy: ev is the caller's
+		span = c.tracer.publish(ctx, ev)
+	}
+	err := c.emit(ctx, ev)
+	if span != nil {
+		endSpan(span, err)
+	}
+	return err
+}
+
+func (c *Client) emit(ctx context.Context, ev *Event) error {
 	body, err := encode(ev)
 	if err != nil {
 		return err
@@ -141,8 +161,8 @@ func (c *Client) Emit(ctx context.Context, ev *Event) error {
 	}
 }
 
-// Call sends ev to the function on ev.Topic with this client's return topic, and waits for the
-// answer until ctx is done. A function that answered with Error gives a *FunctionError; ev itself
+// Call sends ev to the function on ev.Topic with this client's return topic (and, with tracing
+// on, the trace context of ctx), and waits for the answer until ctx is done. A function that answered with Error gives a *FunctionError; ev itself
 // is not changed. The answer's payload is read with Payload.
 func (c *Client) Call(ctx context.Context, ev *Event) (*Message, error) {
 	if ev == nil {
@@ -157,8 +177,15 @@ func (c *Client) Call(ctx context.Context, ev *Event) (*Message, error) {
 	if request.Id == "" {
 		request.Id = newUUID()
 	}
+	var span trace.Span
+	if c.tracer != nil {
+		span = c.tracer.publish(ctx, request)
+	}
 	body, err := encode(request)
 	if err != nil {
+		if span != nil {
+			endSpan(span, err)
+		}
 		return nil, err
 	}
 	start := time.Now()
@@ -176,7 +203,7 @@ func (c *Client) Call(ctx context.Context, ev *Event) (*Message, error) {
 		c.mu.Unlock()
 	}()
 
-	answer, err := c.call(ctx, topic, body, answers)
+	answer, err := c.call(ctx, topic, body, answers, span)
 	outcome := "ok"
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
@@ -188,24 +215,15 @@ func (c *Client) Call(ctx context.Context, ev *Event) (*Message, error) {
 	return answer, err
 }
 
-func (c *Client) call(ctx context.Context, topic string, body []byte, answers chan *Event) (*Message, error) {
-	if err := c.startReturns(); err != nil {
+// call publishes body, ending publishSpan (nil when tracing is off) once nsqd has it or it failed,
+// and waits for the answer.
+func (c *Client) call(ctx context.Context, topic string, body []byte, answers chan *Event, publishSpan trace.Span) (*Message, error) {
+	err := c.publishCall(ctx, topic, body)
+	if publishSpan != nil {
+		endSpan(publishSpan, err)
+	}
+	if err != nil {
 		return nil, err
-	}
-	select {
-	case <-c.returnsOn.ready:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("kubefuncs: call to %s: return topic not subscribed yet: %w", topic, ctx.Err())
-	case <-c.closing:
-		return nil, ErrClosed
-	}
-	select {
-	case err := <-c.publishAsync(topic, body):
-		if err != nil {
-			return nil, fmt.Errorf("kubefuncs: call to %s: %w", topic, err)
-		}
-	case <-ctx.Done():
-		return nil, fmt.Errorf("kubefuncs: call to %s: %w", topic, ctx.Err())
 	}
 	select {
 	case answer := <-answers:
@@ -217,6 +235,28 @@ func (c *Client) call(ctx context.Context, topic string, body []byte, answers ch
 		return nil, fmt.Errorf("kubefuncs: no answer from %s: %w", topic, ctx.Err())
 	case <-c.closing:
 		return nil, ErrClosed
+	}
+}
+
+func (c *Client) publishCall(ctx context.Context, topic string, body []byte) error {
+	if err := c.startReturns(); err != nil {
+		return err
+	}
+	select {
+	case <-c.returnsOn.ready:
+	case <-ctx.Done():
+		return fmt.Errorf("kubefuncs: call to %s: return topic not subscribed yet: %w", topic, ctx.Err())
+	case <-c.closing:
+		return ErrClosed
+	}
+	select {
+	case err := <-c.publishAsync(topic, body):
+		if err != nil {
+			return fmt.Errorf("kubefuncs: call to %s: %w", topic, err)
+		}
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("kubefuncs: call to %s: %w", topic, ctx.Err())
 	}
 }
 
@@ -301,9 +341,24 @@ func (c *Client) publishAsync(topic string, body []byte) <-chan error {
 		result <- fmt.Errorf("kubefuncs: publish to %s: %w", topic, &refusal{err.Error()})
 		return result
 	}
+	// Checked here too: nsqd closes the connection on a message too big, failing every other
+	// publish in flight on it.
+	if limit := c.maxMsgSize.get(); len(body) > limit {
+		c.metrics.publishFailures.Inc()
+		result <- fmt.Errorf("kubefuncs: publish to %s: %w", topic,
+			&refusal{fmt.Sprintf("message of %d bytes is over the limit of %d (KUBEFUNCS_MAX_MESSAGE_SIZE, nsqd's --max-msg-size)", len(body), limit)})
+		return result
+	}
 	// The first try is sent before returning, so that publishes keep their callers' order.
 	done := make(chan *nsq.ProducerTransaction, 1)
-	sendErr := c.producer.PublishAsync(topic, body, done)
+	var sendErr error
+	if c.settings.tls != nil || c.settings.authSecret != "" {
+		// go-nsq would go on without TLS, or send the secret, to whatever nsqd answers.
+		sendErr = c.nsqds.check(c.settings.nsqd)
+	}
+	if sendErr == nil {
+		sendErr = c.producer.PublishAsync(topic, body, done)
+	}
 	go func() {
 		err := sendErr
 		if err == nil {
@@ -325,7 +380,7 @@ func (c *Client) publishAsync(topic string, body []byte) <-chan error {
 		if err != nil {
 			c.maxMsgSize.learn(err)
 			c.metrics.publishFailures.Inc()
-			result <- fmt.Errorf("kubefuncs: publish to %s: %w", topic, err)
+			result <- fmt.Errorf("kubefuncs: publish to %s: %w", topic, explain(err))
 			return
 		}
 		result <- nil
@@ -344,13 +399,14 @@ func (c *Client) startReturns() error {
 		return ErrClosed
 	}
 	maxInFlight := max(c.settings.maxInFlight, 256)
-	consumer, err := c.newConsumer(c.returnTopic, returnChannel, maxInFlight)
+	// Never buffered (WithOutputBuffer is for subscriptions): answers are waited for one by one.
+	consumer, err := c.newConsumer(c.returnTopic, returnChannel, c.nsqConfig(maxInFlight))
 	if err != nil {
 		return err
 	}
 	consumer.AddConcurrentHandlers(nsq.HandlerFunc(c.onAnswer), 4)
 	c.returns = consumer
-	c.returnsOn = newConnector(consumer, maxInFlight, c.settings, c.returnTopic, true, &c.timeouts)
+	c.returnsOn = newConnector(consumer, maxInFlight, c.settings, c.returnTopic, returnChannel, true, c.nsqds)
 	c.returnsOn.start()
 	return nil
 }
@@ -374,12 +430,12 @@ func (c *Client) onAnswer(nm *nsq.Message) error {
 	return nil
 }
 
-func (c *Client) newConsumer(topic, channel string, maxInFlight int) (*nsq.Consumer, error) {
-	consumer, err := nsq.NewConsumer(topic, channel, c.nsqConfig(maxInFlight))
+func (c *Client) newConsumer(topic, channel string, cfg *nsq.Config) (*nsq.Consumer, error) {
+	consumer, err := nsq.NewConsumer(topic, channel, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("kubefuncs: %w", err)
 	}
-	consumer.SetLogger(c.logger, nsq.LogLevelError)
+	consumer.SetLogger(nsqLog{c.logger}, nsq.LogLevelError)
 	return consumer, nil
 }
 
@@ -390,6 +446,15 @@ func (c *Client) nsqConfig(maxInFlight int) *nsq.Config {
 	cfg.LookupdPollInterval = directRetryInterval // go-nsq's redial delay after a lost connection
 	cfg.DialTimeout = dialTimeout
 	cfg.UserAgent = "kubefuncs-go/" + Version + " go-nsq/" + nsq.VERSION
+	// nsqd flushes a buffered consumer's connection only when its RDY is used up or on its output
+	// buffer timer (250 ms by default): below max-in-flight events per timer period, which is
+	// every call made one at a time, each event and each answer waited for the timer.
+	cfg.OutputBufferSize = -1
+	if c.settings.tls != nil {
+		cfg.TlsV1 = true
+		cfg.TlsConfig = c.settings.tls
+	}
+	cfg.AuthSecret = c.settings.authSecret
 	if c.settings.clientID != "" {
 		cfg.ClientID = c.settings.clientID
 	}

@@ -416,11 +416,14 @@ func TestAnswerThatCannotBePublishedBringsTheEventBack(t *testing.T) {
 
 	reg := prometheus.NewRegistry()
 	fn := newClient(t, reg, client.WithNsqdURL(b.TCPAddr), client.WithLookupdURL(lookupd.HTTPAddr), client.WithRetryDelay(50*time.Millisecond))
-	sub, err := fn.On("flaky", "default", pong)
-	if err != nil {
+	if _, err := fn.On("flaky", "default", pong); err != nil {
 		t.Fatal(err)
 	}
-	ready(t, sub)
+	// Not ready, with its own nsqd down, but consuming from a, which nsqlookupd lists.
+	nsqtest.Eventually(t, 10*time.Second, "the function subscribed on "+a.String(), func() bool {
+		ch := a.Channel(t, "flaky", "default")
+		return ch != nil && len(ch.Clients) == 1
+	})
 	ev, _ := client.NewEvent("flaky", &client.HTTPRequest{Url: "/"})
 	ev.Return = "rpc-somebody#ephemeral"
 	body, _ := proto.Marshal(ev)

@@ -16,8 +16,9 @@ import (
 // would take the room of the body, which carries that input.
 const maxReasonRunes = 1024
 
-// defaultMaxMsgSize is nsqd's default --max-msg-size. go-nsq does not tell what nsqd allows, so
-// dead letters stay within this until nsqd refuses one as larger than a smaller limit.
+// defaultMaxMsgSize is nsqd's default --max-msg-size, and KUBEFUNCS_MAX_MESSAGE_SIZE's. go-nsq does
+// not tell what nsqd allows (nor does nsqd 1.3.0's IDENTIFY answer), so messages stay within the
+// setting until nsqd refuses one as larger than a smaller limit.
 const defaultMaxMsgSize = 1 << 20
 
 // deadLetterOf is the letter for a message, at most maxBytes encoded, since nsqd refuses a larger
@@ -63,15 +64,11 @@ func isRefused(err error) bool {
 // tooBig is nsqd's refusal of a body larger than its limit: "E_BAD_MESSAGE PUB message too big 5000 > 4096".
 var tooBig = regexp.MustCompile(`message too big \d+ > (\d+)`)
 
-// msgSizeLimit is the largest body nsqd accepts, as far as the client knows.
+// msgSizeLimit is the largest body nsqd accepts, as far as the client knows: the setting, or
+// less once nsqd said so.
 type msgSizeLimit struct{ bytes atomic.Int64 }
 
-func (l *msgSizeLimit) get() int {
-	if n := l.bytes.Load(); n > 0 {
-		return int(n)
-	}
-	return defaultMaxMsgSize
-}
+func (l *msgSizeLimit) get() int { return int(l.bytes.Load()) }
 
 // learn lowers the limit to the one nsqd gave when it refused a message as too big.
 func (l *msgSizeLimit) learn(err error) {

@@ -2,7 +2,6 @@ package kubefuncs
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -21,13 +21,17 @@ import (
 )
 
 const (
-	// lookupPollInterval is how often a subscription asks nsqlookupd which nsqds have its topic.
-	lookupPollInterval = 60 * time.Second
+	// lookupPollInterval is how often a subscription asks nsqlookupd which nsqds have its topic,
+	// plus jitter. A function subscribes on its own nsqd at once; this is how long an nsqd that
+	// gets the topic later (a gateway on another node creating it) may wait for the function:
+	// seconds, not go-nsq's minute, at one small request per replica per interval.
+	lookupPollInterval = 5 * time.Second
 	// nodesPollInterval is how often a caller asks nsqlookupd for every nsqd, for its return topic.
 	nodesPollInterval = 15 * time.Second
 	// directRetryInterval is how often a consumer without nsqlookupd retries its nsqd.
 	directRetryInterval = 5 * time.Second
-	// firstLookupRetry is how soon an unanswered first lookup is tried again.
+	// firstLookupRetry is how soon a round is tried again while the connector is not ready: no
+	// nsqlookupd answered yet, or its own nsqd is not subscribed yet.
 	firstLookupRetry = time.Second
 	// emptyLookupPollInterval is how often nsqlookupd is asked while it lists no nsqd: a topic
 	// exists only once something was published to it, and a function deployed before its first
@@ -40,35 +44,40 @@ const (
 	defaultMsgTimeout = 60 * time.Second
 )
 
-// connector keeps a go-nsq consumer connected to the nsqds it should consume from: one nsqd
-// given directly, or those nsqlookupd lists (/lookup?topic= for a subscription, /nodes for a
-// return topic, which must be subscribed on every nsqd before a call goes out). It does the
-// discovery itself, rather than go-nsq's lookupd mode, to know when the first round is done
-// (ready) and to be able to subscribe on nodes that do not have the topic yet.
+// connector keeps a go-nsq consumer connected to the nsqds it should consume from: for a
+// subscription, the client's own nsqd and those nsqlookupd lists for the topic (/lookup?topic=);
+// for a return topic, every nsqd nsqlookupd knows (/nodes), since it must be subscribed on all
+// before a call goes out, or the one nsqd without nsqlookupd. It does the discovery itself,
+// rather than go-nsq's lookupd mode, to know when the first round is done (ready) and to be able
+// to subscribe on nodes that do not have the topic yet.
 type connector struct {
 	consumer  *nsq.Consumer
 	nsqd      string
 	lookupds  []string
 	topic     string
+	channel   string
 	everyNode bool
 	interval  time.Duration
 	maxRDY    int
 	logger    *log.Logger
-	timeouts  *msgTimeouts
+	nsqds     *nsqds
 
 	ready     chan struct{}
 	readyOnce sync.Once
-	ctx       context.Context
-	cancel    context.CancelFunc
-	done      chan struct{}
-	known     map[string]bool
+	// ownSubscribed: nsqd answered OK to a SUB of the topic and channel on the client's own nsqd,
+	// so they exist there. A subscription is not ready before.
+	ownSubscribed bool
+	ctx           context.Context
+	cancel        context.CancelFunc
+	done          chan struct{}
+	known         map[string]bool
 	// listed is how many nsqds the last answered lookup listed.
 	listed int
 	// failing holds the nsqlookupds whose last lookup failed, so an outage is logged once.
 	failing map[string]bool
 }
 
-func newConnector(consumer *nsq.Consumer, maxInFlight int, s *settings, topic string, everyNode bool, timeouts *msgTimeouts) *connector {
+func newConnector(consumer *nsq.Consumer, maxInFlight int, s *settings, topic, channel string, everyNode bool, nsqds *nsqds) *connector {
 	ctx, cancel := context.WithCancel(context.Background())
 	interval := s.lookupInterval
 	if interval <= 0 {
@@ -78,8 +87,8 @@ func newConnector(consumer *nsq.Consumer, maxInFlight int, s *settings, topic st
 		}
 	}
 	return &connector{
-		consumer: consumer, nsqd: s.nsqd, lookupds: s.lookupdAddresses, topic: topic, everyNode: everyNode,
-		interval: interval, maxRDY: maxInFlight, logger: s.logger, timeouts: timeouts,
+		consumer: consumer, nsqd: s.nsqd, lookupds: s.lookupdAddresses, topic: topic, channel: channel, everyNode: everyNode,
+		interval: interval, maxRDY: maxInFlight, logger: s.logger, nsqds: nsqds,
 		ready: make(chan struct{}), ctx: ctx, cancel: cancel, done: make(chan struct{}), known: map[string]bool{},
 		failing: map[string]bool{},
 	}
@@ -97,15 +106,15 @@ func (c *connector) run() {
 	defer close(c.done)
 	for {
 		answered := c.round()
-		if answered {
+		if answered && (c.everyNode || c.ownSubscribed) {
 			c.readyOnce.Do(func() { close(c.ready) })
 		}
 		var wait time.Duration
 		switch {
+		case !c.isReady():
+			wait = firstLookupRetry
 		case len(c.lookupds) == 0:
 			wait = directRetryInterval
-		case !answered && !c.isReady():
-			wait = firstLookupRetry
 		case c.listed == 0:
 			// Nothing to consume from yet (for /nodes: no nsqd at all): ask again soon.
 			wait = jittered(min(emptyLookupPollInterval, c.interval))
@@ -140,15 +149,18 @@ func (c *connector) isReady() bool {
 // which no nsqlookupd answered changes nothing.
 func (c *connector) round() bool {
 	var want []string
-	if len(c.lookupds) == 0 {
-		want = []string{c.nsqd}
-	} else {
+	if len(c.lookupds) > 0 {
 		var answered bool
 		want, answered = c.discover()
 		if !answered {
 			return false
 		}
 		c.listed = len(want)
+	}
+	// A subscription consumes from its own nsqd whatever nsqlookupd lists: subscribing creates
+	// the topic and channel there, so what is published to that nsqd from then on is kept for it.
+	if (len(c.lookupds) == 0 || !c.everyNode) && !slices.Contains(want, c.nsqd) {
+		want = append(want, c.nsqd)
 	}
 	wanted := map[string]bool{}
 	var wg sync.WaitGroup
@@ -190,18 +202,25 @@ func (c *connector) connect(addr string) bool {
 	if c.ctx.Err() != nil {
 		return false
 	}
-	err := c.consumer.ConnectToNSQD(addr)
-	switch {
-	case err == nil:
-		c.timeouts.learn(addr)
-		return true
-	case errors.Is(err, nsq.ErrAlreadyConnected):
-	default:
-		if c.ctx.Err() == nil {
-			c.logger.Printf("kubefuncs: cannot subscribe to %s on nsqd %s: %v", c.topic, addr, err)
+	err := c.nsqds.check(addr)
+	if err == nil {
+		err = explain(c.consumer.ConnectToNSQD(addr))
+	}
+	added := err == nil
+	if added || errors.Is(err, nsq.ErrAlreadyConnected) {
+		err = nil
+		if addr == c.nsqd && !c.everyNode && !c.ownSubscribed {
+			// go-nsq sends SUB without waiting for nsqd's answer; a SUB of our own, answered,
+			// tells that the topic and channel exist.
+			if err = c.nsqds.subscribe(addr, c.topic, c.channel); err == nil {
+				c.ownSubscribed = true
+			}
 		}
 	}
-	return false
+	if err != nil && c.ctx.Err() == nil {
+		c.logger.Printf("kubefuncs: cannot subscribe to %s on nsqd %s: %v", c.topic, addr, err)
+	}
+	return added
 }
 
 // shareRDY gives every connection its share of max-in-flight at once. When go-nsq adds a
@@ -293,65 +312,4 @@ func lookupdNodes(ctx context.Context, lookupd, path string) ([]string, error) {
 		addrs = append(addrs, net.JoinHostPort(p.BroadcastAddress, strconv.Itoa(p.TCPPort)))
 	}
 	return addrs, nil
-}
-
-// msgTimeouts remembers each nsqd's msg_timeout: handlers are TOUCHed at half of it. go-nsq does
-// not expose what nsqd said in IDENTIFY, so the client asks with an IDENTIFY of its own.
-type msgTimeouts struct {
-	m sync.Map // address -> time.Duration
-}
-
-func (t *msgTimeouts) get(addr string) time.Duration {
-	if v, ok := t.m.Load(addr); ok {
-		return v.(time.Duration)
-	}
-	return defaultMsgTimeout
-}
-
-func (t *msgTimeouts) learn(addr string) {
-	if _, ok := t.m.Load(addr); ok {
-		return
-	}
-	if d, err := probeMsgTimeout(addr); err == nil && d > 0 {
-		t.m.Store(addr, d)
-	}
-}
-
-// probeMsgTimeout opens a connection to nsqd, sends IDENTIFY with feature negotiation, and reads
-// msg_timeout from the answer: the value every connection without a msg_timeout of its own gets.
-func probeMsgTimeout(addr string) (time.Duration, error) {
-	conn, err := net.DialTimeout("tcp", addr, dialTimeout)
-	if err != nil {
-		return 0, err
-	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
-	body := []byte(`{"client_id":"kubefuncs-probe","feature_negotiation":true}`)
-	req := append([]byte("  V2IDENTIFY\n"), 0, 0, 0, 0)
-	binary.BigEndian.PutUint32(req[len(req)-4:], uint32(len(body)))
-	if _, err := conn.Write(append(req, body...)); err != nil {
-		return 0, err
-	}
-	var head [8]byte
-	if _, err := io.ReadFull(conn, head[:]); err != nil {
-		return 0, err
-	}
-	size := binary.BigEndian.Uint32(head[:4])
-	if size < 4 || size > 1<<20 {
-		return 0, fmt.Errorf("nsqd %s: bad frame size %d", addr, size)
-	}
-	data := make([]byte, size-4)
-	if _, err := io.ReadFull(conn, data); err != nil {
-		return 0, err
-	}
-	if frameType := binary.BigEndian.Uint32(head[4:]); frameType != 0 {
-		return 0, fmt.Errorf("nsqd %s refused IDENTIFY: %s", addr, data)
-	}
-	var answer struct {
-		MsgTimeout int64 `json:"msg_timeout"`
-	}
-	if err := json.Unmarshal(data, &answer); err != nil {
-		return 0, fmt.Errorf("nsqd %s: IDENTIFY answer is not JSON", addr)
-	}
-	return time.Duration(answer.MsgTimeout) * time.Millisecond, nil
 }

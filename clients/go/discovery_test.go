@@ -13,12 +13,13 @@ import (
 	"github.com/kubefuncs/kubefuncs/clients/go/internal/nsqtest"
 )
 
-// firstEventDeadline is the requirement: the first request after an install is answered
-// within 5 s, although nsqlookupd is polled every 60 s (15 s for return topics).
+// firstEventDeadline: the first request after an install is answered within seconds, although
+// nsqlookupd is polled every 5 s (15 s for return topics).
 const firstEventDeadline = 5 * time.Second
 
-// A function deployed before its first request: its topic exists nowhere until that request is
-// published, and the function must not wait for its next full poll of nsqlookupd to consume it.
+// A function deployed before its first request, with nsqlookupd: its topic exists nowhere yet.
+// Ready, it has made its topic and channel exist on its own nsqd, so the first event published
+// there is consumed at once, not after a poll of nsqlookupd.
 func TestSubscriptionStartedBeforeItsTopicExistsGetsTheFirstEventWithinSeconds(t *testing.T) {
 	t.Parallel()
 	lookupd := nsqtest.StartLookupd(t)
@@ -33,8 +34,8 @@ func TestSubscriptionStartedBeforeItsTopicExistsGetsTheFirstEventWithinSeconds(t
 		t.Fatal(err)
 	}
 	ready(t, sub)
-	if topic := nsqd.Topic(t, "late"); topic != nil {
-		t.Fatalf("topic late exists before anything was published to it: %+v", topic)
+	if ch := nsqd.Channel(t, "late", "default"); ch == nil || len(ch.Clients) == 0 {
+		t.Fatalf("late/default on the function's own nsqd once ready: %+v, want it with its consumer", ch)
 	}
 
 	publisher := newClient(t, prometheus.NewRegistry(), client.WithNsqdURL(nsqd.TCPAddr))

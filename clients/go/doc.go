@@ -17,8 +17,9 @@
 //	}
 //
 // Run reads its settings from the environment (TOPIC, CHANNEL, NSQ_NSQD_ADDR, NSQ_NSQD_PORT,
-// NSQ_LOOKUPD_ADDR, NSQ_LOOKUPD_PORT, HEALTHZ_ADDR and KUBEFUNCS_*), serves /healthz and
-// /metrics, consumes its topic until SIGTERM or SIGINT, drains, and returns nil.
+// NSQ_LOOKUPD_ADDR, NSQ_LOOKUPD_PORT, HEALTHZ_ADDR, KUBEFUNCS_*, and NSQ_TLS* and
+// NSQ_AUTH_SECRET for TLS and AUTH to nsqd), serves /healthz and /metrics, consumes its topic
+// until SIGTERM or SIGINT, drains, and returns nil.
 //
 // Other programs (a gateway, a function that calls other functions) use a Client: Emit publishes
 // an event, Call publishes one and waits for its answer, On subscribes a handler.

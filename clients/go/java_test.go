@@ -59,6 +59,8 @@ func TestGoCallerJavaFunction(t *testing.T) {
 	if string(resp.Body) != "pong\n" || answer.Id != ev.Id || answer.Topic != caller.ReturnTopic() {
 		t.Errorf("Java answered id %s on %s: %v", answer.Id, answer.Topic, resp)
 	}
+	// The Java function's connection is unbuffered: what could hold these is the Go return topic's.
+	assertQuick(t, "a Go call to the Java pong", func() { call(t, caller, "pong-java") })
 
 	// The Java SDK drains on SIGTERM and exits 0, as the Go one does.
 	_ = fn.cmd.Process.Signal(syscall.SIGTERM)
@@ -92,7 +94,8 @@ func TestJavaGatewayGoPongFunction(t *testing.T) {
 		t.Fatal(err)
 	}
 	gw, port := startJava(t, regexp.MustCompile(`gateway listening on \S*:(\d+)`), nil,
-		"-jar", jar, "--listen-addr", "127.0.0.1:0", "--config", routes, "--nsqd-addr", nsqd.TCPAddr, "--gateway-id", "e2e")
+		"-jar", jar, "--listen-addr", "127.0.0.1:0", "--config", routes, "--nsqd-addr", nsqd.TCPAddr,
+		"--nsqd-http-addr", nsqd.HTTPAddr, "--gateway-id", "e2e")
 	gateway := "http://127.0.0.1:" + port
 	nsqtest.Eventually(t, 10*time.Second, "the gateway's /healthz 200", func() bool {
 		code, _ := get(t, gateway+"/healthz")
@@ -115,6 +118,12 @@ func TestJavaGatewayGoPongFunction(t *testing.T) {
 	if code, _ := get(t, gateway+"/nowhere"); code != 404 {
 		t.Errorf("GET /nowhere: HTTP %d, want 404", code)
 	}
+	// The gateway's return topic is unbuffered: what could hold these is go-pong's connection.
+	assertQuick(t, "GET /test/hello through the Java gateway to go-pong", func() {
+		if code, body := get(t, gateway+"/test/hello"); code != 200 {
+			t.Fatalf("GET /test/hello: HTTP %d %q", code, body)
+		}
+	})
 
 	_ = fn.cmd.Process.Signal(syscall.SIGTERM)
 	if err := receive(t, fn.exited, 30*time.Second, "go-pong to exit"); err != nil {

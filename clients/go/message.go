@@ -36,6 +36,8 @@ type Message struct {
 	ctx      context.Context
 	touch    func()
 	publish  func(topic string, body []byte) <-chan error
+	// tracer is set when tracing is on: the answer's publish is then a span, a child of ctx's.
+	tracer *eventTracer
 
 	mu       sync.Mutex
 	sent     <-chan error
@@ -83,7 +85,11 @@ func (m *Message) Respond(payload proto.Message) error {
 		return fmt.Errorf("kubefuncs: event %s was already answered when its handler returned", m.GetId())
 	}
 	m.Response = resp
-	if m.publish != nil {
+	switch {
+	case m.publish != nil && m.tracer != nil:
+		span := m.tracer.answer(m.ctx, m.Event)
+		m.sent = endWhenSent(span, m.publish(resp.GetTopic(), body))
+	case m.publish != nil:
 		m.sent = m.publish(resp.GetTopic(), body)
 	}
 	return nil
@@ -101,7 +107,8 @@ func (m *Message) Touch() {
 }
 
 // Context is done when the handler timeout has passed (from then on the event is no longer kept
-// from redelivery). Handlers may pass it to the work they do.
+// from redelivery). With tracing on it holds the handler's span: pass it to Call and Emit, and
+// to the work the handler does, for their spans to be children of it.
 func (m *Message) Context() context.Context {
 	if m.ctx == nil {
 		return context.Background()

@@ -1,8 +1,10 @@
 package kubefuncs
 
 import (
+	"crypto/tls"
 	"fmt"
 	"log"
+	"math"
 	"net"
 	"os"
 	"regexp"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Option configures NewClient and Run. Settings not given as options come from the environment,
@@ -66,9 +69,24 @@ func WithHandlerTimeout(d time.Duration) Option { return func(s *settings) { s.h
 // $KUBEFUNCS_DRAIN_TIMEOUT, else 25s.
 func WithDrainTimeout(d time.Duration) Option { return func(s *settings) { s.drainTimeout = d } }
 
+// WithMaxMessageSize sets the largest message nsqd takes, in bytes: the size dead letters are cut
+// to fit and answers must fit (a larger answer is dead-lettered). Keep it equal to nsqd's
+// --max-msg-size. Default: $KUBEFUNCS_MAX_MESSAGE_SIZE, else 1048576, nsqd's default.
+func WithMaxMessageSize(bytes int) Option { return func(s *settings) { s.maxMessageSize = bytes } }
+
 // WithRetryDelay sets the delay before the first retry of a failed fire-and-forget event; it
 // doubles with each attempt, up to a minute. Default: 1s.
 func WithRetryDelay(d time.Duration) Option { return func(s *settings) { s.retryBase = d } }
+
+// WithOutputBuffer lets nsqd buffer the events it sends this client's subscriptions, up to size
+// bytes (64 B to 64 KiB, nsqd's default --max-output-buffer-size), flushed at the latest every
+// timeout (25ms to 1s): fewer writes when draining a backlog, but while fewer events are in
+// flight than max-in-flight, each one waits for that timer (calls made one at a time take about
+// timeout each). The return topic, whose answers calls wait for, is never buffered. Default: no
+// buffering, as in the Java SDK.
+func WithOutputBuffer(size int, timeout time.Duration) Option {
+	return func(s *settings) { s.outputBufferSize, s.outputBufferTimeout = size, timeout }
+}
 
 // WithRegistry registers the client's metrics with r (and serves r on Run's /metrics) instead of
 // the Prometheus default registry.
@@ -87,10 +105,18 @@ type settings struct {
 	deadLetterTopic  string
 	handlerTimeout   time.Duration
 	drainTimeout     time.Duration
+	maxMessageSize   int
 	retryBase        time.Duration
 	registry         *prometheus.Registry
+	tracerProvider   trace.TracerProvider
 	lookupdAddresses []string
-	getenv           func(string) string
+	// outputBufferSize is 0 for none (nsqd writes each message at once).
+	outputBufferSize    int
+	outputBufferTimeout time.Duration
+	// tls is nil unless NSQ_TLS is true; authSecret is NSQ_AUTH_SECRET.
+	tls        *tls.Config
+	authSecret string
+	getenv     func(string) string
 	// lookupInterval replaces the nsqlookupd poll intervals (tests).
 	lookupInterval time.Duration
 }
@@ -200,11 +226,26 @@ func (s *settings) resolve(function bool) error {
 			return err
 		}
 	}
+	if s.maxMessageSize == 0 {
+		if s.maxMessageSize, err = s.bytes("KUBEFUNCS_MAX_MESSAGE_SIZE", defaultMaxMsgSize); err != nil {
+			return err
+		}
+	} else if s.maxMessageSize < minMessageSize {
+		return &ConfigError{"WithMaxMessageSize", fmt.Sprintf("must be at least %d bytes, got %d", minMessageSize, s.maxMessageSize)}
+	}
 	if s.retryBase <= 0 {
 		s.retryBase = time.Second
 	}
+	if s.outputBufferSize != 0 || s.outputBufferTimeout != 0 {
+		if s.outputBufferSize < 64 || s.outputBufferSize > 64<<10 || s.outputBufferTimeout < 25*time.Millisecond || s.outputBufferTimeout > time.Second {
+			return &ConfigError{"WithOutputBuffer", fmt.Sprintf("size must be 64 to 65536 bytes and timeout 25ms to 1s, got %d bytes and %s", s.outputBufferSize, s.outputBufferTimeout)}
+		}
+	}
 	if s.clientID == "" {
 		s.clientID = s.env("KUBEFUNCS_CLIENT_ID", s.env("HOSTNAME", ""))
+	}
+	if err := s.resolveTLS(); err != nil {
+		return err
 	}
 	if s.logger == nil {
 		s.logger = log.New(os.Stderr, "", log.LstdFlags)
@@ -266,6 +307,24 @@ func (s *settings) positive(name string, fallback int) (int, error) {
 		return 0, &ConfigError{name, fmt.Sprintf("must be a whole number of at least 1, got '%s'", v)}
 	}
 	return n, nil
+}
+
+// minMessageSize is the least message size taken: a dead letter's reason and description of the
+// event take up to about 4.3 KB before any of the event's body, and one that does not fit could
+// never be published.
+const minMessageSize = 8192
+
+// bytes reads a size in bytes, at least minMessageSize.
+func (s *settings) bytes(name string, fallback int) (int, error) {
+	v := s.env(name, "")
+	if v == "" {
+		return fallback, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 32)
+	if err != nil || n < minMessageSize {
+		return 0, &ConfigError{name, fmt.Sprintf("must be a whole number of bytes from %d to %d, got '%s'", minMessageSize, math.MaxInt32, v)}
+	}
+	return int(n), nil
 }
 
 func (s *settings) duration(name string, fallback time.Duration) (time.Duration, error) {

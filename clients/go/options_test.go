@@ -20,12 +20,12 @@ func TestFunctionDefaultsAreTheJavaSDKs(t *testing.T) {
 	}
 	type view struct {
 		topic, channel, nsqd, healthz, deadLetter, clientID string
-		maxInFlight, maxAttempts                            int
+		maxInFlight, maxAttempts, maxMessageSize            int
 		handlerTimeout, drainTimeout, retryBase             time.Duration
 	}
-	want := view{"orders", "default", "127.0.0.1:4150", ":8080", "orders.dead", "pod-1", 64, 5, 5 * time.Minute, 25 * time.Second, time.Second}
+	want := view{"orders", "default", "127.0.0.1:4150", ":8080", "orders.dead", "pod-1", 64, 5, 1 << 20, 5 * time.Minute, 25 * time.Second, time.Second}
 	got := view{s.topic, s.channel, s.nsqd, s.healthzAddr, s.deadLetterTopic, s.clientID, s.maxInFlight, s.maxAttempts,
-		s.handlerTimeout, s.drainTimeout, s.retryBase}
+		s.maxMessageSize, s.handlerTimeout, s.drainTimeout, s.retryBase}
 	if got != want {
 		t.Errorf("defaults\n got %+v\nwant %+v", got, want)
 	}
@@ -40,13 +40,14 @@ func TestEnvironmentIsRead(t *testing.T) {
 		"NSQ_LOOKUPD_ADDR": "nsq-lookupd.kubefuncs", "HEALTHZ_ADDR": "127.0.0.1:9000",
 		"KUBEFUNCS_MAX_IN_FLIGHT": "8", "KUBEFUNCS_MAX_ATTEMPTS": "2", "KUBEFUNCS_DEAD_LETTER_TOPIC": "graveyard",
 		"KUBEFUNCS_HANDLER_TIMEOUT": "1500ms", "KUBEFUNCS_DRAIN_TIMEOUT": "PT10S", "KUBEFUNCS_CLIENT_ID": "thumbs-7",
+		"KUBEFUNCS_MAX_MESSAGE_SIZE": "4194304",
 	}, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s.channel != "resize" || s.nsqd != "10.0.0.7:4250" || s.lookupdAddresses[0] != "nsq-lookupd.kubefuncs:4161" ||
 		s.healthzAddr != "127.0.0.1:9000" || s.maxInFlight != 8 || s.maxAttempts != 2 || s.deadLetterTopic != "graveyard" ||
-		s.handlerTimeout != 1500*time.Millisecond || s.drainTimeout != 10*time.Second || s.clientID != "thumbs-7" {
+		s.handlerTimeout != 1500*time.Millisecond || s.drainTimeout != 10*time.Second || s.clientID != "thumbs-7" || s.maxMessageSize != 4194304 {
 		t.Errorf("settings %+v", s)
 	}
 }
@@ -85,6 +86,9 @@ func TestBadSettingsNameTheVariable(t *testing.T) {
 		{map[string]string{"TOPIC": "t", "KUBEFUNCS_DEAD_LETTER_TOPIC": "dead letters"}, "KUBEFUNCS_DEAD_LETTER_TOPIC: topic name 'dead letters' is invalid"},
 		{map[string]string{"TOPIC": "t", "KUBEFUNCS_HANDLER_TIMEOUT": "1m30s"}, "KUBEFUNCS_HANDLER_TIMEOUT: must be a positive duration like 30s, 5m or 1500ms, got '1m30s'"},
 		{map[string]string{"TOPIC": "t", "KUBEFUNCS_DRAIN_TIMEOUT": "0s"}, "KUBEFUNCS_DRAIN_TIMEOUT: must be a positive duration"},
+		{map[string]string{"TOPIC": "t", "KUBEFUNCS_MAX_MESSAGE_SIZE": "4MB"}, "KUBEFUNCS_MAX_MESSAGE_SIZE: must be a whole number of bytes from 8192 to 2147483647, got '4MB'"},
+		{map[string]string{"TOPIC": "t", "KUBEFUNCS_MAX_MESSAGE_SIZE": "8191"}, "KUBEFUNCS_MAX_MESSAGE_SIZE: must be a whole number of bytes from 8192 to 2147483647, got '8191'"},
+		{map[string]string{"TOPIC": "t", "KUBEFUNCS_MAX_MESSAGE_SIZE": "4294967296"}, "KUBEFUNCS_MAX_MESSAGE_SIZE: must be a whole number of bytes from 8192 to 2147483647, got '4294967296'"},
 		// Several wrong: the first in the Java SDK's order is named.
 		{map[string]string{"TOPIC": "t", "KUBEFUNCS_DRAIN_TIMEOUT": "x", "NSQ_NSQD_PORT": "x"}, "NSQ_NSQD_PORT:"},
 	}
@@ -93,6 +97,24 @@ func TestBadSettingsNameTheVariable(t *testing.T) {
 		var bad *ConfigError
 		if !errors.As(err, &bad) || !strings.HasPrefix(bad.Error(), c.want) {
 			t.Errorf("env %v: error %v, want one starting %q", c.env, err, c.want)
+		}
+	}
+}
+
+// nsqd refuses the IDENTIFY of a buffer outside its limits, and go-nsq would redial forever.
+func TestOutputBufferOutsideNsqdsLimitsIsRefused(t *testing.T) {
+	for _, ok := range []Option{WithOutputBuffer(64, 25*time.Millisecond), WithOutputBuffer(64<<10, time.Second)} {
+		if _, err := resolveWith(nil, false, ok); err != nil {
+			t.Errorf("refused: %v", err)
+		}
+	}
+	for _, bad := range []Option{WithOutputBuffer(63, 100*time.Millisecond), WithOutputBuffer(64<<10+1, 100*time.Millisecond),
+		WithOutputBuffer(16<<10, 24*time.Millisecond), WithOutputBuffer(16<<10, 1001*time.Millisecond), WithOutputBuffer(16<<10, 0)} {
+		_, err := resolveWith(nil, false, bad)
+		want := "WithOutputBuffer: size must be 64 to 65536 bytes and timeout 25ms to 1s, got "
+		var refused *ConfigError
+		if !errors.As(err, &refused) || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("error %v, want one starting %q", err, want)
 		}
 	}
 }
@@ -141,5 +163,24 @@ func TestNames(t *testing.T) {
 	}
 	if id := newUUID(); len(id) != 36 || id[14] != '4' || !strings.ContainsAny(id[19:20], "89ab") {
 		t.Errorf("newUUID() = %s, not a version 4 UUID", id)
+	}
+}
+
+func TestTracingIsWantedWhenAnExporterOrAnOtlpEndpointIsSetAndTheSdkIsNotDisabled(t *testing.T) {
+	for _, c := range []struct {
+		env  map[string]string
+		want bool
+	}{
+		{map[string]string{}, false},
+		{map[string]string{"OTEL_SERVICE_NAME": "x"}, false},
+		{map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"}, true},
+		{map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://collector:4318/v1/traces"}, true},
+		{map[string]string{"OTEL_TRACES_EXPORTER": "otlp"}, true},
+		{map[string]string{"OTEL_TRACES_EXPORTER": "none", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318"}, false},
+		{map[string]string{"OTEL_SDK_DISABLED": "true", "OTEL_TRACES_EXPORTER": "otlp"}, false},
+	} {
+		if got := tracingWanted(func(k string) string { return c.env[k] }); got != c.want {
+			t.Errorf("tracingWanted(%v) = %v, want %v", c.env, got, c.want)
+		}
 	}
 }

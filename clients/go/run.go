@@ -14,13 +14,14 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
 // Run runs a function: it reads its settings from options and the environment (TOPIC,
-// CHANNEL, NSQ_*, HEALTHZ_ADDR, KUBEFUNCS_*), serves /healthz and /metrics, hands every event of
-// the topic to h, and on SIGTERM or SIGINT stops taking events, finishes those in hand within the
-// drain timeout, and returns nil. A bad setting ends the process with exit code 2 and one line
-// naming it, as the Java SDK does.
+// CHANNEL, NSQ_* including TLS and AUTH, HEALTHZ_ADDR, KUBEFUNCS_*, and OTEL_* for tracing),
+// serves /healthz and /metrics, hands every event of the topic to h, and on SIGTERM or SIGINT
+// stops taking events, finishes those in hand within the drain timeout, and returns nil. A bad
+// setting ends the process with exit code 2 and one line naming it, as the Java SDK does.
 func Run(h Handler, options ...Option) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
@@ -47,6 +48,17 @@ func runFunction(ctx context.Context, stopSignals func(), h Handler, options []O
 	if err := s.resolve(true); err != nil {
 		return err
 	}
+	if s.tracerProvider == nil {
+		tp, err := tracerProviderFromEnv(s.getenv, s.topic)
+		if err != nil {
+			return err
+		}
+		if tp != nil {
+			s.tracerProvider = tp
+			// Last, after the drain: sends the spans of the events it finished.
+			defer shutdownTracing(tp, s)
+		}
+	}
 	ln, err := net.Listen("tcp", s.healthzAddr)
 	if err != nil {
 		return &ConfigError{"HEALTHZ_ADDR", fmt.Sprintf("cannot listen on %s (%v): pick a free port", s.healthzAddr, err)}
@@ -71,8 +83,11 @@ func runFunction(ctx context.Context, stopSignals func(), h Handler, options []O
 	go func() {
 		select {
 		case <-sub.Ready():
-			if health.state.CompareAndSwap(starting, serving) {
+			// Logged before /healthz turns 200: whoever sees the function ready finds the line
+			// already there.
+			if health.state.Load() == starting {
 				s.logger.Printf("kubefuncs: consuming %s/%s", s.topic, s.channel)
+				health.state.CompareAndSwap(starting, serving)
 			}
 		case <-ctx.Done():
 		}
@@ -88,6 +103,14 @@ func runFunction(ctx context.Context, stopSignals func(), h Handler, options []O
 		s.logger.Printf("%v; nsqd redelivers them", err)
 	}
 	return nil
+}
+
+func shutdownTracing(tp *sdktrace.TracerProvider, s *settings) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := tp.Shutdown(ctx); err != nil {
+		s.logger.Printf("kubefuncs: could not send the last spans: %v", err)
+	}
 }
 
 const (

@@ -160,19 +160,25 @@ func TestRunServesHealthAndMetricsAndDrainsOnSigterm(t *testing.T) {
 		t.Fatalf("call: %q, %v", body, err)
 	}
 
-	code, metrics := get(t, health+"/metrics")
-	for _, line := range []string{
+	// The function counts the event handled once nsqd has its answer, and the answer can reach the
+	// caller first: wait for the counts.
+	want := []string{
 		`kubefuncs_messages_received_total{channel="default",topic="fn"} 1`,
 		`kubefuncs_messages_handled_total{channel="default",outcome="ok",topic="fn"} 1`,
 		`kubefuncs_handler_duration_seconds_count{channel="default",topic="fn"} 1`,
 		`kubefuncs_messages_in_flight{channel="default",topic="fn"} 0`,
 		`kubefuncs_publish_failures_total 0`,
 		`# TYPE kubefuncs_handler_duration_seconds histogram`,
-	} {
-		if code != 200 || !strings.Contains(metrics, line+"\n") {
-			t.Errorf("/metrics (HTTP %d) lacks %q", code, line)
-		}
 	}
+	nsqtest.Eventually(t, 10*time.Second, "/metrics with "+strings.Join(want, ", "), func() bool {
+		code, metrics := get(t, health+"/metrics")
+		for _, line := range want {
+			if code != 200 || !strings.Contains(metrics, line+"\n") {
+				return false
+			}
+		}
+		return true
+	})
 	if code, _ := get(t, health+"/other"); code != 404 {
 		t.Errorf("/other: HTTP %d, want 404", code)
 	}
@@ -232,12 +238,40 @@ func TestRunIsStartingUntilSubscribed(t *testing.T) {
 	}
 }
 
+// nsqlookupd answers but the function's own nsqd is down: the first discovery round is over, yet
+// the subscription is not ready, since an event published to that nsqd would find no channel; it
+// is once nsqd is back and has answered the SUB. As the Java SDK's FunctionHealthTest.
+func TestNotReadyUntilItsOwnNsqdAnsweredTheSubscription(t *testing.T) {
+	t.Parallel()
+	lookupd := nsqtest.StartLookupd(t)
+	nsqd := nsqtest.StartNsqd(t, []*nsqtest.Process{lookupd})
+	nsqd.Stop(t)
+	c := newClient(t, prometheus.NewRegistry(), client.WithNsqdURL(nsqd.TCPAddr), client.WithLookupdURL(lookupd.HTTPAddr))
+	sub, err := c.On("own", "default", client.HandlerFunc(func(*client.Message) error { return nil }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-sub.Ready():
+		t.Fatal("ready while its own nsqd is down")
+	case <-time.After(1500 * time.Millisecond):
+	}
+
+	nsqd = nsqd.Restart(t)
+	ready(t, sub)
+	if ch := nsqd.Channel(t, "own", "default"); ch == nil || len(ch.Clients) == 0 {
+		t.Errorf("own/default on the function's own nsqd once ready: %+v, want a channel with its client", ch)
+	}
+}
+
 func TestRunExitsTwoOnBadConfiguration(t *testing.T) {
 	t.Parallel()
 	cases := map[string][]string{
 		"kubefuncs: bad configuration: TOPIC: is not set: name the NSQ topic this function consumes\n":  {"TOPIC="},
 		"kubefuncs: bad configuration: NSQ_NSQD_PORT: must be a port number (1-65535), got 'abc'\n":     {"TOPIC=t", "NSQ_NSQD_PORT=abc"},
 		"kubefuncs: bad configuration: KUBEFUNCS_DRAIN_TIMEOUT: must be a positive duration like 30s, ": {"TOPIC=t", "KUBEFUNCS_DRAIN_TIMEOUT=soon"},
+		"kubefuncs: bad configuration: NSQ_TLS_CA_FILE: cannot read /nonexistent/ca.crt: no such file or directory\n": {
+			"TOPIC=t", "NSQ_TLS=true", "NSQ_TLS_CA_FILE=/nonexistent/ca.crt"},
 	}
 	for want, env := range cases {
 		fn := startFunction(t, env...)

@@ -10,6 +10,7 @@ import (
 
 	nsq "github.com/nsqio/go-nsq"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 )
 
 const maxRetryDelay = time.Minute
@@ -55,13 +56,18 @@ func newSubscription(c *Client, topic, channel string, h Handler) (*Subscription
 	if sub.deadLetter == "" {
 		sub.deadLetter = deadLetterFor(topic)
 	}
-	consumer, err := c.newConsumer(topic, channel, s.maxInFlight)
+	cfg := c.nsqConfig(s.maxInFlight)
+	if s.outputBufferSize != 0 {
+		cfg.OutputBufferSize = int64(s.outputBufferSize)
+		cfg.OutputBufferTimeout = s.outputBufferTimeout
+	}
+	consumer, err := c.newConsumer(topic, channel, cfg)
 	if err != nil {
 		return nil, err
 	}
 	consumer.AddConcurrentHandlers(sub, s.maxInFlight)
 	sub.consumer = consumer
-	sub.conn = newConnector(consumer, s.maxInFlight, s, topic, false, &c.timeouts)
+	sub.conn = newConnector(consumer, s.maxInFlight, s, topic, channel, false, c.nsqds)
 	sub.conn.start()
 	return sub, nil
 }
@@ -72,8 +78,9 @@ func (s *Subscription) Topic() string { return s.topic }
 // Channel is the channel consumed.
 func (s *Subscription) Channel() string { return s.channel }
 
-// Ready is closed once the subscription is subscribed on every nsqd that has the topic (or, with
-// nsqlookupd, once it answered and no nsqd has the topic yet), each nsqd having been tried once.
+// Ready is closed once the client's own nsqd answered a SUB of the topic and channel, so that
+// both exist there and events published to it are kept for this subscription, and every other
+// nsqd nsqlookupd listed in that round was tried once.
 func (s *Subscription) Ready() <-chan struct{} { return s.conn.ready }
 
 // InFlight is the number of events received and not yet finished, requeued or dead-lettered.
@@ -111,8 +118,15 @@ func (s *Subscription) HandleMessage(nm *nsq.Message) error {
 		s.deadLetterMessage(nm, fmt.Sprintf("delivered %d times, more than the %d allowed", attempts, s.maxAttempts))
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), s.handlerTimeout)
-	m := &Message{Event: ev, attempts: attempts, ctx: ctx, touch: nm.Touch, publish: s.client.publishAsync}
+	handlerCtx := context.Background()
+	var span trace.Span
+	tracer := s.client.tracer
+	if tracer != nil {
+		// The handler's context holds its span: calls and emits made with it are its children.
+		handlerCtx, span = tracer.process(ev, s.topic, s.channel, attempts)
+	}
+	ctx, cancel := context.WithTimeout(handlerCtx, s.handlerTimeout)
+	m := &Message{Event: ev, attempts: attempts, ctx: ctx, touch: nm.Touch, publish: s.client.publishAsync, tracer: tracer}
 	s.inFlightGauge.Inc()
 	start := time.Now()
 	stopTouching := s.keepAlive(nm, start)
@@ -121,6 +135,9 @@ func (s *Subscription) HandleMessage(nm *nsq.Message) error {
 	cancel()
 	s.duration.Observe(time.Since(start).Seconds())
 	s.inFlightGauge.Dec()
+	if span != nil {
+		endSpan(span, handlerErr)
+	}
 
 	switch {
 	case m.expectsResponse():
@@ -220,7 +237,7 @@ func (s *Subscription) deadLetterMessage(nm *nsq.Message, reason string) {
 // handler timeout, so that nsqd does not hand a long job to a second consumer. The returned
 // function stops it, and returns once no TOUCH can be sent any more.
 func (s *Subscription) keepAlive(nm *nsq.Message, start time.Time) func() {
-	period := s.client.timeouts.get(nm.NSQDAddress) / 2
+	period := s.client.nsqds.msgTimeout(nm.NSQDAddress) / 2
 	if period < 100*time.Millisecond {
 		period = 100 * time.Millisecond
 	}

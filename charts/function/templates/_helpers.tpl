@@ -184,3 +184,21 @@ holding more (nsqd's own key) never reaches a function.
         path: tls.key
       {{- end }}
 {{- end }}
+
+{{/*
+The OTEL_* variables of tracing.* (none while tracing.otlpEndpoint is empty), for a container's env.
+*/}}
+{{- define "function.tracingEnv" -}}
+{{- with .Values.tracing }}
+{{- if .otlpEndpoint }}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ .otlpEndpoint | quote }}
+- name: OTEL_TRACES_SAMPLER
+  value: {{ .sampler | quote }}
+{{- with .samplerArg }}
+- name: OTEL_TRACES_SAMPLER_ARG
+  value: {{ . | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}

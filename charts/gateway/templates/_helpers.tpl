@@ -126,3 +126,21 @@ nsqd's certificate carries: nsqlookupd hands out pod IPs. Call with (dict "ctx" 
       key: {{ $.nsq.auth.secretKey }}
 {{- end }}
 {{- end }}
+
+{{/*
+The OTEL_* variables of tracing.* (none while tracing.otlpEndpoint is empty), for a container's env.
+*/}}
+{{- define "gateway.tracingEnv" -}}
+{{- with .Values.tracing }}
+{{- if .otlpEndpoint }}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ .otlpEndpoint | quote }}
+- name: OTEL_TRACES_SAMPLER
+  value: {{ .sampler | quote }}
+{{- with .samplerArg }}
+- name: OTEL_TRACES_SAMPLER_ARG
+  value: {{ . | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}

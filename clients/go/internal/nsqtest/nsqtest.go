@@ -136,7 +136,8 @@ func start(t testing.TB, name string, args ...string) *Process {
 			return false
 		}
 		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
+		// nsqd with --tls-required=true refuses plain HTTP, with 403.
+		return resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusForbidden
 	})
 	return p
 }
@@ -249,6 +250,8 @@ type ChannelStats struct {
 	TimeoutCount  int64  `json:"timeout_count"`
 	Clients       []struct {
 		ClientID      string `json:"client_id"`
+		TLS           bool   `json:"tls"`
+		Authed        bool   `json:"authed"`
 		FinishCount   int64  `json:"finish_count"`
 		RequeueCount  int64  `json:"requeue_count"`
 		InFlightCount int64  `json:"in_flight_count"`

@@ -1,12 +1,15 @@
 package io.kubefuncs;
 
 import io.kubefuncs.nsq.NsqConfig;
+import io.kubefuncs.nsq.NsqTls;
 import io.kubefuncs.nsq.NsqConsumer;
 import io.kubefuncs.nsq.NsqMessage;
 import io.kubefuncs.nsq.NsqNames;
 import io.kubefuncs.nsq.NsqProducer;
 import io.kubefuncs.proto.Event;
 import io.netty.util.HashedWheelTimer;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
 import io.netty.util.Timeout;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -38,6 +41,20 @@ import java.util.concurrent.TimeoutException;
 public final class Client implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Client.class.getName());
   static final String RETURN_CHANNEL = "default#ephemeral";
+  /**
+   * How often a subscription asks nsqlookupd which nsqds have its topic, plus up to 30% jitter.
+   * A function subscribes on its own nsqd at once; this is how long an nsqd that gets the topic
+   * later (a gateway on another node creating it) may wait for the function: seconds, not
+   * go-nsq's minute, at one small request per replica per interval.
+   */
+  static final Duration SUBSCRIPTION_LOOKUP_INTERVAL = Duration.ofSeconds(5);
+  /**
+   * What a client uses unless given an {@link NsqConfig}. Function traffic is request/response:
+   * a buffered nsqd connection with messages in flight holds the next one back for the buffer
+   * timeout (250 ms by default), so ask for none.
+   */
+  static final NsqConfig NSQ_DEFAULTS =
+      NsqConfig.builder().outputBufferSize(-1).lookupdPollInterval(SUBSCRIPTION_LOOKUP_INTERVAL).build();
 
   private final String nsqdAddress;
   private final List<String> lookupds;
@@ -45,6 +62,8 @@ public final class Client implements AutoCloseable {
   private final String returnTopic;
   private final NsqProducer producer;
   private final Metrics metrics;
+  /** Null when tracing is off, and then no span is started anywhere. */
+  private final EventTracer tracer;
   private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
   private final ScheduledExecutorService timers =
       Executors.newSingleThreadScheduledExecutor(r -> {
@@ -69,6 +88,7 @@ public final class Client implements AutoCloseable {
     returnTopic = "rpc-" + returnId(b.clientId) + NsqNames.EPHEMERAL_SUFFIX;
     producer = NsqProducer.create(nsqdAddress, nsqConfig);
     metrics = Metrics.of(b.registry);
+    tracer = b.openTelemetry == null ? null : new EventTracer(b.openTelemetry);
   }
 
   public static Builder builder() {
@@ -83,8 +103,14 @@ public final class Client implements AutoCloseable {
     if (closed) {
       return CompletableFuture.failedFuture(new ClientClosedException());
     }
-    Event event = Events.newEvent(NsqNames.checkTopic(topic), "", payload);
-    return publishRaw(topic, event.toByteArray()).thenApply(v -> event.getId());
+    Event.Builder b = Events.newEventBuilder(NsqNames.checkTopic(topic), "", payload);
+    Span span = tracer == null ? null : tracer.publish(b);
+    Event event = b.build();
+    CompletableFuture<Void> published = publishRaw(topic, event.toByteArray());
+    if (span != null) {
+      published = published.whenComplete((v, e) -> EventTracer.end(span, e));
+    }
+    return published.thenApply(v -> event.getId());
   }
 
   /**
@@ -94,8 +120,8 @@ public final class Client implements AutoCloseable {
    * {@link ClientClosedException} when this client is closed before the answer comes.
    */
   public CompletableFuture<Message> call(String topic, com.google.protobuf.Message payload, Duration timeout) {
-    Event request = Events.newEvent(NsqNames.checkTopic(topic), returnTopic, payload);
-    PendingCall call = new PendingCall(request.getId(), topic);
+    Event.Builder b = Events.newEventBuilder(NsqNames.checkTopic(topic), returnTopic, payload);
+    PendingCall call = new PendingCall(b.getId(), topic);
     calls.put(call.id, call);
     // Checked after the call is listed: close() fails every call it lists once closed is set, and
     // a call listed after that sees closed here. Either way none is left waiting.
@@ -111,12 +137,17 @@ public final class Client implements AutoCloseable {
       call.fail(new ClientClosedException());
       return call.future.copy();
     }
+    Span span = tracer == null ? null : tracer.publish(b);
+    Event request = b.build();
     NsqConsumer r = returns;
     byte[] body = request.toByteArray();
     CompletableFuture<Void> published = r != null && r.ready().isDone() && !r.ready().isCompletedExceptionally()
         ? publishRaw(topic, body)
         : returnTopicReady().thenCompose(v -> publishRaw(topic, body));
     published.whenComplete((v, e) -> {
+      if (span != null) {
+        EventTracer.end(span, e);
+      }
       if (e != null) {
         call.fail(e);
       }
@@ -205,6 +236,11 @@ public final class Client implements AutoCloseable {
     return metrics;
   }
 
+  /** Null when tracing is off. */
+  EventTracer tracer() {
+    return tracer;
+  }
+
   /** The largest body nsqd accepts from this client, as far as it knows. */
   int maxMessageSize() {
     return producer.maxMessageSize();
@@ -228,10 +264,12 @@ public final class Client implements AutoCloseable {
   /** Subscribes the return topic on first use; every call waits for that. */
   private synchronized CompletableFuture<Void> returnTopicReady() {
     if (returns == null) {
+      // Unbuffered whatever the client's config says: one made for bulk consumers would otherwise
+      // hold every answer for nsqd's output buffer timer while fewer than 256 are in flight.
       NsqConsumer.Builder b =
           NsqConsumer.builder(returnTopic, RETURN_CHANNEL)
               .config(nsqConfig.toBuilder().maxInFlight(Math.max(nsqConfig.maxInFlight(), 256))
-                  .lookupdPollInterval(Duration.ofSeconds(15)).build())
+                  .outputBufferSize(-1).lookupdPollInterval(Duration.ofSeconds(15)).build())
               .handler(this::onAnswer);
       if (lookupds.isEmpty()) {
         b.nsqd(nsqdAddress);
@@ -335,10 +373,9 @@ public final class Client implements AutoCloseable {
     private String nsqdAddress = "127.0.0.1:4150";
     private final List<String> lookupds = new ArrayList<>();
     private String clientId = "";
-    // Function traffic is request/response: a buffered nsqd connection with messages in flight
-    // holds the next one back for the buffer timeout (250 ms by default), so ask for none.
-    private NsqConfig nsqConfig = NsqConfig.builder().outputBufferSize(-1).build();
+    private NsqConfig nsqConfig = NSQ_DEFAULTS;
     private PrometheusRegistry registry = PrometheusRegistry.defaultRegistry;
+    private OpenTelemetry openTelemetry;
 
     private Builder() {}
 
@@ -360,14 +397,37 @@ public final class Client implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The NSQ client's settings; by default no output buffering and nsqlookupd asked every 5 s
+     * (with jitter) by subscriptions, every 15 s for the return topic.
+     */
     public Builder nsqConfig(NsqConfig config) {
       this.nsqConfig = Objects.requireNonNull(config);
+      return this;
+    }
+
+    /**
+     * TLS to nsqd ({@code null}: plain TCP) and the AUTH secret ({@code null}: none), on top of
+     * the NSQ settings given so far.
+     */
+    public Builder nsqSecurity(NsqTls tls, String authSecret) {
+      this.nsqConfig = nsqConfig.toBuilder().tls(tls).authSecret(authSecret).build();
       return this;
     }
 
     /** Where the SDK's metrics go; the default registry unless said otherwise. */
     public Builder registry(PrometheusRegistry registry) {
       this.registry = Objects.requireNonNull(registry);
+      return this;
+    }
+
+    /**
+     * Traces every emit, call and handler run through {@code openTelemetry}, and carries the trace
+     * context in the events' metadata. Without it (the default), nothing is traced; events pass on
+     * no context of their own.
+     */
+    public Builder openTelemetry(OpenTelemetry openTelemetry) {
+      this.openTelemetry = Objects.requireNonNull(openTelemetry);
       return this;
     }
 

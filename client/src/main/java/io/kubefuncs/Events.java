@@ -9,12 +9,16 @@ final class Events {
   private Events() {}
 
   static Event newEvent(String topic, String returnTopic, com.google.protobuf.Message payload) {
+    return newEventBuilder(topic, returnTopic, payload).build();
+  }
+
+  /** A new event still open to additions, such as its trace context. */
+  static Event.Builder newEventBuilder(String topic, String returnTopic, com.google.protobuf.Message payload) {
     return Event.newBuilder()
         .setId(UUID.randomUUID().toString())
         .setTopic(topic)
         .setReturn(returnTopic)
-        .setPayload(Any.pack(payload))
-        .build();
+        .setPayload(Any.pack(payload));
   }
 
   /** The answer to {@code request}: same id, sent to its return topic; never a bare payload. */

@@ -1,5 +1,6 @@
 package io.kubefuncs;
 
+import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.concurrent.CompletableFuture;
 
@@ -14,11 +15,27 @@ final class Function implements AutoCloseable {
   private final HealthServer health;
   private final Client client;
   private final Subscription subscription;
+  /** Null when tracing is off. */
+  private final OpenTelemetrySdk tracing;
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
 
   Function(FunctionConfig config, Handler handler, PrometheusRegistry registry) {
+    this(config, handler, registry, null);
+  }
+
+  /** With {@code tracing} (null for none), closed last when the function stops, to send the last spans. */
+  Function(FunctionConfig config, Handler handler, PrometheusRegistry registry, OpenTelemetrySdk tracing) {
     this.config = config;
-    Client.Builder b = Client.builder().nsqd(config.nsqdAddress()).clientId(config.clientId()).registry(registry);
+    this.tracing = tracing;
+    Client.Builder b = Client.builder()
+        .nsqd(config.nsqdAddress())
+        .clientId(config.clientId())
+        .registry(registry)
+        .nsqConfig(Client.NSQ_DEFAULTS.toBuilder().maxMessageSize(config.maxMessageSize()).build())
+        .nsqSecurity(config.tls(), config.authSecret());
+    if (tracing != null) {
+      b.openTelemetry(tracing);
+    }
     if (config.lookupdAddress() != null) {
       b.lookupd(config.lookupdAddress());
     }
@@ -37,8 +54,9 @@ final class Function implements AutoCloseable {
       throw e;
     }
     subscription.ready().thenRun(() -> {
-      health.state(HealthServer.State.SERVING);
+      // Logged before /healthz turns 200: whoever sees the pod ready finds the line already there.
       LOG.log(System.Logger.Level.INFO, "consuming {0}/{1}; health on :{2}", config.topic(), config.channel(), String.valueOf(health.port()));
+      health.state(HealthServer.State.SERVING);
     });
   }
 
@@ -60,6 +78,9 @@ final class Function implements AutoCloseable {
     subscription.stop(config.drainTimeout()).join();
     client.close();
     health.close();
+    if (tracing != null) {
+      tracing.close();
+    }
     stopped.complete(null);
   }
 

@@ -1,7 +1,10 @@
 package io.kubefuncs;
 
 import io.kubefuncs.nsq.HostPort;
+import io.kubefuncs.nsq.NsqConfig;
 import io.kubefuncs.nsq.NsqNames;
+import io.kubefuncs.nsq.NsqTls;
+import io.kubefuncs.nsq.TlsSettings;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Map;
@@ -22,7 +25,17 @@ record FunctionConfig(
     String deadLetterTopic,
     Duration handlerTimeout,
     Duration drainTimeout,
-    String clientId) {
+    int maxMessageSize,
+    String clientId,
+    NsqTls tls,
+    String authSecret) {
+
+  /**
+   * The least {@code KUBEFUNCS_MAX_MESSAGE_SIZE} taken: a dead letter's reason and description of
+   * the event take up to about 4.3 KB before any of the event's body, and one that does not fit
+   * could never be published.
+   */
+  static final int MIN_MESSAGE_SIZE = 8192;
 
   static FunctionConfig fromEnvironment(Map<String, String> env) {
     Reader r = new Reader(env);
@@ -43,7 +56,17 @@ record FunctionConfig(
     String deadLetter = r.name("KUBEFUNCS_DEAD_LETTER_TOPIC", deadLetterFor(topic), false);
     Duration handlerTimeout = r.duration("KUBEFUNCS_HANDLER_TIMEOUT", Duration.ofMinutes(5));
     Duration drainTimeout = r.duration("KUBEFUNCS_DRAIN_TIMEOUT", Duration.ofSeconds(25));
+    int maxMessageSize = r.bytes("KUBEFUNCS_MAX_MESSAGE_SIZE", NsqConfig.DEFAULT_MAX_MESSAGE_SIZE, MIN_MESSAGE_SIZE);
     String clientId = r.string("KUBEFUNCS_CLIENT_ID", env.getOrDefault("HOSTNAME", ""));
+    NsqTls tls;
+    try {
+      tls = TlsSettings.read(r.setting("NSQ_TLS"), r.setting("NSQ_TLS_CA_FILE"), r.setting("NSQ_TLS_CERT_FILE"),
+          r.setting("NSQ_TLS_KEY_FILE"), r.setting("NSQ_TLS_SERVER_NAME"));
+    } catch (TlsSettings.InvalidSettingException e) {
+      throw new ConfigException(e.setting(), e.reason());
+    }
+    // Not trimmed: a secret is what it is, and the auth server compares it whole.
+    String authSecret = env.get("NSQ_AUTH_SECRET");
     return new FunctionConfig(
         topic,
         channel,
@@ -56,7 +79,17 @@ record FunctionConfig(
         deadLetter,
         handlerTimeout,
         drainTimeout,
-        clientId);
+        maxMessageSize,
+        clientId,
+        tls,
+        authSecret == null || authSecret.isEmpty() ? null : authSecret);
+  }
+
+  /** Without the AUTH secret, which must not reach a log. */
+  @Override
+  public String toString() {
+    return "FunctionConfig[topic=" + topic + ", channel=" + channel + ", nsqd=" + nsqdAddress + ", lookupd=" + lookupdAddress
+        + ", tls=" + (tls != null) + ", authSecret=" + (authSecret != null ? "(set)" : "(unset)") + "]";
   }
 
   /** {@code <topic>.dead}, shortened so that it stays a valid topic name. */
@@ -72,6 +105,10 @@ record FunctionConfig(
   }
 
   private record Reader(Map<String, String> env) {
+    TlsSettings.Setting setting(String name) {
+      return new TlsSettings.Setting(name, env.get(name));
+    }
+
     String string(String name, String fallback) {
       String v = env.get(name);
       return v == null || v.isBlank() ? fallback : v.trim();
@@ -134,6 +171,23 @@ record FunctionConfig(
         // reported below
       }
       throw new ConfigException(name, "must be a whole number of at least 1, got '" + v + "'");
+    }
+
+    /** A size in bytes, at least {@code min}; nsqd's {@code --max-msg-size} is one. */
+    int bytes(String name, int fallback, int min) {
+      String v = string(name, null);
+      if (v == null) {
+        return fallback;
+      }
+      try {
+        int n = Integer.parseInt(v);
+        if (n >= min) {
+          return n;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new ConfigException(name, "must be a whole number of bytes from " + min + " to " + Integer.MAX_VALUE + ", got '" + v + "'");
     }
 
     /** Go-style durations as the original used ({@code 30s}, {@code 5m}, {@code 1500ms}), or ISO-8601. */

@@ -1,5 +1,7 @@
 package io.kubefuncs;
 
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import sun.misc.Signal;
 
@@ -13,7 +15,8 @@ import sun.misc.Signal;
  * }</pre>
  *
  * Reads its settings from the environment ({@code TOPIC}, {@code CHANNEL}, {@code NSQ_*},
- * {@code HEALTHZ_ADDR}, {@code KUBEFUNCS_*}; see docs/writing-a-function-in-java.md), consumes
+ * {@code HEALTHZ_ADDR}, {@code KUBEFUNCS_*}, and {@code OTEL_*} for tracing (see {@link Tracing}); see
+ * docs/writing-a-function-in-java.md), consumes
  * until SIGTERM or SIGINT, then drains and exits 0. Bad settings exit 2 with one line naming
  * the variable.
  */
@@ -23,7 +26,18 @@ public final class Kubefuncs {
   public static void run(Handler handler) {
     Function function;
     try {
-      function = new Function(FunctionConfig.fromEnvironment(System.getenv()), handler, PrometheusRegistry.defaultRegistry);
+      FunctionConfig config = FunctionConfig.fromEnvironment(System.getenv());
+      OpenTelemetrySdk tracing = Tracing.fromEnvironment(System.getenv(), config.topic()).orElse(null);
+      if (tracing != null) {
+        try {
+          // So that spans the handler makes through the global API are children of the SDK's.
+          GlobalOpenTelemetry.set(tracing);
+        } catch (IllegalStateException alreadySet) { // by the application, or an agent: theirs stays
+          System.getLogger(Kubefuncs.class.getName()).log(System.Logger.Level.WARNING,
+              "GlobalOpenTelemetry was set before Kubefuncs.run; the SDK traces with its own, from OTEL_*");
+        }
+      }
+      function = new Function(config, handler, PrometheusRegistry.defaultRegistry, tracing);
     } catch (ConfigException e) {
       System.err.println("kubefuncs: bad configuration: " + e.getMessage());
       System.exit(2);

@@ -44,6 +44,10 @@ public final class Message {
     return !event.getReturn().isEmpty();
   }
 
+  /**
+   * The event's metadata: with tracing on, {@code traceparent} and {@code tracestate} (W3C Trace
+   * Context) of the publish that sent it; the SDK reads them itself.
+   */
   public Map<String, String> metadata() {
     return event.getMetadataMap();
   }

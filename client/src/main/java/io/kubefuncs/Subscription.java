@@ -5,6 +5,9 @@ import io.kubefuncs.nsq.NsqConsumer;
 import io.kubefuncs.nsq.NsqMessage;
 import io.kubefuncs.proto.DeadLetter;
 import io.kubefuncs.proto.Event;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.datapoints.GaugeDataPoint;
@@ -30,6 +33,7 @@ public final class Subscription implements AutoCloseable {
   private final SubscriptionOptions options;
   private final ScheduledExecutorService timers;
   private final NsqConsumer consumer;
+  private final CompletableFuture<Void> ready;
   private final CounterDataPoint received;
   private final CounterDataPoint ok;
   private final CounterDataPoint failed;
@@ -61,6 +65,7 @@ public final class Subscription implements AutoCloseable {
     duration = m.handlerDuration.labelValues(topic, channel);
     inFlight = m.inFlight.labelValues(topic, channel);
     this.consumer = consumer.handler(this::dispatch).build().start();
+    this.ready = this.consumer.ready().thenCombine(this.consumer.directlySubscribed(), (a, b) -> null);
   }
 
   /** nsqd connections this subscription consumes from right now. */
@@ -69,11 +74,13 @@ public final class Subscription implements AutoCloseable {
   }
 
   /**
-   * Completes once every nsqd of the first discovery round was subscribed to or failed once
-   * (failed ones keep being retried); see {@link #connections()} for the current state.
+   * Completes once the client's own nsqd answered the SUB, so that the topic and channel exist
+   * there and an event published to it is kept for this subscription, and every other nsqd of the
+   * first discovery round was subscribed to or failed once (failed ones keep being retried); see
+   * {@link #connections()} for the current state.
    */
   public CompletableFuture<Void> ready() {
-    return consumer.ready();
+    return ready;
   }
 
   /** Stops taking events, waits up to {@code timeout} for those in hand, then disconnects. */
@@ -126,19 +133,29 @@ public final class Subscription implements AutoCloseable {
       deadLetter(nsq, "delivered " + nsq.attempts() + " times, more than the " + options.maxAttempts() + " allowed");
       return;
     }
-    Message message = new Message(event, nsq.attempts(), new Replies(nsq));
+    EventTracer tracer = client.tracer();
+    Span span = tracer == null ? null : tracer.process(event, topic, channel, nsq.attempts());
+    Message message = new Message(event, nsq.attempts(), new Replies(nsq, event, span));
     inFlight.inc();
     long start = System.nanoTime();
     ScheduledFuture<?> toucher = keepAlive(nsq, start);
     Throwable failure = null;
+    // Current while the handler runs: its own calls and emits are children of its span.
+    Scope scope = span == null ? null : span.makeCurrent();
     try {
       handler.handle(message);
     } catch (Throwable t) {
       failure = t;
     } finally {
+      if (scope != null) {
+        scope.close();
+      }
       toucher.cancel(false);
       duration.observe((System.nanoTime() - start) / 1e9);
       inFlight.dec();
+    }
+    if (span != null) {
+      EventTracer.end(span, failure);
     }
     if (failure instanceof InterruptedException) {
       Thread.currentThread().interrupt();
@@ -240,14 +257,25 @@ public final class Subscription implements AutoCloseable {
 
   private final class Replies implements Message.Replies {
     private final NsqMessage nsq;
+    private final Event request;
+    /** The handler's span; null when tracing is off. */
+    private final Span handlerSpan;
 
-    Replies(NsqMessage nsq) {
+    Replies(NsqMessage nsq, Event request, Span handlerSpan) {
       this.nsq = nsq;
+      this.request = request;
+      this.handlerSpan = handlerSpan;
     }
 
     @Override
     public CompletableFuture<Void> publish(String returnTopic, Event response) {
-      return client.publishRaw(returnTopic, response.toByteArray());
+      if (handlerSpan == null) {
+        return client.publishRaw(returnTopic, response.toByteArray());
+      }
+      // The answer may be published after the handler returned (Empty, Error): its span's parent
+      // is the handler's span all the same, not whatever is current then.
+      Span span = client.tracer().answer(Context.root().with(handlerSpan), request);
+      return client.publishRaw(returnTopic, response.toByteArray()).whenComplete((v, e) -> EventTracer.end(span, e));
     }
 
     @Override

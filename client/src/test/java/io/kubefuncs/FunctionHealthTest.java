@@ -82,6 +82,30 @@ class FunctionHealthTest {
     }
   }
 
+  /**
+   * nsqlookupd answers but the function's own nsqd is down: the first discovery round is over, yet
+   * the subscription is not ready (nor /healthz 200), since an event published to that nsqd would
+   * find no channel; it is once nsqd is back and has answered the SUB.
+   */
+  @Test
+  void notReadyUntilItsOwnNsqdAnsweredTheSubscription() throws Exception {
+    try (NsqLookupdProcess lookupd = NsqLookupdProcess.start();
+        NsqdProcess nsqd = NsqdProcess.builder().lookupd(lookupd).start();
+        Client client = Client.builder().nsqd(nsqd.tcpAddress()).lookupd(lookupd.httpAddress())
+            .registry(new PrometheusRegistry()).build()) {
+      nsqd.stop();
+      Subscription subscription = client.on("own", "default", msg -> {});
+
+      await("not ready while its own nsqd is down").during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(5))
+          .until(() -> !subscription.ready().isDone());
+
+      nsqd.restart();
+      subscription.ready().get(20, TimeUnit.SECONDS);
+      assertThat(NsqdStats.channel(nsqd.httpUrl(), "own", "default").path("clients").size())
+          .as("clients of own/default on the function's own nsqd once ready").isEqualTo(1);
+    }
+  }
+
   @Test
   void servesThenDrainsWith503WhileEventsAreStillInHand() throws Exception {
     try (NsqdProcess nsqd = NsqdProcess.start();

@@ -51,6 +51,30 @@ class FunctionChartTest {
   }
 
   @Test
+  void withATracingEndpointEveryFunctionGetsTheOtelSettingsAndItsOwnServiceName() {
+    Rendered rendered = render(Charts.values("""
+        image: {repository: x/y}
+        functions:
+        - name: orders
+        - name: billing
+          env: [{name: OTEL_TRACES_SAMPLER, value: always_on}]
+        tracing: {otlpEndpoint: "http://otel-collector.observability:4318", sampler: parentbased_traceidratio, samplerArg: "0.25"}
+        """));
+
+    assertThat(env(container(rendered, "example-function-orders"))).endsWith(
+        "HEALTHZ_ADDR=:8080",
+        "KUBEFUNCS_MAX_MESSAGE_SIZE=1048576",
+        "OTEL_SERVICE_NAME=orders",
+        "OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector.observability:4318",
+        "OTEL_TRACES_SAMPLER=parentbased_traceidratio",
+        "OTEL_TRACES_SAMPLER_ARG=0.25");
+    // A function's own env comes last, so it wins.
+    assertThat(env(container(rendered, "example-function-billing"))).containsSubsequence(
+        "OTEL_SERVICE_NAME=billing", "OTEL_TRACES_SAMPLER=parentbased_traceidratio", "OTEL_TRACES_SAMPLER=always_on");
+    assertThat(env(container(render(ONE), "example-function-test"))).noneMatch(e -> e.startsWith("OTEL_"));
+  }
+
+  @Test
   void withoutFunctionsNothingIsRendered() {
     assertThat(render().manifests).isEmpty();
   }
@@ -66,7 +90,8 @@ class FunctionChartTest {
         "NSQ_NSQD_PORT=4150",
         "NSQ_LOOKUPD_ADDR=kubefuncs-nsq-lookupd.kubefuncs.svc.cluster.local",
         "NSQ_LOOKUPD_PORT=4161",
-        "HEALTHZ_ADDR=:8080");
+        "HEALTHZ_ADDR=:8080",
+        "KUBEFUNCS_MAX_MESSAGE_SIZE=1048576");
     assertThat(c.getImage()).isEqualTo("ghcr.io/kubefuncs/pong:0.1.0");
     assertThat(c.getPorts()).extracting(p -> p.getName(), p -> p.getContainerPort())
         .containsExactly(tuple("http", 8080));
@@ -103,10 +128,11 @@ class FunctionChartTest {
 
   @Test
   void nsqAddressesCanBeOverridden() {
-    Path values = Charts.values("nsq: {lookupdAddr: lookupd.messaging, lookupdPort: 14161, nsqdAddr: nsqd.messaging, nsqdPort: 14150}\n");
+    Path values = Charts.values("nsq: {lookupdAddr: lookupd.messaging, lookupdPort: 14161, nsqdAddr: nsqd.messaging, nsqdPort: 14150,"
+        + " maxMessageSize: 4194304}\n");
     assertThat(env(container(render(ONE, values), "example-function-test"))).containsSubsequence(
         "NSQ_NSQD_ADDR=nsqd.messaging", "NSQ_NSQD_PORT=14150",
-        "NSQ_LOOKUPD_ADDR=lookupd.messaging", "NSQ_LOOKUPD_PORT=14161");
+        "NSQ_LOOKUPD_ADDR=lookupd.messaging", "NSQ_LOOKUPD_PORT=14161", "KUBEFUNCS_MAX_MESSAGE_SIZE=4194304");
   }
 
   @Test
@@ -140,6 +166,11 @@ class FunctionChartTest {
         "NSQ_LOOKUPD_ADDR=core-nsq-lookupd.platform.svc.cluster.example",
         "NSQ_LOOKUPD_PORT=4161",
         "HEALTHZ_ADDR=:8080",
+        "KUBEFUNCS_MAX_MESSAGE_SIZE=1048576",
+        "OTEL_SERVICE_NAME=test",
+        "OTEL_EXPORTER_OTLP_ENDPOINT=https://otel-collector.observability:4318",
+        "OTEL_TRACES_SAMPLER=parentbased_traceidratio",
+        "OTEL_TRACES_SAMPLER_ARG=0.5",
         "NSQ_TLS=true",
         "NSQ_TLS_CA_FILE=/etc/kubefuncs/nsq-tls/ca.crt",
         "NSQ_TLS_SERVER_NAME=core-nsq-nsqd.platform.svc.cluster.example",

@@ -40,6 +40,19 @@ class GatewayChartTest {
   }
 
   @Test
+  void withATracingEndpointTheGatewayGetsTheOtelSettingsBeforeItsOwnEnv() {
+    Container c = gateway(render(Charts.values("""
+        tracing: {otlpEndpoint: "http://otel-collector.observability:4318"}
+        env: [{name: OTEL_SERVICE_NAME, value: edge}]
+        """)));
+
+    assertThat(c.getEnv()).extracting(e -> e.getName() + "=" + e.getValue()).containsExactly(
+        "OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector.observability:4318",
+        "OTEL_TRACES_SAMPLER=parentbased_always_on",
+        "OTEL_SERVICE_NAME=edge");
+  }
+
+  @Test
   void defaultsAreADeploymentItsServiceItsRoutesAndItsAccount() {
     assertThat(render().ids())
         .containsExactly(
@@ -72,6 +85,7 @@ class GatewayChartTest {
             "--config", "/etc/kubefuncs/gateway/routes.yaml",
             "--lookupd-addr", "kubefuncs-nsq-lookupd.kubefuncs.svc.cluster.local:4161",
             "--nsqd-addr", "kubefuncs-nsq-nsqd.kubefuncs.svc.cluster.local:4150",
+            "--nsqd-http-addr", "kubefuncs-nsq-nsqd.kubefuncs.svc.cluster.local:4151",
             "--header-timeout", "10s", "--body-timeout", "10s", "--idle-timeout", "75s", "--write-timeout", "10s",
             "--max-connections", "4096", "--max-body-bytes", "1047552", "--body-budget-bytes", "67108864");
     assertThat(c.getEnv()).isNullOrEmpty();
@@ -192,6 +206,7 @@ class GatewayChartTest {
     assertThat(c.getArgs()).containsSubsequence(
         "--lookupd-addr", "nsq-lookupd.messaging.svc.cluster.local:4161",
         "--nsqd-addr", "nsq-nsqd.messaging.svc.cluster.local:4150",
+        "--nsqd-http-addr", "nsq-nsqd.messaging.svc.cluster.local:4151",
         "--header-timeout", "5s", "--body-timeout", "30s", "--idle-timeout", "2m", "--write-timeout", "15s",
         "--max-connections", "20000", "--max-body-bytes", "524288", "--body-budget-bytes", "268435456",
         "--gateway-id=$(POD_NAME)");

@@ -192,7 +192,7 @@ final class DevCommand implements Callable<Integer> {
       specs.forEach(this::startFunction);
 
       String gatewayLabel = Labels.of("gateway", width);
-      gateway = Gateway.start(new GatewayConfig(listen.host(), listen.port(), routes.gatewayFile(), nsq.nsqdTcp().toString(),
+      gateway = Gateway.start(new GatewayConfig(listen.host(), listen.port(), routes.gatewayFile(), nsq.nsqdTcp().toString(), null,
           nsq.lookupdHttp() == null ? List.of() : List.of(nsq.lookupdHttp().toString()), "kubefuncs-dev",
           RoutesSource.DEFAULT_TIMEOUT, true, ROUTES_POLL, GatewayConfig.Limits.DEFAULTS), PrometheusRegistry.defaultRegistry,
           line -> out.println(gatewayLabel + line));

@@ -39,7 +39,7 @@ final class FunctionsFile {
   /** The top-level keys of the function chart's values.schema.json. */
   static final Set<String> CHART_KEYS = Set.of(
       "global", "nameOverride", "fullnameOverride", "clusterDomain", "image", "imagePullSecrets",
-      "kubefuncs", "nsq", "networkPolicy", "defaults", "functions");
+      "kubefuncs", "nsq", "networkPolicy", "tracing", "defaults", "functions");
 
   /** The keys of the chart's {@code defaults}; a function may set each of them too. */
   static final Set<String> DEFAULTS_KEYS = Set.of(

@@ -9,12 +9,13 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code kubefuncs} command: {@code dev}, {@code call}, {@code broker}, {@code gateway}, {@code init},
+ * {@code deploy}, {@code status},
  * {@code help} and {@code version}. {@code -h}/{@code --help} and {@code -V}/{@code --version} work on
  * every command (inherited scope), and help is wrapped to the terminal's width.
  */
 @Command(name = "kubefuncs", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
     versionProvider = KubefuncsMain.Version.class, usageHelpAutoWidth = true,
-    description = "Lightweight functions on Kubernetes over NSQ: run, call and create them on this machine.",
+    description = "Lightweight functions on Kubernetes over NSQ: create, run and call them on this machine, deploy them to a cluster.",
     footer = {"", "Run 'kubefuncs help COMMAND' or 'kubefuncs COMMAND --help' for a command's options.",
         "Docs: docs/local-development.md"},
     subcommands = {CommandLine.HelpCommand.class, VersionCommand.class})
@@ -33,7 +34,9 @@ public final class KubefuncsMain implements Callable<Integer> {
         .addSubcommand(new CallCommand())
         .addSubcommand(new BrokerCommand())
         .addSubcommand(new GatewayMain())
-        .addSubcommand(new InitCommand());
+        .addSubcommand(new InitCommand())
+        .addSubcommand(new DeployCommand())
+        .addSubcommand(new StatusCommand());
     // `call --data @file` reads a file as curl does; picocli would expand it into arguments.
     cli.setExpandAtFiles(false);
     // picocli leaves the usage out when it has a suggestion; a newcomer needs both.
@@ -48,6 +51,10 @@ public final class KubefuncsMain implements Callable<Integer> {
       if (e instanceof InvalidInputException) {
         command.getErr().println(command.getCommandSpec().qualifiedName() + ": " + e.getMessage());
         return ExitCodes.BAD_INPUT;
+      }
+      if (e instanceof StepFailedException) {
+        command.getErr().println(command.getCommandSpec().qualifiedName() + ": " + e.getMessage());
+        return ExitCodes.ERROR;
       }
       throw e;
     });

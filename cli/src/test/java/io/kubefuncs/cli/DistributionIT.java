@@ -56,6 +56,22 @@ class DistributionIT {
   }
 
   @Test
+  void deployUsesTheChartsThatComeWithIt() throws Exception {
+    assertThat(home.resolve("charts/kubefuncs/Chart.yaml")).isRegularFile();
+    assertThat(home.resolve("charts/nsq/Chart.yaml")).isRegularFile();
+    Path project = Files.createDirectories(install.resolve("hello"));
+    Files.writeString(project.resolve("pom.xml"), "<project/>");
+    Files.writeString(project.resolve("mvnw"), "#!/bin/sh\n");
+    Files.writeString(project.resolve("functions.yaml"), "functions:\n- name: hello\n");
+    // helm template is deploy's first step with the chart: a helm that fails shows which chart it was given.
+    try (KubefuncsProcess deploy = kubefuncs("deploy", project.toString(), "--load", "true", "--kubectl", "/bin/true",
+        "--helm", "/bin/false")) {
+      assertThat(deploy.awaitExit(Duration.ofSeconds(60))).as("%s", deploy).isEqualTo(2);
+      assertThat(String.join("\n", deploy.err())).contains("/bin/false template hello " + home.resolve("charts/function") + " ");
+    }
+  }
+
+  @Test
   void versionRunsOnTheBundledRuntime() throws Exception {
     try (KubefuncsProcess version = kubefuncs("version")) {
       assertThat(version.awaitExit(Duration.ofSeconds(60))).as("%s", version).isZero();

@@ -11,14 +11,14 @@ import picocli.CommandLine;
 class KubefuncsMainTest {
   @Test
   void anUnknownCommandPrintsTheHelpOnStandardError() {
-    Cli cli = Cli.run("deploy", "--now");
+    Cli cli = Cli.run("publish", "--now");
 
     assertThat(cli.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
     assertThat(cli.out()).isEmpty();
     assertThat(cli.err())
-        .contains("Unmatched arguments from index 0: 'deploy', '--now'")
+        .contains("Unmatched arguments from index 0: 'publish', '--now'")
         .contains("Usage: kubefuncs [-hV] [COMMAND]")
-        .contains("dev", "call", "broker", "gateway", "init");
+        .contains("dev", "call", "broker", "gateway", "init", "deploy", "status");
   }
 
   @Test

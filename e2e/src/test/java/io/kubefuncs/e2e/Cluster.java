@@ -23,8 +23,8 @@ final class Cluster {
 
   final Path repo;
   final Path kubeconfig;
-  private final Path kubectl;
-  private final Path helm;
+  final Path kubectl;
+  final Path helm;
   private final Path helmHome;
 
   private Cluster(Path repo, Path kubeconfig, Path kubectl, Path helm) {
@@ -90,7 +90,8 @@ final class Cluster {
     return command;
   }
 
-  private ProcessBuilder builder(List<String> command) {
+  /** A process with the same isolation as kubectl and helm here: no ambient KUBECONFIG, Helm homes of the test's own. */
+  ProcessBuilder builder(List<String> command) {
     ProcessBuilder pb = new ProcessBuilder(command).directory(repo.toFile());
     Map<String, String> env = pb.environment();
     env.remove("KUBECONFIG");

@@ -41,6 +41,7 @@ import org.junit.jupiter.api.extension.TestWatcher;
  * function pod deleted under asynchronous load, nsqd deleted; TLS and AUTH turned on for NSQ; and
  * a clean uninstall. The steps build on each other and run in order.
  */
+@Order(1)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @ExtendWith({StepTimes.class, GettingStartedIT.Diagnostics.class})

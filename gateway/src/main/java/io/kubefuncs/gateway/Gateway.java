@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.flow.FlowControlHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.opentelemetry.api.OpenTelemetry;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.net.BindException;
@@ -50,23 +51,39 @@ public final class Gateway implements AutoCloseable {
   private final Channel server;
   private final RoutesWatcher watcher;
   private final TopicConsumers consumers;
+  private final RouteTopics topics;
   private final AtomicReference<Routes> routes;
   private final GatewayHandler handler;
 
-  private Gateway(GatewayConfig config, PrometheusRegistry registry, Consumer<String> accessLog) throws IOException {
+  private Gateway(GatewayConfig config, PrometheusRegistry registry, Consumer<String> accessLog, OpenTelemetry openTelemetry)
+      throws IOException {
     this.config = config;
     byte[] initial = Files.readAllBytes(config.routesFile());
     this.routes = new AtomicReference<>(
         RoutesFile.parse(new String(initial, java.nio.charset.StandardCharsets.UTF_8), config.routesFile().toString(), config.defaultTimeout()));
     GatewayMetrics metrics = new GatewayMetrics(registry);
-    Client.Builder b = Client.builder().nsqd(config.nsqdAddress()).clientId(config.gatewayId()).registry(registry);
+    Client.Builder b = Client.builder()
+        .nsqd(config.nsqdAddress())
+        .clientId(config.gatewayId())
+        .registry(registry)
+        .nsqSecurity(config.nsqTls(), config.nsqAuthSecret());
     if (!config.lookupdAddresses().isEmpty()) {
       b.lookupd(config.lookupdAddresses().toArray(String[]::new));
     }
+    if (openTelemetry != null) {
+      b.openTelemetry(openTelemetry);
+    }
     this.client = b.build();
+    this.topics = config.nsqdHttpAddress() == null ? null : new RouteTopics(config.nsqdHttpAddress());
+    if (topics != null) {
+      topics.ensure(routes.get());
+    }
     this.watcher = new RoutesWatcher(config.routesFile(), initial, config.defaultTimeout(), config.reloadInterval(),
         r -> {
           routes.set(r);
+          if (topics != null) {
+            topics.ensure(r);
+          }
           metrics.reloads.labelValues("ok").inc();
         },
         why -> metrics.reloads.labelValues("rejected").inc());
@@ -74,7 +91,8 @@ public final class Gateway implements AutoCloseable {
     this.consumers = TopicConsumers.watch(config.lookupdAddresses(), routes::get, config.reloadInterval().multipliedBy(5));
     GatewayConfig.Limits limits = config.limits();
     BodyBudget.Pool bodies = new BodyBudget.Pool(limits.bodyBudgetBytes());
-    this.handler = new GatewayHandler(client, routes, metrics, registry, config.exposeFunctionErrors(), consumers, bodies);
+    this.handler = new GatewayHandler(client, routes, metrics, registry, config.exposeFunctionErrors(), consumers, bodies,
+        openTelemetry == null ? null : new RequestSpans(openTelemetry));
     this.group = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("gateway-io"), NioIoHandler.newFactory());
     ConnectionLimit connections = new ConnectionLimit(limits.maxConnections(), metrics, registry);
     ServerBootstrap bootstrap =
@@ -115,6 +133,7 @@ public final class Gateway implements AutoCloseable {
     } catch (Exception e) { // Netty rethrows the bind's checked exception as is
       watcher.close();
       consumers.close();
+      closeTopics();
       group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
       client.close();
       if (e instanceof BindException) {
@@ -132,16 +151,25 @@ public final class Gateway implements AutoCloseable {
   }
 
   public static Gateway start(GatewayConfig config) throws IOException {
-    return new Gateway(config, PrometheusRegistry.defaultRegistry, null);
+    return new Gateway(config, PrometheusRegistry.defaultRegistry, null, null);
   }
 
   public static Gateway start(GatewayConfig config, PrometheusRegistry registry) throws IOException {
-    return new Gateway(config, registry, null);
+    return new Gateway(config, registry, null, null);
   }
 
   /** With an {@link AccessLog}: one line per answered request to {@code accessLog}. */
   public static Gateway start(GatewayConfig config, PrometheusRegistry registry, Consumer<String> accessLog) throws IOException {
-    return new Gateway(config, registry, accessLog);
+    return new Gateway(config, registry, accessLog, null);
+  }
+
+  /**
+   * Traced through {@code openTelemetry} (null for no tracing): a SERVER span per routed request,
+   * continuing the client's {@code traceparent}, and the trace carried on in the events.
+   */
+  public static Gateway start(GatewayConfig config, PrometheusRegistry registry, Consumer<String> accessLog,
+      OpenTelemetry openTelemetry) throws IOException {
+    return new Gateway(config, registry, accessLog, openTelemetry);
   }
 
   public int port() {
@@ -175,8 +203,15 @@ public final class Gateway implements AutoCloseable {
     }
     watcher.close();
     consumers.close();
+    closeTopics();
     group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
     client.close();
+  }
+
+  private void closeTopics() {
+    if (topics != null) {
+      topics.close();
+    }
   }
 
   /**

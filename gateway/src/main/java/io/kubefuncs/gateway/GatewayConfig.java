@@ -1,5 +1,6 @@
 package io.kubefuncs.gateway;
 
+import io.kubefuncs.nsq.NsqTls;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -8,23 +9,46 @@ import java.util.List;
  * @param listenHost empty for every interface
  * @param routesFile the YAML/JSON routes file, watched for changes
  * @param nsqdAddress the nsqd to publish to ({@code host:4150})
+ * @param nsqdHttpAddress that nsqd's HTTP address ({@code host:4151}), where the routes' topics
+ *     are created when routes are loaded; null to create none
  * @param lookupdAddresses nsqlookupd HTTP addresses; empty to use the one nsqd only
  * @param gatewayId names the gateway's return topic; the hostname by default
  * @param defaultTimeout for routes that set none
  * @param exposeFunctionErrors whether a 502 carries the function's error text
  * @param limits what clients may hold of the gateway
+ * @param nsqTls TLS to nsqd; {@code null} for plain TCP
+ * @param nsqAuthSecret sent with AUTH when nsqd asks for it; {@code null} for none
  */
 public record GatewayConfig(
     String listenHost,
     int listenPort,
     Path routesFile,
     String nsqdAddress,
+    String nsqdHttpAddress,
     List<String> lookupdAddresses,
     String gatewayId,
     Duration defaultTimeout,
     boolean exposeFunctionErrors,
     Duration reloadInterval,
-    Limits limits) {
+    Limits limits,
+    NsqTls nsqTls,
+    String nsqAuthSecret) {
+
+  /** Plain TCP to nsqd, without AUTH. */
+  public GatewayConfig(String listenHost, int listenPort, Path routesFile, String nsqdAddress, String nsqdHttpAddress,
+      List<String> lookupdAddresses, String gatewayId, Duration defaultTimeout, boolean exposeFunctionErrors,
+      Duration reloadInterval, Limits limits) {
+    this(listenHost, listenPort, routesFile, nsqdAddress, nsqdHttpAddress, lookupdAddresses, gatewayId, defaultTimeout,
+        exposeFunctionErrors, reloadInterval, limits, null, null);
+  }
+
+  /** Without the AUTH secret, which must not reach a log. */
+  @Override
+  public String toString() {
+    return "GatewayConfig[listen=" + listenHost + ":" + listenPort + ", routes=" + routesFile + ", nsqd=" + nsqdAddress
+        + ", lookupd=" + lookupdAddresses + ", id=" + gatewayId + ", tls=" + (nsqTls != null)
+        + ", authSecret=" + (nsqAuthSecret != null ? "(set)" : "(unset)") + "]";
+  }
 
   /**
    * What one client, and all of them together, may hold of the gateway: time, connections and

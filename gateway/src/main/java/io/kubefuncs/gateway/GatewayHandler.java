@@ -5,6 +5,7 @@ import io.kubefuncs.Client;
 import io.kubefuncs.FunctionErrorException;
 import io.kubefuncs.Message;
 import io.kubefuncs.nsq.NsqConnectionException;
+import io.kubefuncs.nsq.NsqErrorException;
 import io.kubefuncs.proto.HTTPRequest;
 import io.kubefuncs.proto.HTTPResponse;
 import io.netty.buffer.ByteBuf;
@@ -25,6 +26,8 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Scope;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
@@ -36,11 +39,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Turns each HTTP request into a call to the function its route names, and the answer back
- * into HTTP. Stateless and shared by every connection; the call's completion hops back onto the
+ * into HTTP. Shared by every connection, and stateless but for the topics nsqd refused; the call's completion hops back onto the
  * connection's event loop to write.
  */
 @ChannelHandler.Sharable
@@ -69,13 +74,27 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   private final boolean exposeFunctionErrors;
   private final TopicConsumers consumers;
   private final BodyBudget.Pool bodies;
+  /** Null when tracing is off. */
+  private final RequestSpans spans;
   /** Requests published and not yet answered: what a shutdown waits for. */
   private final java.util.concurrent.atomic.AtomicInteger active = new java.util.concurrent.atomic.AtomicInteger();
   private volatile boolean draining;
+  /**
+   * Topics nsqd refused the gateway (E_UNAUTHORIZED), with nsqd's word and until when that is
+   * answered without asking again: nsqd closes the connection on each refusal, and every route
+   * shares it, so requests to an ungranted route must not keep taking it down for the others.
+   */
+  private final ConcurrentHashMap<String, Refusal> refused = new ConcurrentHashMap<>();
+
+  private record Refusal(String message, long untilNanos) {}
+
+  /** How long a refused topic is answered from memory; a grant the auth server adds takes effect after it. */
+  private static final Duration REFUSAL_MEMORY = Duration.ofSeconds(10);
 
   GatewayHandler(Client client, AtomicReference<Routes> routes, GatewayMetrics metrics, PrometheusRegistry registry,
-      boolean exposeFunctionErrors, TopicConsumers consumers, BodyBudget.Pool bodies) {
+      boolean exposeFunctionErrors, TopicConsumers consumers, BodyBudget.Pool bodies, RequestSpans spans) {
     this.bodies = bodies;
+    this.spans = spans;
     this.client = client;
     this.routes = routes;
     this.metrics = metrics;
@@ -123,6 +142,17 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       return;
     }
     ex.route = route;
+    if (spans != null) {
+      ex.span = spans.start(request, path, route);
+    }
+    Refusal refusal = refused.get(route.topic());
+    if (refusal != null) {
+      if (System.nanoTime() - refusal.untilNanos() < 0) {
+        ex.fail(HttpResponseStatus.BAD_GATEWAY, "nsq_unauthorized", refusal.message(), false);
+        return;
+      }
+      refused.remove(route.topic(), refusal);
+    }
     if (!client.isConnected()) {
       ex.fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "nsq_unavailable", "not connected to NSQ; retry shortly", false);
       return;
@@ -148,6 +178,19 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
     boolean async = route.async() || "respond-async".equalsIgnoreCase(request.headers().get("Prefer"));
     active.incrementAndGet();
+    // Current while the event is published: the client's publish span is its child, and the event
+    // carries the trace on. Closed before any answer, which runs on the event loop later.
+    Scope scope = ex.span == null ? null : ex.span.makeCurrent();
+    try {
+      publish(ctx, ex, route, event, bodyBytes, async);
+    } finally {
+      if (scope != null) {
+        scope.close();
+      }
+    }
+  }
+
+  private void publish(ChannelHandlerContext ctx, Exchange ex, Route route, HTTPRequest event, long bodyBytes, boolean async) {
     if (async) {
       client.emit(route.topic(), event).whenComplete((id, e) -> ctx.executor().execute(() -> {
         active.decrementAndGet();
@@ -235,6 +278,12 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
               + (ex.unconsumed ? "; no function consumes it" : ""), false);
     } else if (cause instanceof FunctionErrorException fe) {
       ex.fail(HttpResponseStatus.BAD_GATEWAY, "function_error", exposeFunctionErrors ? fe.getMessage() : "the function failed", false);
+    } else if (cause instanceof NsqErrorException nsqd && nsqd.code().equals("E_UNAUTHORIZED")) {
+      // nsqd's auth server grants the gateway's secret other topics, not this one: a setup
+      // problem no retry fixes.
+      String message = "NSQ does not let the gateway publish to topic " + route.topic() + ": " + cause.getMessage();
+      refused.put(route.topic(), new Refusal(message, System.nanoTime() + REFUSAL_MEMORY.toNanos()));
+      ex.fail(HttpResponseStatus.BAD_GATEWAY, "nsq_unauthorized", message, false);
     } else if (cause instanceof NsqConnectionException) {
       ex.fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "nsq_unavailable", "could not publish to NSQ: " + cause.getMessage(), false);
     } else {
@@ -298,6 +347,8 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     private final boolean keepAlive;
     private final long start = System.nanoTime();
     Route route;
+    /** The request's SERVER span, from its route on; null when tracing is off. */
+    Span span;
     /** The route's topic had no consumer when the request came in. */
     boolean unconsumed;
 
@@ -322,6 +373,10 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       metrics.latency.labelValues(label).observe((System.nanoTime() - start) / 1e9);
       if (unconsumed) {
         response.headers().set(NO_CONSUMER_HEADER, route.topic());
+      }
+      if (span != null) {
+        response.headers().set(RequestSpans.TRACERESPONSE, RequestSpans.traceresponse(span));
+        RequestSpans.end(span, response.status().code());
       }
       write(response, close);
     }

@@ -1,29 +1,43 @@
 package io.kubefuncs.gateway;
 
+import io.kubefuncs.ConfigException;
 import io.kubefuncs.Durations;
+import io.kubefuncs.Tracing;
 import io.kubefuncs.nsq.HostPort;
+import io.kubefuncs.nsq.NsqTls;
+import io.kubefuncs.nsq.TlsSettings;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
+import picocli.CommandLine;
 
 /**
  * {@code gateway --listen-addr :8080 --config routes.yaml --nsqd-addr host:4150 --lookupd-addr host:4161}.
  * Every value is checked before anything starts: a bad one is one line on stderr naming the flag,
- * and exit code 2. The gateway takes no settings from the environment.
+ * and exit code 2. The gateway takes settings from the environment only for NSQ security and
+ * tracing: the TLS flags default to the variables functions read ({@code NSQ_TLS}, ...), the AUTH
+ * secret comes from {@code NSQ_AUTH_SECRET} or a file, never from the command line, where ps would
+ * show it, and tracing reads the standard {@code OTEL_*} ones ({@link Tracing}).
  */
 @Command(name = "gateway", mixinStandardHelpOptions = true, description = "Kubefuncs HTTP gateway: path prefixes to NSQ topics.")
 public final class GatewayMain implements Callable<Integer> {
   static final int BAD_INPUT = 2;
+  /** nsqd's default HTTP port, and the nsq chart's. */
+  private static final int NSQD_HTTP_PORT = 4151;
   private static final GatewayConfig.Limits DEFAULTS = GatewayConfig.Limits.DEFAULTS;
 
   @Option(names = "--listen-addr", defaultValue = ":8080", converter = ListenAddress.Converter.class,
@@ -36,6 +50,10 @@ public final class GatewayMain implements Callable<Integer> {
   @Option(names = "--nsqd-addr", defaultValue = "127.0.0.1:4150", converter = HostPortText.class,
       description = "nsqd TCP address to publish to (default ${DEFAULT-VALUE})")
   String nsqdAddr;
+
+  @Option(names = "--nsqd-http-addr", converter = HostPortText.class,
+      description = "that nsqd's HTTP address, where the routes' topics are created (default: the host of --nsqd-addr, port 4151)")
+  String nsqdHttpAddr;
 
   @Option(names = "--lookupd-addr", converter = HostPortText.class, description = "nsqlookupd HTTP address (repeatable)")
   List<String> lookupdAddrs = new ArrayList<>();
@@ -78,6 +96,31 @@ public final class GatewayMain implements Callable<Integer> {
   @Option(names = "--hide-function-errors", description = "answer 502 without the function's error text")
   boolean hideFunctionErrors;
 
+  @Option(names = "--nsq-tls", arity = "0..1", fallbackValue = "true", defaultValue = "${env:NSQ_TLS}",
+      description = "TLS to nsqd: true or false (default: $NSQ_TLS, else false)")
+  String nsqTls;
+
+  @Option(names = "--nsq-tls-ca-file", defaultValue = "${env:NSQ_TLS_CA_FILE}",
+      description = "PEM CA certificates nsqd's certificate must chain to (default: $NSQ_TLS_CA_FILE, else the platform's trust store)")
+  String nsqTlsCaFile;
+
+  @Option(names = "--nsq-tls-cert-file", defaultValue = "${env:NSQ_TLS_CERT_FILE}",
+      description = "PEM client certificate for nsqd's --tls-client-auth-policy (default: $NSQ_TLS_CERT_FILE)")
+  String nsqTlsCertFile;
+
+  @Option(names = "--nsq-tls-key-file", defaultValue = "${env:NSQ_TLS_KEY_FILE}",
+      description = "PEM PKCS#8 key of the client certificate (default: $NSQ_TLS_KEY_FILE)")
+  String nsqTlsKeyFile;
+
+  @Option(names = "--nsq-tls-server-name", defaultValue = "${env:NSQ_TLS_SERVER_NAME}",
+      description = "name nsqd's certificate must carry (default: $NSQ_TLS_SERVER_NAME, else the host dialled)")
+  String nsqTlsServerName;
+
+  // A secret on the command line would show in ps: only a file, or the environment.
+  @Option(names = "--nsq-auth-secret-file",
+      description = "file holding the secret sent with AUTH when nsqd asks for it (default: $NSQ_AUTH_SECRET)")
+  Path nsqAuthSecretFile;
+
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));
   }
@@ -100,14 +143,35 @@ public final class GatewayMain implements Callable<Integer> {
           + "--max-body-bytes (" + maxBodyBytes + "), or no body that large could ever be taken");
       return BAD_INPUT;
     }
+    NsqTls tls;
+    String authSecret;
+    try {
+      tls = TlsSettings.read(setting("--nsq-tls", "NSQ_TLS", nsqTls), setting("--nsq-tls-ca-file", "NSQ_TLS_CA_FILE", nsqTlsCaFile),
+          setting("--nsq-tls-cert-file", "NSQ_TLS_CERT_FILE", nsqTlsCertFile),
+          setting("--nsq-tls-key-file", "NSQ_TLS_KEY_FILE", nsqTlsKeyFile),
+          setting("--nsq-tls-server-name", "NSQ_TLS_SERVER_NAME", nsqTlsServerName));
+      authSecret = authSecret(System.getenv("NSQ_AUTH_SECRET"));
+    } catch (IllegalArgumentException e) {
+      System.err.println("gateway: " + e.getMessage());
+      return BAD_INPUT;
+    }
     String id = gatewayId != null ? gatewayId : InetAddress.getLocalHost().getHostName();
-    GatewayConfig cfg = new GatewayConfig(listen.host(), listen.port(), config, nsqdAddr, List.copyOf(lookupdAddrs), id,
+    String nsqdHttp = nsqdHttpAddr != null ? nsqdHttpAddr : new HostPort(HostPort.parse(nsqdAddr, "address").host(), NSQD_HTTP_PORT).toString();
+    GatewayConfig cfg = new GatewayConfig(listen.host(), listen.port(), config, nsqdAddr, nsqdHttp, List.copyOf(lookupdAddrs), id,
         timeout, !hideFunctionErrors, Duration.ofSeconds(1),
         new GatewayConfig.Limits(headerTimeout, bodyTimeout, idleTimeout, writeTimeout, maxConnections, maxBodyBytes,
-            bodyBudgetBytes));
+            bodyBudgetBytes),
+        tls, authSecret);
     Gateway gateway;
+    OpenTelemetrySdk tracing;
     try {
-      gateway = Gateway.start(cfg);
+      tracing = Tracing.fromEnvironment(System.getenv(), "kubefuncs-gateway").orElse(null);
+    } catch (ConfigException e) {
+      System.err.println("gateway: " + e.getMessage());
+      return BAD_INPUT;
+    }
+    try {
+      gateway = Gateway.start(cfg, PrometheusRegistry.defaultRegistry, null, tracing);
     } catch (RoutesFile.InvalidRoutesException | java.io.IOException e) {
       System.err.println("gateway: " + e.getMessage());
       return BAD_INPUT;
@@ -115,10 +179,41 @@ public final class GatewayMain implements Callable<Integer> {
     CountDownLatch stop = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       gateway.close();
+      if (tracing != null) {
+        tracing.close(); // last: sends the spans of the requests the close answered
+      }
       stop.countDown();
     }));
     stop.await();
     return 0;
+  }
+
+  private static TlsSettings.Setting setting(String flag, String variable, String value) {
+    return new TlsSettings.Setting(flag + " (or " + variable + ")", value);
+  }
+
+  /** From {@code --nsq-auth-secret-file} or the environment, not both: which one counts would be a guess. */
+  String authSecret(String fromEnvironment) {
+    boolean inEnvironment = fromEnvironment != null && !fromEnvironment.isEmpty();
+    if (nsqAuthSecretFile == null) {
+      return inEnvironment ? fromEnvironment : null;
+    }
+    if (inEnvironment) {
+      throw new IllegalArgumentException("--nsq-auth-secret-file and NSQ_AUTH_SECRET are both set: give the AUTH secret one way");
+    }
+    String secret;
+    try {
+      secret = Files.readString(nsqAuthSecretFile, StandardCharsets.UTF_8);
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException("--nsq-auth-secret-file: " + NsqTls.cannotRead(nsqAuthSecretFile, e), e);
+    }
+    // Files written by editors and `echo` end in a newline that is no part of the secret.
+    secret = secret.endsWith("\r\n") ? secret.substring(0, secret.length() - 2)
+        : secret.endsWith("\n") ? secret.substring(0, secret.length() - 1) : secret;
+    if (secret.isEmpty()) {
+      throw new IllegalArgumentException("--nsq-auth-secret-file: " + nsqAuthSecretFile + " is empty");
+    }
+    return secret;
   }
 
   /** {@code [host]:port}; no host means every interface. The host must resolve now, not at bind time. */

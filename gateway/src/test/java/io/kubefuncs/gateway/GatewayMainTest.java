@@ -1,11 +1,18 @@
 package io.kubefuncs.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.kubefuncs.Client;
 import io.kubefuncs.HttpResponse;
+import io.kubefuncs.nsq.NsqTls;
+import io.kubefuncs.testkit.NsqAuthServer;
 import io.kubefuncs.testkit.NsqExtension;
+import io.kubefuncs.testkit.NsqdProcess;
+import io.kubefuncs.testkit.NsqdStats;
+import io.kubefuncs.testkit.TestCertificates;
+import java.io.IOException;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -19,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -39,17 +47,11 @@ class GatewayMainTest {
     String nsqd = nsq.nsqdProcess().tcpAddress();
     Path routes = dir.resolve("routes.yaml");
     Files.writeString(routes, "routes:\n  /echo/: echo\n  /fail/: failing\n  /void/: nobody-listens\n");
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    List<String> command = new ArrayList<>(List.of(
-        ProcessHandle.current().info().command().orElseThrow(), "-cp", System.getProperty("java.class.path"),
-        GatewayMain.class.getName(),
-        "--listen-addr", "127.0.0.1:" + port, "--config", routes.toString(), "--nsqd-addr", nsqd,
-        "--gateway-id", "main-test", "--timeout", "400ms", "--max-body-bytes", "16", "--hide-function-errors"));
+    int port = freePort();
     Path log = dir.resolve("gateway.log");
-    Process gateway = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process gateway = startProcess(Map.of(), log,
+        "--listen-addr", "127.0.0.1:" + port, "--config", routes.toString(), "--nsqd-addr", nsqd,
+        "--nsqd-http-addr", nsq.nsqdProcess().httpAddress(), "--gateway-id", "main-test", "--timeout", "400ms", "--max-body-bytes", "16", "--hide-function-errors");
     try (Client function = Client.builder().nsqd(nsqd).clientId("fn").registry(new PrometheusRegistry()).build()) {
       function.on("echo", "default", msg -> msg.respond(HttpResponse.ok(msg.http().bodyAsString()))).ready().join();
       function.on("failing", "default", msg -> {
@@ -59,6 +61,10 @@ class GatewayMainTest {
 
       await("gateway process healthy").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
           .ignoreExceptions().until(() -> get(base + "/healthz").statusCode() == 200);
+      // --nsqd-http-addr: the topic of a route nobody consumes exists before any request, with no channel.
+      await("the gateway created topic nobody-listens").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+          .until(() -> NsqdStats.topic(nsq.nsqdProcess().httpUrl(), "nobody-listens").has("topic_name"));
+      assertThat(NsqdStats.topic(nsq.nsqdProcess().httpUrl(), "nobody-listens").path("channels")).isEmpty();
 
       var echo = TestGateway.send(HttpRequest.newBuilder(URI.create(base + "/echo/"))
           .timeout(TestGateway.REQUEST_TIMEOUT).POST(HttpRequest.BodyPublishers.ofString("16 bytes exactly")).build());
@@ -113,16 +119,18 @@ class GatewayMainTest {
     assertThat(noConfig.code()).isEqualTo(2);
     assertThat(noConfig.err()).contains("--config");
     assertThat(help.code()).isZero();
-    assertThat(help.out()).contains("--listen-addr", "--config", "--nsqd-addr", "--lookupd-addr", "--gateway-id",
+    assertThat(help.out()).contains("--listen-addr", "--config", "--nsqd-addr", "--nsqd-http-addr", "--lookupd-addr", "--gateway-id",
         "--timeout", "--max-body-bytes", "--hide-function-errors", "--body-budget-bytes", "--max-connections",
-        "--header-timeout", "--body-timeout", "--idle-timeout", "--write-timeout");
+        "--header-timeout", "--body-timeout", "--idle-timeout", "--write-timeout", "--nsq-tls", "--nsq-tls-ca-file",
+        "--nsq-tls-cert-file", "--nsq-tls-key-file", "--nsq-tls-server-name", "--nsq-auth-secret-file");
   }
 
   /** Each flag with a value it must refuse; the gateway must not start, nor print a stack trace. */
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
       "--listen-addr|8080", "--listen-addr|:99999", "--listen-addr|:http", "--listen-addr|no-such-host.invalid:8080",
-      "--nsqd-addr|nsqd", "--nsqd-addr|nsqd:0", "--lookupd-addr|lookupd:port",
+      "--nsqd-addr|nsqd", "--nsqd-addr|nsqd:0", "--nsqd-http-addr|nsqd", "--nsqd-http-addr|bad host:4151",
+      "--lookupd-addr|lookupd:port",
       "--timeout|soon", "--timeout|0s", "--timeout|-5s",
       "--max-body-bytes|-5", "--max-body-bytes|0", "--max-body-bytes|10MB", "--max-body-bytes|99999999999",
       "--body-budget-bytes|0", "--body-budget-bytes|1000", "--max-connections|0", "--max-connections|many",
@@ -137,6 +145,110 @@ class GatewayMainTest {
     assertThat(bad.err().strip().lines()).as(bad.err()).hasSize(1);
     assertThat(bad.err()).startsWith("gateway: ").contains(flag).contains(value).doesNotContain("Exception");
     assertThat(bad.out()).isEmpty();
+  }
+
+  /**
+   * The flags that name files and servers: the TLS flags with the CA from the environment, as the
+   * chart gives it, and the AUTH secret from NSQ_AUTH_SECRET; nsqd requires TLS and AUTH, and the
+   * auth server grants one routed topic and not the other.
+   */
+  @Test
+  void routesToAFunctionOverTlsAndAuthWithTheTlsFlagsAndTheEnvironment(@TempDir Path dir) throws Exception {
+    TestCertificates certs = TestCertificates.generate();
+    Path routes = dir.resolve("routes.yaml");
+    Files.writeString(routes, "routes:\n  /echo/: echo\n  /denied/: denied\n");
+    int port = freePort();
+    Path log = dir.resolve("gateway.log");
+    // The function's topic and the gateway's return topic, not the topic "denied".
+    try (NsqAuthServer auth = NsqAuthServer.start("gw-secret", "^(echo|rpc-.*)$");
+        NsqdProcess nsqd = NsqdProcess.builder().tls(certs).tlsRequired("true").authHttpAddress(auth.address()).start();
+        Client function = Client.builder().nsqd(nsqd.tcpAddress()).clientId("fn").registry(new PrometheusRegistry())
+            .nsqSecurity(NsqTls.builder().caFile(certs.caCertificate()).build(), "gw-secret").build()) {
+      function.on("echo", "default", msg -> msg.respond(HttpResponse.ok("secure " + msg.http().bodyAsString()))).ready().join();
+      Process gateway = startProcess(
+          Map.of("NSQ_TLS_CA_FILE", certs.caCertificate().toString(), "NSQ_AUTH_SECRET", "gw-secret"), log,
+          "--listen-addr", "127.0.0.1:" + port, "--config", routes.toString(), "--nsqd-addr", nsqd.tcpAddress(),
+          "--gateway-id", "tls-test", "--nsq-tls", "--nsq-tls-server-name", TestCertificates.SERVER_NAME);
+      try {
+        String base = "http://127.0.0.1:" + port;
+        await("gateway process healthy").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+            .ignoreExceptions().until(() -> get(base + "/healthz").statusCode() == 200);
+        var echo = TestGateway.send(HttpRequest.newBuilder(URI.create(base + "/echo/"))
+            .timeout(TestGateway.REQUEST_TIMEOUT).POST(HttpRequest.BodyPublishers.ofString("hello")).build());
+        assertThat(echo.statusCode()).as(echo.body()).isEqualTo(200);
+        assertThat(echo.body()).isEqualTo("secure hello");
+        var denied = get(base + "/denied/");
+        assertThat(denied.statusCode()).as(denied.body()).isEqualTo(502);
+        assertThat(denied.body()).contains("nsq_unauthorized").contains("topic denied").contains("E_UNAUTHORIZED");
+        // nsqd closed the gateway's connection on the refusal; the gateway dials again at once.
+        await("a granted route after a denied one").atMost(Duration.ofSeconds(5))
+            .until(() -> get(base + "/healthz").statusCode() == 200);
+        // The refusal is remembered: asking again does not cost the other routes the connection.
+        assertThat(get(base + "/denied/").body()).contains("nsq_unauthorized").contains("topic denied");
+        var again = TestGateway.send(HttpRequest.newBuilder(URI.create(base + "/echo/"))
+            .timeout(TestGateway.REQUEST_TIMEOUT).POST(HttpRequest.BodyPublishers.ofString("again")).build());
+        assertThat(again.statusCode()).as("a granted route right after a denied one: %s", again.body()).isEqualTo(200);
+        assertThat(again.body()).isEqualTo("secure again");
+        assertThat(auth.secretsSeen()).containsOnly("gw-secret");
+        assertThat(Files.readString(log)).doesNotContain("gw-secret");
+      } finally {
+        gateway.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
+  void nsqSecurityMistakesAreOneLineNamingTheFlagAndExit2(@TempDir Path dir) throws Exception {
+    TestCertificates certs = TestCertificates.generate();
+    Path routes = dir.resolve("routes.yaml");
+    Files.writeString(routes, "routes:\n  /x/: x\n");
+    Path emptySecret = Files.writeString(dir.resolve("secret"), "\n");
+    String config = routes.toString();
+    String cert = certs.clientCertificate().toString();
+    Map<List<String>, List<String>> mistakes = Map.of(
+        List.of("--nsq-tls=maybe"), List.of("--nsq-tls (or NSQ_TLS)", "maybe"),
+        List.of("--nsq-tls-ca-file", "/etc/ca.crt"), List.of("--nsq-tls-ca-file (or NSQ_TLS_CA_FILE)", "--nsq-tls"),
+        List.of("--nsq-tls", "--nsq-tls-ca-file", "/nowhere/ca.crt"), List.of("--nsq-tls-ca-file", "/nowhere/ca.crt"),
+        List.of("--nsq-tls", "--nsq-tls-ca-file", certs.clientKey().toString()), List.of("--nsq-tls-ca-file", "no PEM certificate"),
+        List.of("--nsq-tls", "--nsq-tls-cert-file", cert), List.of("--nsq-tls-key-file", "is not set but --nsq-tls-cert-file"),
+        List.of("--nsq-auth-secret-file", "/nowhere/secret"), List.of("--nsq-auth-secret-file", "/nowhere/secret"),
+        List.of("--nsq-auth-secret-file", emptySecret.toString()), List.of("--nsq-auth-secret-file", "is empty"));
+    mistakes.forEach((flags, said) -> {
+      List<String> args = new ArrayList<>(List.of("--config", config));
+      args.addAll(flags);
+      Run bad = run(args.toArray(String[]::new));
+      assertThat(bad.code()).as("%s: %s", flags, bad.err()).isEqualTo(2);
+      assertThat(bad.err().strip().lines()).as(bad.err()).hasSize(1);
+      assertThat(bad.err()).startsWith("gateway: ").contains(said).doesNotContain("Exception");
+    });
+  }
+
+  @Test
+  void authSecretComesFromItsFileWithoutTheTrailingNewlineOrFromTheEnvironmentNotBoth(@TempDir Path dir) throws Exception {
+    GatewayMain main = new GatewayMain();
+    assertThat(main.authSecret(null)).isNull();
+    assertThat(main.authSecret("from-env")).isEqualTo("from-env");
+    main.nsqAuthSecretFile = Files.writeString(dir.resolve("secret"), "from-file\n");
+    assertThat(main.authSecret(null)).isEqualTo("from-file");
+    assertThatThrownBy(() -> main.authSecret("from-env"))
+        .hasMessage("--nsq-auth-secret-file and NSQ_AUTH_SECRET are both set: give the AUTH secret one way");
+  }
+
+  /** GatewayMain in a JVM of its own with these flags and environment variables (added to this JVM's), its output in {@code log}. */
+  private static Process startProcess(Map<String, String> env, Path log, String... args) throws IOException {
+    List<String> command = new ArrayList<>(List.of(
+        ProcessHandle.current().info().command().orElseThrow(), "-cp", System.getProperty("java.class.path"),
+        GatewayMain.class.getName()));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    builder.environment().putAll(env);
+    return builder.start();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
   }
 
   record Run(int code, String out, String err) {}

@@ -133,7 +133,7 @@ class RoutesReloadTest {
   void aBadFileAtStartIsRefusedWithWhereAndWhy(@TempDir Path dir) throws IOException {
     Path file = dir.resolve("routes.yaml");
     Files.writeString(file, "routes:\n  /ok/: fine\n  nope/: topic\n");
-    GatewayConfig config = new GatewayConfig("127.0.0.1", 0, file, nsq.nsqdProcess().tcpAddress(), java.util.List.of(),
+    GatewayConfig config = new GatewayConfig("127.0.0.1", 0, file, nsq.nsqdProcess().tcpAddress(), null, java.util.List.of(),
         "gw-bad", Duration.ofSeconds(5), true, RELOAD, GatewayConfig.Limits.DEFAULTS);
 
     assertThatThrownBy(() -> Gateway.start(config, new PrometheusRegistry()))

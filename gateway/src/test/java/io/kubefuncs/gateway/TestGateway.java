@@ -43,12 +43,12 @@ final class TestGateway implements AutoCloseable {
       routesFile = directory.resolve("routes.yaml");
       Files.writeString(routesFile, b.routes);
     }
-    GatewayConfig config = new GatewayConfig("127.0.0.1", 0, routesFile, b.nsqd, b.lookupds, b.id,
+    GatewayConfig config = new GatewayConfig("127.0.0.1", 0, routesFile, b.nsqd, b.nsqdHttp, b.lookupds, b.id,
         b.defaultTimeout, b.exposeFunctionErrors, b.reloadInterval,
         new GatewayConfig.Limits(b.headerTimeout, b.bodyTimeout, b.idleTimeout, b.writeTimeout, b.maxConnections,
             b.maxBodyBytes, b.bodyBudgetBytes));
     try {
-      gateway = b.accessLog == null ? Gateway.start(config, registry) : Gateway.start(config, registry, b.accessLog);
+      gateway = Gateway.start(config, registry, b.accessLog, b.openTelemetry);
     } catch (IOException | RuntimeException e) {
       deleteTree(directory);
       throw e;
@@ -149,6 +149,7 @@ final class TestGateway implements AutoCloseable {
     private final String nsqd;
     private String routes = "routes: {}\n";
     private Path routesFile;
+    private String nsqdHttp;
     private List<String> lookupds = List.of();
     private String id = "gw-test";
     private Duration defaultTimeout = Duration.ofSeconds(5);
@@ -162,9 +163,15 @@ final class TestGateway implements AutoCloseable {
     private boolean exposeFunctionErrors = true;
     private Duration reloadInterval = Duration.ofSeconds(1);
     private java.util.function.Consumer<String> accessLog;
+    private io.opentelemetry.api.OpenTelemetry openTelemetry;
 
     private Builder(String nsqd) {
       this.nsqd = nsqd;
+    }
+
+    Builder openTelemetry(io.opentelemetry.api.OpenTelemetry openTelemetry) {
+      this.openTelemetry = openTelemetry;
+      return this;
     }
 
     Builder routes(String yaml) {
@@ -175,6 +182,12 @@ final class TestGateway implements AutoCloseable {
     /** An existing routes file (a ConfigMap-like symlink, say) instead of one written from {@link #routes}. */
     Builder routesFile(Path file) {
       this.routesFile = file;
+      return this;
+    }
+
+    /** The nsqd's HTTP address, for the gateway to create the routes' topics there; none by default. */
+    Builder nsqdHttp(String httpAddress) {
+      this.nsqdHttp = httpAddress;
       return this;
     }
 

@@ -27,6 +27,8 @@ public final class NsqConfig {
   final int outputBufferSize;
   final Duration outputBufferTimeout;
   final String authSecret;
+  /** {@code null}: plain TCP. */
+  final NsqTls tls;
   final Duration dialTimeout;
   final int maxMessageSize;
   final Duration publishTimeout;
@@ -57,6 +59,7 @@ public final class NsqConfig {
     outputBufferSize = b.outputBufferSize;
     outputBufferTimeout = b.outputBufferTimeout;
     authSecret = b.authSecret;
+    tls = b.tls;
     dialTimeout = b.dialTimeout;
     maxMessageSize = b.maxMessageSize;
     publishTimeout = b.publishTimeout;
@@ -121,6 +124,7 @@ public final class NsqConfig {
     private int outputBufferSize;
     private Duration outputBufferTimeout;
     private String authSecret;
+    private NsqTls tls;
     private Duration dialTimeout = Duration.ofSeconds(1);
     private int maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
     private Duration publishTimeout = Duration.ofSeconds(10);
@@ -159,6 +163,7 @@ public final class NsqConfig {
       outputBufferSize = c.outputBufferSize;
       outputBufferTimeout = c.outputBufferTimeout;
       authSecret = c.authSecret;
+      tls = c.tls;
       dialTimeout = c.dialTimeout;
       maxMessageSize = c.maxMessageSize;
       publishTimeout = c.publishTimeout;
@@ -233,9 +238,23 @@ public final class NsqConfig {
       return this;
     }
 
-    /** Secret sent with AUTH when nsqd requires authentication ({@code --auth-http-address}). */
+    /**
+     * Secret sent with AUTH when nsqd requires authentication ({@code --auth-http-address}).
+     * Without one, connections to such an nsqd fail; one that nsqd does not ask for is logged
+     * once and otherwise unused.
+     */
     public Builder authSecret(String secret) {
       this.authSecret = secret;
+      return this;
+    }
+
+    /**
+     * TLS to every nsqd: IDENTIFY asks for it, and a connection to an nsqd that does not agree
+     * fails. {@code null} (the default) keeps plain TCP. nsqlookupd is asked over plain HTTP
+     * either way: it has no TLS.
+     */
+    public Builder tls(NsqTls tls) {
+      this.tls = tls;
       return this;
     }
 

@@ -13,6 +13,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.io.IOException;
@@ -21,19 +22,23 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLException;
 
 /**
  * One TCP connection to nsqd, after the V2 handshake. Everything here runs on the connection's
  * event loop: callers outside it hop on with {@link #eventLoop()} first. Commands that nsqd
  * answers are matched to their callbacks in order, as nsqd answers them in order.
  *
- * <p>Pipeline: idle detection (missed heartbeats) → length-prefixed frames → {@link FrameHandler}
- * (frame type dispatch); outbound, commands are already encoded by {@link Commands}, and flushes
+ * <p>Pipeline: TLS when configured (added once nsqd agreed to it) → idle detection (missed
+ * heartbeats) → length-prefixed frames → {@link FrameHandler} (frame type dispatch); outbound, commands are already encoded by {@link Commands}, and flushes
  * are consolidated so that a burst of FINs costs one syscall.
  */
 final class NsqConnection {
   private static final System.Logger LOG = System.getLogger(NsqConnection.class.getName());
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Whether the process has warned that nsqd asks for no AUTH though a secret is set: once is enough. */
+  private static final AtomicBoolean AUTH_SECRET_UNUSED_LOGGED = new AtomicBoolean();
 
   /** Told what happens on the connection; called on its event loop. */
   interface Listener {
@@ -62,7 +67,7 @@ final class NsqConnection {
     this.listener = listener;
   }
 
-  /** Dials nsqd, sends the magic and IDENTIFY, and AUTH when nsqd asks for it. */
+  /** Dials nsqd, sends the magic and IDENTIFY, upgrades to TLS when configured, and sends AUTH when nsqd asks for it. */
   static CompletableFuture<NsqConnection> connect(
       HostPort address, NsqConfig config, EventLoop loop, Listener listener) {
     CompletableFuture<NsqConnection> ready = new CompletableFuture<>();
@@ -127,12 +132,15 @@ final class NsqConnection {
                 return;
               }
             }
-            if (identify.tls() || identify.snappy() || identify.deflate()) {
+            if (identify.snappy() || identify.deflate() || (identify.tls() && config.tls == null)) {
               fail(ready, new NsqException("nsqd " + address + " enabled TLS/snappy/deflate, which were not asked for"));
-            } else if (identify.authRequired()) {
-              authenticate(ready);
+            } else if (config.tls == null) {
+              authenticateIfAsked(ready);
+            } else if (!identify.tls()) {
+              fail(ready, new NsqException("nsqd " + address + " did not agree to TLS (its IDENTIFY answer has tls_v1 false):"
+                  + " it needs --tls-cert and --tls-key"));
             } else {
-              ready.complete(NsqConnection.this);
+              upgrade(ready);
             }
           }
 
@@ -144,9 +152,51 @@ final class NsqConnection {
     channel.flush();
   }
 
-  private void authenticate(CompletableFuture<NsqConnection> ready) {
+  /**
+   * nsqd switches to TLS right after its IDENTIFY answer and sends nothing before the client's
+   * handshake, so nothing read in plain text is left in the frame decoder; its first frame over
+   * TLS is an OK.
+   */
+  private void upgrade(CompletableFuture<NsqConnection> ready) {
+    NsqTls tls = config.tls;
+    pending.add(new ResponseCallback() {
+      @Override
+      public void onResponse(ByteBuf data) {
+        if (Frames.contentEquals(data, Frames.OK)) {
+          authenticateIfAsked(ready);
+        } else {
+          fail(ready, new NsqException("nsqd " + address + " answered the TLS upgrade with " + Frames.text(data) + ", not OK"));
+        }
+      }
+
+      @Override
+      public void onError(NsqException error) {
+        // With TLS 1.3 nsqd checks the client certificate after the client's handshake is done:
+        // its refusal comes as an alert in place of this OK, and closes the connection.
+        fail(ready, error.getCause() instanceof NsqException why ? why : error);
+      }
+    });
+    SslHandler handler = tls.newHandler(channel.alloc(), address);
+    channel.pipeline().addFirst("tls", handler);
+    handler.handshakeFuture().addListener(f -> {
+      if (!f.isSuccess()) {
+        fail(ready, tls.failure(address, f.cause()));
+      }
+    });
+  }
+
+  private void authenticateIfAsked(CompletableFuture<NsqConnection> ready) {
+    if (!identify.authRequired()) {
+      if (config.authSecret != null && AUTH_SECRET_UNUSED_LOGGED.compareAndSet(false, true)) {
+        LOG.log(System.Logger.Level.WARNING, "an AUTH secret is set, but nsqd " + address
+            + " does not ask for AUTH (it runs without --auth-http-address): the secret is not used");
+      }
+      ready.complete(this);
+      return;
+    }
     if (config.authSecret == null) {
-      fail(ready, new NsqException("nsqd " + address + " requires AUTH: set an auth secret in NsqConfig"));
+      fail(ready, new NsqException("nsqd " + address + " requires AUTH (it runs with --auth-http-address) and no secret"
+          + " is set: set NSQ_AUTH_SECRET (NsqConfig.authSecret)"));
       return;
     }
     send(
@@ -159,6 +209,11 @@ final class NsqConnection {
 
           @Override
           public void onError(NsqException error) {
+            if (error instanceof NsqErrorException refusal && refusal.code().equals("E_AUTH_FAILED")) {
+              // nsqd says no more, so that a client cannot probe its auth server.
+              error = new NsqErrorException(address.toString(), refusal.code(), "AUTH failed: the auth server refused"
+                  + " the secret (NSQ_AUTH_SECRET, NsqConfig.authSecret), or nsqd could not ask it");
+            }
             fail(ready, error);
           }
         });
@@ -178,7 +233,7 @@ final class NsqConnection {
     body.put("user_agent", config.userAgent);
     body.put("feature_negotiation", true);
     body.put("heartbeat_interval", config.heartbeatInterval.toMillis());
-    body.put("tls_v1", false);
+    body.put("tls_v1", config.tls != null);
     body.put("snappy", false);
     body.put("deflate", false);
     if (config.msgTimeout != null) {
@@ -345,7 +400,8 @@ final class NsqConnection {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       if (closeCause == null) {
-        closeCause = cause;
+        // An alert from nsqd after the handshake (TLS 1.3 checks client certificates then) comes as a decoder error.
+        closeCause = config.tls != null && cause.getCause() instanceof SSLException ? config.tls.failure(address, cause) : cause;
       }
       LOG.log(System.Logger.Level.WARNING, "closing connection to nsqd " + address + ": " + describe(closeCause));
       channel.close();

@@ -48,6 +48,7 @@ public final class NsqConsumer implements AutoCloseable {
   private final Backoff pauseBackoff;
   private final int maxBackoffLevel;
   private final CompletableFuture<Void> ready = new CompletableFuture<>();
+  private final CompletableFuture<Void> directlySubscribed = new CompletableFuture<>();
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final LongAdder received = new LongAdder();
@@ -64,6 +65,8 @@ public final class NsqConsumer implements AutoCloseable {
   private Set<HostPort> discovered = Set.of();
   /** nsqds of the first round not yet subscribed or failed; {@link #ready} waits for them. */
   private Set<HostPort> firstRound;
+  /** nsqds given directly not subscribed to yet; {@link #directlySubscribed} waits for them. */
+  private Set<HostPort> directPending;
   private ScheduledFuture<?> lookupTimer;
   private boolean lookupsAnswered;
   /** Lookupds whose last lookup failed, so that an outage is logged once, not every poll. */
@@ -105,6 +108,10 @@ public final class NsqConsumer implements AutoCloseable {
           started = true;
           lookupsAnswered = lookupds.isEmpty();
           firstRound = new LinkedHashSet<>(direct);
+          directPending = new HashSet<>(direct);
+          if (directPending.isEmpty()) {
+            directlySubscribed.complete(null);
+          }
           direct.forEach(this::dial);
           if (!lookupds.isEmpty()) {
             lookup();
@@ -127,6 +134,15 @@ public final class NsqConsumer implements AutoCloseable {
    */
   public CompletableFuture<Void> ready() {
     return ready;
+  }
+
+  /**
+   * Completes once every nsqd given directly has answered this consumer's SUB with OK, which
+   * means the topic and channel exist there: messages published to that nsqd from then on are
+   * kept for this channel. Unlike {@link #ready()}, a failure does not count.
+   */
+  public CompletableFuture<Void> directlySubscribed() {
+    return directlySubscribed;
   }
 
   /**
@@ -177,7 +193,8 @@ public final class NsqConsumer implements AutoCloseable {
             (connection, error) -> {
               if (error != null) {
                 dialing.remove(address);
-                LOG.log(System.Logger.Level.WARNING, "cannot connect to nsqd {0}: {1}", address, error.getMessage());
+                LOG.log(System.Logger.Level.WARNING, "cannot connect to nsqd {0} for {1}/{2}: {3}", address, topic, channel,
+                    error.getMessage());
                 settleFirstRound(address);
                 scheduleRedial(address);
                 return;
@@ -206,6 +223,9 @@ public final class NsqConsumer implements AutoCloseable {
             }
             LOG.log(System.Logger.Level.INFO, "subscribed to {0}/{1} on nsqd {2}", topic, channel, connection.address);
             distributeRdy();
+            if (directPending.remove(connection.address) && directPending.isEmpty()) {
+              directlySubscribed.complete(null);
+            }
             settleFirstRound(connection.address);
           }
 
@@ -642,7 +662,9 @@ public final class NsqConsumer implements AutoCloseable {
       stopDeadline.cancel(false);
     }
     new ArrayList<>(conns.values()).forEach(c -> c.connection.close());
-    ready.completeExceptionally(new NsqException("consumer of " + topic + "/" + channel + " stopped"));
+    NsqException stoppedError = new NsqException("consumer of " + topic + "/" + channel + " stopped");
+    ready.completeExceptionally(stoppedError);
+    directlySubscribed.completeExceptionally(stoppedError);
     stopped.complete(null);
   }
 

@@ -434,17 +434,25 @@ public final class NsqProducer implements AutoCloseable {
       while ((p = unanswered.pollLast()) != null) {
         backlog.addFirst(p);
       }
+      // nsqd closes the connection after refusing a command (a topic its auth server does not
+      // grant, say): it is up, so dial again at once, or publishes to other topics, and a
+      // gateway's every route, would wait out a backoff.
+      boolean refusal = cause != null && cause.getCause() instanceof NsqErrorException;
       if (!backlog.isEmpty()) {
         LOG.log(System.Logger.Level.WARNING, "lost nsqd {0} with {1} publishes unanswered; reconnecting: {2}",
             address, backlog.size(), cause == null ? "closed" : cause.getMessage());
-        failedDials++;
+        if (!refusal) {
+          failedDials++;
+        }
         expireOverdue();
         scheduleRedial();
       } else if (closing) {
         shutdown("producer for nsqd " + address + " is closed");
       } else if (stayConnected) {
         LOG.log(System.Logger.Level.WARNING, "lost nsqd {0}; reconnecting: {1}", address, cause == null ? "closed" : cause.getMessage());
-        failedDials++;
+        if (!refusal) {
+          failedDials++;
+        }
         scheduleRedial();
       }
     }

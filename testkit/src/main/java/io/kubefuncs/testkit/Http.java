@@ -22,6 +22,11 @@ final class Http implements AutoCloseable {
     boolean isOk() {
       return status == 200 && body.trim().equals("OK");
     }
+
+    /** nsqd with {@code --tls-required=true} answers every plain HTTP request so, /ping too. */
+    boolean isTlsRequired() {
+      return status == 403 && body.contains("TLS_REQUIRED");
+    }
   }
 
   private final HttpClient client =
@@ -42,6 +47,16 @@ final class Http implements AutoCloseable {
   boolean answersOk(String url) {
     try {
       return get(url).isOk();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** As {@link #answersOk}, but a ping that says the program serves only over TLS counts as up too. */
+  boolean isUp(String pingUrl) {
+    try {
+      Response response = get(pingUrl);
+      return response.isOk() || response.isTlsRequired();
     } catch (IOException e) {
       return false;
     }

@@ -273,7 +273,7 @@ final class ManagedProcess {
 
     String ping = httpUrl() + "/ping";
     Http client = http;
-    boolean answered = Poll.until(startupTimeout, () -> !started.isAlive() || client.answersOk(ping));
+    boolean answered = Poll.until(startupTimeout, () -> !started.isAlive() || client.isUp(ping));
     if (answered && started.isAlive()) {
       return;
     }

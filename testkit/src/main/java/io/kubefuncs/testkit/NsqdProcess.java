@@ -191,6 +191,31 @@ public final class NsqdProcess implements AutoCloseable {
     }
 
     /**
+     * TLS with the given certificates: {@code --tls-cert}/{@code --tls-key} of the server
+     * certificate, and {@code --tls-root-ca-file} of their CA, which client certificates are
+     * checked against. Clients may then upgrade; {@link #tlsRequired} makes them.
+     */
+    public Builder tls(TestCertificates certificates) {
+      option("--tls-cert=" + certificates.serverCertificate());
+      option("--tls-key=" + certificates.serverKey());
+      return option("--tls-root-ca-file=" + certificates.caCertificate());
+    }
+
+    /**
+     * {@code --tls-required}: {@code "true"} (TCP and HTTP; the plain HTTP port then answers only
+     * 403, so {@link #createTopic} and {@link #publish} do not work) or {@code "tcp-https"} (TCP
+     * only, as the charts run nsqd).
+     */
+    public Builder tlsRequired(String policy) {
+      return option("--tls-required=" + policy);
+    }
+
+    /** {@code --tls-client-auth-policy}: {@code "require"} or {@code "require-verify"}. */
+    public Builder tlsClientAuthPolicy(String policy) {
+      return option("--tls-client-auth-policy=" + policy);
+    }
+
+    /**
      * Any other nsqd flag, passed as given, e.g. {@code "--mem-queue-size=0"}. Flags that would move
      * nsqd's addresses or data path are refused, because the testkit relies on knowing them.
      */
@@ -248,6 +273,8 @@ public final class NsqdProcess implements AutoCloseable {
         List<String> arguments = new ArrayList<>();
         arguments.add("--tcp-address=" + ManagedProcess.HOST + ":" + tcpPort);
         arguments.add("--http-address=" + ManagedProcess.HOST + ":" + httpPort);
+        // Given a certificate, nsqd also serves HTTPS, by default on 0.0.0.0:4152: loopback and a free port instead.
+        arguments.add("--https-address=" + ManagedProcess.HOST + ":0");
         arguments.add("--broadcast-address=" + ManagedProcess.HOST);
         arguments.add("--data-path=" + dataDirectory);
         for (String lookupd : lookupds) {

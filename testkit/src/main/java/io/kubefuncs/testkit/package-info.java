@@ -12,6 +12,8 @@
  *       one process each, which can be stopped, killed and restarted on the same ports;
  *   <li>{@link io.kubefuncs.testkit.NsqCluster}: lookupds and nsqds registered with each other;
  *   <li>{@link io.kubefuncs.testkit.NsqExtension}: either of those for the tests of a JUnit 5 class.
+ *   <li>{@link io.kubefuncs.testkit.TestCertificates} and {@link io.kubefuncs.testkit.NsqAuthServer}:
+ *       certificates made for the run and an auth server, for nsqd with TLS and AUTH.
  * </ul>
  *
  * <p>A function's own tests rarely need real NSQ: {@code DevBrokerExtension} of

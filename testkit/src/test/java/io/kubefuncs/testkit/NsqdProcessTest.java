@@ -23,6 +23,20 @@ class NsqdProcessTest {
     return response.body();
   }
 
+  /**
+   * With --tls-required=true nsqd answers plain HTTP, /ping too, with 403 TLS_REQUIRED: it is up
+   * all the same. Its HTTPS port, which a certificate turns on, is on loopback, not 0.0.0.0:4152.
+   */
+  @Test
+  void nsqdThatRequiresTlsStartsAndServesHttpsOnLoopback() throws IOException {
+    try (NsqdProcess nsqd = NsqdProcess.builder().tls(TestCertificates.generate()).tlsRequired("true").start()) {
+      Http.Response ping = http.get(nsqd.httpUrl() + "/ping");
+      assertThat(ping.status()).isEqualTo(403);
+      assertThat(ping.isTlsRequired()).as(ping.body()).isTrue();
+      assertThat(Files.readString(nsqd.logFile())).containsPattern("HTTPS: listening on 127\\.0\\.0\\.1:[1-9]");
+    }
+  }
+
   @Test
   void startsOnLoopbackAndAnswersPing() throws IOException {
     try (NsqdProcess nsqd = NsqdProcess.start()) {

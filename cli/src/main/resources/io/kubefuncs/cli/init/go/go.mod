@@ -1,6 +1,6 @@
 module example.com/{{name}}
 
-go 1.24
+go 1.26
 
 require github.com/kubefuncs/kubefuncs/clients/go v0.0.0
 
