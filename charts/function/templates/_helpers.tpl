@@ -134,6 +134,58 @@ The gateway Service of the kubefuncs release, named as the gateway chart names i
 {{- end }}
 
 {{/*
+NSQ_TLS* and NSQ_AUTH_SECRET for a function container, from nsq.tls and nsq.auth; the gateway chart
+has the same settings under the same names ("gateway.nsqSecurityEnv"). The server name is the nsqd
+Service's DNS name, which nsqd's certificate carries: nsqlookupd hands out pod IPs.
+*/}}
+{{- define "function.nsqSecurityEnv" -}}
+{{- $tls := .Values.nsq.tls }}
+{{- if and $tls.enabled (not $tls.secretName) }}
+{{- fail "nsq.tls.enabled: set nsq.tls.secretName to a Secret with ca.crt (and tls.crt, tls.key with nsq.tls.clientAuth)" }}
+{{- end }}
+{{- if $tls.enabled }}
+- name: NSQ_TLS
+  value: "true"
+- name: NSQ_TLS_CA_FILE
+  value: /etc/kubefuncs/nsq-tls/ca.crt
+- name: NSQ_TLS_SERVER_NAME
+  value: {{ include "function.nsqdHost" . | quote }}
+{{- if $tls.clientAuth }}
+- name: NSQ_TLS_CERT_FILE
+  value: /etc/kubefuncs/nsq-tls/tls.crt
+- name: NSQ_TLS_KEY_FILE
+  value: /etc/kubefuncs/nsq-tls/tls.key
+{{- end }}
+{{- end }}
+{{- with .Values.nsq.auth.secretName }}
+- name: NSQ_AUTH_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: {{ $.Values.nsq.auth.secretKey }}
+{{- end }}
+{{- end }}
+
+{{/*
+The TLS Secret as a volume: ca.crt only, unless the client presents a certificate, so that a Secret
+holding more (nsqd's own key) never reaches a function.
+*/}}
+{{- define "function.nsqTlsVolume" -}}
+- name: nsq-tls
+  secret:
+    secretName: {{ .Values.nsq.tls.secretName }}
+    items:
+      - key: ca.crt
+        path: ca.crt
+      {{- if .Values.nsq.tls.clientAuth }}
+      - key: tls.crt
+        path: tls.crt
+      - key: tls.key
+        path: tls.key
+      {{- end }}
+{{- end }}
+
+{{/*
 The OTEL_* variables of tracing.* (none while tracing.otlpEndpoint is empty), for a container's env.
 */}}
 {{- define "function.tracingEnv" -}}

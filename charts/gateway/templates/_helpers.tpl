@@ -71,6 +71,63 @@ The nsqd host: the nsqd Service, node-local when nsqd is a DaemonSet.
 {{- end }}
 
 {{/*
+The effective nsq.tls and nsq.auth: the chart's own, with what the kubefuncs chart's one
+`global.nsq.tls` / `global.nsq.auth` block sets (a non-empty name, a true) over them. Returns
+YAML: {tls: ..., auth: ...}.
+*/}}
+{{- define "gateway.nsqSecurity" -}}
+{{- $out := dict }}
+{{- range $part := list "tls" "auth" }}
+{{- $merged := deepCopy (get $.Values.nsq $part) }}
+{{- range $key, $value := dig "nsq" $part dict ($.Values.global | default dict) }}
+{{- if $value }}
+{{- $_ := set $merged $key $value }}
+{{- end }}
+{{- end }}
+{{- $_ := set $out $part $merged }}
+{{- end }}
+{{- $tls := $out.tls }}
+{{- $auth := $out.auth }}
+{{- if and $tls.enabled (not $tls.secretName) }}
+{{- fail "nsq.tls.enabled: set nsq.tls.secretName (or global.nsq.tls.secretName) to a Secret with ca.crt" }}
+{{- end }}
+{{- if and $auth.enabled (not $auth.secretName) }}
+{{- fail "global.nsq.auth.enabled: set global.nsq.auth.secretName to the Secret holding the gateway's AUTH secret" }}
+{{- end }}
+{{- toYaml $out }}
+{{- end }}
+
+{{/*
+NSQ_TLS* and NSQ_AUTH_SECRET, which the gateway's --nsq-tls* flags default to; the function chart
+sets the same ("function.nsqSecurityEnv"). The server name is the nsqd Service's DNS name, which
+nsqd's certificate carries: nsqlookupd hands out pod IPs. Call with (dict "ctx" $ "nsq" $security).
+*/}}
+{{- define "gateway.nsqSecurityEnv" -}}
+{{- $tls := .nsq.tls }}
+{{- if $tls.enabled }}
+- name: NSQ_TLS
+  value: "true"
+- name: NSQ_TLS_CA_FILE
+  value: /etc/kubefuncs/nsq-tls/ca.crt
+- name: NSQ_TLS_SERVER_NAME
+  value: {{ include "gateway.nsqdHost" .ctx | quote }}
+{{- if $tls.clientAuth }}
+- name: NSQ_TLS_CERT_FILE
+  value: /etc/kubefuncs/nsq-tls/tls.crt
+- name: NSQ_TLS_KEY_FILE
+  value: /etc/kubefuncs/nsq-tls/tls.key
+{{- end }}
+{{- end }}
+{{- with .nsq.auth.secretName }}
+- name: NSQ_AUTH_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: {{ $.nsq.auth.secretKey }}
+{{- end }}
+{{- end }}
+
+{{/*
 The OTEL_* variables of tracing.* (none while tracing.otlpEndpoint is empty), for a container's env.
 */}}
 {{- define "gateway.tracingEnv" -}}

@@ -37,6 +37,38 @@ Names of the three components and their Services.
 {{- define "nsq.lookupd.fullname" -}}{{ include "nsq.fullname" . }}-lookupd{{- end }}
 {{- define "nsq.lookupd.headless" -}}{{ include "nsq.fullname" . }}-lookupd-headless{{- end }}
 {{- define "nsq.admin.fullname" -}}{{ include "nsq.fullname" . }}-admin{{- end }}
+{{- define "nsq.auth.fullname" -}}{{ include "nsq.fullname" . }}-auth{{- end }}
+
+{{/*
+The effective `tls` and `auth` settings: the chart's own, with what the kubefuncs chart's one
+`global.nsq.tls` / `global.nsq.auth` block sets (a non-empty name, a true) over them. Return YAML.
+Call "nsq.withGlobal" with (dict "ctx" $ "part" "tls").
+*/}}
+{{- define "nsq.withGlobal" -}}
+{{- $out := deepCopy (get .ctx.Values .part) }}
+{{- range $key, $value := dig "nsq" .part dict (.ctx.Values.global | default dict) }}
+{{- if $value }}
+{{- $_ := set $out $key $value }}
+{{- end }}
+{{- end }}
+{{- toYaml $out }}
+{{- end }}
+
+{{- define "nsq.tls" -}}
+{{- $tls := include "nsq.withGlobal" (dict "ctx" . "part" "tls") | fromYaml }}
+{{- if and $tls.enabled (not $tls.secretName) }}
+{{- fail "tls.enabled: set tls.secretName to a kubernetes.io/tls Secret with tls.crt, tls.key and ca.crt" }}
+{{- end }}
+{{- toYaml $tls }}
+{{- end }}
+
+{{- define "nsq.auth" -}}
+{{- $auth := include "nsq.withGlobal" (dict "ctx" . "part" "auth") | fromYaml }}
+{{- if and $auth.enabled (not $auth.existingSecret) (not $auth.identities) }}
+{{- fail "auth.enabled: set auth.existingSecret to a Secret with key config.json, or list auth.identities" }}
+{{- end }}
+{{- toYaml $auth }}
+{{- end }}
 
 {{/*
 Labels. Call with (dict "ctx" $ "component" "nsqd").

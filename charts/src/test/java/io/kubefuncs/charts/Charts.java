@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -59,6 +60,11 @@ final class Charts {
   }
 
   static String template(String chart, String release, String namespace, Path... valuesFiles) {
+    return template(chart, release, namespace, Map.of(), valuesFiles);
+  }
+
+  /** `helm template` with values files and then `--set key=value` assignments, as Helm orders them. */
+  static String template(String chart, String release, String namespace, Map<String, String> sets, Path... valuesFiles) {
     TemplateCommand command =
         new Helm(chart(chart))
             .template()
@@ -67,6 +73,9 @@ final class Charts {
             .withKubeVersion(KUBE_VERSION);
     for (Path values : valuesFiles) {
       command = command.withValuesFile(values);
+    }
+    for (Map.Entry<String, String> set : sets.entrySet()) {
+      command = command.set(set.getKey(), set.getValue());
     }
     return command.call();
   }

@@ -30,15 +30,20 @@ class FunctionChartTest {
     return rendered.get(Deployment.class, deployment).getSpec().getTemplate().getSpec().getContainers().get(0);
   }
 
-  /** name=value, or name<-fieldPath for downward API variables. */
+  /** name=value, name<-fieldPath for downward API variables, name<-secret/key for Secret keys. */
   static List<String> env(Container c) {
     return c.getEnv().stream().map(FunctionChartTest::describe).toList();
   }
 
   private static String describe(EnvVar e) {
-    return e.getValueFrom() != null && e.getValueFrom().getFieldRef() != null
-        ? e.getName() + "<-" + e.getValueFrom().getFieldRef().getFieldPath()
-        : e.getName() + "=" + e.getValue();
+    var from = e.getValueFrom();
+    if (from != null && from.getFieldRef() != null) {
+      return e.getName() + "<-" + from.getFieldRef().getFieldPath();
+    }
+    if (from != null && from.getSecretKeyRef() != null) {
+      return e.getName() + "<-" + from.getSecretKeyRef().getName() + "/" + from.getSecretKeyRef().getKey();
+    }
+    return e.getName() + "=" + e.getValue();
   }
 
   private static ScaledObject scaledObject(Rendered rendered, String name) {
@@ -166,6 +171,12 @@ class FunctionChartTest {
         "OTEL_EXPORTER_OTLP_ENDPOINT=https://otel-collector.observability:4318",
         "OTEL_TRACES_SAMPLER=parentbased_traceidratio",
         "OTEL_TRACES_SAMPLER_ARG=0.5",
+        "NSQ_TLS=true",
+        "NSQ_TLS_CA_FILE=/etc/kubefuncs/nsq-tls/ca.crt",
+        "NSQ_TLS_SERVER_NAME=core-nsq-nsqd.platform.svc.cluster.example",
+        "NSQ_TLS_CERT_FILE=/etc/kubefuncs/nsq-tls/tls.crt",
+        "NSQ_TLS_KEY_FILE=/etc/kubefuncs/nsq-tls/tls.key",
+        "NSQ_AUTH_SECRET<-nsq-auth-functions/secret",
         "KUBEFUNCS_LOG_LEVEL=info");
     assertThat(c.getImage()).isEqualTo("ghcr.io/kubefuncs/pong:0.1.0");
     assertThat(test.getSpec().getTemplate().getMetadata().getAnnotations())

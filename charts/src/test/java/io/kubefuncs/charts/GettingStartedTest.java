@@ -8,9 +8,14 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -114,6 +119,77 @@ class GettingStartedTest {
     String topic = function.getEnv().stream().filter(e -> e.getName().equals("TOPIC")).findFirst().orElseThrow().getValue();
 
     assertThat(routes(after).values()).containsOnly(topic);
+  }
+
+  /**
+   * Step 6 as the guide writes it: the `--set` assignments of its two `helm upgrade` commands (on
+   * top of the values the releases already have, --reuse-values), the Secrets it creates, and the
+   * name it puts in nsqd's certificate, which must be the one the charts make clients verify.
+   */
+  @Test
+  void step6TurnsOnTlsAndAuthWithTheSecretsAndCertificateNameItMakes() throws IOException {
+    String step = section(Files.readString(GUIDE), "## 6. ", "## 7. ");
+    Rendered core = Rendered.parse(Charts.template("kubefuncs", "kubefuncs", "kubefuncs",
+        sets(step, "./charts/kubefuncs"), GATEWAY));
+    Rendered functions = Rendered.parse(Charts.template("function", "example", "default",
+        sets(step, "./charts/function"), FUNCTIONS));
+
+    List<String> objects = new ArrayList<>(CORE_OBJECTS);
+    objects.addAll(List.of("Deployment/kubefuncs-nsq-auth", "NetworkPolicy/kubefuncs-nsq-auth", "Service/kubefuncs-nsq-auth"));
+    assertThat(core.ids()).containsExactlyInAnyOrderElementsOf(objects);
+    Matcher san = Pattern.compile("subjectAltName=DNS:(\\S+)").matcher(step);
+    assertThat(san.find()).as("the certificate's name in step 6").isTrue();
+    Map<String, Set<String>> secrets = new LinkedHashMap<>();
+    Matcher created = Pattern.compile("kubectl -n (\\S+) create secret generic (\\S+)").matcher(step);
+    while (created.find()) {
+      secrets.computeIfAbsent(created.group(1), n -> new TreeSet<>()).add(created.group(2));
+    }
+
+    Container nsqd = core.workload("DaemonSet", "kubefuncs-nsq-nsqd").template().getSpec().getContainers().get(0);
+    assertThat(nsqd.getArgs()).contains("--tls-required=tcp-https", "--auth-http-address=kubefuncs-nsq-auth:4181");
+    for (Rendered release : List.of(core, functions)) {
+      for (Deployment d : release.all(Deployment.class)) {
+        var pod = d.getSpec().getTemplate().getSpec();
+        String namespace = release == core ? "kubefuncs" : "default";
+        for (var volume : pod.getVolumes()) {
+          if (volume.getSecret() != null) {
+            assertThat(secrets.get(namespace)).as("Secrets step 6 creates in " + namespace)
+                .contains(volume.getSecret().getSecretName());
+          }
+        }
+        if (d.getMetadata().getName().endsWith("nsq-auth")) {
+          continue;
+        }
+        Container c = pod.getContainers().get(0);
+        assertThat(FunctionChartTest.env(c)).as(d.getMetadata().getName())
+            .contains("NSQ_TLS=true", "NSQ_TLS_SERVER_NAME=" + san.group(1), "NSQ_AUTH_SECRET<-nsq-auth-client/secret");
+        assertThat(secrets.get(namespace)).contains("nsq-auth-client");
+      }
+    }
+  }
+
+  private static String section(String guide, String from, String to) {
+    int start = guide.indexOf(from);
+    assertThat(start).as("the guide has a section " + from).isNotNegative();
+    return guide.substring(start, guide.indexOf(to, start));
+  }
+
+  /** The `--set` assignments of the guide's `helm upgrade` command of a chart, backslash lines joined. */
+  private static Map<String, String> sets(String text, String chart) {
+    Map<String, String> sets = new LinkedHashMap<>();
+    for (String command : text.replace("\\\n", " ").lines().toList()) {
+      if (command.startsWith("helm upgrade") && command.contains(" " + chart)) {
+        Matcher set = Pattern.compile("--set (\\S+)").matcher(command);
+        while (set.find()) {
+          for (String assignment : set.group(1).split(",")) {
+            String[] kv = assignment.split("=", 2);
+            sets.put(kv[0], kv[1]);
+          }
+        }
+      }
+    }
+    assertThat(sets).as("--set in the guide's helm upgrade of " + chart).isNotEmpty();
+    return sets;
   }
 
   private static Map<String, String> routes(Rendered core) throws IOException {

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
@@ -225,6 +226,10 @@ final class ManifestChecks {
                 ? List.of()
                 : volume.getConfigMap().getItems().stream().map(i -> i.getKey()).toList());
       }
+      if (volume.getSecret() != null && volume.getSecret().getItems() != null) {
+        checkSecretKeys(subject, volume.getSecret().getSecretName(),
+            volume.getSecret().getItems().stream().map(i -> i.getKey()).toList());
+      }
       if (volume.getHostPath() != null) {
         problem(subject, "mounts a hostPath volume");
       }
@@ -351,6 +356,9 @@ final class ManifestChecks {
         problem(where, "env " + env.getName() + " uses unsupported fieldPath "
             + from.getFieldRef().getFieldPath());
       }
+      if (from != null && from.getSecretKeyRef() != null) {
+        checkSecretKeys(where, from.getSecretKeyRef().getName(), List.of(from.getSecretKeyRef().getKey()));
+      }
       if (from != null && from.getConfigMapKeyRef() != null) {
         checkConfigMapReference(where, from.getConfigMapKeyRef().getName(),
             List.of(from.getConfigMapKeyRef().getKey()));
@@ -385,6 +393,23 @@ final class ManifestChecks {
         problem(where, "refers to key " + key + " of ConfigMap " + name + ", which it lacks");
       }
     }
+  }
+
+  /**
+   * A Secret the chart renders itself must have the keys its users take; one it does not render is
+   * the operator's (TLS certificates, AUTH secrets), which only a cluster can check.
+   */
+  private void checkSecretKeys(String where, String name, List<String> keys) {
+    rendered.find(Secret.class, name).ifPresent(secret -> {
+      Set<String> present = new HashSet<>();
+      present.addAll(Objects.requireNonNullElse(secret.getData(), Map.<String, String>of()).keySet());
+      present.addAll(Objects.requireNonNullElse(secret.getStringData(), Map.<String, String>of()).keySet());
+      for (String key : keys) {
+        if (!present.contains(key)) {
+          problem(where, "refers to key " + key + " of Secret " + name + ", which it lacks");
+        }
+      }
+    });
   }
 
   // ---- Services and what points at them

@@ -261,6 +261,29 @@ class ManifestChecksTest {
   }
 
   @Test
+  void aKeyMissingFromARenderedSecretIsReported() {
+    String secret = """
+        ---
+        # Source: demo/templates/secret.yaml
+        apiVersion: v1
+        kind: Secret
+        metadata:
+          name: demo-auth
+          labels:
+        LABELS
+        data:
+          config.json: e30=
+        """.replace("LABELS\n", LABELS);
+    String mounted = VALID.replace("configMap:\n            name: demo",
+        "secret:\n            secretName: demo-auth\n            items: [{key: KEY, path: config.json}]");
+    assertThat(ManifestChecks.problems(parse(mounted.replace("KEY", "config.json") + secret))).isEmpty();
+    assertThat(ManifestChecks.problems(parse(mounted.replace("KEY", "config.yaml") + secret)))
+        .containsExactly("Deployment/demo: refers to key config.yaml of Secret demo-auth, which it lacks");
+    // A Secret the chart does not render is the operator's: nothing to check it against.
+    assertThat(ManifestChecks.problems(parse(mounted.replace("KEY", "config.yaml")))).isEmpty();
+  }
+
+  @Test
   void anAutoscaledDeploymentMustNotSetReplicas() {
     assertThat(ManifestChecks.problems(with("spec:\n  selector:\n    matchLabels", "spec:\n  replicas: 2\n  selector:\n    matchLabels")))
         .contains(

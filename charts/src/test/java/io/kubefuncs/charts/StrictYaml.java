@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.introspect.JacksonAnnotationIntrospector;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
@@ -40,6 +41,7 @@ final class StrictYaml {
   static final Map<String, Class<?>> TYPES =
       Map.ofEntries(
           Map.entry("v1/ConfigMap", ConfigMap.class),
+          Map.entry("v1/Secret", Secret.class),
           Map.entry("v1/Service", Service.class),
           Map.entry("v1/ServiceAccount", ServiceAccount.class),
           Map.entry("apps/v1/Deployment", Deployment.class),

@@ -5,18 +5,22 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -34,8 +38,8 @@ import org.junit.jupiter.api.extension.TestWatcher;
 /**
  * docs/getting-started.md, step by step, on a real cluster with the real helm and kubectl; then
  * what a production installation must survive: a function rolled to a new image under load, a
- * function pod deleted under asynchronous load, nsqd deleted, and a clean uninstall. The steps
- * build on each other and run in order.
+ * function pod deleted under asynchronous load, nsqd deleted; TLS and AUTH turned on for NSQ; and
+ * a clean uninstall. The steps build on each other and run in order.
  */
 @Order(1)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -49,6 +53,8 @@ class GettingStartedIT {
   private static final String NSQD_PODS = "app.kubernetes.io/instance=kubefuncs,app.kubernetes.io/component=nsqd";
   private static final String GATEWAY_PODS = "app.kubernetes.io/instance=kubefuncs,app.kubernetes.io/name=gateway";
   private static final String FUNCTION_PODS = "app.kubernetes.io/instance=example,kubefuncs.io/function=test";
+  /** The name nsqd's certificate carries, which functions and the gateway verify. */
+  private static final String NSQD_SERVICE = "kubefuncs-nsq-nsqd.kubefuncs.svc.cluster.local";
   /** What examples/pong answers to every request. */
   private static final String PONG = "pong\n";
 
@@ -211,26 +217,111 @@ class GettingStartedIT {
 
   @Test
   @Order(8)
-  @DisplayName("8. helm uninstall both releases: no object left behind")
+  @DisplayName("8. TLS and AUTH on: pong through the gateway; plain TCP and a wrong secret refused")
+  void turnOnTlsAndAuth() throws Exception {
+    // The guide's commands, in a directory of their own: the CA, nsqd's certificate, the secret.
+    Path dir = Files.createDirectories(cluster.repo.resolve("e2e/target/nsq-security"));
+    for (String file : List.of("ca.key", "ca.crt", "tls.key", "tls.csr", "tls.crt", "config.json")) {
+      Files.deleteIfExists(dir.resolve(file));
+    }
+    run(dir, "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "365",
+        "-subj", "/CN=kubefuncs-nsq-ca", "-keyout", "ca.key", "-out", "ca.crt");
+    run(dir, "openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=kubefuncs-nsq-nsqd",
+        "-addext", "subjectAltName=DNS:" + NSQD_SERVICE, "-keyout", "tls.key", "-out", "tls.csr");
+    run(dir, "openssl", "x509", "-req", "-in", "tls.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-days", "365",
+        "-copy_extensions", "copy", "-out", "tls.crt");
+    String secret = run(dir, "openssl", "rand", "-hex", "24").strip();
+    Files.writeString(dir.resolve("config.json"), """
+        {"ttl": 3600, "identities": [{"name": "kubefuncs", "secret": "%s",
+          "authorizations": [{"topic": ".*", "channels": [".*"], "permissions": ["subscribe", "publish"]}]}]}
+        """.formatted(secret));
+    String crt = "--from-file=" + dir.resolve("tls.crt");
+    String key = "--from-file=" + dir.resolve("tls.key");
+    String ca = "--from-file=" + dir.resolve("ca.crt");
+    cluster.kubectl("-n", CORE, "create", "secret", "generic", "nsq-tls", "--type=kubernetes.io/tls", crt, key, ca);
+    cluster.kubectl("-n", CORE, "create", "secret", "generic", "nsq-auth", "--from-file=" + dir.resolve("config.json"));
+    cluster.kubectl("-n", CORE, "create", "secret", "generic", "nsq-auth-client", "--from-literal=secret=" + secret);
+    cluster.kubectl("-n", FUNCTIONS_NS, "create", "secret", "generic", "nsq-tls", ca);
+    cluster.kubectl("-n", FUNCTIONS_NS, "create", "secret", "generic", "nsq-auth-client", "--from-literal=secret=" + secret);
+
+    cluster.helm("upgrade", "--namespace", CORE, "--reuse-values", "--wait", "--timeout", "5m", CORE, "./charts/kubefuncs",
+        "--set", "global.nsq.tls.enabled=true,global.nsq.tls.secretName=nsq-tls",
+        "--set", "global.nsq.auth.enabled=true,global.nsq.auth.existingSecret=nsq-auth,global.nsq.auth.secretName=nsq-auth-client");
+    cluster.helm("upgrade", "--namespace", FUNCTIONS_NS, "--reuse-values", "--wait", "--timeout", "5m", FUNCTIONS,
+        "./charts/function", "--set", "nsq.tls.enabled=true,nsq.tls.secretName=nsq-tls,nsq.auth.secretName=nsq-auth-client");
+    long upgraded = System.nanoTime();
+
+    // The upgrade replaced the gateway pod the port-forward went to.
+    gateway.close();
+    gateway = new PortForward(cluster, CORE, "svc/kubefuncs-gateway", 80);
+    await("pong with TLS and AUTH on").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+        .until(() -> answers("/test/hello", 200, PONG));
+    System.out.printf("e2e: pong through TLS and AUTH %.1f s after both upgrades returned%n", (System.nanoTime() - upgraded) / 1e9);
+
+    Path caFile = dir.resolve("ca.crt");
+    assertThat(probeNsqd(probe -> probe.publishInPlainText("test"))).as("PUB without TLS")
+        .isEqualTo("E_INVALID cannot PUB in current state (TLS required)");
+    assertThat(probeNsqd(probe -> probe.authenticate(caFile, NSQD_SERVICE, "not-" + secret))).as("AUTH with a wrong secret")
+        .startsWith("E_AUTH_FAILED");
+    // The same probe with the right secret gets in: the refusals are nsqd's policy, not the probe's doing.
+    assertThat(probeNsqd(probe -> probe.authenticate(caFile, NSQD_SERVICE, secret))).as("AUTH with the secret")
+        .contains("\"identity\":\"kubefuncs\"");
+  }
+
+  private interface ProbeCall {
+    String on(NsqdProbe probe) throws Exception;
+  }
+
+  /**
+   * One probe connection to nsqd, through a port-forward of its own: kubectl ends a port-forward
+   * when a forwarded connection is reset, as one that nsqd closes on an error can be.
+   */
+  private String probeNsqd(ProbeCall call) throws Exception {
+    try (PortForward nsqd = new PortForward(cluster, CORE, "pod/" + nsqdPod(), 4150)) {
+      return call.on(new NsqdProbe(nsqd.port));
+    }
+  }
+
+  @Test
+  @Order(9)
+  @DisplayName("9. helm uninstall both releases: no object left behind")
   void uninstall() throws Exception {
     gateway.close();
     gateway = null;
     cluster.helm("uninstall", "--namespace", FUNCTIONS_NS, "--wait", FUNCTIONS);
     cluster.helm("uninstall", "--namespace", CORE, "--wait", CORE);
+    cluster.kubectl("-n", FUNCTIONS_NS, "delete", "secret", "nsq-tls", "nsq-auth-client");
+    cluster.kubectl("-n", CORE, "delete", "secret", "nsq-tls", "nsq-auth", "nsq-auth-client");
     await("nothing left of the releases").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
         .until(() -> leftovers().isEmpty());
     cluster.kubectl("delete", "namespace", CORE, "--wait=true", "--timeout=120s");
   }
 
-  /** Objects of either release anywhere, and anything but the defaults in namespace kubefuncs. */
+  /**
+   * Objects of either release anywhere, but in the namespaces of other installations that happen to
+   * use the same release names (Helm lists them, in any state, once ours are uninstalled); and
+   * anything but the defaults in namespace kubefuncs.
+   */
   private List<String> leftovers() {
     List<String> namespaced = names(cluster.kubectl("api-resources", "--verbs=list", "--namespaced=true", "-o", "name"))
         .stream().filter(t -> !t.equals("events") && !t.equals("events.events.k8s.io")).toList();
     List<String> clusterWide = names(cluster.kubectl("api-resources", "--verbs=list", "--namespaced=false", "-o", "name"));
+    List<String> others = new ArrayList<>();
+    for (JsonNode release : jsonOf(cluster.helm("list", "-A", "--all", "-o", "json"))) {
+      if (List.of(CORE, FUNCTIONS).contains(release.path("name").asText())) {
+        others.add(release.path("namespace").asText());
+      }
+    }
     List<String> left = new ArrayList<>();
     for (String release : List.of(CORE, FUNCTIONS)) {
       String selector = "app.kubernetes.io/instance=" + release;
-      left.addAll(names(cluster.kubectl("get", String.join(",", namespaced), "-A", "-l", selector, "-o", "name")));
+      for (String line : names(cluster.kubectl("get", String.join(",", namespaced), "-A", "-l", selector, "--no-headers",
+          "-o", "custom-columns=NAMESPACE:.metadata.namespace,KIND:.kind,NAME:.metadata.name"))) {
+        String[] object = line.split("\\s+");
+        if (!others.contains(object[0])) {
+          left.add(object[0] + ": " + object[1] + "/" + object[2]);
+        }
+      }
       left.addAll(names(cluster.kubectl("get", String.join(",", clusterWide), "-l", selector, "-o", "name")));
     }
     for (String name : names(cluster.kubectl("get", String.join(",", namespaced), "-n", CORE, "-o", "name",
@@ -245,11 +336,29 @@ class GettingStartedIT {
     return left;
   }
 
+  private static JsonNode jsonOf(String output) {
+    try {
+      return Cluster.JSON.readTree(output);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   private static List<String> names(String output) {
     return output.lines().map(String::trim).filter(l -> !l.isEmpty()).toList();
   }
 
   // ---- helpers ----
+
+  /** A command of the guide other than kubectl and helm (openssl), in {@code dir}: its output. */
+  private static String run(Path dir, String... command) throws Exception {
+    Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new AssertionError("failed: " + String.join(" ", command));
+    }
+    return output;
+  }
 
   private static boolean connects(String host, int port) {
     try (Socket socket = new Socket()) {
