@@ -11,8 +11,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 # shellcheck source=bench/lib.sh
 . "$root/bench/lib.sh"
-command -v wrk >/dev/null || { log "needs wrk: apt-get install wrk"; exit 1; }
-build bench,gateway,examples/pong
+build_http_bench
 duration=${DURATION:-10s}
 max_in_flight=${MAX_IN_FLIGHT:-256}
 

@@ -12,8 +12,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 # shellcheck source=bench/lib.sh
 . "$root/bench/lib.sh"
-command -v wrk >/dev/null || { log "needs wrk: apt-get install wrk"; exit 1; }
-build bench,gateway,examples/pong
+build_http_bench
 duration=${DURATION:-20s}
 rate=${RATE:-1000}
 per_kind=${PER_KIND:-200}

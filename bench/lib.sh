@@ -33,6 +33,12 @@ build() { # maven modules, as for -pl
 
 # ---- wrk ----
 
+# The start of every HTTP benchmark: wrk on the PATH, then the gateway, pong and benchmark jars.
+build_http_bench() {
+  command -v wrk >/dev/null || { log "needs wrk: apt-get install wrk"; exit 1; }
+  build bench,gateway,examples/pong
+}
+
 # One wrk run of $duration; prints a line and sets rps, p50, p99 (as wrk writes them), p50_ms,
 # p99_ms, non2xx and errors (socket errors: connect, read, write, timeout).
 wrk_run() { # name url connections [wrk options]
