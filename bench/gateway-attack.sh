@@ -6,7 +6,8 @@
 # default limits and timeouts. Prints both runs and the ratio of their p99s; the goal is at most
 # 2x, with no failed normal request.
 #
-# Settings (environment): DURATION=20s, RATE=1000, PER_KIND=200, SKIP_BUILD=1 (reuse the jars).
+# Settings (environment): DURATION=20s, RATE=1000, PER_KIND=200, KINDS=slowloris,idle,never-read,slow-body
+# (which attacks; one at a time tells which costs what), SKIP_BUILD=1 (reuse the jars).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -16,6 +17,7 @@ build_http_bench
 duration=${DURATION:-20s}
 rate=${RATE:-1000}
 per_kind=${PER_KIND:-200}
+kinds=${KINDS:-slowloris,idle,never-read,slow-body}
 
 start_run gateway-attack
 nt=$(free_port); nh=$(free_port "$nt")
@@ -33,9 +35,9 @@ echo "== normal load alone: about $rate req/s over 32 connections for $duration"
 wrk_run alone "$url" 32 -s "$tmp/pace.lua"
 alone_p99=$p99_ms alone_failed=$((non2xx + errors))
 
-echo "== the same load while $per_kind connections of each hostile kind attack"
+echo "== the same load while $per_kind connections of each hostile kind attack ($kinds)"
 seconds=${duration%s}
-spawn attacker java -cp "$cp" io.kubefuncs.bench.GatewayAttacker "$gp" $((seconds + 10)) "$per_kind"
+spawn attacker java -cp "$cp" io.kubefuncs.bench.GatewayAttacker "$gp" $((seconds + 10)) "$per_kind" "$kinds"
 attacker_pid=$!
 sleep 5 # the attack builds up before the measured run; it is the load, not a synchronisation
 wrk_run attacked "$url" 32 -s "$tmp/pace.lua"

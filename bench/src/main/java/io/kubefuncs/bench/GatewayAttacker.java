@@ -6,7 +6,10 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -19,7 +22,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * open, opening a new one when the gateway closes one, until the time is up; then everything is
  * closed. Bounded in connections and in time; it only ever connects to the address it is given.
  *
- * <p>{@code GatewayAttacker <port> <seconds> [connections per kind]}, against 127.0.0.1.
+ * <p>{@code GatewayAttacker <port> <seconds> [connections per kind] [kinds]}, against 127.0.0.1;
+ * kinds is a comma-separated subset of slowloris,idle,never-read,slow-body (default: all), to
+ * tell which attack costs the normal clients what.
  */
 public final class GatewayAttacker {
   private static final byte[] PIPELINED =
@@ -44,7 +49,17 @@ public final class GatewayAttacker {
     int perKind = args.length > 2 ? Integer.parseInt(args[2]) : 200;
     GatewayAttacker attacker =
         new GatewayAttacker(new InetSocketAddress("127.0.0.1", port), System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds));
-    List<Attack> kinds = List.of(attacker::slowloris, attacker::idle, attacker::neverRead, attacker::slowBody);
+    Map<String, Attack> all = Map.of("slowloris", attacker::slowloris, "idle", attacker::idle,
+        "never-read", attacker::neverRead, "slow-body", attacker::slowBody);
+    List<Attack> kinds = new ArrayList<>();
+    for (String name : (args.length > 3 ? args[3] : "slowloris,idle,never-read,slow-body").split(",")) {
+      Attack kind = all.get(name);
+      if (kind == null) {
+        System.err.println("GatewayAttacker: unknown kind '" + name + "'; known: " + new TreeSet<>(all.keySet()));
+        System.exit(2);
+      }
+      kinds.add(kind);
+    }
     ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     for (Attack kind : kinds) {
       for (int i = 0; i < perKind; i++) {
