@@ -109,6 +109,7 @@ func newClient(s *settings) (*Client, error) {
 		closing:     make(chan struct{}),
 	}
 	c.maxMsgSize.bytes.Store(int64(s.maxMessageSize))
+	c.nsqds.maxMsgSize = &c.maxMsgSize
 	producer, err := nsq.NewProducer(s.nsqd, c.nsqConfig(1))
 	if err != nil {
 		return nil, fmt.Errorf("kubefuncs: %w", err)

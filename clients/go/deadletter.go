@@ -80,7 +80,17 @@ func (l *msgSizeLimit) learn(err error) {
 	if m == nil {
 		return
 	}
-	if n, perr := strconv.Atoi(m[1]); perr == nil && n > 0 && n < l.get() {
-		l.bytes.Store(int64(n))
+	if n, perr := strconv.ParseInt(m[1], 10, 64); perr == nil {
+		l.lower(n)
+	}
+}
+
+// lower makes n the limit when it is positive and below the current one.
+func (l *msgSizeLimit) lower(n int64) {
+	for {
+		cur := l.bytes.Load()
+		if n <= 0 || n >= cur || l.bytes.CompareAndSwap(cur, n) {
+			return
+		}
 	}
 }

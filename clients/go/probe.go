@@ -14,13 +14,16 @@ import (
 
 // nsqds checks each nsqd once before the client uses it, with an IDENTIFY of its own, and
 // remembers its msg_timeout: handlers are TOUCHed at half of it, and go-nsq does not expose what
-// nsqd said in IDENTIFY. go-nsq also goes on in plain text when nsqd does not offer TLS, and
+// nsqd said in IDENTIFY. An nsqd that states its max_msg_size lowers the client's limit to it at
+// once, as the Java client does (nsqd 1.3.0 states none: KUBEFUNCS_MAX_MESSAGE_SIZE, and nsqd's
+// refusals, are what the limit comes from there). go-nsq also goes on in plain text when nsqd does not offer TLS, and
 // fails with a bare "Auth Required" when nsqd wants AUTH: the check fails first, saying what to
 // set, before go-nsq sends anything (the AUTH secret above all) on the connection.
 type nsqds struct {
 	tls        *tls.Config
 	authSecret string
 	logger     *log.Logger
+	maxMsgSize *msgSizeLimit
 
 	timeouts   sync.Map // address -> time.Duration, for the nsqds checked
 	unusedAuth sync.Once
@@ -50,12 +53,14 @@ func (n *nsqds) check(addr string) error {
 			n.logger.Printf("kubefuncs: NSQ_AUTH_SECRET is set, but nsqd %s does not ask for AUTH: the secret is not sent", addr)
 		})
 	}
+	n.maxMsgSize.lower(answer.MaxMsgSize)
 	n.timeouts.Store(addr, time.Duration(answer.MsgTimeout)*time.Millisecond)
 	return nil
 }
 
 type identifyAnswer struct {
 	MsgTimeout   int64 `json:"msg_timeout"`
+	MaxMsgSize   int64 `json:"max_msg_size"`
 	TLSv1        bool  `json:"tls_v1"`
 	AuthRequired bool  `json:"auth_required"`
 }
