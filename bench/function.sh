@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Function SDK figures against one real nsqd: SDK overhead vs the raw consumer, cold start of
-# the pong function (exec -> /healthz 200), with and without an AppCDS archive, and its RSS
+# the pong function (exec -> /healthz 200), with and without an AppCDS archive, and of the Go
+# pong (examples/go-pong) against the Java one in the same run, and the Java pong's RSS
 # after 10,000 calls with the Dockerfile's JVM flags. Prints RESULT lines and a summary.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,25 +26,30 @@ flags="-XX:-UsePerfData -XX:+UseSerialGC -Xss512k -XX:MaxRAMPercentage=50 -XX:Ti
 echo "== SDK overhead (no-op handler vs raw consumer, ${MESSAGES:=200000} events each, same nsqd)"
 java -Xms512m -Xmx512m -cp "$bench_cp" io.kubefuncs.bench.FunctionBench overhead --nsqd 127.0.0.1:$tcp --messages "$MESSAGES"
 
-cold_start() { # extra JVM flags; prints ms from exec to /healthz 200
+cold_start() { # command...; prints ms from exec to /healthz 200
   local hp; hp=$(free_port)
   local start end
   start=$(date +%s%N)
-  TOPIC=pong NSQ_NSQD_PORT=$tcp HEALTHZ_ADDR=127.0.0.1:$hp java $flags "$@" -jar examples/pong/target/pong.jar > "$work/pong.log" 2>&1 &
+  TOPIC=pong NSQ_NSQD_PORT=$tcp HEALTHZ_ADDR=127.0.0.1:$hp "$@" > "$work/pong.log" 2>&1 &
   local pid=$!
   until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$hp/healthz")" = 200 ]; do sleep 0.005; done
   end=$(date +%s%N)
   kill -TERM $pid; wait $pid || true
   echo $(( (end - start) / 1000000 ))
 }
+java_pong() { exec java $flags "$@" -jar examples/pong/target/pong.jar; } # extra JVM flags; exec: cold_start stops it by PID
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo "== cold start of pong (exec -> /healthz 200), 5 runs each, median"
-plain=$(for i in 1 2 3 4 5; do cold_start; done | median)
+plain=$(for i in 1 2 3 4 5; do cold_start java_pong; done | median)
 echo "RESULT cold_start_ms $plain ms"
-cold_start -XX:ArchiveClassesAtExit="$work/pong.jsa" > /dev/null
-cds=$(for i in 1 2 3 4 5; do cold_start -XX:SharedArchiveFile="$work/pong.jsa"; done | median)
+cold_start java_pong -XX:ArchiveClassesAtExit="$work/pong.jsa" > /dev/null
+cds=$(for i in 1 2 3 4 5; do cold_start java_pong -XX:SharedArchiveFile="$work/pong.jsa"; done | median)
 echo "RESULT cold_start_appcds_ms $cds ms"
+(cd examples/go-pong && go build -o "$work/go-pong" .)
+go=$(for i in 1 2 3 4 5; do cold_start "$work/go-pong"; done | median)
+echo "RESULT cold_start_go_ms $go ms (issue 15: at most 40 ms)"
+echo "RESULT cold_start_go_vs_java $(awk -v g="$go" -v j="$plain" 'BEGIN {printf "%.3f", g / j}') x"
 
 echo "== RSS of pong after 10,000 calls (Dockerfile flags, no container memory limit: heap ceiling from host RAM)"
 hp=$(free_port)
