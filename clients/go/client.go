@@ -170,9 +170,12 @@ func (c *Client) emit(ctx context.Context, ev *Event) error {
 }
 
 // isClosed reports whether Close got past the drain.
-func (c *Client) isClosed() bool {
+func (c *Client) isClosed() bool { return isDone(c.closing) }
+
+// isDone reports whether ch is closed, without waiting.
+func isDone(ch <-chan struct{}) bool {
 	select {
-	case <-c.closing:
+	case <-ch:
 		return true
 	default:
 		return false
