@@ -65,23 +65,23 @@ final class Calls {
       Consumer<Throwable> published) {
     Pending call = new Pending(request.getId(), topic, executor, timeout);
     waiting.put(call.id, call);
-    // Checked after the call is listed: close() fails every call it lists once closed is set, and
-    // a call listed after that sees closed here. Either way none is left waiting.
+    CompletableFuture<Void> sent;
+    // Checked once the call is listed: close() fails every call it lists once closed is set, and a
+    // call listed after that sees closed here. Either way none is left waiting.
     if (closed) {
-      call.end(null, new ClientClosedException());
-      return call.future;
+      sent = CompletableFuture.failedFuture(new ClientClosedException());
+    } else {
+      try {
+        call.timer = loop.schedule(call, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        NsqConsumer r = returns;
+        byte[] body = request.toByteArray();
+        sent = r != null && r.ready().isDone() && !r.ready().isCompletedExceptionally()
+            ? publisher.publish(topic, body)
+            : ready().thenCompose(v -> publisher.publish(topic, body));
+      } catch (RejectedExecutionException shutDown) { // the NSQ group given in the config was shut down
+        sent = CompletableFuture.failedFuture(new ClientClosedException());
+      }
     }
-    try {
-      call.timer = loop.schedule(call, timeout.toNanos(), TimeUnit.NANOSECONDS);
-    } catch (RejectedExecutionException shutDown) { // the NSQ group given in the config was shut down
-      call.end(null, new ClientClosedException());
-      return call.future;
-    }
-    NsqConsumer r = returns;
-    byte[] body = request.toByteArray();
-    CompletableFuture<Void> sent = r != null && r.ready().isDone() && !r.ready().isCompletedExceptionally()
-        ? publisher.publish(topic, body)
-        : ready().thenCompose(v -> publisher.publish(topic, body));
     sent.whenComplete((v, e) -> {
       if (published != null) {
         published.accept(e);

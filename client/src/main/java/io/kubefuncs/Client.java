@@ -130,6 +130,9 @@ public final class Client implements AutoCloseable {
   public CompletableFuture<Message> call(String topic, com.google.protobuf.Message payload, Duration timeout,
       Executor executor) {
     Objects.requireNonNull(executor);
+    if (closed) {
+      return CompletableFuture.failedFuture(new ClientClosedException());
+    }
     Event.Builder b = Events.newEventBuilder(NsqNames.checkTopic(topic), calls.returnTopic(), payload);
     Span span = tracer == null ? null : tracer.publish(b);
     return calls.call(topic, b.build(), timeout, executor, span == null ? null : e -> EventTracer.end(span, e));

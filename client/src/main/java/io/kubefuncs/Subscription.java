@@ -100,7 +100,8 @@ public final class Subscription implements AutoCloseable {
 
   @Override
   public void close() {
-    stop(options.drainTimeout()).join();
+    // Not through the executor: close() may be called on the executor's only thread.
+    consumer.stop(options.drainTimeout()).join();
   }
 
   public String topic() {
