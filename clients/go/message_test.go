@@ -110,3 +110,11 @@ func TestPayloadOfTheWrongTypeIsAnError(t *testing.T) {
 		t.Error("NewEvent accepted a nil payload")
 	}
 }
+
+// A *Message holds its event rather than embedding it: were it a proto.Message, Respond(ev) would
+// compile and send the request back as its own answer.
+func TestAMessageIsNotAPayload(t *testing.T) {
+	if _, ok := any(&client.Message{}).(proto.Message); ok {
+		t.Error("*client.Message is a proto.Message")
+	}
+}
