@@ -145,7 +145,9 @@ public final class Client implements AutoCloseable {
   public Subscription on(String topic, String channel, int maxInFlight, SubscriptionOptions options, Handler handler) {
     NsqConsumer.Builder consumer =
         NsqConsumer.builder(topic, channel)
-            .config(nsqConfig.toBuilder().maxInFlight(maxInFlight).build())
+            // Backoff off: the subscription retries each failed event on its own, and one bad
+            // event must not pause the others (SubscriptionOptions owns retries).
+            .config(nsqConfig.toBuilder().maxInFlight(maxInFlight).backoff(Duration.ofSeconds(1), Duration.ZERO).build())
             .executor(handlers);
     // Its own nsqd too, not only the ones nsqlookupd lists: subscribing there creates the topic
     // and channel at once, so a fresh install's first event, published to that nsqd, is consumed
@@ -248,7 +250,10 @@ public final class Client implements AutoCloseable {
 
     /**
      * The NSQ client's settings; by default no output buffering and nsqlookupd asked every 5 s
-     * (with jitter) by subscriptions, every 15 s for the return topic.
+     * (with jitter) by subscriptions, every 15 s for the return topic. One layer owns retries: a
+     * subscription's come from its {@link SubscriptionOptions} (attempts, retry delays, dead
+     * letters), so this configuration's {@code requeueDelay} and {@code backoff} do not apply to
+     * subscriptions; they are {@link io.kubefuncs.nsq.NsqConsumer}'s, used directly.
      */
     public Builder nsqConfig(NsqConfig config) {
       this.nsqConfig = Objects.requireNonNull(config);
