@@ -10,7 +10,8 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * A topic's NSQ channel (not Netty's {@code Channel}): its own copy of every message, handed
  * out to its subscribers within each one's RDY, timed out and redelivered when unanswered,
- * requeued on REQ, held back while deferred. All of it runs on the broker's one event loop, so none of it locks.
+ * requeued on REQ, held back while deferred. All of it runs on the broker's one event loop, so
+ * none of it locks.
  *
  * <p>Invariant: while the channel is not paused, messages wait in {@link #ready} only when no
  * subscriber can take one. Every change that gives a subscriber room (RDY, FIN, REQ, a timeout,
