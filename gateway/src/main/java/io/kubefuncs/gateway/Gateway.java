@@ -29,6 +29,9 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
@@ -196,18 +199,23 @@ public final class Gateway implements AutoCloseable {
       longest = Math.max(longest, r.timeout().toNanos());
     }
     long deadline = System.nanoTime() + longest;
-    while (handler.active() > 0 && System.nanoTime() - deadline < 0) {
+    // Kept-alive connections may still bring requests while draining: wait again if one came.
+    while (handler.active() > 0) {
       try {
-        Thread.sleep(10);
+        handler.idle().get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException e) {
+        break;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("never completed exceptionally", e);
       }
     }
     watcher.close();
     consumers.close();
     closeTopics();
-    group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     client.close();
   }
 
