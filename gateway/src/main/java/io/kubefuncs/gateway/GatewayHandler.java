@@ -2,10 +2,7 @@ package io.kubefuncs.gateway;
 
 import com.google.protobuf.ByteString;
 import io.kubefuncs.Client;
-import io.kubefuncs.FunctionErrorException;
 import io.kubefuncs.Message;
-import io.kubefuncs.nsq.NsqConnectionException;
-import io.kubefuncs.nsq.NsqErrorException;
 import io.kubefuncs.proto.HTTPRequest;
 import io.kubefuncs.proto.HTTPResponse;
 import io.netty.buffer.ByteBuf;
@@ -39,8 +36,6 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeoutException;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -90,9 +85,9 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
    * answered without asking again: nsqd closes the connection on each refusal, and every route
    * shares it, so requests to an ungranted route must not keep taking it down for the others.
    */
-  private final ConcurrentHashMap<String, Refusal> refused = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, TopicRefusal> refused = new ConcurrentHashMap<>();
 
-  private record Refusal(String message, long untilNanos) {}
+  private record TopicRefusal(String message, long untilNanos) {}
 
   /** How long a refused topic is answered from memory; a grant the auth server adds takes effect after it. */
   private static final Duration REFUSAL_MEMORY = Duration.ofSeconds(10);
@@ -151,7 +146,7 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     if (spans != null) {
       ex.span = spans.start(request, path, route);
     }
-    Refusal refusal = refused.get(route.topic());
+    TopicRefusal refusal = refused.get(route.topic());
     if (refusal != null) {
       if (System.nanoTime() - refusal.untilNanos() < 0) {
         ex.fail(HttpResponseStatus.BAD_GATEWAY, "nsq_unauthorized", refusal.message(), false);
@@ -276,26 +271,13 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   }
 
   private void failed(Exchange ex, Throwable e) {
-    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-    Route route = ex.route;
-    if (cause instanceof TimeoutException) {
-      metrics.timeouts.labelValues(route.prefix()).inc();
-      ex.fail(HttpResponseStatus.GATEWAY_TIMEOUT, "timeout",
-          "no answer from topic " + route.topic() + " within " + route.timeout().toMillis() + " ms"
-              + (ex.unconsumed ? "; no function consumes it" : ""), false);
-    } else if (cause instanceof FunctionErrorException fe) {
-      ex.fail(HttpResponseStatus.BAD_GATEWAY, "function_error", exposeFunctionErrors ? fe.getMessage() : "the function failed", false);
-    } else if (cause instanceof NsqErrorException nsqd && nsqd.code().equals("E_UNAUTHORIZED")) {
-      // nsqd's auth server grants the gateway's secret other topics, not this one: a setup
-      // problem no retry fixes.
-      String message = "NSQ does not let the gateway publish to topic " + route.topic() + ": " + cause.getMessage();
-      refused.put(route.topic(), new Refusal(message, System.nanoTime() + REFUSAL_MEMORY.toNanos()));
-      ex.fail(HttpResponseStatus.BAD_GATEWAY, "nsq_unauthorized", message, false);
-    } else if (cause instanceof NsqConnectionException) {
-      ex.fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "nsq_unavailable", "could not publish to NSQ: " + cause.getMessage(), false);
-    } else {
-      ex.fail(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal", String.valueOf(cause.getMessage()), false);
+    FailureResponse failure = FailureResponse.of(e, ex.route, ex.unconsumed, exposeFunctionErrors);
+    if (failure.status() == HttpResponseStatus.GATEWAY_TIMEOUT) {
+      metrics.timeouts.labelValues(ex.route.prefix()).inc();
+    } else if (failure.code().equals(FailureResponse.UNAUTHORIZED)) {
+      refused.put(ex.route.topic(), new TopicRefusal(failure.message(), System.nanoTime() + REFUSAL_MEMORY.toNanos()));
     }
+    ex.fail(failure.status(), failure.code(), failure.message(), false);
   }
 
   static FullHttpResponse json(HttpResponseStatus status, String code, String message) {
