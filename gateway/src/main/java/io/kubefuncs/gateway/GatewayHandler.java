@@ -1,11 +1,8 @@
 package io.kubefuncs.gateway;
 
-import com.google.protobuf.ByteString;
 import io.kubefuncs.Client;
-import io.kubefuncs.Message;
 import io.kubefuncs.proto.HTTPRequest;
 import io.kubefuncs.proto.HTTPResponse;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
@@ -29,10 +26,7 @@ import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -58,13 +52,6 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
    * --max-msg-size) once wrapped in an Event with its id, topics and type URL.
    */
   static final int MAX_EVENT_PAYLOAD = io.kubefuncs.nsq.NsqConfig.DEFAULT_MAX_MESSAGE_SIZE - 1024;
-
-  /**
-   * Hop-by-hop and framing headers: the gateway frames each response itself (Content-Length,
-   * keep-alive), so a function's own would contradict it, e.g. Transfer-Encoding next to Content-Length.
-   */
-  private static final Set<String> NOT_FROM_FUNCTIONS = Set.of(
-      "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "content-length");
 
   private final Client client;
   private final AtomicReference<Routes> routes;
@@ -158,7 +145,7 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       ex.fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "nsq_unavailable", "not connected to NSQ; retry shortly", false);
       return;
     }
-    HTTPRequest event = toEvent(ctx, request, uri);
+    HTTPRequest event = HttpEvents.request(request, uri, ctx.channel().remoteAddress());
     if (event.getSerializedSize() > MAX_EVENT_PAYLOAD) {
       // Under the body limit but over what one NSQ message carries: still the client's to fix.
       ex.fail(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large",
@@ -218,7 +205,7 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       }
       FullHttpResponse response;
       try {
-        response = toHttp(answer);
+        response = HttpEvents.response(answer.isPayload(HTTPResponse.class) ? answer.payload(HTTPResponse.class) : null);
       } catch (RuntimeException invalid) {
         // Not a response HTTP can carry (a status out of range, a header with a newline...):
         // answer 502 rather than throw on the event loop and leave the client waiting.
@@ -229,45 +216,6 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       }
       ex.send(response);
     });
-  }
-
-  private static HTTPRequest toEvent(ChannelHandlerContext ctx, FullHttpRequest request, String uri) {
-    HTTPRequest.Builder b = HTTPRequest.newBuilder().setMethod(request.method().name()).setUrl(uri);
-    for (Map.Entry<String, String> h : request.headers()) {
-      // Repeated headers fold into one comma-separated value, as HTTP allows.
-      String prior = b.getHeadersOrDefault(h.getKey(), null);
-      b.putHeaders(h.getKey(), prior == null ? h.getValue() : prior + ", " + h.getValue());
-    }
-    ByteBuf content = request.content();
-    if (content.isReadable()) {
-      b.setBody(ByteString.copyFrom(content.nioBuffer()));
-    }
-    if (ctx.channel().remoteAddress() instanceof InetSocketAddress remote) {
-      b.setRemoteAddr(remote.getAddress().getHostAddress() + ":" + remote.getPort());
-    }
-    return b.build();
-  }
-
-  private static FullHttpResponse toHttp(Message answer) {
-    if (!answer.isPayload(HTTPResponse.class)) {
-      // Empty, or a payload of another type: the function answered, without HTTP specifics.
-      return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.EMPTY_BUFFER);
-    }
-    HTTPResponse r = answer.payload(HTTPResponse.class);
-    int status = r.getStatus() == 0 ? 200 : r.getStatus();
-    if (status < 200 || status > 599) {
-      // 1xx would leave the client waiting for a final response that never comes.
-      throw new IllegalArgumentException("status " + status + " is not a final HTTP status (200 to 599)");
-    }
-    FullHttpResponse response =
-        new DefaultFullHttpResponse(
-            HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), Unpooled.wrappedBuffer(r.getBody().asReadOnlyByteBuffer()));
-    r.getHeadersMap().forEach((k, v) -> {
-      if (!NOT_FROM_FUNCTIONS.contains(k.toLowerCase(Locale.ROOT))) {
-        response.headers().set(k, v);
-      }
-    });
-    return response;
   }
 
   private void failed(Exchange ex, Throwable e) {
