@@ -5,6 +5,7 @@ import io.kubefuncs.nsq.NsqConsumer;
 import io.kubefuncs.nsq.NsqNames;
 import io.kubefuncs.nsq.NsqProducer;
 import io.kubefuncs.nsq.NsqTls;
+import io.netty.channel.EventLoopGroup;
 import io.kubefuncs.proto.Event;
 import io.netty.channel.EventLoop;
 import io.opentelemetry.api.OpenTelemetry;
@@ -266,6 +267,17 @@ public final class Client implements AutoCloseable {
      */
     public Builder nsqSecurity(NsqTls tls, String authSecret) {
       this.nsqConfig = nsqConfig.toBuilder().tls(tls).authSecret(authSecret).build();
+      return this;
+    }
+
+    /**
+     * The Netty event loops the client's nsqd connections, call timeouts and return topic run on,
+     * on top of the NSQ settings given so far; by default the NSQ client's shared group (one
+     * thread per core). A server with event loops of its own, as the gateway, passes them, so that
+     * one set of threads serves both. Close the client before shutting the group down.
+     */
+    public Builder eventLoopGroup(EventLoopGroup group) {
+      this.nsqConfig = nsqConfig.toBuilder().eventLoopGroup(Objects.requireNonNull(group)).build();
       return this;
     }
 

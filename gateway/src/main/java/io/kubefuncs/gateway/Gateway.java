@@ -70,6 +70,9 @@ public final class Gateway implements AutoCloseable {
         // Calls and emits complete on their connection's loop (GatewayHandler); what else the
         // client completes, connect(), on any loop of the gateway's, rather than start a thread.
         .executor(group)
+        // Its nsqd connections on the same loops: no threads of its own, and an answer read from
+        // nsqd is often on the loop that writes it to the HTTP client already.
+        .eventLoopGroup(group)
         .nsqd(config.nsqdAddress())
         .clientId(config.gatewayId())
         .registry(registry)
@@ -140,8 +143,8 @@ public final class Gateway implements AutoCloseable {
       watcher.close();
       consumers.close();
       closeTopics();
-      group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
       client.close();
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       if (e instanceof BindException) {
         throw new BindException("port " + config.listenPort() + " is in use: choose another with --listen-addr");
       }
@@ -215,8 +218,8 @@ public final class Gateway implements AutoCloseable {
     watcher.close();
     consumers.close();
     closeTopics();
-    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     client.close();
+    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
   }
 
   private void closeTopics() {
