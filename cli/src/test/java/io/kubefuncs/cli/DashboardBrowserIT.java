@@ -56,12 +56,18 @@ class DashboardBrowserIT {
         assertThat(row).matches("(?s).*GET\\s+/test/from-the-browser\\s+/test/\\s+200\\s+[0-9.]+ ms.*");
         assertThat(browser.evaluate("document.querySelectorAll('#routes svg rect').length").asInt())
             .as("the route's latency chart has a bar").isPositive();
-        browser.screenshot(SHOTS.resolve("dashboard.png"));
 
         // The keyboard does what the mouse does: Enter in the path field invokes again.
         browser.type("#invoke-path", "/test/from-the-keyboard");
         browser.press("Enter", 13);
         browser.waitUntil("document.querySelector('#log tbody').innerText.includes('/test/from-the-keyboard')", LIVE);
+        // A request no route takes is in the log too, in red.
+        browser.type("#invoke-path", "/nowhere");
+        browser.click("#invoke-form button[type=submit]");
+        browser.waitUntil("document.querySelector('#log tbody tr')?.innerText.includes('no route')", LIVE);
+        assertThat(browser.text("#log tbody tr")).contains("/nowhere", "404");
+        assertThat(browser.text("#invoke-result")).contains("Answer 404", "no_route");
+        browser.screenshot(SHOTS.resolve("dashboard.png"));
 
         assertThat(browser.evaluate("[...document.querySelectorAll('input, select, textarea')].every(e => e.labels.length > 0)")
             .asBoolean()).as("every form field has a label").isTrue();

@@ -62,7 +62,7 @@ function chart(prefix) {
   const median = sorted[Math.floor(sorted.length / 2)];
   svg.setAttribute('aria-label', `${prefix}: last ${points.length} requests, median ${median} ms, highest ${max} ms`);
   // One bar per request, the newest on the right, all scaled to the highest.
-  const plot = width - 60;
+  const plot = width - 70;
   const slot = plot / CHART_POINTS;
   const bars = points.map((ms, i) => {
     const bar = document.createElementNS(SVG, 'rect');
@@ -76,7 +76,7 @@ function chart(prefix) {
   const label = document.createElementNS(SVG, 'text');
   label.setAttribute('x', plot + 4);
   label.setAttribute('y', 10);
-  label.textContent = `${max} ms`;
+  label.textContent = `${max >= 10 ? Math.round(max) : max} ms`;
   svg.append(base, ...bars, label);
   return svg;
 }
