@@ -185,9 +185,9 @@ final class Chromium implements AutoCloseable {
     }
   }
 
-  /** The whole page, as a PNG. */
+  /** What the window shows, as a PNG. */
   void screenshot(Path file) throws IOException {
-    JsonNode shot = send("Page.captureScreenshot", Map.of("format", "png", "captureBeyondViewport", true));
+    JsonNode shot = send("Page.captureScreenshot", Map.of("format", "png"));
     Files.createDirectories(file.getParent());
     Files.write(file, Base64.getDecoder().decode(shot.path("data").asText()));
   }

@@ -3,6 +3,9 @@ package io.kubefuncs.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeAll;
@@ -13,7 +16,8 @@ import org.junit.jupiter.api.Test;
  * run by {@code kubefuncs dev}: the dev broker, the gateway and the pong function. The page shows
  * the function and its replica up, the route, the topic's channel with its consumer; a click on
  * Invoke sends a request through the gateway, and it appears in the live log with its status and
- * on the route's latency chart. Screenshots go to target/dashboard/ (docs/images/ has copies).
+ * on the route's latency chart. Requests made with any client are in the log too. The screenshot
+ * goes to target/dashboard/ (docs/images/dashboard.png is a copy).
  */
 class DashboardBrowserIT {
   private static final Path SHOTS = Repo.ROOT.resolve("cli/target/dashboard");
@@ -33,6 +37,15 @@ class DashboardBrowserIT {
       dev.awaitOut(line -> line.startsWith("ready in"), Duration.ofSeconds(60));
       URI dashboard = URI.create(dev.out().stream().filter(l -> l.strip().startsWith("dashboard ")).findFirst()
           .orElseThrow(() -> new AssertionError("no dashboard line in " + dev)).strip().substring("dashboard".length()).strip());
+
+      // Requests from outside the page are in its log too; more than a chart holds, so that the
+      // first one, a cold JVM's, is off the chart in the screenshot.
+      HttpClient http = HttpClient.newHttpClient();
+      for (int i = 0; i < 70; i++) {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/test/warm-up-" + i))
+            .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+      }
 
       try (Chromium browser = Chromium.start(1400, 1000)) {
         browser.open(dashboard);
@@ -55,7 +68,9 @@ class DashboardBrowserIT {
             + ".find(r => r.innerText.includes('/test/from-the-browser')).innerText").asText();
         assertThat(row).matches("(?s).*GET\\s+/test/from-the-browser\\s+/test/\\s+200\\s+[0-9.]+ ms.*");
         assertThat(browser.evaluate("document.querySelectorAll('#routes svg rect').length").asInt())
-            .as("the route's latency chart has a bar").isPositive();
+            .as("the route's latency chart: a bar for each of its last 60 requests").isEqualTo(60);
+        assertThat(browser.evaluate("document.querySelectorAll('#log tbody tr').length").asInt())
+            .as("the warm-up requests and the invoke").isEqualTo(71);
 
         // The keyboard does what the mouse does: Enter in the path field invokes again.
         browser.type("#invoke-path", "/test/from-the-keyboard");
@@ -67,6 +82,7 @@ class DashboardBrowserIT {
         browser.waitUntil("document.querySelector('#log tbody tr')?.innerText.includes('no route')", LIVE);
         assertThat(browser.text("#log tbody tr")).contains("/nowhere", "404");
         assertThat(browser.text("#invoke-result")).contains("Answer 404", "no_route");
+        browser.evaluate("window.scrollTo(0, 0)");
         browser.screenshot(SHOTS.resolve("dashboard.png"));
 
         assertThat(browser.evaluate("[...document.querySelectorAll('input, select, textarea')].every(e => e.labels.length > 0)")

@@ -50,8 +50,8 @@ final class KubernetesFunctions implements Supplier<List<FunctionStatus>> {
   }
 
   /**
-   * Within a pod with a service account token, the functions of its namespace; otherwise null,
-   * and the dashboard shows nsqd's consumers instead.
+   * Within a pod with a readable service account (token, namespace, CA), the functions of its
+   * namespace; otherwise null, and the dashboard shows nsqd's consumers instead.
    */
   static Supplier<List<FunctionStatus>> inPod(Map<String, String> env) {
     String host = env.get("KUBERNETES_SERVICE_HOST");
@@ -66,7 +66,10 @@ final class KubernetesFunctions implements Supplier<List<FunctionStatus>> {
           + namespace + "/pods?labelSelector=" + URLEncoder.encode(SELECTOR, StandardCharsets.UTF_8));
       return new KubernetesFunctions(pods, token, trusting(ACCOUNT.resolve("ca.crt")));
     } catch (IOException | GeneralSecurityException e) {
-      throw new IllegalStateException("cannot read the service account at " + ACCOUNT + ": " + e.getMessage(), e);
+      // The gateway still serves; its dashboard then shows nsqd's consumers instead of the pods.
+      System.getLogger(KubernetesFunctions.class.getName()).log(System.Logger.Level.WARNING,
+          "dashboard: cannot read the service account at {0} ({1}); the functions' pods will not be shown", ACCOUNT, e.getMessage());
+      return null;
     }
   }
 
