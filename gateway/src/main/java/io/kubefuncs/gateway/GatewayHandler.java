@@ -36,11 +36,15 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -77,7 +81,9 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   /** Null when tracing is off. */
   private final RequestSpans spans;
   /** Requests published and not yet answered: what a shutdown waits for. */
-  private final java.util.concurrent.atomic.AtomicInteger active = new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicInteger active = new AtomicInteger();
+  /** Completed when {@link #active} next drops to zero; see {@link #idle()}. */
+  private final Queue<CompletableFuture<Void>> idleWaiters = new ConcurrentLinkedQueue<>();
   private volatile boolean draining;
   /**
    * Topics nsqd refused the gateway (E_UNAUTHORIZED), with nsqd's word and until when that is
@@ -192,8 +198,9 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
   private void publish(ChannelHandlerContext ctx, Exchange ex, Route route, HTTPRequest event, long bodyBytes, boolean async) {
     if (async) {
-      client.emit(route.topic(), event).whenComplete((id, e) -> ctx.executor().execute(() -> {
-        active.decrementAndGet();
+      // Completed on this connection's event loop, where the answer is written.
+      client.emit(route.topic(), event, ctx.executor()).whenComplete((id, e) -> {
+        answered();
         bodies.give(bodyBytes);
         if (e != null) {
           failed(ex, e);
@@ -202,13 +209,13 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
           r.headers().set(EVENT_ID_HEADER, id);
           ex.send(r);
         }
-      }));
+      });
       return;
     }
     metrics.inFlight.inc();
-    client.call(route.topic(), event, route.timeout()).whenComplete((answer, e) -> ctx.executor().execute(() -> {
+    client.call(route.topic(), event, route.timeout(), ctx.executor()).whenComplete((answer, e) -> {
       metrics.inFlight.dec();
-      active.decrementAndGet();
+      answered();
       bodies.give(bodyBytes);
       if (e != null) {
         failed(ex, e);
@@ -226,7 +233,7 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         return;
       }
       ex.send(response);
-    }));
+    });
   }
 
   private static HTTPRequest toEvent(ChannelHandlerContext ctx, FullHttpRequest request, String uri) {
@@ -306,6 +313,27 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   /** Requests published to NSQ and not yet answered. */
   int active() {
     return active.get();
+  }
+
+  /**
+   * Completes when no published request is unanswered: at once if none is, else when the last
+   * one is answered. A shutdown waits on it instead of polling {@link #active()}.
+   */
+  CompletableFuture<Void> idle() {
+    CompletableFuture<Void> idle = new CompletableFuture<>();
+    idleWaiters.add(idle);
+    if (active.get() == 0) {
+      idle.complete(null);
+    }
+    return idle;
+  }
+
+  private void answered() {
+    if (active.decrementAndGet() == 0) {
+      for (CompletableFuture<Void> idle; (idle = idleWaiters.poll()) != null; ) {
+        idle.complete(null);
+      }
+    }
   }
 
   private static FullHttpResponse text(HttpResponseStatus status, String body) {
