@@ -67,6 +67,9 @@ final class NsqStats {
     if (nsqds.isEmpty() && nsqdHttp != null) {
       nsqds.add(nsqdHttp);
     }
+    if (nsqds.isEmpty() && errors.isEmpty()) {
+      errors.add("no nsqd to ask: the gateway knows no nsqlookupd (--lookupd-addr) nor nsqd HTTP address (--nsqd-http-addr)");
+    }
     var asks = nsqds.stream().map(a -> Map.entry(a, http.sendAsync(
         HttpRequest.newBuilder(URI.create("http://" + a + "/stats?format=json&include_clients=false")).timeout(timeout).build(),
         HttpResponse.BodyHandlers.ofByteArray()))).toList();

@@ -133,7 +133,10 @@ class DashboardTest {
       // Closed watchers make room again.
       await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
         try (Stream<String> again = watch(gateway)) {
-          assertThat(again.findFirst()).hasValueSatisfying(l -> assertThat(l).isEqualTo("event: state"));
+          List<String> first = again.limit(2).toList();
+          assertThat(first.get(0)).isEqualTo("event: state");
+          assertThat(read(first.get(1).substring("data: ".length())).path("nsqErrors").get(0).asText())
+              .as("a gateway without nsqlookupd or nsqd's HTTP address says so").startsWith("no nsqd to ask");
         }
       });
     }
