@@ -13,6 +13,8 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -58,6 +60,39 @@ class GatewayChartTest {
         .containsExactly(
             "ConfigMap/" + NAME, "Deployment/" + NAME, "NetworkPolicy/" + NAME, "Service/" + NAME,
             "ServiceAccount/" + NAME);
+  }
+
+  @Test
+  void theDashboardIsOffByDefaultAndTheTokenUnmounted() {
+    Rendered rendered = render();
+    assertThat(gateway(rendered).getArgs()).noneMatch(a -> a.startsWith("--dashboard"));
+    assertThat(rendered.get(Deployment.class, NAME).getSpec().getTemplate().getSpec().getAutomountServiceAccountToken()).isFalse();
+    assertThat(rendered.all(Role.class)).isEmpty();
+    assertThat(rendered.all(RoleBinding.class)).isEmpty();
+  }
+
+  @Test
+  void theDashboardListensOnLoopbackAndMayListThePodsOfItsNamespaceOnly() {
+    Rendered rendered = render(Charts.values("dashboard: {enabled: true}\n"));
+    List<String> args = gateway(rendered).getArgs();
+    assertThat(args.get(args.indexOf("--dashboard-addr") + 1)).isEqualTo("127.0.0.1:8081");
+    assertThat(rendered.get(Deployment.class, NAME).getSpec().getTemplate().getSpec().getAutomountServiceAccountToken()).isTrue();
+    assertThat(rendered.get(Service.class, NAME).getSpec().getPorts()).as("never behind the Service")
+        .extracting(p -> p.getName()).containsExactly("http");
+
+    Role role = rendered.get(Role.class, NAME + "-dashboard");
+    assertThat(role.getRules()).singleElement().satisfies(rule -> {
+      assertThat(rule.getApiGroups()).containsExactly("");
+      assertThat(rule.getResources()).containsExactly("pods");
+      assertThat(rule.getVerbs()).containsExactly("get", "list");
+    });
+    RoleBinding binding = rendered.get(RoleBinding.class, NAME + "-dashboard");
+    assertThat(binding.getRoleRef().getName()).isEqualTo(role.getMetadata().getName());
+    assertThat(binding.getSubjects()).singleElement().satisfies(s -> {
+      assertThat(s.getKind()).isEqualTo("ServiceAccount");
+      assertThat(s.getName()).isEqualTo(rendered.get(Deployment.class, NAME).getSpec().getTemplate().getSpec().getServiceAccountName());
+      assertThat(s.getNamespace()).isEqualTo("kubefuncs");
+    });
   }
 
   @Test
@@ -179,8 +214,9 @@ class GatewayChartTest {
 
     assertThat(rendered.ids()).containsExactly(
         "ConfigMap/" + NAME, "Deployment/" + NAME, "HorizontalPodAutoscaler/" + NAME,
-        "Ingress/" + NAME, "NetworkPolicy/" + NAME, "PodDisruptionBudget/" + NAME, "Service/" + NAME,
-        "ServiceAccount/kubefuncs-gateway-edge", "ServiceMonitor/" + NAME);
+        "Ingress/" + NAME, "NetworkPolicy/" + NAME, "PodDisruptionBudget/" + NAME, "Role/" + NAME + "-dashboard",
+        "RoleBinding/" + NAME + "-dashboard", "Service/" + NAME, "ServiceAccount/kubefuncs-gateway-edge",
+        "ServiceMonitor/" + NAME);
     assertThat(rendered.get(Deployment.class, NAME).getSpec().getReplicas())
         .as("replicas are the HPA's").isNull();
     HorizontalPodAutoscaler hpa = rendered.get(HorizontalPodAutoscaler.class, NAME);

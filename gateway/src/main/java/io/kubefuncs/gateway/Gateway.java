@@ -28,6 +28,8 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
 import java.nio.file.Files;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -47,6 +49,8 @@ public final class Gateway implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
   static final int MAX_INITIAL_LINE = 8192;
   static final int MAX_HEADER_SIZE = 16384;
+  /** Answers the dashboard shows: a few minutes of a person trying things, a second of heavy load. */
+  static final int RECENT_REQUESTS = 512;
 
   private final GatewayConfig config;
   private final Client client;
@@ -57,9 +61,11 @@ public final class Gateway implements AutoCloseable {
   private final RouteTopics topics;
   private final AtomicReference<Routes> routes;
   private final GatewayHandler handler;
+  /** Null unless a dashboard was asked for. */
+  private final DashboardServer dashboard;
 
-  private Gateway(GatewayConfig config, PrometheusRegistry registry, Consumer<String> accessLog, OpenTelemetry openTelemetry)
-      throws IOException {
+  private Gateway(GatewayConfig config, PrometheusRegistry registry, Consumer<String> accessLog, OpenTelemetry openTelemetry,
+      DashboardSettings dashboardSettings) throws IOException {
     this.config = config;
     byte[] initial = Files.readAllBytes(config.routesFile());
     this.routes = new AtomicReference<>(
@@ -104,6 +110,10 @@ public final class Gateway implements AutoCloseable {
     this.handler = new GatewayHandler(client, routes, metrics, registry, config.exposeFunctionErrors(), consumers, bodies,
         openTelemetry == null ? null : new RequestSpans(openTelemetry));
     ConnectionLimit connections = new ConnectionLimit(limits.maxConnections(), metrics, registry);
+    RequestRing recent = dashboardSettings == null ? null : new RequestRing(RECENT_REQUESTS);
+    AccessLog.Sink answered = AccessLog.Sink.both(accessLog == null ? null : AccessLog.lines(accessLog),
+        recent == null ? null : (method, path, route, response, nanos) ->
+            recent.record(method, path, route == null ? null : route.prefix(), response.status().code(), nanos));
     ServerBootstrap bootstrap =
         new ServerBootstrap()
             .group(group)
@@ -128,8 +138,8 @@ public final class Gateway implements AutoCloseable {
                         .addLast("body", new BodyLimit(limits.maxBodyBytes(), metrics))
                         .addLast("gateway", handler);
                     ConnectionTimeouts.install(p, "http", limits, metrics);
-                    if (accessLog != null) {
-                      p.addAfter("http", "access-log", new AccessLog(routes::get, accessLog));
+                    if (answered != null) {
+                      p.addAfter("http", "access-log", new AccessLog(routes::get, answered));
                     }
                   }
                 });
@@ -151,6 +161,18 @@ public final class Gateway implements AutoCloseable {
       throw e instanceof IOException io ? io : new IOException(e);
     }
     this.server = bound;
+    try {
+      this.dashboard = dashboardSettings == null ? null : new DashboardServer(dashboardSettings, routes::get, recent,
+          new NsqStats(config.lookupdAddresses(), config.nsqdHttpAddress(), Duration.ofSeconds(2)), selfAddress(config));
+    } catch (IOException | RuntimeException e) {
+      server.close();
+      watcher.close();
+      consumers.close();
+      closeTopics();
+      group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+      client.close();
+      throw e;
+    }
     client.connect().whenComplete((v, e) -> {
       if (e != null) {
         LOG.log(System.Logger.Level.WARNING, "NSQ not reachable yet ({0}); answering 503 until it is", e.getMessage());
@@ -160,16 +182,16 @@ public final class Gateway implements AutoCloseable {
   }
 
   public static Gateway start(GatewayConfig config) throws IOException {
-    return new Gateway(config, PrometheusRegistry.defaultRegistry, null, null);
+    return new Gateway(config, PrometheusRegistry.defaultRegistry, null, null, null);
   }
 
   public static Gateway start(GatewayConfig config, PrometheusRegistry registry) throws IOException {
-    return new Gateway(config, registry, null, null);
+    return new Gateway(config, registry, null, null, null);
   }
 
   /** With an {@link AccessLog}: one line per answered request to {@code accessLog}. */
   public static Gateway start(GatewayConfig config, PrometheusRegistry registry, Consumer<String> accessLog) throws IOException {
-    return new Gateway(config, registry, accessLog, null);
+    return new Gateway(config, registry, accessLog, null, null);
   }
 
   /**
@@ -178,7 +200,27 @@ public final class Gateway implements AutoCloseable {
    */
   public static Gateway start(GatewayConfig config, PrometheusRegistry registry, Consumer<String> accessLog,
       OpenTelemetry openTelemetry) throws IOException {
-    return new Gateway(config, registry, accessLog, openTelemetry);
+    return new Gateway(config, registry, accessLog, openTelemetry, null);
+  }
+
+  /**
+   * With a dashboard on a port of its own as well (docs/dashboard.md), when {@code dashboard} is
+   * not null. The gateway then keeps its last {@value #RECENT_REQUESTS} answers for it.
+   */
+  public static Gateway start(GatewayConfig config, PrometheusRegistry registry, Consumer<String> accessLog,
+      OpenTelemetry openTelemetry, DashboardSettings dashboard) throws IOException {
+    return new Gateway(config, registry, accessLog, openTelemetry, dashboard);
+  }
+
+  /** The port of the dashboard; -1 when it has none. */
+  public int dashboardPort() {
+    return dashboard == null ? -1 : dashboard.port();
+  }
+
+  /** Where the dashboard's invokes go: the gateway's own port, on loopback when it listens on every interface. */
+  private URI selfAddress(GatewayConfig config) {
+    String host = config.listenHost().isEmpty() || config.listenHost().equals("0.0.0.0") ? "127.0.0.1" : config.listenHost();
+    return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port());
   }
 
   public int port() {
@@ -195,6 +237,9 @@ public final class Gateway implements AutoCloseable {
    * longest route timeout, as their callers would wait no longer), then shuts down.
    */
   public void close() {
+    if (dashboard != null) {
+      dashboard.close();
+    }
     server.close().syncUninterruptibly();
     handler.drain();
     long longest = 0;

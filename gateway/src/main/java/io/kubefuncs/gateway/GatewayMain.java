@@ -93,6 +93,10 @@ public final class GatewayMain implements Callable<Integer> {
       description = "longest the answers waiting for a client may go without it taking any of their bytes (default 10s)")
   Duration writeTimeout = DEFAULTS.writeTimeout();
 
+  @Option(names = "--dashboard-addr", converter = ListenAddress.Converter.class,
+      description = "[host]:port to serve the dashboard on, apart from --listen-addr; keep it private, as 127.0.0.1:8081 (default: no dashboard)")
+  ListenAddress dashboardAddr;
+
   @Option(names = "--hide-function-errors", description = "answer 502 without the function's error text")
   boolean hideFunctionErrors;
 
@@ -171,7 +175,8 @@ public final class GatewayMain implements Callable<Integer> {
       return BAD_INPUT;
     }
     try {
-      gateway = Gateway.start(cfg, PrometheusRegistry.defaultRegistry, null, tracing);
+      gateway = Gateway.start(cfg, PrometheusRegistry.defaultRegistry, null, tracing, dashboardAddr == null ? null
+          : new DashboardSettings(dashboardAddr.host(), dashboardAddr.port(), KubernetesFunctions.inPod(System.getenv())));
     } catch (RoutesFile.InvalidRoutesException | java.io.IOException e) {
       System.err.println("gateway: " + e.getMessage());
       return BAD_INPUT;

@@ -48,7 +48,7 @@ final class TestGateway implements AutoCloseable {
         new GatewayConfig.Limits(b.headerTimeout, b.bodyTimeout, b.idleTimeout, b.writeTimeout, b.maxConnections,
             b.maxBodyBytes, b.bodyBudgetBytes));
     try {
-      gateway = Gateway.start(config, registry, b.accessLog, b.openTelemetry);
+      gateway = Gateway.start(config, registry, b.accessLog, b.openTelemetry, b.dashboard);
     } catch (IOException | RuntimeException e) {
       deleteTree(directory);
       throw e;
@@ -164,6 +164,7 @@ final class TestGateway implements AutoCloseable {
     private Duration reloadInterval = Duration.ofSeconds(1);
     private java.util.function.Consumer<String> accessLog;
     private io.opentelemetry.api.OpenTelemetry openTelemetry;
+    private DashboardSettings dashboard;
 
     private Builder(String nsqd) {
       this.nsqd = nsqd;
@@ -171,6 +172,12 @@ final class TestGateway implements AutoCloseable {
 
     Builder openTelemetry(io.opentelemetry.api.OpenTelemetry openTelemetry) {
       this.openTelemetry = openTelemetry;
+      return this;
+    }
+
+    /** A dashboard on a free port of 127.0.0.1; {@code functions} as {@link DashboardSettings} says. */
+    Builder dashboard(java.util.function.Supplier<List<FunctionStatus>> functions) {
+      this.dashboard = new DashboardSettings("127.0.0.1", 0, functions);
       return this;
     }
 
