@@ -33,7 +33,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
- * The HTTP gateway. Pipeline per connection, once {@link ConnectionLimit} admitted it: write
+ * The HTTP gateway. Pipeline per connection, once {@link ConnectionLimit} admitted it and
+ * {@link AbuseCooldown} did not refuse it: write
  * timeout and idleness ({@link ConnectionTimeouts}) → HTTP/1.1 codec (bounded request line and
  * headers) → header and body timeouts → flow control (decoded requests wait while reading is
  * paused) → {@link HttpRequestChecks} (version, method, Host, target)
@@ -95,6 +96,7 @@ public final class Gateway implements AutoCloseable {
         openTelemetry == null ? null : new RequestSpans(openTelemetry));
     this.group = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("gateway-io"), NioIoHandler.newFactory());
     ConnectionLimit connections = new ConnectionLimit(limits.maxConnections(), metrics, registry);
+    AbuseCooldown cooldown = new AbuseCooldown(limits.abuseCooldown(), metrics, registry);
     ServerBootstrap bootstrap =
         new ServerBootstrap()
             .group(group)
@@ -105,7 +107,7 @@ public final class Gateway implements AutoCloseable {
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(SocketChannel ch) {
-                    if (!connections.admit(ch)) {
+                    if (!connections.admit(ch) || cooldown.refuses(ch)) {
                       return;
                     }
                     ChannelPipeline p = ch.pipeline()
@@ -118,7 +120,7 @@ public final class Gateway implements AutoCloseable {
                         .addLast("budget", new BodyBudget(bodies, limits.maxBodyBytes(), metrics))
                         .addLast("body", new BodyLimit(limits.maxBodyBytes(), metrics))
                         .addLast("gateway", handler);
-                    ConnectionTimeouts.install(p, "http", limits, metrics);
+                    ConnectionTimeouts.install(p, "http", limits, metrics, cooldown);
                     if (accessLog != null) {
                       p.addAfter("http", "access-log", new AccessLog(routes::get, accessLog));
                     }

@@ -93,6 +93,11 @@ public final class GatewayMain implements Callable<Integer> {
       description = "longest the answers waiting for a client may go without it taking any of their bytes (default 10s)")
   Duration writeTimeout = DEFAULTS.writeTimeout();
 
+  @Option(names = "--abuse-cooldown", converter = DurationOrZero.class,
+      description = "after a connection is closed for pipelining too many requests without reading the answers, how long new "
+          + "connections from its address get 503; 0s for never (default 10s)")
+  Duration abuseCooldown = DEFAULTS.abuseCooldown();
+
   @Option(names = "--hide-function-errors", description = "answer 502 without the function's error text")
   boolean hideFunctionErrors;
 
@@ -160,7 +165,7 @@ public final class GatewayMain implements Callable<Integer> {
     GatewayConfig cfg = new GatewayConfig(listen.host(), listen.port(), config, nsqdAddr, nsqdHttp, List.copyOf(lookupdAddrs), id,
         timeout, !hideFunctionErrors, Duration.ofSeconds(1),
         new GatewayConfig.Limits(headerTimeout, bodyTimeout, idleTimeout, writeTimeout, maxConnections, maxBodyBytes,
-            bodyBudgetBytes),
+            bodyBudgetBytes, abuseCooldown),
         tls, authSecret);
     Gateway gateway;
     OpenTelemetrySdk tracing;
@@ -262,7 +267,7 @@ public final class GatewayMain implements Callable<Integer> {
     }
   }
 
-  static final class PositiveDuration implements ITypeConverter<Duration> {
+  static class DurationOrZero implements ITypeConverter<Duration> {
     @Override
     public Duration convert(String text) {
       Duration d;
@@ -271,7 +276,18 @@ public final class GatewayMain implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         throw new TypeConversionException(e.getMessage());
       }
-      if (d.isZero() || d.isNegative()) {
+      if (d.isNegative()) {
+        throw new TypeConversionException("'" + text + "' must be 0s or a positive duration like 500ms, 30s or 2m");
+      }
+      return d;
+    }
+  }
+
+  static final class PositiveDuration extends DurationOrZero {
+    @Override
+    public Duration convert(String text) {
+      Duration d = super.convert(text);
+      if (d.isZero()) {
         throw new TypeConversionException("'" + text + "' must be a positive duration like 500ms, 30s or 2m");
       }
       return d;
