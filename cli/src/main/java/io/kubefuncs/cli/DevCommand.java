@@ -340,7 +340,7 @@ final class DevCommand implements Callable<Integer> {
 
     private Replica replica(FunctionSpec fn, int index) {
       int healthPort = Ports.free();
-      return new Replica(fn, index, environment(fn, index, healthPort), healthPort, width, out, err, restarts);
+      return new Replica(fn, index, ReplicaEnvironment.of(nsq, fn, index, healthPort), healthPort, width, out, err, restarts);
     }
 
     private RunningFunction running(String name) {
@@ -394,25 +394,6 @@ final class DevCommand implements Callable<Integer> {
           err.println("nsqlookupd " + nsq.lookupdHttp() + " lists no nsqd for " + unlisted + " yet");
         }
       }
-    }
-
-    /**
-     * Ours, then what the chart sets (TOPIC, CHANNEL, NSQ_*, HEALTHZ_ADDR), then the function's own
-     * env and local.env; HOSTNAME names the replica as a pod's names the pod.
-     */
-    private Map<String, String> environment(FunctionSpec fn, int index, int healthPort) {
-      Map<String, String> env = new HashMap<>();
-      env.put("TOPIC", fn.topic());
-      env.put("CHANNEL", fn.channel());
-      env.put("NSQ_NSQD_ADDR", nsq.nsqdTcp().connectHost());
-      env.put("NSQ_NSQD_PORT", String.valueOf(nsq.nsqdTcp().port()));
-      // Empty (not absent) so that one set in our own environment does not leak in.
-      env.put("NSQ_LOOKUPD_ADDR", nsq.lookupdHttp() == null ? "" : nsq.lookupdHttp().connectHost());
-      env.put("NSQ_LOOKUPD_PORT", nsq.lookupdHttp() == null ? "" : String.valueOf(nsq.lookupdHttp().port()));
-      env.put("HEALTHZ_ADDR", "127.0.0.1:" + healthPort);
-      env.put("HOSTNAME", fn.name() + "-" + index);
-      env.putAll(fn.env());
-      return env;
     }
 
     private void printSummary(List<FunctionSpec> specs, URI gatewayUrl) {
