@@ -14,7 +14,8 @@
 # Settings (environment): DURATION=20s, RATE=1000, PER_KIND=200, KINDS=slowloris,idle,never-read,slow-body
 # (which attacks; one at a time tells which costs what), ATTACKER_ADDR, SKIP_BUILD=1 (reuse the
 # jars), BASELINE=<checkout> (run the gateway of another build, its gateway/target/gateway.jar, to
-# compare with it; the attacker, wrk and pong stay this build's).
+# compare with it; the attacker, wrk and pong stay this build's), GATEWAY_FLAGS (more gateway
+# flags, such as "--abuse-cooldown 0s").
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -35,7 +36,8 @@ nt=$(free_port); nh=$(free_port "$nt")
 start_nsqd "127.0.0.1:$nt" "127.0.0.1:$nh" --broadcast-address=127.0.0.1
 api "127.0.0.1:$nh" "topic/create?topic=test"
 start_pong pong "$nt"
-start_gateway "$nt" --nsqd-http-addr "127.0.0.1:$nh"
+# shellcheck disable=SC2086 # GATEWAY_FLAGS are words
+start_gateway "$nt" --nsqd-http-addr "127.0.0.1:$nh" ${GATEWAY_FLAGS:-}
 
 url="http://127.0.0.1:$gp/test/hello"
 write_pace "$tmp/pace.lua" 32 "$rate"
