@@ -29,6 +29,9 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
@@ -63,7 +66,11 @@ public final class Gateway implements AutoCloseable {
     this.routes = new AtomicReference<>(
         RoutesFile.parse(new String(initial, java.nio.charset.StandardCharsets.UTF_8), config.routesFile().toString(), config.defaultTimeout()));
     GatewayMetrics metrics = new GatewayMetrics(registry);
+    this.group = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("gateway-io"), NioIoHandler.newFactory());
     Client.Builder b = Client.builder()
+        // Calls and emits complete on their connection's loop (GatewayHandler); what else the
+        // client completes, connect(), on any loop of the gateway's, rather than start a thread.
+        .executor(group)
         .nsqd(config.nsqdAddress())
         .clientId(config.gatewayId())
         .registry(registry)
@@ -94,7 +101,6 @@ public final class Gateway implements AutoCloseable {
     BodyBudget.Pool bodies = new BodyBudget.Pool(limits.bodyBudgetBytes());
     this.handler = new GatewayHandler(client, routes, metrics, registry, config.exposeFunctionErrors(), consumers, bodies,
         openTelemetry == null ? null : new RequestSpans(openTelemetry));
-    this.group = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("gateway-io"), NioIoHandler.newFactory());
     ConnectionLimit connections = new ConnectionLimit(limits.maxConnections(), metrics, registry);
     AbuseCooldown cooldown = new AbuseCooldown(limits.abuseCooldown(), metrics, registry);
     ServerBootstrap bootstrap =
@@ -195,18 +201,23 @@ public final class Gateway implements AutoCloseable {
       longest = Math.max(longest, r.timeout().toNanos());
     }
     long deadline = System.nanoTime() + longest;
-    while (handler.active() > 0 && System.nanoTime() - deadline < 0) {
+    // Kept-alive connections may still bring requests while draining: wait again if one came.
+    while (handler.active() > 0) {
       try {
-        Thread.sleep(10);
+        handler.idle().get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException e) {
+        break;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("never completed exceptionally", e);
       }
     }
     watcher.close();
     consumers.close();
     closeTopics();
-    group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     client.close();
   }
 
