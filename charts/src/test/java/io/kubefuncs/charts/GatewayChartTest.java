@@ -122,7 +122,8 @@ class GatewayChartTest {
             "--nsqd-addr", "kubefuncs-nsq-nsqd.kubefuncs.svc.cluster.local:4150",
             "--nsqd-http-addr", "kubefuncs-nsq-nsqd.kubefuncs.svc.cluster.local:4151",
             "--header-timeout", "10s", "--body-timeout", "10s", "--idle-timeout", "75s", "--write-timeout", "10s",
-            "--max-connections", "4096", "--max-body-bytes", "1047552", "--body-budget-bytes", "67108864");
+            "--max-connections", "4096", "--max-body-bytes", "1047552", "--body-budget-bytes", "67108864",
+            "--abuse-cooldown", "10s");
     assertThat(c.getEnv()).isNullOrEmpty();
   }
 
@@ -203,7 +204,8 @@ class GatewayChartTest {
   void clientLimitsTheGatewayWouldRefuseAreRefusedByTheSchema() {
     for (String bad : List.of("clientLimits: {headerTimeout: 0s}", "clientLimits: {idleTimeout: 1.5s}",
         "clientLimits: {writeTimeout: 10}", "clientLimits: {maxConnections: 0}", "clientLimits: {maxBodyBytes: -5}",
-        "clientLimits: {bodyBudgetBytes: 64MiB}", "clientLimits: {readTimeout: 5s}")) {
+        "clientLimits: {bodyBudgetBytes: 64MiB}", "clientLimits: {abuseCooldown: -1s}", "clientLimits: {abuseCooldown: 0}",
+        "clientLimits: {readTimeout: 5s}")) {
       assertThatThrownBy(() -> render(Charts.values(bad + "\n"))).as(bad).hasMessageContaining("clientLimits");
     }
   }
@@ -245,7 +247,7 @@ class GatewayChartTest {
         "--nsqd-http-addr", "nsq-nsqd.messaging.svc.cluster.local:4151",
         "--header-timeout", "5s", "--body-timeout", "30s", "--idle-timeout", "2m", "--write-timeout", "15s",
         "--max-connections", "20000", "--max-body-bytes", "524288", "--body-budget-bytes", "268435456",
-        "--gateway-id=$(POD_NAME)");
+        "--abuse-cooldown", "0s", "--gateway-id=$(POD_NAME)");
     assertThat(c.getEnv()).anyMatch(e -> e.getName().equals("KUBEFUNCS_LOG_LEVEL"));
     assertThat(rendered.get(NetworkPolicy.class, NAME).getSpec().getIngress().get(0).getFrom()).singleElement()
         .satisfies(peer -> assertThat(peer.getNamespaceSelector().getMatchLabels())

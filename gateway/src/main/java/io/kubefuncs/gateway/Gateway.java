@@ -38,7 +38,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
- * The HTTP gateway. Pipeline per connection, once {@link ConnectionLimit} admitted it: write
+ * The HTTP gateway. Pipeline per connection, once {@link ConnectionLimit} admitted it and
+ * {@link AbuseCooldown} did not refuse it: write
  * timeout and idleness ({@link ConnectionTimeouts}) → HTTP/1.1 codec (bounded request line and
  * headers) → header and body timeouts → flow control (decoded requests wait while reading is
  * paused) → {@link HttpRequestChecks} (version, method, Host, target)
@@ -114,6 +115,7 @@ public final class Gateway implements AutoCloseable {
     AccessLog.Sink answered = AccessLog.Sink.both(accessLog == null ? null : AccessLog.lines(accessLog),
         recent == null ? null : (method, path, route, response, nanos) ->
             recent.record(method, path, route == null ? null : route.prefix(), response.status().code(), nanos));
+    AbuseCooldown cooldown = new AbuseCooldown(limits.abuseCooldown(), metrics, registry);
     ServerBootstrap bootstrap =
         new ServerBootstrap()
             .group(group)
@@ -124,7 +126,7 @@ public final class Gateway implements AutoCloseable {
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(SocketChannel ch) {
-                    if (!connections.admit(ch)) {
+                    if (!connections.admit(ch) || cooldown.refuses(ch)) {
                       return;
                     }
                     ChannelPipeline p = ch.pipeline()
@@ -137,7 +139,7 @@ public final class Gateway implements AutoCloseable {
                         .addLast("budget", new BodyBudget(bodies, limits.maxBodyBytes(), metrics))
                         .addLast("body", new BodyLimit(limits.maxBodyBytes(), metrics))
                         .addLast("gateway", handler);
-                    ConnectionTimeouts.install(p, "http", limits, metrics);
+                    ConnectionTimeouts.install(p, "http", limits, metrics, cooldown);
                     if (answered != null) {
                       p.addAfter("http", "access-log", new AccessLog(routes::get, answered));
                     }

@@ -63,6 +63,8 @@ public record GatewayConfig(
    * @param maxBodyBytes larger request bodies get 413
    * @param bodyBudgetBytes the request bodies all connections together may hold, from their first
    *     byte until their call is answered
+   * @param abuseCooldown how long new connections from an address are refused after one of its
+   *     connections was closed for pipelining too deep; zero for never
    */
   public record Limits(
       Duration headerTimeout,
@@ -71,13 +73,14 @@ public record GatewayConfig(
       Duration writeTimeout,
       int maxConnections,
       int maxBodyBytes,
-      long bodyBudgetBytes) {
+      long bodyBudgetBytes,
+      Duration abuseCooldown) {
 
     /** The largest body one NSQ message can carry as an event, at nsqd's default --max-msg-size. */
     public static final int NSQ_MESSAGE_BODY = GatewayHandler.MAX_EVENT_PAYLOAD;
 
     public static final Limits DEFAULTS = new Limits(
         Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(75), Duration.ofSeconds(10),
-        4096, NSQ_MESSAGE_BODY, 64L << 20);
+        4096, NSQ_MESSAGE_BODY, 64L << 20, Duration.ofSeconds(10));
   }
 }

@@ -97,6 +97,11 @@ public final class GatewayMain implements Callable<Integer> {
       description = "[host]:port to serve the dashboard on, apart from --listen-addr; keep it private, as 127.0.0.1:8081 (default: no dashboard)")
   ListenAddress dashboardAddr;
 
+  @Option(names = "--abuse-cooldown", converter = DurationOrZero.class,
+      description = "after a connection is closed for pipelining too many requests without reading the answers, how long new "
+          + "connections from its address get 503; 0s for never (default 10s)")
+  Duration abuseCooldown = DEFAULTS.abuseCooldown();
+
   @Option(names = "--hide-function-errors", description = "answer 502 without the function's error text")
   boolean hideFunctionErrors;
 
@@ -164,7 +169,7 @@ public final class GatewayMain implements Callable<Integer> {
     GatewayConfig cfg = new GatewayConfig(listen.host(), listen.port(), config, nsqdAddr, nsqdHttp, List.copyOf(lookupdAddrs), id,
         timeout, !hideFunctionErrors, Duration.ofSeconds(1),
         new GatewayConfig.Limits(headerTimeout, bodyTimeout, idleTimeout, writeTimeout, maxConnections, maxBodyBytes,
-            bodyBudgetBytes),
+            bodyBudgetBytes, abuseCooldown),
         tls, authSecret);
     Gateway gateway;
     OpenTelemetrySdk tracing;
@@ -267,7 +272,7 @@ public final class GatewayMain implements Callable<Integer> {
     }
   }
 
-  static final class PositiveDuration implements ITypeConverter<Duration> {
+  static class DurationOrZero implements ITypeConverter<Duration> {
     @Override
     public Duration convert(String text) {
       Duration d;
@@ -276,7 +281,18 @@ public final class GatewayMain implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         throw new TypeConversionException(e.getMessage());
       }
-      if (d.isZero() || d.isNegative()) {
+      if (d.isNegative()) {
+        throw new TypeConversionException("'" + text + "' must be 0s or a positive duration like 500ms, 30s or 2m");
+      }
+      return d;
+    }
+  }
+
+  static final class PositiveDuration extends DurationOrZero {
+    @Override
+    public Duration convert(String text) {
+      Duration d = super.convert(text);
+      if (d.isZero()) {
         throw new TypeConversionException("'" + text + "' must be a positive duration like 500ms, 30s or 2m");
       }
       return d;

@@ -523,8 +523,9 @@ class GatewayHttpTest {
 
   @Test
   void aDeepPipelineIsAnsweredInFullAndInOrder() throws Exception {
-    // More requests in one write than the gateway keeps unanswered before it stops reading.
-    int n = PipelinedResponses.MAX_UNANSWERED * 3;
+    // More requests in one write than the gateway publishes before it stops reading, as many as
+    // it lets wait: the deepest pipeline it serves (one more closes the connection).
+    int n = ConnectionTimeouts.MAX_PIPELINE_DEPTH - 1;
     StringBuilder requests = new StringBuilder();
     for (int i = 0; i < n; i++) {
       requests.append("GET /echo/pipe/").append(i).append(" HTTP/1.1\r\nHost: t\r\n\r\n");

@@ -127,8 +127,9 @@ class GatewayMainTest {
     assertThat(help.code()).isZero();
     assertThat(help.out()).contains("--listen-addr", "--config", "--nsqd-addr", "--nsqd-http-addr", "--lookupd-addr", "--gateway-id",
         "--timeout", "--max-body-bytes", "--hide-function-errors", "--body-budget-bytes", "--max-connections",
-        "--header-timeout", "--body-timeout", "--idle-timeout", "--write-timeout", "--nsq-tls", "--nsq-tls-ca-file",
-        "--nsq-tls-cert-file", "--nsq-tls-key-file", "--nsq-tls-server-name", "--nsq-auth-secret-file", "--dashboard-addr");
+        "--header-timeout", "--body-timeout", "--idle-timeout", "--write-timeout", "--abuse-cooldown", "--nsq-tls",
+        "--nsq-tls-ca-file", "--nsq-tls-cert-file", "--nsq-tls-key-file", "--nsq-tls-server-name", "--nsq-auth-secret-file",
+        "--dashboard-addr");
   }
 
   /** Each flag with a value it must refuse; the gateway must not start, nor print a stack trace. */
@@ -140,7 +141,8 @@ class GatewayMainTest {
       "--timeout|soon", "--timeout|0s", "--timeout|-5s",
       "--max-body-bytes|-5", "--max-body-bytes|0", "--max-body-bytes|10MB", "--max-body-bytes|99999999999",
       "--body-budget-bytes|0", "--body-budget-bytes|1000", "--max-connections|0", "--max-connections|many",
-      "--header-timeout|0ms", "--body-timeout|1.5s", "--idle-timeout|forever", "--write-timeout|10"})
+      "--header-timeout|0ms", "--body-timeout|1.5s", "--idle-timeout|forever", "--write-timeout|10",
+      "--abuse-cooldown|-1s", "--abuse-cooldown|never"})
   void aBadFlagValueIsOneLineNamingTheFlagAndExit2(String flag, String value, @TempDir Path dir) throws Exception {
     Path routes = dir.resolve("routes.yaml");
     Files.writeString(routes, "routes:\n  /x/: x\n");

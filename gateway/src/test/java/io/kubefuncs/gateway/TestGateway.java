@@ -46,7 +46,7 @@ final class TestGateway implements AutoCloseable {
     GatewayConfig config = new GatewayConfig("127.0.0.1", 0, routesFile, b.nsqd, b.nsqdHttp, b.lookupds, b.id,
         b.defaultTimeout, b.exposeFunctionErrors, b.reloadInterval,
         new GatewayConfig.Limits(b.headerTimeout, b.bodyTimeout, b.idleTimeout, b.writeTimeout, b.maxConnections,
-            b.maxBodyBytes, b.bodyBudgetBytes));
+            b.maxBodyBytes, b.bodyBudgetBytes, b.abuseCooldown));
     try {
       gateway = Gateway.start(config, registry, b.accessLog, b.openTelemetry, b.dashboard);
     } catch (IOException | RuntimeException e) {
@@ -160,6 +160,7 @@ final class TestGateway implements AutoCloseable {
     private Duration writeTimeout = GatewayConfig.Limits.DEFAULTS.writeTimeout();
     private int maxConnections = GatewayConfig.Limits.DEFAULTS.maxConnections();
     private long bodyBudgetBytes = GatewayConfig.Limits.DEFAULTS.bodyBudgetBytes();
+    private Duration abuseCooldown = GatewayConfig.Limits.DEFAULTS.abuseCooldown();
     private boolean exposeFunctionErrors = true;
     private Duration reloadInterval = Duration.ofSeconds(1);
     private java.util.function.Consumer<String> accessLog;
@@ -233,6 +234,11 @@ final class TestGateway implements AutoCloseable {
 
     Builder bodyBudgetBytes(long bytes) {
       this.bodyBudgetBytes = bytes;
+      return this;
+    }
+
+    Builder abuseCooldown(Duration cooldown) {
+      this.abuseCooldown = cooldown;
       return this;
     }
 
