@@ -206,9 +206,15 @@ final class DevCommand implements Callable<Integer> {
       specs.forEach(this::startFunction);
 
       String gatewayLabel = Labels.of("gateway", width);
-      gateway = Gateway.start(new GatewayConfig(listen.host(), listen.port(), routes.gatewayFile(), nsq.nsqdTcp().toString(), null,
-          nsq.lookupdHttp() == null ? List.of() : List.of(nsq.lookupdHttp().toString()), "kubefuncs-dev",
-          RoutesSource.DEFAULT_TIMEOUT, true, ROUTES_POLL, GatewayConfig.Limits.DEFAULTS), PrometheusRegistry.defaultRegistry,
+      GatewayConfig config = GatewayConfig.builder(routes.gatewayFile())
+          .listen(listen.host(), listen.port())
+          .nsqd(nsq.nsqdTcp().toString())
+          .lookupd(nsq.lookupdHttp() == null ? List.of() : List.of(nsq.lookupdHttp().toString()))
+          .gatewayId("kubefuncs-dev")
+          .defaultTimeout(RoutesSource.DEFAULT_TIMEOUT)
+          .reloadInterval(ROUTES_POLL)
+          .build();
+      gateway = Gateway.start(config, PrometheusRegistry.defaultRegistry,
           line -> out.println(gatewayLabel + line), null, dashboardListen == null ? null
               : new DashboardSettings(dashboardListen.host(), dashboardListen.port(), this::functionStatus));
       URI gatewayUrl = URI.create("http://" + listen.connectHost() + ":" + gateway.port());

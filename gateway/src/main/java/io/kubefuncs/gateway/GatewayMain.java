@@ -166,11 +166,18 @@ public final class GatewayMain implements Callable<Integer> {
     }
     String id = gatewayId != null ? gatewayId : InetAddress.getLocalHost().getHostName();
     String nsqdHttp = nsqdHttpAddr != null ? nsqdHttpAddr : new HostPort(HostPort.parse(nsqdAddr, "address").host(), NSQD_HTTP_PORT).toString();
-    GatewayConfig cfg = new GatewayConfig(listen.host(), listen.port(), config, nsqdAddr, nsqdHttp, List.copyOf(lookupdAddrs), id,
-        timeout, !hideFunctionErrors, Duration.ofSeconds(1),
-        new GatewayConfig.Limits(headerTimeout, bodyTimeout, idleTimeout, writeTimeout, maxConnections, maxBodyBytes,
-            bodyBudgetBytes, abuseCooldown),
-        tls, authSecret);
+    GatewayConfig cfg = GatewayConfig.builder(config)
+        .listen(listen.host(), listen.port())
+        .nsqd(nsqdAddr)
+        .nsqdHttp(nsqdHttp)
+        .lookupd(lookupdAddrs)
+        .gatewayId(id)
+        .defaultTimeout(timeout)
+        .exposeFunctionErrors(!hideFunctionErrors)
+        .limits(new GatewayConfig.Limits(headerTimeout, bodyTimeout, idleTimeout, writeTimeout, maxConnections, maxBodyBytes,
+            bodyBudgetBytes, abuseCooldown))
+        .nsqSecurity(tls, authSecret)
+        .build();
     Gateway gateway;
     OpenTelemetrySdk tracing;
     try {

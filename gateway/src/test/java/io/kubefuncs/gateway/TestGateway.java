@@ -43,10 +43,18 @@ final class TestGateway implements AutoCloseable {
       routesFile = directory.resolve("routes.yaml");
       Files.writeString(routesFile, b.routes);
     }
-    GatewayConfig config = new GatewayConfig("127.0.0.1", 0, routesFile, b.nsqd, b.nsqdHttp, b.lookupds, b.id,
-        b.defaultTimeout, b.exposeFunctionErrors, b.reloadInterval,
-        new GatewayConfig.Limits(b.headerTimeout, b.bodyTimeout, b.idleTimeout, b.writeTimeout, b.maxConnections,
-            b.maxBodyBytes, b.bodyBudgetBytes, b.abuseCooldown));
+    GatewayConfig config = GatewayConfig.builder(routesFile)
+        .listen("127.0.0.1", 0)
+        .nsqd(b.nsqd)
+        .nsqdHttp(b.nsqdHttp)
+        .lookupd(b.lookupds)
+        .gatewayId(b.id)
+        .defaultTimeout(b.defaultTimeout)
+        .exposeFunctionErrors(b.exposeFunctionErrors)
+        .reloadInterval(b.reloadInterval)
+        .limits(new GatewayConfig.Limits(b.headerTimeout, b.bodyTimeout, b.idleTimeout, b.writeTimeout, b.maxConnections,
+            b.maxBodyBytes, b.bodyBudgetBytes, b.abuseCooldown))
+        .build();
     try {
       gateway = Gateway.start(config, registry, b.accessLog, b.openTelemetry, b.dashboard);
     } catch (IOException | RuntimeException e) {
