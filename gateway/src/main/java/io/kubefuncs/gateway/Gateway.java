@@ -43,7 +43,8 @@ import java.util.function.Consumer;
  * timeout and idleness ({@link ConnectionTimeouts}) → HTTP/1.1 codec (bounded request line and
  * headers) → header and body timeouts → flow control (decoded requests wait while reading is
  * paused) → {@link HttpRequestChecks} (version, method, Host, target)
- * → keep-alive → {@link BodyBudget} (bytes buffered by all connections) → aggregation of the body
+ * → keep-alive → {@link AdminEndpoints} (/healthz, /metrics, answered from the head) →
+ * {@link BodyBudget} (bytes buffered by all connections) → aggregation of the body
  * up to the limit (413 beyond) → {@link GatewayHandler}.
  */
 public final class Gateway implements AutoCloseable {
@@ -136,6 +137,7 @@ public final class Gateway implements AutoCloseable {
                         .addLast("flow", new FlowControlHandler())
                         .addLast("checks", HttpRequestChecks.INSTANCE)
                         .addLast("keep-alive", new HttpServerKeepAliveHandler())
+                        .addLast("admin", new AdminEndpoints(handler))
                         .addLast("budget", new BodyBudget(bodies, limits.maxBodyBytes(), metrics))
                         .addLast("body", new BodyLimit(limits.maxBodyBytes(), metrics))
                         .addLast("gateway", handler);

@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -109,21 +110,7 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       return;
     }
     String uri = request.uri();
-    int q = uri.indexOf('?');
-    String path = q < 0 ? uri : uri.substring(0, q);
-    if (path.equals("/healthz")) {
-      if (draining) {
-        ex.write(text(HttpResponseStatus.SERVICE_UNAVAILABLE, "draining\n"), false);
-        return;
-      }
-      boolean up = client.isConnected();
-      ex.write(text(up ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, up ? "ok\n" : "not connected to NSQ\n"), false);
-      return;
-    }
-    if (path.equals("/metrics")) {
-      ex.write(metricsPage(), false);
-      return;
-    }
+    String path = path(uri);
     Route route = routes.get().match(path);
     if (route == null) {
       ex.fail(HttpResponseStatus.NOT_FOUND, "no_route", "no route for " + path, false);
@@ -272,6 +259,37 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     return r;
   }
 
+  /**
+   * Answers {@code /healthz} or {@code /metrics} from the request's head, in its turn among the
+   * connection's answers (for {@link AdminEndpoints}, ahead of the body stages); false for any
+   * other path. Not counted in the request metrics.
+   */
+  boolean answerAdmin(ChannelHandlerContext ctx, HttpRequest request) {
+    FullHttpResponse response = switch (path(request.uri())) {
+      case "/healthz" -> health();
+      case "/metrics" -> metricsPage();
+      default -> null;
+    };
+    if (response == null) {
+      return false;
+    }
+    new Exchange(ctx, request).write(response, false);
+    return true;
+  }
+
+  private static String path(String uri) {
+    int q = uri.indexOf('?');
+    return q < 0 ? uri : uri.substring(0, q);
+  }
+
+  private FullHttpResponse health() {
+    if (draining) {
+      return text(HttpResponseStatus.SERVICE_UNAVAILABLE, "draining\n");
+    }
+    boolean up = client.isConnected();
+    return text(up ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, up ? "ok\n" : "not connected to NSQ\n");
+  }
+
   private FullHttpResponse metricsPage() {
     ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
     try {
@@ -310,7 +328,7 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     /** The route's topic had no consumer when the request came in. */
     boolean unconsumed;
 
-    Exchange(ChannelHandlerContext ctx, FullHttpRequest request) {
+    Exchange(ChannelHandlerContext ctx, HttpRequest request) {
       this.order = PipelinedResponses.of(ctx.channel());
       this.seq = order.next();
       this.keepAlive = HttpUtil.isKeepAlive(request);
