@@ -1,15 +1,14 @@
 package io.kubefuncs.nsq;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.Proxy;
+import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
@@ -17,11 +16,10 @@ import java.util.function.Function;
  * nsqlookupd's HTTP API: {@code /lookup}, {@code /channels}, {@code /nodes} and {@code /topics}. Reads both the
  * plain v1 response bodies and the older {@code {"status_code":..,"data":{..}}} envelope.
  *
- * <p>Each request is one HTTP/1.0 GET on its own socket, on a virtual thread: nsqlookupd then
- * answers without chunking and closes, so the answer is everything up to the end of the stream.
- * Not java.net.http: building its client sets up TLS (the default SSLContext and the trust
- * store), which was about a third of a function's start for a plain-HTTP server polled every
- * few seconds.
+ * <p>Each request is one GET with the JDK's {@link HttpURLConnection}, on a virtual thread. Not
+ * java.net.http: building its client sets up TLS (the default SSLContext and the trust store),
+ * which was about a third of a function's start, for a plain-HTTP server polled every few
+ * seconds.
  */
 public final class LookupdClient {
   /** Far above any real answer (a /nodes of hundreds of nsqds is tens of kB): a guard, not a limit. */
@@ -74,34 +72,35 @@ public final class LookupdClient {
 
   /** The answer's body, or null for a 404 when {@code notFoundIsEmpty}. */
   private NsqJson.LookupdBody fetch(HostPort hp, String path, boolean notFoundIsEmpty) {
-    byte[] raw;
-    try (Socket socket = new Socket()) {
+    int code;
+    byte[] body;
+    HttpURLConnection http = null;
+    try {
+      http = (HttpURLConnection) URI.create("http://" + hp + path).toURL().openConnection(Proxy.NO_PROXY);
       int millis = Math.toIntExact(timeout.toMillis());
-      socket.connect(new InetSocketAddress(hp.host(), hp.port()), millis);
-      socket.setSoTimeout(millis);
-      OutputStream out = socket.getOutputStream();
-      out.write(("GET " + path + " HTTP/1.0\r\nHost: " + hp + "\r\nAccept: application/vnd.nsq; version=1.0\r\n\r\n")
-          .getBytes(StandardCharsets.US_ASCII));
-      out.flush();
-      raw = socket.getInputStream().readNBytes(MAX_ANSWER + 1);
-    } catch (IOException e) {
+      http.setConnectTimeout(millis);
+      http.setReadTimeout(millis);
+      http.setUseCaches(false);
+      http.setRequestProperty("Accept", "application/vnd.nsq; version=1.0");
+      // Polled every few seconds: a kept-alive connection would only start the JDK's keep-alive timer thread.
+      http.setRequestProperty("Connection", "close");
+      code = http.getResponseCode();
+      try (InputStream in = code < 400 ? http.getInputStream() : http.getErrorStream()) {
+        body = in == null ? new byte[0] : in.readNBytes(MAX_ANSWER + 1);
+      }
+    } catch (IOException | IllegalArgumentException e) {
       throw new NsqException("nsqlookupd " + hp + " did not answer GET " + path + ": " + e, e);
+    } finally {
+      if (http != null) {
+        http.disconnect();
+      }
     }
-    if (raw.length > MAX_ANSWER) {
+    if (body.length > MAX_ANSWER) {
       throw new NsqException("nsqlookupd " + hp + " answered GET " + path + " with more than " + MAX_ANSWER + " bytes");
     }
-    int headEnd = indexOf(raw, "\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-    String head = new String(raw, 0, Math.max(headEnd, 0), StandardCharsets.ISO_8859_1);
-    // "HTTP/1.1 200 OK": the status is the second word.
-    String[] status = head.split("[ \r\n]", 3);
-    if (headEnd < 0 || status.length < 2 || !status[0].startsWith("HTTP/") || !status[1].matches("[0-9]{3}")) {
+    if (code < 0) {
       throw new NsqException("nsqlookupd " + hp + " answered GET " + path + " with something that is not HTTP");
     }
-    if (head.toLowerCase(Locale.ROOT).contains("\ntransfer-encoding:")) { // not for an HTTP/1.0 request
-      throw new NsqException("nsqlookupd " + hp + " answered GET " + path + " in a transfer encoding, which HTTP/1.0 does not know");
-    }
-    byte[] body = Arrays.copyOfRange(raw, headEnd + 4, raw.length);
-    int code = Integer.parseInt(status[1]);
     if (code == 404 && notFoundIsEmpty) {
       return null;
     }
@@ -114,18 +113,5 @@ public final class LookupdClient {
     } catch (IOException e) {
       throw new NsqException("nsqlookupd " + hp + " answered GET " + path + " with a body that is not the JSON expected: " + e.getMessage(), e);
     }
-  }
-
-  private static int indexOf(byte[] haystack, byte[] needle) {
-    outer:
-    for (int i = 0; i + needle.length <= haystack.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (haystack[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    return -1;
   }
 }

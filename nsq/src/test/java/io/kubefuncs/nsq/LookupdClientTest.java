@@ -25,11 +25,14 @@ class LookupdClientTest {
   private final LookupdClient client = new LookupdClient(Duration.ofSeconds(5));
 
   @Test
-  void asksInHttp10ForTheV1BodiesAndReadsTheAnswerToTheEnd() throws Exception {
+  void asksForTheV1BodiesOnAConnectionOfItsOwnAndReadsTheAnswerToTheEnd() throws Exception {
     try (Server server = new Server("HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n{\"channels\":[\"fn\"]}")) {
       assertThat(client.channels(server.address(), "a b").join()).containsExactly("fn");
-      assertThat(server.request.get()).startsWith("GET /channels?topic=a+b HTTP/1.0\r\n")
-          .contains("\r\nAccept: application/vnd.nsq; version=1.0\r\n");
+      assertThat(server.request.get()).startsWith("GET /channels?topic=a+b HTTP/1.1\r\n")
+          .contains("\r\nAccept: application/vnd.nsq; version=1.0\r\n", "\r\nConnection: close\r\n");
+    }
+    try (Server server = new Server("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n14\r\n{\"topics\":[\"a\",\"b\"]}\r\n0\r\n\r\n")) {
+      assertThat(client.topics(server.address()).join()).containsExactly("a", "b");
     }
   }
 
@@ -49,15 +52,13 @@ class LookupdClientTest {
   @Test
   void answersThatAreNotHttpOrNotTheJsonExpectedAreErrorsNamingTheServer() throws Exception {
     try (Server server = new Server("+OK\r\n")) {
-      assertThatThrownBy(() -> client.topics(server.address()).join()).cause()
-          .hasMessage("nsqlookupd " + server.address() + " answered GET /topics with something that is not HTTP");
+      // The JDK's client asks once more after an answer it cannot read; this server takes one connection.
+      assertThatThrownBy(() -> client.topics(server.address()).join()).cause().isInstanceOf(NsqException.class)
+          .hasMessageStartingWith("nsqlookupd " + server.address() + " ").hasMessageContaining(" GET /topics");
     }
     try (Server server = new Server("HTTP/1.0 200 OK\r\n\r\n<html>busy</html>")) {
       assertThatThrownBy(() -> client.topics(server.address()).join()).cause()
           .hasMessageStartingWith("nsqlookupd " + server.address() + " answered GET /topics with a body that is not the JSON expected: ");
-    }
-    try (Server server = new Server("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{...}\r\n0\r\n\r\n")) {
-      assertThatThrownBy(() -> client.topics(server.address()).join()).cause().hasMessageContaining("transfer encoding");
     }
   }
 
