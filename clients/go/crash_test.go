@@ -30,8 +30,10 @@ func TestACrashLosesAtMostWhatNsqdHeldInMemory(t *testing.T) {
 	accepted, survivors := crashUnderLoad(t, crashMemQueueSize)
 	lost := lostOf(accepted, survivors)
 	t.Logf("--mem-queue-size=%d: %d of %d accepted events lost", crashMemQueueSize, lost, len(accepted))
-	if lost == 0 || lost > 2*crashMemQueueSize || lost == len(accepted) {
-		t.Errorf("%d of %d accepted events lost, want some, at most %d", lost, len(accepted), 2*crashMemQueueSize)
+	// nsqd's memory holds up to --mem-queue-size events in the topic's queue and as many in the
+	// channel's, and one more in the topic's pump, taken from the first and not yet in the second.
+	if lost == 0 || lost > 2*crashMemQueueSize+1 || lost == len(accepted) {
+		t.Errorf("%d of %d accepted events lost, want some, at most %d", lost, len(accepted), 2*crashMemQueueSize+1)
 	}
 }
 

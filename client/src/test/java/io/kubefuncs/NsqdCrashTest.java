@@ -41,8 +41,9 @@ class NsqdCrashTest {
     Outcome o = crashUnderLoad(MEM_QUEUE_SIZE);
     Set<String> lost = o.lost();
     // Nothing consumes during the load: the first --mem-queue-size events of the channel wait in
-    // memory, and so may the topic's, on their way to the channel.
-    assertThat(lost.size()).as("accepted events lost").isPositive().isLessThanOrEqualTo(2 * MEM_QUEUE_SIZE);
+    // memory, and so may the topic's, on their way to the channel, and one in the topic's pump,
+    // taken from the topic's queue and not yet in the channel's (seen: 2,001).
+    assertThat(lost.size()).as("accepted events lost").isPositive().isLessThanOrEqualTo(2 * MEM_QUEUE_SIZE + 1);
     assertThat(o.acceptedBeforeCrash.size() - lost.size()).as("accepted events that survived").isPositive();
   }
 
