@@ -531,6 +531,10 @@ kube::control_plane_up() {
     --initial-cluster "kubefuncs=http://127.0.0.1:$etcd_peer_port" --listen-metrics-urls "" \
     --unsafe-no-fsync --log-level warn
   local pki=$state/pki
+  # The --requestheader-* and --proxy-client-* flags turn on the aggregation layer, which serves
+  # the metrics APIs of KEDA and metrics-server; with aggregator routing the apiserver dials their
+  # pods' IPs, reachable over the bridge, instead of a Service IP that only kube-proxy's rules
+  # for the host's own traffic would translate.
   kube::alive apiserver || kube::start apiserver host "$k8s_bin/kube-apiserver" \
     --etcd-servers "http://127.0.0.1:$etcd_port" --bind-address "$node_ip" --advertise-address "$node_ip" \
     --secure-port 6443 --service-cluster-ip-range "$service_cidr" --authorization-mode Node,RBAC \
