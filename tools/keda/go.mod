@@ -1,3 +1,7 @@
+// KEDA's operator and metrics adapter for the throwaway cluster (scripts/kube builds them, the
+// e2e installs them). `go install pkg@version` refuses KEDA: its go.mod has a replace and an
+// exclude, which this wrapper module repeats. v2.21.0, not v2.21.1: the latter needs Go 1.27.4,
+// newer than the Go the project builds with.
 module kubefuncs.io/tools/keda
 
 go 1.26.0
