@@ -158,15 +158,21 @@ kube::build_metrics_server() {
   chmod -R u+w "$metrics_server_bin/manifests"
 }
 
-# A static binary as an image of its own, under the name its manifests give it.
+# A static binary as an image of its own, under the name its manifests give it, with the binary
+# as its entrypoint as upstream's images have it (metrics-server's manifest gives only args).
+# Stamped with what it is made of, so a changed binary, tag or user builds it again.
 kube::binary_image() { # tar tag user binary:path-in-image...
-  local tar=$1 tag=$2 user=$3 dir="$images/${1%.tar}" pair
+  local tar=$1 tag=$2 user=$3 dir="$images/${1%.tar}" pair stamp
   shift 3
-  [ -f "$images/$tar" ] && return
+  stamp=$({ printf '%s\n' "$tag" "$user" "$@"; declare -f kube::binary_image; sha256sum "${@%%:*}"; } |
+    sha256sum | cut -d' ' -f1)
+  [ -f "$images/$tar" ] && [ "$(cat "$images/$tar.stamp" 2>/dev/null)" = "$stamp" ] && return
   rm -rf "$dir" && mkdir -p "$dir/tmp"
   chmod 1777 "$dir/tmp"
   for pair in "$@"; do cp "${pair%%:*}" "$dir/${pair#*:}"; done
-  "$("$root/scripts/images" tool)" --out "$images/$tar" --tag "$tag" --layer "$dir" --user "$user"
+  "$("$root/scripts/images" tool)" --out "$images/$tar" --tag "$tag" --layer "$dir" --user "$user" \
+    --entrypoint "[\"/${1#*:}\"]"
+  echo "$stamp" >"$images/$tar.stamp"
   rm -rf "$dir"
 }
 

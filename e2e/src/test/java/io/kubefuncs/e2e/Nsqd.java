@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The nsqd of a kubefuncs release named kubefuncs, read through the apiserver's pod proxy: no
@@ -40,6 +41,12 @@ final class Nsqd {
 
   /** A channel's counters: message_count, depth, in_flight_count, deferred, requeue and timeout counts. */
   Map<String, Long> channel(String pod, String topic, String channel) {
+    return findChannel(pod, topic, channel)
+        .orElseThrow(() -> new AssertionError("nsqd " + pod + " has no channel " + topic + "/" + channel));
+  }
+
+  /** The same, or nothing while no consumer has created the channel. */
+  Optional<Map<String, Long>> findChannel(String pod, String topic, String channel) {
     for (JsonNode t : stats(pod, topic).path("topics")) {
       for (JsonNode c : t.path("channels")) {
         if (c.path("channel_name").asText().equals(channel)) {
@@ -48,11 +55,11 @@ final class Nsqd {
               "timeout_count")) {
             counts.put(key, c.path(key).asLong());
           }
-          return counts;
+          return Optional.of(counts);
         }
       }
     }
-    throw new AssertionError("nsqd " + pod + " has no channel " + topic + "/" + channel);
+    return Optional.empty();
   }
 
   /** Every message a topic ever took or holds: 0 for a topic that does not exist. */
