@@ -255,6 +255,15 @@ class FunctionChartTest {
   }
 
   @Test
+  void kedaModeLooksAtTheDepthEveryTwoSecondsByDefault() {
+    // The poll interval bounds how long a request to a function at zero waits before KEDA wakes it.
+    Rendered rendered = render(Charts.values("image: {repository: x/y}\nfunctions: [{name: a, autoscaling: {mode: keda}}]\n"));
+    ScaledObject so = scaledObject(rendered, "example-function-a");
+    assertThat(so.spec().pollingInterval()).isEqualTo(2);
+    assertThat(so.spec().advanced()).as("no behavior given, none rendered").isNull();
+  }
+
+  @Test
   void falseAndZeroOverrideDefaults() {
     Path values = Charts.values("""
         image: {repository: ghcr.io/kubefuncs/pong}
