@@ -146,7 +146,7 @@ kube::build_keda() {
   local src
   src=$(cd "$root/tools/keda" && go list -m -f '{{.Dir}}' github.com/kedacore/keda/v2)
   cp -r "$src/config" "$keda_bin/config"
-  chmod -R u+w "$keda_bin/config" # the module cache is read-only; `down`-style rm -rf must work
+  chmod -R u+w "$keda_bin/config" # copied read-only from the module cache; a rebuild removes it
 }
 
 kube::build_metrics_server() {
