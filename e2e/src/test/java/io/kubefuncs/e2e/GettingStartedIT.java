@@ -206,7 +206,10 @@ class GettingStartedIT {
     await("a 503 while nsqd is gone").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100))
         .until(() -> statusOf("/test/hello", statuses) == 503);
     await("a new nsqd pod").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(250))
-        .until(() -> !nsqdPod().equals(old));
+        .until(() -> {
+          String pod = nsqdPod(); // "" while the old one terminates and before the new one exists
+          return !pod.isEmpty() && !pod.equals(old);
+        });
     String fresh = nsqdPod();
     cluster.kubectl("-n", CORE, "wait", "--for=condition=Ready", "pod/" + fresh, "--timeout=120s");
     long ready = System.nanoTime();
