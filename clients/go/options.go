@@ -302,11 +302,11 @@ func (s *settings) positive(name string, fallback int) (int, error) {
 	if v == "" {
 		return fallback, nil
 	}
-	n, err := strconv.Atoi(v)
+	n, err := strconv.ParseInt(v, 10, 32)
 	if err != nil || n < 1 {
 		return 0, &ConfigError{name, fmt.Sprintf("must be a whole number of at least 1, got '%s'", v)}
 	}
-	return n, nil
+	return int(n), nil
 }
 
 // minMessageSize is the least message size taken: a dead letter's reason and description of the
@@ -409,11 +409,10 @@ func validHost(host string) bool { return hostPattern.MatchString(host) }
 
 func checkHealthzAddr(source, addr string) error {
 	colon := strings.LastIndex(addr, ":")
-	if colon < 0 {
-		return &ConfigError{source, fmt.Sprintf("must be [host]:port, like :8080, got '%s'", addr)}
+	if colon >= 0 {
+		if _, err := parsePort(source, addr[colon+1:], true); err == nil {
+			return nil
+		}
 	}
-	if _, err := parsePort(source, addr[colon+1:], true); err != nil {
-		return err
-	}
-	return nil
+	return &ConfigError{source, fmt.Sprintf("must be [host]:port with a port from 0 to 65535, like :8080, got '%s'", addr)}
 }

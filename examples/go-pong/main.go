@@ -18,10 +18,16 @@ import (
 )
 
 func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(client.ExitCode(err)) // 2 for a bad setting
+	}
+}
+
+func run() error {
 	delay, err := delayFrom(os.Getenv("PONG_DELAY"))
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "exit 2: %v\n", err)
-		os.Exit(2)
+		return err
 	}
 	handler := pong
 	if delay > 0 {
@@ -30,10 +36,7 @@ func main() {
 			return pong(ev)
 		}
 	}
-	if err := client.Run(client.HandlerFunc(handler)); err != nil {
-		fmt.Fprintf(os.Stderr, "exit 1: %v\n", err)
-		os.Exit(1)
-	}
+	return client.Run(client.HandlerFunc(handler))
 }
 
 func pong(ev *client.Message) error {
@@ -46,7 +49,7 @@ func delayFrom(value string) (time.Duration, error) {
 	}
 	d, err := time.ParseDuration(value)
 	if err != nil || d < 0 {
-		return 0, fmt.Errorf("PONG_DELAY: %q is not a duration like 50ms or 1s", value)
+		return 0, &client.ConfigError{Variable: "PONG_DELAY", Message: fmt.Sprintf("must be a duration like 50ms or 1s, got '%s'", value)}
 	}
 	return d, nil
 }

@@ -18,7 +18,7 @@ func TestPongAnswersPong(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp := &client.HTTPResponse{}
-	if err := (&client.Message{Event: answer}).Payload(resp); err != nil {
+	if err := answer.GetPayload().UnmarshalTo(resp); err != nil {
 		t.Fatal(err)
 	}
 	if resp.Status != 0 || string(resp.Body) != "pong\n" || answer.Id != request.Id {
@@ -33,7 +33,8 @@ func TestPongDelayIsADurationOrNothing(t *testing.T) {
 		}
 	}
 	for _, value := range []string{"50", "soon", "-1s"} {
-		if _, err := delayFrom(value); err == nil || err.Error() != `PONG_DELAY: "`+value+`" is not a duration like 50ms or 1s` {
+		_, err := delayFrom(value)
+		if err == nil || err.Error() != "PONG_DELAY: must be a duration like 50ms or 1s, got '"+value+"'" || client.ExitCode(err) != 2 {
 			t.Errorf("delayFrom(%q): %v", value, err)
 		}
 	}

@@ -1,11 +1,14 @@
 package io.kubefuncs;
 
 import java.time.Duration;
+import java.time.format.DateTimeParseException;
 
 /**
  * Durations as the original kubefuncs settings and Kubernetes manifests write them:
- * {@code 1500ms}, {@code 30s}, {@code 5m}, {@code 1h}. One parser, so a function's environment
- * and the gateway's routes file read {@code 30s} the same way.
+ * {@code 1500ms}, {@code 30s}, {@code 5m}, {@code 1h}, and ISO-8601 ({@code PT30S}) for settings
+ * written by Java tooling. One parser, so a function's environment, the gateway's flags and its
+ * routes file read a duration the same way: the {@code duration} grammar of the function runtime
+ * contract (proto/testdata/function-runtime.json).
  */
 public final class Durations {
   private Durations() {}
@@ -13,6 +16,9 @@ public final class Durations {
   /** The duration {@code text} stands for; throws {@link IllegalArgumentException} if it is not one. */
   public static Duration parse(String text) {
     try {
+      if (text.startsWith("P") || text.startsWith("p")) {
+        return Duration.parse(text);
+      }
       if (text.endsWith("ms")) {
         return Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2)));
       }
@@ -25,9 +31,9 @@ public final class Durations {
           default: break;
         }
       }
-    } catch (NumberFormatException e) {
+    } catch (NumberFormatException | DateTimeParseException e) {
       // reported below
     }
-    throw new IllegalArgumentException("'" + text + "' is not a duration like 500ms, 30s, 5m or 1h");
+    throw new IllegalArgumentException("'" + text + "' is not a duration like 500ms, 30s, 5m, 1h or PT30S");
   }
 }

@@ -6,7 +6,6 @@ import io.kubefuncs.nsq.NsqNames;
 import io.kubefuncs.nsq.NsqTls;
 import io.kubefuncs.nsq.TlsSettings;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.Map;
 
 /**
@@ -47,10 +46,10 @@ record FunctionConfig(
     String lookupd = lookupdHost.isEmpty() ? null : r.address("NSQ_LOOKUPD_ADDR", lookupdHost, lookupdPort);
     String healthz = r.string("HEALTHZ_ADDR", ":8080");
     int colon = healthz.lastIndexOf(':');
-    if (colon < 0) {
-      throw new ConfigException("HEALTHZ_ADDR", "must be [host]:port, like :8080, got '" + healthz + "'");
+    int healthzPort = colon < 0 ? -1 : Reader.portNumber(healthz.substring(colon + 1), true);
+    if (healthzPort < 0) {
+      throw new ConfigException("HEALTHZ_ADDR", "must be [host]:port with a port from 0 to 65535, like :8080, got '" + healthz + "'");
     }
-    int healthzPort = Reader.parsePort("HEALTHZ_ADDR", healthz.substring(colon + 1), true);
     int maxInFlight = r.positive("KUBEFUNCS_MAX_IN_FLIGHT", 64);
     int maxAttempts = r.positive("KUBEFUNCS_MAX_ATTEMPTS", 5);
     String deadLetter = r.name("KUBEFUNCS_DEAD_LETTER_TOPIC", deadLetterFor(topic), false);
@@ -129,12 +128,10 @@ record FunctionConfig(
       }
     }
 
-    /** {@code host:port} of the host in {@code name} (or {@code fallback}) and {@code port}, checked as the NSQ client will read it. */
+    /** {@code host:port} of the host in {@code name} (or {@code fallback}) and {@code port}; a URL or a port in the host is refused. */
     String address(String name, String fallback, int port) {
       String host = string(name, fallback);
-      try {
-        HostPort.parse(host + ":" + port, name);
-      } catch (IllegalArgumentException e) {
+      if (!HostPort.isHost(host)) {
         throw new ConfigException(name, "must be a host name or IP address, got '" + host + "'");
       }
       return host + ":" + port;
@@ -142,19 +139,28 @@ record FunctionConfig(
 
     int port(String name, int fallback) {
       String v = string(name, null);
-      return v == null ? fallback : parsePort(name, v, false);
+      return v == null ? fallback : parsePort(name, v);
     }
 
-    static int parsePort(String name, String v, boolean zeroAllowed) {
+    static int parsePort(String name, String v) {
+      int port = portNumber(v, false);
+      if (port < 0) {
+        throw new ConfigException(name, "must be a port number (1-65535), got '" + v + "'");
+      }
+      return port;
+    }
+
+    /** The port {@code v} names, or -1 if it names none. */
+    static int portNumber(String v, boolean zeroAllowed) {
       try {
         int port = Integer.parseInt(v.trim());
         if ((port == 0 && zeroAllowed) || (port >= 1 && port <= 65535)) {
           return port;
         }
       } catch (NumberFormatException e) {
-        // reported below
+        // not a number
       }
-      throw new ConfigException(name, "must be a port number (1-65535), got '" + v + "'");
+      return -1;
     }
 
     int positive(String name, int fallback) {
@@ -190,19 +196,18 @@ record FunctionConfig(
       throw new ConfigException(name, "must be a whole number of bytes from " + min + " to " + Integer.MAX_VALUE + ", got '" + v + "'");
     }
 
-    /** Go-style durations as the original used ({@code 30s}, {@code 5m}, {@code 1500ms}), or ISO-8601. */
+    /** Go-style durations as the original used ({@code 30s}, {@code 5m}, {@code 1500ms}), or ISO-8601: {@link Durations}. */
     Duration duration(String name, Duration fallback) {
       String v = string(name, null);
       if (v == null) {
         return fallback;
       }
       try {
-        // ISO-8601 (PT30S) as well, for settings written by Java tooling.
-        Duration d = v.startsWith("P") || v.startsWith("p") ? Duration.parse(v) : Durations.parse(v);
+        Duration d = Durations.parse(v);
         if (!d.isNegative() && !d.isZero()) {
           return d;
         }
-      } catch (IllegalArgumentException | DateTimeParseException e) {
+      } catch (IllegalArgumentException e) {
         // reported below
       }
       throw new ConfigException(name, "must be a positive duration like 30s, 5m or 1500ms, got '" + v + "'");

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.kubefuncs.charts.keda.ScaledObject;
+import io.kubefuncs.testkit.RuntimeContract;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -72,6 +73,28 @@ class FunctionChartTest {
     assertThat(env(container(rendered, "example-function-billing"))).containsSubsequence(
         "OTEL_SERVICE_NAME=billing", "OTEL_TRACES_SAMPLER=parentbased_traceidratio", "OTEL_TRACES_SAMPLER=always_on");
     assertThat(env(container(render(ONE), "example-function-test"))).noneMatch(e -> e.startsWith("OTEL_"));
+  }
+
+  /** Everything the chart sets, TLS, AUTH and tracing on, is a variable of the function runtime contract, in its grammar. */
+  @Test
+  void theChartSetsOnlyTheRuntimeContractsVariables() {
+    RuntimeContract contract = RuntimeContract.load();
+    Container c = container(render(Charts.values("""
+        image: {repository: x/y}
+        functions:
+        - name: orders
+        nsq:
+          tls: {enabled: true, secretName: nsq-tls, clientAuth: true}
+          auth: {secretName: functions-auth, secretKey: token}
+        tracing: {otlpEndpoint: "http://otel-collector.observability:4318", sampler: always_on}
+        """)), "example-function-orders");
+    assertThat(c.getEnv()).hasSizeGreaterThan(15).allSatisfy(e -> {
+      assertThat(contract.knows(e.getName())).as(e.getName() + " is a variable of " + RuntimeContract.FILE).isTrue();
+      if (e.getValue() != null && !e.getName().startsWith("OTEL_")) {
+        RuntimeContract.Grammar grammar = contract.variable(e.getName()).grammar();
+        assertThat(grammar.matches(e.getValue())).as(e.getName() + "=" + e.getValue() + " is a " + grammar.name()).isTrue();
+      }
+    });
   }
 
   @Test

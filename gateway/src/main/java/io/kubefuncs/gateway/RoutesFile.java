@@ -167,7 +167,7 @@ public final class RoutesFile {
     try {
       d = Durations.parse(text);
     } catch (IllegalArgumentException e) {
-      throw new InvalidRoutesException(where + ": '" + text + "' is not a duration like 500ms, 30s or 2m");
+      throw new InvalidRoutesException(where + ": " + e.getMessage());
     }
     if (d.isZero() || d.isNegative()) {
       throw new InvalidRoutesException(where + ": must be positive");

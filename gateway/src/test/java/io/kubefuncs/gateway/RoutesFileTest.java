@@ -3,6 +3,7 @@ package io.kubefuncs.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.kubefuncs.testkit.RuntimeContract;
 import java.time.Duration;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -38,7 +39,7 @@ class RoutesFileTest {
   void aMistakeNamesTheLineOfItsField() {
     assertThatThrownBy(() -> parse("routes:\n  /test/: test\n  /x/:\n    topic: x\n    timeout: 5 parsecs\n"))
         .isInstanceOf(RoutesFile.InvalidRoutesException.class)
-        .hasMessage("routes.yaml:5: routes./x/.timeout: '5 parsecs' is not a duration like 500ms, 30s or 2m");
+        .hasMessage("routes.yaml:5: routes./x/.timeout: '5 parsecs' is not a duration like 500ms, 30s, 5m, 1h or PT30S");
     assertThatThrownBy(() -> parse("routes:\n  /test/: test\n  /jobs/: jobs queue\n"))
         .hasMessage("routes.yaml:3: routes./jobs/: topic name 'jobs queue' is invalid: use only letters, digits, '.', '_' and '-',"
             + " optionally ending in #ephemeral");
@@ -46,6 +47,23 @@ class RoutesFileTest {
         .hasMessage("routes.yaml:5: routes./b/.timout: unknown key; did you mean 'timeout'?");
     assertThatThrownBy(() -> parse("{\"routes\": {\"/a/\": \"a\",\n  \"b/\": \"b\"}}"))
         .hasMessage("routes.yaml:2: routes.b/: a path prefix must start with '/'");
+  }
+
+  /** A route's timeout and the gateway's --timeout take what a function's environment takes: one grammar. */
+  @Test
+  void timeoutsTakeTheRuntimeContractsDurations() {
+    RuntimeContract.Grammar durations = RuntimeContract.load().grammar("duration");
+    durations.valid().forEach((text, millis) -> {
+      assertThat(parse("routes:\n  /x/: {topic: x, timeout: \"" + text + "\"}\n").match("/x/").timeout())
+          .as(text).isEqualTo(Duration.ofMillis(millis.asLong()));
+      assertThat(new GatewayMain.PositiveDuration().convert(text)).as(text).isEqualTo(Duration.ofMillis(millis.asLong()));
+    });
+    for (String text : durations.invalid()) {
+      assertThatThrownBy(() -> parse("routes:\n  /x/: {topic: x, timeout: \"" + text + "\"}\n")).as(text)
+          .isInstanceOf(RoutesFile.InvalidRoutesException.class);
+      assertThatThrownBy(() -> new GatewayMain.PositiveDuration().convert(text)).as(text)
+          .isInstanceOf(picocli.CommandLine.TypeConversionException.class);
+    }
   }
 
   @Test

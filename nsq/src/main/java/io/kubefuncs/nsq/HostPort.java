@@ -27,7 +27,7 @@ public record HostPort(String host, int port) {
       host = host.substring(1, host.length() - 1);
     }
     // Caught here, where the address is given, rather than as a URI error on an I/O thread later.
-    if (!HOST.matcher(host).matches()) {
+    if (!isHost(host)) {
       throw new IllegalArgumentException(what + " '" + address + "' has host '" + host + "', which is not a host name or IP address");
     }
     int port;
@@ -40,6 +40,11 @@ public record HostPort(String host, int port) {
       throw new IllegalArgumentException(what + " '" + address + "' has port " + port + ", outside 1-65535");
     }
     return new HostPort(host, port);
+  }
+
+  /** Whether {@code host} is a DNS name, an IPv4 address or an IPv6 address (with a zone), and nothing more. */
+  public static boolean isHost(String host) {
+    return HOST.matcher(host).matches();
   }
 
   @Override

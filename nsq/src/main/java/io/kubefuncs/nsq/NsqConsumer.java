@@ -45,8 +45,6 @@ public final class NsqConsumer implements AutoCloseable {
   private final LookupdClient lookupdClient;
   private final Backoff reconnectBackoff;
   private final Backoff requeueBackoff;
-  private final Backoff pauseBackoff;
-  private final int maxBackoffLevel;
   private final CompletableFuture<Void> ready = new CompletableFuture<>();
   private final CompletableFuture<Void> directlySubscribed = new CompletableFuture<>();
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
@@ -59,7 +57,8 @@ public final class NsqConsumer implements AutoCloseable {
   private volatile boolean stopping;
 
   // Confined to the event loop.
-  private final Map<HostPort, Conn> conns = new HashMap<>();
+  private final Map<HostPort, NsqConnection> conns = new HashMap<>();
+  private final FlowControl<NsqConnection> flow;
   private final Set<HostPort> dialing = new LinkedHashSet<>();
   private final Map<HostPort, Redial> redials = new HashMap<>();
   private Set<HostPort> discovered = Set.of();
@@ -73,8 +72,6 @@ public final class NsqConsumer implements AutoCloseable {
   private final Set<String> failingLookupds = new HashSet<>();
   private ScheduledFuture<?> rdyTimer;
   private ScheduledFuture<?> backoffTimer;
-  private int backoffLevel;
-  private boolean backoffPaused;
   private boolean started;
 
   private NsqConsumer(Builder b) {
@@ -87,11 +84,12 @@ public final class NsqConsumer implements AutoCloseable {
     direct = List.copyOf(b.nsqds);
     lookupds = List.copyOf(b.lookupds);
     everyNode = b.everyNode;
-    lookupdClient = new LookupdClient(Duration.ofSeconds(5));
+    lookupdClient = config.lookupdClient();
     reconnectBackoff = new Backoff(config.reconnectMinDelay, config.reconnectMaxDelay);
     requeueBackoff = new Backoff(config.requeueDelay, config.maxRequeueDelay);
-    pauseBackoff = new Backoff(config.backoffMultiplier, config.maxBackoffDuration);
-    maxBackoffLevel = levelsUpTo(pauseBackoff);
+    flow = new FlowControl<>(config.maxInFlight, new Backoff(config.backoffMultiplier, config.maxBackoffDuration),
+        config.lowRdyIdleTimeout, System::nanoTime, ThreadLocalRandom.current(),
+        (connection, count) -> connection.sendAndForget(Commands.rdy(connection.channelAlloc(), count)));
   }
 
   public static Builder builder(String topic, String channel) {
@@ -214,15 +212,14 @@ public final class NsqConsumer implements AutoCloseable {
               connection.close();
               return;
             }
-            Conn conn = new Conn(connection);
-            conns.put(connection.address, conn);
+            conns.put(connection.address, connection);
             connectionCount = conns.size();
             Redial r = redials.remove(connection.address);
             if (r != null && r.timer != null) {
               r.timer.cancel(false);
             }
             LOG.log(System.Logger.Level.INFO, "subscribed to {0}/{1} on nsqd {2}", topic, channel, connection.address);
-            distributeRdy();
+            flow.add(connection, connection.identify().maxRdyCount());
             if (directPending.remove(connection.address) && directPending.isEmpty()) {
               directlySubscribed.complete(null);
             }
@@ -268,8 +265,7 @@ public final class NsqConsumer implements AutoCloseable {
   }
 
   private void onClosed(NsqConnection connection, Throwable cause) {
-    Conn conn = conns.get(connection.address);
-    if (conn == null || conn.connection != connection) {
+    if (conns.get(connection.address) != connection) {
       return;
     }
     conns.remove(connection.address);
@@ -279,7 +275,7 @@ public final class NsqConsumer implements AutoCloseable {
       return;
     }
     LOG.log(System.Logger.Level.WARNING, "lost nsqd {0}: {1}", connection.address, cause == null ? "closed" : cause.getMessage());
-    distributeRdy();
+    flow.remove(connection);
     scheduleRedial(connection.address);
     if (discovered.contains(connection.address)) {
       lookupSoon();
@@ -394,149 +390,41 @@ public final class NsqConsumer implements AutoCloseable {
   /** One nsqlookupd's answer to one lookup: its nsqds, or why it gave none. */
   private record Answer(String lookupd, List<NsqdNode> nodes, Throwable error) {}
 
-  // ---- RDY ----
+  // ---- flow control ----
 
-  /**
-   * Gives every connection its share of max-in-flight. With more connections than
-   * max-in-flight, shares are 0 or 1 and {@link #rotateRdy} moves them around.
-   */
-  private void distributeRdy() {
-    if (stopping) {
-      return;
-    }
-    if (backoffPaused) {
-      conns.values().forEach(c -> setRdy(c, 0));
-      return;
-    }
-    if (backoffLevel > 0) {
-      // Testing the waters after a backoff pause: one message at a time on one connection.
-      int granted = 0;
-      for (Conn c : conns.values()) {
-        granted += c.rdy;
-      }
-      if (granted == 0 && !conns.isEmpty()) {
-        setRdy(randomConn(conns.values()), 1);
-      }
-      return;
-    }
-    int n = conns.size();
-    if (n == 0) {
-      return;
-    }
-    int maxInFlight = config.maxInFlight;
-    if (n <= maxInFlight) {
-      int share = maxInFlight / n;
-      conns.values().forEach(c -> setRdy(c, (int) Math.min(share, c.connection.identify().maxRdyCount())));
-      return;
-    }
-    int granted = 0;
-    for (Conn c : conns.values()) {
-      if (c.rdy > 1) {
-        setRdy(c, 1);
-      }
-      granted += c.rdy;
-    }
-    List<Conn> idle = new ArrayList<>();
-    for (Conn c : conns.values()) {
-      if (c.rdy == 0) {
-        idle.add(c);
-      }
-    }
-    while (granted < maxInFlight && !idle.isEmpty()) {
-      setRdy(idle.remove(ThreadLocalRandom.current().nextInt(idle.size())), 1);
-      granted++;
-    }
-  }
-
-  /**
-   * With more connections than max-in-flight, takes RDY from connections that have been quiet
-   * for the idle timeout and hands it to others, so every nsqd gets drained eventually.
-   */
   private void rotateRdy() {
-    if (stopping || backoffLevel > 0 || conns.size() <= config.maxInFlight) {
-      return;
-    }
-    long now = System.nanoTime();
-    for (Conn c : conns.values()) {
-      if (c.rdy > 0 && now - c.lastMessageNanos > config.lowRdyIdleTimeout.toNanos()) {
-        setRdy(c, 0);
-      }
-    }
-    distributeRdy();
-  }
-
-  private void setRdy(Conn c, int count) {
-    if (c.rdy != count) {
-      c.rdy = count;
-      c.connection.sendAndForget(Commands.rdy(c.connection.channelAlloc(), count));
+    if (!stopping) {
+      flow.rotate();
     }
   }
-
-  private static Conn randomConn(java.util.Collection<Conn> all) {
-    int pick = ThreadLocalRandom.current().nextInt(all.size());
-    for (Conn c : all) {
-      if (pick-- == 0) {
-        return c;
-      }
-    }
-    throw new IllegalStateException("empty");
-  }
-
-  // ---- backoff ----
 
   /** A handler failed: pause everything for {@code multiplier * 2^level}, as go-nsq does. */
   private void onFailure() {
-    if (maxBackoffLevel == 0 || stopping) {
-      return;
+    if (!stopping) {
+      schedulePause(flow.failed());
     }
-    if (backoffLevel < maxBackoffLevel) {
-      backoffLevel++;
-    }
-    pause();
   }
 
   /** A message succeeded: step the backoff down, and resume fully once it is gone. */
   private void onSuccess() {
-    if (backoffLevel == 0 || stopping) {
+    if (stopping || flow.backoffLevel() == 0) {
       return;
     }
-    backoffLevel--;
-    if (backoffLevel == 0) {
+    schedulePause(flow.succeeded());
+    if (flow.backoffLevel() == 0) {
       LOG.log(System.Logger.Level.INFO, "{0}/{1}: backoff over, resuming", topic, channel);
-      distributeRdy();
-    } else {
-      pause();
     }
   }
 
-  private void pause() {
-    Duration pause = pauseBackoff.delay(backoffLevel);
+  private void schedulePause(Duration pause) {
+    if (pause.isZero()) {
+      return;
+    }
     LOG.log(System.Logger.Level.WARNING, "{0}/{1}: backing off for {2} ms", topic, channel, pause.toMillis());
-    backoffPaused = true;
-    distributeRdy();
     if (backoffTimer != null) {
       backoffTimer.cancel(false);
     }
-    backoffTimer =
-        loop.schedule(
-            () -> {
-              backoffPaused = false;
-              distributeRdy();
-            },
-            pause.toNanos(),
-            TimeUnit.NANOSECONDS);
-  }
-
-  /** The level at which {@code b} reaches its maximum; 0 when the maximum is zero (backoff off). */
-  private static int levelsUpTo(Backoff b) {
-    if (b.max().isZero()) {
-      return 0;
-    }
-    int level = 1;
-    while (level < 32 && b.delay(level).compareTo(b.max()) < 0) {
-      level++;
-    }
-    return level;
+    backoffTimer = loop.schedule(flow::resume, pause.toNanos(), TimeUnit.NANOSECONDS);
   }
 
   // ---- messages ----
@@ -544,10 +432,7 @@ public final class NsqConsumer implements AutoCloseable {
   private void onMessage(NsqConnection connection, NsqMessage message) {
     received.increment();
     inFlight.incrementAndGet();
-    Conn conn = conns.get(connection.address);
-    if (conn != null) {
-      conn.lastMessageNanos = System.nanoTime();
-    }
+    flow.received(connection);
     message.onResponse = responses;
     if (executor == null) {
       handle(message);
@@ -628,8 +513,7 @@ public final class NsqConsumer implements AutoCloseable {
             maybeFinishStop();
           }
         };
-    for (Conn c : conns.values()) {
-      NsqConnection connection = c.connection;
+    for (NsqConnection connection : conns.values()) {
       closeWaits++;
       connection.send(Commands.cls(connection.channelAlloc()), closeWait);
       connection.flush();
@@ -661,23 +545,13 @@ public final class NsqConsumer implements AutoCloseable {
     if (stopDeadline != null) {
       stopDeadline.cancel(false);
     }
-    new ArrayList<>(conns.values()).forEach(c -> c.connection.close());
+    new ArrayList<>(conns.values()).forEach(NsqConnection::close);
     NsqException stoppedError = new NsqException("consumer of " + topic + "/" + channel + " stopped");
     ready.completeExceptionally(stoppedError);
     directlySubscribed.completeExceptionally(stoppedError);
     stopped.complete(null);
   }
 
-  /** Per-connection consumer state. */
-  private static final class Conn {
-    final NsqConnection connection;
-    int rdy;
-    long lastMessageNanos = System.nanoTime();
-
-    Conn(NsqConnection connection) {
-      this.connection = connection;
-    }
-  }
 
   private static final class Redial {
     int failures;

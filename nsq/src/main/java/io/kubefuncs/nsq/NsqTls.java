@@ -145,7 +145,7 @@ public final class NsqTls {
      * its certificate names a DNS name, as on Kubernetes, where nsqlookupd hands out pod IPs.
      */
     public Builder serverName(String name) {
-      boolean valid = name != null && !name.isBlank() && name.strip().equals(name);
+      boolean valid = name != null && HostPort.isHost(name);
       if (valid && !IP_LITERAL.matcher(name).matches()) {
         try {
           new SNIHostName(name);
