@@ -6,6 +6,10 @@
 
 kube_version=$(awk '$1 == "require" && $2 == "k8s.io/kubernetes" {print $3}' "$root/tools/kube/go.mod")
 etcd_version=$(awk '$1 == "require" && $2 == "go.etcd.io/etcd/server/v3" {print $3}' "$root/tools/etcd/go.mod")
+# The add-ons the e2e installs as a user would (KEDA for autoscaling.mode keda, metrics-server for
+# hpa); go.mod lists KEDA among its tool's requirements, hence the looser match.
+keda_version=$(awk '$1 == "github.com/kedacore/keda/v2" {print $2}' "$root/tools/keda/go.mod")
+metrics_server_version=$(awk '$1 == "require" && $2 == "sigs.k8s.io/metrics-server" {print $3}' "$root/tools/metrics-server/go.mod")
 cni_version=v1.10.0
 coredns_version=v1.15.0
 helm_version=v3.22.0
@@ -19,6 +23,8 @@ etcd_bin=$tools/etcd-$etcd_version
 cni_bin=$tools/cni-$cni_version
 coredns_bin=$tools/coredns-$coredns_version
 helm_bin=$tools/helm-$helm_version
+keda_bin=$tools/keda-$keda_version
+metrics_server_bin=$tools/metrics-server-$metrics_server_version
 images=$tools/images
 
 # Machine-wide: a unix socket path must stay short, and there is one such cluster per machine.
@@ -39,6 +45,10 @@ etcd_peer_port=12380
 
 pause_image=kubefuncs.local/pause:1
 coredns_image=kubefuncs.local/coredns:$coredns_version
+# Named as the add-ons' release manifests name them, so that a user's overlay only sets the tag.
+keda_image=ghcr.io/kedacore/keda:${keda_version#v}
+keda_adapter_image=ghcr.io/kedacore/keda-metrics-apiserver:${keda_version#v}
+metrics_server_image=registry.k8s.io/metrics-server/metrics-server:$metrics_server_version
 
 # Where the host's cgroup v1 hierarchies are; the kubelet puts every pod under /kubefuncs.
 cgroup_root=kubefuncs
@@ -126,6 +136,46 @@ kube::build_helm() {
   kube::go_install "$helm_bin" "helm.sh/helm/v3/cmd/helm@$helm_version"
 }
 
+# KEDA's operator and metrics adapter (no admission webhooks: the e2e installs KEDA's minimal
+# config), and next to them the config/ folder of the same release, which the e2e's kustomize
+# overlay starts from. A wrapper module again: KEDA's go.mod has replace directives.
+kube::build_keda() {
+  local ldflags="-s -w -X github.com/kedacore/keda/v2/version.Version=${keda_version#v}"
+  kube::go_build "$keda_bin" "$root/tools/keda" \
+    github.com/kedacore/keda/v2/cmd/operator github.com/kedacore/keda/v2/cmd/adapter
+  local src
+  src=$(cd "$root/tools/keda" && go list -m -f '{{.Dir}}' github.com/kedacore/keda/v2)
+  cp -r "$src/config" "$keda_bin/config"
+  chmod -R u+w "$keda_bin/config" # copied read-only from the module cache; a rebuild removes it
+}
+
+kube::build_metrics_server() {
+  local ldflags="-s -w -X k8s.io/client-go/pkg/version.gitVersion=$metrics_server_version"
+  kube::go_build "$metrics_server_bin" "$root/tools/metrics-server" sigs.k8s.io/metrics-server/cmd/metrics-server
+  local src
+  src=$(cd "$root/tools/metrics-server" && go list -m -f '{{.Dir}}' sigs.k8s.io/metrics-server)
+  cp -r "$src/manifests" "$metrics_server_bin/manifests"
+  chmod -R u+w "$metrics_server_bin/manifests"
+}
+
+# A static binary as an image of its own, under the name its manifests give it, with the binary
+# as its entrypoint as upstream's images have it (metrics-server's manifest gives only args).
+# Stamped with what it is made of, so a changed binary, tag or user builds it again.
+kube::binary_image() { # tar tag user binary:path-in-image...
+  local tar=$1 tag=$2 user=$3 dir="$images/${1%.tar}" pair stamp
+  shift 3
+  stamp=$({ printf '%s\n' "$tag" "$user" "$@"; declare -f kube::binary_image; sha256sum "${@%%:*}"; } |
+    sha256sum | cut -d' ' -f1)
+  [ -f "$images/$tar" ] && [ "$(cat "$images/$tar.stamp" 2>/dev/null)" = "$stamp" ] && return
+  rm -rf "$dir" && mkdir -p "$dir/tmp"
+  chmod 1777 "$dir/tmp"
+  for pair in "$@"; do cp "${pair%%:*}" "$dir/${pair#*:}"; done
+  "$("$root/scripts/images" tool)" --out "$images/$tar" --tag "$tag" --layer "$dir" --user "$user" \
+    --entrypoint "[\"/${1#*:}\"]"
+  echo "$stamp" >"$images/$tar.stamp"
+  rm -rf "$dir"
+}
+
 kube::build_images() {
   local tool
   tool=$("$root/scripts/images" tool)
@@ -142,6 +192,18 @@ kube::build_images() {
     "$tool" --out "$images/coredns.tar" --tag "$coredns_image" --layer "$coredns_dir" \
       --entrypoint '["/coredns"]' --user 65532:65532
   fi
+  # The manifests give each container its command; the images' users are those of the upstream
+  # images (distroless nonroot for KEDA, 65534 for metrics-server).
+  kube::binary_image "keda-$keda_version.tar" "$keda_image" 65532:65532 "$keda_bin/operator:keda"
+  kube::binary_image "keda-adapter-$keda_version.tar" "$keda_adapter_image" 65532:65532 "$keda_bin/adapter:keda-adapter"
+  kube::binary_image "metrics-server-$metrics_server_version.tar" "$metrics_server_image" 65534:65534 \
+    "$metrics_server_bin/metrics-server:metrics-server"
+}
+
+# The add-ons' images, for `scripts/kube load`: the e2e installs the add-ons themselves.
+kube::addon_images() {
+  echo "$images/keda-$keda_version.tar" "$images/keda-adapter-$keda_version.tar" \
+    "$images/metrics-server-$metrics_server_version.tar"
 }
 
 kube::build() {
@@ -152,6 +214,9 @@ kube::build() {
   [ -x "$cni_bin/bridge" ] || kube::timed "built CNI plugins $cni_version" kube::build_cni
   [ -x "$coredns_bin/coredns" ] || kube::timed "built CoreDNS $coredns_version" kube::build_coredns
   [ -x "$helm_bin/helm" ] || kube::timed "built Helm $helm_version" kube::build_helm
+  [ -x "$keda_bin/adapter" ] || kube::timed "built KEDA $keda_version" kube::build_keda
+  [ -x "$metrics_server_bin/metrics-server" ] ||
+    kube::timed "built metrics-server $metrics_server_version" kube::build_metrics_server
   ln -sfn "$k8s_bin/kubectl" "$bin/kubectl"
   ln -sfn "$helm_bin/helm" "$bin/helm"
   kube::build_images
@@ -233,8 +298,8 @@ kube::stop() { # name [seconds]
 
 # ---- certificates and configuration ----
 
-kube::cert() { # name subject [subjectAltNames]
-  local name=$1 subject=$2 san=${3:-}
+kube::cert() { # name subject [subjectAltNames [ca]]
+  local name=$1 subject=$2 san=${3:-} ca=${4:-ca}
   local pki=$state/pki
   [ -f "$pki/$name.crt" ] && return
   openssl req -new -newkey rsa:2048 -nodes -keyout "$pki/$name.key" -subj "$subject" \
@@ -242,7 +307,7 @@ kube::cert() { # name subject [subjectAltNames]
   local ext="$pki/$name.ext"
   printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\n' >"$ext"
   [ -n "$san" ] && echo "subjectAltName=$san" >>"$ext"
-  openssl x509 -req -in "$pki/$name.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial \
+  openssl x509 -req -in "$pki/$name.csr" -CA "$pki/$ca.crt" -CAkey "$pki/$ca.key" -CAcreateserial \
     -days 30 -extfile "$ext" -out "$pki/$name.crt" 2>/dev/null
   rm -f "$pki/$name.csr" "$ext"
 }
@@ -280,7 +345,13 @@ kube::pki() {
       -days 30 -out "$pki/ca.crt" 2>/dev/null
     openssl genrsa -out "$pki/sa.key" 2048 2>/dev/null
     openssl rsa -in "$pki/sa.key" -pubout -out "$pki/sa.pub" 2>/dev/null
+    # The aggregation layer's own CA: an extension API server (KEDA's metrics adapter,
+    # metrics-server) trusts the user names in a proxied request's headers only from a client
+    # certificate of this CA, so no ordinary client certificate can claim to be anyone.
+    openssl req -x509 -new -newkey rsa:2048 -nodes -keyout "$pki/front-proxy-ca.key" \
+      -subj "/CN=kubefuncs-front-proxy-ca" -days 30 -out "$pki/front-proxy-ca.crt" 2>/dev/null
   fi
+  kube::cert front-proxy-client "/CN=front-proxy-client" "" front-proxy-ca
   kube::cert apiserver "/CN=kube-apiserver" \
     "IP:$node_ip,IP:$apiserver_service_ip,IP:127.0.0.1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
   kube::cert apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client"
@@ -466,6 +537,10 @@ kube::control_plane_up() {
     --initial-cluster "kubefuncs=http://127.0.0.1:$etcd_peer_port" --listen-metrics-urls "" \
     --unsafe-no-fsync --log-level warn
   local pki=$state/pki
+  # The --requestheader-* and --proxy-client-* flags turn on the aggregation layer, which serves
+  # the metrics APIs of KEDA and metrics-server; with aggregator routing the apiserver dials their
+  # pods' IPs, reachable over the bridge, instead of a Service IP that only kube-proxy's rules
+  # for the host's own traffic would translate.
   kube::alive apiserver || kube::start apiserver host "$k8s_bin/kube-apiserver" \
     --etcd-servers "http://127.0.0.1:$etcd_port" --bind-address "$node_ip" --advertise-address "$node_ip" \
     --secure-port 6443 --service-cluster-ip-range "$service_cidr" --authorization-mode Node,RBAC \
@@ -474,7 +549,12 @@ kube::control_plane_up() {
     --kubelet-client-certificate "$pki/apiserver-kubelet-client.crt" \
     --kubelet-client-key "$pki/apiserver-kubelet-client.key" --kubelet-preferred-address-types InternalIP \
     --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
-    --service-account-issuer https://kubernetes.default.svc.cluster.local --profiling=false
+    --service-account-issuer https://kubernetes.default.svc.cluster.local --profiling=false \
+    --requestheader-client-ca-file "$pki/front-proxy-ca.crt" --requestheader-allowed-names front-proxy-client \
+    --requestheader-username-headers X-Remote-User --requestheader-group-headers X-Remote-Group \
+    --requestheader-extra-headers-prefix X-Remote-Extra- \
+    --proxy-client-cert-file "$pki/front-proxy-client.crt" --proxy-client-key-file "$pki/front-proxy-client.key" \
+    --enable-aggregator-routing=true
   kube::wait_for "the apiserver answering /readyz" 120 "$logs/apiserver.log" kube::apiserver_ready
   kube::alive controller-manager || kube::start controller-manager host "$k8s_bin/kube-controller-manager" \
     --kubeconfig "$state/controller-manager.kubeconfig" --authentication-kubeconfig "$state/controller-manager.kubeconfig" \

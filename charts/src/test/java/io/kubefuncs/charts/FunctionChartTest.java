@@ -243,6 +243,7 @@ class FunctionChartTest {
     var metric = hpa.getSpec().getMetrics().get(0).getResource();
     assertThat(metric.getName()).isEqualTo("cpu");
     assertThat(metric.getTarget().getAverageUtilization()).isEqualTo(65);
+    assertThat(hpa.getSpec().getBehavior().getScaleDown().getStabilizationWindowSeconds()).isEqualTo(60);
     assertThat(rendered.get(Deployment.class, "example-function-resize").getSpec().getReplicas()).isNull();
     assertThat(container(rendered, "example-function-resize").getImage()).isEqualTo("ghcr.io/kubefuncs/go-pong:0.1.0");
   }
@@ -257,6 +258,11 @@ class FunctionChartTest {
     assertThat(so.spec().maxReplicaCount()).isEqualTo(30);
     assertThat(so.spec().pollingInterval()).isEqualTo(5);
     assertThat(so.spec().cooldownPeriod()).isEqualTo(120);
+    var scaleUp = so.spec().advanced().horizontalPodAutoscalerConfig().behavior().getScaleUp();
+    assertThat(scaleUp.getPolicies()).singleElement().satisfies(p -> {
+      assertThat(p.getType()).isEqualTo("Pods");
+      assertThat(p.getValue()).isEqualTo(4);
+    });
     assertThat(so.spec().triggers()).singleElement().satisfies(t -> {
       assertThat(t.type()).isEqualTo("nsq");
       assertThat(t.metadata()).containsExactlyInAnyOrderEntriesOf(Map.of(
@@ -269,6 +275,15 @@ class FunctionChartTest {
     assertThat(rendered.get(Deployment.class, "example-function-reports").getSpec().getReplicas()).isNull();
     assertThat(rendered.get(Deployment.class, "example-function-reports").getSpec().getTemplate().getSpec()
         .getTerminationGracePeriodSeconds()).isEqualTo(120);
+  }
+
+  @Test
+  void kedaModeLooksAtTheDepthEveryTwoSecondsByDefault() {
+    // The poll interval bounds how long a request to a function at zero waits before KEDA wakes it.
+    Rendered rendered = render(Charts.values("image: {repository: x/y}\nfunctions: [{name: a, autoscaling: {mode: keda}}]\n"));
+    ScaledObject so = scaledObject(rendered, "example-function-a");
+    assertThat(so.spec().pollingInterval()).isEqualTo(2);
+    assertThat(so.spec().advanced()).as("no behavior given, none rendered").isNull();
   }
 
   @Test

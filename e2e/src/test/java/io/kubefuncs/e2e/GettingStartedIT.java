@@ -50,7 +50,6 @@ class GettingStartedIT {
   private static final String FUNCTIONS_NS = "default";
   private static final String FUNCTIONS = "example";
   private static final String FUNCTION_DEPLOYMENT = "example-function-test";
-  private static final String NSQD_PODS = "app.kubernetes.io/instance=kubefuncs,app.kubernetes.io/component=nsqd";
   private static final String GATEWAY_PODS = "app.kubernetes.io/instance=kubefuncs,app.kubernetes.io/name=gateway";
   private static final String FUNCTION_PODS = "app.kubernetes.io/instance=example,kubefuncs.io/function=test";
   /** The name nsqd's certificate carries, which functions and the gateway verify. */
@@ -61,10 +60,12 @@ class GettingStartedIT {
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private Cluster cluster;
   private PortForward gateway;
+  private Nsqd nsq;
 
   @BeforeAll
   void cluster() {
     cluster = Cluster.fromEnvironment();
+    nsq = new Nsqd(cluster, CORE);
     System.out.println("e2e: cluster " + cluster.kubectl("version").lines().reduce((a, b) -> b).orElse("?")
         + " (kubeconfig " + cluster.kubeconfig + ")");
   }
@@ -170,7 +171,7 @@ class GettingStartedIT {
   @DisplayName("6. function pod deleted under async load: every accepted event handled")
   void deleteFunctionPodUnderAsyncLoad() throws Exception {
     String nsqd = nsqdPod();
-    long before = channelStat(nsqd, "message_count");
+    long before = channel(nsqd).get("message_count");
     HttpRequest async = HttpRequest.newBuilder(URI.create(gateway.url("/test/async")))
         .header("Prefer", "respond-async").timeout(Duration.ofSeconds(30))
         .POST(HttpRequest.BodyPublishers.ofString("event")).build();
@@ -192,7 +193,7 @@ class GettingStartedIT {
         });
     Map<String, Long> c = channel(nsqd);
     System.out.println("e2e: channel test/default after the async load: " + c);
-    assertThat(topicDepth(nsqd, "test.dead")).as("events dead-lettered").isZero();
+    assertThat(nsq.topicMessages(nsqd, "test.dead")).as("events dead-lettered").isZero();
   }
 
   @Test
@@ -205,7 +206,10 @@ class GettingStartedIT {
     await("a 503 while nsqd is gone").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100))
         .until(() -> statusOf("/test/hello", statuses) == 503);
     await("a new nsqd pod").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(250))
-        .until(() -> !nsqdPod().equals(old));
+        .until(() -> {
+          String pod = nsqdPod(); // "" while the old one terminates and before the new one exists
+          return !pod.isEmpty() && !pod.equals(old);
+        });
     String fresh = nsqdPod();
     cluster.kubectl("-n", CORE, "wait", "--for=condition=Ready", "pod/" + fresh, "--timeout=120s");
     long ready = System.nanoTime();
@@ -419,48 +423,11 @@ class GettingStartedIT {
   }
 
   private String nsqdPod() {
-    List<String> running = new ArrayList<>();
-    for (JsonNode pod : cluster.kubectlJson("-n", CORE, "get", "pods", "-l", NSQD_PODS, "-o", "json").path("items")) {
-      if (pod.path("metadata").path("deletionTimestamp").isMissingNode()) {
-        running.add(pod.path("metadata").path("name").asText());
-      }
-    }
-    return running.size() == 1 ? running.get(0) : "";
-  }
-
-  /** nsqd's /stats, through the apiserver's pod proxy: no port of nsqd is opened to the test. */
-  private JsonNode nsqdStats(String pod, String topic) {
-    return cluster.kubectlJson("get", "--raw",
-        "/api/v1/namespaces/" + CORE + "/pods/" + pod + ":4151/proxy/stats?format=json&topic=" + topic);
+    return nsq.pod();
   }
 
   private Map<String, Long> channel(String pod) {
-    for (JsonNode t : nsqdStats(pod, "test").path("topics")) {
-      for (JsonNode c : t.path("channels")) {
-        if (c.path("channel_name").asText().equals("default")) {
-          Map<String, Long> stats = new LinkedHashMap<>();
-          for (String key : List.of("message_count", "depth", "in_flight_count", "deferred_count", "requeue_count",
-              "timeout_count")) {
-            stats.put(key, c.path(key).asLong());
-          }
-          return stats;
-        }
-      }
-    }
-    throw new AssertionError("nsqd " + pod + " has no channel test/default");
-  }
-
-  private long channelStat(String pod, String key) {
-    return channel(pod).get(key);
-  }
-
-  private long topicDepth(String pod, String topic) {
-    for (JsonNode t : nsqdStats(pod, topic).path("topics")) {
-      if (t.path("topic_name").asText().equals(topic)) {
-        return t.path("depth").asLong() + t.path("message_count").asLong();
-      }
-    }
-    return 0;
+    return nsq.channel(pod, "test", "default");
   }
 
   private String appVersion(String chart) throws Exception {
