@@ -24,7 +24,9 @@ const (
 	publishRetryDelay = 20 * time.Millisecond
 )
 
-// ErrClosed is returned by calls on a closed Client.
+// ErrClosed is what Call and Emit return once Close has drained the subscriptions: a call still
+// waiting for its answer then, and every Call, Emit and On after. Handlers' own calls during the
+// drain are still answered.
 var ErrClosed = errors.New("kubefuncs: client closed")
 
 // FunctionError is what Call returns when the function answered with Error.
@@ -43,10 +45,10 @@ func (e *FunctionError) Error() string {
 // other answer.
 func functionError(topic string, answer *Event) error {
 	a := answer.GetPayload()
-	if a == nil || !a.MessageIs((*Error)(nil)) {
+	if a == nil || !a.MessageIs((*ErrorPayload)(nil)) {
 		return nil
 	}
-	e := &Error{}
+	e := &ErrorPayload{}
 	text := "(undecodable Error)"
 	if anypb.UnmarshalTo(a, e, proto.UnmarshalOptions{}) == nil {
 		text = e.GetError()
@@ -77,8 +79,8 @@ type Client struct {
 	subs      []*Subscription
 	returns   *nsq.Consumer
 	returnsOn *connector
-	closed    bool
-	closing   chan struct{}
+	closed    bool          // set when Close starts: no new subscriptions
+	closing   chan struct{} // closed once the subscriptions drained: calls and emits fail with ErrClosed
 }
 
 // NewClient creates a client. Settings not given as options come from the environment
@@ -150,6 +152,9 @@ func (c *Client) Emit(ctx context.Context, ev *Event) error {
 }
 
 func (c *Client) emit(ctx context.Context, ev *Event) error {
+	if c.isClosed() {
+		return ErrClosed
+	}
 	body, err := encode(ev)
 	if err != nil {
 		return err
@@ -159,6 +164,21 @@ func (c *Client) emit(ctx context.Context, ev *Event) error {
 		return err
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-c.closing:
+		return ErrClosed
+	}
+}
+
+// isClosed reports whether Close got past the drain.
+func (c *Client) isClosed() bool { return isDone(c.closing) }
+
+// isDone reports whether ch is closed, without waiting.
+func isDone(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -192,7 +212,7 @@ func (c *Client) Call(ctx context.Context, ev *Event) (*Message, error) {
 	start := time.Now()
 	answers := make(chan *Event, 1)
 	c.mu.Lock()
-	if c.closed {
+	if c.isClosed() {
 		c.mu.Unlock()
 		return nil, ErrClosed
 	}
@@ -231,7 +251,7 @@ func (c *Client) call(ctx context.Context, topic string, body []byte, answers ch
 		if err := functionError(topic, answer); err != nil {
 			return nil, err
 		}
-		return &Message{Event: answer, attempts: 1}, nil
+		return &Message{event: answer, attempts: 1}, nil
 	case <-ctx.Done():
 		return nil, fmt.Errorf("kubefuncs: no answer from %s: %w", topic, ctx.Err())
 	case <-c.closing:
@@ -258,6 +278,8 @@ func (c *Client) publishCall(ctx context.Context, topic string, body []byte) err
 		return nil
 	case <-ctx.Done():
 		return fmt.Errorf("kubefuncs: call to %s: %w", topic, ctx.Err())
+	case <-c.closing:
+		return ErrClosed
 	}
 }
 
@@ -286,8 +308,9 @@ func (c *Client) On(topic, channel string, h Handler) (*Subscription, error) {
 	return sub, nil
 }
 
-// Close stops every subscription, waiting up to the drain timeout for the events in hand, then
-// the return topic and the producer. Calls still waiting fail with ErrClosed.
+// Close stops every subscription, waiting up to the drain timeout for the events in hand (their
+// handlers' calls are still answered), then the return topic and the producer. Calls still waiting
+// then fail with ErrClosed, and so do every Call, Emit and On after.
 func (c *Client) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), c.settings.drainTimeout)
 	defer cancel()
@@ -396,7 +419,7 @@ func (c *Client) startReturns() error {
 	if c.returns != nil {
 		return nil
 	}
-	if c.closed {
+	if c.isClosed() {
 		return ErrClosed
 	}
 	maxInFlight := max(c.settings.maxInFlight, 256)

@@ -48,11 +48,11 @@ func TestCallIsAnsweredByAFunction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if answer.Id != ev.Id {
-		t.Errorf("answer id %q, want the request's %q", answer.Id, ev.Id)
+	if answer.ID() != ev.Id {
+		t.Errorf("answer id %q, want the request's %q", answer.ID(), ev.Id)
 	}
-	if answer.Topic != caller.ReturnTopic() || !strings.HasPrefix(answer.Topic, "rpc-test-caller--") {
-		t.Errorf("answer topic %q, want the return topic %q (rpc-<sanitized client id>-...)", answer.Topic, caller.ReturnTopic())
+	if answer.Topic() != caller.ReturnTopic() || !strings.HasPrefix(answer.Topic(), "rpc-test-caller--") {
+		t.Errorf("answer topic %q, want the return topic %q (rpc-<sanitized client id>-...)", answer.Topic(), caller.ReturnTopic())
 	}
 	resp := &client.HTTPResponse{}
 	if err := answer.Payload(resp); err != nil {
@@ -123,8 +123,8 @@ func TestFailedHandlerAnswersWithErrorAndSilentOneWithEmpty(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !answer.GetPayload().MessageIs(&client.Empty{}) {
-		t.Errorf("a handler that did not respond answered %s, want kubefuncs.Empty", answer.GetPayload().GetTypeUrl())
+	if !answer.Event().GetPayload().MessageIs(&client.Empty{}) {
+		t.Errorf("a handler that did not respond answered %s, want kubefuncs.Empty", answer.Event().GetPayload().GetTypeUrl())
 	}
 	// Events with a return topic are answered, never retried.
 	if n := counter(t, reg, "kubefuncs_messages_handled_total", map[string]string{"topic": "moody", "outcome": "error"}); n != 2 {
@@ -142,7 +142,7 @@ func TestEmitDeliversTheEventAsIs(t *testing.T) {
 	got := make(chan *client.Event, 1)
 	sub, err := c.On("audit", "archive", client.HandlerFunc(func(ev *client.Message) error {
 		err := ev.Respond(&client.Empty{}) // no return topic: does nothing
-		got <- ev.Event
+		got <- ev.Event()
 		return err
 	}))
 	if err != nil {
@@ -285,8 +285,8 @@ func TestLongHandlerIsTouchedUpToTheHandlerTimeout(t *testing.T) {
 	if waited < 2500*time.Millisecond || waited > 4500*time.Millisecond {
 		t.Errorf("redelivered %s after the first delivery, want about 3.5 s (TOUCHed up to the 3 s handler timeout)", waited)
 	}
-	if second.Attempts() != 2 || second.Id != first.Id {
-		t.Errorf("redelivery: attempts %d, id %s", second.Attempts(), second.Id)
+	if second.Attempts() != 2 || second.ID() != first.ID() {
+		t.Errorf("redelivery: attempts %d, id %s", second.Attempts(), second.ID())
 	}
 	select {
 	case <-first.Context().Done():
@@ -439,5 +439,44 @@ func TestAnswerThatCannotBePublishedBringsTheEventBack(t *testing.T) {
 	}
 	if n := counter(t, reg, "kubefuncs_messages_handled_total", map[string]string{"topic": "flaky", "outcome": "ok"}); n != 0 {
 		t.Errorf("handled ok %v: an event was finished without its answer", n)
+	}
+}
+
+// Close fails a call waiting for its answer with ErrClosed, promptly, and every call, emit and
+// subscription after it the same way.
+func TestCloseFailsWaitingCallsAndLaterOnesWithErrClosed(t *testing.T) {
+	nsqd := nsqtest.StartNsqd(t, nil)
+	c := newClient(t, prometheus.NewRegistry(), client.WithNsqdURL(nsqd.TCPAddr))
+	ev, err := client.NewEvent("nobody-home", &client.Empty{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiting := make(chan error, 1)
+	go func() {
+		_, err := c.Call(ctxTimeout(t, time.Minute), ev) // nobody answers: it would wait its minute
+		waiting <- err
+	}()
+	nsqtest.Eventually(t, 10*time.Second, "the call published", func() bool {
+		topic := nsqd.Topic(t, "nobody-home")
+		return topic != nil && topic.MessageCount == 1
+	})
+
+	closed := time.Now()
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := receive(t, waiting, time.Second, "the waiting call's end"); !errors.Is(err, client.ErrClosed) {
+		t.Errorf("the waiting call: %v, want ErrClosed", err)
+	}
+	t.Logf("the waiting call failed %v after Close started", time.Since(closed))
+
+	if _, err := c.Call(ctxTimeout(t, time.Minute), ev); !errors.Is(err, client.ErrClosed) {
+		t.Errorf("Call after Close: %v, want ErrClosed", err)
+	}
+	if err := c.Emit(ctxTimeout(t, time.Minute), ev); !errors.Is(err, client.ErrClosed) {
+		t.Errorf("Emit after Close: %v, want ErrClosed", err)
+	}
+	if _, err := c.On("nobody-home", "default", client.HandlerFunc(func(*client.Message) error { return nil })); !errors.Is(err, client.ErrClosed) {
+		t.Errorf("On after Close: %v, want ErrClosed", err)
 	}
 }

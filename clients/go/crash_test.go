@@ -114,7 +114,7 @@ func crashUnderLoad(t *testing.T, memQueueSize int) (accepted, survivors map[str
 	survivors = map[string]bool{}
 	sub, err := c.On(topic, "default", client.HandlerFunc(func(ev *client.Message) error {
 		mu.Lock()
-		survivors[ev.GetId()] = true
+		survivors[ev.ID()] = true
 		mu.Unlock()
 		return nil
 	}))

@@ -135,14 +135,7 @@ func jittered(d time.Duration) time.Duration {
 	return d + time.Duration(rand.Float64()*pollJitter*float64(d))
 }
 
-func (c *connector) isReady() bool {
-	select {
-	case <-c.ready:
-		return true
-	default:
-		return false
-	}
-}
+func (c *connector) isReady() bool { return isDone(c.ready) }
 
 // round connects to every nsqd that should be consumed from, and reports whether it knew which
 // those are (nsqlookupd answered, or there is no nsqlookupd). As in the Java SDK, a round in

@@ -27,7 +27,7 @@ func TestSubscriptionStartedBeforeItsTopicExistsGetsTheFirstEventWithinSeconds(t
 	fn := newClient(t, prometheus.NewRegistry(), client.WithNsqdURL(nsqd.TCPAddr), client.WithLookupdURL(lookupd.HTTPAddr))
 	got := make(chan string, 1)
 	sub, err := fn.On("late", "default", client.HandlerFunc(func(m *client.Message) error {
-		got <- m.GetId()
+		got <- m.ID()
 		return nil
 	}))
 	if err != nil {

@@ -11,15 +11,16 @@
 //			return ev.Respond(&client.HTTPResponse{Body: []byte("pong\n")})
 //		}))
 //		if err != nil {
-//			fmt.Fprintf(os.Stderr, "exit 1: %v\n", err)
-//			os.Exit(1)
+//			fmt.Fprintln(os.Stderr, err)
+//			os.Exit(client.ExitCode(err)) // 2 for a bad setting, 1 for any other failure
 //		}
 //	}
 //
 // Run reads its settings from the environment (TOPIC, CHANNEL, NSQ_NSQD_ADDR, NSQ_NSQD_PORT,
 // NSQ_LOOKUPD_ADDR, NSQ_LOOKUPD_PORT, HEALTHZ_ADDR, KUBEFUNCS_*, and NSQ_TLS* and
 // NSQ_AUTH_SECRET for TLS and AUTH to nsqd), serves /healthz and /metrics, consumes its topic
-// until SIGTERM or SIGINT, drains, and returns nil.
+// until SIGTERM or SIGINT, drains, and returns nil. It never ends the process itself: a bad setting
+// is returned, as an error naming it, and main chooses the exit code (ExitCode: 2).
 //
 // Other programs (a gateway, a function that calls other functions) use a Client: Emit publishes
 // an event, Call publishes one and waits for its answer, On subscribes a handler.

@@ -22,8 +22,9 @@ type (
 	HTTPResponse = pb.HTTPResponse
 	// Empty is the answer of a handler that returned without responding.
 	Empty = pb.Empty
-	// Error is the answer of a handler that failed.
-	Error = pb.Error
+	// ErrorPayload is the payload of the answer of a handler that failed (kubefuncs.Error on the
+	// wire). It is not a Go error: Call turns it into a *FunctionError.
+	ErrorPayload = pb.Error
 	// DeadLetter is what a function publishes to its dead-letter topic for an event it gave up on.
 	DeadLetter = pb.DeadLetter
 )

@@ -166,7 +166,7 @@ func TestGoldenVectorsDecodeToTheManifest(t *testing.T) {
 			}
 			want := v.payloadFromManifest(t)
 			got := want.ProtoReflect().New().Interface()
-			if err := (&Message{Event: ev}).Payload(got); err != nil {
+			if err := (&Message{event: ev}).Payload(got); err != nil {
 				t.Fatal(err)
 			}
 			if !proto.Equal(got, want) {

@@ -56,8 +56,8 @@ func TestGoCallerJavaFunction(t *testing.T) {
 	if err := answer.Payload(resp); err != nil {
 		t.Fatal(err)
 	}
-	if string(resp.Body) != "pong\n" || answer.Id != ev.Id || answer.Topic != caller.ReturnTopic() {
-		t.Errorf("Java answered id %s on %s: %v", answer.Id, answer.Topic, resp)
+	if string(resp.Body) != "pong\n" || answer.ID() != ev.Id || answer.Topic() != caller.ReturnTopic() {
+		t.Errorf("Java answered id %s on %s: %v", answer.ID(), answer.Topic(), resp)
 	}
 	// The Java function's connection is unbuffered: what could hold these is the Go return topic's.
 	assertQuick(t, "a Go call to the Java pong", func() { call(t, caller, "pong-java") })

@@ -23,14 +23,14 @@ type HandlerFunc func(ev *Message) error
 // Handle calls f(ev).
 func (f HandlerFunc) Handle(ev *Message) error { return f(ev) }
 
-// Message is one event handed to a Handler (or returned by Call), and the way to answer it. The
-// Event's fields are promoted: ev.Id, ev.Topic, ev.Return, ev.Metadata; its payload is decoded
-// with Payload.
+// Message is one event handed to a Handler (or returned by Call), and the way to answer it. It
+// holds the Event rather than embedding it, so that a *Message is not a proto.Message and cannot
+// be passed where a payload is expected; the event's fields are read with ID, Topic, ReturnTopic,
+// Metadata and Event, its payload decoded with Payload.
 type Message struct {
-	*Event
-
-	// Response is the answer given with Respond, nil until then.
-	Response *Event
+	event *Event
+	// response is the answer given with Respond, nil until then.
+	response *Event
 
 	attempts int
 	ctx      context.Context
@@ -44,16 +44,40 @@ type Message struct {
 	finished bool
 }
 
+// ID is the event's id; an answer has the id of the event it answers.
+func (m *Message) ID() string { return m.event.GetId() }
+
+// Topic is the topic the event was published to.
+func (m *Message) Topic() string { return m.event.GetTopic() }
+
+// ReturnTopic is where the answer goes; empty for fire-and-forget events and for answers.
+func (m *Message) ReturnTopic() string { return m.event.GetReturn() }
+
+// Metadata is the event's metadata: with tracing on, traceparent and tracestate (W3C Trace
+// Context) of the publish that sent it.
+func (m *Message) Metadata() map[string]string { return m.event.GetMetadata() }
+
+// Event is the whole event, as it came over the wire; not to be changed.
+func (m *Message) Event() *Event { return m.event }
+
+// Response is the answer given with Respond (or, once the handler returned, the Empty or Error the
+// client gave for it), nil until then.
+func (m *Message) Response() *Event {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.response
+}
+
 // Payload decodes the event's payload into dst, which must be of the payload's type (for a
 // gateway request, *HTTPRequest).
 func (m *Message) Payload(dst proto.Message) error {
-	a := m.GetPayload()
+	a := m.event.GetPayload()
 	if a == nil {
-		return fmt.Errorf("kubefuncs: event %s has no payload", m.GetId())
+		return fmt.Errorf("kubefuncs: event %s has no payload", m.ID())
 	}
 	if err := anypb.UnmarshalTo(a, dst, proto.UnmarshalOptions{}); err != nil {
 		return fmt.Errorf("kubefuncs: payload of event %s is %s, not %s: %w",
-			m.GetId(), a.GetTypeUrl(), dst.ProtoReflect().Descriptor().FullName(), err)
+			m.ID(), a.GetTypeUrl(), dst.ProtoReflect().Descriptor().FullName(), err)
 	}
 	return nil
 }
@@ -63,10 +87,10 @@ func (m *Message) Payload(dst proto.Message) error {
 // return topic (fire-and-forget, or an answer returned by Call) it does nothing. Only one answer
 // per event: a second Respond returns an error.
 func (m *Message) Respond(payload proto.Message) error {
-	if m.GetReturn() == "" {
+	if m.ReturnTopic() == "" {
 		return nil
 	}
-	resp, err := responseTo(m.Event, payload)
+	resp, err := responseTo(m.event, payload)
 	if err != nil {
 		return err
 	}
@@ -79,15 +103,15 @@ func (m *Message) Respond(payload proto.Message) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	switch {
-	case m.Response != nil:
-		return fmt.Errorf("kubefuncs: event %s was already answered", m.GetId())
+	case m.response != nil:
+		return fmt.Errorf("kubefuncs: event %s was already answered", m.ID())
 	case m.finished:
-		return fmt.Errorf("kubefuncs: event %s was already answered when its handler returned", m.GetId())
+		return fmt.Errorf("kubefuncs: event %s was already answered when its handler returned", m.ID())
 	}
-	m.Response = resp
+	m.response = resp
 	switch {
 	case m.publish != nil && m.tracer != nil:
-		span := m.tracer.answer(m.ctx, m.Event)
+		span := m.tracer.answer(m.ctx, m.event)
 		m.sent = endWhenSent(span, m.publish(resp.GetTopic(), body))
 	case m.publish != nil:
 		m.sent = m.publish(resp.GetTopic(), body)
@@ -117,7 +141,7 @@ func (m *Message) Context() context.Context {
 }
 
 // expectsResponse reports whether the event has a return topic.
-func (m *Message) expectsResponse() bool { return m.GetReturn() != "" }
+func (m *Message) expectsResponse() bool { return m.ReturnTopic() != "" }
 
 // finish applies the rule that an event with a return topic is always answered (Error when the
 // handler failed, Empty when it returned without answering), stops further answers, and returns
@@ -125,12 +149,12 @@ func (m *Message) expectsResponse() bool { return m.GetReturn() != "" }
 func (m *Message) finish(handlerErr error) <-chan error {
 	if m.expectsResponse() {
 		m.mu.Lock()
-		answered := m.Response != nil
+		answered := m.response != nil
 		m.mu.Unlock()
 		if !answered {
 			var err error
 			if handlerErr != nil {
-				err = m.Respond(&Error{Error: errorText(handlerErr)})
+				err = m.Respond(&ErrorPayload{Error: errorText(handlerErr)})
 			} else {
 				err = m.Respond(&Empty{})
 			}
@@ -172,8 +196,8 @@ func (p *panicError) Error() string { return fmt.Sprintf("panic: %v", p.value) }
 // publish (the handler's response, Empty, or Error; nil for an event without a return topic)
 // and the handler's error. It is meant for unit tests of handlers.
 func Answer(h Handler, ev *Event) (*Event, error) {
-	m := &Message{Event: ev, attempts: 1}
+	m := &Message{event: ev, attempts: 1}
 	err := invoke(h, m)
 	m.finish(err)
-	return m.Response, err
+	return m.Response(), err
 }

@@ -35,7 +35,7 @@ func TestTheGuidesPongAnswersPong(t *testing.T) {
 		t.Errorf("type URL %s", got)
 	}
 	resp := &client.HTTPResponse{}
-	if err := (&client.Message{Event: answer}).Payload(resp); err != nil || string(resp.Body) != "pong\n" {
+	if err := answer.GetPayload().UnmarshalTo(resp); err != nil || string(resp.Body) != "pong\n" {
 		t.Errorf("answer payload %v, %v", resp, err)
 	}
 }
@@ -50,13 +50,13 @@ func TestAnsweringRules(t *testing.T) {
 	}
 
 	answer, err = client.Answer(client.HandlerFunc(func(*client.Message) error { return errors.New("no stock") }), ev)
-	text := &client.Error{}
-	if err == nil || !is(answer, text) || (&client.Message{Event: answer}).Payload(text) != nil || text.Error != "no stock" {
+	text := &client.ErrorPayload{}
+	if err == nil || !is(answer, text) || answer.GetPayload().UnmarshalTo(text) != nil || text.Error != "no stock" {
 		t.Errorf("failing handler: %v, %v; want Error 'no stock'", answer, err)
 	}
 
 	answer, err = client.Answer(client.HandlerFunc(func(*client.Message) error { panic("kaput") }), ev)
-	if err == nil || err.Error() != "panic: kaput" || !is(answer, &client.Error{}) {
+	if err == nil || err.Error() != "panic: kaput" || !is(answer, &client.ErrorPayload{}) {
 		t.Errorf("panicking handler: %v, %v; want Error 'panic: kaput'", answer, err)
 	}
 
@@ -90,11 +90,17 @@ func TestAnsweringRules(t *testing.T) {
 }
 
 func TestPayloadOfTheWrongTypeIsAnError(t *testing.T) {
-	m := &client.Message{Event: request(t, "")}
-	if err := m.Payload(&client.HTTPResponse{}); err == nil || !strings.Contains(err.Error(), "kubefuncs.HTTPRequest, not kubefuncs.HTTPResponse") {
+	payloadErr := func(ev *client.Event, dst proto.Message) (err error) {
+		_, _ = client.Answer(client.HandlerFunc(func(m *client.Message) error {
+			err = m.Payload(dst)
+			return nil
+		}), ev)
+		return err
+	}
+	if err := payloadErr(request(t, ""), &client.HTTPResponse{}); err == nil || !strings.Contains(err.Error(), "kubefuncs.HTTPRequest, not kubefuncs.HTTPResponse") {
 		t.Errorf("Payload into the wrong type: %v", err)
 	}
-	if err := (&client.Message{Event: &client.Event{Id: "x"}}).Payload(&client.HTTPRequest{}); err == nil {
+	if err := payloadErr(&client.Event{Id: "x"}, &client.HTTPRequest{}); err == nil {
 		t.Error("Payload of an event without payload succeeded")
 	}
 	if _, err := client.NewEvent("bad topic!", &client.Empty{}); err == nil {
@@ -102,5 +108,13 @@ func TestPayloadOfTheWrongTypeIsAnError(t *testing.T) {
 	}
 	if _, err := client.NewEvent("t", nil); err == nil {
 		t.Error("NewEvent accepted a nil payload")
+	}
+}
+
+// A *Message holds its event rather than embedding it: were it a proto.Message, Respond(ev) would
+// compile and send the request back as its own answer.
+func TestAMessageIsNotAPayload(t *testing.T) {
+	if _, ok := any(&client.Message{}).(proto.Message); ok {
+		t.Error("*client.Message is a proto.Message")
 	}
 }

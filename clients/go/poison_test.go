@@ -90,7 +90,7 @@ func TestAnAnswerThatCannotBePublishedDeadLettersTheEventOnceWithoutRunningTheHa
 	}
 	// The caller whose answer was too large still hears why, at once.
 	m := receive(t, answers, 5*time.Second, "the Error answer")
-	ev, errText := &client.Event{}, &client.Error{}
+	ev, errText := &client.Event{}, &client.ErrorPayload{}
 	if err := proto.Unmarshal(m.Body, ev); err != nil {
 		t.Fatal(err)
 	}
@@ -154,14 +154,14 @@ func newProbe(t *testing.T, nsqd *nsqtest.Process, topic string) *probe {
 		client.WithMaxAttempts(probeMaxAttempts), client.WithRetryDelay(10*time.Millisecond))
 	sub, err := p.c.On(topic, "default", client.HandlerFunc(func(ev *client.Message) error {
 		p.mu.Lock()
-		p.calls[ev.GetId()]++
+		p.calls[ev.ID()]++
 		p.mu.Unlock()
 		v := &wrapperspb.StringValue{}
 		if err := ev.Payload(v); err != nil {
 			return err
 		}
 		p.mu.Lock()
-		p.handled[ev.GetId()] = time.Now()
+		p.handled[ev.ID()] = time.Now()
 		p.mu.Unlock()
 		switch v.Value {
 		case "answer big":

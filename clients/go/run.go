@@ -21,23 +21,36 @@ import (
 // CHANNEL, NSQ_* including TLS and AUTH, HEALTHZ_ADDR, KUBEFUNCS_*, and OTEL_* for tracing),
 // serves /healthz and /metrics, hands every event of the topic to h, and on SIGTERM or SIGINT
 // stops taking events, finishes those in hand within the drain timeout, and returns nil. A bad
-// setting ends the process with exit code 2 and one line naming it, as the Java SDK does.
+// setting is returned at once as an error wrapping a *ConfigError, whose text is one line naming
+// the setting; the program decides how to end, by convention with ExitCode:
+//
+//	if err := client.Run(h); err != nil {
+//		fmt.Fprintln(os.Stderr, err)
+//		os.Exit(client.ExitCode(err))
+//	}
 func Run(h Handler, options ...Option) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	err := runFunction(ctx, stop, h, options)
-	var bad *ConfigError
-	if errors.As(err, &bad) {
-		fmt.Fprintln(os.Stderr, "kubefuncs: bad configuration: "+bad.Error())
-		os.Exit(2)
-	}
-	return err
+	return runFunction(ctx, stop, h, options)
 }
 
-// RunContext is Run stopping when ctx is done instead of on a signal; a bad setting is returned
-// as a *ConfigError.
+// RunContext is Run stopping when ctx is done instead of on a signal.
 func RunContext(ctx context.Context, h Handler, options ...Option) error {
 	return runFunction(ctx, func() {}, h, options)
+}
+
+// ExitCode is the exit code for what Run returned, as the Java SDK's: 0 for nil, 2 for a bad
+// setting (a *ConfigError), 1 for anything else.
+func ExitCode(err error) int {
+	var bad *ConfigError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &bad):
+		return 2
+	default:
+		return 1
+	}
 }
 
 func runFunction(ctx context.Context, stopSignals func(), h Handler, options []Option) error {
@@ -46,12 +59,12 @@ func runFunction(ctx context.Context, stopSignals func(), h Handler, options []O
 	}
 	s := newSettings(options)
 	if err := s.resolve(true); err != nil {
-		return err
+		return badConfiguration(err)
 	}
 	if s.tracerProvider == nil {
 		tp, err := tracerProviderFromEnv(s.getenv, s.topic)
 		if err != nil {
-			return err
+			return badConfiguration(err)
 		}
 		if tp != nil {
 			s.tracerProvider = tp
@@ -61,7 +74,7 @@ func runFunction(ctx context.Context, stopSignals func(), h Handler, options []O
 	}
 	ln, err := net.Listen("tcp", s.healthzAddr)
 	if err != nil {
-		return &ConfigError{"HEALTHZ_ADDR", fmt.Sprintf("cannot listen on %s (%v): pick a free port", s.healthzAddr, err)}
+		return badConfiguration(&ConfigError{"HEALTHZ_ADDR", fmt.Sprintf("cannot listen on %s (%v): pick a free port", s.healthzAddr, err)})
 	}
 	var gatherer prometheus.Gatherer = prometheus.DefaultGatherer
 	if s.registry != nil {
@@ -103,6 +116,16 @@ func runFunction(ctx context.Context, stopSignals func(), h Handler, options []O
 		s.logger.Printf("%v; nsqd redelivers them", err)
 	}
 	return nil
+}
+
+// badConfiguration is the line a function prints for a bad setting, kept a *ConfigError for
+// errors.As; other errors pass as they are.
+func badConfiguration(err error) error {
+	var bad *ConfigError
+	if errors.As(err, &bad) {
+		return fmt.Errorf("kubefuncs: bad configuration: %w", err)
+	}
+	return err
 }
 
 func shutdownTracing(tp *sdktrace.TracerProvider, s *settings) {

@@ -3,6 +3,7 @@ package kubefuncs_test
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -45,9 +46,9 @@ func TestMain(m *testing.M) {
 		return ev.Respond(&client.HTTPResponse{Body: []byte("pong\n")})
 	}))
 	if err != nil {
-		os.Exit(1)
+		fmt.Fprintln(os.Stderr, err)
 	}
-	os.Exit(0)
+	os.Exit(client.ExitCode(err))
 }
 
 // functionProcess is the test binary running client.Run.

@@ -65,7 +65,7 @@ func newSubscription(c *Client, topic, channel string, h Handler) (*Subscription
 	if err != nil {
 		return nil, err
 	}
-	consumer.AddConcurrentHandlers(sub, s.maxInFlight)
+	consumer.AddConcurrentHandlers(nsq.HandlerFunc(sub.handleMessage), s.maxInFlight)
 	sub.consumer = consumer
 	sub.conn = newConnector(consumer, s.maxInFlight, s, topic, channel, false, c.nsqds)
 	sub.conn.start()
@@ -101,8 +101,8 @@ func (s *Subscription) Stop(ctx context.Context) error {
 	}
 }
 
-// HandleMessage implements go-nsq's Handler; it runs in one of max-in-flight goroutines.
-func (s *Subscription) HandleMessage(nm *nsq.Message) error {
+// handleMessage is the go-nsq handler; it runs in one of max-in-flight goroutines.
+func (s *Subscription) handleMessage(nm *nsq.Message) error {
 	nm.DisableAutoResponse()
 	s.received.Inc()
 	s.inFlight.Add(1)
@@ -126,7 +126,7 @@ func (s *Subscription) HandleMessage(nm *nsq.Message) error {
 		handlerCtx, span = tracer.process(ev, s.topic, s.channel, attempts)
 	}
 	ctx, cancel := context.WithTimeout(handlerCtx, s.handlerTimeout)
-	m := &Message{Event: ev, attempts: attempts, ctx: ctx, touch: nm.Touch, publish: s.client.publishAsync, tracer: tracer}
+	m := &Message{event: ev, attempts: attempts, ctx: ctx, touch: nm.Touch, publish: s.client.publishAsync, tracer: tracer}
 	s.inFlightGauge.Inc()
 	start := time.Now()
 	stopTouching := s.keepAlive(nm, start)
@@ -164,20 +164,20 @@ func (s *Subscription) HandleMessage(nm *nsq.Message) error {
 // take it lets the event come back to be answered again.
 func (s *Subscription) answer(nm *nsq.Message, m *Message, handlerErr error) {
 	if handlerErr != nil {
-		s.logHandlerError(m.Event, handlerErr, "; answering with Error")
+		s.logHandlerError(m.event, handlerErr, "; answering with Error")
 	}
 	var err error
 	if sent := m.finish(handlerErr); sent != nil {
 		err = <-sent
 	}
 	if err != nil && isRefused(err) {
-		why := fmt.Sprintf("could not publish the answer to %s: %v", m.GetReturn(), err)
+		why := fmt.Sprintf("could not publish the answer to %s: %v", m.ReturnTopic(), err)
 		s.tellCaller(m, why)
 		s.deadLetterMessage(nm, why)
 		return
 	}
 	if err != nil {
-		s.client.logger.Printf("kubefuncs: could not publish the answer to event %s: %v", m.GetId(), err)
+		s.client.logger.Printf("kubefuncs: could not publish the answer to event %s: %v", m.ID(), err)
 		nm.RequeueWithoutBackoff(s.retryDelay(int(nm.Attempts)))
 		s.requeued.Inc()
 		return
@@ -193,15 +193,15 @@ func (s *Subscription) answer(nm *nsq.Message, m *Message, handlerErr error) {
 // tellCaller answers the event with Error{why} without waiting, after its answer was refused: the
 // caller hears at once why no answer comes, unless its return topic is what nsqd refused.
 func (s *Subscription) tellCaller(m *Message, why string) {
-	resp, err := responseTo(m.Event, &Error{Error: toValidUTF8(why)})
+	resp, err := responseTo(m.event, &ErrorPayload{Error: toValidUTF8(why)})
 	if err == nil {
 		var body []byte
 		if body, err = encode(resp); err == nil {
-			s.client.publishAsync(m.GetReturn(), body)
+			s.client.publishAsync(m.ReturnTopic(), body)
 		}
 	}
 	if err != nil {
-		s.client.logger.Printf("kubefuncs: could not tell the caller of event %s why: %v", m.GetId(), err)
+		s.client.logger.Printf("kubefuncs: could not tell the caller of event %s why: %v", m.ID(), err)
 	}
 }
 

@@ -33,7 +33,7 @@ func (t *HandlerTester) Call(topic string, payload proto.Message) (*Message, err
 	if err := functionError(topic, answer); err != nil {
 		return nil, err
 	}
-	return &Message{Event: answer, attempts: 1}, nil
+	return &Message{event: answer, attempts: 1}, nil
 }
 
 // HTTP sends an HTTP request as the gateway does (headers and body may be nil) and returns the

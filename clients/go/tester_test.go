@@ -28,7 +28,7 @@ func TestHandlerTesterAnswersAsADeployedFunction(t *testing.T) {
 func TestHandlerTesterGivesEmptyForASilentHandlerAndFunctionErrorForAFailedOne(t *testing.T) {
 	silent := client.NewHandlerTester(client.HandlerFunc(func(*client.Message) error { return nil }))
 	answer, err := silent.Call("orders", wrapperspb.String("x"))
-	if err != nil || !answer.GetPayload().MessageIs(&client.Empty{}) {
+	if err != nil || !answer.Event().GetPayload().MessageIs(&client.Empty{}) {
 		t.Errorf("silent handler: %v, %v; want Empty", answer, err)
 	}
 
@@ -48,7 +48,7 @@ func TestHandlerTesterEmitReturnsTheHandlersError(t *testing.T) {
 			return err
 		}
 		got = s.Value
-		if ev.Return != "" {
+		if ev.ReturnTopic() != "" {
 			return errors.New("a return topic on an emitted event")
 		}
 		return errors.New("disk full")

@@ -32,7 +32,7 @@ func TestCallInsideAHandlerContinuesTheTraceOfTheEventThatRanIt(t *testing.T) {
 
 	innerMetadata := make(chan map[string]string, 1)
 	sub, err := inner.On("trace-inner", "default", client.HandlerFunc(func(ev *client.Message) error {
-		innerMetadata <- ev.Metadata
+		innerMetadata <- ev.Metadata()
 		return ev.Respond(wrapperspb.String("inner"))
 	}))
 	if err != nil {
@@ -102,7 +102,7 @@ func TestCallInsideAHandlerContinuesTheTraceOfTheEventThatRanIt(t *testing.T) {
 	wantAttr(t, outerProcess, "messaging.consumer.group.name", attribute.StringValue("default"))
 	wantAttr(t, outerProcess, "messaging.system", attribute.StringValue("nsq"))
 	wantAttr(t, outerAnswer, "messaging.destination.name", attribute.StringValue(outer.ReturnTopic()))
-	wantAttr(t, callerPublish, "messaging.message.id", attribute.StringValue(answer.Id))
+	wantAttr(t, callerPublish, "messaging.message.id", attribute.StringValue(answer.ID()))
 	// The keys and the form the Java SDK reads.
 	nested := nestedPublish.SpanContext()
 	want := fmt.Sprintf("00-%s-%s-%s", nested.TraceID(), nested.SpanID(), nested.TraceFlags())
@@ -176,7 +176,7 @@ func TestWithoutTracingEventsCarryNoTraceContext(t *testing.T) {
 	c := newClient(t, prometheus.NewRegistry(), client.WithNsqdURL(nsqd.TCPAddr))
 	seen := make(chan map[string]string, 1)
 	sub, err := c.On("trace-off", "default", client.HandlerFunc(func(ev *client.Message) error {
-		seen <- ev.Metadata
+		seen <- ev.Metadata()
 		return nil
 	}))
 	if err != nil {

@@ -13,10 +13,9 @@ import (
 )
 
 func main() {
-	err := client.Run(client.HandlerFunc(pong))
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "exit 1: %v\n", err)
-		os.Exit(1)
+	if err := client.Run(client.HandlerFunc(pong)); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(client.ExitCode(err)) // 2 for a bad setting
 	}
 }
 

@@ -17,7 +17,7 @@ func TestPongAnswersPong(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp := &client.HTTPResponse{}
-	if err := (&client.Message{Event: answer}).Payload(resp); err != nil {
+	if err := answer.GetPayload().UnmarshalTo(resp); err != nil {
 		t.Fatal(err)
 	}
 	if resp.Status != 0 || string(resp.Body) != "pong\n" || answer.Id != request.Id {

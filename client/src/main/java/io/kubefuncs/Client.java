@@ -1,31 +1,24 @@
 package io.kubefuncs;
 
 import io.kubefuncs.nsq.NsqConfig;
-import io.kubefuncs.nsq.NsqTls;
 import io.kubefuncs.nsq.NsqConsumer;
-import io.kubefuncs.nsq.NsqMessage;
 import io.kubefuncs.nsq.NsqNames;
 import io.kubefuncs.nsq.NsqProducer;
+import io.kubefuncs.nsq.NsqTls;
 import io.kubefuncs.proto.Event;
-import io.netty.util.HashedWheelTimer;
+import io.netty.channel.EventLoop;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
-import io.netty.util.Timeout;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import com.google.protobuf.InvalidProtocolBufferException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -37,10 +30,14 @@ import java.util.concurrent.TimeoutException;
  * back on this client's ephemeral return topic {@code rpc-<client-id>#ephemeral}, which the
  * client subscribes to on every nsqd nsqlookupd knows before the first call goes out, since the
  * called function may answer through any node.
+ *
+ * <p><b>Threads.</b> Every future this client and its subscriptions return completes on an
+ * executor: the one passed to the method, else the client's ({@link Builder#executor}), by default
+ * a new virtual thread per completion. None completes on the NSQ I/O threads, so a dependent stage
+ * may block. A future returned already failed (after {@link #close()}) runs dependent stages on
+ * the thread that adds them, as any completed {@link CompletableFuture} does.
  */
 public final class Client implements AutoCloseable {
-  private static final System.Logger LOG = System.getLogger(Client.class.getName());
-  static final String RETURN_CHANNEL = "default#ephemeral";
   /**
    * How often a subscription asks nsqlookupd which nsqds have its topic, plus up to 30% jitter.
    * A function subscribes on its own nsqd at once; this is how long an nsqd that gets the topic
@@ -59,25 +56,17 @@ public final class Client implements AutoCloseable {
   private final String nsqdAddress;
   private final List<String> lookupds;
   private final NsqConfig nsqConfig;
-  private final String returnTopic;
   private final NsqProducer producer;
+  private final Publisher publisher;
   private final Metrics metrics;
   /** Null when tracing is off, and then no span is started anywhere. */
   private final EventTracer tracer;
+  private final Executor executor;
+  /** Call timeouts, the return topic and the handlers' TOUCH timers: one loop of the NSQ group, no timer thread. */
+  private final EventLoop loop;
+  private final Calls calls;
   private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
-  private final ScheduledExecutorService timers =
-      Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "kubefuncs-timers");
-        t.setDaemon(true);
-        return t;
-      });
-  /** Call timeouts: one per call, nearly all cancelled by the answer, so O(1) to add and to cancel. */
-  private final HashedWheelTimer callTimeouts =
-      new HashedWheelTimer(new DefaultThreadFactory("kubefuncs-call-timeouts", true), 10, TimeUnit.MILLISECONDS);
-  private final Map<String, PendingCall> calls = new ConcurrentHashMap<>();
   private final List<Subscription> subscriptions = new ArrayList<>();
-  /** Set once, under the lock; read without it on every call. */
-  private volatile NsqConsumer returns;
   /** Set by close() once the subscriptions have drained: from then on calls and emits fail. */
   private volatile boolean closed;
 
@@ -85,10 +74,14 @@ public final class Client implements AutoCloseable {
     nsqdAddress = b.nsqdAddress;
     lookupds = List.copyOf(b.lookupds);
     nsqConfig = b.nsqConfig;
-    returnTopic = "rpc-" + returnId(b.clientId) + NsqNames.EPHEMERAL_SUFFIX;
     producer = NsqProducer.create(nsqdAddress, nsqConfig);
     metrics = Metrics.of(b.registry);
+    publisher = new Publisher(producer, metrics.publishFailures);
     tracer = b.openTelemetry == null ? null : new EventTracer(b.openTelemetry);
+    executor = b.executor;
+    loop = nsqConfig.eventLoopGroup().next();
+    calls = new Calls("rpc-" + returnId(b.clientId) + NsqNames.EPHEMERAL_SUFFIX, nsqdAddress, lookupds, nsqConfig, loop,
+        publisher, metrics);
   }
 
   public static Builder builder() {
@@ -96,64 +89,53 @@ public final class Client implements AutoCloseable {
   }
 
   /**
-   * Publishes {@code payload} to {@code topic}; nobody answers. Completes with the event's id
-   * when nsqd has it.
+   * Publishes {@code payload} to {@code topic}; nobody answers. Completes, on the client's
+   * executor, with the event's id when nsqd has it.
    */
   public CompletableFuture<String> emit(String topic, com.google.protobuf.Message payload) {
+    return emit(topic, payload, executor);
+  }
+
+  /** As {@link #emit(String, com.google.protobuf.Message)}, completing on {@code executor}. */
+  public CompletableFuture<String> emit(String topic, com.google.protobuf.Message payload, Executor executor) {
+    Objects.requireNonNull(executor);
     if (closed) {
       return CompletableFuture.failedFuture(new ClientClosedException());
     }
     Event.Builder b = Events.newEventBuilder(NsqNames.checkTopic(topic), "", payload);
     Span span = tracer == null ? null : tracer.publish(b);
     Event event = b.build();
-    CompletableFuture<Void> published = publishRaw(topic, event.toByteArray());
+    CompletableFuture<Void> published = publisher.publish(topic, event.toByteArray());
     if (span != null) {
       published = published.whenComplete((v, e) -> EventTracer.end(span, e));
     }
-    return published.thenApply(v -> event.getId());
+    return Completions.on(executor, published.thenApply(v -> event.getId()));
   }
 
   /**
-   * Sends {@code payload} to the function on {@code topic} and completes with its answer; fails
-   * with {@link FunctionErrorException} when the function answered with an error, with a
-   * {@link TimeoutException} when no answer came within {@code timeout}, and with a
-   * {@link ClientClosedException} when this client is closed before the answer comes.
+   * Sends {@code payload} to the function on {@code topic} and completes, on the client's
+   * executor, with its answer; fails with {@link FunctionErrorException} when the function
+   * answered with an error, with a {@link TimeoutException} when no answer came within
+   * {@code timeout}, and with a {@link ClientClosedException} when this client is closed before
+   * the answer comes, or was already.
    */
   public CompletableFuture<Message> call(String topic, com.google.protobuf.Message payload, Duration timeout) {
-    Event.Builder b = Events.newEventBuilder(NsqNames.checkTopic(topic), returnTopic, payload);
-    PendingCall call = new PendingCall(b.getId(), topic);
-    calls.put(call.id, call);
-    // Checked after the call is listed: close() fails every call it lists once closed is set, and
-    // a call listed after that sees closed here. Either way none is left waiting.
+    return call(topic, payload, timeout, executor);
+  }
+
+  /**
+   * As {@link #call(String, com.google.protobuf.Message, Duration)}, completing on
+   * {@code executor}: an event loop of the caller's own, say, to answer there without a hop.
+   */
+  public CompletableFuture<Message> call(String topic, com.google.protobuf.Message payload, Duration timeout,
+      Executor executor) {
+    Objects.requireNonNull(executor);
     if (closed) {
-      call.fail(new ClientClosedException());
-      return call.future.copy();
+      return CompletableFuture.failedFuture(new ClientClosedException());
     }
-    try {
-      call.timeout = callTimeouts.newTimeout(
-          t -> call.fail(new TimeoutException("no answer from " + topic + " within " + timeout.toMillis() + " ms")),
-          timeout.toNanos(), TimeUnit.NANOSECONDS);
-    } catch (IllegalStateException stopped) { // close() ran to its end since the check above
-      call.fail(new ClientClosedException());
-      return call.future.copy();
-    }
+    Event.Builder b = Events.newEventBuilder(NsqNames.checkTopic(topic), calls.returnTopic(), payload);
     Span span = tracer == null ? null : tracer.publish(b);
-    Event request = b.build();
-    NsqConsumer r = returns;
-    byte[] body = request.toByteArray();
-    CompletableFuture<Void> published = r != null && r.ready().isDone() && !r.ready().isCompletedExceptionally()
-        ? publishRaw(topic, body)
-        : returnTopicReady().thenCompose(v -> publishRaw(topic, body));
-    published.whenComplete((v, e) -> {
-      if (span != null) {
-        EventTracer.end(span, e);
-      }
-      if (e != null) {
-        call.fail(e);
-      }
-    });
-    // A copy, so that a caller completing or cancelling what it got cannot skip the call's bookkeeping.
-    return call.future.copy();
+    return calls.call(topic, b.build(), timeout, executor, span == null ? null : e -> EventTracer.end(span, e));
   }
 
   /**
@@ -172,7 +154,8 @@ public final class Client implements AutoCloseable {
     if (!lookupds.isEmpty()) {
       consumer.lookupd(lookupds.toArray(String[]::new));
     }
-    Subscription s = new Subscription(this, topic, channel, handler, options, timers, consumer);
+    Subscription s = new Subscription(topic, channel, handler, options, consumer,
+        new Subscription.Services(publisher, metrics, tracer, loop, executor));
     synchronized (subscriptions) {
       subscriptions.add(s);
     }
@@ -186,25 +169,25 @@ public final class Client implements AutoCloseable {
 
   /**
    * Connects to nsqd and subscribes the return topic now rather than on first use. From then on
-   * the producer keeps its connection, re-dialling in the background whenever it is lost, so
-   * {@link #isConnected()} turns true again on its own once nsqd is back.
+   * the client keeps both connected, re-dialling with backoff in the background whenever nsqd is
+   * lost, so {@link #isConnected()} turns true again on its own once nsqd is back: a server only
+   * needs to ask it. Completes on the client's executor.
    */
   public CompletableFuture<Void> connect() {
     // The return topic first: isConnected() then waits for it too, where it would otherwise be
     // true from the producer's connection on, while calls could not be answered yet.
-    CompletableFuture<Void> returnTopic = returnTopicReady();
-    return producer.connect().thenCompose(v -> returnTopic);
+    CompletableFuture<Void> returnTopic = calls.ready();
+    return Completions.on(executor, producer.connect().thenCompose(v -> returnTopic));
   }
 
   /** True while events can be published and, once calls started, answers received. */
   public boolean isConnected() {
-    NsqConsumer r = returns;
-    return producer.isConnected() && (r == null || r.stats().connections() > 0);
+    return producer.isConnected() && calls.isConnected();
   }
 
   /** This client's return topic. */
   public String returnTopic() {
-    return returnTopic;
+    return calls.returnTopic();
   }
 
   /**
@@ -220,97 +203,9 @@ public final class Client implements AutoCloseable {
     }
     all.forEach(Subscription::close);
     closed = true;
-    synchronized (this) {
-      if (returns != null) {
-        returns.stop(Duration.ofSeconds(1)).join();
-      }
-    }
-    calls.values().forEach(call -> call.fail(new ClientClosedException()));
+    calls.close();
     producer.close();
     handlers.shutdown();
-    timers.shutdownNow();
-    callTimeouts.stop();
-  }
-
-  Metrics metrics() {
-    return metrics;
-  }
-
-  /** Null when tracing is off. */
-  EventTracer tracer() {
-    return tracer;
-  }
-
-  /** The largest body nsqd accepts from this client, as far as it knows. */
-  int maxMessageSize() {
-    return producer.maxMessageSize();
-  }
-
-  /** Never throws: a topic or body the producer refuses fails the future, like nsqd's refusals. */
-  CompletableFuture<Void> publishRaw(String topic, byte[] body) {
-    CompletableFuture<Void> published;
-    try {
-      published = producer.publish(topic, body);
-    } catch (IllegalArgumentException e) {
-      published = CompletableFuture.failedFuture(e);
-    }
-    return published.whenComplete((v, e) -> {
-      if (e != null) {
-        metrics.publishFailures.inc();
-      }
-    });
-  }
-
-  /** Subscribes the return topic on first use; every call waits for that. */
-  private synchronized CompletableFuture<Void> returnTopicReady() {
-    if (returns == null) {
-      // Unbuffered whatever the client's config says: one made for bulk consumers would otherwise
-      // hold every answer for nsqd's output buffer timer while fewer than 256 are in flight.
-      NsqConsumer.Builder b =
-          NsqConsumer.builder(returnTopic, RETURN_CHANNEL)
-              .config(nsqConfig.toBuilder().maxInFlight(Math.max(nsqConfig.maxInFlight(), 256))
-                  .outputBufferSize(-1).lookupdPollInterval(Duration.ofSeconds(15)).build())
-              .handler(this::onAnswer);
-      if (lookupds.isEmpty()) {
-        b.nsqd(nsqdAddress);
-      } else {
-        b.lookupd(lookupds.toArray(String[]::new)).everyNode(true);
-      }
-      returns = b.build().start();
-    }
-    return returns.ready();
-  }
-
-  /** On the I/O thread: cheap, decodes and completes the waiting call. */
-  private void onAnswer(NsqMessage nsq) {
-    Event event;
-    try {
-      event = Event.parseFrom(nsq.body());
-    } catch (InvalidProtocolBufferException e) {
-      LOG.log(System.Logger.Level.WARNING, "dropping an answer on " + returnTopic + " that is not an Event");
-      return;
-    }
-    PendingCall call = calls.get(event.getId());
-    if (call == null) {
-      LOG.log(System.Logger.Level.DEBUG, "answer to {0} came after its call ended", event.getId());
-      return;
-    }
-    if (event.getPayload().is(io.kubefuncs.proto.Error.class)) {
-      String error;
-      try {
-        error = event.getPayload().unpack(io.kubefuncs.proto.Error.class).getError();
-      } catch (InvalidProtocolBufferException e) {
-        error = "(undecodable Error)";
-      }
-      call.fail(new FunctionErrorException(call.topic, error));
-      return;
-    }
-    call.complete(new Message(event, nsq.attempts(), NO_REPLIES));
-  }
-
-  /** The failure itself, not the CompletionException a dependent future wraps it in. */
-  static Throwable unwrap(Throwable e) {
-    return e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
   }
 
   /** Client ids become part of a topic name: keep what NSQ allows, and keep it short. */
@@ -322,53 +217,6 @@ public final class Client implements AutoCloseable {
     return id.length() > max ? id.substring(id.length() - max) : id;
   }
 
-  private static final Message.Replies NO_REPLIES =
-      new Message.Replies() {
-        @Override
-        public CompletableFuture<Void> publish(String topic, Event response) {
-          throw new IllegalStateException("an answer cannot be answered");
-        }
-
-        @Override
-        public void touch() {}
-      };
-
-  /** A call waiting for its answer; whichever of answer, error or timeout comes first ends it. */
-  private final class PendingCall {
-    final String id;
-    final String topic;
-    final long start = System.nanoTime();
-    final CompletableFuture<Message> future = new CompletableFuture<>();
-    volatile Timeout timeout;
-
-    PendingCall(String id, String topic) {
-      this.id = id;
-      this.topic = topic;
-    }
-
-    void complete(Message answer) {
-      if (future.complete(answer)) {
-        ended("ok");
-      }
-    }
-
-    void fail(Throwable e) {
-      Throwable cause = unwrap(e);
-      if (future.completeExceptionally(cause)) {
-        ended(cause instanceof TimeoutException ? "timeout" : "error");
-      }
-    }
-
-    private void ended(String outcome) {
-      calls.remove(id);
-      Timeout t = timeout;
-      if (t != null) {
-        t.cancel();
-      }
-      metrics.callDuration.labelValues(topic, outcome).observe((System.nanoTime() - start) / 1e9);
-    }
-  }
-
   public static final class Builder {
     private String nsqdAddress = "127.0.0.1:4150";
     private final List<String> lookupds = new ArrayList<>();
@@ -376,6 +224,7 @@ public final class Client implements AutoCloseable {
     private NsqConfig nsqConfig = NSQ_DEFAULTS;
     private PrometheusRegistry registry = PrometheusRegistry.defaultRegistry;
     private OpenTelemetry openTelemetry;
+    private Executor executor = Completions.VIRTUAL_THREADS;
 
     private Builder() {}
 
@@ -428,6 +277,17 @@ public final class Client implements AutoCloseable {
      */
     public Builder openTelemetry(OpenTelemetry openTelemetry) {
       this.openTelemetry = Objects.requireNonNull(openTelemetry);
+      return this;
+    }
+
+    /**
+     * Where the futures of {@link #emit}, {@link #call}, {@link #connect} and of the subscriptions
+     * complete, and so where their dependent stages run unless given an executor of their own. By
+     * default a new virtual thread per completion. Anything but an executor that runs tasks on
+     * the calling thread keeps user code off the NSQ I/O threads.
+     */
+    public Builder executor(Executor executor) {
+      this.executor = Objects.requireNonNull(executor);
       return this;
     }
 

@@ -100,7 +100,7 @@ final class EventTracer {
   /** Ends {@code span}, as failed when {@code failure} is not null. */
   static void end(Span span, Throwable failure) {
     if (failure != null) {
-      Throwable cause = Client.unwrap(failure);
+      Throwable cause = Completions.unwrap(failure);
       span.recordException(cause);
       span.setStatus(StatusCode.ERROR, String.valueOf(cause.getMessage()));
     }

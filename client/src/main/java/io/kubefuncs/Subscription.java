@@ -14,6 +14,7 @@ import io.prometheus.metrics.core.datapoints.GaugeDataPoint;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -29,9 +30,8 @@ public final class Subscription implements AutoCloseable {
   private final String topic;
   private final String channel;
   private final Handler handler;
-  private final Client client;
   private final SubscriptionOptions options;
-  private final ScheduledExecutorService timers;
+  private final Services services;
   private final NsqConsumer consumer;
   private final CompletableFuture<Void> ready;
   private final CounterDataPoint received;
@@ -42,21 +42,22 @@ public final class Subscription implements AutoCloseable {
   private final DistributionDataPoint duration;
   private final GaugeDataPoint inFlight;
 
-  Subscription(
-      Client client,
-      String topic,
-      String channel,
-      Handler handler,
-      SubscriptionOptions options,
-      ScheduledExecutorService timers,
-      NsqConsumer.Builder consumer) {
-    this.client = client;
+  /**
+   * What a subscription uses of its client: the publisher for answers and dead letters, the
+   * metrics, the tracer (null when off), the timers' event loop (TOUCH) and the executor its
+   * futures complete on.
+   */
+  record Services(Publisher publisher, Metrics metrics, EventTracer tracer, ScheduledExecutorService timers,
+      Executor executor) {}
+
+  Subscription(String topic, String channel, Handler handler, SubscriptionOptions options,
+      NsqConsumer.Builder consumer, Services services) {
     this.topic = topic;
     this.channel = channel;
     this.handler = handler;
     this.options = options;
-    this.timers = timers;
-    Metrics m = client.metrics();
+    this.services = services;
+    Metrics m = services.metrics();
     received = m.received.labelValues(topic, channel);
     ok = m.handled.labelValues(topic, channel, "ok");
     failed = m.handled.labelValues(topic, channel, "error");
@@ -65,7 +66,8 @@ public final class Subscription implements AutoCloseable {
     duration = m.handlerDuration.labelValues(topic, channel);
     inFlight = m.inFlight.labelValues(topic, channel);
     this.consumer = consumer.handler(this::dispatch).build().start();
-    this.ready = this.consumer.ready().thenCombine(this.consumer.directlySubscribed(), (a, b) -> null);
+    this.ready = Completions.on(services.executor(),
+        this.consumer.ready().thenCombine(this.consumer.directlySubscribed(), (a, b) -> null));
   }
 
   /** nsqd connections this subscription consumes from right now. */
@@ -77,15 +79,18 @@ public final class Subscription implements AutoCloseable {
    * Completes once the client's own nsqd answered the SUB, so that the topic and channel exist
    * there and an event published to it is kept for this subscription, and every other nsqd of the
    * first discovery round was subscribed to or failed once (failed ones keep being retried); see
-   * {@link #connections()} for the current state.
+   * {@link #connections()} for the current state. Completes on the client's executor.
    */
   public CompletableFuture<Void> ready() {
     return ready;
   }
 
-  /** Stops taking events, waits up to {@code timeout} for those in hand, then disconnects. */
+  /**
+   * Stops taking events, waits up to {@code timeout} for those in hand, then disconnects.
+   * Completes on the client's executor.
+   */
   public CompletableFuture<Void> stop(Duration timeout) {
-    return consumer.stop(timeout);
+    return Completions.on(services.executor(), consumer.stop(timeout));
   }
 
   /** Events received and not yet finished, requeued or dead-lettered. */
@@ -95,7 +100,8 @@ public final class Subscription implements AutoCloseable {
 
   @Override
   public void close() {
-    stop(options.drainTimeout()).join();
+    // Not through the executor: close() may be called on the executor's only thread.
+    consumer.stop(options.drainTimeout()).join();
   }
 
   public String topic() {
@@ -133,7 +139,7 @@ public final class Subscription implements AutoCloseable {
       deadLetter(nsq, "delivered " + nsq.attempts() + " times, more than the " + options.maxAttempts() + " allowed");
       return;
     }
-    EventTracer tracer = client.tracer();
+    EventTracer tracer = services.tracer();
     Span span = tracer == null ? null : tracer.process(event, topic, channel, nsq.attempts());
     Message message = new Message(event, nsq.attempts(), new Replies(nsq, event, span));
     inFlight.inc();
@@ -190,7 +196,7 @@ public final class Subscription implements AutoCloseable {
         (handlerFailed ? failed : ok).inc();
         return;
       }
-      Throwable cause = Client.unwrap(e);
+      Throwable cause = Completions.unwrap(e);
       String why = "could not publish the answer to " + message.returnTopic() + ": " + describe(cause);
       if (cause instanceof NsqConnectionException) {
         // nsqd was out of reach, not the answer at fault: the event comes back and is answered again.
@@ -201,7 +207,7 @@ public final class Subscription implements AutoCloseable {
         // The answer itself was refused (a bad return topic, too large): running the handler
         // again would give the same answer, so the event is given up on at once. The caller
         // still gets an answer, an Error saying why, unless its return topic is what was refused.
-        client.publishRaw(message.returnTopic(), Events.response(message.event(), Events.error(why)).toByteArray());
+        services.publisher().publish(message.returnTopic(), Events.response(message.event(), Events.error(why)).toByteArray());
         deadLetter(nsq, why);
       }
     });
@@ -209,25 +215,25 @@ public final class Subscription implements AutoCloseable {
 
   private void deadLetter(NsqMessage nsq, String reason) {
     LOG.log(System.Logger.Level.WARNING, "dead-lettering message " + nsq.id() + " of " + topic + " to " + options.deadLetterTopic() + ": " + reason);
-    publishDeadLetter(nsq, reason, client.maxMessageSize());
+    publishDeadLetter(nsq, reason, services.publisher().maxMessageSize());
   }
 
   private void publishDeadLetter(NsqMessage nsq, String reason, int maxBytes) {
     DeadLetter letter = DeadLetters.of(topic, channel, nsq.id(), nsq.attempts(), nsq.body(), reason, maxBytes);
-    client.publishRaw(options.deadLetterTopic(), letter.toByteArray()).whenComplete((v, e) -> {
+    services.publisher().publish(options.deadLetterTopic(), letter.toByteArray()).whenComplete((v, e) -> {
       if (e == null) {
         nsq.finish();
         deadLettered.inc();
         return;
       }
-      int learned = client.maxMessageSize();
+      int learned = services.publisher().maxMessageSize();
       if (learned < maxBytes) {
         // nsqd refused it as too big and so told its --max-msg-size, smaller than configured:
         // once more within that (the limit only shrinks, so this ends).
         publishDeadLetter(nsq, reason, learned);
         return;
       }
-      LOG.log(System.Logger.Level.WARNING, "could not dead-letter message " + nsq.id() + ": " + describe(Client.unwrap(e)));
+      LOG.log(System.Logger.Level.WARNING, "could not dead-letter message " + nsq.id() + ": " + describe(Completions.unwrap(e)));
       nsq.requeueWithoutBackoff(options.retryDelay(1));
       requeued.inc();
     });
@@ -240,7 +246,7 @@ public final class Subscription implements AutoCloseable {
   private ScheduledFuture<?> keepAlive(NsqMessage nsq, long startNanos) {
     long period = Math.max(100, nsq.msgTimeout().toMillis() / 2);
     long limit = startNanos + options.handlerTimeout().toNanos();
-    return timers.scheduleAtFixedRate(
+    return services.timers().scheduleAtFixedRate(
         () -> {
           if (System.nanoTime() - limit < 0) {
             nsq.touch();
@@ -270,12 +276,12 @@ public final class Subscription implements AutoCloseable {
     @Override
     public CompletableFuture<Void> publish(String returnTopic, Event response) {
       if (handlerSpan == null) {
-        return client.publishRaw(returnTopic, response.toByteArray());
+        return services.publisher().publish(returnTopic, response.toByteArray());
       }
       // The answer may be published after the handler returned (Empty, Error): its span's parent
       // is the handler's span all the same, not whatever is current then.
-      Span span = client.tracer().answer(Context.root().with(handlerSpan), request);
-      return client.publishRaw(returnTopic, response.toByteArray()).whenComplete((v, e) -> EventTracer.end(span, e));
+      Span span = services.tracer().answer(Context.root().with(handlerSpan), request);
+      return services.publisher().publish(returnTopic, response.toByteArray()).whenComplete((v, e) -> EventTracer.end(span, e));
     }
 
     @Override

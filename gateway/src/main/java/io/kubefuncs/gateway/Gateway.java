@@ -62,7 +62,11 @@ public final class Gateway implements AutoCloseable {
     this.routes = new AtomicReference<>(
         RoutesFile.parse(new String(initial, java.nio.charset.StandardCharsets.UTF_8), config.routesFile().toString(), config.defaultTimeout()));
     GatewayMetrics metrics = new GatewayMetrics(registry);
+    this.group = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("gateway-io"), NioIoHandler.newFactory());
     Client.Builder b = Client.builder()
+        // Calls and emits complete on their connection's loop (GatewayHandler); what else the
+        // client completes, connect(), on any loop of the gateway's, rather than start a thread.
+        .executor(group)
         .nsqd(config.nsqdAddress())
         .clientId(config.gatewayId())
         .registry(registry)
@@ -93,7 +97,6 @@ public final class Gateway implements AutoCloseable {
     BodyBudget.Pool bodies = new BodyBudget.Pool(limits.bodyBudgetBytes());
     this.handler = new GatewayHandler(client, routes, metrics, registry, config.exposeFunctionErrors(), consumers, bodies,
         openTelemetry == null ? null : new RequestSpans(openTelemetry));
-    this.group = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("gateway-io"), NioIoHandler.newFactory());
     ConnectionLimit connections = new ConnectionLimit(limits.maxConnections(), metrics, registry);
     ServerBootstrap bootstrap =
         new ServerBootstrap()

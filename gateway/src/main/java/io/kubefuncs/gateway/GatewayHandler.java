@@ -192,7 +192,8 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
   private void publish(ChannelHandlerContext ctx, Exchange ex, Route route, HTTPRequest event, long bodyBytes, boolean async) {
     if (async) {
-      client.emit(route.topic(), event).whenComplete((id, e) -> ctx.executor().execute(() -> {
+      // Completed on this connection's event loop, where the answer is written.
+      client.emit(route.topic(), event, ctx.executor()).whenComplete((id, e) -> {
         active.decrementAndGet();
         bodies.give(bodyBytes);
         if (e != null) {
@@ -202,11 +203,11 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
           r.headers().set(EVENT_ID_HEADER, id);
           ex.send(r);
         }
-      }));
+      });
       return;
     }
     metrics.inFlight.inc();
-    client.call(route.topic(), event, route.timeout()).whenComplete((answer, e) -> ctx.executor().execute(() -> {
+    client.call(route.topic(), event, route.timeout(), ctx.executor()).whenComplete((answer, e) -> {
       metrics.inFlight.dec();
       active.decrementAndGet();
       bodies.give(bodyBytes);
@@ -226,7 +227,7 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         return;
       }
       ex.send(response);
-    }));
+    });
   }
 
   private static HTTPRequest toEvent(ChannelHandlerContext ctx, FullHttpRequest request, String uri) {

@@ -109,7 +109,8 @@ public final class NsqConfig {
     return maxMessageSize;
   }
 
-  EventLoopGroup eventLoopGroup() {
+  /** The group the connections run on: the one given to the builder, else the process-wide {@code nsq-io} threads. */
+  public EventLoopGroup eventLoopGroup() {
     return eventLoopGroup != null ? eventLoopGroup : EventLoops.shared();
   }
 

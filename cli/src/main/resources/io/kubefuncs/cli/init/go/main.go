@@ -13,7 +13,7 @@ import (
 func main() {
 	if err := client.Run(client.HandlerFunc(handle)); err != nil {
 		fmt.Fprintf(os.Stderr, "{{name}}: %v\n", err)
-		os.Exit(1)
+		os.Exit(client.ExitCode(err)) // 2 for a bad setting
 	}
 }
 
