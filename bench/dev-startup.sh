@@ -21,7 +21,7 @@ run_once() {
   : >"$log"
   local start url="" answer="" end
   start=$(date +%s%N)
-  ./kubefuncs dev --listen-addr 127.0.0.1:0 --nsqd-tcp-port 0 --nsqd-http-port 0 \
+  ./kubefuncs dev --listen-addr 127.0.0.1:0 --dashboard-addr 127.0.0.1:0 --nsqd-tcp-port 0 --nsqd-http-port 0 \
     --lookupd-tcp-port 0 --lookupd-http-port 0 >"$log" 2>&1 &
   dev=$!
   while [ "$answer" != pong ]; do

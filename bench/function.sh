@@ -1,70 +1,194 @@
 #!/usr/bin/env bash
-# Function SDK figures against one real nsqd: SDK overhead vs the raw consumer, cold start of
-# the pong function (exec -> /healthz 200), with and without an AppCDS archive, and of the Go
-# pong (examples/go-pong) against the Java one in the same run, and the Java pong's RSS
-# after 10,000 calls with the Dockerfile's JVM flags. Prints RESULT lines and a summary.
+# Function SDK figures against one real nsqd and nsqlookupd: SDK overhead vs the raw consumer;
+# then the pong function as its image runs it (the JRE scripts/images links for it, its jars, the
+# Dockerfile's JAVA_TOOL_OPTIONS with the AOT cache made as scripts/images makes it, the function
+# chart's environment and default memory limit): cold start (exec -> /healthz 200), the first
+# answer right after, and RSS after 10,000 calls at 64 outstanding; the same for other JVM options
+# (VARIANTS), and for the Go pong (examples/go-pong) as the reference of the same run. Prints
+# RESULT lines and a table.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/scripts/jdk.sh"
+. "$root/scripts/lib/jre.sh"
+. "$root/scripts/lib/aot.sh"
 "$root/scripts/install-nsq"
 cd "$root"
-./mvnw -B -ntp -q -pl bench,examples/pong -am package -DskipTests
+# SKIP_BUILD=1 reuses the jars of an earlier build.
+[ "${SKIP_BUILD:-0}" = 1 ] || ./mvnw -B -ntp -q -pl bench,examples/pong -am package -DskipTests
 
 work=$(mktemp -d /tmp/function-bench.XXXXXX)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-tcp=$(free_port); http=$(free_port)
+tcp=$(free_port); http=$(free_port); lookupd_tcp=$(free_port); lookupd_http=$(free_port)
+.tools/nsq/bin/nsqlookupd --tcp-address=127.0.0.1:$lookupd_tcp --http-address=127.0.0.1:$lookupd_http \
+  --log-level=warn > "$work/nsqlookupd.log" 2>&1 &
+pids+=($!)
 .tools/nsq/bin/nsqd --tcp-address=127.0.0.1:$tcp --http-address=127.0.0.1:$http --data-path="$work" \
+  --broadcast-address=127.0.0.1 --lookupd-tcp-address=127.0.0.1:$lookupd_tcp \
   --mem-queue-size=1000000 --log-level=warn > "$work/nsqd.log" 2>&1 &
 pids+=($!)
 until curl -sf "http://127.0.0.1:$http/ping" >/dev/null; do sleep 0.05; done
 bench_cp="bench/target/kubefuncs-bench-0.1.0-SNAPSHOT.jar:bench/target/lib/*"
-flags="-XX:-UsePerfData -XX:+UseSerialGC -Xss512k -XX:MaxRAMPercentage=50 -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1"
 
 echo "== SDK overhead (no-op handler vs raw consumer, ${MESSAGES:=200000} events each, same nsqd)"
 java -Xms512m -Xmx512m -cp "$bench_cp" io.kubefuncs.bench.FunctionBench overhead --nsqd 127.0.0.1:$tcp --messages "$MESSAGES"
 
-cold_start() { # command...; prints ms from exec to /healthz 200
-  local hp; hp=$(free_port)
-  local start end
-  start=$(date +%s%N)
-  TOPIC=pong NSQ_NSQD_PORT=$tcp HEALTHZ_ADDR=127.0.0.1:$hp "$@" > "$work/pong.log" 2>&1 &
-  local pid=$!
-  until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$hp/healthz")" = 200 ]; do sleep 0.005; done
-  end=$(date +%s%N)
-  kill -TERM $pid; wait $pid || true
-  echo $(( (end - start) / 1000000 ))
+
+echo "== the pong image: JRE, jars and JVM flags as scripts/images makes them"
+pong_jars=(examples/pong/target/pong.jar examples/pong/target/lib/*.jar)
+jre="$work/jre"
+jre::link "$jre" "$(jre::modules "${pong_jars[@]}")"
+app="$work/app"
+mkdir -p "$app/lib"
+cp examples/pong/target/lib/*.jar "$app/lib/"
+cp examples/pong/target/pong.jar "$app/"
+# The image's JAVA_TOOL_OPTIONS, its files under $app instead of /app, and the flags of its AOT
+# cache's training run, which add the function chart's default memory limit as -XX:MaxRAM: in a
+# container the JVM sizes itself from the limit (heap ceiling = MaxRAMPercentage of it).
+image_flags=$(aot::image_flags examples/pong/Dockerfile)
+image_flags=${image_flags//\/app\//$app/}
+[ -n "$(aot::cache examples/pong/Dockerfile)" ] || { echo "examples/pong/Dockerfile's JAVA_TOOL_OPTIONS name no AOT cache" >&2; exit 1; }
+training_flags=$(aot::training_flags examples/pong/Dockerfile charts/function/values.yaml)
+max_ram=$(grep -o -- '-XX:MaxRAM=[^ ]*' <<<"$training_flags")
+limit=${max_ram#-XX:MaxRAM=}
+echo "JAVA_TOOL_OPTIONS (examples/pong/Dockerfile): $image_flags"
+echo "the function chart's default memory limit as $max_ram"
+
+# The function chart's environment for a function, on this nsqd and nsqlookupd.
+chart_env() { # topic health_port
+  echo PATH="$PATH" LANG=C.UTF-8 TOPIC="$1" CHANNEL=default NSQ_NSQD_ADDR=127.0.0.1 NSQ_NSQD_PORT="$tcp" \
+    NSQ_LOOKUPD_ADDR=127.0.0.1 NSQ_LOOKUPD_PORT="$lookupd_http" HEALTHZ_ADDR="127.0.0.1:$2" \
+    KUBEFUNCS_MAX_MESSAGE_SIZE=1048576
 }
-java_pong() { exec java $flags "$@" -jar examples/pong/target/pong.jar; } # extra JVM flags; exec: cold_start stops it by PID
+# Starts a function (a variant's name, or go) as the chart would, in the background; sets $fn.
+start_function() { # variant topic health_port
+  if [ "$1" = go ]; then
+    # shellcheck disable=SC2046 # chart_env's words are NAME=value
+    env -i $(chart_env "$2" "$3") "$work/go-pong" > "$work/function.log" 2>&1 &
+  else
+    # shellcheck disable=SC2046
+    env -i $(chart_env "$2" "$3") JAVA_TOOL_OPTIONS="${variant_flags[$1]}" "$jre/bin/java" -jar "$app/pong.jar" \
+      > "$work/function.log" 2>&1 &
+  fi
+  fn=$!
+}
+healthy() { [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/healthz")" = 200 ]; }
+stop_function() { kill -TERM "$fn"; wait "$fn" || true; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+load() { cut -d' ' -f1 /proc/loadavg; }
 
-echo "== cold start of pong (exec -> /healthz 200), 5 runs each, median"
-plain=$(for i in 1 2 3 4 5; do cold_start java_pong; done | median)
-echo "RESULT cold_start_ms $plain ms"
-cold_start java_pong -XX:ArchiveClassesAtExit="$work/pong.jsa" > /dev/null
-cds=$(for i in 1 2 3 4 5; do cold_start java_pong -XX:SharedArchiveFile="$work/pong.jsa"; done | median)
-echo "RESULT cold_start_appcds_ms $cds ms"
+# ms from exec to /healthz 200, and the CPU time (user and system) the function had used by then:
+# the work of starting, which a busy machine delays but does not change (10 ms ticks).
+cold_start() { # variant
+  local hp start end cpu
+  hp=$(free_port)
+  start=$(date +%s%N)
+  start_function "$1" pong "$hp"
+  until healthy "$hp"; do sleep 0.002; done
+  end=$(date +%s%N)
+  cpu=$(awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) * 1000 / hz}' "/proc/$fn/stat")
+  stop_function
+  echo "$(((end - start) / 1000000)) $cpu"
+}
+
+# A call waits in nsqd (its topic has no channel yet) before the function starts: ms from exec to
+# the caller printing the answer's arrival (not to its exit, which is the caller's JVM teardown).
+first_answer() { # variant run
+  local topic="first-$2-${1//[^a-zA-Z0-9]/-}" hp caller start end
+  hp=$(free_port)
+  java -cp "$bench_cp" io.kubefuncs.bench.FunctionBench calls --nsqd "127.0.0.1:$tcp" --topic "$topic" --count 1 \
+    > "$work/caller.out" 2> "$work/caller.log" &
+  caller=$!
+  until curl -s "http://127.0.0.1:$http/stats?format=json&topic=$topic" | grep -q '"depth":1'; do sleep 0.01; done
+  start=$(date +%s%N)
+  start_function "$1" "$topic" "$hp"
+  until grep -q '^RESULT calls' "$work/caller.out"; do sleep 0.002; done
+  end=$(date +%s%N)
+  wait "$caller"
+  stop_function
+  echo $(((end - start) / 1000000))
+}
+
+rss_after_calls() { # variant; MiB after 10,000 calls at 64 outstanding
+  local hp topic="rss-${1//[^a-zA-Z0-9]/-}" rss
+  hp=$(free_port)
+  start_function "$1" "$topic" "$hp"
+  until healthy "$hp"; do sleep 0.01; done
+  java -cp "$bench_cp" io.kubefuncs.bench.FunctionBench calls --nsqd "127.0.0.1:$tcp" --topic "$topic" --count 10000 \
+    2> "$work/caller.log" | sed -n 's/^RESULT call_rate /  call rate: /p' >&2
+  rss=$(awk '/VmRSS/ {print $2}' "/proc/$fn/status")
+  stop_function
+  echo $((rss / 1024))
+}
+
+# VARIANTS: one per line, "name|extra JVM flags|cache": the image's flags with the extra ones after
+# them (a later flag wins), and the AOT cache the image has ("image"), none ("none", the image's
+# -XX:AOTCache dropped), or one trained with the variant's own flags ("train": needed when a flag
+# the cache depends on changes, e.g. the GC or object headers).
+: "${VARIANTS:=image||image
+no AOT cache||none
+C2 as well (default tiered compilation)|-XX:TieredStopAtLevel=4 -XX:CICompilerCount=2|train
+Netty unpooled buffers|-Dio.netty.allocator.type=unpooled|image
+compact object headers (JEP 519)|-XX:+UseCompactObjectHeaders|train}"
+declare -A variant_flags
+no_cache_flags=$(sed 's/ *-XX:AOTCache=[^ ]*//' <<<"$image_flags")
+train() { # name flags cache: trains the cache as scripts/images does, with these flags
+  echo "  training an AOT cache for '$1'" >&2
+  aot::train "$jre/bin/java" "$app/pong.jar" "$3" "$2" "$root/.tools/nsq/bin"
+}
+train image "$training_flags" "$app/$(basename "$(aot::cache examples/pong/Dockerfile)")"
+while IFS='|' read -r name extra cache; do
+  [ -n "$name" ] || continue
+  case "$cache" in
+    image) variant_flags[$name]="$image_flags $max_ram $extra" ;;
+    none) variant_flags[$name]="$no_cache_flags $max_ram $extra" ;;
+    train)
+      own="$work/$(tr -c 'a-zA-Z0-9\n' - <<<"$name").aot"
+      train "$name" "$no_cache_flags $max_ram $extra" "$own"
+      variant_flags[$name]="$no_cache_flags $max_ram $extra -XX:AOTCache=$own" ;;
+    *) echo "VARIANTS: '$name' has cache '$cache', not image, none or train" >&2; exit 2 ;;
+  esac
+done <<<"$VARIANTS"
+
 (cd examples/go-pong && go build -o "$work/go-pong" .)
-go=$(for i in 1 2 3 4 5; do cold_start "$work/go-pong"; done | median)
-echo "RESULT cold_start_go_ms $go ms (issue 15: at most 40 ms)"
-echo "RESULT cold_start_go_vs_java $(awk -v g="$go" -v j="$plain" 'BEGIN {printf "%.3f", g / j}') x"
+echo "== cold start (exec -> /healthz 200, median of ${RUNS:=5}), first answer (exec -> answer to a waiting call, median of 3), RSS after 10,000 calls"
+rows=()
+measure() { # variant
+  local starts cold cpu first rss l
+  l=$(load)
+  starts=$(for i in $(seq "$RUNS"); do cold_start "$1"; done)
+  cold=$(cut -d' ' -f1 <<<"$starts" | median)
+  cpu=$(cut -d' ' -f2 <<<"$starts" | median)
+  first=$(for i in 1 2 3; do first_answer "$1" "$i"; done | median)
+  rss=$(rss_after_calls "$1")
+  echo "$1|$cold|$cpu|$first|$rss|$l"
+}
+go_row=$(measure go)
+IFS='|' read -r _ go_cold go_cpu go_first go_rss _ <<<"$go_row"
+echo "RESULT cold_start_go_ms $go_cold ms, $go_cpu ms CPU (reference)"
+echo "RESULT rss_after_10k_calls_go_mib $go_rss MiB (reference)"
+while IFS='|' read -r name _ _; do
+  [ -n "$name" ] || continue
+  echo "-- $name: JAVA_TOOL_OPTIONS=${variant_flags[$name]}"
+  row=$(measure "$name")
+  IFS='|' read -r _ cold cpu first rss l <<<"$row"
+  key=$(tr -c 'a-zA-Z0-9\n' _ <<<"$name" | tr 'A-Z' 'a-z')
+  echo "RESULT cold_start_ms[$key] $cold ms ($(awk -v a="$cold" -v b="$go_cold" 'BEGIN {printf "%.1f", a / b}')x the Go pong's; issue 15: at most 200 ms)"
+  echo "RESULT cold_start_cpu_ms[$key] $cpu ms"
+  echo "RESULT first_answer_ms[$key] $first ms"
+  echo "RESULT rss_after_10k_calls_mib[$key] $rss MiB ($(awk -v a="$rss" -v b="$go_rss" 'BEGIN {printf "%.1f", a / b}')x the Go pong's; issue 15: at most 64 MiB)"
+  rows+=("$row")
+done <<<"$VARIANTS"
 
-echo "== RSS of pong after 10,000 calls (Dockerfile flags, no container memory limit: heap ceiling from host RAM)"
-hp=$(free_port)
-TOPIC=pong NSQ_NSQD_PORT=$tcp HEALTHZ_ADDR=127.0.0.1:$hp java $flags -jar examples/pong/target/pong.jar > "$work/pong.log" 2>&1 &
-pong=$!
-pids+=($pong)
-until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$hp/healthz")" = 200 ]; do sleep 0.01; done
-java -cp "$bench_cp" io.kubefuncs.bench.FunctionBench calls --nsqd 127.0.0.1:$tcp --topic pong --count 10000
-rss=$(awk '/VmRSS/ {print $2}' /proc/$pong/status)
-echo "RESULT pong_rss_after_10k_calls_mib $((rss / 1024)) MiB"
-hp2=$(free_port)
-TOPIC=pong2 NSQ_NSQD_PORT=$tcp HEALTHZ_ADDR=127.0.0.1:$hp2 java $flags -Xmx64m -jar examples/pong/target/pong.jar > "$work/pong2.log" 2>&1 &
-pong2=$!
-pids+=($pong2)
-until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$hp2/healthz")" = 200 ]; do sleep 0.01; done
-java -cp "$bench_cp" io.kubefuncs.bench.FunctionBench calls --nsqd 127.0.0.1:$tcp --topic pong2 --count 10000 > /dev/null
-rss2=$(awk '/VmRSS/ {print $2}' /proc/$pong2/status)
-echo "RESULT pong_rss_after_10k_calls_xmx64m_mib $((rss2 / 1024)) MiB"
+echo
+echo "| JVM options (pong image, $limit memory) | cold start | / Go | CPU to ready | first answer | RSS after 10,000 calls | / Go | load average |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+for row in "${rows[@]}" "$go_row"; do
+  IFS='|' read -r name cold cpu first rss l <<<"$row"
+  [ "$name" != go ] || name="Go pong (the reference)"
+  printf '| %s | %s ms | %sx | %s ms | %s ms | %s MiB | %sx | %s |\n' "$name" "$cold" \
+    "$(awk -v a="$cold" -v b="$go_cold" 'BEGIN {printf "%.1f", a / b}')" "$cpu" "$first" "$rss" \
+    "$(awk -v a="$rss" -v b="$go_rss" 'BEGIN {printf "%.1f", a / b}')" "$l"
+done

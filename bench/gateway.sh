@@ -4,7 +4,8 @@
 # same run, the ceiling: the same Netty HTTP stack answering "pong" itself, with no queue.
 #
 # Last, what tracing costs: one pong and the gateway with tracing off, with it on (every span
-# exported over OTLP to OtlpSink), off again (how far two equal runs differ), and, with BASELINE
+# exported over OTLP to OtlpSink), off again (how far two equal runs differ); in the same series,
+# what the dashboard costs (--dashboard-addr, with a page watching its live events); and, with BASELINE
 # set, the jars of another build (BASELINE=<checkout> with gateway/target/gateway.jar and
 # examples/pong/target/pong.jar built, such as the commit before tracing).
 #
@@ -89,7 +90,10 @@ tracing_run() { # name [VAR=value... for both processes]: sets RESULT tracing_<n
   shift
   gateway_env=("$@")
   start_pong "pong-$name" "$nt" NSQ_LOOKUPD_ADDR=127.0.0.1 NSQ_LOOKUPD_PORT="$lh" "$@"
-  start_gateway "$nt" --lookupd-addr "127.0.0.1:$lh"
+  start_gateway "$nt" --lookupd-addr "127.0.0.1:$lh" "${gateway_flags[@]}"
+  if [ -n "${dashboard_port:-}" ]; then
+    spawn "watch-$name" curl -sN "http://127.0.0.1:$dashboard_port/api/events"
+  fi
   wrk -t2 -c64 -d5s "http://127.0.0.1:$gp/test/hello" >/dev/null
   g0=$(proc_jiffies "$gateway_pid"); p0=$(proc_jiffies "${spawned[pong-$name]}")
   wrk_run "$name" "http://127.0.0.1:$gp/test/hello" 64
@@ -99,7 +103,18 @@ tracing_run() { # name [VAR=value... for both processes]: sets RESULT tracing_<n
   emit "tracing_${name}_gateway_cpu" "$(awk -v j="$g" -v r="$rps" -v d="${duration%s}" -v hz="$hz" 'BEGIN {printf "%.1f", j * 1e6 / hz / (r * d)}')" us/req
   emit "tracing_${name}_pong_cpu" "$(awk -v j="$p" -v r="$rps" -v d="${duration%s}" -v hz="$hz" 'BEGIN {printf "%.1f", j * 1e6 / hz / (r * d)}')" us/req
   stop "$gateway_pid" "${spawned[pong-$name]}"
+  if [ -n "${dashboard_port:-}" ]; then
+    stop "${spawned[watch-$name]}"
+  fi
   gateway_env=()
+}
+gateway_flags=()
+dashboard_run() { # name: the gateway with its dashboard on, and one page watching it
+  dashboard_port=$(free_port)
+  gateway_flags=(--dashboard-addr "127.0.0.1:$dashboard_port")
+  tracing_run "$1"
+  gateway_flags=()
+  dashboard_port=
 }
 # Each configuration alone, and the ones compared with "off" twice, in turns: on this shared
 # machine two equal runs differ, and the two runs of each show by how much.
@@ -111,6 +126,7 @@ tracing_run off
 base_run baseline
 tracing_run on "${traced[@]}"
 tracing_run on10 "${traced[@]}" OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1
+dashboard_run dashboard
 tracing_run off2
 base_run baseline2
 # The mean of a configuration's runs over the mean of another's.
@@ -128,6 +144,7 @@ for figure in rps gateway_cpu pong_cpu; do
   emit "tracing_off2_vs_off_$figure" "$(ratio "$figure" off2 -- off)" x
   emit "tracing_on_vs_off_$figure" "$(ratio "$figure" on -- off off2)" x
   emit "tracing_on10_vs_off_$figure" "$(ratio "$figure" on10 -- off off2)" x
+  emit "tracing_dashboard_vs_off_$figure" "$(ratio "$figure" dashboard -- off off2)" x
   if [ -n "${BASELINE:-}" ]; then
     emit "tracing_baseline2_vs_baseline_$figure" "$(ratio "$figure" baseline2 -- baseline)" x
     emit "tracing_off_vs_baseline_$figure" "$(ratio "$figure" off off2 -- baseline baseline2)" x

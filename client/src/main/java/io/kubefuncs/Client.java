@@ -5,6 +5,7 @@ import io.kubefuncs.nsq.NsqConsumer;
 import io.kubefuncs.nsq.NsqNames;
 import io.kubefuncs.nsq.NsqProducer;
 import io.kubefuncs.nsq.NsqTls;
+import io.netty.channel.EventLoopGroup;
 import io.kubefuncs.proto.Event;
 import io.netty.channel.EventLoop;
 import io.opentelemetry.api.OpenTelemetry;
@@ -145,7 +146,9 @@ public final class Client implements AutoCloseable {
   public Subscription on(String topic, String channel, int maxInFlight, SubscriptionOptions options, Handler handler) {
     NsqConsumer.Builder consumer =
         NsqConsumer.builder(topic, channel)
-            .config(nsqConfig.toBuilder().maxInFlight(maxInFlight).build())
+            // Backoff off: the subscription retries each failed event on its own, and one bad
+            // event must not pause the others (SubscriptionOptions owns retries).
+            .config(nsqConfig.toBuilder().maxInFlight(maxInFlight).backoff(Duration.ofSeconds(1), Duration.ZERO).build())
             .executor(handlers);
     // Its own nsqd too, not only the ones nsqlookupd lists: subscribing there creates the topic
     // and channel at once, so a fresh install's first event, published to that nsqd, is consumed
@@ -248,7 +251,10 @@ public final class Client implements AutoCloseable {
 
     /**
      * The NSQ client's settings; by default no output buffering and nsqlookupd asked every 5 s
-     * (with jitter) by subscriptions, every 15 s for the return topic.
+     * (with jitter) by subscriptions, every 15 s for the return topic. One layer owns retries: a
+     * subscription's come from its {@link SubscriptionOptions} (attempts, retry delays, dead
+     * letters), so this configuration's {@code requeueDelay} and {@code backoff} do not apply to
+     * subscriptions; they are {@link io.kubefuncs.nsq.NsqConsumer}'s, used directly.
      */
     public Builder nsqConfig(NsqConfig config) {
       this.nsqConfig = Objects.requireNonNull(config);
@@ -261,6 +267,17 @@ public final class Client implements AutoCloseable {
      */
     public Builder nsqSecurity(NsqTls tls, String authSecret) {
       this.nsqConfig = nsqConfig.toBuilder().tls(tls).authSecret(authSecret).build();
+      return this;
+    }
+
+    /**
+     * The Netty event loops the client's nsqd connections, call timeouts and return topic run on,
+     * on top of the NSQ settings given so far; by default the NSQ client's shared group (one
+     * thread per core). A server with event loops of its own, as the gateway, passes them, so that
+     * one set of threads serves both. Close the client before shutting the group down.
+     */
+    public Builder eventLoopGroup(EventLoopGroup group) {
+      this.nsqConfig = nsqConfig.toBuilder().eventLoopGroup(Objects.requireNonNull(group)).build();
       return this;
     }
 

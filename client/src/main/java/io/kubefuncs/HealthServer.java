@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -29,6 +30,10 @@ final class HealthServer implements AutoCloseable {
       HTTPServer.Builder b =
           HTTPServer.builder()
               .port(port)
+              // One thread answers the kubelet's probes and Prometheus' scrapes, each a few
+              // microseconds of work: the exporter's default pool started 5 threads, 5 stacks and
+              // malloc arenas in a process that should stay small. Closed with the server.
+              .executorService(Executors.newSingleThreadExecutor(Thread.ofPlatform().name("kubefuncs-health").daemon().factory()))
               .registry(registry)
               .registerHealthHandler(false)
               .defaultHandler(this::serve);

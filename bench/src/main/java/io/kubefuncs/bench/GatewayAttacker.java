@@ -22,9 +22,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * open, opening a new one when the gateway closes one, until the time is up; then everything is
  * closed. Bounded in connections and in time; it only ever connects to the address it is given.
  *
- * <p>{@code GatewayAttacker <port> <seconds> [connections per kind] [kinds]}, against 127.0.0.1;
- * kinds is a comma-separated subset of slowloris,idle,never-read,slow-body (default: all), to
- * tell which attack costs the normal clients what.
+ * <p>{@code GatewayAttacker <port> <seconds> [connections per kind] [kinds] [from]}, against
+ * 127.0.0.1; kinds is a comma-separated subset of slowloris,idle,never-read,slow-body (default:
+ * all), to tell which attack costs the normal clients what; from is the local address its
+ * connections come from (default 127.0.0.2: another client than the normal load on 127.0.0.1,
+ * as an attacker is another host; 127.0.0.1 plays one that shares the normal clients' address).
  */
 public final class GatewayAttacker {
   private static final byte[] PIPELINED =
@@ -34,12 +36,14 @@ public final class GatewayAttacker {
       "POST /test/body HTTP/1.1\r\nHost: bench\r\nContent-Length: 1000000\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
   private final InetSocketAddress target;
+  private final InetSocketAddress from;
   private final long deadline;
   private final AtomicLong opened = new AtomicLong();
   private final AtomicLong closedByGateway = new AtomicLong();
 
-  private GatewayAttacker(InetSocketAddress target, long deadline) {
+  private GatewayAttacker(InetSocketAddress target, InetSocketAddress from, long deadline) {
     this.target = target;
+    this.from = from;
     this.deadline = deadline;
   }
 
@@ -47,8 +51,9 @@ public final class GatewayAttacker {
     int port = Integer.parseInt(args[0]);
     long seconds = Long.parseLong(args[1]);
     int perKind = args.length > 2 ? Integer.parseInt(args[2]) : 200;
-    GatewayAttacker attacker =
-        new GatewayAttacker(new InetSocketAddress("127.0.0.1", port), System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds));
+    InetSocketAddress from = new InetSocketAddress(args.length > 4 ? args[4] : "127.0.0.2", 0);
+    GatewayAttacker attacker = new GatewayAttacker(new InetSocketAddress("127.0.0.1", port), from,
+        System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds));
     Map<String, Attack> all = Map.of("slowloris", attacker::slowloris, "idle", attacker::idle,
         "never-read", attacker::neverRead, "slow-body", attacker::slowBody);
     List<Attack> kinds = new ArrayList<>();
@@ -86,6 +91,7 @@ public final class GatewayAttacker {
   private Void keep(Attack attack) throws InterruptedException {
     while (running()) {
       try (Socket socket = new Socket()) {
+        socket.bind(from);
         socket.connect(target, 2_000);
         opened.incrementAndGet();
         attack.run(socket, socket.getOutputStream());

@@ -13,6 +13,8 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -61,6 +63,39 @@ class GatewayChartTest {
   }
 
   @Test
+  void theDashboardIsOffByDefaultAndTheTokenUnmounted() {
+    Rendered rendered = render();
+    assertThat(gateway(rendered).getArgs()).noneMatch(a -> a.startsWith("--dashboard"));
+    assertThat(rendered.get(Deployment.class, NAME).getSpec().getTemplate().getSpec().getAutomountServiceAccountToken()).isFalse();
+    assertThat(rendered.all(Role.class)).isEmpty();
+    assertThat(rendered.all(RoleBinding.class)).isEmpty();
+  }
+
+  @Test
+  void theDashboardListensOnLoopbackAndMayListThePodsOfItsNamespaceOnly() {
+    Rendered rendered = render(Charts.values("dashboard: {enabled: true}\n"));
+    List<String> args = gateway(rendered).getArgs();
+    assertThat(args.get(args.indexOf("--dashboard-addr") + 1)).isEqualTo("127.0.0.1:8081");
+    assertThat(rendered.get(Deployment.class, NAME).getSpec().getTemplate().getSpec().getAutomountServiceAccountToken()).isTrue();
+    assertThat(rendered.get(Service.class, NAME).getSpec().getPorts()).as("never behind the Service")
+        .extracting(p -> p.getName()).containsExactly("http");
+
+    Role role = rendered.get(Role.class, NAME + "-dashboard");
+    assertThat(role.getRules()).singleElement().satisfies(rule -> {
+      assertThat(rule.getApiGroups()).containsExactly("");
+      assertThat(rule.getResources()).containsExactly("pods");
+      assertThat(rule.getVerbs()).containsExactly("get", "list");
+    });
+    RoleBinding binding = rendered.get(RoleBinding.class, NAME + "-dashboard");
+    assertThat(binding.getRoleRef().getName()).isEqualTo(role.getMetadata().getName());
+    assertThat(binding.getSubjects()).singleElement().satisfies(s -> {
+      assertThat(s.getKind()).isEqualTo("ServiceAccount");
+      assertThat(s.getName()).isEqualTo(rendered.get(Deployment.class, NAME).getSpec().getTemplate().getSpec().getServiceAccountName());
+      assertThat(s.getNamespace()).isEqualTo("kubefuncs");
+    });
+  }
+
+  @Test
   void aPolicyAdmitsTrafficToTheHttpPortOnly() {
     Rendered rendered = render();
     NetworkPolicy policy = rendered.get(NetworkPolicy.class, NAME);
@@ -87,7 +122,8 @@ class GatewayChartTest {
             "--nsqd-addr", "kubefuncs-nsq-nsqd.kubefuncs.svc.cluster.local:4150",
             "--nsqd-http-addr", "kubefuncs-nsq-nsqd.kubefuncs.svc.cluster.local:4151",
             "--header-timeout", "10s", "--body-timeout", "10s", "--idle-timeout", "75s", "--write-timeout", "10s",
-            "--max-connections", "4096", "--max-body-bytes", "1047552", "--body-budget-bytes", "67108864");
+            "--max-connections", "4096", "--max-body-bytes", "1047552", "--body-budget-bytes", "67108864",
+            "--abuse-cooldown", "10s");
     assertThat(c.getEnv()).isNullOrEmpty();
   }
 
@@ -168,7 +204,8 @@ class GatewayChartTest {
   void clientLimitsTheGatewayWouldRefuseAreRefusedByTheSchema() {
     for (String bad : List.of("clientLimits: {headerTimeout: 0s}", "clientLimits: {idleTimeout: 1.5s}",
         "clientLimits: {writeTimeout: 10}", "clientLimits: {maxConnections: 0}", "clientLimits: {maxBodyBytes: -5}",
-        "clientLimits: {bodyBudgetBytes: 64MiB}", "clientLimits: {readTimeout: 5s}")) {
+        "clientLimits: {bodyBudgetBytes: 64MiB}", "clientLimits: {abuseCooldown: -1s}", "clientLimits: {abuseCooldown: 0}",
+        "clientLimits: {readTimeout: 5s}")) {
       assertThatThrownBy(() -> render(Charts.values(bad + "\n"))).as(bad).hasMessageContaining("clientLimits");
     }
   }
@@ -179,8 +216,9 @@ class GatewayChartTest {
 
     assertThat(rendered.ids()).containsExactly(
         "ConfigMap/" + NAME, "Deployment/" + NAME, "HorizontalPodAutoscaler/" + NAME,
-        "Ingress/" + NAME, "NetworkPolicy/" + NAME, "PodDisruptionBudget/" + NAME, "Service/" + NAME,
-        "ServiceAccount/kubefuncs-gateway-edge", "ServiceMonitor/" + NAME);
+        "Ingress/" + NAME, "NetworkPolicy/" + NAME, "PodDisruptionBudget/" + NAME, "Role/" + NAME + "-dashboard",
+        "RoleBinding/" + NAME + "-dashboard", "Service/" + NAME, "ServiceAccount/kubefuncs-gateway-edge",
+        "ServiceMonitor/" + NAME);
     assertThat(rendered.get(Deployment.class, NAME).getSpec().getReplicas())
         .as("replicas are the HPA's").isNull();
     HorizontalPodAutoscaler hpa = rendered.get(HorizontalPodAutoscaler.class, NAME);
@@ -209,7 +247,7 @@ class GatewayChartTest {
         "--nsqd-http-addr", "nsq-nsqd.messaging.svc.cluster.local:4151",
         "--header-timeout", "5s", "--body-timeout", "30s", "--idle-timeout", "2m", "--write-timeout", "15s",
         "--max-connections", "20000", "--max-body-bytes", "524288", "--body-budget-bytes", "268435456",
-        "--gateway-id=$(POD_NAME)");
+        "--abuse-cooldown", "0s", "--gateway-id=$(POD_NAME)");
     assertThat(c.getEnv()).anyMatch(e -> e.getName().equals("KUBEFUNCS_LOG_LEVEL"));
     assertThat(rendered.get(NetworkPolicy.class, NAME).getSpec().getIngress().get(0).getFrom()).singleElement()
         .satisfies(peer -> assertThat(peer.getNamespaceSelector().getMatchLabels())

@@ -9,6 +9,8 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -195,6 +197,13 @@ final class ManifestChecks {
     checkPodSpec(w, w.template().getSpec());
   }
 
+  /** Whether a rendered RoleBinding grants {@code account} a rendered Role. */
+  private boolean boundToARole(String account) {
+    return account != null && rendered.all(RoleBinding.class).stream().anyMatch(b ->
+        rendered.find(Role.class, b.getRoleRef().getName()).isPresent()
+            && b.getSubjects().stream().anyMatch(s -> s.getKind().equals("ServiceAccount") && s.getName().equals(account)));
+  }
+
   private void checkPodSpec(Workload w, PodSpec pod) {
     String subject = w.id();
     if (Boolean.TRUE.equals(pod.getHostNetwork())
@@ -202,9 +211,10 @@ final class ManifestChecks {
         || Boolean.TRUE.equals(pod.getHostIPC())) {
       problem(subject, "shares the node's network, PID or IPC namespace");
     }
-    if (!Boolean.FALSE.equals(pod.getAutomountServiceAccountToken())) {
-      // No Kubefuncs pod talks to the Kubernetes API; a mounted token is only something to steal.
-      problem(subject, "mounts a service account token (automountServiceAccountToken is not false)");
+    if (!Boolean.FALSE.equals(pod.getAutomountServiceAccountToken()) && !boundToARole(pod.getServiceAccountName())) {
+      // A Kubefuncs pod talks to the Kubernetes API only for what a rendered Role grants it (the
+      // gateway's dashboard lists pods); otherwise a mounted token is only something to steal.
+      problem(subject, "mounts a service account token (automountServiceAccountToken is not false) that no rendered RoleBinding uses");
     }
     if (!Boolean.FALSE.equals(pod.getEnableServiceLinks())) {
       // Service links put <SERVICE>_PORT=tcp://... variables in the environment, where they can

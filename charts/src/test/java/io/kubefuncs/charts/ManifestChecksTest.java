@@ -306,7 +306,26 @@ class ManifestChecksTest {
     assertThat(ManifestChecks.problems(with("containerPort: 8080", "containerPort: 8080\n              hostPort: 8080")))
         .containsExactly("Deployment/demo container app: opens port 8080 on the node (hostPort)");
     assertThat(ManifestChecks.problems(with("automountServiceAccountToken: false", "automountServiceAccountToken: true")))
-        .containsExactly("Deployment/demo: mounts a service account token (automountServiceAccountToken is not false)");
+        .containsExactly("Deployment/demo: mounts a service account token (automountServiceAccountToken is not false)"
+            + " that no rendered RoleBinding uses");
+  }
+
+  @Test
+  void aTokenMayBeMountedForWhatARenderedRoleGrantsThePodsAccount() {
+    String account = "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: demo\n  labels:\n" + LABELS
+        + "automountServiceAccountToken: false\n"
+        + "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: demo\n  labels:\n" + LABELS
+        + "rules:\n  - {apiGroups: [\"\"], resources: [pods], verbs: [get, list]}\n"
+        + "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: demo\n  labels:\n" + LABELS
+        + "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: demo}\n"
+        + "subjects: [{kind: ServiceAccount, name: demo, namespace: default}]\n";
+    String mounted = VALID.replace("automountServiceAccountToken: false",
+        "automountServiceAccountToken: true\n      serviceAccountName: demo") + account;
+
+    assertThat(ManifestChecks.problems(parse(mounted))).isEmpty();
+    assertThat(ManifestChecks.problems(parse(mounted.replace("kind: Role\nmetadata:\n  name: demo", "kind: Role\nmetadata:\n  name: other"))))
+        .contains("Deployment/demo: mounts a service account token (automountServiceAccountToken is not false)"
+            + " that no rendered RoleBinding uses");
   }
 
   @Test

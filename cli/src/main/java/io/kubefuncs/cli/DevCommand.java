@@ -1,6 +1,8 @@
 package io.kubefuncs.cli;
 
 import io.kubefuncs.devbroker.DevBroker;
+import io.kubefuncs.gateway.DashboardSettings;
+import io.kubefuncs.gateway.FunctionStatus;
 import io.kubefuncs.gateway.Gateway;
 import io.kubefuncs.gateway.GatewayConfig;
 import io.kubefuncs.gateway.Route;
@@ -14,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -62,6 +63,14 @@ final class DevCommand implements Callable<Integer> {
       description = "Where the gateway serves HTTP (default: ${DEFAULT-VALUE}; :8080 for every interface).")
   String listenAddr;
 
+  @Option(names = "--dashboard-addr", defaultValue = "127.0.0.1:8081", paramLabel = "[HOST]:PORT",
+      description = "Where the dashboard is served (default: ${DEFAULT-VALUE}); docs/dashboard.md.")
+  String dashboardAddr;
+
+  @Option(names = "--dashboard", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Serve the dashboard: functions, routes, queues, live requests. On by default; --no-dashboard turns it off.")
+  boolean dashboard;
+
   @Option(names = "--nsqd", paramLabel = "HOST:PORT",
       description = "Use this real nsqd (its TCP address) instead of the dev broker.")
   String nsqd;
@@ -87,6 +96,7 @@ final class DevCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     Address listen = Address.parse("--listen-addr", listenAddr);
+    Address dashboardListen = dashboard ? Address.parse("--dashboard-addr", dashboardAddr) : null;
     if (lookupd != null && nsqd == null) {
       throw new InvalidInputException("--lookupd needs --nsqd: the nsqd the gateway and the functions publish to");
     }
@@ -99,10 +109,13 @@ final class DevCommand implements Callable<Integer> {
     try (Stack stack = new Stack(out, err)) {
       stack.routes = RoutesSource.open(routesFile, functions, work);
       Ports.requireFree(listen.host(), listen.port(), "--listen-addr", "gateway HTTP");
+      if (dashboardListen != null) {
+        Ports.requireFree(dashboardListen.host(), dashboardListen.port(), "--dashboard-addr", "dashboard");
+      }
       if (realNsqd == null) {
         broker.requireFreePorts();
       }
-      return stack.run(functions, listen, realNsqd, realLookupd);
+      return stack.run(functions, listen, dashboardListen, realNsqd, realLookupd);
     } finally {
       deleteTree(work);
     }
@@ -152,7 +165,8 @@ final class DevCommand implements Callable<Integer> {
       this.err = err;
     }
 
-    int run(List<FunctionSpec> specs, Address listen, Address realNsqd, Address realLookupd) throws Exception {
+    int run(List<FunctionSpec> specs, Address listen, Address dashboardListen, Address realNsqd, Address realLookupd)
+        throws Exception {
       width = labelWidth(specs);
       CliLogging.dev(err, width);
       signals = StopSignals.install(() -> {
@@ -192,12 +206,21 @@ final class DevCommand implements Callable<Integer> {
       specs.forEach(this::startFunction);
 
       String gatewayLabel = Labels.of("gateway", width);
-      gateway = Gateway.start(new GatewayConfig(listen.host(), listen.port(), routes.gatewayFile(), nsq.nsqdTcp().toString(), null,
-          nsq.lookupdHttp() == null ? List.of() : List.of(nsq.lookupdHttp().toString()), "kubefuncs-dev",
-          RoutesSource.DEFAULT_TIMEOUT, true, ROUTES_POLL, GatewayConfig.Limits.DEFAULTS), PrometheusRegistry.defaultRegistry,
-          line -> out.println(gatewayLabel + line));
+      GatewayConfig config = GatewayConfig.builder(routes.gatewayFile())
+          .listen(listen.host(), listen.port())
+          .nsqd(nsq.nsqdTcp().toString())
+          .lookupd(nsq.lookupdHttp() == null ? List.of() : List.of(nsq.lookupdHttp().toString()))
+          .gatewayId("kubefuncs-dev")
+          .defaultTimeout(RoutesSource.DEFAULT_TIMEOUT)
+          .reloadInterval(ROUTES_POLL)
+          .build();
+      gateway = Gateway.start(config, PrometheusRegistry.defaultRegistry,
+          line -> out.println(gatewayLabel + line), null, dashboardListen == null ? null
+              : new DashboardSettings(dashboardListen.host(), dashboardListen.port(), this::functionStatus));
       URI gatewayUrl = URI.create("http://" + listen.connectHost() + ":" + gateway.port());
-      printSummary(specs, gatewayUrl);
+      URI dashboardUrl = dashboardListen == null ? null
+          : URI.create("http://" + dashboardListen.connectHost() + ":" + gateway.dashboardPort() + "/");
+      printSummary(specs, gatewayUrl, dashboardUrl);
       warn();
       watchFiles(specs);
       awaitReady(gatewayUrl);
@@ -396,7 +419,14 @@ final class DevCommand implements Callable<Integer> {
       }
     }
 
-    private void printSummary(List<FunctionSpec> specs, URI gatewayUrl) {
+    /** For the dashboard: each running function's replicas, up when they answer their health check. */
+    private List<FunctionStatus> functionStatus() {
+      return functions.stream().map(f -> new FunctionStatus(f.spec().name(), f.replicas().stream()
+          .map(r -> new FunctionStatus.Replica(r.label(), r.pid() != -1 && Http.status(r.healthUrl()) == 200, r.exits()))
+          .toList())).toList();
+    }
+
+    private void printSummary(List<FunctionSpec> specs, URI gatewayUrl, URI dashboardUrl) {
       String indent = "  ";
       out.println("kubefuncs dev: " + file + ", routes " + routes.origin());
       if (devBroker != null) {
@@ -409,6 +439,9 @@ final class DevCommand implements Callable<Integer> {
       }
       String table = RoutesSource.describe(routes.routes());
       out.println(indent + label("gateway", width) + gatewayUrl + (table.isEmpty() ? "  (no routes)" : "  " + table));
+      if (dashboardUrl != null) {
+        out.println(indent + label("dashboard", width) + dashboardUrl);
+      }
       for (Replica r : replicas()) {
         FunctionSpec fn = r.function();
         out.println(indent + label(r.label(), width) + (r.isUnstartable() ? "not started" : "pid " + r.pid())

@@ -77,6 +77,20 @@ class DevCommandTest {
   }
 
   @Test
+  void aDashboardPortInUseNamesThePortAndItsFlag() throws IOException {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      int port = taken.getLocalPort();
+
+      Cli cli = Cli.run("dev", "-f", validFunctions().toString(), "--listen-addr", "127.0.0.1:0",
+          "--dashboard-addr", "127.0.0.1:" + port);
+
+      assertThat(cli.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+      assertThat(cli.err()).isEqualTo("kubefuncs dev: port " + port + " (dashboard) is in use on 127.0.0.1: choose another "
+          + "with --dashboard-addr (0 picks a free one), or stop what listens there\n");
+    }
+  }
+
+  @Test
   void aBrokerPortInUseNamesThePortAndItsFlagAndNothingIsLeftListening() throws IOException {
     int gateway = Ports.free();
     int nsqdHttp = Ports.free();
@@ -84,7 +98,7 @@ class DevCommandTest {
       int port = taken.getLocalPort();
 
       Cli cli = Cli.run("dev", "-f", validFunctions().toString(), "--listen-addr", "127.0.0.1:" + gateway,
-          "--nsqd-http-port", String.valueOf(nsqdHttp), "--lookupd-tcp-port", String.valueOf(port),
+          "--dashboard-addr", "127.0.0.1:0", "--nsqd-http-port", String.valueOf(nsqdHttp), "--lookupd-tcp-port", String.valueOf(port),
           "--nsqd-tcp-port", "0", "--lookupd-http-port", "0");
 
       assertThat(cli.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);

@@ -98,7 +98,7 @@ class DevLiveIT {
     Path functions = Files.writeString(dir.resolve("functions.yaml"), "functions:\n" + test + built);
     Files.writeString(dir.resolve("gateway.yaml"), "routes:\n  /test/: test\n  /built/: built\n  /ghost/: ghost\n");
     int port = Ports.free();
-    try (KubefuncsProcess dev = KubefuncsProcess.start(dir, "dev", "--listen-addr", "127.0.0.1:" + port,
+    try (KubefuncsProcess dev = KubefuncsProcess.start(dir, "dev", "--listen-addr", "127.0.0.1:" + port, "--dashboard-addr", "127.0.0.1:0",
         "--nsqd-tcp-port", "0", "--nsqd-http-port", "0", "--lookupd-tcp-port", "0", "--lookupd-http-port", "0")) {
       // built is built before it starts, with the build's output.
       String ready = dev.awaitOut(line -> line.startsWith("ready in"), DEADLINE);

@@ -29,7 +29,7 @@ class DevRealNsqIT {
         .formatted(Repo.ROOT.resolve("examples/pong/target/pong.jar")));
     NsqCluster nsq = NSQ.nsqCluster();
     int port = Ports.free();
-    try (KubefuncsProcess dev = KubefuncsProcess.start(dir, "dev", "--listen-addr", "127.0.0.1:" + port,
+    try (KubefuncsProcess dev = KubefuncsProcess.start(dir, "dev", "--listen-addr", "127.0.0.1:" + port, "--dashboard-addr", "127.0.0.1:0",
         "--nsqd", nsq.nsqds().get(0).tcpAddress(), "--lookupd", nsq.lookupds().get(0).httpAddress())) {
       String ready = dev.awaitOut(line -> line.startsWith("ready in"), Duration.ofSeconds(60));
 

@@ -32,7 +32,7 @@ class DevRoutesIT {
     Files.writeString(dir.resolve("functions.yaml"), "functions:\n- name: test\n  local: {command: [java, -jar, %s]}\n".formatted(PONG));
     Path gateway = Files.writeString(dir.resolve("gateway.yaml"), "gateway:\n  config:\n    routes:\n      /test/: test\n");
     int port = Ports.free();
-    try (KubefuncsProcess dev = KubefuncsProcess.start(dir, "dev", "--listen-addr", "127.0.0.1:" + port,
+    try (KubefuncsProcess dev = KubefuncsProcess.start(dir, "dev", "--listen-addr", "127.0.0.1:" + port, "--dashboard-addr", "127.0.0.1:0",
         "--nsqd-tcp-port", "0", "--nsqd-http-port", "0", "--lookupd-tcp-port", "0", "--lookupd-http-port", "0")) {
       dev.awaitOut(line -> line.startsWith("ready in"), Duration.ofSeconds(60));
       assertThat(get(port, "/test/x")).isEqualTo(200);

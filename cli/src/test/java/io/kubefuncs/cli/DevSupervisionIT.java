@@ -32,7 +32,7 @@ class DevSupervisionIT {
           local: {command: [sh, -c, "echo about to fail >&2; exit 3"]}
         """.formatted(PONG));
     int port = Ports.free();
-    try (KubefuncsProcess dev = KubefuncsProcess.start(dir, "dev", "--listen-addr", "127.0.0.1:" + port,
+    try (KubefuncsProcess dev = KubefuncsProcess.start(dir, "dev", "--listen-addr", "127.0.0.1:" + port, "--dashboard-addr", "127.0.0.1:0",
         "--nsqd-tcp-port", "0", "--nsqd-http-port", "0", "--lookupd-tcp-port", "0", "--lookupd-http-port", "0")) {
       String ready = dev.awaitOut(line -> line.startsWith("ready in"), Duration.ofSeconds(60));
       assertThat(ready).contains("but not healthy: ", "missing-0 (could not start)", "crash-0 (exited, restarting)")

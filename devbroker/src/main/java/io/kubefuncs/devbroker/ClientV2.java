@@ -46,7 +46,7 @@ final class ClientV2 {
   int sampleRate;
 
   int state = STATE_INIT;
-  Channel channel;
+  NsqChannel channel;
   long readyCount;
   int inFlightCount;
   long messageCount;

@@ -167,7 +167,7 @@ final class Nsqd {
     if (topic == null) {
       return false;
     }
-    for (Channel channel : List.copyOf(topic.channels())) {
+    for (NsqChannel channel : List.copyOf(topic.channels())) {
       lookupd.unregister(peer, name, channel.name);
     }
     topic.delete();
@@ -176,12 +176,12 @@ final class Nsqd {
     return true;
   }
 
-  void channelCreated(Channel channel) {
+  void channelCreated(NsqChannel channel) {
     lookupd.register(peer, channel.topic.name, channel.name);
     log(System.Logger.Level.DEBUG, "TOPIC({0}): new channel({1})", channel.topic.name, channel.name);
   }
 
-  void channelDeleted(Channel channel) {
+  void channelDeleted(NsqChannel channel) {
     lookupd.unregister(peer, channel.topic.name, channel.name);
     log(System.Logger.Level.DEBUG, "TOPIC({0}): deleted channel({1})", channel.topic.name, channel.name);
   }
@@ -190,7 +190,7 @@ final class Nsqd {
     long now = System.nanoTime();
     try {
       for (Topic topic : topics.values()) {
-        for (Channel channel : topic.channels()) {
+        for (NsqChannel channel : topic.channels()) {
           if (channel.hasTimers()) {
             channel.processTimers(now);
           }

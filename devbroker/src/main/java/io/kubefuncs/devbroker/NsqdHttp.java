@@ -258,9 +258,9 @@ final class NsqdHttp {
     return new TopicAndChannel(topic, channelName);
   }
 
-  private Channel existingChannel(QueryParams query) throws HttpError {
+  private NsqChannel existingChannel(QueryParams query) throws HttpError {
     TopicAndChannel target = existingTopicAndChannel(query);
-    Channel channel = target.topic().existingChannel(target.channel());
+    NsqChannel channel = target.topic().existingChannel(target.channel());
     if (channel == null) {
       throw new HttpError(404, "CHANNEL_NOT_FOUND");
     }

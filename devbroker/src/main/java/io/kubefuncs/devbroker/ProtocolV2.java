@@ -466,7 +466,7 @@ final class ProtocolV2 extends ByteToMessageDecoder {
     if (!Names.isValid(channelName)) {
       throw ProtocolError.fatal("E_BAD_CHANNEL", "SUB channel name " + GoText.quote(channelName) + " is not valid");
     }
-    Channel channel = nsqd.topic(topicName).channel(channelName);
+    NsqChannel channel = nsqd.topic(topicName).channel(channelName);
     channel.addClient(client);
     client.state = ClientV2.STATE_SUBSCRIBED;
     client.channel = channel;

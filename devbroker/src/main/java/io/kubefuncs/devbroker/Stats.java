@@ -59,7 +59,7 @@ final class Stats {
     }
     List<Map<String, Object>> topics = new ArrayList<>();
     for (Topic topic : selected) {
-      List<Channel> channels = new ArrayList<>();
+      List<NsqChannel> channels = new ArrayList<>();
       if (channelFilter.isEmpty()) {
         channels.addAll(topic.channels());
         channels.sort(Comparator.comparing(c -> c.name));
@@ -69,7 +69,7 @@ final class Stats {
         continue;
       }
       List<Map<String, Object>> channelStats = new ArrayList<>();
-      for (Channel channel : channels) {
+      for (NsqChannel channel : channels) {
         channelStats.add(channel(channel, includeClients, topicFilter));
       }
       Map<String, Object> stats = new LinkedHashMap<>();
@@ -86,7 +86,7 @@ final class Stats {
     return topics;
   }
 
-  private static Map<String, Object> channel(Channel channel, boolean includeClients, String topicFilter) {
+  private static Map<String, Object> channel(NsqChannel channel, boolean includeClients, String topicFilter) {
     List<Map<String, Object>> clients = null;
     if (includeClients) {
       clients = new ArrayList<>();

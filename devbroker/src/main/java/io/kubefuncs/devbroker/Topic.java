@@ -11,14 +11,14 @@ import java.util.Map;
  * (nsqd keeps them the same way, in its topic's memory and disk queues).
  */
 final class Topic {
-  private static final Channel[] NO_CHANNELS = {};
+  private static final NsqChannel[] NO_CHANNELS = {};
 
   final String name;
   final boolean ephemeral;
   private final Nsqd nsqd;
-  private final Map<String, Channel> channels = new LinkedHashMap<>();
+  private final Map<String, NsqChannel> channels = new LinkedHashMap<>();
   /** The channels as an array, for the per-message fan-out. */
-  private Channel[] fanOut = NO_CHANNELS;
+  private NsqChannel[] fanOut = NO_CHANNELS;
   private final ArrayDeque<Message> held = new ArrayDeque<>();
 
   long messageCount;
@@ -36,11 +36,11 @@ final class Topic {
     return held.size();
   }
 
-  Collection<Channel> channels() {
+  Collection<NsqChannel> channels() {
     return channels.values();
   }
 
-  Channel existingChannel(String channelName) {
+  NsqChannel existingChannel(String channelName) {
     return channels.get(channelName);
   }
 
@@ -52,7 +52,7 @@ final class Topic {
     if (isHolding()) {
       return ephemeral || held.size() + (long) count <= nsqd.options.memQueueSize();
     }
-    for (Channel channel : fanOut) {
+    for (NsqChannel channel : fanOut) {
       if (!channel.hasRoomFor(count)) {
         return false;
       }
@@ -73,7 +73,7 @@ final class Topic {
   }
 
   private void copyToChannels(Message message) {
-    Channel[] targets = fanOut;
+    NsqChannel[] targets = fanOut;
     targets[0].put(message);
     for (int i = 1; i < targets.length; i++) {
       targets[i].put(message.copy());
@@ -85,12 +85,12 @@ final class Topic {
   }
 
   /** The channel of that name, created if need be (and registered with nsqlookupd). */
-  Channel channel(String channelName) {
-    Channel channel = channels.get(channelName);
+  NsqChannel channel(String channelName) {
+    NsqChannel channel = channels.get(channelName);
     if (channel != null) {
       return channel;
     }
-    channel = new Channel(this, channelName, nsqd);
+    channel = new NsqChannel(this, channelName, nsqd);
     channels.put(channelName, channel);
     fanOut = channels.values().toArray(NO_CHANNELS);
     nsqd.channelCreated(channel);
@@ -99,7 +99,7 @@ final class Topic {
   }
 
   boolean deleteChannel(String channelName) {
-    Channel channel = channels.remove(channelName);
+    NsqChannel channel = channels.remove(channelName);
     if (channel == null) {
       return false;
     }
@@ -129,7 +129,7 @@ final class Topic {
   void delete() {
     deleted = true;
     held.clear();
-    for (Channel channel : fanOut) {
+    for (NsqChannel channel : fanOut) {
       channel.delete();
     }
     channels.clear();

@@ -27,19 +27,27 @@ import java.util.concurrent.TimeUnit;
  * idleness, keep-alive as idleness both ways, and writer idleness as the tick at which answers
  * waiting to be sent must have moved since the last one, so that a slow reader still taking
  * bytes is not cut off), see {@link #install}. It
- * also closes a connection with more than
- * {@link #MAX_PIPELINE_DEPTH} requests unanswered: only a client that sends without reading gets
- * there, as the gateway stops reading at {@link PipelinedResponses#MAX_UNANSWERED} and what it
- * decoded meanwhile waits, and that wait must stay bounded (Netty's codec would otherwise end
- * such a connection itself at 128, as a decoding error). Each close is counted by reason.
+ * also closes a connection with more than {@link #MAX_PIPELINE_DEPTH} requests unanswered, and
+ * has its address cool down ({@link AbuseCooldown}). Each close is counted by reason.
  */
 final class ConnectionTimeouts extends ChannelDuplexHandler {
   private enum Reading { BETWEEN_REQUESTS, HEADERS, BODY }
 
-  static final int MAX_PIPELINE_DEPTH = 100;
+  /**
+   * Requests a connection may have unanswered: {@link PipelinedResponses#MAX_UNANSWERED} published
+   * to their functions, and as many again decoded and waiting. The codec decodes every request of
+   * a read, but the gateway publishes no more once that many are unanswered, and stops reading;
+   * those decoded meanwhile wait, and that wait must stay bounded. A client that reads its
+   * answers gets here only by sending more than this many at once; one that keeps writing
+   * without reading does as soon as a read brings in more than this many, and is closed before
+   * the requests waiting are published: such a connection costs the functions
+   * {@link PipelinedResponses#MAX_UNANSWERED} calls, not one per request it managed to send.
+   */
+  static final int MAX_PIPELINE_DEPTH = 2 * PipelinedResponses.MAX_UNANSWERED;
 
   private final long headerTimeoutNanos;
   private final GatewayMetrics metrics;
+  private final AbuseCooldown cooldown;
   private Reading reading = Reading.BETWEEN_REQUESTS;
   /** Requests whose final answer has not been written yet: while any is, the connection is not idle. */
   private int unanswered;
@@ -58,16 +66,18 @@ final class ConnectionTimeouts extends ChannelDuplexHandler {
   private ChannelHandlerContext ctx;
   private final Runnable headersLate = this::headersLate;
 
-  private ConnectionTimeouts(long headerTimeoutNanos, GatewayMetrics metrics) {
+  private ConnectionTimeouts(long headerTimeoutNanos, GatewayMetrics metrics, AbuseCooldown cooldown) {
     this.headerTimeoutNanos = headerTimeoutNanos;
     this.metrics = metrics;
+    this.cooldown = cooldown;
   }
 
   /** Adds the timeouts of {@code limits} around the HTTP codec named {@code codec}. */
-  static void install(ChannelPipeline pipeline, String codec, GatewayConfig.Limits limits, GatewayMetrics metrics) {
+  static void install(ChannelPipeline pipeline, String codec, GatewayConfig.Limits limits, GatewayMetrics metrics,
+      AbuseCooldown cooldown) {
     pipeline.addBefore(codec, "idle", new IdleStateHandler(limits.bodyTimeout().toNanos(),
         limits.writeTimeout().toNanos(), limits.idleTimeout().toNanos(), TimeUnit.NANOSECONDS));
-    pipeline.addAfter(codec, "timeouts", new ConnectionTimeouts(limits.headerTimeout().toNanos(), metrics));
+    pipeline.addAfter(codec, "timeouts", new ConnectionTimeouts(limits.headerTimeout().toNanos(), metrics, cooldown));
   }
 
   @Override
@@ -85,6 +95,7 @@ final class ConnectionTimeouts extends ChannelDuplexHandler {
       }
       reading = Reading.BODY;
       if (++unanswered > MAX_PIPELINE_DEPTH && !closed) {
+        cooldown.offended(ctx.channel());
         close(metrics.pipelineTooDeep);
       }
     }

@@ -28,22 +28,31 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
 import java.nio.file.Files;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
- * The HTTP gateway. Pipeline per connection, once {@link ConnectionLimit} admitted it: write
+ * The HTTP gateway. Pipeline per connection, once {@link ConnectionLimit} admitted it and
+ * {@link AbuseCooldown} did not refuse it: write
  * timeout and idleness ({@link ConnectionTimeouts}) → HTTP/1.1 codec (bounded request line and
  * headers) → header and body timeouts → flow control (decoded requests wait while reading is
  * paused) → {@link HttpRequestChecks} (version, method, Host, target)
- * → keep-alive → {@link BodyBudget} (bytes buffered by all connections) → aggregation of the body
+ * → keep-alive → {@link AdminEndpoints} (/healthz, /metrics, answered from the head) →
+ * {@link BodyBudget} (bytes buffered by all connections) → aggregation of the body
  * up to the limit (413 beyond) → {@link GatewayHandler}.
  */
 public final class Gateway implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
   static final int MAX_INITIAL_LINE = 8192;
   static final int MAX_HEADER_SIZE = 16384;
+  /** Answers the dashboard shows: a few minutes of a person trying things, a second of heavy load. */
+  static final int RECENT_REQUESTS = 512;
 
   private final GatewayConfig config;
   private final Client client;
@@ -54,9 +63,11 @@ public final class Gateway implements AutoCloseable {
   private final RouteTopics topics;
   private final AtomicReference<Routes> routes;
   private final GatewayHandler handler;
+  /** Null unless a dashboard was asked for. */
+  private final DashboardServer dashboard;
 
-  private Gateway(GatewayConfig config, PrometheusRegistry registry, Consumer<String> accessLog, OpenTelemetry openTelemetry)
-      throws IOException {
+  private Gateway(GatewayConfig config, PrometheusRegistry registry, Consumer<String> accessLog, OpenTelemetry openTelemetry,
+      DashboardSettings dashboardSettings) throws IOException {
     this.config = config;
     byte[] initial = Files.readAllBytes(config.routesFile());
     this.routes = new AtomicReference<>(
@@ -67,6 +78,9 @@ public final class Gateway implements AutoCloseable {
         // Calls and emits complete on their connection's loop (GatewayHandler); what else the
         // client completes, connect(), on any loop of the gateway's, rather than start a thread.
         .executor(group)
+        // Its nsqd connections on the same loops: no threads of its own, and an answer read from
+        // nsqd is often on the loop that writes it to the HTTP client already.
+        .eventLoopGroup(group)
         .nsqd(config.nsqdAddress())
         .clientId(config.gatewayId())
         .registry(registry)
@@ -98,6 +112,11 @@ public final class Gateway implements AutoCloseable {
     this.handler = new GatewayHandler(client, routes, metrics, registry, config.exposeFunctionErrors(), consumers, bodies,
         openTelemetry == null ? null : new RequestSpans(openTelemetry));
     ConnectionLimit connections = new ConnectionLimit(limits.maxConnections(), metrics, registry);
+    RequestRing recent = dashboardSettings == null ? null : new RequestRing(RECENT_REQUESTS);
+    AccessLog.Sink answered = AccessLog.Sink.both(accessLog == null ? null : AccessLog.lines(accessLog),
+        recent == null ? null : (method, path, route, response, nanos) ->
+            recent.record(method, path, route == null ? null : route.prefix(), response.status().code(), nanos));
+    AbuseCooldown cooldown = new AbuseCooldown(limits.abuseCooldown(), metrics, registry);
     ServerBootstrap bootstrap =
         new ServerBootstrap()
             .group(group)
@@ -108,7 +127,7 @@ public final class Gateway implements AutoCloseable {
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(SocketChannel ch) {
-                    if (!connections.admit(ch)) {
+                    if (!connections.admit(ch) || cooldown.refuses(ch)) {
                       return;
                     }
                     ChannelPipeline p = ch.pipeline()
@@ -118,12 +137,13 @@ public final class Gateway implements AutoCloseable {
                         .addLast("flow", new FlowControlHandler())
                         .addLast("checks", HttpRequestChecks.INSTANCE)
                         .addLast("keep-alive", new HttpServerKeepAliveHandler())
+                        .addLast("admin", new AdminEndpoints(handler))
                         .addLast("budget", new BodyBudget(bodies, limits.maxBodyBytes(), metrics))
                         .addLast("body", new BodyLimit(limits.maxBodyBytes(), metrics))
                         .addLast("gateway", handler);
-                    ConnectionTimeouts.install(p, "http", limits, metrics);
-                    if (accessLog != null) {
-                      p.addAfter("http", "access-log", new AccessLog(routes::get, accessLog));
+                    ConnectionTimeouts.install(p, "http", limits, metrics, cooldown);
+                    if (answered != null) {
+                      p.addAfter("http", "access-log", new AccessLog(routes::get, answered));
                     }
                   }
                 });
@@ -137,14 +157,26 @@ public final class Gateway implements AutoCloseable {
       watcher.close();
       consumers.close();
       closeTopics();
-      group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
       client.close();
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       if (e instanceof BindException) {
         throw new BindException("port " + config.listenPort() + " is in use: choose another with --listen-addr");
       }
       throw e instanceof IOException io ? io : new IOException(e);
     }
     this.server = bound;
+    try {
+      this.dashboard = dashboardSettings == null ? null : new DashboardServer(dashboardSettings, routes::get, recent,
+          new NsqStats(config.lookupdAddresses(), config.nsqdHttpAddress(), Duration.ofSeconds(2)), selfAddress(config));
+    } catch (IOException | RuntimeException e) {
+      server.close();
+      watcher.close();
+      consumers.close();
+      closeTopics();
+      group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+      client.close();
+      throw e;
+    }
     client.connect().whenComplete((v, e) -> {
       if (e != null) {
         LOG.log(System.Logger.Level.WARNING, "NSQ not reachable yet ({0}); answering 503 until it is", e.getMessage());
@@ -154,16 +186,16 @@ public final class Gateway implements AutoCloseable {
   }
 
   public static Gateway start(GatewayConfig config) throws IOException {
-    return new Gateway(config, PrometheusRegistry.defaultRegistry, null, null);
+    return new Gateway(config, PrometheusRegistry.defaultRegistry, null, null, null);
   }
 
   public static Gateway start(GatewayConfig config, PrometheusRegistry registry) throws IOException {
-    return new Gateway(config, registry, null, null);
+    return new Gateway(config, registry, null, null, null);
   }
 
   /** With an {@link AccessLog}: one line per answered request to {@code accessLog}. */
   public static Gateway start(GatewayConfig config, PrometheusRegistry registry, Consumer<String> accessLog) throws IOException {
-    return new Gateway(config, registry, accessLog, null);
+    return new Gateway(config, registry, accessLog, null, null);
   }
 
   /**
@@ -172,7 +204,27 @@ public final class Gateway implements AutoCloseable {
    */
   public static Gateway start(GatewayConfig config, PrometheusRegistry registry, Consumer<String> accessLog,
       OpenTelemetry openTelemetry) throws IOException {
-    return new Gateway(config, registry, accessLog, openTelemetry);
+    return new Gateway(config, registry, accessLog, openTelemetry, null);
+  }
+
+  /**
+   * With a dashboard on a port of its own as well (docs/dashboard.md), when {@code dashboard} is
+   * not null. The gateway then keeps its last {@value #RECENT_REQUESTS} answers for it.
+   */
+  public static Gateway start(GatewayConfig config, PrometheusRegistry registry, Consumer<String> accessLog,
+      OpenTelemetry openTelemetry, DashboardSettings dashboard) throws IOException {
+    return new Gateway(config, registry, accessLog, openTelemetry, dashboard);
+  }
+
+  /** The port of the dashboard; -1 when it has none. */
+  public int dashboardPort() {
+    return dashboard == null ? -1 : dashboard.port();
+  }
+
+  /** Where the dashboard's invokes go: the gateway's own port, on loopback when it listens on every interface. */
+  private URI selfAddress(GatewayConfig config) {
+    String host = config.listenHost().isEmpty() || config.listenHost().equals("0.0.0.0") ? "127.0.0.1" : config.listenHost();
+    return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port());
   }
 
   public int port() {
@@ -189,6 +241,9 @@ public final class Gateway implements AutoCloseable {
    * longest route timeout, as their callers would wait no longer), then shuts down.
    */
   public void close() {
+    if (dashboard != null) {
+      dashboard.close();
+    }
     server.close().syncUninterruptibly();
     handler.drain();
     long longest = 0;
@@ -196,19 +251,24 @@ public final class Gateway implements AutoCloseable {
       longest = Math.max(longest, r.timeout().toNanos());
     }
     long deadline = System.nanoTime() + longest;
-    while (handler.active() > 0 && System.nanoTime() - deadline < 0) {
+    // Kept-alive connections may still bring requests while draining: wait again if one came.
+    while (handler.active() > 0) {
       try {
-        Thread.sleep(10);
+        handler.idle().get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException e) {
+        break;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("never completed exceptionally", e);
       }
     }
     watcher.close();
     consumers.close();
     closeTopics();
-    group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
     client.close();
+    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
   }
 
   private void closeTopics() {

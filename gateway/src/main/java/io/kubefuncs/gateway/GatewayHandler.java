@@ -1,14 +1,8 @@
 package io.kubefuncs.gateway;
 
-import com.google.protobuf.ByteString;
 import io.kubefuncs.Client;
-import io.kubefuncs.FunctionErrorException;
-import io.kubefuncs.Message;
-import io.kubefuncs.nsq.NsqConnectionException;
-import io.kubefuncs.nsq.NsqErrorException;
 import io.kubefuncs.proto.HTTPRequest;
 import io.kubefuncs.proto.HTTPResponse;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
@@ -21,6 +15,7 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -32,15 +27,14 @@ import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
-import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.CompletableFuture;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -60,13 +54,6 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
    */
   static final int MAX_EVENT_PAYLOAD = io.kubefuncs.nsq.NsqConfig.DEFAULT_MAX_MESSAGE_SIZE - 1024;
 
-  /**
-   * Hop-by-hop and framing headers: the gateway frames each response itself (Content-Length,
-   * keep-alive), so a function's own would contradict it, e.g. Transfer-Encoding next to Content-Length.
-   */
-  private static final Set<String> NOT_FROM_FUNCTIONS = Set.of(
-      "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "content-length");
-
   private final Client client;
   private final AtomicReference<Routes> routes;
   private final GatewayMetrics metrics;
@@ -77,16 +64,18 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   /** Null when tracing is off. */
   private final RequestSpans spans;
   /** Requests published and not yet answered: what a shutdown waits for. */
-  private final java.util.concurrent.atomic.AtomicInteger active = new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicInteger active = new AtomicInteger();
+  /** Completed when {@link #active} next drops to zero; see {@link #idle()}. */
+  private final Queue<CompletableFuture<Void>> idleWaiters = new ConcurrentLinkedQueue<>();
   private volatile boolean draining;
   /**
    * Topics nsqd refused the gateway (E_UNAUTHORIZED), with nsqd's word and until when that is
    * answered without asking again: nsqd closes the connection on each refusal, and every route
    * shares it, so requests to an ungranted route must not keep taking it down for the others.
    */
-  private final ConcurrentHashMap<String, Refusal> refused = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, TopicRefusal> refused = new ConcurrentHashMap<>();
 
-  private record Refusal(String message, long untilNanos) {}
+  private record TopicRefusal(String message, long untilNanos) {}
 
   /** How long a refused topic is answered from memory; a grant the auth server adds takes effect after it. */
   private static final Duration REFUSAL_MEMORY = Duration.ofSeconds(10);
@@ -121,21 +110,7 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       return;
     }
     String uri = request.uri();
-    int q = uri.indexOf('?');
-    String path = q < 0 ? uri : uri.substring(0, q);
-    if (path.equals("/healthz")) {
-      if (draining) {
-        ex.write(text(HttpResponseStatus.SERVICE_UNAVAILABLE, "draining\n"), false);
-        return;
-      }
-      boolean up = client.isConnected();
-      ex.write(text(up ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, up ? "ok\n" : "not connected to NSQ\n"), false);
-      return;
-    }
-    if (path.equals("/metrics")) {
-      ex.write(metricsPage(), false);
-      return;
-    }
+    String path = path(uri);
     Route route = routes.get().match(path);
     if (route == null) {
       ex.fail(HttpResponseStatus.NOT_FOUND, "no_route", "no route for " + path, false);
@@ -145,7 +120,7 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     if (spans != null) {
       ex.span = spans.start(request, path, route);
     }
-    Refusal refusal = refused.get(route.topic());
+    TopicRefusal refusal = refused.get(route.topic());
     if (refusal != null) {
       if (System.nanoTime() - refusal.untilNanos() < 0) {
         ex.fail(HttpResponseStatus.BAD_GATEWAY, "nsq_unauthorized", refusal.message(), false);
@@ -157,7 +132,7 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       ex.fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "nsq_unavailable", "not connected to NSQ; retry shortly", false);
       return;
     }
-    HTTPRequest event = toEvent(ctx, request, uri);
+    HTTPRequest event = HttpEvents.request(request, uri, ctx.channel().remoteAddress());
     if (event.getSerializedSize() > MAX_EVENT_PAYLOAD) {
       // Under the body limit but over what one NSQ message carries: still the client's to fix.
       ex.fail(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large",
@@ -194,7 +169,7 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     if (async) {
       // Completed on this connection's event loop, where the answer is written.
       client.emit(route.topic(), event, ctx.executor()).whenComplete((id, e) -> {
-        active.decrementAndGet();
+        answered();
         bodies.give(bodyBytes);
         if (e != null) {
           failed(ex, e);
@@ -209,7 +184,7 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     metrics.inFlight.inc();
     client.call(route.topic(), event, route.timeout(), ctx.executor()).whenComplete((answer, e) -> {
       metrics.inFlight.dec();
-      active.decrementAndGet();
+      answered();
       bodies.give(bodyBytes);
       if (e != null) {
         failed(ex, e);
@@ -217,7 +192,7 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       }
       FullHttpResponse response;
       try {
-        response = toHttp(answer);
+        response = HttpEvents.response(answer.isPayload(HTTPResponse.class) ? answer.payload(HTTPResponse.class) : null);
       } catch (RuntimeException invalid) {
         // Not a response HTTP can carry (a status out of range, a header with a newline...):
         // answer 502 rather than throw on the event loop and leave the client waiting.
@@ -230,66 +205,14 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     });
   }
 
-  private static HTTPRequest toEvent(ChannelHandlerContext ctx, FullHttpRequest request, String uri) {
-    HTTPRequest.Builder b = HTTPRequest.newBuilder().setMethod(request.method().name()).setUrl(uri);
-    for (Map.Entry<String, String> h : request.headers()) {
-      // Repeated headers fold into one comma-separated value, as HTTP allows.
-      String prior = b.getHeadersOrDefault(h.getKey(), null);
-      b.putHeaders(h.getKey(), prior == null ? h.getValue() : prior + ", " + h.getValue());
-    }
-    ByteBuf content = request.content();
-    if (content.isReadable()) {
-      b.setBody(ByteString.copyFrom(content.nioBuffer()));
-    }
-    if (ctx.channel().remoteAddress() instanceof InetSocketAddress remote) {
-      b.setRemoteAddr(remote.getAddress().getHostAddress() + ":" + remote.getPort());
-    }
-    return b.build();
-  }
-
-  private static FullHttpResponse toHttp(Message answer) {
-    if (!answer.isPayload(HTTPResponse.class)) {
-      // Empty, or a payload of another type: the function answered, without HTTP specifics.
-      return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.EMPTY_BUFFER);
-    }
-    HTTPResponse r = answer.payload(HTTPResponse.class);
-    int status = r.getStatus() == 0 ? 200 : r.getStatus();
-    if (status < 200 || status > 599) {
-      // 1xx would leave the client waiting for a final response that never comes.
-      throw new IllegalArgumentException("status " + status + " is not a final HTTP status (200 to 599)");
-    }
-    FullHttpResponse response =
-        new DefaultFullHttpResponse(
-            HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), Unpooled.wrappedBuffer(r.getBody().asReadOnlyByteBuffer()));
-    r.getHeadersMap().forEach((k, v) -> {
-      if (!NOT_FROM_FUNCTIONS.contains(k.toLowerCase(Locale.ROOT))) {
-        response.headers().set(k, v);
-      }
-    });
-    return response;
-  }
-
   private void failed(Exchange ex, Throwable e) {
-    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-    Route route = ex.route;
-    if (cause instanceof TimeoutException) {
-      metrics.timeouts.labelValues(route.prefix()).inc();
-      ex.fail(HttpResponseStatus.GATEWAY_TIMEOUT, "timeout",
-          "no answer from topic " + route.topic() + " within " + route.timeout().toMillis() + " ms"
-              + (ex.unconsumed ? "; no function consumes it" : ""), false);
-    } else if (cause instanceof FunctionErrorException fe) {
-      ex.fail(HttpResponseStatus.BAD_GATEWAY, "function_error", exposeFunctionErrors ? fe.getMessage() : "the function failed", false);
-    } else if (cause instanceof NsqErrorException nsqd && nsqd.code().equals("E_UNAUTHORIZED")) {
-      // nsqd's auth server grants the gateway's secret other topics, not this one: a setup
-      // problem no retry fixes.
-      String message = "NSQ does not let the gateway publish to topic " + route.topic() + ": " + cause.getMessage();
-      refused.put(route.topic(), new Refusal(message, System.nanoTime() + REFUSAL_MEMORY.toNanos()));
-      ex.fail(HttpResponseStatus.BAD_GATEWAY, "nsq_unauthorized", message, false);
-    } else if (cause instanceof NsqConnectionException) {
-      ex.fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "nsq_unavailable", "could not publish to NSQ: " + cause.getMessage(), false);
-    } else {
-      ex.fail(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal", String.valueOf(cause.getMessage()), false);
+    FailureResponse failure = FailureResponse.of(e, ex.route, ex.unconsumed, exposeFunctionErrors);
+    if (failure.status() == HttpResponseStatus.GATEWAY_TIMEOUT) {
+      metrics.timeouts.labelValues(ex.route.prefix()).inc();
+    } else if (failure.code().equals(FailureResponse.UNAUTHORIZED)) {
+      refused.put(ex.route.topic(), new TopicRefusal(failure.message(), System.nanoTime() + REFUSAL_MEMORY.toNanos()));
     }
+    ex.fail(failure.status(), failure.code(), failure.message(), false);
   }
 
   static FullHttpResponse json(HttpResponseStatus status, String code, String message) {
@@ -309,10 +232,62 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     return active.get();
   }
 
+  /**
+   * Completes when no published request is unanswered: at once if none is, else when the last
+   * one is answered. A shutdown waits on it instead of polling {@link #active()}.
+   */
+  CompletableFuture<Void> idle() {
+    CompletableFuture<Void> idle = new CompletableFuture<>();
+    idleWaiters.add(idle);
+    if (active.get() == 0) {
+      idle.complete(null);
+    }
+    return idle;
+  }
+
+  private void answered() {
+    if (active.decrementAndGet() == 0) {
+      for (CompletableFuture<Void> idle; (idle = idleWaiters.poll()) != null; ) {
+        idle.complete(null);
+      }
+    }
+  }
+
   private static FullHttpResponse text(HttpResponseStatus status, String body) {
     FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
     r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
     return r;
+  }
+
+  /**
+   * Answers {@code /healthz} or {@code /metrics} from the request's head, in its turn among the
+   * connection's answers (for {@link AdminEndpoints}, ahead of the body stages); false for any
+   * other path. Not counted in the request metrics.
+   */
+  boolean answerAdmin(ChannelHandlerContext ctx, HttpRequest request) {
+    FullHttpResponse response = switch (path(request.uri())) {
+      case "/healthz" -> health();
+      case "/metrics" -> metricsPage();
+      default -> null;
+    };
+    if (response == null) {
+      return false;
+    }
+    new Exchange(ctx, request).write(response, false);
+    return true;
+  }
+
+  private static String path(String uri) {
+    int q = uri.indexOf('?');
+    return q < 0 ? uri : uri.substring(0, q);
+  }
+
+  private FullHttpResponse health() {
+    if (draining) {
+      return text(HttpResponseStatus.SERVICE_UNAVAILABLE, "draining\n");
+    }
+    boolean up = client.isConnected();
+    return text(up ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, up ? "ok\n" : "not connected to NSQ\n");
   }
 
   private FullHttpResponse metricsPage() {
@@ -353,7 +328,7 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     /** The route's topic had no consumer when the request came in. */
     boolean unconsumed;
 
-    Exchange(ChannelHandlerContext ctx, FullHttpRequest request) {
+    Exchange(ChannelHandlerContext ctx, HttpRequest request) {
       this.order = PipelinedResponses.of(ctx.channel());
       this.seq = order.next();
       this.keepAlive = HttpUtil.isKeepAlive(request);

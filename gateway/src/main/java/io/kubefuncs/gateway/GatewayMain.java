@@ -93,6 +93,15 @@ public final class GatewayMain implements Callable<Integer> {
       description = "longest the answers waiting for a client may go without it taking any of their bytes (default 10s)")
   Duration writeTimeout = DEFAULTS.writeTimeout();
 
+  @Option(names = "--dashboard-addr", converter = ListenAddress.Converter.class,
+      description = "[host]:port to serve the dashboard on, apart from --listen-addr; keep it private, as 127.0.0.1:8081 (default: no dashboard)")
+  ListenAddress dashboardAddr;
+
+  @Option(names = "--abuse-cooldown", converter = DurationOrZero.class,
+      description = "after a connection is closed for pipelining too many requests without reading the answers, how long new "
+          + "connections from its address get 503; 0s for never (default 10s)")
+  Duration abuseCooldown = DEFAULTS.abuseCooldown();
+
   @Option(names = "--hide-function-errors", description = "answer 502 without the function's error text")
   boolean hideFunctionErrors;
 
@@ -157,11 +166,18 @@ public final class GatewayMain implements Callable<Integer> {
     }
     String id = gatewayId != null ? gatewayId : InetAddress.getLocalHost().getHostName();
     String nsqdHttp = nsqdHttpAddr != null ? nsqdHttpAddr : new HostPort(HostPort.parse(nsqdAddr, "address").host(), NSQD_HTTP_PORT).toString();
-    GatewayConfig cfg = new GatewayConfig(listen.host(), listen.port(), config, nsqdAddr, nsqdHttp, List.copyOf(lookupdAddrs), id,
-        timeout, !hideFunctionErrors, Duration.ofSeconds(1),
-        new GatewayConfig.Limits(headerTimeout, bodyTimeout, idleTimeout, writeTimeout, maxConnections, maxBodyBytes,
-            bodyBudgetBytes),
-        tls, authSecret);
+    GatewayConfig cfg = GatewayConfig.builder(config)
+        .listen(listen.host(), listen.port())
+        .nsqd(nsqdAddr)
+        .nsqdHttp(nsqdHttp)
+        .lookupd(lookupdAddrs)
+        .gatewayId(id)
+        .defaultTimeout(timeout)
+        .exposeFunctionErrors(!hideFunctionErrors)
+        .limits(new GatewayConfig.Limits(headerTimeout, bodyTimeout, idleTimeout, writeTimeout, maxConnections, maxBodyBytes,
+            bodyBudgetBytes, abuseCooldown))
+        .nsqSecurity(tls, authSecret)
+        .build();
     Gateway gateway;
     OpenTelemetrySdk tracing;
     try {
@@ -171,7 +187,8 @@ public final class GatewayMain implements Callable<Integer> {
       return BAD_INPUT;
     }
     try {
-      gateway = Gateway.start(cfg, PrometheusRegistry.defaultRegistry, null, tracing);
+      gateway = Gateway.start(cfg, PrometheusRegistry.defaultRegistry, null, tracing, dashboardAddr == null ? null
+          : new DashboardSettings(dashboardAddr.host(), dashboardAddr.port(), KubernetesFunctions.inPod(System.getenv())));
     } catch (RoutesFile.InvalidRoutesException | java.io.IOException e) {
       System.err.println("gateway: " + e.getMessage());
       return BAD_INPUT;
@@ -262,7 +279,7 @@ public final class GatewayMain implements Callable<Integer> {
     }
   }
 
-  static final class PositiveDuration implements ITypeConverter<Duration> {
+  static class DurationOrZero implements ITypeConverter<Duration> {
     @Override
     public Duration convert(String text) {
       Duration d;
@@ -271,7 +288,18 @@ public final class GatewayMain implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         throw new TypeConversionException(e.getMessage());
       }
-      if (d.isZero() || d.isNegative()) {
+      if (d.isNegative()) {
+        throw new TypeConversionException("'" + text + "' must be 0s or a positive duration like 500ms, 30s or 2m");
+      }
+      return d;
+    }
+  }
+
+  static final class PositiveDuration extends DurationOrZero {
+    @Override
+    public Duration convert(String text) {
+      Duration d = super.convert(text);
+      if (d.isZero()) {
         throw new TypeConversionException("'" + text + "' must be a positive duration like 500ms, 30s or 2m");
       }
       return d;

@@ -22,6 +22,7 @@ final class GatewayMetrics {
   final CounterDataPoint pipelineTooDeep;
   final CounterDataPoint refusedOverMaxConnections;
   final CounterDataPoint closedOverBodyBudget;
+  final CounterDataPoint refusedInCooldown;
 
   GatewayMetrics(PrometheusRegistry registry) {
     requests = Counter.builder().name("kubefuncs_gateway_requests_total")
@@ -43,7 +44,7 @@ final class GatewayMetrics {
         .help("Requests accepted for a topic that no function consumes yet").labelNames("route").register(registry);
     connectionsClosed = Counter.builder().name("kubefuncs_gateway_connections_closed_total")
         .help("Connections the gateway closed on a limit, by reason: header_timeout, body_timeout, idle_timeout, "
-            + "write_timeout, pipeline_depth, max_connections, body_budget").labelNames("reason").register(registry);
+            + "write_timeout, pipeline_depth, max_connections, body_budget, abuse_cooldown").labelNames("reason").register(registry);
     // Resolved once, as they are counted on the event loops; and exposed at 0 from the start.
     headerTimeouts = connectionsClosed.labelValues("header_timeout");
     bodyTimeouts = connectionsClosed.labelValues("body_timeout");
@@ -52,5 +53,6 @@ final class GatewayMetrics {
     pipelineTooDeep = connectionsClosed.labelValues("pipeline_depth");
     refusedOverMaxConnections = connectionsClosed.labelValues("max_connections");
     closedOverBodyBudget = connectionsClosed.labelValues("body_budget");
+    refusedInCooldown = connectionsClosed.labelValues("abuse_cooldown");
   }
 }

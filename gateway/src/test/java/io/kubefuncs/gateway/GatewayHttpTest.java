@@ -316,6 +316,25 @@ class GatewayHttpTest {
     assertThat(gateway.post("/echo/", "after").statusCode()).isEqualTo(201);
   }
 
+  /** AdminEndpoints sits ahead of the body stages: a probe's body, however large, is neither limited nor read. */
+  @Test
+  void healthAndMetricsAreAnsweredFromTheHeadWhateverBodyTheyCarryAndInTurn() throws Exception {
+    try (RawHttp raw = new RawHttp(gateway.port())) {
+      RawHttp.Response health = raw.send("POST /healthz HTTP/1.1\r\nHost: t\r\nContent-Length: " + (3 * MAX_BODY)
+          + "\r\n\r\n" + "h".repeat(3 * MAX_BODY)).read();
+      assertThat(health.status()).as("not 413: the body limit never sees it").isEqualTo(200);
+      assertThat(health.body()).isEqualTo("ok\n");
+      // Pipelined behind a call, the scrape's answer waits for the call's: HTTP/1.1 answers in order.
+      raw.send("GET /echo/first HTTP/1.1\r\nHost: t\r\n\r\nGET /metrics HTTP/1.1\r\nHost: t\r\n\r\n");
+      RawHttp.Response first = raw.read();
+      assertThat(first.status()).isEqualTo(201);
+      assertThat(JSON.readTree(first.body()).path("path").asText()).isEqualTo("/echo/first");
+      RawHttp.Response metrics = raw.read();
+      assertThat(metrics.status()).isEqualTo(200);
+      assertThat(metrics.body()).contains("kubefuncs_gateway_");
+    }
+  }
+
   @Test
   void after413TheRestOfTheBodyIsDiscardedAndTheConnectionServesTheNextRequest() throws Exception {
     try (RawHttp raw = new RawHttp(gateway.port())) {
@@ -523,8 +542,9 @@ class GatewayHttpTest {
 
   @Test
   void aDeepPipelineIsAnsweredInFullAndInOrder() throws Exception {
-    // More requests in one write than the gateway keeps unanswered before it stops reading.
-    int n = PipelinedResponses.MAX_UNANSWERED * 3;
+    // More requests in one write than the gateway publishes before it stops reading, as many as
+    // it lets wait: the deepest pipeline it serves (one more closes the connection).
+    int n = ConnectionTimeouts.MAX_PIPELINE_DEPTH - 1;
     StringBuilder requests = new StringBuilder();
     for (int i = 0; i < n; i++) {
       requests.append("GET /echo/pipe/").append(i).append(" HTTP/1.1\r\nHost: t\r\n\r\n");

@@ -48,10 +48,12 @@ class GatewayMainTest {
     Path routes = dir.resolve("routes.yaml");
     Files.writeString(routes, "routes:\n  /echo/: echo\n  /fail/: failing\n  /void/: nobody-listens\n");
     int port = freePort();
+    int dashboard = freePort();
     Path log = dir.resolve("gateway.log");
     Process gateway = startProcess(Map.of(), log,
         "--listen-addr", "127.0.0.1:" + port, "--config", routes.toString(), "--nsqd-addr", nsqd,
-        "--nsqd-http-addr", nsq.nsqdProcess().httpAddress(), "--gateway-id", "main-test", "--timeout", "400ms", "--max-body-bytes", "16", "--hide-function-errors");
+        "--nsqd-http-addr", nsq.nsqdProcess().httpAddress(), "--gateway-id", "main-test", "--timeout", "400ms", "--max-body-bytes", "16", "--hide-function-errors",
+        "--dashboard-addr", "127.0.0.1:" + dashboard);
     try (Client function = Client.builder().nsqd(nsqd).clientId("fn").registry(new PrometheusRegistry()).build()) {
       function.on("echo", "default", msg -> msg.respond(HttpResponse.ok(msg.http().bodyAsString()))).ready().join();
       function.on("failing", "default", msg -> {
@@ -85,6 +87,10 @@ class GatewayMainTest {
       assertThat(timedOut.statusCode()).isEqualTo(504);
       assertThat(timedOut.body()).contains("400 ms");
       assertThat(millis).isBetween(400L, 3_000L);
+      // --dashboard-addr: the page on its own port
+      var page = get("http://127.0.0.1:" + dashboard + "/");
+      assertThat(page.statusCode()).isEqualTo(200);
+      assertThat(page.body()).contains("<title>Kubefuncs dashboard</title>");
       // --gateway-id names the return topic
       String stats = get(nsq.nsqdProcess().httpUrl() + "/stats?format=json").body();
       assertThat(stats).contains("\"topic_name\":\"rpc-main-test-");
@@ -121,8 +127,9 @@ class GatewayMainTest {
     assertThat(help.code()).isZero();
     assertThat(help.out()).contains("--listen-addr", "--config", "--nsqd-addr", "--nsqd-http-addr", "--lookupd-addr", "--gateway-id",
         "--timeout", "--max-body-bytes", "--hide-function-errors", "--body-budget-bytes", "--max-connections",
-        "--header-timeout", "--body-timeout", "--idle-timeout", "--write-timeout", "--nsq-tls", "--nsq-tls-ca-file",
-        "--nsq-tls-cert-file", "--nsq-tls-key-file", "--nsq-tls-server-name", "--nsq-auth-secret-file");
+        "--header-timeout", "--body-timeout", "--idle-timeout", "--write-timeout", "--abuse-cooldown", "--nsq-tls",
+        "--nsq-tls-ca-file", "--nsq-tls-cert-file", "--nsq-tls-key-file", "--nsq-tls-server-name", "--nsq-auth-secret-file",
+        "--dashboard-addr");
   }
 
   /** Each flag with a value it must refuse; the gateway must not start, nor print a stack trace. */
@@ -130,11 +137,12 @@ class GatewayMainTest {
   @CsvSource(delimiter = '|', value = {
       "--listen-addr|8080", "--listen-addr|:99999", "--listen-addr|:http", "--listen-addr|no-such-host.invalid:8080",
       "--nsqd-addr|nsqd", "--nsqd-addr|nsqd:0", "--nsqd-http-addr|nsqd", "--nsqd-http-addr|bad host:4151",
-      "--lookupd-addr|lookupd:port",
+      "--lookupd-addr|lookupd:port", "--dashboard-addr|8081",
       "--timeout|soon", "--timeout|0s", "--timeout|-5s",
       "--max-body-bytes|-5", "--max-body-bytes|0", "--max-body-bytes|10MB", "--max-body-bytes|99999999999",
       "--body-budget-bytes|0", "--body-budget-bytes|1000", "--max-connections|0", "--max-connections|many",
-      "--header-timeout|0ms", "--body-timeout|1.5s", "--idle-timeout|forever", "--write-timeout|10"})
+      "--header-timeout|0ms", "--body-timeout|1.5s", "--idle-timeout|forever", "--write-timeout|10",
+      "--abuse-cooldown|-1s", "--abuse-cooldown|never"})
   void aBadFlagValueIsOneLineNamingTheFlagAndExit2(String flag, String value, @TempDir Path dir) throws Exception {
     Path routes = dir.resolve("routes.yaml");
     Files.writeString(routes, "routes:\n  /x/: x\n");

@@ -17,6 +17,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -59,6 +61,15 @@ class HostileClientsTest {
   /** How long an attack's closes may take to be seen: the timeouts above, with room for a busy CI machine. */
   static final Duration CLOSED_WITHIN = Duration.ofSeconds(10);
 
+  static final String ROUTES = "routes:\n  /echo/: echo\n  /large/: large\n  /slow/: slow\n  /counted/: counted\n";
+  /**
+   * What GatewayAttacker's pipeliners send (bench/gateway-attack.sh), in one write: requests with
+   * no body, as many as fit in the smallest read the gateway makes, and more than
+   * {@link ConnectionTimeouts#MAX_PIPELINE_DEPTH}.
+   */
+  static final byte[] PIPELINED = "GET /counted/ HTTP/1.1\r\nHost: t\r\n\r\n".repeat(64).getBytes(StandardCharsets.US_ASCII);
+  /** Calls of the function behind /counted/. */
+  static final AtomicLong counted = new AtomicLong();
   static final ObjectMapper JSON = new ObjectMapper();
   static Client functions;
   static TestGateway gateway;
@@ -75,11 +86,17 @@ class HostileClientsTest {
       Thread.sleep(IDLE_TIMEOUT.multipliedBy(2).toMillis()); // the function's own pace, longer than every timeout above
       msg.respond(HttpResponse.ok("slow"));
     }).ready().join();
+    functions.on("counted", "default", msg -> {
+      counted.incrementAndGet();
+      msg.respond(HttpResponse.ok("counted"));
+    }).ready().join();
     byte[] large = new byte[900 * 1024];
     functions.on("large", "default", msg -> msg.respond(HttpResponse.ok(large))).ready().join();
-    gateway = TestGateway.builder(nsqd).id("gw-hostile").routes("routes:\n  /echo/: echo\n  /large/: large\n  /slow/: slow\n")
+    // Without the abuse cooldown, so that each attack meets the limit it is about: the cooldown
+    // has a gateway of its own, in its test.
+    gateway = TestGateway.builder(nsqd).id("gw-hostile").routes(ROUTES)
         .timeouts(HEADER_TIMEOUT, BODY_TIMEOUT, IDLE_TIMEOUT, WRITE_TIMEOUT).maxBodyBytes(MAX_BODY)
-        .bodyBudgetBytes(BODY_BUDGET).start().awaitHealthy();
+        .bodyBudgetBytes(BODY_BUDGET).abuseCooldown(Duration.ZERO).start().awaitHealthy();
     warmUp();
   }
 
@@ -269,6 +286,66 @@ class HostileClientsTest {
   }
 
 
+
+  @Test
+  void aClientThatPipelinesWithoutReadingCostsTheFunctionsAtMostSixteenCallsPerConnection() throws Exception {
+    double before = closed("pipeline_depth");
+    long callsBefore = counted.get();
+    int connections = 5;
+    long sent = 0;
+    for (int i = 0; i < connections; i++) {
+      sent += pipelineWithoutReading(gateway.port(), InetAddress.getLoopbackAddress());
+    }
+    await("closes counted").atMost(CLOSED_WITHIN).until(() -> closed("pipeline_depth") - before >= connections);
+    // Every call published before a close is counted in flight at once: once none is, the
+    // function has seen all of them.
+    await("calls answered").atMost(CLOSED_WITHIN).until(() -> gateway.metrics().value("kubefuncs_gateway_calls_in_flight") == 0);
+    long calls = counted.get() - callsBefore;
+    System.out.printf("never-read pipelining: %d requests sent on %d connections, %d function calls%n", sent, connections, calls);
+    assertThat(sent).as("requests sent").isGreaterThan(connections * (long) ConnectionTimeouts.MAX_PIPELINE_DEPTH);
+    assertThat(calls).as("function calls").isBetween((long) connections, connections * (long) PipelinedResponses.MAX_UNANSWERED);
+  }
+
+  @Test
+  void anAddressWhoseConnectionPipelinedWithoutReadingGets503OnNewConnectionsUntilItsCooldownEnds() throws Exception {
+    Duration cooldown = Duration.ofSeconds(3);
+    InetAddress abuser = InetAddress.getByName("127.0.0.3");
+    try (TestGateway cooling = TestGateway.builder(nsq.nsqdProcess().tcpAddress()).id("gw-cooldown").routes(ROUTES)
+        .abuseCooldown(cooldown).start().awaitHealthy();
+        RawHttp neighbour = new RawHttp(cooling.port(), abuser)) {
+      // A client behind the same address, connected before the abuse.
+      assertThat(neighbour.send("GET /echo/ HTTP/1.1\r\nHost: t\r\n\r\n").read().status()).isEqualTo(200);
+      pipelineWithoutReading(cooling.port(), abuser);
+      long offence = System.nanoTime();
+      assertThat(metrics(cooling).value("kubefuncs_gateway_connections_closed_total", Map.of("reason", "pipeline_depth"))).isEqualTo(1);
+      assertThat(metrics(cooling).value("kubefuncs_gateway_addresses_cooling_down")).isEqualTo(1);
+
+      try (RawHttp refused = new RawHttp(cooling.port(), abuser)) {
+        RawHttp.Response r = refused.send("GET /echo/ HTTP/1.1\r\nHost: t\r\n\r\n").read();
+        assertThat(r.status()).isEqualTo(503);
+        assertThat(JSON.readTree(r.body()).path("error").asText()).isEqualTo("abuse_cooldown");
+        assertThat(r.header("Retry-After")).isEqualTo("3");
+        assertThat(r.header("Connection")).isEqualToIgnoringCase("close");
+        assertThat(refused.closedByServer()).isTrue();
+      }
+      assertThat(Duration.ofNanos(System.nanoTime() - offence)).as("refused within the cooldown").isLessThan(cooldown);
+      assertThat(metrics(cooling).value("kubefuncs_gateway_connections_closed_total", Map.of("reason", "abuse_cooldown")))
+          .isEqualTo(1);
+      assertThat(neighbour.send("GET /echo/ HTTP/1.1\r\nHost: t\r\n\r\n").read().status())
+          .as("a connection opened before the abuse is served as before").isEqualTo(200);
+      try (RawHttp other = new RawHttp(cooling.port())) {
+        assertThat(other.send("GET /echo/ HTTP/1.1\r\nHost: t\r\n\r\n").read().status()).as("another address").isEqualTo(200);
+      }
+
+      await("served again after the cooldown").atMost(CLOSED_WITHIN).until(() -> {
+        try (RawHttp again = new RawHttp(cooling.port(), abuser)) {
+          return again.send("GET /echo/ HTTP/1.1\r\nHost: t\r\n\r\n").read().status() == 200;
+        }
+      });
+      assertThat(Duration.ofNanos(System.nanoTime() - offence)).as("not before the cooldown ended").isGreaterThanOrEqualTo(cooldown);
+      assertThat(metrics(cooling).value("kubefuncs_gateway_addresses_cooling_down")).isZero();
+    }
+  }
 
   @Test
   void aClientThatDoesNotReadALargeAnswerIsClosedAtTheWriteTimeout() throws Exception {
@@ -478,6 +555,30 @@ class HostileClientsTest {
       sockets.add(s);
     }
     return sockets;
+  }
+
+  /**
+   * Connects from {@code from} with a small receive buffer, as GatewayAttacker does, and writes
+   * {@link #PIPELINED} over and over without reading, until the gateway closes the connection;
+   * returns how many requests it sent.
+   */
+  static long pipelineWithoutReading(int port, InetAddress from) throws Exception {
+    Future<Long> sent = attackers.submit(() -> {
+      long requests = 0;
+      try (Socket s = new Socket()) {
+        s.setReceiveBufferSize(4096);
+        s.bind(new InetSocketAddress(from, 0));
+        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        OutputStream out = s.getOutputStream();
+        while (true) {
+          out.write(PIPELINED);
+          requests += 64;
+        }
+      } catch (IOException closedByTheGateway) {
+        return requests;
+      }
+    });
+    return sent.get(CLOSED_WITHIN.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   static void write(Socket s, String text) {

@@ -5,6 +5,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +31,12 @@ final class RawHttp implements AutoCloseable {
   private final OutputStream out;
 
   RawHttp(int port) throws IOException {
-    socket = new Socket("127.0.0.1", port);
+    this(port, InetAddress.getLoopbackAddress());
+  }
+
+  /** From {@code from}, a loopback address of its own (127.0.0.2...): to the gateway, another client address. */
+  RawHttp(int port, InetAddress from) throws IOException {
+    socket = new Socket(InetAddress.getLoopbackAddress(), port, from, 0);
     socket.setSoTimeout(10_000); // never hang a test: a missing response fails it
     socket.setTcpNoDelay(true);
     in = socket.getInputStream();

@@ -133,8 +133,8 @@ class RoutesReloadTest {
   void aBadFileAtStartIsRefusedWithWhereAndWhy(@TempDir Path dir) throws IOException {
     Path file = dir.resolve("routes.yaml");
     Files.writeString(file, "routes:\n  /ok/: fine\n  nope/: topic\n");
-    GatewayConfig config = new GatewayConfig("127.0.0.1", 0, file, nsq.nsqdProcess().tcpAddress(), null, java.util.List.of(),
-        "gw-bad", Duration.ofSeconds(5), true, RELOAD, GatewayConfig.Limits.DEFAULTS);
+    GatewayConfig config = GatewayConfig.builder(file).listen("127.0.0.1", 0).nsqd(nsq.nsqdProcess().tcpAddress())
+        .gatewayId("gw-bad").defaultTimeout(Duration.ofSeconds(5)).reloadInterval(RELOAD).build();
 
     assertThatThrownBy(() -> Gateway.start(config, new PrometheusRegistry()))
         .isInstanceOf(RoutesFile.InvalidRoutesException.class)

@@ -43,12 +43,20 @@ final class TestGateway implements AutoCloseable {
       routesFile = directory.resolve("routes.yaml");
       Files.writeString(routesFile, b.routes);
     }
-    GatewayConfig config = new GatewayConfig("127.0.0.1", 0, routesFile, b.nsqd, b.nsqdHttp, b.lookupds, b.id,
-        b.defaultTimeout, b.exposeFunctionErrors, b.reloadInterval,
-        new GatewayConfig.Limits(b.headerTimeout, b.bodyTimeout, b.idleTimeout, b.writeTimeout, b.maxConnections,
-            b.maxBodyBytes, b.bodyBudgetBytes));
+    GatewayConfig config = GatewayConfig.builder(routesFile)
+        .listen("127.0.0.1", 0)
+        .nsqd(b.nsqd)
+        .nsqdHttp(b.nsqdHttp)
+        .lookupd(b.lookupds)
+        .gatewayId(b.id)
+        .defaultTimeout(b.defaultTimeout)
+        .exposeFunctionErrors(b.exposeFunctionErrors)
+        .reloadInterval(b.reloadInterval)
+        .limits(new GatewayConfig.Limits(b.headerTimeout, b.bodyTimeout, b.idleTimeout, b.writeTimeout, b.maxConnections,
+            b.maxBodyBytes, b.bodyBudgetBytes, b.abuseCooldown))
+        .build();
     try {
-      gateway = Gateway.start(config, registry, b.accessLog, b.openTelemetry);
+      gateway = Gateway.start(config, registry, b.accessLog, b.openTelemetry, b.dashboard);
     } catch (IOException | RuntimeException e) {
       deleteTree(directory);
       throw e;
@@ -160,10 +168,12 @@ final class TestGateway implements AutoCloseable {
     private Duration writeTimeout = GatewayConfig.Limits.DEFAULTS.writeTimeout();
     private int maxConnections = GatewayConfig.Limits.DEFAULTS.maxConnections();
     private long bodyBudgetBytes = GatewayConfig.Limits.DEFAULTS.bodyBudgetBytes();
+    private Duration abuseCooldown = GatewayConfig.Limits.DEFAULTS.abuseCooldown();
     private boolean exposeFunctionErrors = true;
     private Duration reloadInterval = Duration.ofSeconds(1);
     private java.util.function.Consumer<String> accessLog;
     private io.opentelemetry.api.OpenTelemetry openTelemetry;
+    private DashboardSettings dashboard;
 
     private Builder(String nsqd) {
       this.nsqd = nsqd;
@@ -171,6 +181,12 @@ final class TestGateway implements AutoCloseable {
 
     Builder openTelemetry(io.opentelemetry.api.OpenTelemetry openTelemetry) {
       this.openTelemetry = openTelemetry;
+      return this;
+    }
+
+    /** A dashboard on a free port of 127.0.0.1; {@code functions} as {@link DashboardSettings} says. */
+    Builder dashboard(java.util.function.Supplier<List<FunctionStatus>> functions) {
+      this.dashboard = new DashboardSettings("127.0.0.1", 0, functions);
       return this;
     }
 
@@ -226,6 +242,11 @@ final class TestGateway implements AutoCloseable {
 
     Builder bodyBudgetBytes(long bytes) {
       this.bodyBudgetBytes = bytes;
+      return this;
+    }
+
+    Builder abuseCooldown(Duration cooldown) {
+      this.abuseCooldown = cooldown;
       return this;
     }
 

@@ -1,95 +1,117 @@
 package io.kubefuncs.nsq;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.Proxy;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
  * nsqlookupd's HTTP API: {@code /lookup}, {@code /channels}, {@code /nodes} and {@code /topics}. Reads both the
  * plain v1 response bodies and the older {@code {"status_code":..,"data":{..}}} envelope.
+ *
+ * <p>Each request is one GET with the JDK's {@link HttpURLConnection}, on a virtual thread. Not
+ * java.net.http: building its client sets up TLS (the default SSLContext and the trust store),
+ * which was about a third of a function's start, for a plain-HTTP server polled every few
+ * seconds.
  */
 public final class LookupdClient {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Far above any real answer (a /nodes of hundreds of nsqds is tens of kB): a guard, not a limit. */
+  private static final int MAX_ANSWER = 16 << 20;
 
-  private final HttpClient http;
   private final Duration timeout;
 
+  /** {@code timeout}: to connect, and for each read of the answer. */
   public LookupdClient(Duration timeout) {
     this.timeout = timeout;
-    this.http = HttpClient.newBuilder().connectTimeout(timeout).version(HttpClient.Version.HTTP_1_1).build();
   }
 
   /** The nsqds that have {@code topic}; empty when nsqlookupd does not know the topic. */
   public CompletableFuture<List<NsqdNode>> lookup(String lookupdAddress, String topic) {
     String path = "/lookup?topic=" + URLEncoder.encode(topic, StandardCharsets.UTF_8);
-    return get(lookupdAddress, path, true).thenApply(body -> body == null ? List.of() : producers(body));
+    return get(lookupdAddress, path, true, NsqJson.LookupdBody::producers);
   }
 
   /** The channels of {@code topic} on every nsqd; empty when nsqlookupd knows no channel of it. */
   public CompletableFuture<List<String>> channels(String lookupdAddress, String topic) {
     String path = "/channels?topic=" + URLEncoder.encode(topic, StandardCharsets.UTF_8);
-    return get(lookupdAddress, path, true).thenApply(body -> body == null ? List.of() : strings(body, "channels"));
+    return get(lookupdAddress, path, true, NsqJson.LookupdBody::channels);
   }
 
   /** Every nsqd registered with nsqlookupd. */
   public CompletableFuture<List<NsqdNode>> nodes(String lookupdAddress) {
-    return get(lookupdAddress, "/nodes", false).thenApply(LookupdClient::producers);
+    return get(lookupdAddress, "/nodes", false, NsqJson.LookupdBody::producers);
   }
 
   /** Every topic nsqlookupd knows. */
   public CompletableFuture<List<String>> topics(String lookupdAddress) {
-    return get(lookupdAddress, "/topics", false).thenApply(body -> strings(body, "topics"));
+    return get(lookupdAddress, "/topics", false, NsqJson.LookupdBody::topics);
   }
 
-  private static List<String> strings(JsonNode body, String field) {
-    List<String> values = new ArrayList<>();
-    body.path(field).forEach(v -> values.add(v.asText()));
-    return values;
-  }
-
-  private static List<NsqdNode> producers(JsonNode body) {
-    List<NsqdNode> nodes = new ArrayList<>();
-    for (JsonNode p : body.path("producers")) {
-      nodes.add(JSON.convertValue(p, NsqdNode.class));
-    }
-    return nodes;
-  }
-
-  /** GETs a path; {@code null} for a 404 when {@code notFoundIsEmpty}. Unwraps the old envelope. */
-  private CompletableFuture<JsonNode> get(String lookupdAddress, String path, boolean notFoundIsEmpty) {
+  /** GETs a path and picks a field of the answer; empty for a 404 when {@code notFoundIsEmpty}. */
+  private <T> CompletableFuture<List<T>> get(
+      String lookupdAddress, String path, boolean notFoundIsEmpty, Function<NsqJson.LookupdBody, List<T>> field) {
     HostPort hp = HostPort.parse(lookupdAddress, "nsqlookupd address");
-    URI uri = URI.create("http://" + hp + path);
-    HttpRequest request =
-        HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/vnd.nsq; version=1.0").GET().build();
-    return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
-        .handle(
-            (response, error) -> {
-              if (error != null) {
-                throw new NsqException("nsqlookupd " + hp + " did not answer GET " + path + ": " + error.getMessage(), error);
-              }
-              if (response.statusCode() == 404 && notFoundIsEmpty) {
-                return null;
-              }
-              if (response.statusCode() != 200) {
-                throw new NsqException("nsqlookupd " + hp + " answered GET " + path + " with HTTP "
-                    + response.statusCode() + ": " + new String(response.body(), StandardCharsets.UTF_8).strip());
-              }
-              try {
-                JsonNode body = JSON.readTree(response.body());
-                return body.has("status_code") && body.has("data") ? body.get("data") : body;
-              } catch (IOException e) {
-                throw new NsqException("nsqlookupd " + hp + " answered GET " + path + " with a body that is not JSON", e);
-              }
-            });
+    CompletableFuture<List<T>> answer = new CompletableFuture<>();
+    Thread.ofVirtual().name("kubefuncs-lookupd").start(() -> {
+      try {
+        NsqJson.LookupdBody body = fetch(hp, path, notFoundIsEmpty);
+        answer.complete(body == null ? List.of() : field.apply(body));
+      } catch (RuntimeException e) {
+        answer.completeExceptionally(e);
+      }
+    });
+    return answer;
+  }
+
+  /** The answer's body, or null for a 404 when {@code notFoundIsEmpty}. */
+  private NsqJson.LookupdBody fetch(HostPort hp, String path, boolean notFoundIsEmpty) {
+    int code;
+    byte[] body;
+    HttpURLConnection http = null;
+    try {
+      http = (HttpURLConnection) URI.create("http://" + hp + path).toURL().openConnection(Proxy.NO_PROXY);
+      int millis = Math.toIntExact(timeout.toMillis());
+      http.setConnectTimeout(millis);
+      http.setReadTimeout(millis);
+      http.setUseCaches(false);
+      http.setRequestProperty("Accept", "application/vnd.nsq; version=1.0");
+      // Polled every few seconds: a kept-alive connection would only start the JDK's keep-alive timer thread.
+      http.setRequestProperty("Connection", "close");
+      code = http.getResponseCode();
+      try (InputStream in = code < 400 ? http.getInputStream() : http.getErrorStream()) {
+        body = in == null ? new byte[0] : in.readNBytes(MAX_ANSWER + 1);
+      }
+    } catch (IOException | IllegalArgumentException e) {
+      throw new NsqException("nsqlookupd " + hp + " did not answer GET " + path + ": " + e, e);
+    } finally {
+      if (http != null) {
+        http.disconnect();
+      }
+    }
+    if (body.length > MAX_ANSWER) {
+      throw new NsqException("nsqlookupd " + hp + " answered GET " + path + " with more than " + MAX_ANSWER + " bytes");
+    }
+    if (code < 0) {
+      throw new NsqException("nsqlookupd " + hp + " answered GET " + path + " with something that is not HTTP");
+    }
+    if (code == 404 && notFoundIsEmpty) {
+      return null;
+    }
+    if (code != 200) {
+      throw new NsqException("nsqlookupd " + hp + " answered GET " + path + " with HTTP "
+          + code + ": " + new String(body, StandardCharsets.UTF_8).strip());
+    }
+    try {
+      return NsqJson.lookupdBody(body);
+    } catch (IOException e) {
+      throw new NsqException("nsqlookupd " + hp + " answered GET " + path + " with a body that is not the JSON expected: " + e.getMessage(), e);
+    }
   }
 }

@@ -1,8 +1,8 @@
 package io.kubefuncs.nsq;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -18,8 +18,6 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.io.IOException;
 import java.util.ArrayDeque;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -36,7 +34,6 @@ import javax.net.ssl.SSLException;
  */
 final class NsqConnection {
   private static final System.Logger LOG = System.getLogger(NsqConnection.class.getName());
-  private static final ObjectMapper JSON = new ObjectMapper();
   /** Whether the process has warned that nsqd asks for no AUTH though a secret is set: once is enough. */
   private static final AtomicBoolean AUTH_SECRET_UNUSED_LOGGED = new AtomicBoolean();
 
@@ -111,24 +108,16 @@ final class NsqConnection {
 
   private void handshake(CompletableFuture<NsqConnection> ready) {
     channel.write(Commands.magic(channel.alloc()));
-    byte[] body;
-    try {
-      body = JSON.writeValueAsBytes(identifyBody());
-    } catch (IOException e) {
-      ready.completeExceptionally(new NsqException("cannot encode IDENTIFY", e));
-      close();
-      return;
-    }
     send(
-        Commands.identify(channel.alloc(), body),
+        Commands.identify(channel.alloc(), NsqJson.identifyBody(config)),
         new ResponseCallback() {
           @Override
           public void onResponse(ByteBuf data) {
             if (!Frames.contentEquals(data, Frames.OK)) {
               try {
-                identify = JSON.readValue(Frames.text(data), IdentifyResponse.class);
+                identify = NsqJson.identifyResponse(ByteBufUtil.getBytes(data));
               } catch (IOException e) {
-                fail(ready, new NsqException("nsqd " + address + " sent an IDENTIFY response that is not JSON", e));
+                fail(ready, new NsqException("nsqd " + address + " sent an IDENTIFY response that is not the JSON expected: " + e.getMessage(), e));
                 return;
               }
             }
@@ -224,28 +213,6 @@ final class NsqConnection {
     ready.completeExceptionally(error);
     closeCause = error;
     channel.close();
-  }
-
-  private Map<String, Object> identifyBody() {
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("client_id", config.clientId);
-    body.put("hostname", config.hostname);
-    body.put("user_agent", config.userAgent);
-    body.put("feature_negotiation", true);
-    body.put("heartbeat_interval", config.heartbeatInterval.toMillis());
-    body.put("tls_v1", config.tls != null);
-    body.put("snappy", false);
-    body.put("deflate", false);
-    if (config.msgTimeout != null) {
-      body.put("msg_timeout", config.msgTimeout.toMillis());
-    }
-    if (config.outputBufferSize != 0) {
-      body.put("output_buffer_size", config.outputBufferSize);
-    }
-    if (config.outputBufferTimeout != null) {
-      body.put("output_buffer_timeout", config.outputBufferTimeout.toMillis());
-    }
-    return body;
   }
 
   io.netty.buffer.ByteBufAllocator channelAlloc() {

@@ -1,16 +1,12 @@
 package io.kubefuncs.nsq;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonProperty;
-
 /** An nsqd as nsqlookupd lists it. */
-@JsonIgnoreProperties(ignoreUnknown = true)
 public record NsqdNode(
-    @JsonProperty("broadcast_address") String broadcastAddress,
-    @JsonProperty("hostname") String hostname,
-    @JsonProperty("tcp_port") int tcpPort,
-    @JsonProperty("http_port") int httpPort,
-    @JsonProperty("version") String version) {
+    String broadcastAddress,
+    String hostname,
+    int tcpPort,
+    int httpPort,
+    String version) {
 
   /** Where clients connect: the broadcast address nsqd registered, with its TCP port. */
   public String tcpAddress() {

@@ -149,6 +149,11 @@ class ClusterTest {
     assertThat(client.topics(lookupd()).join()).contains("listed");
     assertThat(client.nodes(lookupd()).join()).extracting(NsqdNode::tcpAddress)
         .containsExactlyInAnyOrderElementsOf(cluster.nsqds().stream().map(NsqdProcess::tcpAddress).toList());
+    assertThat(client.nodes(lookupd()).join()).allSatisfy(n -> {
+      assertThat(n.hostname()).isNotBlank();
+      assertThat(n.version()).isNotBlank();
+      assertThat(n.httpPort()).isPositive();
+    });
     assertThat(client.lookup(lookupd(), "listed").join()).hasSize(2);
     assertThat(client.lookup(lookupd(), "unknown-topic").join()).isEmpty();
   }

@@ -8,15 +8,16 @@ import java.util.PriorityQueue;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * A topic's channel: its own copy of every message, handed out to its subscribers within each
- * one's RDY, timed out and redelivered when unanswered, requeued on REQ, held back while
- * deferred. All of it runs on the broker's one event loop, so none of it locks.
+ * A topic's NSQ channel (not Netty's {@code Channel}): its own copy of every message, handed
+ * out to its subscribers within each one's RDY, timed out and redelivered when unanswered,
+ * requeued on REQ, held back while deferred. All of it runs on the broker's one event loop, so
+ * none of it locks.
  *
  * <p>Invariant: while the channel is not paused, messages wait in {@link #ready} only when no
  * subscriber can take one. Every change that gives a subscriber room (RDY, FIN, REQ, a timeout,
  * unpausing) fills that room from {@link #ready} at once.
  */
-final class Channel {
+final class NsqChannel {
   private static final Comparator<Message> BY_DEADLINE =
       Comparator.comparingLong((Message m) -> m.deadline).thenComparingLong(m -> m.id);
 
@@ -38,7 +39,7 @@ final class Channel {
   boolean paused;
   boolean deleted;
 
-  Channel(Topic topic, String name, Nsqd nsqd) {
+  NsqChannel(Topic topic, String name, Nsqd nsqd) {
     this.topic = topic;
     this.name = name;
     this.ephemeral = Names.isEphemeral(name);
