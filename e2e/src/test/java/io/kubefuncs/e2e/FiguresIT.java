@@ -29,7 +29,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * sees it. Printed for bench/README.md's table; asserted only where a figure means a defect
  * (failed requests, nothing served). The load comes from this JVM on the node, to the Service's
  * cluster IP (kube-proxy's rules on the node), not through a port-forward, which would measure
- * the API server's tunnel instead.
+ * the API server's tunnel instead. Last, the gateway's dashboard (on, as the chart's
+ * {@code gateway.dashboard.enabled} turns it on) shows the function's replica, read from the
+ * Kubernetes API with the Role the chart renders, and the requests just served.
  */
 @Order(10)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -62,11 +64,11 @@ class FiguresIT {
 
   @Test
   @Order(1)
-  @DisplayName("1. helm install the kubefuncs chart and one pong replica in kf-figures, with the charts' defaults")
+  @DisplayName("1. helm install the kubefuncs chart (dashboard on) and one pong replica in kf-figures")
   void install() {
     cluster.helm("dependency", "build", "charts/kubefuncs");
     cluster.helm("upgrade", "--install", "--namespace", NS, "--create-namespace", "--wait", "--timeout", "5m",
-        CORE, "./charts/kubefuncs");
+        "--set", "gateway.dashboard.enabled=true", CORE, "./charts/kubefuncs");
     cluster.helm("upgrade", "--install", "--namespace", NS, "--values", "examples/functions.yaml",
         "--set", "kubefuncs.release=" + CORE, "--set", "kubefuncs.namespace=" + NS,
         "--wait", "--timeout", "5m", FUNCTIONS, "./charts/function");
@@ -110,6 +112,41 @@ class FiguresIT {
       }
     }
     assertThat(seen).as("containers the kubelet reports in " + NS).contains("gateway", "nsqd", "function");
+  }
+
+  @Test
+  @Order(4)
+  @DisplayName("4. the dashboard, port-forwarded: the function's replica from the Kubernetes API, and the requests served")
+  void dashboard() throws Exception {
+    String pod = cluster.kubectl("-n", NS, "get", "pods", "-l", "app.kubernetes.io/instance=" + CORE + ",app.kubernetes.io/name=gateway",
+        "-o", "jsonpath={.items[0].metadata.name}").strip();
+    try (PortForward page = new PortForward(cluster, NS, "pod/" + pod, 8081)) {
+      HttpResponse<String> index = http.send(HttpRequest.newBuilder(URI.create(page.url("/"))).GET().build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(index.statusCode()).isEqualTo(200);
+      assertThat(index.body()).contains("<html");
+      JsonNode state = firstEvent(page.url("/api/events"));
+      assertThat(state.path("functionsError").isMissingNode()).as("functions from the Kubernetes API: " + state.path("functionsError"))
+          .isTrue();
+      assertThat(state.path("functions").findValuesAsText("name")).contains("test");
+      JsonNode replicas = state.path("functions").get(0).path("replicas");
+      assertThat(replicas.size()).isEqualTo(1);
+      assertThat(replicas.get(0).path("up").asBoolean()).isTrue();
+      assertThat(state.path("requests").findValuesAsText("path")).contains("/test/figures");
+      System.out.printf("e2e: figures: dashboard shows %s with %d replica(s) and %d recent requests%n",
+          state.path("functions").get(0).path("name").asText(), replicas.size(), state.path("requests").size());
+    }
+  }
+
+  /** The first Server-Sent Event of {@code url}: the dashboard's whole state. */
+  private JsonNode firstEvent(String url) throws Exception {
+    HttpResponse<java.util.stream.Stream<String>> events = http.send(
+        HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofLines());
+    assertThat(events.statusCode()).isEqualTo(200);
+    try (java.util.stream.Stream<String> lines = events.body()) {
+      String data = lines.filter(l -> l.startsWith("data:")).findFirst().orElseThrow();
+      return Cluster.JSON.readTree(data.substring("data:".length()).strip());
+    }
   }
 
   private HttpResponse<Void> send() throws Exception {
