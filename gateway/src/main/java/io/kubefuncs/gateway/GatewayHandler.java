@@ -123,7 +123,7 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     TopicRefusal refusal = refused.get(route.topic());
     if (refusal != null) {
       if (System.nanoTime() - refusal.untilNanos() < 0) {
-        ex.fail(HttpResponseStatus.BAD_GATEWAY, "nsq_unauthorized", refusal.message(), false);
+        ex.fail(HttpResponseStatus.BAD_GATEWAY, FailureResponse.UNAUTHORIZED, refusal.message(), false);
         return;
       }
       refused.remove(route.topic(), refusal);

@@ -49,7 +49,6 @@ public final class NsqConfig {
   final Duration rdyRedistributeInterval;
   final Duration lowRdyIdleTimeout;
   final EventLoopGroup eventLoopGroup;
-  private final Discovery discovery;
 
   private NsqConfig(Builder b) {
     clientId = b.clientId;
@@ -82,7 +81,6 @@ public final class NsqConfig {
     rdyRedistributeInterval = b.rdyRedistributeInterval;
     lowRdyIdleTimeout = b.lowRdyIdleTimeout;
     eventLoopGroup = b.eventLoopGroup;
-    discovery = b.discovery;
   }
 
   public static NsqConfig defaults() {
@@ -112,27 +110,6 @@ public final class NsqConfig {
   /** The group the connections run on: the one given to the builder, else the process-wide {@code nsq-io} threads. */
   public EventLoopGroup eventLoopGroup() {
     return eventLoopGroup != null ? eventLoopGroup : EventLoops.shared();
-  }
-
-  /**
-   * The nsqlookupd client of every consumer made with this configuration or one derived from it
-   * by {@link #toBuilder()}: one JDK HttpClient, and so one selector thread, for all of them.
-   */
-  LookupdClient lookupdClient() {
-    return discovery.client();
-  }
-
-  /** Made on first use: a producer-only process never starts an HTTP client. */
-  private static final class Discovery {
-    private static final Duration TIMEOUT = Duration.ofSeconds(5);
-    private LookupdClient client;
-
-    synchronized LookupdClient client() {
-      if (client == null) {
-        client = new LookupdClient(TIMEOUT);
-      }
-      return client;
-    }
   }
 
   private static Duration min(Duration a, Duration b) {
@@ -170,7 +147,6 @@ public final class NsqConfig {
     private Duration rdyRedistributeInterval = Duration.ofSeconds(5);
     private Duration lowRdyIdleTimeout = Duration.ofSeconds(10);
     private EventLoopGroup eventLoopGroup;
-    private Discovery discovery = new Discovery();
 
     private Builder() {
       String host = localHostname();
@@ -207,7 +183,6 @@ public final class NsqConfig {
       rdyRedistributeInterval = c.rdyRedistributeInterval;
       lowRdyIdleTimeout = c.lowRdyIdleTimeout;
       eventLoopGroup = c.eventLoopGroup;
-      discovery = c.discovery;
     }
 
     /** Shown by nsqadmin and {@code /stats}; defaults to the short hostname. */

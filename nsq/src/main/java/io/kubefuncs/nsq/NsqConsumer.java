@@ -84,7 +84,7 @@ public final class NsqConsumer implements AutoCloseable {
     direct = List.copyOf(b.nsqds);
     lookupds = List.copyOf(b.lookupds);
     everyNode = b.everyNode;
-    lookupdClient = config.lookupdClient();
+    lookupdClient = new LookupdClient(Duration.ofSeconds(5));
     reconnectBackoff = new Backoff(config.reconnectMinDelay, config.reconnectMaxDelay);
     requeueBackoff = new Backoff(config.requeueDelay, config.maxRequeueDelay);
     flow = new FlowControl<>(config.maxInFlight, new Backoff(config.backoffMultiplier, config.maxBackoffDuration),

@@ -7,15 +7,6 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class NsqConfigTest {
-  /** Each JDK HttpClient has a selector thread: the consumers of one configuration share one. */
-  @Test
-  void derivedConfigurationsShareOneDiscoveryClient() {
-    NsqConfig config = NsqConfig.builder().maxInFlight(8).build();
-    NsqConfig derived = config.toBuilder().maxInFlight(256).lookupdPollInterval(Duration.ofSeconds(1)).build();
-    assertThat(derived.lookupdClient()).isSameAs(config.lookupdClient());
-    assertThat(NsqConfig.builder().build().lookupdClient()).isNotSameAs(config.lookupdClient());
-  }
-
   @Test
   void emptyPollIntervalDefaultsToOneSecondUnderTheMinutePoll() {
     NsqConfig defaults = NsqConfig.defaults();
