@@ -34,8 +34,8 @@ func TestSubscriptionStartedBeforeItsTopicExistsGetsTheFirstEventWithinSeconds(t
 		t.Fatal(err)
 	}
 	ready(t, sub)
-	if ch := nsqd.Channel(t, "late", "default"); ch == nil || len(ch.Clients) == 0 {
-		t.Fatalf("late/default on the function's own nsqd once ready: %+v, want it with its consumer", ch)
+	if ch := nsqd.Channel(t, "late", "default"); ch == nil {
+		t.Fatal("late/default does not exist on the function's own nsqd once ready")
 	}
 
 	publisher := newClient(t, prometheus.NewRegistry(), client.WithNsqdURL(nsqd.TCPAddr))
