@@ -37,12 +37,20 @@ final class Calls {
   private final Publisher publisher;
   private final Metrics metrics;
   private final Map<String, Pending> waiting = new ConcurrentHashMap<>();
+
   /** Set once, under the lock; read without it on every call. */
   private volatile NsqConsumer returns;
+
   private volatile boolean closed;
 
-  Calls(String returnTopic, String nsqdAddress, List<String> lookupds, NsqConfig config, EventLoop loop,
-      Publisher publisher, Metrics metrics) {
+  Calls(
+      String returnTopic,
+      String nsqdAddress,
+      List<String> lookupds,
+      NsqConfig config,
+      EventLoop loop,
+      Publisher publisher,
+      Metrics metrics) {
     this.returnTopic = returnTopic;
     this.nsqdAddress = nsqdAddress;
     this.lookupds = lookupds;
@@ -57,11 +65,15 @@ final class Calls {
   }
 
   /**
-   * Publishes {@code request} (whose return topic is this one) once the return topic is
-   * subscribed, and completes on {@code executor} with its answer. {@code published}, if not
-   * null, hears how the publish ended.
+   * Publishes {@code request} (whose return topic is this one) once the return topic is subscribed,
+   * and completes on {@code executor} with its answer. {@code published}, if not null, hears how
+   * the publish ended.
    */
-  CompletableFuture<Message> call(String topic, Event request, Duration timeout, Executor executor,
+  CompletableFuture<Message> call(
+      String topic,
+      Event request,
+      Duration timeout,
+      Executor executor,
       Consumer<Throwable> published) {
     Pending call = new Pending(request.getId(), topic, executor, timeout);
     waiting.put(call.id, call);
@@ -75,21 +87,24 @@ final class Calls {
         call.timer = loop.schedule(call, timeout.toNanos(), TimeUnit.NANOSECONDS);
         NsqConsumer r = returns;
         byte[] body = request.toByteArray();
-        sent = r != null && r.ready().isDone() && !r.ready().isCompletedExceptionally()
-            ? publisher.publish(topic, body)
-            : ready().thenCompose(v -> publisher.publish(topic, body));
-      } catch (RejectedExecutionException shutDown) { // the NSQ group given in the config was shut down
+        sent =
+            r != null && r.ready().isDone() && !r.ready().isCompletedExceptionally()
+                ? publisher.publish(topic, body)
+                : ready().thenCompose(v -> publisher.publish(topic, body));
+      } catch (
+          RejectedExecutionException shutDown) { // the NSQ group given in the config was shut down
         sent = CompletableFuture.failedFuture(new ClientClosedException());
       }
     }
-    sent.whenComplete((v, e) -> {
-      if (published != null) {
-        published.accept(e);
-      }
-      if (e != null) {
-        call.end(null, e);
-      }
-    });
+    sent.whenComplete(
+        (v, e) -> {
+          if (published != null) {
+            published.accept(e);
+          }
+          if (e != null) {
+            call.end(null, e);
+          }
+        });
     return call.future;
   }
 
@@ -101,8 +116,13 @@ final class Calls {
       // the timeouts' loop, so that an answer cancels its timeout there.
       NsqConsumer.Builder b =
           NsqConsumer.builder(returnTopic, RETURN_CHANNEL)
-              .config(config.toBuilder().maxInFlight(Math.max(config.maxInFlight(), 256))
-                  .outputBufferSize(-1).lookupdPollInterval(Duration.ofSeconds(15)).eventLoopGroup(loop).build())
+              .config(
+                  config.toBuilder()
+                      .maxInFlight(Math.max(config.maxInFlight(), 256))
+                      .outputBufferSize(-1)
+                      .lookupdPollInterval(Duration.ofSeconds(15))
+                      .eventLoopGroup(loop)
+                      .build())
               .handler(this::onAnswer);
       if (lookupds.isEmpty()) {
         b.nsqd(nsqdAddress);
@@ -120,7 +140,10 @@ final class Calls {
     return r == null || r.stats().connections() > 0;
   }
 
-  /** Stops the return topic, then fails every call still waiting, and every later one, with {@link ClientClosedException}. */
+  /**
+   * Stops the return topic, then fails every call still waiting, and every later one, with {@link
+   * ClientClosedException}.
+   */
   void close() {
     closed = true;
     NsqConsumer r;
@@ -139,7 +162,9 @@ final class Calls {
     try {
       event = Event.parseFrom(nsq.body());
     } catch (InvalidProtocolBufferException e) {
-      LOG.log(System.Logger.Level.WARNING, "dropping an answer on " + returnTopic + " that is not an Event");
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "dropping an answer on " + returnTopic + " that is not an Event");
       return;
     }
     Pending call = waiting.get(event.getId());
@@ -178,8 +203,10 @@ final class Calls {
     final Executor executor;
     final Duration timeout;
     final long start = System.nanoTime();
+
     /** What the caller got: completed only on {@link #executor}, and only by {@link #end}. */
     final CompletableFuture<Message> future = new CompletableFuture<>();
+
     volatile ScheduledFuture<?> timer;
 
     Pending(String id, String topic, Executor executor, Duration timeout) {
@@ -191,7 +218,10 @@ final class Calls {
 
     @Override
     public void run() {
-      end(null, new TimeoutException("no answer from " + topic + " within " + timeout.toMillis() + " ms"));
+      end(
+          null,
+          new TimeoutException(
+              "no answer from " + topic + " within " + timeout.toMillis() + " ms"));
     }
 
     void end(Message answer, Throwable failure) {
@@ -203,7 +233,8 @@ final class Calls {
         t.cancel(false);
       }
       Throwable cause = Completions.unwrap(failure);
-      String outcome = cause == null ? "ok" : cause instanceof TimeoutException ? "timeout" : "error";
+      String outcome =
+          cause == null ? "ok" : cause instanceof TimeoutException ? "timeout" : "error";
       metrics.callDuration.labelValues(topic, outcome).observe((System.nanoTime() - start) / 1e9);
       Completions.complete(executor, future, answer, cause);
     }

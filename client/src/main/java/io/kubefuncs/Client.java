@@ -5,9 +5,9 @@ import io.kubefuncs.nsq.NsqConsumer;
 import io.kubefuncs.nsq.NsqNames;
 import io.kubefuncs.nsq.NsqProducer;
 import io.kubefuncs.nsq.NsqTls;
-import io.netty.channel.EventLoopGroup;
 import io.kubefuncs.proto.Event;
 import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -23,36 +23,40 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Talks to Kubefuncs functions over NSQ: {@link #emit} fire-and-forget events, {@link #call}
- * a function and get its answer, and {@link #on} subscribe handlers. Thread-safe; one per process
- * is enough.
+ * Talks to Kubefuncs functions over NSQ: {@link #emit} fire-and-forget events, {@link #call} a
+ * function and get its answer, and {@link #on} subscribe handlers. Thread-safe; one per process is
+ * enough.
  *
- * <p>Events are published to one nsqd (in a cluster, the node's own). Answers to calls come
- * back on this client's ephemeral return topic {@code rpc-<client-id>#ephemeral}, which the
- * client subscribes to on every nsqd nsqlookupd knows before the first call goes out, since the
- * called function may answer through any node.
+ * <p>Events are published to one nsqd (in a cluster, the node's own). Answers to calls come back on
+ * this client's ephemeral return topic {@code rpc-<client-id>#ephemeral}, which the client
+ * subscribes to on every nsqd nsqlookupd knows before the first call goes out, since the called
+ * function may answer through any node.
  *
  * <p><b>Threads.</b> Every future this client and its subscriptions return completes on an
  * executor: the one passed to the method, else the client's ({@link Builder#executor}), by default
  * a new virtual thread per completion. None completes on the NSQ I/O threads, so a dependent stage
- * may block. A future returned already failed (after {@link #close()}) runs dependent stages on
- * the thread that adds them, as any completed {@link CompletableFuture} does.
+ * may block. A future returned already failed (after {@link #close()}) runs dependent stages on the
+ * thread that adds them, as any completed {@link CompletableFuture} does.
  */
 public final class Client implements AutoCloseable {
   /**
-   * How often a subscription asks nsqlookupd which nsqds have its topic, plus up to 30% jitter.
-   * A function subscribes on its own nsqd at once; this is how long an nsqd that gets the topic
-   * later (a gateway on another node creating it) may wait for the function: seconds, not
-   * go-nsq's minute, at one small request per replica per interval.
+   * How often a subscription asks nsqlookupd which nsqds have its topic, plus up to 30% jitter. A
+   * function subscribes on its own nsqd at once; this is how long an nsqd that gets the topic later
+   * (a gateway on another node creating it) may wait for the function: seconds, not go-nsq's
+   * minute, at one small request per replica per interval.
    */
   static final Duration SUBSCRIPTION_LOOKUP_INTERVAL = Duration.ofSeconds(5);
+
   /**
-   * What a client uses unless given an {@link NsqConfig}. Function traffic is request/response:
-   * a buffered nsqd connection with messages in flight holds the next one back for the buffer
-   * timeout (250 ms by default), so ask for none.
+   * What a client uses unless given an {@link NsqConfig}. Function traffic is request/response: a
+   * buffered nsqd connection with messages in flight holds the next one back for the buffer timeout
+   * (250 ms by default), so ask for none.
    */
   static final NsqConfig NSQ_DEFAULTS =
-      NsqConfig.builder().outputBufferSize(-1).lookupdPollInterval(SUBSCRIPTION_LOOKUP_INTERVAL).build();
+      NsqConfig.builder()
+          .outputBufferSize(-1)
+          .lookupdPollInterval(SUBSCRIPTION_LOOKUP_INTERVAL)
+          .build();
 
   private final String nsqdAddress;
   private final List<String> lookupds;
@@ -60,14 +64,22 @@ public final class Client implements AutoCloseable {
   private final NsqProducer producer;
   private final Publisher publisher;
   private final Metrics metrics;
+
   /** Null when tracing is off, and then no span is started anywhere. */
   private final EventTracer tracer;
+
   private final Executor executor;
-  /** Call timeouts, the return topic and the handlers' TOUCH timers: one loop of the NSQ group, no timer thread. */
+
+  /**
+   * Call timeouts, the return topic and the handlers' TOUCH timers: one loop of the NSQ group, no
+   * timer thread.
+   */
   private final EventLoop loop;
+
   private final Calls calls;
   private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
   private final List<Subscription> subscriptions = new ArrayList<>();
+
   /** Set by close() once the subscriptions have drained: from then on calls and emits fail. */
   private volatile boolean closed;
 
@@ -81,8 +93,15 @@ public final class Client implements AutoCloseable {
     tracer = b.openTelemetry == null ? null : new EventTracer(b.openTelemetry);
     executor = b.executor;
     loop = nsqConfig.eventLoopGroup().next();
-    calls = new Calls("rpc-" + returnId(b.clientId) + NsqNames.EPHEMERAL_SUFFIX, nsqdAddress, lookupds, nsqConfig, loop,
-        publisher, metrics);
+    calls =
+        new Calls(
+            "rpc-" + returnId(b.clientId) + NsqNames.EPHEMERAL_SUFFIX,
+            nsqdAddress,
+            lookupds,
+            nsqConfig,
+            loop,
+            publisher,
+            metrics);
   }
 
   public static Builder builder() {
@@ -98,7 +117,8 @@ public final class Client implements AutoCloseable {
   }
 
   /** As {@link #emit(String, com.google.protobuf.Message)}, completing on {@code executor}. */
-  public CompletableFuture<String> emit(String topic, com.google.protobuf.Message payload, Executor executor) {
+  public CompletableFuture<String> emit(
+      String topic, com.google.protobuf.Message payload, Executor executor) {
     Objects.requireNonNull(executor);
     if (closed) {
       return CompletableFuture.failedFuture(new ClientClosedException());
@@ -114,41 +134,49 @@ public final class Client implements AutoCloseable {
   }
 
   /**
-   * Sends {@code payload} to the function on {@code topic} and completes, on the client's
-   * executor, with its answer; fails with {@link FunctionErrorException} when the function
-   * answered with an error, with a {@link TimeoutException} when no answer came within
-   * {@code timeout}, and with a {@link ClientClosedException} when this client is closed before
-   * the answer comes, or was already.
+   * Sends {@code payload} to the function on {@code topic} and completes, on the client's executor,
+   * with its answer; fails with {@link FunctionErrorException} when the function answered with an
+   * error, with a {@link TimeoutException} when no answer came within {@code timeout}, and with a
+   * {@link ClientClosedException} when this client is closed before the answer comes, or was
+   * already.
    */
-  public CompletableFuture<Message> call(String topic, com.google.protobuf.Message payload, Duration timeout) {
+  public CompletableFuture<Message> call(
+      String topic, com.google.protobuf.Message payload, Duration timeout) {
     return call(topic, payload, timeout, executor);
   }
 
   /**
-   * As {@link #call(String, com.google.protobuf.Message, Duration)}, completing on
-   * {@code executor}: an event loop of the caller's own, say, to answer there without a hop.
+   * As {@link #call(String, com.google.protobuf.Message, Duration)}, completing on {@code
+   * executor}: an event loop of the caller's own, say, to answer there without a hop.
    */
-  public CompletableFuture<Message> call(String topic, com.google.protobuf.Message payload, Duration timeout,
-      Executor executor) {
+  public CompletableFuture<Message> call(
+      String topic, com.google.protobuf.Message payload, Duration timeout, Executor executor) {
     Objects.requireNonNull(executor);
     if (closed) {
       return CompletableFuture.failedFuture(new ClientClosedException());
     }
-    Event.Builder b = Events.newEventBuilder(NsqNames.checkTopic(topic), calls.returnTopic(), payload);
+    Event.Builder b =
+        Events.newEventBuilder(NsqNames.checkTopic(topic), calls.returnTopic(), payload);
     Span span = tracer == null ? null : tracer.publish(b);
-    return calls.call(topic, b.build(), timeout, executor, span == null ? null : e -> EventTracer.end(span, e));
+    return calls.call(
+        topic, b.build(), timeout, executor, span == null ? null : e -> EventTracer.end(span, e));
   }
 
   /**
    * Subscribes {@code handler} to {@code topic}/{@code channel}. Handlers run on virtual threads,
    * at most {@code maxInFlight} at once.
    */
-  public Subscription on(String topic, String channel, int maxInFlight, SubscriptionOptions options, Handler handler) {
+  public Subscription on(
+      String topic, String channel, int maxInFlight, SubscriptionOptions options, Handler handler) {
     NsqConsumer.Builder consumer =
         NsqConsumer.builder(topic, channel)
             // Backoff off: the subscription retries each failed event on its own, and one bad
             // event must not pause the others (SubscriptionOptions owns retries).
-            .config(nsqConfig.toBuilder().maxInFlight(maxInFlight).backoff(Duration.ofSeconds(1), Duration.ZERO).build())
+            .config(
+                nsqConfig.toBuilder()
+                    .maxInFlight(maxInFlight)
+                    .backoff(Duration.ofSeconds(1), Duration.ZERO)
+                    .build())
             .executor(handlers);
     // Its own nsqd too, not only the ones nsqlookupd lists: subscribing there creates the topic
     // and channel at once, so a fresh install's first event, published to that nsqd, is consumed
@@ -157,8 +185,14 @@ public final class Client implements AutoCloseable {
     if (!lookupds.isEmpty()) {
       consumer.lookupd(lookupds.toArray(String[]::new));
     }
-    Subscription s = new Subscription(topic, channel, handler, options, consumer,
-        new Subscription.Services(publisher, metrics, tracer, loop, executor));
+    Subscription s =
+        new Subscription(
+            topic,
+            channel,
+            handler,
+            options,
+            consumer,
+            new Subscription.Services(publisher, metrics, tracer, loop, executor));
     synchronized (subscriptions) {
       subscriptions.add(s);
     }
@@ -171,10 +205,10 @@ public final class Client implements AutoCloseable {
   }
 
   /**
-   * Connects to nsqd and subscribes the return topic now rather than on first use. From then on
-   * the client keeps both connected, re-dialling with backoff in the background whenever nsqd is
-   * lost, so {@link #isConnected()} turns true again on its own once nsqd is back: a server only
-   * needs to ask it. Completes on the client's executor.
+   * Connects to nsqd and subscribes the return topic now rather than on first use. From then on the
+   * client keeps both connected, re-dialling with backoff in the background whenever nsqd is lost,
+   * so {@link #isConnected()} turns true again on its own once nsqd is back: a server only needs to
+   * ask it. Completes on the client's executor.
    */
   public CompletableFuture<Void> connect() {
     // The return topic first: isConnected() then waits for it too, where it would otherwise be
@@ -194,9 +228,9 @@ public final class Client implements AutoCloseable {
   }
 
   /**
-   * Stops every subscription (draining each: their handlers' own calls still get answers), then
-   * the return topic and the producer. Calls still waiting for an answer fail with
-   * {@link ClientClosedException}, and so does every call and emit after.
+   * Stops every subscription (draining each: their handlers' own calls still get answers), then the
+   * return topic and the producer. Calls still waiting for an answer fail with {@link
+   * ClientClosedException}, and so does every call and emit after.
    */
   @Override
   public void close() {
@@ -243,7 +277,10 @@ public final class Client implements AutoCloseable {
       return this;
     }
 
-    /** Names this client in its return topic and in nsqd's client list; the pod name is a good choice. */
+    /**
+     * Names this client in its return topic and in nsqd's client list; the pod name is a good
+     * choice.
+     */
     public Builder clientId(String clientId) {
       this.clientId = clientId;
       return this;
@@ -262,8 +299,8 @@ public final class Client implements AutoCloseable {
     }
 
     /**
-     * TLS to nsqd ({@code null}: plain TCP) and the AUTH secret ({@code null}: none), on top of
-     * the NSQ settings given so far.
+     * TLS to nsqd ({@code null}: plain TCP) and the AUTH secret ({@code null}: none), on top of the
+     * NSQ settings given so far.
      */
     public Builder nsqSecurity(NsqTls tls, String authSecret) {
       this.nsqConfig = nsqConfig.toBuilder().tls(tls).authSecret(authSecret).build();
@@ -272,9 +309,9 @@ public final class Client implements AutoCloseable {
 
     /**
      * The Netty event loops the client's nsqd connections, call timeouts and return topic run on,
-     * on top of the NSQ settings given so far; by default the NSQ client's shared group (one
-     * thread per core). A server with event loops of its own, as the gateway, passes them, so that
-     * one set of threads serves both. Close the client before shutting the group down.
+     * on top of the NSQ settings given so far; by default the NSQ client's shared group (one thread
+     * per core). A server with event loops of its own, as the gateway, passes them, so that one set
+     * of threads serves both. Close the client before shutting the group down.
      */
     public Builder eventLoopGroup(EventLoopGroup group) {
       this.nsqConfig = nsqConfig.toBuilder().eventLoopGroup(Objects.requireNonNull(group)).build();
@@ -300,8 +337,8 @@ public final class Client implements AutoCloseable {
     /**
      * Where the futures of {@link #emit}, {@link #call}, {@link #connect} and of the subscriptions
      * complete, and so where their dependent stages run unless given an executor of their own. By
-     * default a new virtual thread per completion. Anything but an executor that runs tasks on
-     * the calling thread keeps user code off the NSQ I/O threads.
+     * default a new virtual thread per completion. Anything but an executor that runs tasks on the
+     * calling thread keeps user code off the NSQ I/O threads.
      */
     public Builder executor(Executor executor) {
       this.executor = Objects.requireNonNull(executor);

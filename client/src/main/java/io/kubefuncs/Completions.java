@@ -12,7 +12,8 @@ import java.util.concurrent.ThreadFactory;
  * of that loop, heartbeats included.
  */
 final class Completions {
-  private static final ThreadFactory VIRTUAL = Thread.ofVirtual().name("kubefuncs-completion").factory();
+  private static final ThreadFactory VIRTUAL =
+      Thread.ofVirtual().name("kubefuncs-completion").factory();
 
   /**
    * The client's default: a new virtual thread per completion. Costs about a microsecond, never
@@ -22,7 +23,10 @@ final class Completions {
 
   private Completions() {}
 
-  /** A future completed on {@code executor} as {@code source} completes; cancelling it leaves {@code source} alone. */
+  /**
+   * A future completed on {@code executor} as {@code source} completes; cancelling it leaves {@code
+   * source} alone.
+   */
   static <T> CompletableFuture<T> on(Executor executor, CompletableFuture<T> source) {
     CompletableFuture<T> out = new CompletableFuture<>();
     source.whenComplete((v, e) -> complete(executor, out, v, e));
@@ -33,9 +37,11 @@ final class Completions {
    * Completes {@code future} on {@code executor}; on the calling thread if the executor refuses
    * (one the caller shut down), since a future left incomplete would hang whoever waits on it.
    */
-  static <T> void complete(Executor executor, CompletableFuture<T> future, T value, Throwable failure) {
+  static <T> void complete(
+      Executor executor, CompletableFuture<T> future, T value, Throwable failure) {
     Throwable cause = unwrap(failure);
-    Runnable task = cause == null ? () -> future.complete(value) : () -> future.completeExceptionally(cause);
+    Runnable task =
+        cause == null ? () -> future.complete(value) : () -> future.completeExceptionally(cause);
     try {
       executor.execute(task);
     } catch (RejectedExecutionException e) {

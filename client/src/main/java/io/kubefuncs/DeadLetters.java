@@ -17,13 +17,23 @@ final class DeadLetters {
   private DeadLetters() {}
 
   /**
-   * The letter for a message, at most {@code maxBytes} encoded: everything but the body whole,
-   * the reason cut to {@link #MAX_REASON_CHARS}, and as much of the body as then fits.
+   * The letter for a message, at most {@code maxBytes} encoded: everything but the body whole, the
+   * reason cut to {@link #MAX_REASON_CHARS}, and as much of the body as then fits.
    */
-  static DeadLetter of(String topic, String channel, String messageId, int attempts, byte[] body, String reason, int maxBytes) {
+  static DeadLetter of(
+      String topic,
+      String channel,
+      String messageId,
+      int attempts,
+      byte[] body,
+      String reason,
+      int maxBytes) {
     DeadLetter.Builder letter =
         DeadLetter.newBuilder()
-            .setReason(reason.length() > MAX_REASON_CHARS ? reason.substring(0, MAX_REASON_CHARS) + "..." : reason)
+            .setReason(
+                reason.length() > MAX_REASON_CHARS
+                    ? reason.substring(0, MAX_REASON_CHARS) + "..."
+                    : reason)
             .setTopic(topic)
             .setChannel(channel)
             .setAttempts(attempts)
@@ -32,7 +42,8 @@ final class DeadLetters {
             .setBodySha256(UnsafeByteOperations.unsafeWrap(sha256(body)));
     // The body field costs a tag byte and a length varint besides its bytes.
     int room = maxBytes - letter.build().getSerializedSize() - 1;
-    int kept = Math.min(body.length, room - CodedOutputStream.computeUInt32SizeNoTag(Math.max(room, 0)));
+    int kept =
+        Math.min(body.length, room - CodedOutputStream.computeUInt32SizeNoTag(Math.max(room, 0)));
     if (kept > 0) {
       // The message's body array is never written to: no need to copy up to a MiB of it.
       letter.setBody(UnsafeByteOperations.unsafeWrap(body, 0, kept));

@@ -22,15 +22,21 @@ final class EventTracer {
   static final String SCOPE = "io.kubefuncs";
 
   static final AttributeKey<String> MESSAGING_SYSTEM = AttributeKey.stringKey("messaging.system");
-  static final AttributeKey<String> DESTINATION = AttributeKey.stringKey("messaging.destination.name");
-  static final AttributeKey<Boolean> DESTINATION_TEMPORARY = AttributeKey.booleanKey("messaging.destination.temporary");
-  static final AttributeKey<String> CONSUMER_GROUP = AttributeKey.stringKey("messaging.consumer.group.name");
-  static final AttributeKey<String> OPERATION_TYPE = AttributeKey.stringKey("messaging.operation.type");
-  static final AttributeKey<String> OPERATION_NAME = AttributeKey.stringKey("messaging.operation.name");
+  static final AttributeKey<String> DESTINATION =
+      AttributeKey.stringKey("messaging.destination.name");
+  static final AttributeKey<Boolean> DESTINATION_TEMPORARY =
+      AttributeKey.booleanKey("messaging.destination.temporary");
+  static final AttributeKey<String> CONSUMER_GROUP =
+      AttributeKey.stringKey("messaging.consumer.group.name");
+  static final AttributeKey<String> OPERATION_TYPE =
+      AttributeKey.stringKey("messaging.operation.type");
+  static final AttributeKey<String> OPERATION_NAME =
+      AttributeKey.stringKey("messaging.operation.name");
   static final AttributeKey<String> MESSAGE_ID = AttributeKey.stringKey("messaging.message.id");
   static final AttributeKey<Long> ATTEMPT = AttributeKey.longKey("kubefuncs.attempt");
 
-  private static final TextMapSetter<Event.Builder> INTO_METADATA = (event, key, value) -> event.putMetadata(key, value);
+  private static final TextMapSetter<Event.Builder> INTO_METADATA =
+      (event, key, value) -> event.putMetadata(key, value);
   private static final TextMapGetter<Event> FROM_METADATA =
       new TextMapGetter<>() {
         @Override
@@ -52,26 +58,29 @@ final class EventTracer {
 
   /**
    * Starts the span of a publish to {@code event}'s topic (an emit or a call), a child of the
-   * current context (the handler's span, inside a handler), and writes its context into the
-   * event's metadata, so that whoever consumes the event continues the trace from it.
+   * current context (the handler's span, inside a handler), and writes its context into the event's
+   * metadata, so that whoever consumes the event continues the trace from it.
    */
   Span publish(Event.Builder event) {
-    Span span = messaging("publish " + event.getTopic(), SpanKind.PRODUCER, Context.current())
-        .setAttribute(DESTINATION, event.getTopic())
-        .setAttribute(OPERATION_TYPE, "send")
-        .setAttribute(OPERATION_NAME, "publish")
-        .setAttribute(MESSAGE_ID, event.getId())
-        .startSpan();
-    W3CTraceContextPropagator.getInstance().inject(Context.current().with(span), event, INTO_METADATA);
+    Span span =
+        messaging("publish " + event.getTopic(), SpanKind.PRODUCER, Context.current())
+            .setAttribute(DESTINATION, event.getTopic())
+            .setAttribute(OPERATION_TYPE, "send")
+            .setAttribute(OPERATION_NAME, "publish")
+            .setAttribute(MESSAGE_ID, event.getId())
+            .startSpan();
+    W3CTraceContextPropagator.getInstance()
+        .inject(Context.current().with(span), event, INTO_METADATA);
     return span;
   }
 
   /**
-   * Starts the span of a handler run on {@code event}, continuing the trace its metadata carries
-   * (a new trace when it carries none). Never a child of what the consuming thread had current.
+   * Starts the span of a handler run on {@code event}, continuing the trace its metadata carries (a
+   * new trace when it carries none). Never a child of what the consuming thread had current.
    */
   Span process(Event event, String topic, String channel, int attempt) {
-    Context parent = W3CTraceContextPropagator.getInstance().extract(Context.root(), event, FROM_METADATA);
+    Context parent =
+        W3CTraceContextPropagator.getInstance().extract(Context.root(), event, FROM_METADATA);
     return messaging("process " + topic, SpanKind.CONSUMER, parent)
         .setAttribute(DESTINATION, topic)
         .setAttribute(CONSUMER_GROUP, channel)
@@ -82,7 +91,9 @@ final class EventTracer {
         .startSpan();
   }
 
-  /** Starts the span of the publish of an answer to {@code request}, a child of its handler's span. */
+  /**
+   * Starts the span of the publish of an answer to {@code request}, a child of its handler's span.
+   */
   Span answer(Context handler, Event request) {
     return messaging("answer " + request.getTopic(), SpanKind.PRODUCER, handler)
         .setAttribute(DESTINATION, request.getReturn())
@@ -93,8 +104,13 @@ final class EventTracer {
         .startSpan();
   }
 
-  private io.opentelemetry.api.trace.SpanBuilder messaging(String name, SpanKind kind, Context parent) {
-    return tracer.spanBuilder(name).setSpanKind(kind).setParent(parent).setAttribute(MESSAGING_SYSTEM, "nsq");
+  private io.opentelemetry.api.trace.SpanBuilder messaging(
+      String name, SpanKind kind, Context parent) {
+    return tracer
+        .spanBuilder(name)
+        .setSpanKind(kind)
+        .setParent(parent)
+        .setAttribute(MESSAGING_SYSTEM, "nsq");
   }
 
   /** Ends {@code span}, as failed when {@code failure} is not null. */

@@ -13,7 +13,8 @@ final class Events {
   }
 
   /** A new event still open to additions, such as its trace context. */
-  static Event.Builder newEventBuilder(String topic, String returnTopic, com.google.protobuf.Message payload) {
+  static Event.Builder newEventBuilder(
+      String topic, String returnTopic, com.google.protobuf.Message payload) {
     return Event.newBuilder()
         .setId(UUID.randomUUID().toString())
         .setTopic(topic)

@@ -5,8 +5,8 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A running function: a client, one subscription, and the health server. {@link Kubefuncs#run}
- * is this plus signal handling; tests start it in-process.
+ * A running function: a client, one subscription, and the health server. {@link Kubefuncs#run} is
+ * this plus signal handling; tests start it in-process.
  */
 final class Function implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Function.class.getName());
@@ -15,24 +15,35 @@ final class Function implements AutoCloseable {
   private final HealthServer health;
   private final Client client;
   private final Subscription subscription;
+
   /** Null when tracing is off. */
   private final OpenTelemetrySdk tracing;
+
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
 
   Function(FunctionConfig config, Handler handler, PrometheusRegistry registry) {
     this(config, handler, registry, null);
   }
 
-  /** With {@code tracing} (null for none), closed last when the function stops, to send the last spans. */
-  Function(FunctionConfig config, Handler handler, PrometheusRegistry registry, OpenTelemetrySdk tracing) {
+  /**
+   * With {@code tracing} (null for none), closed last when the function stops, to send the last
+   * spans.
+   */
+  Function(
+      FunctionConfig config,
+      Handler handler,
+      PrometheusRegistry registry,
+      OpenTelemetrySdk tracing) {
     this.config = config;
     this.tracing = tracing;
-    Client.Builder b = Client.builder()
-        .nsqd(config.nsqdAddress())
-        .clientId(config.clientId())
-        .registry(registry)
-        .nsqConfig(Client.NSQ_DEFAULTS.toBuilder().maxMessageSize(config.maxMessageSize()).build())
-        .nsqSecurity(config.tls(), config.authSecret());
+    Client.Builder b =
+        Client.builder()
+            .nsqd(config.nsqdAddress())
+            .clientId(config.clientId())
+            .registry(registry)
+            .nsqConfig(
+                Client.NSQ_DEFAULTS.toBuilder().maxMessageSize(config.maxMessageSize()).build())
+            .nsqSecurity(config.tls(), config.authSecret());
     if (tracing != null) {
       b.openTelemetry(tracing);
     }
@@ -46,18 +57,33 @@ final class Function implements AutoCloseable {
             .withDeadLetterTopic(config.deadLetterTopic())
             .withHandlerTimeout(config.handlerTimeout())
             .withDrainTimeout(config.drainTimeout());
-    this.subscription = client.on(config.topic(), config.channel(), config.maxInFlight(), options, handler);
+    this.subscription =
+        client.on(config.topic(), config.channel(), config.maxInFlight(), options, handler);
     try {
-      this.health = new HealthServer(config.healthzHost(), config.healthzPort(), registry, () -> subscription.connections() > 0);
+      this.health =
+          new HealthServer(
+              config.healthzHost(),
+              config.healthzPort(),
+              registry,
+              () -> subscription.connections() > 0);
     } catch (RuntimeException e) {
       client.close();
       throw e;
     }
-    subscription.ready().thenRun(() -> {
-      // Logged before /healthz turns 200: whoever sees the pod ready finds the line already there.
-      LOG.log(System.Logger.Level.INFO, "consuming {0}/{1}; health on :{2}", config.topic(), config.channel(), String.valueOf(health.port()));
-      health.state(HealthServer.State.SERVING);
-    });
+    subscription
+        .ready()
+        .thenRun(
+            () -> {
+              // Logged before /healthz turns 200: whoever sees the pod ready finds the line already
+              // there.
+              LOG.log(
+                  System.Logger.Level.INFO,
+                  "consuming {0}/{1}; health on :{2}",
+                  config.topic(),
+                  config.channel(),
+                  String.valueOf(health.port()));
+              health.state(HealthServer.State.SERVING);
+            });
   }
 
   int healthPort() {

@@ -9,8 +9,8 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * A function's settings, read from the environment the function chart gives its pods. The
- * original kubefuncs names are kept; settings it did not have are {@code KUBEFUNCS_*}.
+ * A function's settings, read from the environment the function chart gives its pods. The original
+ * kubefuncs names are kept; settings it did not have are {@code KUBEFUNCS_*}.
  */
 record FunctionConfig(
     String topic,
@@ -43,24 +43,33 @@ record FunctionConfig(
     String nsqd = r.address("NSQ_NSQD_ADDR", "127.0.0.1", r.port("NSQ_NSQD_PORT", 4150));
     String lookupdHost = r.string("NSQ_LOOKUPD_ADDR", "");
     int lookupdPort = r.port("NSQ_LOOKUPD_PORT", 4161);
-    String lookupd = lookupdHost.isEmpty() ? null : r.address("NSQ_LOOKUPD_ADDR", lookupdHost, lookupdPort);
+    String lookupd =
+        lookupdHost.isEmpty() ? null : r.address("NSQ_LOOKUPD_ADDR", lookupdHost, lookupdPort);
     String healthz = r.string("HEALTHZ_ADDR", ":8080");
     int colon = healthz.lastIndexOf(':');
     int healthzPort = colon < 0 ? -1 : Reader.portNumber(healthz.substring(colon + 1), true);
     if (healthzPort < 0) {
-      throw new ConfigException("HEALTHZ_ADDR", "must be [host]:port with a port from 0 to 65535, like :8080, got '" + healthz + "'");
+      throw new ConfigException(
+          "HEALTHZ_ADDR",
+          "must be [host]:port with a port from 0 to 65535, like :8080, got '" + healthz + "'");
     }
     int maxInFlight = r.positive("KUBEFUNCS_MAX_IN_FLIGHT", 64);
     int maxAttempts = r.positive("KUBEFUNCS_MAX_ATTEMPTS", 5);
     String deadLetter = r.name("KUBEFUNCS_DEAD_LETTER_TOPIC", deadLetterFor(topic), false);
     Duration handlerTimeout = r.duration("KUBEFUNCS_HANDLER_TIMEOUT", Duration.ofMinutes(5));
     Duration drainTimeout = r.duration("KUBEFUNCS_DRAIN_TIMEOUT", Duration.ofSeconds(25));
-    int maxMessageSize = r.bytes("KUBEFUNCS_MAX_MESSAGE_SIZE", NsqConfig.DEFAULT_MAX_MESSAGE_SIZE, MIN_MESSAGE_SIZE);
+    int maxMessageSize =
+        r.bytes("KUBEFUNCS_MAX_MESSAGE_SIZE", NsqConfig.DEFAULT_MAX_MESSAGE_SIZE, MIN_MESSAGE_SIZE);
     String clientId = r.string("KUBEFUNCS_CLIENT_ID", env.getOrDefault("HOSTNAME", ""));
     NsqTls tls;
     try {
-      tls = TlsSettings.read(r.setting("NSQ_TLS"), r.setting("NSQ_TLS_CA_FILE"), r.setting("NSQ_TLS_CERT_FILE"),
-          r.setting("NSQ_TLS_KEY_FILE"), r.setting("NSQ_TLS_SERVER_NAME"));
+      tls =
+          TlsSettings.read(
+              r.setting("NSQ_TLS"),
+              r.setting("NSQ_TLS_CA_FILE"),
+              r.setting("NSQ_TLS_CERT_FILE"),
+              r.setting("NSQ_TLS_KEY_FILE"),
+              r.setting("NSQ_TLS_SERVER_NAME"));
     } catch (TlsSettings.InvalidSettingException e) {
       throw new ConfigException(e.setting(), e.reason());
     }
@@ -87,15 +96,27 @@ record FunctionConfig(
   /** Without the AUTH secret, which must not reach a log. */
   @Override
   public String toString() {
-    return "FunctionConfig[topic=" + topic + ", channel=" + channel + ", nsqd=" + nsqdAddress + ", lookupd=" + lookupdAddress
-        + ", tls=" + (tls != null) + ", authSecret=" + (authSecret != null ? "(set)" : "(unset)") + "]";
+    return "FunctionConfig[topic="
+        + topic
+        + ", channel="
+        + channel
+        + ", nsqd="
+        + nsqdAddress
+        + ", lookupd="
+        + lookupdAddress
+        + ", tls="
+        + (tls != null)
+        + ", authSecret="
+        + (authSecret != null ? "(set)" : "(unset)")
+        + "]";
   }
 
   /** {@code <topic>.dead}, shortened so that it stays a valid topic name. */
   static String deadLetterFor(String topic) {
-    String base = topic.endsWith(NsqNames.EPHEMERAL_SUFFIX)
-        ? topic.substring(0, topic.length() - NsqNames.EPHEMERAL_SUFFIX.length())
-        : topic;
+    String base =
+        topic.endsWith(NsqNames.EPHEMERAL_SUFFIX)
+            ? topic.substring(0, topic.length() - NsqNames.EPHEMERAL_SUFFIX.length())
+            : topic;
     String suffix = ".dead";
     if (base.length() + suffix.length() > NsqNames.MAX_LENGTH) {
       base = base.substring(0, NsqNames.MAX_LENGTH - suffix.length());
@@ -128,7 +149,10 @@ record FunctionConfig(
       }
     }
 
-    /** {@code host:port} of the host in {@code name} (or {@code fallback}) and {@code port}; a URL or a port in the host is refused. */
+    /**
+     * {@code host:port} of the host in {@code name} (or {@code fallback}) and {@code port}; a URL
+     * or a port in the host is refused.
+     */
     String address(String name, String fallback, int port) {
       String host = string(name, fallback);
       if (!HostPort.isHost(host)) {
@@ -193,10 +217,21 @@ record FunctionConfig(
       } catch (NumberFormatException e) {
         // reported below
       }
-      throw new ConfigException(name, "must be a whole number of bytes from " + min + " to " + Integer.MAX_VALUE + ", got '" + v + "'");
+      throw new ConfigException(
+          name,
+          "must be a whole number of bytes from "
+              + min
+              + " to "
+              + Integer.MAX_VALUE
+              + ", got '"
+              + v
+              + "'");
     }
 
-    /** Go-style durations as the original used ({@code 30s}, {@code 5m}, {@code 1500ms}), or ISO-8601: {@link Durations}. */
+    /**
+     * Go-style durations as the original used ({@code 30s}, {@code 5m}, {@code 1500ms}), or
+     * ISO-8601: {@link Durations}.
+     */
     Duration duration(String name, Duration fallback) {
       String v = string(name, null);
       if (v == null) {
@@ -210,7 +245,8 @@ record FunctionConfig(
       } catch (IllegalArgumentException e) {
         // reported below
       }
-      throw new ConfigException(name, "must be a positive duration like 30s, 5m or 1500ms, got '" + v + "'");
+      throw new ConfigException(
+          name, "must be a positive duration like 30s, 5m or 1500ms, got '" + v + "'");
     }
   }
 }

@@ -10,8 +10,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Runs a {@link Handler} in memory, with no broker, under the same answering rules as a
- * deployed function: a unit test sends an event and asserts on the answer.
+ * Runs a {@link Handler} in memory, with no broker, under the same answering rules as a deployed
+ * function: a unit test sends an event and asserts on the answer.
  *
  * <pre>{@code
  * HandlerTester pong = HandlerTester.of(msg -> msg.respond(HttpResponse.ok("pong\n")));
@@ -58,7 +58,8 @@ public final class HandlerTester {
             .build();
     Event answer = call("test", request);
     if (answer.getPayload().is(io.kubefuncs.proto.Error.class)) {
-      throw new FunctionErrorException("test", new Message(answer, 1, null).payload(io.kubefuncs.proto.Error.class).getError());
+      throw new FunctionErrorException(
+          "test", new Message(answer, 1, null).payload(io.kubefuncs.proto.Error.class).getError());
     }
     return new Message(answer, 1, null).payload(HTTPResponse.class);
   }
@@ -73,7 +74,8 @@ public final class HandlerTester {
 
   /** Sends {@code payload} fire-and-forget; the handler's exception, if any, is thrown. */
   public void emit(String topic, com.google.protobuf.Message payload) throws Exception {
-    handler.handle(new Message(Events.newEvent(topic, "", payload), 1, new Capture(new AtomicReference<>())));
+    handler.handle(
+        new Message(Events.newEvent(topic, "", payload), 1, new Capture(new AtomicReference<>())));
   }
 
   private record Capture(AtomicReference<Event> answer) implements Message.Replies {

@@ -12,12 +12,16 @@ import java.util.function.BooleanSupplier;
 
 /**
  * {@code /healthz} and {@code /metrics} on {@code HEALTHZ_ADDR}, for Kubernetes probes and
- * Prometheus. Health is 503 until the function is subscribed, 200 while it serves and is
- * connected to an nsqd, 503 while it drains, so no traffic is routed to a pod that is
- * starting, stopping or cut off from NSQ.
+ * Prometheus. Health is 503 until the function is subscribed, 200 while it serves and is connected
+ * to an nsqd, 503 while it drains, so no traffic is routed to a pod that is starting, stopping or
+ * cut off from NSQ.
  */
 final class HealthServer implements AutoCloseable {
-  enum State { STARTING, SERVING, DRAINING }
+  enum State {
+    STARTING,
+    SERVING,
+    DRAINING
+  }
 
   private final HTTPServer server;
   private final BooleanSupplier connected;
@@ -33,7 +37,9 @@ final class HealthServer implements AutoCloseable {
               // One thread answers the kubelet's probes and Prometheus' scrapes, each a few
               // microseconds of work: the exporter's default pool started 5 threads, 5 stacks and
               // malloc arenas in a process that should stay small. Closed with the server.
-              .executorService(Executors.newSingleThreadExecutor(Thread.ofPlatform().name("kubefuncs-health").daemon().factory()))
+              .executorService(
+                  Executors.newSingleThreadExecutor(
+                      Thread.ofPlatform().name("kubefuncs-health").daemon().factory()))
               .registry(registry)
               .registerHealthHandler(false)
               .defaultHandler(this::serve);
@@ -42,7 +48,9 @@ final class HealthServer implements AutoCloseable {
       }
       server = b.buildAndStart();
     } catch (BindException e) {
-      throw new ConfigException("HEALTHZ_ADDR", "cannot listen on " + host + ":" + port + " (" + e.getMessage() + "): pick a free port");
+      throw new ConfigException(
+          "HEALTHZ_ADDR",
+          "cannot listen on " + host + ":" + port + " (" + e.getMessage() + "): pick a free port");
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the health server on " + host + ":" + port, e);
     }

@@ -7,7 +7,10 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
-/** The HTTP request the gateway turned into an event: a read-only view of its {@code HTTPRequest} payload. */
+/**
+ * The HTTP request the gateway turned into an event: a read-only view of its {@code HTTPRequest}
+ * payload.
+ */
 public final class HttpRequest {
   static final ObjectMapper JSON = new ObjectMapper();
 
@@ -83,7 +86,8 @@ public final class HttpRequest {
     try {
       return JSON.readValue(proto.getBody().newInput(), type);
     } catch (IOException e) {
-      throw new PayloadException("request body is not JSON for " + type.getSimpleName() + ": " + e.getMessage(), e);
+      throw new PayloadException(
+          "request body is not JSON for " + type.getSimpleName() + ": " + e.getMessage(), e);
     }
   }
 

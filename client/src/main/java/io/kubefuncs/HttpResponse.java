@@ -25,7 +25,8 @@ public final class HttpResponse {
   }
 
   public static HttpResponse ok(byte[] body) {
-    return new HttpResponse(HTTPResponse.newBuilder().setStatus(200).setBody(ByteString.copyFrom(body)).build());
+    return new HttpResponse(
+        HTTPResponse.newBuilder().setStatus(200).setBody(ByteString.copyFrom(body)).build());
   }
 
   /** A text answer ({@code text/plain; charset=utf-8}). */
@@ -48,7 +49,8 @@ public final class HttpResponse {
               .setBody(ByteString.copyFrom(HttpRequest.JSON.writeValueAsBytes(value)))
               .build());
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("cannot serialize " + value.getClass().getName() + " as JSON: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "cannot serialize " + value.getClass().getName() + " as JSON: " + e.getMessage(), e);
     }
   }
 

@@ -92,8 +92,8 @@ public final class Message {
   }
 
   /**
-   * Answers the event with {@code payload} on its return topic. Does nothing for an event
-   * without one. Only the first answer counts; a second throws.
+   * Answers the event with {@code payload} on its return topic. Does nothing for an event without
+   * one. Only the first answer counts; a second throws.
    */
   public void respond(com.google.protobuf.Message payload) {
     if (!expectsResponse()) {
@@ -116,20 +116,21 @@ public final class Message {
   }
 
   /**
-   * Tells NSQ this event is still being worked on. The SDK does this by itself for handlers
-   * that run long (up to the handler timeout); call it only to go beyond that.
+   * Tells NSQ this event is still being worked on. The SDK does this by itself for handlers that
+   * run long (up to the handler timeout); call it only to go beyond that.
    */
   public void touch() {
     replies.touch();
   }
 
   /**
-   * Applies the rule that an event with a return topic is always answered: with {@code Error}
-   * when the handler failed, {@code Empty} when it returned without answering.
+   * Applies the rule that an event with a return topic is always answered: with {@code Error} when
+   * the handler failed, {@code Empty} when it returned without answering.
    */
   void answerIfHandlerDidNot(Throwable failure) {
     if (expectsResponse() && !hasResponded()) {
-      respond(failure != null ? Events.error(failure) : io.kubefuncs.proto.Empty.getDefaultInstance());
+      respond(
+          failure != null ? Events.error(failure) : io.kubefuncs.proto.Empty.getDefaultInstance());
     }
   }
 

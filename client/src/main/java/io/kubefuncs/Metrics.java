@@ -31,7 +31,8 @@ final class Metrics {
     handled =
         Counter.builder()
             .name("kubefuncs_messages_handled_total")
-            .help("Events handled, by outcome: ok, error (answered with Error), requeued, dead_lettered")
+            .help(
+                "Events handled, by outcome: ok, error (answered with Error), requeued, dead_lettered")
             .labelNames("topic", "channel", "outcome")
             .register(registry);
     handlerDuration =

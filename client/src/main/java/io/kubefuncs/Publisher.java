@@ -28,11 +28,12 @@ final class Publisher {
     } catch (IllegalArgumentException e) {
       published = CompletableFuture.failedFuture(e);
     }
-    return published.whenComplete((v, e) -> {
-      if (e != null) {
-        failures.inc();
-      }
-    });
+    return published.whenComplete(
+        (v, e) -> {
+          if (e != null) {
+            failures.inc();
+          }
+        });
   }
 
   /** The largest body nsqd accepts from this client, as far as it knows. */

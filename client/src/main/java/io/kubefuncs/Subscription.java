@@ -1,5 +1,6 @@
 package io.kubefuncs;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.kubefuncs.nsq.NsqConnectionException;
 import io.kubefuncs.nsq.NsqConsumer;
 import io.kubefuncs.nsq.NsqMessage;
@@ -11,7 +12,6 @@ import io.opentelemetry.context.Scope;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.datapoints.GaugeDataPoint;
-import com.google.protobuf.InvalidProtocolBufferException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -20,9 +20,9 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A handler consuming one topic/channel, with the SDK's delivery rules: answer events that have
- * a return topic (with {@code Empty} or {@code Error} if the handler did not), retry the others
- * with growing delays, dead-letter what cannot succeed, and TOUCH long-running handlers.
+ * A handler consuming one topic/channel, with the SDK's delivery rules: answer events that have a
+ * return topic (with {@code Empty} or {@code Error} if the handler did not), retry the others with
+ * growing delays, dead-letter what cannot succeed, and TOUCH long-running handlers.
  */
 public final class Subscription implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Subscription.class.getName());
@@ -47,11 +47,20 @@ public final class Subscription implements AutoCloseable {
    * metrics, the tracer (null when off), the timers' event loop (TOUCH) and the executor its
    * futures complete on.
    */
-  record Services(Publisher publisher, Metrics metrics, EventTracer tracer, ScheduledExecutorService timers,
+  record Services(
+      Publisher publisher,
+      Metrics metrics,
+      EventTracer tracer,
+      ScheduledExecutorService timers,
       Executor executor) {}
 
-  Subscription(String topic, String channel, Handler handler, SubscriptionOptions options,
-      NsqConsumer.Builder consumer, Services services) {
+  Subscription(
+      String topic,
+      String channel,
+      Handler handler,
+      SubscriptionOptions options,
+      NsqConsumer.Builder consumer,
+      Services services) {
     this.topic = topic;
     this.channel = channel;
     this.handler = handler;
@@ -66,8 +75,10 @@ public final class Subscription implements AutoCloseable {
     duration = m.handlerDuration.labelValues(topic, channel);
     inFlight = m.inFlight.labelValues(topic, channel);
     this.consumer = consumer.handler(this::dispatch).build().start();
-    this.ready = Completions.on(services.executor(),
-        this.consumer.ready().thenCombine(this.consumer.directlySubscribed(), (a, b) -> null));
+    this.ready =
+        Completions.on(
+            services.executor(),
+            this.consumer.ready().thenCombine(this.consumer.directlySubscribed(), (a, b) -> null));
   }
 
   /** nsqd connections this subscription consumes from right now. */
@@ -86,8 +97,8 @@ public final class Subscription implements AutoCloseable {
   }
 
   /**
-   * Stops taking events, waits up to {@code timeout} for those in hand, then disconnects.
-   * Completes on the client's executor.
+   * Stops taking events, waits up to {@code timeout} for those in hand, then disconnects. Completes
+   * on the client's executor.
    */
   public CompletableFuture<Void> stop(Duration timeout) {
     return Completions.on(services.executor(), consumer.stop(timeout));
@@ -121,7 +132,8 @@ public final class Subscription implements AutoCloseable {
     } catch (RuntimeException | Error e) {
       // A failure outside the handler must not leave the message unanswered: it would hold a
       // slot of max-in-flight until its msg_timeout, and come back to fail the same way.
-      LOG.log(System.Logger.Level.ERROR, "kubefuncs failed on message " + nsq.id() + " of " + topic, e);
+      LOG.log(
+          System.Logger.Level.ERROR, "kubefuncs failed on message " + nsq.id() + " of " + topic, e);
       deadLetter(nsq, "kubefuncs failed on it: " + describe(e));
     }
   }
@@ -136,7 +148,13 @@ public final class Subscription implements AutoCloseable {
     }
     if (nsq.attempts() > options.maxAttempts()) {
       // Redelivered after timeouts (a crash, or a handler beyond its timeout) more than allowed.
-      deadLetter(nsq, "delivered " + nsq.attempts() + " times, more than the " + options.maxAttempts() + " allowed");
+      deadLetter(
+          nsq,
+          "delivered "
+              + nsq.attempts()
+              + " times, more than the "
+              + options.maxAttempts()
+              + " allowed");
       return;
     }
     EventTracer tracer = services.tracer();
@@ -172,11 +190,28 @@ public final class Subscription implements AutoCloseable {
       nsq.finish();
       ok.inc();
     } else if (nsq.attempts() >= options.maxAttempts()) {
-      deadLetter(nsq, "handler failed on attempt " + nsq.attempts() + " of " + options.maxAttempts() + ": " + describe(failure));
+      deadLetter(
+          nsq,
+          "handler failed on attempt "
+              + nsq.attempts()
+              + " of "
+              + options.maxAttempts()
+              + ": "
+              + describe(failure));
     } else {
       Duration delay = options.retryDelay(nsq.attempts());
-      LOG.log(System.Logger.Level.WARNING, "handler failed on event " + event.getId() + " (attempt " + nsq.attempts()
-          + " of " + options.maxAttempts() + "), retrying in " + delay.toMillis() + " ms", failure);
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "handler failed on event "
+              + event.getId()
+              + " (attempt "
+              + nsq.attempts()
+              + " of "
+              + options.maxAttempts()
+              + "), retrying in "
+              + delay.toMillis()
+              + " ms",
+          failure);
       // Only this event waits: one bad event must not slow the function down for every other.
       nsq.requeueWithoutBackoff(delay);
       requeued.inc();
@@ -186,84 +221,126 @@ public final class Subscription implements AutoCloseable {
   /** Events with a return topic are always answered: the handler's answer, Empty, or Error. */
   private void answer(NsqMessage nsq, Message message, Throwable failure) {
     if (failure != null) {
-      LOG.log(System.Logger.Level.WARNING, "handler failed on event " + message.id() + "; answering with Error", failure);
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "handler failed on event " + message.id() + "; answering with Error",
+          failure);
     }
     message.answerIfHandlerDidNot(failure);
     boolean handlerFailed = failure != null;
-    message.response().whenComplete((v, e) -> {
-      if (e == null) {
-        nsq.finish();
-        (handlerFailed ? failed : ok).inc();
-        return;
-      }
-      Throwable cause = Completions.unwrap(e);
-      String why = "could not publish the answer to " + message.returnTopic() + ": " + describe(cause);
-      if (cause instanceof NsqConnectionException) {
-        // nsqd was out of reach, not the answer at fault: the event comes back and is answered again.
-        LOG.log(System.Logger.Level.WARNING, "event " + message.id() + ": " + why);
-        nsq.requeueWithoutBackoff(options.retryDelay(nsq.attempts()));
-        requeued.inc();
-      } else {
-        // The answer itself was refused (a bad return topic, too large): running the handler
-        // again would give the same answer, so the event is given up on at once. The caller
-        // still gets an answer, an Error saying why, unless its return topic is what was refused.
-        services.publisher().publish(message.returnTopic(), Events.response(message.event(), Events.error(why)).toByteArray());
-        deadLetter(nsq, why);
-      }
-    });
+    message
+        .response()
+        .whenComplete(
+            (v, e) -> {
+              if (e == null) {
+                nsq.finish();
+                (handlerFailed ? failed : ok).inc();
+                return;
+              }
+              Throwable cause = Completions.unwrap(e);
+              String why =
+                  "could not publish the answer to "
+                      + message.returnTopic()
+                      + ": "
+                      + describe(cause);
+              if (cause instanceof NsqConnectionException) {
+                // nsqd was out of reach, not the answer at fault: the event comes back and is
+                // answered again.
+                LOG.log(System.Logger.Level.WARNING, "event " + message.id() + ": " + why);
+                nsq.requeueWithoutBackoff(options.retryDelay(nsq.attempts()));
+                requeued.inc();
+              } else {
+                // The answer itself was refused (a bad return topic, too large): running the
+                // handler
+                // again would give the same answer, so the event is given up on at once. The caller
+                // still gets an answer, an Error saying why, unless its return topic is what was
+                // refused.
+                services
+                    .publisher()
+                    .publish(
+                        message.returnTopic(),
+                        Events.response(message.event(), Events.error(why)).toByteArray());
+                deadLetter(nsq, why);
+              }
+            });
   }
 
   private void deadLetter(NsqMessage nsq, String reason) {
-    LOG.log(System.Logger.Level.WARNING, "dead-lettering message " + nsq.id() + " of " + topic + " to " + options.deadLetterTopic() + ": " + reason);
+    LOG.log(
+        System.Logger.Level.WARNING,
+        "dead-lettering message "
+            + nsq.id()
+            + " of "
+            + topic
+            + " to "
+            + options.deadLetterTopic()
+            + ": "
+            + reason);
     publishDeadLetter(nsq, reason, services.publisher().maxMessageSize());
   }
 
   private void publishDeadLetter(NsqMessage nsq, String reason, int maxBytes) {
-    DeadLetter letter = DeadLetters.of(topic, channel, nsq.id(), nsq.attempts(), nsq.body(), reason, maxBytes);
-    services.publisher().publish(options.deadLetterTopic(), letter.toByteArray()).whenComplete((v, e) -> {
-      if (e == null) {
-        nsq.finish();
-        deadLettered.inc();
-        return;
-      }
-      int learned = services.publisher().maxMessageSize();
-      if (learned < maxBytes) {
-        // nsqd refused it as too big and so told its --max-msg-size, smaller than configured:
-        // once more within that (the limit only shrinks, so this ends).
-        publishDeadLetter(nsq, reason, learned);
-        return;
-      }
-      LOG.log(System.Logger.Level.WARNING, "could not dead-letter message " + nsq.id() + ": " + describe(Completions.unwrap(e)));
-      nsq.requeueWithoutBackoff(options.retryDelay(1));
-      requeued.inc();
-    });
+    DeadLetter letter =
+        DeadLetters.of(topic, channel, nsq.id(), nsq.attempts(), nsq.body(), reason, maxBytes);
+    services
+        .publisher()
+        .publish(options.deadLetterTopic(), letter.toByteArray())
+        .whenComplete(
+            (v, e) -> {
+              if (e == null) {
+                nsq.finish();
+                deadLettered.inc();
+                return;
+              }
+              int learned = services.publisher().maxMessageSize();
+              if (learned < maxBytes) {
+                // nsqd refused it as too big and so told its --max-msg-size, smaller than
+                // configured:
+                // once more within that (the limit only shrinks, so this ends).
+                publishDeadLetter(nsq, reason, learned);
+                return;
+              }
+              LOG.log(
+                  System.Logger.Level.WARNING,
+                  "could not dead-letter message "
+                      + nsq.id()
+                      + ": "
+                      + describe(Completions.unwrap(e)));
+              nsq.requeueWithoutBackoff(options.retryDelay(1));
+              requeued.inc();
+            });
   }
 
   /**
-   * TOUCHes the message at half its msg_timeout while the handler runs, up to the handler
-   * timeout: long jobs are not handed to a second consumer while the first is still at work.
+   * TOUCHes the message at half its msg_timeout while the handler runs, up to the handler timeout:
+   * long jobs are not handed to a second consumer while the first is still at work.
    */
   private ScheduledFuture<?> keepAlive(NsqMessage nsq, long startNanos) {
     long period = Math.max(100, nsq.msgTimeout().toMillis() / 2);
     long limit = startNanos + options.handlerTimeout().toNanos();
-    return services.timers().scheduleAtFixedRate(
-        () -> {
-          if (System.nanoTime() - limit < 0) {
-            nsq.touch();
-          }
-        },
-        period,
-        period,
-        TimeUnit.MILLISECONDS);
+    return services
+        .timers()
+        .scheduleAtFixedRate(
+            () -> {
+              if (System.nanoTime() - limit < 0) {
+                nsq.touch();
+              }
+            },
+            period,
+            period,
+            TimeUnit.MILLISECONDS);
   }
 
   private static String describe(Throwable t) {
-    return t.getMessage() != null ? t.getClass().getSimpleName() + ": " + t.getMessage() : t.getClass().getName();
+    return t.getMessage() != null
+        ? t.getClass().getSimpleName() + ": " + t.getMessage()
+        : t.getClass().getName();
   }
 
   private final class Replies implements Message.Replies {
     private final NsqMessage nsq;
     private final Event request;
+
     /** The handler's span; null when tracing is off. */
     private final Span handlerSpan;
 
@@ -281,7 +358,10 @@ public final class Subscription implements AutoCloseable {
       // The answer may be published after the handler returned (Empty, Error): its span's parent
       // is the handler's span all the same, not whatever is current then.
       Span span = services.tracer().answer(Context.root().with(handlerSpan), request);
-      return services.publisher().publish(returnTopic, response.toByteArray()).whenComplete((v, e) -> EventTracer.end(span, e));
+      return services
+          .publisher()
+          .publish(returnTopic, response.toByteArray())
+          .whenComplete((v, e) -> EventTracer.end(span, e));
     }
 
     @Override

@@ -13,7 +13,11 @@ import java.time.Duration;
  * @param retryBase delay before the first retry; it doubles with each attempt, up to a minute
  */
 public record SubscriptionOptions(
-    int maxAttempts, String deadLetterTopic, Duration handlerTimeout, Duration drainTimeout, Duration retryBase) {
+    int maxAttempts,
+    String deadLetterTopic,
+    Duration handlerTimeout,
+    Duration drainTimeout,
+    Duration retryBase) {
 
   private static final Duration MAX_RETRY_DELAY = Duration.ofMinutes(1);
 
@@ -23,13 +27,22 @@ public record SubscriptionOptions(
     }
   }
 
-  /** Defaults for {@code topic}: 5 attempts, {@code <topic>.dead}, 5 min handler timeout, 25 s drain, 1 s first retry. */
+  /**
+   * Defaults for {@code topic}: 5 attempts, {@code <topic>.dead}, 5 min handler timeout, 25 s
+   * drain, 1 s first retry.
+   */
   public static SubscriptionOptions defaults(String topic) {
-    return new SubscriptionOptions(5, FunctionConfig.deadLetterFor(topic), Duration.ofMinutes(5), Duration.ofSeconds(25), Duration.ofSeconds(1));
+    return new SubscriptionOptions(
+        5,
+        FunctionConfig.deadLetterFor(topic),
+        Duration.ofMinutes(5),
+        Duration.ofSeconds(25),
+        Duration.ofSeconds(1));
   }
 
   public SubscriptionOptions withMaxAttempts(int attempts) {
-    return new SubscriptionOptions(attempts, deadLetterTopic, handlerTimeout, drainTimeout, retryBase);
+    return new SubscriptionOptions(
+        attempts, deadLetterTopic, handlerTimeout, drainTimeout, retryBase);
   }
 
   public SubscriptionOptions withDeadLetterTopic(String topic) {
@@ -41,14 +54,19 @@ public record SubscriptionOptions(
   }
 
   public SubscriptionOptions withDrainTimeout(Duration timeout) {
-    return new SubscriptionOptions(maxAttempts, deadLetterTopic, handlerTimeout, timeout, retryBase);
+    return new SubscriptionOptions(
+        maxAttempts, deadLetterTopic, handlerTimeout, timeout, retryBase);
   }
 
   public SubscriptionOptions withRetryBase(Duration base) {
-    return new SubscriptionOptions(maxAttempts, deadLetterTopic, handlerTimeout, drainTimeout, base);
+    return new SubscriptionOptions(
+        maxAttempts, deadLetterTopic, handlerTimeout, drainTimeout, base);
   }
 
-  /** The delay before redelivering an event whose handler failed on delivery number {@code attempts}. */
+  /**
+   * The delay before redelivering an event whose handler failed on delivery number {@code
+   * attempts}.
+   */
   Duration retryDelay(int attempts) {
     return new Backoff(retryBase, MAX_RETRY_DELAY).delay(Math.max(attempts, 1));
   }

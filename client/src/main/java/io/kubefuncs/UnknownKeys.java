@@ -5,10 +5,10 @@ import java.util.Locale;
 import java.util.TreeSet;
 
 /**
- * What to tell someone whose configuration file has a key nobody reads: a typo such as
- * {@code route:} for {@code routes:} must be an error that names the likely intended key, never
- * silently ignored. One wording for every file Kubefuncs reads (the gateway's routes files, the
- * CLI's functions files).
+ * What to tell someone whose configuration file has a key nobody reads: a typo such as {@code
+ * route:} for {@code routes:} must be an error that names the likely intended key, never silently
+ * ignored. One wording for every file Kubefuncs reads (the gateway's routes files, the CLI's
+ * functions files).
  */
 public final class UnknownKeys {
   /** Keys more than this many edits away from every known one get the list instead of a guess. */
@@ -16,7 +16,10 @@ public final class UnknownKeys {
 
   private UnknownKeys() {}
 
-  /** {@code unknown key; did you mean 'routes'?}, or {@code unknown key (known: a, b)} when nothing is close. */
+  /**
+   * {@code unknown key; did you mean 'routes'?}, or {@code unknown key (known: a, b)} when nothing
+   * is close.
+   */
   public static String message(String key, Collection<String> known) {
     String near = closest(key, known);
     return near != null

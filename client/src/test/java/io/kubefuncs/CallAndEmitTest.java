@@ -1,6 +1,5 @@
 package io.kubefuncs;
 
-import io.kubefuncs.testkit.NsqdStats;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -11,6 +10,7 @@ import io.kubefuncs.proto.Empty;
 import io.kubefuncs.proto.HTTPRequest;
 import io.kubefuncs.proto.HTTPResponse;
 import io.kubefuncs.testkit.NsqExtension;
+import io.kubefuncs.testkit.NsqdStats;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.util.List;
@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Request/response and fire-and-forget between two clients through one real nsqd: one client
- * plays the function (it subscribes with {@link Client#on}), the other the caller.
+ * Request/response and fire-and-forget between two clients through one real nsqd: one client plays
+ * the function (it subscribes with {@link Client#on}), the other the caller.
  */
 class CallAndEmitTest {
   @RegisterExtension static NsqExtension nsq = NsqExtension.nsqd();
@@ -38,8 +38,18 @@ class CallAndEmitTest {
 
   @BeforeAll
   static void clients() {
-    function = Client.builder().nsqd(nsq.nsqdProcess().tcpAddress()).clientId("fn").registry(new PrometheusRegistry()).build();
-    caller = Client.builder().nsqd(nsq.nsqdProcess().tcpAddress()).clientId("caller").registry(new PrometheusRegistry()).build();
+    function =
+        Client.builder()
+            .nsqd(nsq.nsqdProcess().tcpAddress())
+            .clientId("fn")
+            .registry(new PrometheusRegistry())
+            .build();
+    caller =
+        Client.builder()
+            .nsqd(nsq.nsqdProcess().tcpAddress())
+            .clientId("caller")
+            .registry(new PrometheusRegistry())
+            .build();
   }
 
   @AfterAll
@@ -58,21 +68,26 @@ class CallAndEmitTest {
   void httpCallRoundTripsMethodUrlHeadersBodyAndTheAnswerCarriesTheRequestId() throws Exception {
     AtomicReference<String> requestId = new AtomicReference<>();
     AtomicReference<Map<String, Object>> seen = new AtomicReference<>();
-    try (Subscription s = subscribe("orders", msg -> {
-      HttpRequest req = msg.http();
-      requestId.set(msg.id());
-      seen.set(Map.of(
-          "method", req.method(),
-          "url", req.url(),
-          "path", req.path(),
-          "id", req.queryParameter("id"),
-          "note", req.queryParameter("note"),
-          "trace", req.header("x-trace-id"),
-          "body", req.bodyAsString(),
-          "return", msg.returnTopic(),
-          "topic", msg.topic()));
-      msg.respond(HttpResponse.of(201, "created order 42\n").withHeader("Location", "/orders/42"));
-    })) {
+    try (Subscription s =
+        subscribe(
+            "orders",
+            msg -> {
+              HttpRequest req = msg.http();
+              requestId.set(msg.id());
+              seen.set(
+                  Map.of(
+                      "method", req.method(),
+                      "url", req.url(),
+                      "path", req.path(),
+                      "id", req.queryParameter("id"),
+                      "note", req.queryParameter("note"),
+                      "trace", req.header("x-trace-id"),
+                      "body", req.bodyAsString(),
+                      "return", msg.returnTopic(),
+                      "topic", msg.topic()));
+              msg.respond(
+                  HttpResponse.of(201, "created order 42\n").withHeader("Location", "/orders/42"));
+            })) {
       HTTPRequest request =
           HTTPRequest.newBuilder()
               .setMethod("POST")
@@ -82,7 +97,8 @@ class CallAndEmitTest {
               .setBody(ByteString.copyFromUtf8("{\"sku\":\"x\"}"))
               .build();
 
-      Message answer = caller.call("orders", request, Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS);
+      Message answer =
+          caller.call("orders", request, Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS);
 
       assertThat(seen.get())
           .containsEntry("method", "POST")
@@ -94,7 +110,9 @@ class CallAndEmitTest {
           .containsEntry("body", "{\"sku\":\"x\"}")
           .containsEntry("return", caller.returnTopic())
           .containsEntry("topic", "orders");
-      assertThat(answer.id()).as("the answer's Event id is the request's").isEqualTo(requestId.get());
+      assertThat(answer.id())
+          .as("the answer's Event id is the request's")
+          .isEqualTo(requestId.get());
       assertThat(answer.isPayload(HTTPResponse.class)).as(answer.payloadType()).isTrue();
       HTTPResponse response = answer.payload(HTTPResponse.class);
       assertThat(response.getStatus()).isEqualTo(201);
@@ -110,7 +128,10 @@ class CallAndEmitTest {
   void handlerThatReturnsWithoutRespondingAnswersEmpty() throws Exception {
     AtomicReference<String> requestId = new AtomicReference<>();
     try (Subscription s = subscribe("silent", msg -> requestId.set(msg.id()))) {
-      Message answer = caller.call("silent", StringValue.of("hi"), Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS);
+      Message answer =
+          caller
+              .call("silent", StringValue.of("hi"), Duration.ofSeconds(10))
+              .get(10, TimeUnit.SECONDS);
 
       assertThat(answer.payloadType()).isEqualTo("type.googleapis.com/kubefuncs.Empty");
       assertThat(answer.isPayload(Empty.class)).isTrue();
@@ -120,15 +141,20 @@ class CallAndEmitTest {
 
   @Test
   void handlerThatThrowsFailsTheCallWithItsMessage() {
-    try (Subscription s = subscribe("failing", msg -> {
-      throw new IllegalStateException("out of stock: sku-7");
-    })) {
-      CompletableFuture<Message> call = caller.call("failing", StringValue.of("buy"), Duration.ofSeconds(10));
+    try (Subscription s =
+        subscribe(
+            "failing",
+            msg -> {
+              throw new IllegalStateException("out of stock: sku-7");
+            })) {
+      CompletableFuture<Message> call =
+          caller.call("failing", StringValue.of("buy"), Duration.ofSeconds(10));
 
       assertThatThrownBy(() -> call.get(10, TimeUnit.SECONDS))
           .isInstanceOf(ExecutionException.class)
           .cause()
-          .isInstanceOfSatisfying(FunctionErrorException.class, e -> assertThat(e.topic()).isEqualTo("failing"))
+          .isInstanceOfSatisfying(
+              FunctionErrorException.class, e -> assertThat(e.topic()).isEqualTo("failing"))
           .hasMessageContaining("out of stock: sku-7");
     }
   }
@@ -136,7 +162,8 @@ class CallAndEmitTest {
   @Test
   void callToATopicNobodyConsumesTimesOut() {
     long start = System.nanoTime();
-    CompletableFuture<Message> call = caller.call("nobody-home", StringValue.of("anyone?"), Duration.ofMillis(400));
+    CompletableFuture<Message> call =
+        caller.call("nobody-home", StringValue.of("anyone?"), Duration.ofMillis(400));
 
     assertThatThrownBy(() -> call.get(10, TimeUnit.SECONDS))
         .isInstanceOf(ExecutionException.class)
@@ -145,7 +172,8 @@ class CallAndEmitTest {
     long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
     assertThat(elapsedMillis).isBetween(400L, 5_000L);
     // The request really was published: it waits on the topic for a consumer that never came.
-    assertThat(NsqdStats.topic(nsq.nsqdProcess().httpUrl(), "nobody-home").path("depth").asLong()).isEqualTo(1);
+    assertThat(NsqdStats.topic(nsq.nsqdProcess().httpUrl(), "nobody-home").path("depth").asLong())
+        .isEqualTo(1);
   }
 
   @Test
@@ -162,7 +190,9 @@ class CallAndEmitTest {
       assertThat(m.attempts()).isEqualTo(1);
       assertThat(m.payload(StringValue.class).getValue()).isEqualTo("button-3");
       // Finished, and nothing was answered: no event is left on the channel.
-      await().atMost(Duration.ofSeconds(5)).until(() -> NsqdStats.channelEmpty(nsq.nsqdProcess().httpUrl(), "clicks", "default"));
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> NsqdStats.channelEmpty(nsq.nsqdProcess().httpUrl(), "clicks", "default"));
     }
   }
 }

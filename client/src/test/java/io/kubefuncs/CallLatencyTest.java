@@ -23,22 +23,43 @@ class CallLatencyTest {
   @Test
   void sequentialCallsFromABufferedClientAreNotHeldByNsqdsFlushTimer() throws Exception {
     String nsqd = nsq.nsqdProcess().tcpAddress();
-    try (Client function = Client.builder().nsqd(nsqd).clientId("fn").registry(new PrometheusRegistry()).build();
-        Client caller = Client.builder().nsqd(nsqd).clientId("bulk").registry(new PrometheusRegistry())
-            .nsqConfig(NsqConfig.builder().build()).build()) {
-      // Max in flight 1: nsqd flushes to the function at once, so any delay is on the answer's way back.
-      function.on("echo", "default", 1, SubscriptionOptions.defaults("echo"), msg -> msg.respond(StringValue.of("now"))).ready().join();
-      caller.call("echo", StringValue.of("warm-up"), Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS);
+    try (Client function =
+            Client.builder().nsqd(nsqd).clientId("fn").registry(new PrometheusRegistry()).build();
+        Client caller =
+            Client.builder()
+                .nsqd(nsqd)
+                .clientId("bulk")
+                .registry(new PrometheusRegistry())
+                .nsqConfig(NsqConfig.builder().build())
+                .build()) {
+      // Max in flight 1: nsqd flushes to the function at once, so any delay is on the answer's way
+      // back.
+      function
+          .on(
+              "echo",
+              "default",
+              1,
+              SubscriptionOptions.defaults("echo"),
+              msg -> msg.respond(StringValue.of("now")))
+          .ready()
+          .join();
+      caller
+          .call("echo", StringValue.of("warm-up"), Duration.ofSeconds(10))
+          .get(10, TimeUnit.SECONDS);
 
       long[] millis = new long[21];
       for (int i = 0; i < millis.length; i++) {
         long start = System.nanoTime();
-        caller.call("echo", StringValue.of("call " + i), Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS);
+        caller
+            .call("echo", StringValue.of("call " + i), Duration.ofSeconds(10))
+            .get(10, TimeUnit.SECONDS);
         millis[i] = (System.nanoTime() - start) / 1_000_000;
       }
 
       Arrays.sort(millis);
-      assertThat(millis[millis.length / 2]).as("median of %s ms", Arrays.toString(millis)).isLessThan(100);
+      assertThat(millis[millis.length / 2])
+          .as("median of %s ms", Arrays.toString(millis))
+          .isLessThan(100);
     }
   }
 }

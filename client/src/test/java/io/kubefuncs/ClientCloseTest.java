@@ -15,7 +15,11 @@ class ClientCloseTest {
   @RegisterExtension static NsqExtension nsq = NsqExtension.nsqd();
 
   private static Client client() {
-    return Client.builder().nsqd(nsq.nsqdProcess().tcpAddress()).clientId("closing").registry(new PrometheusRegistry()).build();
+    return Client.builder()
+        .nsqd(nsq.nsqdProcess().tcpAddress())
+        .clientId("closing")
+        .registry(new PrometheusRegistry())
+        .build();
   }
 
   @Test
@@ -23,11 +27,15 @@ class ClientCloseTest {
     Client client = client();
     client.connect().join();
     // Nobody consumes this topic: the call would wait its whole minute.
-    CompletableFuture<Message> waiting = client.call("nobody-home", StringValue.of("hello"), Duration.ofMinutes(1));
+    CompletableFuture<Message> waiting =
+        client.call("nobody-home", StringValue.of("hello"), Duration.ofMinutes(1));
 
     client.close();
 
-    assertThat(waiting).failsWithin(Duration.ofSeconds(1)).withThrowableThat().havingRootCause()
+    assertThat(waiting)
+        .failsWithin(Duration.ofSeconds(1))
+        .withThrowableThat()
+        .havingRootCause()
         .isInstanceOf(ClientClosedException.class);
   }
 
@@ -36,9 +44,15 @@ class ClientCloseTest {
     Client client = client();
     client.close();
 
-    assertThat(client.call("test", StringValue.of("x"), Duration.ofSeconds(30))).failsWithin(Duration.ofMillis(100))
-        .withThrowableThat().havingRootCause().isInstanceOf(ClientClosedException.class);
-    assertThat(client.emit("test", StringValue.of("x"))).failsWithin(Duration.ofMillis(100))
-        .withThrowableThat().havingRootCause().isInstanceOf(ClientClosedException.class);
+    assertThat(client.call("test", StringValue.of("x"), Duration.ofSeconds(30)))
+        .failsWithin(Duration.ofMillis(100))
+        .withThrowableThat()
+        .havingRootCause()
+        .isInstanceOf(ClientClosedException.class);
+    assertThat(client.emit("test", StringValue.of("x")))
+        .failsWithin(Duration.ofMillis(100))
+        .withThrowableThat()
+        .havingRootCause()
+        .isInstanceOf(ClientClosedException.class);
   }
 }

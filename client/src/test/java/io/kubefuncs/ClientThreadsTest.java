@@ -34,10 +34,16 @@ class ClientThreadsTest {
   @BeforeAll
   static void pongFunction() {
     function = client("fn").build();
-    function.on("held", "default", msg -> {
-      answer.await(10, TimeUnit.SECONDS);
-      msg.respond(StringValue.of("pong"));
-    }).ready().join();
+    function
+        .on(
+            "held",
+            "default",
+            msg -> {
+              answer.await(10, TimeUnit.SECONDS);
+              msg.respond(StringValue.of("pong"));
+            })
+        .ready()
+        .join();
   }
 
   @AfterAll
@@ -47,18 +53,28 @@ class ClientThreadsTest {
   }
 
   private static Client.Builder client(String id) {
-    return Client.builder().nsqd(nsq.nsqdProcess().tcpAddress()).clientId(id).registry(new PrometheusRegistry());
+    return Client.builder()
+        .nsqd(nsq.nsqdProcess().tcpAddress())
+        .clientId(id)
+        .registry(new PrometheusRegistry());
   }
 
   @Test
   void answersTimeoutsAndPublishesCompleteOnAVirtualThreadByDefault() {
     try (Client caller = client("default-executor").build()) {
       caller.connect().join();
-      CompletableFuture<Thread> answered = caller.call("held", StringValue.of("ping"), Duration.ofSeconds(10))
-          .thenApply(m -> Thread.currentThread());
-      CompletableFuture<Thread> timedOut = caller.call("nobody-home", StringValue.of("ping"), Duration.ofMillis(300))
-          .handle((m, e) -> e instanceof TimeoutException ? Thread.currentThread() : null);
-      CompletableFuture<Thread> emitted = caller.emit("nobody-home", StringValue.of("ping")).thenApply(id -> Thread.currentThread());
+      CompletableFuture<Thread> answered =
+          caller
+              .call("held", StringValue.of("ping"), Duration.ofSeconds(10))
+              .thenApply(m -> Thread.currentThread());
+      CompletableFuture<Thread> timedOut =
+          caller
+              .call("nobody-home", StringValue.of("ping"), Duration.ofMillis(300))
+              .handle((m, e) -> e instanceof TimeoutException ? Thread.currentThread() : null);
+      CompletableFuture<Thread> emitted =
+          caller
+              .emit("nobody-home", StringValue.of("ping"))
+              .thenApply(id -> Thread.currentThread());
       answer.countDown();
 
       for (CompletableFuture<Thread> f : java.util.List.of(answered, timedOut, emitted)) {
@@ -72,15 +88,22 @@ class ClientThreadsTest {
 
   @Test
   void theBuildersExecutorAndACallsOwnExecutorAreUsed() {
-    ExecutorService other = Executors.newSingleThreadExecutor(r -> new Thread(r, "the-clients-executor"));
+    ExecutorService other =
+        Executors.newSingleThreadExecutor(r -> new Thread(r, "the-clients-executor"));
     try (Client caller = client("own-executor").executor(other).build()) {
       caller.connect().join();
-      CompletableFuture<String> byClient = caller.call("nobody-home", StringValue.of("ping"), Duration.ofMillis(300))
-          .handle((m, e) -> Thread.currentThread().getName());
-      CompletableFuture<String> byCall = caller.call("nobody-home", StringValue.of("ping"), Duration.ofMillis(300), mine)
-          .handle((m, e) -> Thread.currentThread().getName());
-      CompletableFuture<String> emitByCall = caller.emit("nobody-home", StringValue.of("ping"), mine)
-          .handle((m, e) -> Thread.currentThread().getName());
+      CompletableFuture<String> byClient =
+          caller
+              .call("nobody-home", StringValue.of("ping"), Duration.ofMillis(300))
+              .handle((m, e) -> Thread.currentThread().getName());
+      CompletableFuture<String> byCall =
+          caller
+              .call("nobody-home", StringValue.of("ping"), Duration.ofMillis(300), mine)
+              .handle((m, e) -> Thread.currentThread().getName());
+      CompletableFuture<String> emitByCall =
+          caller
+              .emit("nobody-home", StringValue.of("ping"), mine)
+              .handle((m, e) -> Thread.currentThread().getName());
 
       assertThat(byClient.join()).isEqualTo("the-clients-executor");
       assertThat(byCall.join()).isEqualTo("the-callers-executor");
@@ -93,8 +116,10 @@ class ClientThreadsTest {
   @Test
   void aSubscriptionsReadinessCompletesOnTheClientsExecutor() {
     try (Client c = client("subscriber").executor(mine).build()) {
-      CompletableFuture<String> ready = c.on("threads-ready", "default", msg -> {}).ready()
-          .thenApply(v -> Thread.currentThread().getName());
+      CompletableFuture<String> ready =
+          c.on("threads-ready", "default", msg -> {})
+              .ready()
+              .thenApply(v -> Thread.currentThread().getName());
       assertThat(ready.join()).isEqualTo("the-callers-executor");
     }
   }

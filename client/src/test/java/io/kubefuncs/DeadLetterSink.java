@@ -16,13 +16,14 @@ final class DeadLetterSink implements AutoCloseable {
     consumer =
         NsqConsumer.builder(deadLetterTopic, "inspect")
             .nsqd(nsqdTcpAddress)
-            .handler(m -> {
-              try {
-                letters.add(DeadLetter.parseFrom(m.body()));
-              } catch (InvalidProtocolBufferException e) {
-                undecodable.add(m.body());
-              }
-            })
+            .handler(
+                m -> {
+                  try {
+                    letters.add(DeadLetter.parseFrom(m.body()));
+                  } catch (InvalidProtocolBufferException e) {
+                    undecodable.add(m.body());
+                  }
+                })
             .build()
             .start();
     consumer.ready().join();

@@ -24,10 +24,15 @@ class DeadLettersTest {
         String at = "body of " + size + " bytes within " + limit;
         assertThat(letter.getSerializedSize()).as(at).isLessThanOrEqualTo(limit);
         assertThat(letter.getBodyLength()).as(at).isEqualTo(size);
-        assertThat(letter.getBodySha256().toByteArray()).as(at).isEqualTo(MessageDigest.getInstance("SHA-256").digest(body));
+        assertThat(letter.getBodySha256().toByteArray())
+            .as(at)
+            .isEqualTo(MessageDigest.getInstance("SHA-256").digest(body));
         if (letter.getBody().size() < size) {
           // Cut: one more byte would not have fitted.
-          DeadLetter longer = letter.toBuilder().setBody(ByteString.copyFrom(body, 0, letter.getBody().size() + 1)).build();
+          DeadLetter longer =
+              letter.toBuilder()
+                  .setBody(ByteString.copyFrom(body, 0, letter.getBody().size() + 1))
+                  .build();
           assertThat(longer.getSerializedSize()).as(at).isGreaterThan(limit);
         }
       }
@@ -37,13 +42,30 @@ class DeadLettersTest {
   @Test
   void aLongReasonIsCutSoThatTheBodyKeepsItsRoom() {
     String reason = "x".repeat(100_000);
-    DeadLetter letter = DeadLetters.of("t", "c", "0123456789abcdef", 1, new byte[10_000], reason, 1 << 20);
+    DeadLetter letter =
+        DeadLetters.of("t", "c", "0123456789abcdef", 1, new byte[10_000], reason, 1 << 20);
     assertThat(letter.getReason()).hasSize(DeadLetters.MAX_REASON_CHARS + 3).endsWith("...");
     assertThat(letter.getBody().size()).isEqualTo(10_000);
   }
 
   private static int[] sizesAround(int limit) {
-    return new int[] {0, 1, 127, 128, 129, 16_383, 16_384, 16_385, limit - 200, limit - 100, limit - 1, limit, limit + 1,
-        2_097_151, 2_097_152, 4 << 20};
+    return new int[] {
+      0,
+      1,
+      127,
+      128,
+      129,
+      16_383,
+      16_384,
+      16_385,
+      limit - 200,
+      limit - 100,
+      limit - 1,
+      limit,
+      limit + 1,
+      2_097_151,
+      2_097_152,
+      4 << 20
+    };
   }
 }

@@ -9,11 +9,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
-/** The environment a function reads: the original kubefuncs names, their defaults, and clear errors. */
+/**
+ * The environment a function reads: the original kubefuncs names, their defaults, and clear errors.
+ */
 class FunctionConfigTest {
 
   private static Map<String, String> env(String... keysAndValues) {
@@ -86,10 +88,12 @@ class FunctionConfigTest {
   @Test
   void missingTopicIsNamed() {
     assertThatThrownBy(() -> FunctionConfig.fromEnvironment(env("CHANNEL", "x")))
-        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.variable()).isEqualTo("TOPIC"))
+        .isInstanceOfSatisfying(
+            ConfigException.class, e -> assertThat(e.variable()).isEqualTo("TOPIC"))
         .hasMessageStartingWith("TOPIC");
     assertThatThrownBy(() -> FunctionConfig.fromEnvironment(env("TOPIC", "   ")))
-        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.variable()).isEqualTo("TOPIC"));
+        .isInstanceOfSatisfying(
+            ConfigException.class, e -> assertThat(e.variable()).isEqualTo("TOPIC"));
   }
 
   @ParameterizedTest(name = "{0}={1}")
@@ -97,7 +101,8 @@ class FunctionConfigTest {
       delimiter = '|',
       quoteCharacter = '`',
       value = {
-        // variable                  | value                                                                | quoted in the message
+        // variable                  | value
+        //        | quoted in the message
         "TOPIC                       | bad topic!                                                           | bad topic!",
         "TOPIC                       | a-very-long-topic-name-that-nsqd-would-refuse-because-it-is-over-64 | nsqd allows 64",
         "CHANNEL                     | no/slashes                                                           | no/slashes",
@@ -126,7 +131,8 @@ class FunctionConfigTest {
     env.put(variable, value);
 
     assertThatThrownBy(() -> FunctionConfig.fromEnvironment(env))
-        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.variable()).isEqualTo(variable))
+        .isInstanceOfSatisfying(
+            ConfigException.class, e -> assertThat(e.variable()).isEqualTo(variable))
         .hasMessageStartingWith(variable + ":")
         .hasMessageContaining(quoted);
   }
@@ -141,14 +147,16 @@ class FunctionConfigTest {
   @Test
   void tlsFilesAndTheAuthSecretAreRead() {
     TestCertificates certs = TestCertificates.generate();
-    FunctionConfig c = FunctionConfig.fromEnvironment(env(
-        "TOPIC", "t",
-        "NSQ_TLS", "true",
-        "NSQ_TLS_CA_FILE", certs.caCertificate().toString(),
-        "NSQ_TLS_CERT_FILE", certs.clientCertificate().toString(),
-        "NSQ_TLS_KEY_FILE", certs.clientKey().toString(),
-        "NSQ_TLS_SERVER_NAME", "nsqd.nsq.svc",
-        "NSQ_AUTH_SECRET", "s3cret"));
+    FunctionConfig c =
+        FunctionConfig.fromEnvironment(
+            env(
+                "TOPIC", "t",
+                "NSQ_TLS", "true",
+                "NSQ_TLS_CA_FILE", certs.caCertificate().toString(),
+                "NSQ_TLS_CERT_FILE", certs.clientCertificate().toString(),
+                "NSQ_TLS_KEY_FILE", certs.clientKey().toString(),
+                "NSQ_TLS_SERVER_NAME", "nsqd.nsq.svc",
+                "NSQ_AUTH_SECRET", "s3cret"));
     assertThat(c.tls()).isNotNull();
     assertThat(c.authSecret()).isEqualTo("s3cret");
     assertThat(c.toString()).doesNotContain("s3cret");
@@ -159,32 +167,90 @@ class FunctionConfigTest {
     TestCertificates certs = TestCertificates.generate();
     Path notPem = Files.writeString(certs.directory().resolve("not.pem"), "hello\n");
     Path sec1Key = certs.directory().resolve("sec1.key");
-    Files.writeString(sec1Key, "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n");
+    Files.writeString(
+        sec1Key, "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n");
     String ca = certs.caCertificate().toString();
     String cert = certs.clientCertificate().toString();
     String key = certs.clientKey().toString();
     assertRejected("NSQ_TLS", "must be true or false, got 'yes'", "NSQ_TLS", "yes");
     assertRejected("NSQ_TLS_CA_FILE", "NSQ_TLS is not true", "NSQ_TLS_CA_FILE", ca);
-    assertRejected("NSQ_TLS_SERVER_NAME", "NSQ_TLS is not true", "NSQ_TLS", "false", "NSQ_TLS_SERVER_NAME", "nsqd");
-    assertRejected("NSQ_TLS_SERVER_NAME", "must be a host name or IP address, got 'nsqd/x'", "NSQ_TLS", "true",
-        "NSQ_TLS_SERVER_NAME", "nsqd/x");
-    assertRejected("NSQ_TLS_KEY_FILE", "is not set but NSQ_TLS_CERT_FILE is", "NSQ_TLS", "true", "NSQ_TLS_CERT_FILE", cert);
-    assertRejected("NSQ_TLS_CERT_FILE", "is not set but NSQ_TLS_KEY_FILE is", "NSQ_TLS", "true", "NSQ_TLS_KEY_FILE", key);
-    assertRejected("NSQ_TLS_CA_FILE", "cannot read /nowhere/ca.crt", "NSQ_TLS", "true", "NSQ_TLS_CA_FILE", "/nowhere/ca.crt");
-    assertRejected("NSQ_TLS_CA_FILE", "holds no PEM certificate", "NSQ_TLS", "true", "NSQ_TLS_CA_FILE", notPem.toString());
-    assertRejected("NSQ_TLS_CERT_FILE", "holds no PEM certificate", "NSQ_TLS", "true", "NSQ_TLS_CERT_FILE", key,
-        "NSQ_TLS_KEY_FILE", key);
-    assertRejected("NSQ_TLS_KEY_FILE", "not PKCS#8", "NSQ_TLS", "true", "NSQ_TLS_CERT_FILE", cert,
-        "NSQ_TLS_KEY_FILE", sec1Key.toString());
-    assertRejected("NSQ_TLS_KEY_FILE", "holds no PEM private key", "NSQ_TLS", "true", "NSQ_TLS_CERT_FILE", cert,
-        "NSQ_TLS_KEY_FILE", ca);
+    assertRejected(
+        "NSQ_TLS_SERVER_NAME",
+        "NSQ_TLS is not true",
+        "NSQ_TLS",
+        "false",
+        "NSQ_TLS_SERVER_NAME",
+        "nsqd");
+    assertRejected(
+        "NSQ_TLS_SERVER_NAME",
+        "must be a host name or IP address, got 'nsqd/x'",
+        "NSQ_TLS",
+        "true",
+        "NSQ_TLS_SERVER_NAME",
+        "nsqd/x");
+    assertRejected(
+        "NSQ_TLS_KEY_FILE",
+        "is not set but NSQ_TLS_CERT_FILE is",
+        "NSQ_TLS",
+        "true",
+        "NSQ_TLS_CERT_FILE",
+        cert);
+    assertRejected(
+        "NSQ_TLS_CERT_FILE",
+        "is not set but NSQ_TLS_KEY_FILE is",
+        "NSQ_TLS",
+        "true",
+        "NSQ_TLS_KEY_FILE",
+        key);
+    assertRejected(
+        "NSQ_TLS_CA_FILE",
+        "cannot read /nowhere/ca.crt",
+        "NSQ_TLS",
+        "true",
+        "NSQ_TLS_CA_FILE",
+        "/nowhere/ca.crt");
+    assertRejected(
+        "NSQ_TLS_CA_FILE",
+        "holds no PEM certificate",
+        "NSQ_TLS",
+        "true",
+        "NSQ_TLS_CA_FILE",
+        notPem.toString());
+    assertRejected(
+        "NSQ_TLS_CERT_FILE",
+        "holds no PEM certificate",
+        "NSQ_TLS",
+        "true",
+        "NSQ_TLS_CERT_FILE",
+        key,
+        "NSQ_TLS_KEY_FILE",
+        key);
+    assertRejected(
+        "NSQ_TLS_KEY_FILE",
+        "not PKCS#8",
+        "NSQ_TLS",
+        "true",
+        "NSQ_TLS_CERT_FILE",
+        cert,
+        "NSQ_TLS_KEY_FILE",
+        sec1Key.toString());
+    assertRejected(
+        "NSQ_TLS_KEY_FILE",
+        "holds no PEM private key",
+        "NSQ_TLS",
+        "true",
+        "NSQ_TLS_CERT_FILE",
+        cert,
+        "NSQ_TLS_KEY_FILE",
+        ca);
   }
 
   private static void assertRejected(String variable, String reason, String... settings) {
     Map<String, String> env = env(settings);
     env.put("TOPIC", "fine");
     assertThatThrownBy(() -> FunctionConfig.fromEnvironment(env))
-        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.variable()).isEqualTo(variable))
+        .isInstanceOfSatisfying(
+            ConfigException.class, e -> assertThat(e.variable()).isEqualTo(variable))
         .hasMessageStartingWith(variable + ": ")
         .hasMessageContaining(reason)
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));

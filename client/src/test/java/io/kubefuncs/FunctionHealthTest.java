@@ -1,13 +1,13 @@
 package io.kubefuncs;
 
-import io.kubefuncs.testkit.MetricsText;
-import io.kubefuncs.testkit.NsqdStats;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.StringValue;
+import io.kubefuncs.testkit.MetricsText;
 import io.kubefuncs.testkit.NsqLookupdProcess;
 import io.kubefuncs.testkit.NsqdProcess;
+import io.kubefuncs.testkit.NsqdStats;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.util.Map;
@@ -18,18 +18,24 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
- * An in-process function's {@code /healthz} follows its life: 503 while it cannot consume yet,
- * 200 once subscribed, 503 while draining; {@code /metrics} serves the SDK's metrics.
+ * An in-process function's {@code /healthz} follows its life: 503 while it cannot consume yet, 200
+ * once subscribed, 503 while draining; {@code /metrics} serves the SDK's metrics.
  */
 class FunctionHealthTest {
 
   private static FunctionConfig config(NsqdProcess nsqd, String topic) {
-    return FunctionConfig.fromEnvironment(Map.of(
-        "TOPIC", topic,
-        "NSQ_NSQD_ADDR", nsqd.host(),
-        "NSQ_NSQD_PORT", String.valueOf(nsqd.tcpPort()),
-        "HEALTHZ_ADDR", "127.0.0.1:0",
-        "KUBEFUNCS_DRAIN_TIMEOUT", "20s"));
+    return FunctionConfig.fromEnvironment(
+        Map.of(
+            "TOPIC",
+            topic,
+            "NSQ_NSQD_ADDR",
+            nsqd.host(),
+            "NSQ_NSQD_PORT",
+            String.valueOf(nsqd.tcpPort()),
+            "HEALTHZ_ADDR",
+            "127.0.0.1:0",
+            "KUBEFUNCS_DRAIN_TIMEOUT",
+            "20s"));
   }
 
   @Test
@@ -42,12 +48,16 @@ class FunctionHealthTest {
         assertThat(port).isPositive();
 
         // nsqd is down: whatever the consumer tries, the function is not serving.
-        await("/healthz while nsqd is down").during(Duration.ofMillis(800)).atMost(Duration.ofSeconds(3))
-            .untilAsserted(() -> assertThat(Probe.healthz(port)).as("/healthz with nsqd down").isEqualTo(503));
+        await("/healthz while nsqd is down")
+            .during(Duration.ofMillis(800))
+            .atMost(Duration.ofSeconds(3))
+            .untilAsserted(
+                () -> assertThat(Probe.healthz(port)).as("/healthz with nsqd down").isEqualTo(503));
 
         nsqd.restart();
         await().atMost(Duration.ofSeconds(15)).until(() -> Probe.healthz(port) == 200);
-        assertThat(NsqdStats.channel(nsqd.httpUrl(), "late", "default").path("clients").size()).isEqualTo(1);
+        assertThat(NsqdStats.channel(nsqd.httpUrl(), "late", "default").path("clients").size())
+            .isEqualTo(1);
       } finally {
         function.drain();
       }
@@ -57,25 +67,31 @@ class FunctionHealthTest {
   /**
    * A fresh install: nsqlookupd configured, the topic published nowhere yet. The function must
    * still become ready (a Deployment that never turns Ready blocks `helm install --wait` and every
-   * rollout), and its topic and channel must exist on its own nsqd, so that the first event is
-   * not left waiting for a lookup.
+   * rollout), and its topic and channel must exist on its own nsqd, so that the first event is not
+   * left waiting for a lookup.
    */
   @Test
   void readyWithNsqlookupdBeforeTheTopicExistsAnywhere() {
     try (NsqLookupdProcess lookupd = NsqLookupdProcess.start();
         NsqdProcess nsqd = NsqdProcess.builder().lookupd(lookupd).start()) {
-      Map<String, String> env = new java.util.HashMap<>(Map.of(
-          "TOPIC", "fresh",
-          "NSQ_NSQD_ADDR", nsqd.host(),
-          "NSQ_NSQD_PORT", String.valueOf(nsqd.tcpPort()),
-          "NSQ_LOOKUPD_ADDR", lookupd.host(),
-          "NSQ_LOOKUPD_PORT", String.valueOf(lookupd.httpPort()),
-          "HEALTHZ_ADDR", "127.0.0.1:0"));
-      Function function = new Function(FunctionConfig.fromEnvironment(env), msg -> {}, new PrometheusRegistry());
+      Map<String, String> env =
+          new java.util.HashMap<>(
+              Map.of(
+                  "TOPIC", "fresh",
+                  "NSQ_NSQD_ADDR", nsqd.host(),
+                  "NSQ_NSQD_PORT", String.valueOf(nsqd.tcpPort()),
+                  "NSQ_LOOKUPD_ADDR", lookupd.host(),
+                  "NSQ_LOOKUPD_PORT", String.valueOf(lookupd.httpPort()),
+                  "HEALTHZ_ADDR", "127.0.0.1:0"));
+      Function function =
+          new Function(FunctionConfig.fromEnvironment(env), msg -> {}, new PrometheusRegistry());
       try {
-        await("/healthz 200").atMost(Duration.ofSeconds(10)).until(() -> Probe.healthz(function.healthPort()) == 200);
+        await("/healthz 200")
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> Probe.healthz(function.healthPort()) == 200);
         assertThat(NsqdStats.channel(nsqd.httpUrl(), "fresh", "default").path("clients").size())
-            .as("clients of fresh/default on the function's own nsqd").isEqualTo(1);
+            .as("clients of fresh/default on the function's own nsqd")
+            .isEqualTo(1);
       } finally {
         function.drain();
       }
@@ -91,35 +107,47 @@ class FunctionHealthTest {
   void notReadyUntilItsOwnNsqdAnsweredTheSubscription() throws Exception {
     try (NsqLookupdProcess lookupd = NsqLookupdProcess.start();
         NsqdProcess nsqd = NsqdProcess.builder().lookupd(lookupd).start();
-        Client client = Client.builder().nsqd(nsqd.tcpAddress()).lookupd(lookupd.httpAddress())
-            .registry(new PrometheusRegistry()).build()) {
+        Client client =
+            Client.builder()
+                .nsqd(nsqd.tcpAddress())
+                .lookupd(lookupd.httpAddress())
+                .registry(new PrometheusRegistry())
+                .build()) {
       nsqd.stop();
       Subscription subscription = client.on("own", "default", msg -> {});
 
-      await("not ready while its own nsqd is down").during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(5))
+      await("not ready while its own nsqd is down")
+          .during(Duration.ofMillis(1500))
+          .atMost(Duration.ofSeconds(5))
           .until(() -> !subscription.ready().isDone());
 
       nsqd.restart();
       subscription.ready().get(20, TimeUnit.SECONDS);
       assertThat(NsqdStats.channel(nsqd.httpUrl(), "own", "default").path("clients").size())
-          .as("clients of own/default on the function's own nsqd once ready").isEqualTo(1);
+          .as("clients of own/default on the function's own nsqd once ready")
+          .isEqualTo(1);
     }
   }
 
   @Test
   void servesThenDrainsWith503WhileEventsAreStillInHand() throws Exception {
     try (NsqdProcess nsqd = NsqdProcess.start();
-        Client sender = Client.builder().nsqd(nsqd.tcpAddress()).registry(new PrometheusRegistry()).build()) {
+        Client sender =
+            Client.builder().nsqd(nsqd.tcpAddress()).registry(new PrometheusRegistry()).build()) {
       CountDownLatch slowStarted = new CountDownLatch(1);
       CountDownLatch release = new CountDownLatch(1);
       AtomicInteger finished = new AtomicInteger();
-      Function function = new Function(config(nsqd, "health"), msg -> {
-        if (msg.payload(StringValue.class).getValue().equals("slow")) {
-          slowStarted.countDown();
-          release.await();
-        }
-        finished.incrementAndGet();
-      }, new PrometheusRegistry());
+      Function function =
+          new Function(
+              config(nsqd, "health"),
+              msg -> {
+                if (msg.payload(StringValue.class).getValue().equals("slow")) {
+                  slowStarted.countDown();
+                  release.await();
+                }
+                finished.incrementAndGet();
+              },
+              new PrometheusRegistry());
       int port = function.healthPort();
       CompletableFuture<Void> drained = null;
       try {
@@ -130,8 +158,11 @@ class FunctionHealthTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> finished.get() == 1);
         Probe.Answer metrics = Probe.get(port, "/metrics");
         assertThat(metrics.status()).isEqualTo(200);
-        assertThat(new MetricsText(metrics.body()).value("kubefuncs_messages_received_total", Map.of("topic", "health")))
-            .as(metrics.body()).isEqualTo(1.0);
+        assertThat(
+                new MetricsText(metrics.body())
+                    .value("kubefuncs_messages_received_total", Map.of("topic", "health")))
+            .as(metrics.body())
+            .isEqualTo(1.0);
 
         sender.emit("health", StringValue.of("slow")).join();
         assertThat(slowStarted.await(10, TimeUnit.SECONDS)).isTrue();
@@ -147,9 +178,12 @@ class FunctionHealthTest {
         // The slow event was finished before the connection closed: nothing to redeliver. nsqd
         // reads a FIN written before the close within milliseconds, later on a loaded machine;
         // one never written leaves the event in flight for its 60 s msg_timeout.
-        await("the slow event's FIN reached nsqd").atMost(Duration.ofSeconds(3))
+        await("the slow event's FIN reached nsqd")
+            .atMost(Duration.ofSeconds(3))
             .until(() -> NsqdStats.channelEmpty(nsqd.httpUrl(), "health", "default"));
-        assertThat(Probe.healthz(port)).as("the health server is closed after the drain").isEqualTo(-1);
+        assertThat(Probe.healthz(port))
+            .as("the health server is closed after the drain")
+            .isEqualTo(-1);
       } finally {
         release.countDown();
         if (drained == null) {

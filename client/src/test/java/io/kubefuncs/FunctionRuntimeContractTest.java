@@ -20,9 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * The Java SDK against the function runtime contract (proto/testdata/function-runtime.json):
- * each variable's default, every accepted text of its grammar read to the value the contract
- * gives, every refused one refused naming the variable. The Go SDK runs the same checks
+ * The Java SDK against the function runtime contract (proto/testdata/function-runtime.json): each
+ * variable's default, every accepted text of its grammar read to the value the contract gives,
+ * every refused one refused naming the variable. The Go SDK runs the same checks
  * (clients/go/contract_test.go), and docs/function-runtime.md is checked to be its table.
  */
 class FunctionRuntimeContractTest {
@@ -51,28 +51,37 @@ class FunctionRuntimeContractTest {
     READ.put("NSQ_AUTH_SECRET", FunctionConfig::authSecret);
   }
 
-  /** Read through NsqTls when TLS is on; their grammars are checked by accepting and refusing only. */
-  private static final List<String> READ_INTO_TLS = List.of("NSQ_TLS_CA_FILE", "NSQ_TLS_CERT_FILE", "NSQ_TLS_KEY_FILE",
-      "NSQ_TLS_SERVER_NAME");
+  /**
+   * Read through NsqTls when TLS is on; their grammars are checked by accepting and refusing only.
+   */
+  private static final List<String> READ_INTO_TLS =
+      List.of("NSQ_TLS_CA_FILE", "NSQ_TLS_CERT_FILE", "NSQ_TLS_KEY_FILE", "NSQ_TLS_SERVER_NAME");
 
   @Test
   void theSdkReadsExactlyTheContractsVariables() {
     List<String> read = new java.util.ArrayList<>(READ.keySet());
     read.addAll(READ_INTO_TLS);
-    assertThat(read).containsExactlyInAnyOrderElementsOf(CONTRACT.variables().stream().map(Variable::name).toList());
+    assertThat(read)
+        .containsExactlyInAnyOrderElementsOf(
+            CONTRACT.variables().stream().map(Variable::name).toList());
   }
 
   @TestFactory
   List<DynamicTest> eachVariableHasTheContractsDefault() {
     return CONTRACT.variables().stream()
         .filter(v -> READ.containsKey(v.name()) && !v.required())
-        .map(v -> DynamicTest.dynamicTest(v.name(), () -> {
-          Map<String, String> env = environment(v, null);
-          env.put("HOSTNAME", "pod-7");
-          FunctionConfig c = FunctionConfig.fromEnvironment(env);
-          Object expected = v.defaultValue() == null ? null : value(v, v.defaultValue());
-          assertThat(READ.get(v.name()).apply(c)).as(v.name()).isEqualTo(expected);
-        }))
+        .map(
+            v ->
+                DynamicTest.dynamicTest(
+                    v.name(),
+                    () -> {
+                      Map<String, String> env = environment(v, null);
+                      env.put("HOSTNAME", "pod-7");
+                      FunctionConfig c = FunctionConfig.fromEnvironment(env);
+                      Object expected =
+                          v.defaultValue() == null ? null : value(v, v.defaultValue());
+                      assertThat(READ.get(v.name()).apply(c)).as(v.name()).isEqualTo(expected);
+                    }))
         .toList();
   }
 
@@ -81,9 +90,11 @@ class FunctionRuntimeContractTest {
     for (Variable v : CONTRACT.variables()) {
       if (v.required()) {
         assertThatThrownBy(() -> FunctionConfig.fromEnvironment(Map.of()))
-            .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.variable()).isEqualTo(v.name()));
+            .isInstanceOfSatisfying(
+                ConfigException.class, e -> assertThat(e.variable()).isEqualTo(v.name()));
         assertThatThrownBy(() -> FunctionConfig.fromEnvironment(Map.of(v.name(), "  ")))
-            .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.variable()).isEqualTo(v.name()));
+            .isInstanceOfSatisfying(
+                ConfigException.class, e -> assertThat(e.variable()).isEqualTo(v.name()));
       }
     }
   }
@@ -91,32 +102,56 @@ class FunctionRuntimeContractTest {
   @TestFactory
   List<DynamicTest> everyAcceptedTextReadsToTheContractsValue() {
     return CONTRACT.variables().stream()
-        .flatMap(v -> v.grammar().valid().entrySet().stream().map(e -> DynamicTest.dynamicTest(v.name() + "=" + e.getKey(), () -> {
-          assertThat(v.grammar().matches(e.getKey().strip())).as("the grammar's pattern takes its own example").isTrue();
-          FunctionConfig c = FunctionConfig.fromEnvironment(environment(v, e.getKey()));
-          if (READ.containsKey(v.name())) {
-            assertThat(READ.get(v.name()).apply(c)).isEqualTo(value(v, e.getValue()));
-          }
-        })))
+        .flatMap(
+            v ->
+                v.grammar().valid().entrySet().stream()
+                    .map(
+                        e ->
+                            DynamicTest.dynamicTest(
+                                v.name() + "=" + e.getKey(),
+                                () -> {
+                                  assertThat(v.grammar().matches(e.getKey().strip()))
+                                      .as("the grammar's pattern takes its own example")
+                                      .isTrue();
+                                  FunctionConfig c =
+                                      FunctionConfig.fromEnvironment(environment(v, e.getKey()));
+                                  if (READ.containsKey(v.name())) {
+                                    assertThat(READ.get(v.name()).apply(c))
+                                        .isEqualTo(value(v, e.getValue()));
+                                  }
+                                })))
         .toList();
   }
 
   @TestFactory
   List<DynamicTest> everyRefusedTextIsRefusedNamingTheVariable() {
     return CONTRACT.variables().stream()
-        .flatMap(v -> v.grammar().invalid().stream().map(text -> DynamicTest.dynamicTest(v.name() + "=" + text, () ->
-            assertThatThrownBy(() -> FunctionConfig.fromEnvironment(environment(v, text)))
-                .isInstanceOfSatisfying(ConfigException.class, e -> {
-                  assertThat(e.variable()).isEqualTo(v.name());
-                  assertThat(e.getMessage()).contains(text.strip());
-                }))))
+        .flatMap(
+            v ->
+                v.grammar().invalid().stream()
+                    .map(
+                        text ->
+                            DynamicTest.dynamicTest(
+                                v.name() + "=" + text,
+                                () ->
+                                    assertThatThrownBy(
+                                            () ->
+                                                FunctionConfig.fromEnvironment(
+                                                    environment(v, text)))
+                                        .isInstanceOfSatisfying(
+                                            ConfigException.class,
+                                            e -> {
+                                              assertThat(e.variable()).isEqualTo(v.name());
+                                              assertThat(e.getMessage()).contains(text.strip());
+                                            }))))
         .toList();
   }
 
   @Test
   void theDocsTableIsTheContract() throws Exception {
     Path doc = Path.of("..", "docs", "function-runtime.md");
-    Pattern row = Pattern.compile("^\\| `([A-Z0-9_]+)` \\| ([^|]+) \\| `([a-z]+)` \\|", Pattern.MULTILINE);
+    Pattern row =
+        Pattern.compile("^\\| `([A-Z0-9_]+)` \\| ([^|]+) \\| `([a-z]+)` \\|", Pattern.MULTILINE);
     Matcher m = row.matcher(Files.readString(doc));
     Map<String, String> documented = new LinkedHashMap<>();
     Map<String, String> grammars = new HashMap<>();
@@ -126,13 +161,24 @@ class FunctionRuntimeContractTest {
     }
     Map<String, String> expected = new LinkedHashMap<>();
     for (Variable v : CONTRACT.variables()) {
-      expected.put(v.name(), v.required() ? "(required)" : v.defaultValue() == null ? "unset" : "`" + v.defaultValue().asText() + "`");
-      assertThat(grammars.get(v.name())).as(v.name() + "'s grammar in " + doc).isEqualTo(v.grammar().name());
+      expected.put(
+          v.name(),
+          v.required()
+              ? "(required)"
+              : v.defaultValue() == null ? "unset" : "`" + v.defaultValue().asText() + "`");
+      assertThat(grammars.get(v.name()))
+          .as(v.name() + "'s grammar in " + doc)
+          .isEqualTo(v.grammar().name());
     }
-    assertThat(documented).as(doc + " lists the contract's variables, in its order, with its defaults").containsExactlyEntriesOf(expected);
+    assertThat(documented)
+        .as(doc + " lists the contract's variables, in its order, with its defaults")
+        .containsExactlyEntriesOf(expected);
   }
 
-  /** The environment that sets {@code v} to {@code text} (null: leaves it unset), with what it needs beside it. */
+  /**
+   * The environment that sets {@code v} to {@code text} (null: leaves it unset), with what it needs
+   * beside it.
+   */
   private static Map<String, String> environment(Variable v, String text) {
     Map<String, String> env = new HashMap<>();
     env.put("TOPIC", TOPIC);
@@ -153,12 +199,14 @@ class FunctionRuntimeContractTest {
     return switch (v.grammar().name()) {
       case "port", "positive", "bytes" -> node.asInt();
       case "boolean" -> node.asBoolean();
-      case "duration" -> node.isNumber() ? node.asLong() : Durations.parse(node.asText()).toMillis();
-      default -> switch (node.asText()) {
-        case "<TOPIC>.dead" -> TOPIC + ".dead";
-        case "$HOSTNAME" -> "pod-7";
-        default -> node.asText();
-      };
+      case "duration" ->
+          node.isNumber() ? node.asLong() : Durations.parse(node.asText()).toMillis();
+      default ->
+          switch (node.asText()) {
+            case "<TOPIC>.dead" -> TOPIC + ".dead";
+            case "$HOSTNAME" -> "pod-7";
+            default -> node.asText();
+          };
     };
   }
 
@@ -167,6 +215,8 @@ class FunctionRuntimeContractTest {
   }
 
   private static Integer port(String address) {
-    return address == null ? null : Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+    return address == null
+        ? null
+        : Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
   }
 }

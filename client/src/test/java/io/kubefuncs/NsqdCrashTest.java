@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Test;
 /**
  * What docs/delivery.md promises about an nsqd crash, checked by killing a real nsqd with SIGKILL
  * while events are being published asynchronously (what the gateway does before answering 202):
- * with the default settings a crash loses what nsqd held in memory, at most --mem-queue-size
- * events per topic and per channel; with --mem-queue-size=0 it loses no accepted event.
+ * with the default settings a crash loses what nsqd held in memory, at most --mem-queue-size events
+ * per topic and per channel; with --mem-queue-size=0 it loses no accepted event.
  */
 class NsqdCrashTest {
   private static final String TOPIC = "crash";
@@ -43,8 +43,13 @@ class NsqdCrashTest {
     // Nothing consumes during the load: the first --mem-queue-size events of the channel wait in
     // memory, and so may the topic's, on their way to the channel, and one in the topic's pump,
     // taken from the topic's queue and not yet in the channel's (seen: 2,001).
-    assertThat(lost.size()).as("accepted events lost").isPositive().isLessThanOrEqualTo(2 * MEM_QUEUE_SIZE + 1);
-    assertThat(o.acceptedBeforeCrash.size() - lost.size()).as("accepted events that survived").isPositive();
+    assertThat(lost.size())
+        .as("accepted events lost")
+        .isPositive()
+        .isLessThanOrEqualTo(2 * MEM_QUEUE_SIZE + 1);
+    assertThat(o.acceptedBeforeCrash.size() - lost.size())
+        .as("accepted events that survived")
+        .isPositive();
   }
 
   @Test
@@ -62,34 +67,52 @@ class NsqdCrashTest {
   }
 
   /**
-   * Publishes without waiting (up to 200 unanswered) until {@code 3 * MEM_QUEUE_SIZE} are
-   * accepted, kills nsqd with SIGKILL while the load goes on, restarts it on the same data, and
-   * consumes whatever it still has.
+   * Publishes without waiting (up to 200 unanswered) until {@code 3 * MEM_QUEUE_SIZE} are accepted,
+   * kills nsqd with SIGKILL while the load goes on, restarts it on the same data, and consumes
+   * whatever it still has.
    */
   private static Outcome crashUnderLoad(int memQueueSize) throws Exception {
-    try (NsqdProcess nsqd = NsqdProcess.builder().option("--mem-queue-size=" + memQueueSize).start();
-        Client client = Client.builder().nsqd(nsqd.tcpAddress()).registry(new PrometheusRegistry())
-            .nsqConfig(NsqConfig.builder().outputBufferSize(-1).publishTimeout(Duration.ofSeconds(2)).build())
-            .build()) {
+    try (NsqdProcess nsqd =
+            NsqdProcess.builder().option("--mem-queue-size=" + memQueueSize).start();
+        Client client =
+            Client.builder()
+                .nsqd(nsqd.tcpAddress())
+                .registry(new PrometheusRegistry())
+                .nsqConfig(
+                    NsqConfig.builder()
+                        .outputBufferSize(-1)
+                        .publishTimeout(Duration.ofSeconds(2))
+                        .build())
+                .build()) {
       // The function's channel exists, as it does once a function has subscribed.
-      try (NsqConsumer channel = NsqConsumer.builder(TOPIC, "default").nsqd(nsqd.tcpAddress()).handler(m -> {}).build().start()) {
+      try (NsqConsumer channel =
+          NsqConsumer.builder(TOPIC, "default")
+              .nsqd(nsqd.tcpAddress())
+              .handler(m -> {})
+              .build()
+              .start()) {
         channel.ready().join();
         channel.stop(Duration.ZERO).join();
       }
       Set<String> accepted = ConcurrentHashMap.newKeySet();
       AtomicBoolean loading = new AtomicBoolean(true);
       Semaphore window = new Semaphore(200);
-      CompletableFuture<Void> load = CompletableFuture.runAsync(() -> {
-        while (loading.get()) {
-          window.acquireUninterruptibly();
-          client.emit(TOPIC, StringValue.of("event")).whenComplete((id, e) -> {
-            if (e == null) {
-              accepted.add(id);
-            }
-            window.release();
-          });
-        }
-      });
+      CompletableFuture<Void> load =
+          CompletableFuture.runAsync(
+              () -> {
+                while (loading.get()) {
+                  window.acquireUninterruptibly();
+                  client
+                      .emit(TOPIC, StringValue.of("event"))
+                      .whenComplete(
+                          (id, e) -> {
+                            if (e == null) {
+                              accepted.add(id);
+                            }
+                            window.release();
+                          });
+                }
+              });
       await().atMost(Duration.ofSeconds(30)).until(() -> accepted.size() >= 3 * MEM_QUEUE_SIZE);
       // nsqd finds a disk queue again after a crash through its metadata file, written at its
       // first sync (--sync-every 2500 messages, --sync-timeout 2 s): the promise is about queues
@@ -103,23 +126,40 @@ class NsqdCrashTest {
       nsqd.restart();
 
       Set<String> survivors = ConcurrentHashMap.newKeySet();
-      try (Subscription s = client.on(TOPIC, "default", 64, SubscriptionOptions.defaults(TOPIC), m -> survivors.add(m.id()))) {
+      try (Subscription s =
+          client.on(
+              TOPIC,
+              "default",
+              64,
+              SubscriptionOptions.defaults(TOPIC),
+              m -> survivors.add(m.id()))) {
         s.ready().join();
-        await().atMost(Duration.ofSeconds(30)).until(
-            () -> NsqdStats.depth(nsqd.httpUrl(), TOPIC) == 0 && NsqdStats.channelEmpty(nsqd.httpUrl(), TOPIC, "default"));
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(
+                () ->
+                    NsqdStats.depth(nsqd.httpUrl(), TOPIC) == 0
+                        && NsqdStats.channelEmpty(nsqd.httpUrl(), TOPIC, "default"));
       }
       return new Outcome(acceptedBeforeCrash, survivors);
     }
   }
 
-  /** Whether every disk queue nsqd has written to ({@code <name>.diskqueue.000000.dat}) has its metadata file. */
+  /**
+   * Whether every disk queue nsqd has written to ({@code <name>.diskqueue.000000.dat}) has its
+   * metadata file.
+   */
   private static boolean diskQueuesSynced(Path dataDirectory) throws IOException {
     try (Stream<Path> files = Files.list(dataDirectory)) {
-      List<String> queues = files.map(f -> DATA_FILE.matcher(f.getFileName().toString()))
-          .filter(Matcher::matches)
-          .map(m -> m.group(1))
-          .toList();
-      return !queues.isEmpty() && queues.stream().allMatch(q -> Files.exists(dataDirectory.resolve(q + ".diskqueue.meta.dat")));
+      List<String> queues =
+          files
+              .map(f -> DATA_FILE.matcher(f.getFileName().toString()))
+              .filter(Matcher::matches)
+              .map(m -> m.group(1))
+              .toList();
+      return !queues.isEmpty()
+          && queues.stream()
+              .allMatch(q -> Files.exists(dataDirectory.resolve(q + ".diskqueue.meta.dat")));
     }
   }
 }

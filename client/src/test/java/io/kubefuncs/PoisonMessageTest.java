@@ -35,10 +35,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * No message stalls a function, whatever its size or content: each one that cannot be handled
- * ends on the dead-letter topic within its attempt budget, as a letter nsqd accepts, while good
- * events published between them are each handled within a second; then nothing is left in hand
- * and a stop returns at once.
+ * No message stalls a function, whatever its size or content: each one that cannot be handled ends
+ * on the dead-letter topic within its attempt budget, as a letter nsqd accepts, while good events
+ * published between them are each handled within a second; then nothing is left in hand and a stop
+ * returns at once.
  */
 class PoisonMessageTest {
   @RegisterExtension static NsqExtension nsq = NsqExtension.nsqd();
@@ -59,7 +59,9 @@ class PoisonMessageTest {
     }
     try (Probe probe = new Probe(nsq.nsqdProcess(), "poison-sizes")) {
       probe.run(poisons);
-      assertThat(probe.letters()).hasSize(poisons.size()).allSatisfy(l -> assertThat(l.getAttempts()).isEqualTo(1));
+      assertThat(probe.letters())
+          .hasSize(poisons.size())
+          .allSatisfy(l -> assertThat(l.getAttempts()).isEqualTo(1));
       probe.assertLettersDescribe(poisons, MIB);
     }
   }
@@ -67,10 +69,15 @@ class PoisonMessageTest {
   @Test
   void payloadsOfTheWrongTypeAreRetriedThenDeadLettered() throws Exception {
     try (Probe probe = new Probe(nsq.nsqdProcess(), "poison-types")) {
-      List<Event> wrong = List.of(
-          Events.newEvent("poison-types", "", HTTPRequest.newBuilder().setUrl("/x").build()),
-          Events.newEvent("poison-types", "", BytesValue.of(ByteString.copyFrom(new byte[100_000]))),
-          Event.newBuilder().setId(UUID.randomUUID().toString()).setTopic("poison-types").build());
+      List<Event> wrong =
+          List.of(
+              Events.newEvent("poison-types", "", HTTPRequest.newBuilder().setUrl("/x").build()),
+              Events.newEvent(
+                  "poison-types", "", BytesValue.of(ByteString.copyFrom(new byte[100_000]))),
+              Event.newBuilder()
+                  .setId(UUID.randomUUID().toString())
+                  .setTopic("poison-types")
+                  .build());
       List<byte[]> bodies = wrong.stream().map(Event::toByteArray).toList();
       probe.run(bodies);
       probe.assertLettersDescribe(bodies, MIB);
@@ -81,18 +88,32 @@ class PoisonMessageTest {
   }
 
   @Test
-  void anAnswerThatCannotBePublishedDeadLettersTheEventOnceWithoutRunningTheHandlerAgain() throws Exception {
+  void anAnswerThatCannotBePublishedDeadLettersTheEventOnceWithoutRunningTheHandlerAgain()
+      throws Exception {
     try (Probe probe = new Probe(nsq.nsqdProcess(), "poison-answers")) {
-      List<Event> unanswerable = List.of(
-          // Not a topic name nsqd accepts.
-          Event.newBuilder().setId("bad-return").setTopic("poison-answers").setReturn("no such topic!")
-              .setPayload(Any.pack(StringValue.of("answer me"))).build(),
-          // An answer larger than nsqd's max message size.
-          Event.newBuilder().setId("huge-answer").setTopic("poison-answers").setReturn("answers")
-              .setPayload(Any.pack(StringValue.of("answer big"))).build());
+      List<Event> unanswerable =
+          List.of(
+              // Not a topic name nsqd accepts.
+              Event.newBuilder()
+                  .setId("bad-return")
+                  .setTopic("poison-answers")
+                  .setReturn("no such topic!")
+                  .setPayload(Any.pack(StringValue.of("answer me")))
+                  .build(),
+              // An answer larger than nsqd's max message size.
+              Event.newBuilder()
+                  .setId("huge-answer")
+                  .setTopic("poison-answers")
+                  .setReturn("answers")
+                  .setPayload(Any.pack(StringValue.of("answer big")))
+                  .build());
       List<Event> answers = new CopyOnWriteArrayList<>();
-      try (NsqConsumer caller = NsqConsumer.builder("answers", "caller").nsqd(nsq.nsqdProcess().tcpAddress())
-          .handler(m -> answers.add(Event.parseFrom(m.body()))).build().start()) {
+      try (NsqConsumer caller =
+          NsqConsumer.builder("answers", "caller")
+              .nsqd(nsq.nsqdProcess().tcpAddress())
+              .handler(m -> answers.add(Event.parseFrom(m.body())))
+              .build()
+              .start()) {
         caller.ready().join();
         List<byte[]> bodies = unanswerable.stream().map(Event::toByteArray).toList();
         probe.run(bodies);
@@ -101,11 +122,13 @@ class PoisonMessageTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> answers.size() == 1);
         assertThat(answers.get(0).getId()).isEqualTo("huge-answer");
         assertThat(answers.get(0).getPayload().unpack(io.kubefuncs.proto.Error.class).getError())
-            .startsWith("could not publish the answer to answers: ").contains("exceeds maxMessageSize");
+            .startsWith("could not publish the answer to answers: ")
+            .contains("exceeds maxMessageSize");
       }
       assertThat(probe.letters())
           .allSatisfy(l -> assertThat(l.getAttempts()).isEqualTo(1))
-          .allSatisfy(l -> assertThat(l.getReason()).startsWith("could not publish the answer to "));
+          .allSatisfy(
+              l -> assertThat(l.getReason()).startsWith("could not publish the answer to "));
       assertThat(probe.calls).containsAllEntriesOf(Map.of("bad-return", 1, "huge-answer", 1));
     }
   }
@@ -114,7 +137,8 @@ class PoisonMessageTest {
   void eventsLargerThanOneMibAreHandledOrDeadLetteredWhenNsqdAllowsThem() throws Exception {
     try (NsqdProcess big = NsqdProcess.builder().maxMsgSize(3L * MIB).start();
         Probe probe = new Probe(big, "poison-big")) {
-      Event large = Events.newEvent("poison-big", "", StringValue.of("good-large-" + "x".repeat(2 * MIB)));
+      Event large =
+          Events.newEvent("poison-big", "", StringValue.of("good-large-" + "x".repeat(2 * MIB)));
       List<byte[]> poisons = List.of(undecodable(2 * MIB), undecodable(3 * MIB));
       probe.run(List.of(large.toByteArray(), poisons.get(0), poisons.get(1)));
       assertThat(probe.handled).containsKey(large.getId());
@@ -133,7 +157,9 @@ class PoisonMessageTest {
     }
   }
 
-  /** Bytes that are not a protobuf message: 0xFF is a tag with wire type 7, which does not exist. */
+  /**
+   * Bytes that are not a protobuf message: 0xFF is a tag with wire type 7, which does not exist.
+   */
   private static byte[] undecodable(int size) {
     byte[] b = new byte[size];
     Arrays.fill(b, (byte) 0xFF);
@@ -162,20 +188,30 @@ class PoisonMessageTest {
       this.nsqd = nsqd;
       this.topic = topic;
       client = Client.builder().nsqd(nsqd.tcpAddress()).registry(new PrometheusRegistry()).build();
-      raw = NsqProducer.create(nsqd.tcpAddress(), NsqConfig.builder().maxMessageSize(4 * MIB).build());
+      raw =
+          NsqProducer.create(
+              nsqd.tcpAddress(), NsqConfig.builder().maxMessageSize(4 * MIB).build());
       dead = new DeadLetterSink(nsqd.tcpAddress(), topic + ".dead");
       SubscriptionOptions options =
-          SubscriptionOptions.defaults(topic).withMaxAttempts(MAX_ATTEMPTS).withRetryBase(Duration.ofMillis(10));
-      subscription = client.on(topic, "default", MAX_IN_FLIGHT, options, msg -> {
-        calls.merge(msg.id(), 1, Integer::sum);
-        String value = msg.payload(StringValue.class).getValue();
-        handled.put(msg.id(), System.nanoTime());
-        if (value.equals("answer big")) {
-          msg.respond(BytesValue.of(ByteString.copyFrom(new byte[2 * MIB])));
-        } else if (value.equals("answer me")) {
-          msg.respond(StringValue.of("answered"));
-        }
-      });
+          SubscriptionOptions.defaults(topic)
+              .withMaxAttempts(MAX_ATTEMPTS)
+              .withRetryBase(Duration.ofMillis(10));
+      subscription =
+          client.on(
+              topic,
+              "default",
+              MAX_IN_FLIGHT,
+              options,
+              msg -> {
+                calls.merge(msg.id(), 1, Integer::sum);
+                String value = msg.payload(StringValue.class).getValue();
+                handled.put(msg.id(), System.nanoTime());
+                if (value.equals("answer big")) {
+                  msg.respond(BytesValue.of(ByteString.copyFrom(new byte[2 * MIB])));
+                } else if (value.equals("answer me")) {
+                  msg.respond(StringValue.of("answered"));
+                }
+              });
       subscription.ready().join();
     }
 
@@ -193,18 +229,29 @@ class PoisonMessageTest {
           sent.put(id, now);
         }
       }
-      await("good events handled").atMost(Duration.ofSeconds(20)).until(() -> handled.keySet().containsAll(sent.keySet()));
-      sent.forEach((id, at) -> assertThat(Duration.ofNanos(handled.get(id) - at))
-          .as("good event %s, published between poisons, waited", id)
-          .isLessThan(Duration.ofSeconds(1)));
-      await("every message done").atMost(Duration.ofSeconds(20)).until(
-          () -> NsqdStats.channelEmpty(nsqd.httpUrl(), topic, "default") && subscription.inFlight() == 0);
+      await("good events handled")
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> handled.keySet().containsAll(sent.keySet()));
+      sent.forEach(
+          (id, at) ->
+              assertThat(Duration.ofNanos(handled.get(id) - at))
+                  .as("good event %s, published between poisons, waited", id)
+                  .isLessThan(Duration.ofSeconds(1)));
+      await("every message done")
+          .atMost(Duration.ofSeconds(20))
+          .until(
+              () ->
+                  NsqdStats.channelEmpty(nsqd.httpUrl(), topic, "default")
+                      && subscription.inFlight() == 0);
       assertThat(dead.undecodable()).isEmpty();
       assertThat(NsqdStats.channel(nsqd.httpUrl(), topic, "default").path("timeout_count").asLong())
-          .as("no message waited out its msg_timeout").isZero();
+          .as("no message waited out its msg_timeout")
+          .isZero();
       long start = System.nanoTime();
       subscription.stop(Duration.ofSeconds(20)).get(20, TimeUnit.SECONDS);
-      assertThat(Duration.ofNanos(System.nanoTime() - start)).as("stop with nothing in hand").isLessThan(Duration.ofSeconds(1));
+      assertThat(Duration.ofNanos(System.nanoTime() - start))
+          .as("stop with nothing in hand")
+          .isLessThan(Duration.ofSeconds(1));
     }
 
     List<DeadLetter> letters() {
@@ -213,27 +260,41 @@ class PoisonMessageTest {
 
     /**
      * A letter for every body, each within {@code limit}, with the body's length, digest and a
-     * prefix of it. Delivery is at least once: a letter sent again after a lost connection may
-     * come twice.
+     * prefix of it. Delivery is at least once: a letter sent again after a lost connection may come
+     * twice.
      */
     void assertLettersDescribe(List<byte[]> bodies, int limit) throws Exception {
       Set<String> expected = new HashSet<>();
       for (byte[] b : bodies) {
         expected.add(b.length + ":" + sha256(b));
       }
-      await().atMost(Duration.ofSeconds(10)).until(() -> dead.letters().stream()
-          .map(l -> l.getBodyLength() + ":" + HexFormat.of().formatHex(l.getBodySha256().toByteArray()))
-          .collect(Collectors.toSet()).containsAll(expected));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  dead.letters().stream()
+                      .map(
+                          l ->
+                              l.getBodyLength()
+                                  + ":"
+                                  + HexFormat.of().formatHex(l.getBodySha256().toByteArray()))
+                      .collect(Collectors.toSet())
+                      .containsAll(expected));
       Set<String> actual = new HashSet<>();
       for (DeadLetter l : dead.letters()) {
         assertThat(l.getSerializedSize()).isLessThanOrEqualTo(limit);
         assertThat(l.getTopic()).isEqualTo(topic);
         assertThat(l.getMessageId()).hasSize(16);
-        actual.add(l.getBodyLength() + ":" + HexFormat.of().formatHex(l.getBodySha256().toByteArray()));
-        byte[] original = bodies.stream().filter(b -> b.length == l.getBodyLength()).findFirst().orElseThrow();
-        assertThat(l.getBody().toByteArray()).isEqualTo(Arrays.copyOf(original, l.getBody().size()));
+        actual.add(
+            l.getBodyLength() + ":" + HexFormat.of().formatHex(l.getBodySha256().toByteArray()));
+        byte[] original =
+            bodies.stream().filter(b -> b.length == l.getBodyLength()).findFirst().orElseThrow();
+        assertThat(l.getBody().toByteArray())
+            .isEqualTo(Arrays.copyOf(original, l.getBody().size()));
         if (l.getBodyLength() < limit / 2) {
-          assertThat(l.getBody().size()).as("a small body is kept whole").isEqualTo(l.getBodyLength());
+          assertThat(l.getBody().size())
+              .as("a small body is kept whole")
+              .isEqualTo(l.getBodyLength());
         }
       }
       assertThat(actual).isEqualTo(expected);

@@ -1,6 +1,5 @@
 package io.kubefuncs;
 
-import io.kubefuncs.testkit.NsqdStats;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.StringValue;
@@ -8,6 +7,7 @@ import io.kubefuncs.proto.HTTPResponse;
 import io.kubefuncs.testkit.NsqCluster;
 import io.kubefuncs.testkit.NsqExtension;
 import io.kubefuncs.testkit.NsqdProcess;
+import io.kubefuncs.testkit.NsqdStats;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -32,22 +32,43 @@ class ReturnTopicClusterTest {
     cluster.createTopic("quotes");
     cluster.awaitTopicRegistered("quotes", 2, Duration.ofSeconds(10));
 
-    try (Client function = Client.builder().nsqd(b.tcpAddress()).lookupd(lookupd).clientId("fn").registry(new PrometheusRegistry()).build();
-        Client caller = Client.builder().nsqd(a.tcpAddress()).lookupd(lookupd).clientId("gw").registry(new PrometheusRegistry()).build()) {
-      Subscription quotes = function.on("quotes", "default", msg -> msg.respond(HttpResponse.ok("42 EUR")));
+    try (Client function =
+            Client.builder()
+                .nsqd(b.tcpAddress())
+                .lookupd(lookupd)
+                .clientId("fn")
+                .registry(new PrometheusRegistry())
+                .build();
+        Client caller =
+            Client.builder()
+                .nsqd(a.tcpAddress())
+                .lookupd(lookupd)
+                .clientId("gw")
+                .registry(new PrometheusRegistry())
+                .build()) {
+      Subscription quotes =
+          function.on("quotes", "default", msg -> msg.respond(HttpResponse.ok("42 EUR")));
       quotes.ready().join();
 
       long start = System.nanoTime();
-      Message answer = caller.call("quotes", StringValue.of("sku-1"), Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS);
+      Message answer =
+          caller
+              .call("quotes", StringValue.of("sku-1"), Duration.ofSeconds(10))
+              .get(10, TimeUnit.SECONDS);
       long millis = (System.nanoTime() - start) / 1_000_000;
 
       assertThat(answer.payload(HTTPResponse.class).getBody().toStringUtf8()).isEqualTo("42 EUR");
-      assertThat(millis).as("the first call, return topic subscription included, took %d ms", millis).isLessThan(1_000);
+      assertThat(millis)
+          .as("the first call, return topic subscription included, took %d ms", millis)
+          .isLessThan(1_000);
       // The request went through nsqd A and the answer through nsqd B, as intended.
-      assertThat(NsqdStats.topic(a.httpUrl(), "quotes").path("message_count").asLong()).isEqualTo(1);
+      assertThat(NsqdStats.topic(a.httpUrl(), "quotes").path("message_count").asLong())
+          .isEqualTo(1);
       assertThat(NsqdStats.topic(b.httpUrl(), "quotes").path("message_count").asLong()).isZero();
-      assertThat(NsqdStats.topic(b.httpUrl(), caller.returnTopic()).path("message_count").asLong()).isEqualTo(1);
-      assertThat(NsqdStats.topic(a.httpUrl(), caller.returnTopic()).path("message_count").asLong()).isZero();
+      assertThat(NsqdStats.topic(b.httpUrl(), caller.returnTopic()).path("message_count").asLong())
+          .isEqualTo(1);
+      assertThat(NsqdStats.topic(a.httpUrl(), caller.returnTopic()).path("message_count").asLong())
+          .isZero();
     }
   }
 }

@@ -1,6 +1,5 @@
 package io.kubefuncs;
 
-import io.kubefuncs.testkit.NsqdStats;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -10,6 +9,7 @@ import io.kubefuncs.nsq.NsqProducer;
 import io.kubefuncs.proto.Event;
 import io.kubefuncs.testkit.NsqExtension;
 import io.kubefuncs.testkit.NsqdProcess;
+import io.kubefuncs.testkit.NsqdStats;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -28,8 +28,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@link Kubefuncs#run} in a real child JVM, as Kubernetes runs it: SIGTERM while 50 events are
- * in hand finishes all of them and exits 0; bad configuration exits 2 with one line naming the
+ * {@link Kubefuncs#run} in a real child JVM, as Kubernetes runs it: SIGTERM while 50 events are in
+ * hand finishes all of them and exits 0; bad configuration exits 2 with one line naming the
  * variable.
  */
 class SigtermDrainTest {
@@ -49,7 +49,8 @@ class SigtermDrainTest {
     }
   }
 
-  private Process startFunction(Map<String, String> env, Path stdout, Path stderr) throws IOException {
+  private Process startFunction(Map<String, String> env, Path stdout, Path stderr)
+      throws IOException {
     String java = ProcessHandle.current().info().command().orElseThrow();
     ProcessBuilder pb =
         new ProcessBuilder(
@@ -59,8 +60,16 @@ class SigtermDrainTest {
             "-cp",
             System.getProperty("java.class.path"),
             SlowFunctionMain.class.getName());
-    pb.environment().keySet().removeIf(k -> k.equals("TOPIC") || k.equals("CHANNEL") || k.startsWith("NSQ_")
-        || k.equals("HEALTHZ_ADDR") || k.startsWith("KUBEFUNCS_") || k.equals("DONE_FILE"));
+    pb.environment()
+        .keySet()
+        .removeIf(
+            k ->
+                k.equals("TOPIC")
+                    || k.equals("CHANNEL")
+                    || k.startsWith("NSQ_")
+                    || k.equals("HEALTHZ_ADDR")
+                    || k.startsWith("KUBEFUNCS_")
+                    || k.equals("DONE_FILE"));
     pb.environment().putAll(env);
     pb.redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
     Process p = pb.start();
@@ -81,20 +90,37 @@ class SigtermDrainTest {
     Path done = dir.resolve("done.txt");
     Path stderr = dir.resolve("stderr.txt");
     int healthPort = freePort();
-    Process function = startFunction(Map.of(
-        "TOPIC", "resize",
-        "NSQ_NSQD_ADDR", nsqd.host(),
-        "NSQ_NSQD_PORT", String.valueOf(nsqd.tcpPort()),
-        "HEALTHZ_ADDR", "127.0.0.1:" + healthPort,
-        "KUBEFUNCS_MAX_IN_FLIGHT", "64",
-        "DONE_FILE", done.toString()), dir.resolve("stdout.txt"), stderr);
+    Process function =
+        startFunction(
+            Map.of(
+                "TOPIC",
+                "resize",
+                "NSQ_NSQD_ADDR",
+                nsqd.host(),
+                "NSQ_NSQD_PORT",
+                String.valueOf(nsqd.tcpPort()),
+                "HEALTHZ_ADDR",
+                "127.0.0.1:" + healthPort,
+                "KUBEFUNCS_MAX_IN_FLIGHT",
+                "64",
+                "DONE_FILE",
+                done.toString()),
+            dir.resolve("stdout.txt"),
+            stderr);
 
-    await().atMost(Duration.ofSeconds(20)).until(() -> {
-      if (!function.isAlive()) {
-        throw new AssertionError("the function exited " + function.exitValue() + ": " + Files.readString(stderr));
-      }
-      return Probe.healthz(healthPort) == 200;
-    });
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () -> {
+              if (!function.isAlive()) {
+                throw new AssertionError(
+                    "the function exited "
+                        + function.exitValue()
+                        + ": "
+                        + Files.readString(stderr));
+              }
+              return Probe.healthz(healthPort) == 200;
+            });
 
     List<String> ids = new ArrayList<>();
     List<byte[]> bodies = new ArrayList<>();
@@ -106,43 +132,61 @@ class SigtermDrainTest {
     try (NsqProducer producer = NsqProducer.create(nsqd.tcpAddress())) {
       producer.multiPublish("resize", bodies).join();
     }
-    await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
-        .until(() -> NsqdStats.channel(nsqd.httpUrl(), "resize", "default").path("in_flight_count").asLong() == 50);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .pollInterval(Duration.ofMillis(20))
+        .until(
+            () ->
+                NsqdStats.channel(nsqd.httpUrl(), "resize", "default")
+                        .path("in_flight_count")
+                        .asLong()
+                    == 50);
     assertThat(Files.exists(done)).as("no event finished before SIGTERM").isFalse();
 
     function.destroy(); // SIGTERM
 
-    assertThat(function.waitFor(30, TimeUnit.SECONDS)).as("the function exits after draining").isTrue();
+    assertThat(function.waitFor(30, TimeUnit.SECONDS))
+        .as("the function exits after draining")
+        .isTrue();
     String log = Files.readString(stderr);
     assertThat(function.exitValue()).as(log).isZero();
-    List<String> completed = Files.exists(done) ? Files.readAllLines(done, StandardCharsets.UTF_8) : List.of();
+    List<String> completed =
+        Files.exists(done) ? Files.readAllLines(done, StandardCharsets.UTF_8) : List.of();
     JsonNode channel = NsqdStats.channel(nsqd.httpUrl(), "resize", "default");
     assertThat(completed)
-        .as("every event in hand was completed, once; nsqd now has %s; the function logged:%n%s", channel, log)
+        .as(
+            "every event in hand was completed, once; nsqd now has %s; the function logged:%n%s",
+            channel, log)
         .hasSize(50)
         .containsExactlyInAnyOrderElementsOf(ids);
     // nsqd may still be reading the last FINs the function sent before it closed; a FIN that was
     // never sent keeps its message in flight until the 60 s msg_timeout, far past this deadline.
     await("nsqd has every event finished: none left queued or in flight")
         .atMost(Duration.ofSeconds(3))
-        .untilAsserted(() -> {
-          JsonNode c = NsqdStats.channel(nsqd.httpUrl(), "resize", "default");
-          assertThat(c.path("depth").asLong()).as(c.toString()).isZero();
-          assertThat(c.path("in_flight_count").asLong()).as(c.toString()).isZero();
-          assertThat(c.path("requeue_count").asLong()).as(c.toString()).isZero();
-          assertThat(c.path("timeout_count").asLong()).as(c.toString()).isZero();
-          assertThat(c.path("clients").size()).as("the function disconnected").isZero();
-        });
+        .untilAsserted(
+            () -> {
+              JsonNode c = NsqdStats.channel(nsqd.httpUrl(), "resize", "default");
+              assertThat(c.path("depth").asLong()).as(c.toString()).isZero();
+              assertThat(c.path("in_flight_count").asLong()).as(c.toString()).isZero();
+              assertThat(c.path("requeue_count").asLong()).as(c.toString()).isZero();
+              assertThat(c.path("timeout_count").asLong()).as(c.toString()).isZero();
+              assertThat(c.path("clients").size()).as("the function disconnected").isZero();
+            });
   }
 
   @Test
   void missingTopicExitsTwoWithOneLineNamingIt() throws Exception {
     Path stderr = dir.resolve("stderr.txt");
-    Process function = startFunction(Map.of("HEALTHZ_ADDR", "127.0.0.1:" + freePort()), dir.resolve("stdout.txt"), stderr);
+    Process function =
+        startFunction(
+            Map.of("HEALTHZ_ADDR", "127.0.0.1:" + freePort()), dir.resolve("stdout.txt"), stderr);
 
     assertThat(function.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(function.exitValue()).isEqualTo(2);
-    List<String> lines = Files.readAllLines(stderr, StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank()).toList();
+    List<String> lines =
+        Files.readAllLines(stderr, StandardCharsets.UTF_8).stream()
+            .filter(l -> !l.isBlank())
+            .toList();
     assertThat(lines).hasSize(1);
     assertThat(lines.get(0)).contains("TOPIC");
   }

@@ -17,15 +17,21 @@ public final class SlowFunctionMain {
   public static void main(String[] args) {
     String doneFile = System.getenv("DONE_FILE");
     Path done = doneFile == null ? null : Path.of(doneFile);
-    Kubefuncs.run(msg -> {
-      Thread.sleep(1_500);
-      if (done != null) {
-        record(done, msg.id());
-      }
-    });
+    Kubefuncs.run(
+        msg -> {
+          Thread.sleep(1_500);
+          if (done != null) {
+            record(done, msg.id());
+          }
+        });
   }
 
   private static synchronized void record(Path done, String id) throws IOException {
-    Files.writeString(done, id + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    Files.writeString(
+        done,
+        id + "\n",
+        StandardCharsets.UTF_8,
+        StandardOpenOption.CREATE,
+        StandardOpenOption.APPEND);
   }
 }

@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 class SubscriptionOptionsTest {
   @Test
   void retriesWaitTheBaseThenDoubleUpToAMinute() {
-    SubscriptionOptions options = SubscriptionOptions.defaults("orders").withRetryBase(Duration.ofSeconds(5));
+    SubscriptionOptions options =
+        SubscriptionOptions.defaults("orders").withRetryBase(Duration.ofSeconds(5));
 
     assertThat(options.retryDelay(1)).isEqualTo(Duration.ofSeconds(5));
     assertThat(options.retryDelay(2)).isEqualTo(Duration.ofSeconds(10));

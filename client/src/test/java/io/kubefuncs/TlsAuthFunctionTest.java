@@ -16,35 +16,59 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A function set up only through its environment (NSQ_TLS, NSQ_TLS_CA_FILE, NSQ_TLS_SERVER_NAME,
- * NSQ_AUTH_SECRET) against an nsqd that requires TLS and AUTH, as the charts run it, answers a call.
+ * NSQ_AUTH_SECRET) against an nsqd that requires TLS and AUTH, as the charts run it, answers a
+ * call.
  */
 class TlsAuthFunctionTest {
   @Test
   void functionConfiguredByTheEnvironmentAnswersOverTlsAndAuth() throws Exception {
     TestCertificates certs = TestCertificates.generate();
-    // The function's topic, and the return topics of callers ("<id>.return" style names), are granted.
+    // The function's topic, and the return topics of callers ("<id>.return" style names), are
+    // granted.
     try (NsqAuthServer auth = NsqAuthServer.start("fn-secret", ".*");
-        NsqdProcess nsqd = NsqdProcess.builder().tls(certs).tlsRequired("true").authHttpAddress(auth.address()).start()) {
-      Function function = new Function(FunctionConfig.fromEnvironment(Map.of(
-          "TOPIC", "greet",
-          "NSQ_NSQD_ADDR", nsqd.host(),
-          "NSQ_NSQD_PORT", String.valueOf(nsqd.tcpPort()),
-          "HEALTHZ_ADDR", "127.0.0.1:0",
-          "NSQ_TLS", "true",
-          "NSQ_TLS_CA_FILE", certs.caCertificate().toString(),
-          "NSQ_TLS_SERVER_NAME", TestCertificates.SERVER_NAME,
-          "NSQ_AUTH_SECRET", "fn-secret")),
-          msg -> msg.respond(StringValue.of("hello " + msg.payload(StringValue.class).getValue())),
-          new PrometheusRegistry());
-      try (Client caller = Client.builder()
-          .nsqd(nsqd.tcpAddress())
-          .clientId("caller")
-          .registry(new PrometheusRegistry())
-          .nsqSecurity(NsqTls.builder().caFile(certs.caCertificate()).build(), "fn-secret")
-          .build()) {
-        await("/healthz 200: subscribed over TLS and AUTH").atMost(Duration.ofSeconds(10))
+        NsqdProcess nsqd =
+            NsqdProcess.builder()
+                .tls(certs)
+                .tlsRequired("true")
+                .authHttpAddress(auth.address())
+                .start()) {
+      Function function =
+          new Function(
+              FunctionConfig.fromEnvironment(
+                  Map.of(
+                      "TOPIC",
+                      "greet",
+                      "NSQ_NSQD_ADDR",
+                      nsqd.host(),
+                      "NSQ_NSQD_PORT",
+                      String.valueOf(nsqd.tcpPort()),
+                      "HEALTHZ_ADDR",
+                      "127.0.0.1:0",
+                      "NSQ_TLS",
+                      "true",
+                      "NSQ_TLS_CA_FILE",
+                      certs.caCertificate().toString(),
+                      "NSQ_TLS_SERVER_NAME",
+                      TestCertificates.SERVER_NAME,
+                      "NSQ_AUTH_SECRET",
+                      "fn-secret")),
+              msg ->
+                  msg.respond(StringValue.of("hello " + msg.payload(StringValue.class).getValue())),
+              new PrometheusRegistry());
+      try (Client caller =
+          Client.builder()
+              .nsqd(nsqd.tcpAddress())
+              .clientId("caller")
+              .registry(new PrometheusRegistry())
+              .nsqSecurity(NsqTls.builder().caFile(certs.caCertificate()).build(), "fn-secret")
+              .build()) {
+        await("/healthz 200: subscribed over TLS and AUTH")
+            .atMost(Duration.ofSeconds(10))
             .until(() -> Probe.healthz(function.healthPort()) == 200);
-        Message answer = caller.call("greet", StringValue.of("tls"), Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS);
+        Message answer =
+            caller
+                .call("greet", StringValue.of("tls"), Duration.ofSeconds(10))
+                .get(15, TimeUnit.SECONDS);
         assertThat(answer.payload(StringValue.class).getValue()).isEqualTo("hello tls");
         assertThat(auth.secretsSeen()).containsOnly("fn-secret");
       } finally {

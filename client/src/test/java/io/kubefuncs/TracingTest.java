@@ -58,25 +58,49 @@ class TracingTest {
 
   static OpenTelemetrySdk sdk(InMemorySpanExporter exporter) {
     return OpenTelemetrySdk.builder()
-        .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(exporter)).build())
+        .setTracerProvider(
+            SdkTracerProvider.builder()
+                .addSpanProcessor(SimpleSpanProcessor.create(exporter))
+                .build())
         .build();
   }
 
   private static Client.Builder client(String id) {
-    return Client.builder().nsqd(nsq.nsqdProcess().tcpAddress()).clientId(id).registry(new PrometheusRegistry());
+    return Client.builder()
+        .nsqd(nsq.nsqdProcess().tcpAddress())
+        .clientId(id)
+        .registry(new PrometheusRegistry());
   }
 
   @Test
   void aCallInsideAHandlerContinuesTheTraceOfTheEventThatRanIt() {
     String outerTopic = "trace-outer", innerTopic = "trace-inner";
     AtomicReference<Map<String, String>> innerMetadata = new AtomicReference<>();
-    inner.on(innerTopic, "default", msg -> {
-      innerMetadata.set(msg.metadata());
-      msg.respond(StringValue.of("inner"));
-    }).ready().join();
-    outer.on(outerTopic, "default", msg ->
-        msg.respond(StringValue.of("outer+" + outer.call(innerTopic, StringValue.of("x"), Duration.ofSeconds(10)).join()
-            .payload(StringValue.class).getValue()))).ready().join();
+    inner
+        .on(
+            innerTopic,
+            "default",
+            msg -> {
+              innerMetadata.set(msg.metadata());
+              msg.respond(StringValue.of("inner"));
+            })
+        .ready()
+        .join();
+    outer
+        .on(
+            outerTopic,
+            "default",
+            msg ->
+                msg.respond(
+                    StringValue.of(
+                        "outer+"
+                            + outer
+                                .call(innerTopic, StringValue.of("x"), Duration.ofSeconds(10))
+                                .join()
+                                .payload(StringValue.class)
+                                .getValue())))
+        .ready()
+        .join();
 
     Span root = outerSdk.getTracer("test").spanBuilder("test root").startSpan();
     Message answer;
@@ -87,10 +111,13 @@ class TracingTest {
     }
     assertThat(answer.payload(StringValue.class).getValue()).isEqualTo("outer+inner");
 
-    // caller publish -> outer process -> (nested publish -> inner process -> inner answer), outer answer
+    // caller publish -> outer process -> (nested publish -> inner process -> inner answer), outer
+    // answer
     await().atMost(Duration.ofSeconds(10)).until(() -> spans.getFinishedSpanItems().size() >= 7);
     List<SpanData> all = spans.getFinishedSpanItems();
-    assertThat(all).extracting(s -> s.getTraceId()).containsOnly(root.getSpanContext().getTraceId());
+    assertThat(all)
+        .extracting(s -> s.getTraceId())
+        .containsOnly(root.getSpanContext().getTraceId());
     SpanData callerPublish = only(all, "publish " + outerTopic, root.getSpanContext());
     SpanData outerProcess = only(all, "process " + outerTopic, callerPublish.getSpanContext());
     SpanData nestedPublish = only(all, "publish " + innerTopic, outerProcess.getSpanContext());
@@ -105,36 +132,64 @@ class TracingTest {
     assertThat(outerProcess.getAttributes().get(EventTracer.DESTINATION)).isEqualTo(outerTopic);
     assertThat(outerProcess.getAttributes().get(EventTracer.CONSUMER_GROUP)).isEqualTo("default");
     assertThat(outerProcess.getAttributes().get(EventTracer.MESSAGING_SYSTEM)).isEqualTo("nsq");
-    assertThat(outerAnswer.getAttributes().get(EventTracer.DESTINATION)).isEqualTo(outer.returnTopic());
+    assertThat(outerAnswer.getAttributes().get(EventTracer.DESTINATION))
+        .isEqualTo(outer.returnTopic());
     assertThat(callerPublish.getAttributes().get(EventTracer.MESSAGE_ID)).isEqualTo(answer.id());
     // What the inner handler saw is the W3C form of the nested publish's context.
     SpanContext nested = nestedPublish.getSpanContext();
     assertThat(innerMetadata.get())
-        .containsEntry("traceparent", "00-" + nested.getTraceId() + "-" + nested.getSpanId() + "-" + nested.getTraceFlags().asHex());
+        .containsEntry(
+            "traceparent",
+            "00-"
+                + nested.getTraceId()
+                + "-"
+                + nested.getSpanId()
+                + "-"
+                + nested.getTraceFlags().asHex());
   }
 
   @Test
   void aRetriedEventIsOneTraceWithOneHandlerSpanPerAttemptAndTheFailureMarked() {
     String topic = "trace-retry";
     AtomicInteger runs = new AtomicInteger();
-    inner.on(topic, "default", 4, SubscriptionOptions.defaults(topic).withRetryBase(Duration.ofMillis(50)), msg -> {
-      if (runs.incrementAndGet() == 1) {
-        throw new IllegalStateException("first attempt fails");
-      }
-    }).ready().join();
+    inner
+        .on(
+            topic,
+            "default",
+            4,
+            SubscriptionOptions.defaults(topic).withRetryBase(Duration.ofMillis(50)),
+            msg -> {
+              if (runs.incrementAndGet() == 1) {
+                throw new IllegalStateException("first attempt fails");
+              }
+            })
+        .ready()
+        .join();
 
     outer.emit(topic, StringValue.of("x")).join();
 
-    await().atMost(Duration.ofSeconds(10)).until(() -> spans.getFinishedSpanItems().stream()
-        .filter(s -> s.getName().equals("process " + topic)).count() == 2);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                spans.getFinishedSpanItems().stream()
+                        .filter(s -> s.getName().equals("process " + topic))
+                        .count()
+                    == 2);
     List<SpanData> all = spans.getFinishedSpanItems();
-    SpanData publish = all.stream().filter(s -> s.getName().equals("publish " + topic)).findFirst().orElseThrow();
-    List<SpanData> runsSpans = all.stream().filter(s -> s.getName().equals("process " + topic)).toList();
-    assertThat(runsSpans).allSatisfy(s -> {
-      assertThat(s.getTraceId()).isEqualTo(publish.getTraceId());
-      assertThat(s.getParentSpanId()).isEqualTo(publish.getSpanId());
-    });
-    assertThat(runsSpans).extracting(s -> s.getAttributes().get(EventTracer.ATTEMPT), s -> s.getStatus().getStatusCode())
+    SpanData publish =
+        all.stream().filter(s -> s.getName().equals("publish " + topic)).findFirst().orElseThrow();
+    List<SpanData> runsSpans =
+        all.stream().filter(s -> s.getName().equals("process " + topic)).toList();
+    assertThat(runsSpans)
+        .allSatisfy(
+            s -> {
+              assertThat(s.getTraceId()).isEqualTo(publish.getTraceId());
+              assertThat(s.getParentSpanId()).isEqualTo(publish.getSpanId());
+            });
+    assertThat(runsSpans)
+        .extracting(
+            s -> s.getAttributes().get(EventTracer.ATTEMPT), s -> s.getStatus().getStatusCode())
         .containsExactlyInAnyOrder(
             org.assertj.core.groups.Tuple.tuple(1L, StatusCode.ERROR),
             org.assertj.core.groups.Tuple.tuple(2L, StatusCode.UNSET));
@@ -155,24 +210,39 @@ class TracingTest {
       await().atMost(Duration.ofSeconds(10)).until(() -> seen.get() != null);
     }
     assertThat(seen.get()).isEmpty();
-    assertThat(spans.getFinishedSpanItems()).extracting(SpanData::getName).containsExactly("test root");
+    assertThat(spans.getFinishedSpanItems())
+        .extracting(SpanData::getName)
+        .containsExactly("test root");
   }
 
   @Test
   void tracingIsOnWhenAnExporterOrAnOtlpEndpointIsSetAndTheSdkIsNotDisabled() {
     assertThat(Tracing.wanted(Map.of())).isFalse();
     assertThat(Tracing.wanted(Map.of("OTEL_SERVICE_NAME", "x"))).isFalse();
-    assertThat(Tracing.wanted(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318"))).isTrue();
-    assertThat(Tracing.wanted(Map.of("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://collector:4318/v1/traces"))).isTrue();
+    assertThat(Tracing.wanted(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318")))
+        .isTrue();
+    assertThat(
+            Tracing.wanted(
+                Map.of("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://collector:4318/v1/traces")))
+        .isTrue();
     assertThat(Tracing.wanted(Map.of("OTEL_TRACES_EXPORTER", "otlp"))).isTrue();
-    assertThat(Tracing.wanted(Map.of("OTEL_TRACES_EXPORTER", "none", "OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"))).isFalse();
-    assertThat(Tracing.wanted(Map.of("OTEL_SDK_DISABLED", "true", "OTEL_TRACES_EXPORTER", "otlp"))).isFalse();
+    assertThat(
+            Tracing.wanted(
+                Map.of(
+                    "OTEL_TRACES_EXPORTER",
+                    "none",
+                    "OTEL_EXPORTER_OTLP_ENDPOINT",
+                    "http://c:4318")))
+        .isFalse();
+    assertThat(Tracing.wanted(Map.of("OTEL_SDK_DISABLED", "true", "OTEL_TRACES_EXPORTER", "otlp")))
+        .isFalse();
     assertThat(Tracing.fromEnvironment(Map.of(), "fn")).isEmpty();
   }
 
   @Test
   void anExporterTheSdkDoesNotCarryIsABadSettingNamedInOneLine() {
-    assertThatThrownBy(() -> Tracing.fromEnvironment(Map.of("OTEL_TRACES_EXPORTER", "zipkin"), "fn"))
+    assertThatThrownBy(
+            () -> Tracing.fromEnvironment(Map.of("OTEL_TRACES_EXPORTER", "zipkin"), "fn"))
         .isInstanceOf(ConfigException.class)
         .hasMessageStartingWith("OTEL_*: ")
         .hasMessageContaining("zipkin")
@@ -182,8 +252,12 @@ class TracingTest {
   /** The one span named {@code name}, checked to be a child of {@code parent}. */
   private static SpanData only(List<SpanData> all, String name, SpanContext parent) {
     List<SpanData> named = all.stream().filter(s -> s.getName().equals(name)).toList();
-    assertThat(named).as("spans named %s among %s", name, all.stream().map(SpanData::getName).toList()).hasSize(1);
-    assertThat(named.get(0).getParentSpanId()).as("parent of %s", name).isEqualTo(parent.getSpanId());
+    assertThat(named)
+        .as("spans named %s among %s", name, all.stream().map(SpanData::getName).toList())
+        .hasSize(1);
+    assertThat(named.get(0).getParentSpanId())
+        .as("parent of %s", name)
+        .isEqualTo(parent.getSpanId());
     return named.get(0);
   }
 }

@@ -6,9 +6,9 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * Runs the dev broker in a JVM of its own, as {@code kubefuncs dev} would, so that
- * {@code bench/devbroker.sh} measures it apart from the client, as it measures nsqd. Prints
- * {@code READY <tcp> <http>} once listening and serves until the process is told to stop.
+ * Runs the dev broker in a JVM of its own, as {@code kubefuncs dev} would, so that {@code
+ * bench/devbroker.sh} measures it apart from the client, as it measures nsqd. Prints {@code READY
+ * <tcp> <http>} once listening and serves until the process is told to stop.
  *
  * <pre>
  * DevBrokerServer [--tcp-port 0] [--http-port 0] [--mem-queue-size 1000000]
@@ -34,11 +34,15 @@ public final class DevBrokerServer {
             .memQueueSize(Long.parseLong(args.getOrDefault("mem-queue-size", "1000000")))
             .start();
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      broker.close();
-      stopped.countDown();
-    }));
-    System.out.println("READY " + hostPort(broker.tcpAddress()) + " " + hostPort(broker.httpAddress()));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  broker.close();
+                  stopped.countDown();
+                }));
+    System.out.println(
+        "READY " + hostPort(broker.tcpAddress()) + " " + hostPort(broker.httpAddress()));
     System.out.flush();
     // The broker's threads are daemons: this thread keeps the JVM up until SIGTERM/SIGINT.
     stopped.await();

@@ -1,5 +1,7 @@
 package io.kubefuncs.bench;
 
+import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
 import io.kubefuncs.Client;
 import io.kubefuncs.SubscriptionOptions;
 import io.kubefuncs.nsq.NsqConfig;
@@ -8,8 +10,6 @@ import io.kubefuncs.nsq.NsqProducer;
 import io.kubefuncs.proto.Event;
 import io.kubefuncs.proto.HTTPRequest;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import com.google.protobuf.Any;
-import com.google.protobuf.ByteString;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,9 +23,9 @@ import java.util.concurrent.TimeUnit;
  * Function SDK figures, printed as {@code RESULT name value unit} lines:
  *
  * <ul>
- *   <li>{@code overhead --nsqd H:P --messages N}: drain rate of N pre-filled events by a raw
- *       {@link NsqConsumer} (handler on virtual threads, as the SDK runs them) and by an SDK
- *       subscription with a no-op handler, same nsqd, same max-in-flight, same run.
+ *   <li>{@code overhead --nsqd H:P --messages N}: drain rate of N pre-filled events by a raw {@link
+ *       NsqConsumer} (handler on virtual threads, as the SDK runs them) and by an SDK subscription
+ *       with a no-op handler, same nsqd, same max-in-flight, same run.
  *   <li>{@code calls --nsqd H:P --topic T --count N}: N calls (64 outstanding) to a running
  *       function, for driving its RSS.
  * </ul>
@@ -37,17 +37,32 @@ public final class FunctionBench {
     String mode = args[0];
     String nsqd = arg(args, "--nsqd", "127.0.0.1:4150");
     switch (mode) {
-      case "overhead" -> overhead(nsqd, Integer.parseInt(arg(args, "--messages", "200000")), Integer.parseInt(arg(args, "--max-in-flight", "256")));
-      case "calls" -> calls(nsqd, arg(args, "--topic", "test"), Integer.parseInt(arg(args, "--count", "10000")));
+      case "overhead" ->
+          overhead(
+              nsqd,
+              Integer.parseInt(arg(args, "--messages", "200000")),
+              Integer.parseInt(arg(args, "--max-in-flight", "256")));
+      case "calls" ->
+          calls(
+              nsqd, arg(args, "--topic", "test"), Integer.parseInt(arg(args, "--count", "10000")));
       default -> throw new IllegalArgumentException("unknown mode " + mode);
     }
     System.exit(0);
   }
 
   private static void overhead(String nsqd, int messages, int maxInFlight) throws Exception {
-    byte[] body = Event.newBuilder().setId("bench").setTopic("t")
-        .setPayload(Any.pack(HTTPRequest.newBuilder().setUrl("/x").setBody(ByteString.copyFrom(new byte[100])).build()))
-        .build().toByteArray();
+    byte[] body =
+        Event.newBuilder()
+            .setId("bench")
+            .setTopic("t")
+            .setPayload(
+                Any.pack(
+                    HTTPRequest.newBuilder()
+                        .setUrl("/x")
+                        .setBody(ByteString.copyFrom(new byte[100]))
+                        .build()))
+            .build()
+            .toByteArray();
     // Warm-up round, not reported, then the measured rounds: raw first, SDK second, twice.
     for (int round = 0; round < 3; round++) {
       String rawTopic = "raw" + round;
@@ -65,13 +80,16 @@ public final class FunctionBench {
         System.out.printf("RESULT raw_consumer_unbuffered_round%d %.0f msgs/s%n", round, raw);
         System.out.printf("RESULT sdk_noop_round%d %.0f msgs/s%n", round, sdk);
         System.out.printf("RESULT sdk_over_raw_round%d %.3f ratio%n", round, sdk / raw);
-        System.out.printf("RESULT raw_consumer_nsqd_buffered_round%d %.0f msgs/s%n", round, buffered);
+        System.out.printf(
+            "RESULT raw_consumer_nsqd_buffered_round%d %.0f msgs/s%n", round, buffered);
       }
     }
   }
 
   private static void fill(String nsqd, String topic, byte[] body, int messages) {
-    try (NsqProducer p = NsqProducer.create(nsqd, NsqConfig.builder().publishTimeout(Duration.ofMinutes(1)).build())) {
+    try (NsqProducer p =
+        NsqProducer.create(
+            nsqd, NsqConfig.builder().publishTimeout(Duration.ofMinutes(1)).build())) {
       List<byte[]> batch = new ArrayList<>();
       for (int i = 0; i < 200; i++) {
         batch.add(body);
@@ -88,27 +106,40 @@ public final class FunctionBench {
     }
   }
 
-  private static double rawRate(String nsqd, String topic, int messages, int maxInFlight, int outputBufferSize) throws Exception {
+  private static double rawRate(
+      String nsqd, String topic, int messages, int maxInFlight, int outputBufferSize)
+      throws Exception {
     CountDownLatch done = new CountDownLatch(messages);
-    try (NsqConsumer c = NsqConsumer.builder(topic, "bench").nsqd(nsqd)
-        .config(NsqConfig.builder().maxInFlight(maxInFlight).outputBufferSize(outputBufferSize).build())
-        .executor(Executors.newVirtualThreadPerTaskExecutor())
-        .handler(m -> {
-          // The SDK decodes every event; the raw consumer does too, so only the SDK's own work differs.
-          Event.parseFrom(m.body());
-          done.countDown();
-        })
-        .build().start()) {
+    try (NsqConsumer c =
+        NsqConsumer.builder(topic, "bench")
+            .nsqd(nsqd)
+            .config(
+                NsqConfig.builder()
+                    .maxInFlight(maxInFlight)
+                    .outputBufferSize(outputBufferSize)
+                    .build())
+            .executor(Executors.newVirtualThreadPerTaskExecutor())
+            .handler(
+                m -> {
+                  // The SDK decodes every event; the raw consumer does too, so only the SDK's own
+                  // work differs.
+                  Event.parseFrom(m.body());
+                  done.countDown();
+                })
+            .build()
+            .start()) {
       long start = System.nanoTime();
       done.await(5, TimeUnit.MINUTES);
       return messages / ((System.nanoTime() - start) / 1e9);
     }
   }
 
-  private static double sdkRate(String nsqd, String topic, int messages, int maxInFlight) throws Exception {
+  private static double sdkRate(String nsqd, String topic, int messages, int maxInFlight)
+      throws Exception {
     CountDownLatch done = new CountDownLatch(messages);
     try (Client client = Client.builder().nsqd(nsqd).registry(new PrometheusRegistry()).build()) {
-      client.on(topic, "bench", maxInFlight, SubscriptionOptions.defaults(topic), m -> done.countDown());
+      client.on(
+          topic, "bench", maxInFlight, SubscriptionOptions.defaults(topic), m -> done.countDown());
       long start = System.nanoTime();
       done.await(5, TimeUnit.MINUTES);
       return messages / ((System.nanoTime() - start) / 1e9);
@@ -123,12 +154,18 @@ public final class FunctionBench {
       List<CompletableFuture<?>> all = new ArrayList<>(count);
       for (int i = 0; i < count; i++) {
         window.acquire();
-        all.add(client.call(topic, HTTPRequest.newBuilder().setUrl("/test/hello").build(), Duration.ofSeconds(30))
-            .whenComplete((r, e) -> window.release()));
+        all.add(
+            client
+                .call(
+                    topic,
+                    HTTPRequest.newBuilder().setUrl("/test/hello").build(),
+                    Duration.ofSeconds(30))
+                .whenComplete((r, e) -> window.release()));
       }
       CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
       System.out.printf("RESULT calls %d count%n", count);
-      System.out.printf("RESULT call_rate %.0f calls/s%n", count / ((System.nanoTime() - start) / 1e9));
+      System.out.printf(
+          "RESULT call_rate %.0f calls/s%n", count / ((System.nanoTime() - start) / 1e9));
     }
   }
 

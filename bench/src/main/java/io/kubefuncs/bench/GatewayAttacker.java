@@ -16,24 +16,29 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The hostile clients of issue 12 against a gateway on this machine, for {@code bench/gateway-attack.sh}:
- * slowloris connections (headers a byte at a time), idle keep-alive connections, pipeliners that
- * never read their answers, and slow request bodies. Each kind keeps its number of connections
- * open, opening a new one when the gateway closes one, until the time is up; then everything is
- * closed. Bounded in connections and in time; it only ever connects to the address it is given.
+ * The hostile clients of issue 12 against a gateway on this machine, for {@code
+ * bench/gateway-attack.sh}: slowloris connections (headers a byte at a time), idle keep-alive
+ * connections, pipeliners that never read their answers, and slow request bodies. Each kind keeps
+ * its number of connections open, opening a new one when the gateway closes one, until the time is
+ * up; then everything is closed. Bounded in connections and in time; it only ever connects to the
+ * address it is given.
  *
  * <p>{@code GatewayAttacker <port> <seconds> [connections per kind] [kinds] [from]}, against
  * 127.0.0.1; kinds is a comma-separated subset of slowloris,idle,never-read,slow-body (default:
  * all), to tell which attack costs the normal clients what; from is the local address its
- * connections come from (default 127.0.0.2: another client than the normal load on 127.0.0.1,
- * as an attacker is another host; 127.0.0.1 plays one that shares the normal clients' address).
+ * connections come from (default 127.0.0.2: another client than the normal load on 127.0.0.1, as an
+ * attacker is another host; 127.0.0.1 plays one that shares the normal clients' address).
  */
 public final class GatewayAttacker {
   private static final byte[] PIPELINED =
-      "GET /test/attack HTTP/1.1\r\nHost: bench\r\n\r\n".repeat(64).getBytes(StandardCharsets.US_ASCII);
-  private static final byte[] SLOW_HEADERS = "GET /test/slow HTTP/1.1\r\nHost: bench\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII);
+      "GET /test/attack HTTP/1.1\r\nHost: bench\r\n\r\n"
+          .repeat(64)
+          .getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] SLOW_HEADERS =
+      "GET /test/slow HTTP/1.1\r\nHost: bench\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] SLOW_BODY_HEAD =
-      "POST /test/body HTTP/1.1\r\nHost: bench\r\nContent-Length: 1000000\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+      "POST /test/body HTTP/1.1\r\nHost: bench\r\nContent-Length: 1000000\r\n\r\n"
+          .getBytes(StandardCharsets.US_ASCII);
 
   private final InetSocketAddress target;
   private final InetSocketAddress from;
@@ -52,15 +57,28 @@ public final class GatewayAttacker {
     long seconds = Long.parseLong(args[1]);
     int perKind = args.length > 2 ? Integer.parseInt(args[2]) : 200;
     InetSocketAddress from = new InetSocketAddress(args.length > 4 ? args[4] : "127.0.0.2", 0);
-    GatewayAttacker attacker = new GatewayAttacker(new InetSocketAddress("127.0.0.1", port), from,
-        System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds));
-    Map<String, Attack> all = Map.of("slowloris", attacker::slowloris, "idle", attacker::idle,
-        "never-read", attacker::neverRead, "slow-body", attacker::slowBody);
+    GatewayAttacker attacker =
+        new GatewayAttacker(
+            new InetSocketAddress("127.0.0.1", port),
+            from,
+            System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds));
+    Map<String, Attack> all =
+        Map.of(
+            "slowloris",
+            attacker::slowloris,
+            "idle",
+            attacker::idle,
+            "never-read",
+            attacker::neverRead,
+            "slow-body",
+            attacker::slowBody);
     List<Attack> kinds = new ArrayList<>();
-    for (String name : (args.length > 3 ? args[3] : "slowloris,idle,never-read,slow-body").split(",")) {
+    for (String name :
+        (args.length > 3 ? args[3] : "slowloris,idle,never-read,slow-body").split(",")) {
       Attack kind = all.get(name);
       if (kind == null) {
-        System.err.println("GatewayAttacker: unknown kind '" + name + "'; known: " + new TreeSet<>(all.keySet()));
+        System.err.println(
+            "GatewayAttacker: unknown kind '" + name + "'; known: " + new TreeSet<>(all.keySet()));
         System.exit(2);
       }
       kinds.add(kind);
@@ -73,8 +91,9 @@ public final class GatewayAttacker {
     }
     threads.shutdown();
     threads.awaitTermination(seconds + 30, TimeUnit.SECONDS);
-    System.out.printf("attacker: %d connections opened, %d closed by the gateway%n", attacker.opened.get(),
-        attacker.closedByGateway.get());
+    System.out.printf(
+        "attacker: %d connections opened, %d closed by the gateway%n",
+        attacker.opened.get(), attacker.closedByGateway.get());
   }
 
   @FunctionalInterface

@@ -75,11 +75,11 @@ public final class NsqClientBench {
    * fast an unbounded queue grows (and the heap with it), not how fast nsqd acknowledges. 1024
    * messages by default: at rates near a million messages a second and loopback round trips of a
    * few hundred microseconds, several hundred messages must be in flight to keep the connection
-   * busy, and 1024 lets the producer's automatic MPUBs of up to 128 messages (its
-   * maxBatchMessages) be several deep, while staying a bound a real application could choose
-   * (memory: 1024 x the message size). More helps this benchmark a little (bigger folded MPUBs)
-   * and less hurts it (256: much slower), see bench/README.md. With --batch N the bound counts
-   * messages too, so floor(1024 / N) multiPublish calls of N are outstanding, at least one.
+   * busy, and 1024 lets the producer's automatic MPUBs of up to 128 messages (its maxBatchMessages)
+   * be several deep, while staying a bound a real application could choose (memory: 1024 x the
+   * message size). More helps this benchmark a little (bigger folded MPUBs) and less hurts it (256:
+   * much slower), see bench/README.md. With --batch N the bound counts messages too, so floor(1024
+   * / N) multiPublish calls of N are outstanding, at least one.
    */
   private static void publish(Args a) throws Exception {
     String nsqd = a.required("nsqd");
@@ -106,8 +106,15 @@ public final class NsqClientBench {
       log("%s: warming up for %.1f s on %s", name, warmup, warmTopic);
       runPublishers(ps, warmTopic, body, warmup, outstanding, batch);
     }
-    log("%s: publishing %d-byte messages to %s for %.1f s (%d producer(s), %d outstanding, %s)",
-        name, size, topic, seconds, producers, outstanding, batch > 0 ? "multiPublish of " + batch : "publish");
+    log(
+        "%s: publishing %d-byte messages to %s for %.1f s (%d producer(s), %d outstanding, %s)",
+        name,
+        size,
+        topic,
+        seconds,
+        producers,
+        outstanding,
+        batch > 0 ? "multiPublish of " + batch : "publish");
     PublishRun run = runPublishers(ps, topic, body, seconds, outstanding, batch);
     for (NsqProducer p : ps) {
       p.close();
@@ -116,7 +123,8 @@ public final class NsqClientBench {
     double rate = run.acked / secs;
     log("%s: %d messages acknowledged in %.3f s, %d failed", name, run.acked, secs, run.failed);
     if (run.failed > 0) {
-      throw new IllegalStateException(run.failed + " publishes failed; the figure would be meaningless");
+      throw new IllegalStateException(
+          run.failed + " publishes failed; the figure would be meaningless");
     }
     result(name + ".msgs_per_s", rate, "msgs/s");
     result(name + ".mib_per_s", rate * size / (1024.0 * 1024.0), "MiB/s");
@@ -136,15 +144,19 @@ public final class NsqClientBench {
     long[] start = new long[1];
     long durationNanos = (long) (seconds * 1e9);
     for (NsqProducer p : ps) {
-      Thread t = new Thread(() -> {
-        try {
-          go.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return;
-        }
-        publishLoop(p, topic, body, start[0] + durationNanos, outstanding, batch, acked, failed);
-      }, "publisher");
+      Thread t =
+          new Thread(
+              () -> {
+                try {
+                  go.await();
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                  return;
+                }
+                publishLoop(
+                    p, topic, body, start[0] + durationNanos, outstanding, batch, acked, failed);
+              },
+              "publisher");
       t.start();
       threads.add(t);
     }
@@ -167,8 +179,14 @@ public final class NsqClientBench {
   }
 
   private static void publishLoop(
-      NsqProducer p, String topic, byte[] body, long endNanos, int outstanding, int batch,
-      AtomicLong acked, AtomicLong failed) {
+      NsqProducer p,
+      String topic,
+      byte[] body,
+      long endNanos,
+      int outstanding,
+      int batch,
+      AtomicLong acked,
+      AtomicLong failed) {
     if (batch <= 0) {
       Window window = new Window(outstanding, 1);
       // Checking the clock every message would cost more than some publishes; every 64 is plenty.
@@ -177,14 +195,16 @@ public final class NsqClientBench {
           break;
         }
         window.acquire(1);
-        p.publish(topic, body).whenComplete((v, e) -> {
-          if (e == null) {
-            acked.incrementAndGet();
-          } else {
-            failed.incrementAndGet();
-          }
-          window.release(1);
-        });
+        p.publish(topic, body)
+            .whenComplete(
+                (v, e) -> {
+                  if (e == null) {
+                    acked.incrementAndGet();
+                  } else {
+                    failed.incrementAndGet();
+                  }
+                  window.release(1);
+                });
       }
       window.awaitEmpty();
     } else {
@@ -196,14 +216,16 @@ public final class NsqClientBench {
       Window window = new Window(Math.max(outstanding / batch, 1) * batch, batch);
       while (System.nanoTime() - endNanos < 0) {
         window.acquire(batch);
-        p.multiPublish(topic, bodies).whenComplete((v, e) -> {
-          if (e == null) {
-            acked.addAndGet(batch);
-          } else {
-            failed.addAndGet(batch);
-          }
-          window.release(batch);
-        });
+        p.multiPublish(topic, bodies)
+            .whenComplete(
+                (v, e) -> {
+                  if (e == null) {
+                    acked.addAndGet(batch);
+                  } else {
+                    failed.addAndGet(batch);
+                  }
+                  window.release(batch);
+                });
       }
       window.awaitEmpty();
     }
@@ -211,10 +233,10 @@ public final class NsqClientBench {
 
   /**
    * A bound on unanswered messages for one publishing thread, with hysteresis: a publisher that
-   * hits the limit sleeps until a quarter of the window (or one batch) is free again, so that it
-   * is woken once per many answers rather than once per answer, as a Semaphore would. Without
-   * that, the benchmark's own park/unpark traffic competes for the two CPUs with nsqd and the
-   * client under test.
+   * hits the limit sleeps until a quarter of the window (or one batch) is free again, so that it is
+   * woken once per many answers rather than once per answer, as a Semaphore would. Without that,
+   * the benchmark's own park/unpark traffic competes for the two CPUs with nsqd and the client
+   * under test.
    */
   static final class Window {
     private final int limit;
@@ -261,9 +283,9 @@ public final class NsqClientBench {
   // ---- latency ----
 
   /**
-   * One publish at a time, each waited for before the next: the time from calling publish() to
-   * its future completing, which is a full round trip to nsqd plus the hand-offs between the
-   * calling thread and the I/O thread. Nanoseconds go into a long[] that is sorted at the end.
+   * One publish at a time, each waited for before the next: the time from calling publish() to its
+   * future completing, which is a full round trip to nsqd plus the hand-offs between the calling
+   * thread and the I/O thread. Nanoseconds go into a long[] that is sorted at the end.
    */
   private static void latency(Args a) throws Exception {
     String nsqd = a.required("nsqd");
@@ -322,7 +344,9 @@ public final class NsqClientBench {
     long count = a.longArg("count", 0);
     int size = a.intArg("size", 200);
     byte[] body = body(size);
-    NsqProducer p = NsqProducer.create(nsqd, NsqConfig.builder().publishTimeout(Duration.ofSeconds(60)).build());
+    NsqProducer p =
+        NsqProducer.create(
+            nsqd, NsqConfig.builder().publishTimeout(Duration.ofSeconds(60)).build());
     p.connect().get(10, TimeUnit.SECONDS);
     long t0 = System.nanoTime();
     Semaphore permits = new Semaphore(8);
@@ -335,12 +359,13 @@ public final class NsqClientBench {
       int n = (int) Math.min(200, count - sent);
       permits.acquire();
       CompletableFuture<Void> f = p.multiPublish(topic, n == 200 ? full : full.subList(0, n));
-      f.whenComplete((v, e) -> {
-        if (e != null) {
-          failed.incrementAndGet();
-        }
-        permits.release();
-      });
+      f.whenComplete(
+          (v, e) -> {
+            if (e != null) {
+              failed.incrementAndGet();
+            }
+            permits.release();
+          });
       sent += n;
     }
     permits.acquire(8);
@@ -348,7 +373,9 @@ public final class NsqClientBench {
     if (failed.get() > 0) {
       throw new IllegalStateException(failed.get() + " MPUBs failed while filling " + topic);
     }
-    log("fill: %d messages of %d bytes into %s in %.2f s", count, size, topic, (System.nanoTime() - t0) / 1e9);
+    log(
+        "fill: %d messages of %d bytes into %s in %.2f s",
+        count, size, topic, (System.nanoTime() - t0) / 1e9);
   }
 
   // ---- consume ----
@@ -359,14 +386,14 @@ public final class NsqClientBench {
    * {@code --max-in-flight} is per consumer, and each consumer has its own connection, as each
    * bench_reader worker does.
    *
-   * <p>With {@code --seconds R} it measures as bench_reader does: the messages received in a
-   * window of R seconds, here starting at the first message (so that connecting, and loading the
-   * client's classes, are not in it), divided by R. If the channel runs dry inside the window the
-   * figure would understate the rate, so it fails instead. Without {@code --seconds} it drains all
-   * {@code --count} messages and reports the rate from the first message to the last.
+   * <p>With {@code --seconds R} it measures as bench_reader does: the messages received in a window
+   * of R seconds, here starting at the first message (so that connecting, and loading the client's
+   * classes, are not in it), divided by R. If the channel runs dry inside the window the figure
+   * would understate the rate, so it fails instead. Without {@code --seconds} it drains all {@code
+   * --count} messages and reports the rate from the first message to the last.
    *
-   * <p>{@code --warmup S} first publishes to and consumes from {@code warmup-<topic>} for S
-   * seconds in the same JVM, so that the JIT has compiled the consumer's paths before the window.
+   * <p>{@code --warmup S} first publishes to and consumes from {@code warmup-<topic>} for S seconds
+   * in the same JVM, so that the JIT has compiled the consumer's paths before the window.
    */
   private static void consume(Args a) throws Exception {
     String nsqd = a.required("nsqd");
@@ -393,26 +420,34 @@ public final class NsqClientBench {
     CountDownLatch drained = new CountDownLatch(1);
     List<NsqConsumer> cs = new ArrayList<>();
     for (int i = 0; i < consumers; i++) {
-      cs.add(NsqConsumer.builder(topic, channel)
-          .nsqd(nsqd)
-          .config(config)
-          .handler(m -> {
-            if (first.get() == 0 && first.compareAndSet(0, System.nanoTime())) {
-              started.countDown();
-            }
-            if (received.incrementAndGet() == count) {
-              last.set(System.nanoTime());
-              drained.countDown();
-            }
-          })
-          .build()
-          .start());
+      cs.add(
+          NsqConsumer.builder(topic, channel)
+              .nsqd(nsqd)
+              .config(config)
+              .handler(
+                  m -> {
+                    if (first.get() == 0 && first.compareAndSet(0, System.nanoTime())) {
+                      started.countDown();
+                    }
+                    if (received.incrementAndGet() == count) {
+                      last.set(System.nanoTime());
+                      drained.countDown();
+                    }
+                  })
+              .build()
+              .start());
     }
     for (NsqConsumer c : cs) {
       c.ready().get(10, TimeUnit.SECONDS);
     }
-    log("%s: consuming %s/%s (%d waiting) with %d consumer(s), max-in-flight %d each, %s",
-        name, topic, channel, count, consumers, maxInFlight,
+    log(
+        "%s: consuming %s/%s (%d waiting) with %d consumer(s), max-in-flight %d each, %s",
+        name,
+        topic,
+        channel,
+        count,
+        consumers,
+        maxInFlight,
         seconds > 0 ? "for a window of " + seconds + " s" : "until drained");
     if (!started.await((long) (timeout * 1e9), TimeUnit.NANOSECONDS)) {
       throw new IllegalStateException("no message arrived within " + timeout + " s");
@@ -429,15 +464,25 @@ public final class NsqClientBench {
       measured = received.get();
       long snapshotAt = System.nanoTime();
       if (drained.getCount() == 0) {
-        throw new IllegalStateException("the channel ran dry inside the window (" + count
-            + " messages were not enough for " + seconds + " s): fill more or shorten the window");
+        throw new IllegalStateException(
+            "the channel ran dry inside the window ("
+                + count
+                + " messages were not enough for "
+                + seconds
+                + " s): fill more or shorten the window");
       }
       secs = (snapshotAt - first.get()) / 1e9;
       rate = measured / secs;
     } else {
       if (!drained.await((long) (timeout * 1e9), TimeUnit.NANOSECONDS)) {
         throw new IllegalStateException(
-            "only " + received.get() + " of " + count + " messages arrived within " + timeout + " s");
+            "only "
+                + received.get()
+                + " of "
+                + count
+                + " messages arrived within "
+                + timeout
+                + " s");
       }
       measured = count;
       secs = (last.get() - first.get()) / 1e9;
@@ -456,12 +501,24 @@ public final class NsqClientBench {
 
   /** Publishes to and consumes from {@code topic} at the same time for {@code seconds}. */
   private static void warmUpConsumer(
-      String nsqd, String topic, String channel, NsqConfig config, int size, int consumers, double seconds)
+      String nsqd,
+      String topic,
+      String channel,
+      NsqConfig config,
+      int size,
+      int consumers,
+      double seconds)
       throws Exception {
     log("warming up the consumer for %.1f s on %s", seconds, topic);
     List<NsqConsumer> cs = new ArrayList<>();
     for (int i = 0; i < consumers; i++) {
-      cs.add(NsqConsumer.builder(topic, channel).nsqd(nsqd).config(config).handler(m -> {}).build().start());
+      cs.add(
+          NsqConsumer.builder(topic, channel)
+              .nsqd(nsqd)
+              .config(config)
+              .handler(m -> {})
+              .build()
+              .start());
     }
     NsqProducer p = NsqProducer.create(nsqd, NsqConfig.defaults());
     p.connect().get(10, TimeUnit.SECONDS);
@@ -503,8 +560,9 @@ public final class NsqClientBench {
 
   private static void usage(String why) {
     System.err.println("NsqClientBench: " + why);
-    System.err.println("usage: NsqClientBench publish|latency|fill|consume --nsqd host:port --topic t [options];"
-        + " see the class comment");
+    System.err.println(
+        "usage: NsqClientBench publish|latency|fill|consume --nsqd host:port --topic t [options];"
+            + " see the class comment");
     System.exit(2);
   }
 

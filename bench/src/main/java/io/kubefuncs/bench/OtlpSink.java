@@ -15,14 +15,18 @@ public final class OtlpSink {
   private OtlpSink() {}
 
   public static void main(String[] args) throws IOException {
-    HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), Integer.parseInt(args[0])), 64);
-    server.createContext("/", exchange -> {
-      try (exchange) {
-        exchange.getRequestBody().transferTo(java.io.OutputStream.nullOutputStream());
-        exchange.getResponseHeaders().set("Content-Type", "application/x-protobuf");
-        exchange.sendResponseHeaders(200, -1);
-      }
-    });
+    HttpServer server =
+        HttpServer.create(
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), Integer.parseInt(args[0])), 64);
+    server.createContext(
+        "/",
+        exchange -> {
+          try (exchange) {
+            exchange.getRequestBody().transferTo(java.io.OutputStream.nullOutputStream());
+            exchange.getResponseHeaders().set("Content-Type", "application/x-protobuf");
+            exchange.sendResponseHeaders(200, -1);
+          }
+        });
     server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
     server.start();
   }

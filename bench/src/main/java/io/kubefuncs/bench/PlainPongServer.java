@@ -39,24 +39,31 @@ public final class PlainPongServer {
         .group(group)
         .channel(NioServerSocketChannel.class)
         .childOption(ChannelOption.TCP_NODELAY, true)
-        .childHandler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel ch) {
-            ch.pipeline()
-                .addLast(new HttpServerCodec(8192, 16384, 8192))
-                .addLast(new HttpServerKeepAliveHandler())
-                .addLast(new HttpObjectAggregator(10 * 1024 * 1024, true))
-                .addLast(pong);
-          }
-        })
-        .bind("127.0.0.1", Integer.parseInt(args[0])).sync().channel().closeFuture().sync();
+        .childHandler(
+            new ChannelInitializer<SocketChannel>() {
+              @Override
+              protected void initChannel(SocketChannel ch) {
+                ch.pipeline()
+                    .addLast(new HttpServerCodec(8192, 16384, 8192))
+                    .addLast(new HttpServerKeepAliveHandler())
+                    .addLast(new HttpObjectAggregator(10 * 1024 * 1024, true))
+                    .addLast(pong);
+              }
+            })
+        .bind("127.0.0.1", Integer.parseInt(args[0]))
+        .sync()
+        .channel()
+        .closeFuture()
+        .sync();
   }
 
   @ChannelHandler.Sharable
   private static final class Pong extends SimpleChannelInboundHandler<FullHttpRequest> {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-      FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(PONG));
+      FullHttpResponse r =
+          new DefaultFullHttpResponse(
+              HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(PONG));
       r.headers().set("Content-Type", "text/plain; charset=utf-8");
       HttpUtil.setContentLength(r, PONG.length);
       HttpUtil.setKeepAlive(r, HttpUtil.isKeepAlive(request));

@@ -34,10 +34,12 @@ class ChartConventionsTest {
   /** Each chart with its defaults and with each of its ci/*.yaml files. */
   static Stream<Arguments> variants() {
     return Charts.ALL.stream()
-        .flatMap(chart -> Stream.concat(
-            Stream.of(Arguments.of(chart, "defaults", List.<Path>of())),
-            Charts.ciValues(chart).stream()
-                .map(f -> Arguments.of(chart, "ci/" + f.getFileName(), List.of(f)))));
+        .flatMap(
+            chart ->
+                Stream.concat(
+                    Stream.of(Arguments.of(chart, "defaults", List.<Path>of())),
+                    Charts.ciValues(chart).stream()
+                        .map(f -> Arguments.of(chart, "ci/" + f.getFileName(), List.of(f)))));
   }
 
   static String release(String chart) {
@@ -51,7 +53,8 @@ class ChartConventionsTest {
   @ParameterizedTest(name = "{0} with {1}")
   @MethodSource("variants")
   void rendersValidObjectsWhoseReferencesResolve(String chart, String label, List<Path> values) {
-    Rendered rendered = Charts.render(chart, release(chart), namespace(chart), values.toArray(Path[]::new));
+    Rendered rendered =
+        Charts.render(chart, release(chart), namespace(chart), values.toArray(Path[]::new));
 
     if (!(chart.equals("function") && values.isEmpty())) {
       assertThat(rendered.manifests).as("objects rendered").isNotEmpty();
@@ -78,7 +81,8 @@ class ChartConventionsTest {
   @ParameterizedTest(name = "{0} with {1}")
   @MethodSource("variants")
   void notesPortForwardToRenderedServices(String chart, String label, List<Path> values) {
-    String notes = Charts.notes(chart, release(chart), namespace(chart), values.toArray(Path[]::new));
+    String notes =
+        Charts.notes(chart, release(chart), namespace(chart), values.toArray(Path[]::new));
     // The function chart points at the gateway of the kubefuncs release, not at its own objects.
     String targetRelease = release(chart);
     String targetNamespace = namespace(chart);
@@ -98,15 +102,17 @@ class ChartConventionsTest {
       assertThat(m.group(1)).as("namespace in: " + m.group()).isEqualTo(targetNamespace);
       Service service = target.get(Service.class, m.group(2));
       int port = Integer.parseInt(m.group(4));
-      assertThat(service.getSpec().getPorts()).as("ports of " + m.group(2))
+      assertThat(service.getSpec().getPorts())
+          .as("ports of " + m.group(2))
           .anyMatch(p -> p.getPort() == port);
       if (service.getMetadata().getName().endsWith("gateway")) {
         assertThat(notes).contains("curl localhost:" + m.group(3) + "/");
       }
     }
-    boolean forwardable = target.all(Service.class).stream()
-        .map(s -> s.getMetadata().getName())
-        .anyMatch(n -> n.endsWith("-gateway") || n.endsWith("-admin"));
+    boolean forwardable =
+        target.all(Service.class).stream()
+            .map(s -> s.getMetadata().getName())
+            .anyMatch(n -> n.endsWith("-gateway") || n.endsWith("-admin"));
     if (forwardable) {
       assertThat(forwards).as("port-forward lines in NOTES:\n" + notes).isPositive();
     }
@@ -143,8 +149,13 @@ class ChartConventionsTest {
    * must be documented either as a whole or key by key; a list documented entry key by entry key
    * (`functions[].name`) must cover every key of its entries.
    */
-  private static void walk(JsonNode value, JsonNode schemaNode, JsonNode root, String path,
-      String readme, List<String> problems) {
+  private static void walk(
+      JsonNode value,
+      JsonNode schemaNode,
+      JsonNode root,
+      String path,
+      String readme,
+      List<String> problems) {
     JsonNode properties = resolve(schemaNode, root).path("properties");
     for (Map.Entry<String, JsonNode> field : value.properties()) {
       String child = path.isEmpty() ? field.getKey() : path + "." + field.getKey();

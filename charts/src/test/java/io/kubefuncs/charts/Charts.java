@@ -63,8 +63,15 @@ final class Charts {
     return template(chart, release, namespace, Map.of(), valuesFiles);
   }
 
-  /** `helm template` with values files and then `--set key=value` assignments, as Helm orders them. */
-  static String template(String chart, String release, String namespace, Map<String, String> sets, Path... valuesFiles) {
+  /**
+   * `helm template` with values files and then `--set key=value` assignments, as Helm orders them.
+   */
+  static String template(
+      String chart,
+      String release,
+      String namespace,
+      Map<String, String> sets,
+      Path... valuesFiles) {
     TemplateCommand command =
         new Helm(chart(chart))
             .template()

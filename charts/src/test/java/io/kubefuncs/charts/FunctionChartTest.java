@@ -21,14 +21,21 @@ import org.junit.jupiter.api.Test;
 class FunctionChartTest {
 
   private static final Path FULL = Charts.DIR.resolve("function/ci/full-values.yaml");
-  private static final Path ONE = Charts.values("image: {repository: ghcr.io/kubefuncs/pong}\nfunctions:\n- name: test\n");
+  private static final Path ONE =
+      Charts.values("image: {repository: ghcr.io/kubefuncs/pong}\nfunctions:\n- name: test\n");
 
   static Rendered render(Path... values) {
     return Charts.render("function", "example", "default", values);
   }
 
   static Container container(Rendered rendered, String deployment) {
-    return rendered.get(Deployment.class, deployment).getSpec().getTemplate().getSpec().getContainers().get(0);
+    return rendered
+        .get(Deployment.class, deployment)
+        .getSpec()
+        .getTemplate()
+        .getSpec()
+        .getContainers()
+        .get(0);
   }
 
   /** name=value, name<-fieldPath for downward API variables, name<-secret/key for Secret keys. */
@@ -42,7 +49,11 @@ class FunctionChartTest {
       return e.getName() + "<-" + from.getFieldRef().getFieldPath();
     }
     if (from != null && from.getSecretKeyRef() != null) {
-      return e.getName() + "<-" + from.getSecretKeyRef().getName() + "/" + from.getSecretKeyRef().getKey();
+      return e.getName()
+          + "<-"
+          + from.getSecretKeyRef().getName()
+          + "/"
+          + from.getSecretKeyRef().getKey();
     }
     return e.getName() + "=" + e.getValue();
   }
@@ -53,7 +64,10 @@ class FunctionChartTest {
 
   @Test
   void withATracingEndpointEveryFunctionGetsTheOtelSettingsAndItsOwnServiceName() {
-    Rendered rendered = render(Charts.values("""
+    Rendered rendered =
+        render(
+            Charts.values(
+                """
         image: {repository: x/y}
         functions:
         - name: orders
@@ -62,24 +76,36 @@ class FunctionChartTest {
         tracing: {otlpEndpoint: "http://otel-collector.observability:4318", sampler: parentbased_traceidratio, samplerArg: "0.25"}
         """));
 
-    assertThat(env(container(rendered, "example-function-orders"))).endsWith(
-        "HEALTHZ_ADDR=:8080",
-        "KUBEFUNCS_MAX_MESSAGE_SIZE=1048576",
-        "OTEL_SERVICE_NAME=orders",
-        "OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector.observability:4318",
-        "OTEL_TRACES_SAMPLER=parentbased_traceidratio",
-        "OTEL_TRACES_SAMPLER_ARG=0.25");
+    assertThat(env(container(rendered, "example-function-orders")))
+        .endsWith(
+            "HEALTHZ_ADDR=:8080",
+            "KUBEFUNCS_MAX_MESSAGE_SIZE=1048576",
+            "OTEL_SERVICE_NAME=orders",
+            "OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector.observability:4318",
+            "OTEL_TRACES_SAMPLER=parentbased_traceidratio",
+            "OTEL_TRACES_SAMPLER_ARG=0.25");
     // A function's own env comes last, so it wins.
-    assertThat(env(container(rendered, "example-function-billing"))).containsSubsequence(
-        "OTEL_SERVICE_NAME=billing", "OTEL_TRACES_SAMPLER=parentbased_traceidratio", "OTEL_TRACES_SAMPLER=always_on");
-    assertThat(env(container(render(ONE), "example-function-test"))).noneMatch(e -> e.startsWith("OTEL_"));
+    assertThat(env(container(rendered, "example-function-billing")))
+        .containsSubsequence(
+            "OTEL_SERVICE_NAME=billing",
+            "OTEL_TRACES_SAMPLER=parentbased_traceidratio",
+            "OTEL_TRACES_SAMPLER=always_on");
+    assertThat(env(container(render(ONE), "example-function-test")))
+        .noneMatch(e -> e.startsWith("OTEL_"));
   }
 
-  /** Everything the chart sets, TLS, AUTH and tracing on, is a variable of the function runtime contract, in its grammar. */
+  /**
+   * Everything the chart sets, TLS, AUTH and tracing on, is a variable of the function runtime
+   * contract, in its grammar.
+   */
   @Test
   void theChartSetsOnlyTheRuntimeContractsVariables() {
     RuntimeContract contract = RuntimeContract.load();
-    Container c = container(render(Charts.values("""
+    Container c =
+        container(
+            render(
+                Charts.values(
+                    """
         image: {repository: x/y}
         functions:
         - name: orders
@@ -87,14 +113,22 @@ class FunctionChartTest {
           tls: {enabled: true, secretName: nsq-tls, clientAuth: true}
           auth: {secretName: functions-auth, secretKey: token}
         tracing: {otlpEndpoint: "http://otel-collector.observability:4318", sampler: always_on}
-        """)), "example-function-orders");
-    assertThat(c.getEnv()).hasSizeGreaterThan(15).allSatisfy(e -> {
-      assertThat(contract.knows(e.getName())).as(e.getName() + " is a variable of " + RuntimeContract.FILE).isTrue();
-      if (e.getValue() != null && !e.getName().startsWith("OTEL_")) {
-        RuntimeContract.Grammar grammar = contract.variable(e.getName()).grammar();
-        assertThat(grammar.matches(e.getValue())).as(e.getName() + "=" + e.getValue() + " is a " + grammar.name()).isTrue();
-      }
-    });
+        """)),
+            "example-function-orders");
+    assertThat(c.getEnv())
+        .hasSizeGreaterThan(15)
+        .allSatisfy(
+            e -> {
+              assertThat(contract.knows(e.getName()))
+                  .as(e.getName() + " is a variable of " + RuntimeContract.FILE)
+                  .isTrue();
+              if (e.getValue() != null && !e.getName().startsWith("OTEL_")) {
+                RuntimeContract.Grammar grammar = contract.variable(e.getName()).grammar();
+                assertThat(grammar.matches(e.getValue()))
+                    .as(e.getName() + "=" + e.getValue() + " is a " + grammar.name())
+                    .isTrue();
+              }
+            });
   }
 
   @Test
@@ -106,17 +140,19 @@ class FunctionChartTest {
   void aFunctionGetsTheEnvironmentOfTheClientLibraries() {
     Container c = container(render(ONE), "example-function-test");
 
-    assertThat(env(c)).containsExactly(
-        "TOPIC=test",
-        "CHANNEL=default",
-        "NSQ_NSQD_ADDR=kubefuncs-nsq-nsqd.kubefuncs.svc.cluster.local",
-        "NSQ_NSQD_PORT=4150",
-        "NSQ_LOOKUPD_ADDR=kubefuncs-nsq-lookupd.kubefuncs.svc.cluster.local",
-        "NSQ_LOOKUPD_PORT=4161",
-        "HEALTHZ_ADDR=:8080",
-        "KUBEFUNCS_MAX_MESSAGE_SIZE=1048576");
+    assertThat(env(c))
+        .containsExactly(
+            "TOPIC=test",
+            "CHANNEL=default",
+            "NSQ_NSQD_ADDR=kubefuncs-nsq-nsqd.kubefuncs.svc.cluster.local",
+            "NSQ_NSQD_PORT=4150",
+            "NSQ_LOOKUPD_ADDR=kubefuncs-nsq-lookupd.kubefuncs.svc.cluster.local",
+            "NSQ_LOOKUPD_PORT=4161",
+            "HEALTHZ_ADDR=:8080",
+            "KUBEFUNCS_MAX_MESSAGE_SIZE=1048576");
     assertThat(c.getImage()).isEqualTo("ghcr.io/kubefuncs/pong:0.1.0");
-    assertThat(c.getPorts()).extracting(p -> p.getName(), p -> p.getContainerPort())
+    assertThat(c.getPorts())
+        .extracting(p -> p.getName(), p -> p.getContainerPort())
         .containsExactly(tuple("http", 8080));
     assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
   }
@@ -127,15 +163,24 @@ class FunctionChartTest {
     NetworkPolicy policy = rendered.get(NetworkPolicy.class, "example-function");
     Map<String, String> selector = policy.getSpec().getPodSelector().getMatchLabels();
     for (Deployment d : rendered.all(Deployment.class)) {
-      assertThat(d.getSpec().getTemplate().getMetadata().getLabels()).as(d.getMetadata().getName())
+      assertThat(d.getSpec().getTemplate().getMetadata().getLabels())
+          .as(d.getMetadata().getName())
           .containsAllEntriesOf(selector);
     }
     assertThat(policy.getSpec().getPolicyTypes()).containsExactly("Ingress");
-    assertThat(policy.getSpec().getIngress()).singleElement().satisfies(rule -> {
-      assertThat(rule.getPorts()).extracting(p -> p.getPort().getStrVal()).containsExactly("http");
-      assertThat(rule.getFrom()).isNullOrEmpty();
-    });
-    assertThat(render(ONE, Charts.values("networkPolicy: {enabled: false}\n")).all(NetworkPolicy.class)).isEmpty();
+    assertThat(policy.getSpec().getIngress())
+        .singleElement()
+        .satisfies(
+            rule -> {
+              assertThat(rule.getPorts())
+                  .extracting(p -> p.getPort().getStrVal())
+                  .containsExactly("http");
+              assertThat(rule.getFrom()).isNullOrEmpty();
+            });
+    assertThat(
+            render(ONE, Charts.values("networkPolicy: {enabled: false}\n"))
+                .all(NetworkPolicy.class))
+        .isEmpty();
   }
 
   @Test
@@ -151,27 +196,34 @@ class FunctionChartTest {
 
   @Test
   void nsqAddressesCanBeOverridden() {
-    Path values = Charts.values("nsq: {lookupdAddr: lookupd.messaging, lookupdPort: 14161, nsqdAddr: nsqd.messaging, nsqdPort: 14150,"
-        + " maxMessageSize: 4194304}\n");
-    assertThat(env(container(render(ONE, values), "example-function-test"))).containsSubsequence(
-        "NSQ_NSQD_ADDR=nsqd.messaging", "NSQ_NSQD_PORT=14150",
-        "NSQ_LOOKUPD_ADDR=lookupd.messaging", "NSQ_LOOKUPD_PORT=14161", "KUBEFUNCS_MAX_MESSAGE_SIZE=4194304");
+    Path values =
+        Charts.values(
+            "nsq: {lookupdAddr: lookupd.messaging, lookupdPort: 14161, nsqdAddr: nsqd.messaging, nsqdPort: 14150,"
+                + " maxMessageSize: 4194304}\n");
+    assertThat(env(container(render(ONE, values), "example-function-test")))
+        .containsSubsequence(
+            "NSQ_NSQD_ADDR=nsqd.messaging",
+            "NSQ_NSQD_PORT=14150",
+            "NSQ_LOOKUPD_ADDR=lookupd.messaging",
+            "NSQ_LOOKUPD_PORT=14161",
+            "KUBEFUNCS_MAX_MESSAGE_SIZE=4194304");
   }
 
   @Test
   void theFullExampleRendersOneDeploymentPerFunctionAndTheirAutoscalers() {
     Rendered rendered = render(FULL);
 
-    assertThat(rendered.ids()).containsExactly(
-        "Deployment/example-function-archiver",
-        "Deployment/example-function-reports",
-        "Deployment/example-function-resize",
-        "Deployment/example-function-test",
-        "HorizontalPodAutoscaler/example-function-resize",
-        "NetworkPolicy/example-function",
-        "PodDisruptionBudget/example-function-archiver",
-        "PodDisruptionBudget/example-function-resize",
-        "ScaledObject/example-function-reports");
+    assertThat(rendered.ids())
+        .containsExactly(
+            "Deployment/example-function-archiver",
+            "Deployment/example-function-reports",
+            "Deployment/example-function-resize",
+            "Deployment/example-function-test",
+            "HorizontalPodAutoscaler/example-function-resize",
+            "NetworkPolicy/example-function",
+            "PodDisruptionBudget/example-function-archiver",
+            "PodDisruptionBudget/example-function-resize",
+            "ScaledObject/example-function-reports");
   }
 
   @Test
@@ -181,26 +233,27 @@ class FunctionChartTest {
     Container c = container(rendered, "example-function-test");
 
     assertThat(test.getSpec().getReplicas()).isEqualTo(2);
-    assertThat(env(c)).containsExactly(
-        "TOPIC=test",
-        "CHANNEL=workers",
-        "NSQ_NSQD_ADDR=core-nsq-nsqd.platform.svc.cluster.example",
-        "NSQ_NSQD_PORT=4150",
-        "NSQ_LOOKUPD_ADDR=core-nsq-lookupd.platform.svc.cluster.example",
-        "NSQ_LOOKUPD_PORT=4161",
-        "HEALTHZ_ADDR=:8080",
-        "KUBEFUNCS_MAX_MESSAGE_SIZE=1048576",
-        "OTEL_SERVICE_NAME=test",
-        "OTEL_EXPORTER_OTLP_ENDPOINT=https://otel-collector.observability:4318",
-        "OTEL_TRACES_SAMPLER=parentbased_traceidratio",
-        "OTEL_TRACES_SAMPLER_ARG=0.5",
-        "NSQ_TLS=true",
-        "NSQ_TLS_CA_FILE=/etc/kubefuncs/nsq-tls/ca.crt",
-        "NSQ_TLS_SERVER_NAME=core-nsq-nsqd.platform.svc.cluster.example",
-        "NSQ_TLS_CERT_FILE=/etc/kubefuncs/nsq-tls/tls.crt",
-        "NSQ_TLS_KEY_FILE=/etc/kubefuncs/nsq-tls/tls.key",
-        "NSQ_AUTH_SECRET<-nsq-auth-functions/secret",
-        "KUBEFUNCS_LOG_LEVEL=info");
+    assertThat(env(c))
+        .containsExactly(
+            "TOPIC=test",
+            "CHANNEL=workers",
+            "NSQ_NSQD_ADDR=core-nsq-nsqd.platform.svc.cluster.example",
+            "NSQ_NSQD_PORT=4150",
+            "NSQ_LOOKUPD_ADDR=core-nsq-lookupd.platform.svc.cluster.example",
+            "NSQ_LOOKUPD_PORT=4161",
+            "HEALTHZ_ADDR=:8080",
+            "KUBEFUNCS_MAX_MESSAGE_SIZE=1048576",
+            "OTEL_SERVICE_NAME=test",
+            "OTEL_EXPORTER_OTLP_ENDPOINT=https://otel-collector.observability:4318",
+            "OTEL_TRACES_SAMPLER=parentbased_traceidratio",
+            "OTEL_TRACES_SAMPLER_ARG=0.5",
+            "NSQ_TLS=true",
+            "NSQ_TLS_CA_FILE=/etc/kubefuncs/nsq-tls/ca.crt",
+            "NSQ_TLS_SERVER_NAME=core-nsq-nsqd.platform.svc.cluster.example",
+            "NSQ_TLS_CERT_FILE=/etc/kubefuncs/nsq-tls/tls.crt",
+            "NSQ_TLS_KEY_FILE=/etc/kubefuncs/nsq-tls/tls.key",
+            "NSQ_AUTH_SECRET<-nsq-auth-functions/secret",
+            "KUBEFUNCS_LOG_LEVEL=info");
     assertThat(c.getImage()).isEqualTo("ghcr.io/kubefuncs/pong:0.1.0");
     assertThat(test.getSpec().getTemplate().getMetadata().getAnnotations())
         .containsEntry("example.com/team", "functions");
@@ -216,7 +269,8 @@ class FunctionChartTest {
     assertThat(c.getCommand()).containsExactly("/app/bin/pong");
     assertThat(c.getArgs()).containsExactly("--handler=archiver");
     // The function's env list replaces the default one (KUBEFUNCS_LOG_LEVEL is gone).
-    assertThat(env(c)).containsSubsequence("TOPIC=test", "CHANNEL=archiver")
+    assertThat(env(c))
+        .containsSubsequence("TOPIC=test", "CHANNEL=archiver")
         .endsWith("ARCHIVE_BUCKET=s3://archive", "POD_NAMESPACE<-metadata.namespace")
         .noneMatch(e -> e.startsWith("KUBEFUNCS_LOG_LEVEL"));
     // resources is a map: the function's keys are merged over the defaults.
@@ -226,16 +280,24 @@ class FunctionChartTest {
     assertThat(c.getResources().getLimits().get("memory").toString()).isEqualTo("512Mi");
     var pod = archiver.getSpec().getTemplate().getSpec();
     assertThat(pod.getNodeSelector()).containsEntry("kubernetes.io/os", "linux");
-    assertThat(pod.getTolerations()).singleElement().satisfies(t -> assertThat(t.getKey()).isEqualTo("batch"));
+    assertThat(pod.getTolerations())
+        .singleElement()
+        .satisfies(t -> assertThat(t.getKey()).isEqualTo("batch"));
     assertThat(pod.getAffinity().getPodAntiAffinity()).isNotNull();
-    assertThat(rendered.get(PodDisruptionBudget.class, "example-function-archiver").getSpec()
-        .getMinAvailable().getIntVal()).isEqualTo(1);
+    assertThat(
+            rendered
+                .get(PodDisruptionBudget.class, "example-function-archiver")
+                .getSpec()
+                .getMinAvailable()
+                .getIntVal())
+        .isEqualTo(1);
   }
 
   @Test
   void hpaModeScalesTheDeploymentOnCpu() {
     Rendered rendered = render(FULL);
-    HorizontalPodAutoscaler hpa = rendered.get(HorizontalPodAutoscaler.class, "example-function-resize");
+    HorizontalPodAutoscaler hpa =
+        rendered.get(HorizontalPodAutoscaler.class, "example-function-resize");
 
     assertThat(hpa.getSpec().getScaleTargetRef().getName()).isEqualTo("example-function-resize");
     assertThat(hpa.getSpec().getMinReplicas()).isEqualTo(2);
@@ -243,9 +305,12 @@ class FunctionChartTest {
     var metric = hpa.getSpec().getMetrics().get(0).getResource();
     assertThat(metric.getName()).isEqualTo("cpu");
     assertThat(metric.getTarget().getAverageUtilization()).isEqualTo(65);
-    assertThat(hpa.getSpec().getBehavior().getScaleDown().getStabilizationWindowSeconds()).isEqualTo(60);
-    assertThat(rendered.get(Deployment.class, "example-function-resize").getSpec().getReplicas()).isNull();
-    assertThat(container(rendered, "example-function-resize").getImage()).isEqualTo("ghcr.io/kubefuncs/go-pong:0.1.0");
+    assertThat(hpa.getSpec().getBehavior().getScaleDown().getStabilizationWindowSeconds())
+        .isEqualTo(60);
+    assertThat(rendered.get(Deployment.class, "example-function-resize").getSpec().getReplicas())
+        .isNull();
+    assertThat(container(rendered, "example-function-resize").getImage())
+        .isEqualTo("ghcr.io/kubefuncs/go-pong:0.1.0");
   }
 
   @Test
@@ -259,28 +324,47 @@ class FunctionChartTest {
     assertThat(so.spec().pollingInterval()).isEqualTo(5);
     assertThat(so.spec().cooldownPeriod()).isEqualTo(120);
     var scaleUp = so.spec().advanced().horizontalPodAutoscalerConfig().behavior().getScaleUp();
-    assertThat(scaleUp.getPolicies()).singleElement().satisfies(p -> {
-      assertThat(p.getType()).isEqualTo("Pods");
-      assertThat(p.getValue()).isEqualTo(4);
-    });
-    assertThat(so.spec().triggers()).singleElement().satisfies(t -> {
-      assertThat(t.type()).isEqualTo("nsq");
-      assertThat(t.metadata()).containsExactlyInAnyOrderEntriesOf(Map.of(
-          "nsqLookupdHTTPAddresses", "core-nsq-lookupd.platform.svc.cluster.example:4161",
-          "topic", "reports.v1",
-          "channel", "workers",
-          "depthThreshold", "25",
-          "activationDepthThreshold", "5"));
-    });
-    assertThat(rendered.get(Deployment.class, "example-function-reports").getSpec().getReplicas()).isNull();
-    assertThat(rendered.get(Deployment.class, "example-function-reports").getSpec().getTemplate().getSpec()
-        .getTerminationGracePeriodSeconds()).isEqualTo(120);
+    assertThat(scaleUp.getPolicies())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.getType()).isEqualTo("Pods");
+              assertThat(p.getValue()).isEqualTo(4);
+            });
+    assertThat(so.spec().triggers())
+        .singleElement()
+        .satisfies(
+            t -> {
+              assertThat(t.type()).isEqualTo("nsq");
+              assertThat(t.metadata())
+                  .containsExactlyInAnyOrderEntriesOf(
+                      Map.of(
+                          "nsqLookupdHTTPAddresses",
+                              "core-nsq-lookupd.platform.svc.cluster.example:4161",
+                          "topic", "reports.v1",
+                          "channel", "workers",
+                          "depthThreshold", "25",
+                          "activationDepthThreshold", "5"));
+            });
+    assertThat(rendered.get(Deployment.class, "example-function-reports").getSpec().getReplicas())
+        .isNull();
+    assertThat(
+            rendered
+                .get(Deployment.class, "example-function-reports")
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getTerminationGracePeriodSeconds())
+        .isEqualTo(120);
   }
 
   @Test
   void kedaModeLooksAtTheDepthEveryTwoSecondsByDefault() {
     // The poll interval bounds how long a request to a function at zero waits before KEDA wakes it.
-    Rendered rendered = render(Charts.values("image: {repository: x/y}\nfunctions: [{name: a, autoscaling: {mode: keda}}]\n"));
+    Rendered rendered =
+        render(
+            Charts.values(
+                "image: {repository: x/y}\nfunctions: [{name: a, autoscaling: {mode: keda}}]\n"));
     ScaledObject so = scaledObject(rendered, "example-function-a");
     assertThat(so.spec().pollingInterval()).isEqualTo(2);
     assertThat(so.spec().advanced()).as("no behavior given, none rendered").isNull();
@@ -288,7 +372,9 @@ class FunctionChartTest {
 
   @Test
   void falseAndZeroOverrideDefaults() {
-    Path values = Charts.values("""
+    Path values =
+        Charts.values(
+            """
         image: {repository: ghcr.io/kubefuncs/pong}
         defaults:
           podDisruptionBudget: {enabled: true}
@@ -298,7 +384,8 @@ class FunctionChartTest {
           podDisruptionBudget: {enabled: false}
         """);
     Rendered rendered = render(values);
-    assertThat(rendered.get(Deployment.class, "example-function-paused").getSpec().getReplicas()).isZero();
+    assertThat(rendered.get(Deployment.class, "example-function-paused").getSpec().getReplicas())
+        .isZero();
     assertThat(rendered.all(PodDisruptionBudget.class)).isEmpty();
   }
 
@@ -306,16 +393,31 @@ class FunctionChartTest {
   void unusableFunctionsAreRefusedWithTheirName() {
     assertThatThrownBy(() -> render(Charts.values("functions: [{name: test}]\n")))
         .hasMessageContaining("function \"test\": no image; set image.repository");
-    assertThatThrownBy(() -> render(Charts.values("image: {repository: x/y}\nfunctions: [{name: a}, {name: a}]\n")))
+    assertThatThrownBy(
+            () ->
+                render(
+                    Charts.values("image: {repository: x/y}\nfunctions: [{name: a}, {name: a}]\n")))
         .hasMessageContaining("function \"a\" is listed twice");
-    assertThatThrownBy(() -> render(Charts.values(
-            "image: {repository: x/y}\nfunctions: [{name: a, autoscaling: {mode: hpa}, resources: {requests: {cpu: null}}}]\n")))
-        .hasMessageContaining("function \"a\": autoscaling.mode hpa scales on CPU use relative to the CPU request; set resources.requests.cpu");
-    assertThatThrownBy(() -> render(Charts.values(
-            "image: {repository: x/y}\nfunctions: [{name: a, autoscaling: {mode: hpa, minReplicas: 5, maxReplicas: 2}}]\n")))
-        .hasMessageContaining("function \"a\": autoscaling.minReplicas (5) is above autoscaling.maxReplicas (2)");
-    assertThatThrownBy(() -> render(Charts.values(
-            "image: {repository: x/y}\nfunctions: [{name: a, autoscaling: {mode: keda, maxReplicas: 2, keda: {minReplicaCount: 3}}}]\n")))
-        .hasMessageContaining("function \"a\": autoscaling.keda.minReplicaCount (3) is above autoscaling.maxReplicas (2)");
+    assertThatThrownBy(
+            () ->
+                render(
+                    Charts.values(
+                        "image: {repository: x/y}\nfunctions: [{name: a, autoscaling: {mode: hpa}, resources: {requests: {cpu: null}}}]\n")))
+        .hasMessageContaining(
+            "function \"a\": autoscaling.mode hpa scales on CPU use relative to the CPU request; set resources.requests.cpu");
+    assertThatThrownBy(
+            () ->
+                render(
+                    Charts.values(
+                        "image: {repository: x/y}\nfunctions: [{name: a, autoscaling: {mode: hpa, minReplicas: 5, maxReplicas: 2}}]\n")))
+        .hasMessageContaining(
+            "function \"a\": autoscaling.minReplicas (5) is above autoscaling.maxReplicas (2)");
+    assertThatThrownBy(
+            () ->
+                render(
+                    Charts.values(
+                        "image: {repository: x/y}\nfunctions: [{name: a, autoscaling: {mode: keda, maxReplicas: 2, keda: {minReplicaCount: 3}}}]\n")))
+        .hasMessageContaining(
+            "function \"a\": autoscaling.keda.minReplicaCount (3) is above autoscaling.maxReplicas (2)");
   }
 }

@@ -32,40 +32,47 @@ class GettingStartedTest {
       "helm upgrade --install --namespace kubefuncs --create-namespace --wait kubefuncs ./charts/kubefuncs";
   static final String INSTALL_FUNCTIONS =
       "helm upgrade --install --namespace default --values examples/functions.yaml --wait example ./charts/function";
-  static final String PORT_FORWARD = "kubectl -n kubefuncs port-forward svc/kubefuncs-gateway 8080:80";
+  static final String PORT_FORWARD =
+      "kubectl -n kubefuncs port-forward svc/kubefuncs-gateway 8080:80";
   static final String ADD_ROUTE =
       "helm upgrade --install --namespace kubefuncs --values examples/gateway.yaml --wait kubefuncs ./charts/kubefuncs";
 
-  static final List<String> CORE_OBJECTS = List.of(
-      "ConfigMap/kubefuncs-gateway",
-      "DaemonSet/kubefuncs-nsq-nsqd",
-      "Deployment/kubefuncs-gateway",
-      "NetworkPolicy/kubefuncs-gateway",
-      "NetworkPolicy/kubefuncs-nsq-lookupd",
-      "NetworkPolicy/kubefuncs-nsq-nsqd",
-      "Service/kubefuncs-gateway",
-      "Service/kubefuncs-nsq-lookupd",
-      "Service/kubefuncs-nsq-lookupd-headless",
-      "Service/kubefuncs-nsq-nsqd",
-      "ServiceAccount/kubefuncs-gateway",
-      "StatefulSet/kubefuncs-nsq-lookupd");
+  static final List<String> CORE_OBJECTS =
+      List.of(
+          "ConfigMap/kubefuncs-gateway",
+          "DaemonSet/kubefuncs-nsq-nsqd",
+          "Deployment/kubefuncs-gateway",
+          "NetworkPolicy/kubefuncs-gateway",
+          "NetworkPolicy/kubefuncs-nsq-lookupd",
+          "NetworkPolicy/kubefuncs-nsq-nsqd",
+          "Service/kubefuncs-gateway",
+          "Service/kubefuncs-nsq-lookupd",
+          "Service/kubefuncs-nsq-lookupd-headless",
+          "Service/kubefuncs-nsq-nsqd",
+          "ServiceAccount/kubefuncs-gateway",
+          "StatefulSet/kubefuncs-nsq-lookupd");
 
   @Test
   void theGuideShowsTheseCommands() throws IOException {
     String guide = Files.readString(GUIDE);
-    assertThat(guide).contains(
-        "helm dependency build charts/kubefuncs",
-        INSTALL_CORE,
-        "helm upgrade --install --namespace kubefuncs kubefuncs kubefuncs/kubefuncs",
-        INSTALL_FUNCTIONS,
-        PORT_FORWARD,
-        "curl localhost:8080/test/hello",
-        ADD_ROUTE,
-        "curl localhost:8080/ping/hello");
+    assertThat(guide)
+        .contains(
+            "helm dependency build charts/kubefuncs",
+            INSTALL_CORE,
+            "helm upgrade --install --namespace kubefuncs kubefuncs kubefuncs/kubefuncs",
+            INSTALL_FUNCTIONS,
+            PORT_FORWARD,
+            "curl localhost:8080/test/hello",
+            ADD_ROUTE,
+            "curl localhost:8080/ping/hello");
     // The values files shown in the guide are the ones in examples/.
-    assertThat(guide).contains(Files.readString(FUNCTIONS).lines()
-        .filter(l -> !l.startsWith("#") && !l.isBlank() && !l.contains("# tag"))
-        .toList().toArray(String[]::new));
+    assertThat(guide)
+        .contains(
+            Files.readString(FUNCTIONS)
+                .lines()
+                .filter(l -> !l.startsWith("#") && !l.isBlank() && !l.contains("# tag"))
+                .toList()
+                .toArray(String[]::new));
     assertThat(guide).contains("gateway:\n  config:\n    routes:\n      /ping/: test\n");
   }
 
@@ -83,13 +90,23 @@ class GettingStartedTest {
   void step2DeploysOneFunctionOnTopicTest() {
     Rendered functions = Charts.render("function", "example", "default", FUNCTIONS);
 
-    assertThat(functions.ids()).containsExactly("Deployment/example-function-test", "NetworkPolicy/example-function");
-    Container c = functions.get(Deployment.class, "example-function-test")
-        .getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(functions.ids())
+        .containsExactly("Deployment/example-function-test", "NetworkPolicy/example-function");
+    Container c =
+        functions
+            .get(Deployment.class, "example-function-test")
+            .getSpec()
+            .getTemplate()
+            .getSpec()
+            .getContainers()
+            .get(0);
     assertThat(c.getImage()).isEqualTo("ghcr.io/kubefuncs/pong:0.1.0");
-    assertThat(FunctionChartTest.env(c)).contains(
-        "TOPIC=test", "CHANNEL=default", "NSQ_NSQD_ADDR=kubefuncs-nsq-nsqd.kubefuncs.svc.cluster.local",
-        "NSQ_LOOKUPD_ADDR=kubefuncs-nsq-lookupd.kubefuncs.svc.cluster.local");
+    assertThat(FunctionChartTest.env(c))
+        .contains(
+            "TOPIC=test",
+            "CHANNEL=default",
+            "NSQ_NSQD_ADDR=kubefuncs-nsq-nsqd.kubefuncs.svc.cluster.local",
+            "NSQ_LOOKUPD_ADDR=kubefuncs-nsq-lookupd.kubefuncs.svc.cluster.local");
     assertThat(Charts.notes("function", "example", "default", FUNCTIONS))
         .contains(PORT_FORWARD, "curl localhost:8080/test/hello");
   }
@@ -100,7 +117,8 @@ class GettingStartedTest {
     Rendered after = Charts.render("kubefuncs", "kubefuncs", "kubefuncs", GATEWAY);
 
     assertThat(after.ids()).containsExactlyElementsOf(CORE_OBJECTS);
-    assertThat(routes(after)).containsOnly(Map.entry("/test/", "test"), Map.entry("/ping/", "test"));
+    assertThat(routes(after))
+        .containsOnly(Map.entry("/test/", "test"), Map.entry("/ping/", "test"));
     // Only the routes ConfigMap differs, so no pod restarts: the gateway reloads the file.
     for (Manifest m : after.manifests) {
       if (!m.kind().equals("ConfigMap")) {
@@ -114,9 +132,20 @@ class GettingStartedTest {
   @Test
   void bothRoutesReachTheFunctionOfStep2() throws IOException {
     Rendered after = Charts.render("kubefuncs", "kubefuncs", "kubefuncs", GATEWAY);
-    Container function = Charts.render("function", "example", "default", FUNCTIONS)
-        .get(Deployment.class, "example-function-test").getSpec().getTemplate().getSpec().getContainers().get(0);
-    String topic = function.getEnv().stream().filter(e -> e.getName().equals("TOPIC")).findFirst().orElseThrow().getValue();
+    Container function =
+        Charts.render("function", "example", "default", FUNCTIONS)
+            .get(Deployment.class, "example-function-test")
+            .getSpec()
+            .getTemplate()
+            .getSpec()
+            .getContainers()
+            .get(0);
+    String topic =
+        function.getEnv().stream()
+            .filter(e -> e.getName().equals("TOPIC"))
+            .findFirst()
+            .orElseThrow()
+            .getValue();
 
     assertThat(routes(after).values()).containsOnly(topic);
   }
@@ -129,31 +158,47 @@ class GettingStartedTest {
   @Test
   void step6TurnsOnTlsAndAuthWithTheSecretsAndCertificateNameItMakes() throws IOException {
     String step = section(Files.readString(GUIDE), "## 6. ", "## 7. ");
-    Rendered core = Rendered.parse(Charts.template("kubefuncs", "kubefuncs", "kubefuncs",
-        sets(step, "./charts/kubefuncs"), GATEWAY));
-    Rendered functions = Rendered.parse(Charts.template("function", "example", "default",
-        sets(step, "./charts/function"), FUNCTIONS));
+    Rendered core =
+        Rendered.parse(
+            Charts.template(
+                "kubefuncs", "kubefuncs", "kubefuncs", sets(step, "./charts/kubefuncs"), GATEWAY));
+    Rendered functions =
+        Rendered.parse(
+            Charts.template(
+                "function", "example", "default", sets(step, "./charts/function"), FUNCTIONS));
 
     List<String> objects = new ArrayList<>(CORE_OBJECTS);
-    objects.addAll(List.of("Deployment/kubefuncs-nsq-auth", "NetworkPolicy/kubefuncs-nsq-auth", "Service/kubefuncs-nsq-auth"));
+    objects.addAll(
+        List.of(
+            "Deployment/kubefuncs-nsq-auth",
+            "NetworkPolicy/kubefuncs-nsq-auth",
+            "Service/kubefuncs-nsq-auth"));
     assertThat(core.ids()).containsExactlyInAnyOrderElementsOf(objects);
     Matcher san = Pattern.compile("subjectAltName=DNS:(\\S+)").matcher(step);
     assertThat(san.find()).as("the certificate's name in step 6").isTrue();
     Map<String, Set<String>> secrets = new LinkedHashMap<>();
-    Matcher created = Pattern.compile("kubectl -n (\\S+) create secret generic (\\S+)").matcher(step);
+    Matcher created =
+        Pattern.compile("kubectl -n (\\S+) create secret generic (\\S+)").matcher(step);
     while (created.find()) {
       secrets.computeIfAbsent(created.group(1), n -> new TreeSet<>()).add(created.group(2));
     }
 
-    Container nsqd = core.workload("DaemonSet", "kubefuncs-nsq-nsqd").template().getSpec().getContainers().get(0);
-    assertThat(nsqd.getArgs()).contains("--tls-required=tcp-https", "--auth-http-address=kubefuncs-nsq-auth:4181");
+    Container nsqd =
+        core.workload("DaemonSet", "kubefuncs-nsq-nsqd")
+            .template()
+            .getSpec()
+            .getContainers()
+            .get(0);
+    assertThat(nsqd.getArgs())
+        .contains("--tls-required=tcp-https", "--auth-http-address=kubefuncs-nsq-auth:4181");
     for (Rendered release : List.of(core, functions)) {
       for (Deployment d : release.all(Deployment.class)) {
         var pod = d.getSpec().getTemplate().getSpec();
         String namespace = release == core ? "kubefuncs" : "default";
         for (var volume : pod.getVolumes()) {
           if (volume.getSecret() != null) {
-            assertThat(secrets.get(namespace)).as("Secrets step 6 creates in " + namespace)
+            assertThat(secrets.get(namespace))
+                .as("Secrets step 6 creates in " + namespace)
                 .contains(volume.getSecret().getSecretName());
           }
         }
@@ -161,8 +206,12 @@ class GettingStartedTest {
           continue;
         }
         Container c = pod.getContainers().get(0);
-        assertThat(FunctionChartTest.env(c)).as(d.getMetadata().getName())
-            .contains("NSQ_TLS=true", "NSQ_TLS_SERVER_NAME=" + san.group(1), "NSQ_AUTH_SECRET<-nsq-auth-client/secret");
+        assertThat(FunctionChartTest.env(c))
+            .as(d.getMetadata().getName())
+            .contains(
+                "NSQ_TLS=true",
+                "NSQ_TLS_SERVER_NAME=" + san.group(1),
+                "NSQ_AUTH_SECRET<-nsq-auth-client/secret");
         assertThat(secrets.get(namespace)).contains("nsq-auth-client");
       }
     }
@@ -174,7 +223,10 @@ class GettingStartedTest {
     return guide.substring(start, guide.indexOf(to, start));
   }
 
-  /** The `--set` assignments of the guide's `helm upgrade` command of a chart, backslash lines joined. */
+  /**
+   * The `--set` assignments of the guide's `helm upgrade` command of a chart, backslash lines
+   * joined.
+   */
   private static Map<String, String> sets(String text, String chart) {
     Map<String, String> sets = new LinkedHashMap<>();
     for (String command : text.replace("\\\n", " ").lines().toList()) {

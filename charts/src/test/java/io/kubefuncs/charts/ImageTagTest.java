@@ -11,12 +11,13 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * An image built by the documented commands carries the tag the charts run by default (their
- * appVersion): the Maven property kubefuncs.image.tag that Jib tags with, and the `docker build
- * -t` of each Dockerfile. scripts/images reads the tag from Chart.yaml itself.
+ * appVersion): the Maven property kubefuncs.image.tag that Jib tags with, and the `docker build -t`
+ * of each Dockerfile. scripts/images reads the tag from Chart.yaml itself.
  */
 class ImageTagTest {
   /** Built from Go by their Dockerfiles alone: no Jib. */
-  private static final List<String> GO_IMAGES = List.of("examples/go-pong/Dockerfile", "nsq-auth/Dockerfile");
+  private static final List<String> GO_IMAGES =
+      List.of("examples/go-pong/Dockerfile", "nsq-auth/Dockerfile");
 
   @ParameterizedTest(name = "{0}")
   @CsvSource({
@@ -25,7 +26,8 @@ class ImageTagTest {
     "examples/go-pong/Dockerfile, ghcr.io/kubefuncs/go-pong, function",
     "nsq-auth/Dockerfile, ghcr.io/kubefuncs/nsq-auth, function",
   })
-  void imagesAreTaggedWithTheChartsAppVersion(String dockerfile, String image, String chart) throws IOException {
+  void imagesAreTaggedWithTheChartsAppVersion(String dockerfile, String image, String chart)
+      throws IOException {
     String appVersion = appVersion(chart);
 
     assertThat(Files.readString(Charts.REPO.resolve(dockerfile)))
@@ -44,13 +46,21 @@ class ImageTagTest {
    */
   @Test
   void theNsqChartRunsTheNsqAuthTagTheImagesAreBuiltWith() throws IOException {
-    assertThat(StrictYaml.MAPPER.readTree(Charts.DIR.resolve("nsq").resolve("values.yaml").toFile())
-            .path("auth").path("image").path("tag").asText())
+    assertThat(
+            StrictYaml.MAPPER
+                .readTree(Charts.DIR.resolve("nsq").resolve("values.yaml").toFile())
+                .path("auth")
+                .path("image")
+                .path("tag")
+                .asText())
         .as("auth.image.tag in charts/nsq/values.yaml")
         .isEqualTo(appVersion("function"));
   }
 
   private static String appVersion(String chart) throws IOException {
-    return StrictYaml.MAPPER.readTree(Charts.DIR.resolve(chart).resolve("Chart.yaml").toFile()).path("appVersion").asText();
+    return StrictYaml.MAPPER
+        .readTree(Charts.DIR.resolve(chart).resolve("Chart.yaml").toFile())
+        .path("appVersion")
+        .asText();
   }
 }

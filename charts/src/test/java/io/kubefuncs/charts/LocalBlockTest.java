@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A functions file carries, per function, a {@code local} block that only {@code kubefuncs dev}
- * reads (docs/local-development.md). The chart must accept it, typo-check it like every other
- * key, and render exactly what it renders without it.
+ * reads (docs/local-development.md). The chart must accept it, typo-check it like every other key,
+ * and render exactly what it renders without it.
  */
 class LocalBlockTest {
 
@@ -28,7 +28,8 @@ class LocalBlockTest {
 
     String rendered = Charts.template("function", "example", "default", REPO_FUNCTIONS);
 
-    assertThat(rendered).isEqualTo(Charts.template("function", "example", "default", Charts.values(withoutLocal)));
+    assertThat(rendered)
+        .isEqualTo(Charts.template("function", "example", "default", Charts.values(withoutLocal)));
     Container c = FunctionChartTest.container(Rendered.parse(rendered), "example-function-test");
     assertThat(c.getCommand()).isEmpty();
     assertThat(c.getArgs()).isEmpty();
@@ -39,7 +40,9 @@ class LocalBlockTest {
 
   @Test
   void everyKeyOfTheLocalBlockIsAccepted() {
-    Path values = Charts.values("""
+    Path values =
+        Charts.values(
+            """
         image: {repository: x/y}
         functions:
         - name: orders
@@ -50,17 +53,23 @@ class LocalBlockTest {
             build: [go, vet, ./...]
             watch: [main.go, internal]
         """);
-    assertThat(Charts.render("function", "example", "default", values).all(Deployment.class)).hasSize(1);
+    assertThat(Charts.render("function", "example", "default", values).all(Deployment.class))
+        .hasSize(1);
   }
 
   @Test
   void aMisspeltLocalKeyIsRefusedLikeAnyOther() {
-    Path values = Charts.values("image: {repository: x/y}\nfunctions:\n- name: a\n  local: {comand: [java]}\n");
+    Path values =
+        Charts.values(
+            "image: {repository: x/y}\nfunctions:\n- name: a\n  local: {comand: [java]}\n");
     assertThatThrownBy(() -> Charts.render("function", "example", "default", values))
-        .hasMessageContaining("- at '/functions/0/local': additional properties 'comand' not allowed");
+        .hasMessageContaining(
+            "- at '/functions/0/local': additional properties 'comand' not allowed");
   }
 
-  /** The values with every {@code local:} block (the key and the lines indented under it) cut out. */
+  /**
+   * The values with every {@code local:} block (the key and the lines indented under it) cut out.
+   */
   private static String withoutLocalBlocks(String yaml) {
     StringBuilder out = new StringBuilder();
     int skipDeeperThan = -1;

@@ -9,15 +9,13 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.PodSpec;
-import io.fabric8.kubernetes.api.model.rbac.Role;
-import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.CrossVersionObjectReference;
@@ -31,6 +29,8 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.openshift.api.model.monitoring.v1.Endpoint;
 import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
 import io.kubefuncs.charts.Rendered.Workload;
@@ -139,7 +139,8 @@ final class ManifestChecks {
       }
       // The StatefulSet controller labels its pods controller-revision-hash=<name>-<10 chars>.
       if (m.kind().equals("StatefulSet") && m.name().length() > 52) {
-        problem(m.id(), "a StatefulSet name longer than 52 characters breaks its pods' revision label");
+        problem(
+            m.id(), "a StatefulSet name longer than 52 characters breaks its pods' revision label");
       }
       Map<String, String> labels = labels(m.object());
       for (String required : OBJECT_LABELS) {
@@ -182,7 +183,8 @@ final class ManifestChecks {
     if (selector == null || selector.isEmpty()) {
       problem(w.id(), "has no spec.selector.matchLabels");
     } else if (!selects(selector, podLabels)) {
-      problem(w.id(), "spec.selector " + selector + " does not select its own pod labels " + podLabels);
+      problem(
+          w.id(), "spec.selector " + selector + " does not select its own pod labels " + podLabels);
     }
     if (w.serviceName() != null) {
       Optional<Service> governing = rendered.find(Service.class, w.serviceName());
@@ -199,9 +201,16 @@ final class ManifestChecks {
 
   /** Whether a rendered RoleBinding grants {@code account} a rendered Role. */
   private boolean boundToARole(String account) {
-    return account != null && rendered.all(RoleBinding.class).stream().anyMatch(b ->
-        rendered.find(Role.class, b.getRoleRef().getName()).isPresent()
-            && b.getSubjects().stream().anyMatch(s -> s.getKind().equals("ServiceAccount") && s.getName().equals(account)));
+    return account != null
+        && rendered.all(RoleBinding.class).stream()
+            .anyMatch(
+                b ->
+                    rendered.find(Role.class, b.getRoleRef().getName()).isPresent()
+                        && b.getSubjects().stream()
+                            .anyMatch(
+                                s ->
+                                    s.getKind().equals("ServiceAccount")
+                                        && s.getName().equals(account)));
   }
 
   private void checkPodSpec(Workload w, PodSpec pod) {
@@ -211,10 +220,13 @@ final class ManifestChecks {
         || Boolean.TRUE.equals(pod.getHostIPC())) {
       problem(subject, "shares the node's network, PID or IPC namespace");
     }
-    if (!Boolean.FALSE.equals(pod.getAutomountServiceAccountToken()) && !boundToARole(pod.getServiceAccountName())) {
+    if (!Boolean.FALSE.equals(pod.getAutomountServiceAccountToken())
+        && !boundToARole(pod.getServiceAccountName())) {
       // A Kubefuncs pod talks to the Kubernetes API only for what a rendered Role grants it (the
       // gateway's dashboard lists pods); otherwise a mounted token is only something to steal.
-      problem(subject, "mounts a service account token (automountServiceAccountToken is not false) that no rendered RoleBinding uses");
+      problem(
+          subject,
+          "mounts a service account token (automountServiceAccountToken is not false) that no rendered RoleBinding uses");
     }
     if (!Boolean.FALSE.equals(pod.getEnableServiceLinks())) {
       // Service links put <SERVICE>_PORT=tcp://... variables in the environment, where they can
@@ -231,13 +243,17 @@ final class ManifestChecks {
     for (Volume volume : Objects.requireNonNullElse(pod.getVolumes(), List.<Volume>of())) {
       volumes.add(volume.getName());
       if (volume.getConfigMap() != null) {
-        checkConfigMapReference(subject, volume.getConfigMap().getName(),
+        checkConfigMapReference(
+            subject,
+            volume.getConfigMap().getName(),
             volume.getConfigMap().getItems() == null
                 ? List.of()
                 : volume.getConfigMap().getItems().stream().map(i -> i.getKey()).toList());
       }
       if (volume.getSecret() != null && volume.getSecret().getItems() != null) {
-        checkSecretKeys(subject, volume.getSecret().getSecretName(),
+        checkSecretKeys(
+            subject,
+            volume.getSecret().getSecretName(),
             volume.getSecret().getItems().stream().map(i -> i.getKey()).toList());
       }
       if (volume.getHostPath() != null) {
@@ -254,7 +270,8 @@ final class ManifestChecks {
     Set<String> portNames = new HashSet<>();
     for (Container c : containers) {
       String where = subject + " container " + c.getName();
-      for (ContainerPort port : Objects.requireNonNullElse(c.getPorts(), List.<ContainerPort>of())) {
+      for (ContainerPort port :
+          Objects.requireNonNullElse(c.getPorts(), List.<ContainerPort>of())) {
         if (port.getName() != null
             && (port.getName().length() > 15
                 || !PORT_NAME.matcher(port.getName()).matches()
@@ -269,7 +286,8 @@ final class ManifestChecks {
       checkSecurity(where, pod.getSecurityContext(), c.getSecurityContext());
       checkResources(where, c);
       checkProbes(where, c);
-      for (VolumeMount mount : Objects.requireNonNullElse(c.getVolumeMounts(), List.<VolumeMount>of())) {
+      for (VolumeMount mount :
+          Objects.requireNonNullElse(c.getVolumeMounts(), List.<VolumeMount>of())) {
         if (!volumes.contains(mount.getName())) {
           problem(where, "mounts volume " + mount.getName() + ", which the pod does not define");
         }
@@ -338,10 +356,13 @@ final class ManifestChecks {
     if (c.getReadinessProbe() == null) {
       problem(where, "has no readiness probe");
     }
-    for (Probe probe : Stream.of(c.getLivenessProbe(), c.getReadinessProbe(), c.getStartupProbe())
-        .filter(Objects::nonNull).toList()) {
+    for (Probe probe :
+        Stream.of(c.getLivenessProbe(), c.getReadinessProbe(), c.getStartupProbe())
+            .filter(Objects::nonNull)
+            .toList()) {
       IntOrString port =
-          probe.getHttpGet() != null ? probe.getHttpGet().getPort()
+          probe.getHttpGet() != null
+              ? probe.getHttpGet().getPort()
               : probe.getTcpSocket() != null ? probe.getTcpSocket().getPort() : null;
       if (port != null && !containerHasPort(c, port)) {
         problem(where, "probes port " + describe(port) + ", which the container does not declare");
@@ -361,23 +382,32 @@ final class ManifestChecks {
         problem(where, "defines env " + env.getName() + " twice");
       }
       var from = env.getValueFrom();
-      if (from != null && from.getFieldRef() != null
+      if (from != null
+          && from.getFieldRef() != null
           && !FIELD_PATH.matcher(from.getFieldRef().getFieldPath()).matches()) {
-        problem(where, "env " + env.getName() + " uses unsupported fieldPath "
-            + from.getFieldRef().getFieldPath());
+        problem(
+            where,
+            "env "
+                + env.getName()
+                + " uses unsupported fieldPath "
+                + from.getFieldRef().getFieldPath());
       }
       if (from != null && from.getSecretKeyRef() != null) {
-        checkSecretKeys(where, from.getSecretKeyRef().getName(), List.of(from.getSecretKeyRef().getKey()));
+        checkSecretKeys(
+            where, from.getSecretKeyRef().getName(), List.of(from.getSecretKeyRef().getKey()));
       }
       if (from != null && from.getConfigMapKeyRef() != null) {
-        checkConfigMapReference(where, from.getConfigMapKeyRef().getName(),
+        checkConfigMapReference(
+            where,
+            from.getConfigMapKeyRef().getName(),
             List.of(from.getConfigMapKeyRef().getKey()));
       }
     }
-    for (String arg : Stream.concat(
-            Objects.requireNonNullElse(c.getCommand(), List.<String>of()).stream(),
-            Objects.requireNonNullElse(c.getArgs(), List.<String>of()).stream())
-        .toList()) {
+    for (String arg :
+        Stream.concat(
+                Objects.requireNonNullElse(c.getCommand(), List.<String>of()).stream(),
+                Objects.requireNonNullElse(c.getArgs(), List.<String>of()).stream())
+            .toList()) {
       checkReferences(where, "argument " + arg, arg, defined);
     }
   }
@@ -410,16 +440,23 @@ final class ManifestChecks {
    * the operator's (TLS certificates, AUTH secrets), which only a cluster can check.
    */
   private void checkSecretKeys(String where, String name, List<String> keys) {
-    rendered.find(Secret.class, name).ifPresent(secret -> {
-      Set<String> present = new HashSet<>();
-      present.addAll(Objects.requireNonNullElse(secret.getData(), Map.<String, String>of()).keySet());
-      present.addAll(Objects.requireNonNullElse(secret.getStringData(), Map.<String, String>of()).keySet());
-      for (String key : keys) {
-        if (!present.contains(key)) {
-          problem(where, "refers to key " + key + " of Secret " + name + ", which it lacks");
-        }
-      }
-    });
+    rendered
+        .find(Secret.class, name)
+        .ifPresent(
+            secret -> {
+              Set<String> present = new HashSet<>();
+              present.addAll(
+                  Objects.requireNonNullElse(secret.getData(), Map.<String, String>of()).keySet());
+              present.addAll(
+                  Objects.requireNonNullElse(secret.getStringData(), Map.<String, String>of())
+                      .keySet());
+              for (String key : keys) {
+                if (!present.contains(key)) {
+                  problem(
+                      where, "refers to key " + key + " of Secret " + name + ", which it lacks");
+                }
+              }
+            });
   }
 
   // ---- Services and what points at them
@@ -441,13 +478,15 @@ final class ManifestChecks {
       if (port.getName() == null || !names.add(port.getName())) {
         problem(subject, "port " + port.getPort() + " has no name or a duplicate one");
       }
-      IntOrString target = port.getTargetPort() == null
-          ? new IntOrString(port.getPort()) : port.getTargetPort();
+      IntOrString target =
+          port.getTargetPort() == null ? new IntOrString(port.getPort()) : port.getTargetPort();
       for (Workload w : backends) {
-        boolean found = w.template().getSpec().getContainers().stream()
-            .anyMatch(c -> containerHasPort(c, target));
+        boolean found =
+            w.template().getSpec().getContainers().stream()
+                .anyMatch(c -> containerHasPort(c, target));
         if (!found) {
-          problem(subject, "targetPort " + describe(target) + " is not a container port of " + w.id());
+          problem(
+              subject, "targetPort " + describe(target) + " is not a container port of " + w.id());
         }
       }
     }
@@ -461,11 +500,20 @@ final class ManifestChecks {
     if (pods.isEmpty()) {
       problem(subject, "podSelector " + selector + " matches no rendered pod template");
     }
-    for (NetworkPolicyIngressRule rule : Objects.requireNonNullElse(np.getSpec().getIngress(), List.<NetworkPolicyIngressRule>of())) {
-      for (NetworkPolicyPort port : Objects.requireNonNullElse(rule.getPorts(), List.<NetworkPolicyPort>of())) {
+    for (NetworkPolicyIngressRule rule :
+        Objects.requireNonNullElse(
+            np.getSpec().getIngress(), List.<NetworkPolicyIngressRule>of())) {
+      for (NetworkPolicyPort port :
+          Objects.requireNonNullElse(rule.getPorts(), List.<NetworkPolicyPort>of())) {
         for (Workload w : pods) {
-          if (w.template().getSpec().getContainers().stream().noneMatch(c -> containerHasPort(c, port.getPort()))) {
-            problem(subject, "admits port " + describe(port.getPort()) + ", which is not a container port of " + w.id());
+          if (w.template().getSpec().getContainers().stream()
+              .noneMatch(c -> containerHasPort(c, port.getPort()))) {
+            problem(
+                subject,
+                "admits port "
+                    + describe(port.getPort())
+                    + ", which is not a container port of "
+                    + w.id());
           }
         }
       }
@@ -484,9 +532,11 @@ final class ManifestChecks {
 
   private static boolean containerHasPort(Container c, IntOrString port) {
     return Objects.requireNonNullElse(c.getPorts(), List.<ContainerPort>of()).stream()
-        .anyMatch(p -> port.getStrVal() != null
-            ? port.getStrVal().equals(p.getName())
-            : port.getIntVal().equals(p.getContainerPort()));
+        .anyMatch(
+            p ->
+                port.getStrVal() != null
+                    ? port.getStrVal().equals(p.getName())
+                    : port.getIntVal().equals(p.getContainerPort()));
   }
 
   private static String describe(IntOrString port) {
@@ -495,13 +545,16 @@ final class ManifestChecks {
 
   // ---- autoscalers, budgets, ingress, monitoring
 
-  private Optional<Workload> scaleTarget(String subject, String apiVersion, String kind, String name) {
+  private Optional<Workload> scaleTarget(
+      String subject, String apiVersion, String kind, String name) {
     if (!"apps/v1".equals(apiVersion) || !"Deployment".equals(kind)) {
       problem(subject, "scales " + apiVersion + " " + kind + ", not an apps/v1 Deployment");
       return Optional.empty();
     }
-    Optional<Workload> target = rendered.workloads().stream()
-        .filter(w -> w.kind().equals(kind) && w.name().equals(name)).findFirst();
+    Optional<Workload> target =
+        rendered.workloads().stream()
+            .filter(w -> w.kind().equals(kind) && w.name().equals(name))
+            .findFirst();
     if (target.isEmpty()) {
       problem(subject, "scales Deployment " + name + ", which is not rendered");
     } else if (target.get().replicas() != null) {
@@ -514,21 +567,27 @@ final class ManifestChecks {
   private void checkHpa(HorizontalPodAutoscaler hpa) {
     String subject = "HorizontalPodAutoscaler/" + hpa.getMetadata().getName();
     CrossVersionObjectReference ref = hpa.getSpec().getScaleTargetRef();
-    Optional<Workload> target = scaleTarget(subject, ref.getApiVersion(), ref.getKind(), ref.getName());
+    Optional<Workload> target =
+        scaleTarget(subject, ref.getApiVersion(), ref.getKind(), ref.getName());
     Integer min = hpa.getSpec().getMinReplicas();
     if (min != null && min > hpa.getSpec().getMaxReplicas()) {
       problem(subject, "minReplicas is above maxReplicas");
     }
-    for (MetricSpec metric : Objects.requireNonNullElse(hpa.getSpec().getMetrics(), List.<MetricSpec>of())) {
-      boolean cpuUtilization = metric.getResource() != null
-          && "cpu".equals(metric.getResource().getName())
-          && "Utilization".equals(metric.getResource().getTarget().getType());
+    for (MetricSpec metric :
+        Objects.requireNonNullElse(hpa.getSpec().getMetrics(), List.<MetricSpec>of())) {
+      boolean cpuUtilization =
+          metric.getResource() != null
+              && "cpu".equals(metric.getResource().getName())
+              && "Utilization".equals(metric.getResource().getTarget().getType());
       if (cpuUtilization && target.isPresent()) {
         for (Container c : target.get().template().getSpec().getContainers()) {
           var requests = c.getResources() == null ? null : c.getResources().getRequests();
           if (requests == null || !requests.containsKey("cpu")) {
-            problem(subject, "scales on CPU utilization but container " + c.getName()
-                + " has no CPU request to measure it against");
+            problem(
+                subject,
+                "scales on CPU utilization but container "
+                    + c.getName()
+                    + " has no CPU request to measure it against");
           }
         }
       }
@@ -539,8 +598,11 @@ final class ManifestChecks {
     String subject = m.id();
     var spec = so.spec();
     var ref = spec.scaleTargetRef();
-    scaleTarget(subject, Objects.requireNonNullElse(ref.apiVersion(), "apps/v1"),
-        Objects.requireNonNullElse(ref.kind(), "Deployment"), ref.name());
+    scaleTarget(
+        subject,
+        Objects.requireNonNullElse(ref.apiVersion(), "apps/v1"),
+        Objects.requireNonNullElse(ref.kind(), "Deployment"),
+        ref.name());
     int min = Objects.requireNonNullElse(spec.minReplicaCount(), 0);
     int max = Objects.requireNonNullElse(spec.maxReplicaCount(), 100);
     if (min > max) {
@@ -592,7 +654,8 @@ final class ManifestChecks {
     if ((spec.getMinAvailable() == null) == (spec.getMaxUnavailable() == null)) {
       problem(subject, "needs exactly one of minAvailable and maxUnavailable");
     }
-    Map<String, String> selector = spec.getSelector() == null ? null : spec.getSelector().getMatchLabels();
+    Map<String, String> selector =
+        spec.getSelector() == null ? null : spec.getSelector().getMatchLabels();
     if (selected(selector).isEmpty()) {
       problem(subject, "selector " + selector + " matches no rendered pod template");
     }
@@ -609,10 +672,13 @@ final class ManifestChecks {
           continue;
         }
         var port = backend.getPort();
-        boolean found = service.get().getSpec().getPorts().stream()
-            .anyMatch(p -> port.getName() != null
-                ? port.getName().equals(p.getName())
-                : port.getNumber().equals(p.getPort()));
+        boolean found =
+            service.get().getSpec().getPorts().stream()
+                .anyMatch(
+                    p ->
+                        port.getName() != null
+                            ? port.getName().equals(p.getName())
+                            : port.getNumber().equals(p.getPort()));
         if (!found) {
           problem(subject, "routes to a port that Service " + backend.getName() + " does not have");
         }
@@ -623,17 +689,22 @@ final class ManifestChecks {
   private void checkServiceMonitor(ServiceMonitor monitor) {
     String subject = "ServiceMonitor/" + monitor.getMetadata().getName();
     Map<String, String> selector = monitor.getSpec().getSelector().getMatchLabels();
-    List<Service> services = rendered.all(Service.class).stream()
-        .filter(s -> selects(selector, labels(s)))
-        .toList();
+    List<Service> services =
+        rendered.all(Service.class).stream().filter(s -> selects(selector, labels(s))).toList();
     if (services.isEmpty()) {
       problem(subject, "selector " + selector + " matches no rendered Service");
     }
     for (Endpoint endpoint : monitor.getSpec().getEndpoints()) {
       for (Service s : services) {
-        if (s.getSpec().getPorts().stream().noneMatch(p -> endpoint.getPort().equals(p.getName()))) {
-          problem(subject, "scrapes port " + endpoint.getPort() + ", which Service "
-              + s.getMetadata().getName() + " does not name");
+        if (s.getSpec().getPorts().stream()
+            .noneMatch(p -> endpoint.getPort().equals(p.getName()))) {
+          problem(
+              subject,
+              "scrapes port "
+                  + endpoint.getPort()
+                  + ", which Service "
+                  + s.getMetadata().getName()
+                  + " does not name");
         }
       }
     }

@@ -52,7 +52,11 @@ final class Rendered {
   }
 
   <T> List<T> all(Class<T> type) {
-    return manifests.stream().map(Manifest::object).filter(type::isInstance).map(type::cast).toList();
+    return manifests.stream()
+        .map(Manifest::object)
+        .filter(type::isInstance)
+        .map(type::cast)
+        .toList();
   }
 
   <T extends HasMetadata> Optional<T> find(Class<T> type, String name) {
@@ -99,20 +103,36 @@ final class Rendered {
     for (Deployment d : all(Deployment.class)) {
       var spec = d.getSpec();
       workloads.add(
-          new Workload("Deployment", d.getMetadata().getName(), spec.getSelector(),
-              spec.getTemplate(), spec.getReplicas(), List.of(), null));
+          new Workload(
+              "Deployment",
+              d.getMetadata().getName(),
+              spec.getSelector(),
+              spec.getTemplate(),
+              spec.getReplicas(),
+              List.of(),
+              null));
     }
     for (DaemonSet d : all(DaemonSet.class)) {
       var spec = d.getSpec();
       workloads.add(
-          new Workload("DaemonSet", d.getMetadata().getName(), spec.getSelector(),
-              spec.getTemplate(), null, List.of(), null));
+          new Workload(
+              "DaemonSet",
+              d.getMetadata().getName(),
+              spec.getSelector(),
+              spec.getTemplate(),
+              null,
+              List.of(),
+              null));
     }
     for (StatefulSet s : all(StatefulSet.class)) {
       var spec = s.getSpec();
       workloads.add(
-          new Workload("StatefulSet", s.getMetadata().getName(), spec.getSelector(),
-              spec.getTemplate(), spec.getReplicas(),
+          new Workload(
+              "StatefulSet",
+              s.getMetadata().getName(),
+              spec.getSelector(),
+              spec.getTemplate(),
+              spec.getReplicas(),
               spec.getVolumeClaimTemplates() == null ? List.of() : spec.getVolumeClaimTemplates(),
               spec.getServiceName()));
     }

@@ -23,23 +23,25 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
-import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.openshift.api.model.monitoring.v1.PrometheusRule;
 import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
 import io.kubefuncs.charts.keda.ScaledObject;
 import java.util.Map;
 
 /**
- * Reads rendered manifests the way the Kubernetes API server would judge them, not the lenient
- * way fabric8 reads them by default: an unknown field, a string where an integer belongs (or the
- * reverse), or a duplicate key is an error, and only the API versions the charts may use are
- * known.
+ * Reads rendered manifests the way the Kubernetes API server would judge them, not the lenient way
+ * fabric8 reads them by default: an unknown field, a string where an integer belongs (or the
+ * reverse), or a duplicate key is an error, and only the API versions the charts may use are known.
  */
 final class StrictYaml {
 
-  /** apiVersion/kind -> model class. Anything else (autoscaling/v2beta2, extensions/v1beta1, ...) is refused. */
+  /**
+   * apiVersion/kind -> model class. Anything else (autoscaling/v2beta2, extensions/v1beta1, ...) is
+   * refused.
+   */
   static final Map<String, Class<?>> TYPES =
       Map.ofEntries(
           Map.entry("v1/ConfigMap", ConfigMap.class),
@@ -111,7 +113,8 @@ final class StrictYaml {
     Class<?> type = TYPES.get(apiVersion + "/" + kind);
     if (type == null) {
       throw new InvalidManifestException(
-          source, "has apiVersion/kind " + apiVersion + "/" + kind + ", which the charts must not use");
+          source,
+          "has apiVersion/kind " + apiVersion + "/" + kind + ", which the charts must not use");
     }
     Object object;
     try {

@@ -14,7 +14,8 @@ record Address(String host, int port) {
         // reported below
       }
     }
-    throw new InvalidInputException(flag + " must be [host]:port, like 127.0.0.1:4150 or :8080, got '" + text + "'");
+    throw new InvalidInputException(
+        flag + " must be [host]:port, like 127.0.0.1:4150 or :8080, got '" + text + "'");
   }
 
   /** A bound listener's address, with the host as it was given (not resolved). */

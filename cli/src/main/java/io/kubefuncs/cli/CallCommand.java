@@ -27,50 +27,73 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code kubefuncs call TOPIC}: one call through NSQ, as the gateway makes them. The answer's
- * body goes to standard output, anything about it (HTTP status and headers, payload type) to
- * standard error, so that the body can be piped.
+ * {@code kubefuncs call TOPIC}: one call through NSQ, as the gateway makes them. The answer's body
+ * goes to standard output, anything about it (HTTP status and headers, payload type) to standard
+ * error, so that the body can be piped.
  */
-@Command(name = "call", sortOptions = false,
-    description = {"Calls the function consuming TOPIC once, through NSQ, and prints its answer.",
-        "Exit codes: 0 answered, 3 no answer in time, 4 the function failed, 5 nsqd unreachable, 2 bad usage."})
+@Command(
+    name = "call",
+    sortOptions = false,
+    description = {
+      "Calls the function consuming TOPIC once, through NSQ, and prints its answer.",
+      "Exit codes: 0 answered, 3 no answer in time, 4 the function failed, 5 nsqd unreachable, 2 bad usage."
+    })
 final class CallCommand implements Callable<Integer> {
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
   @Parameters(index = "0", paramLabel = "TOPIC", description = "The topic the function consumes.")
   String topic;
 
-  @Option(names = {"-d", "--data"}, paramLabel = "TEXT|@FILE|-",
-      description = "The payload: text, @file for a file's bytes, or - for standard input (default: none).")
+  @Option(
+      names = {"-d", "--data"},
+      paramLabel = "TEXT|@FILE|-",
+      description =
+          "The payload: text, @file for a file's bytes, or - for standard input (default: none).")
   String data;
 
-  @Option(names = "--http", arity = "2", paramLabel = "METHOD PATH",
-      description = "Send an HTTP request, as the gateway does (e.g. --http GET /test/hello), with --data as its body.")
+  @Option(
+      names = "--http",
+      arity = "2",
+      paramLabel = "METHOD PATH",
+      description =
+          "Send an HTTP request, as the gateway does (e.g. --http GET /test/hello), with --data as its body.")
   List<String> http;
 
-  @Option(names = {"-H", "--header"}, paramLabel = "NAME:VALUE", description = "With --http: a request header (repeatable).")
+  @Option(
+      names = {"-H", "--header"},
+      paramLabel = "NAME:VALUE",
+      description = "With --http: a request header (repeatable).")
   List<String> headers = new ArrayList<>();
 
-  @Option(names = "--nsqd", defaultValue = "127.0.0.1:4150", paramLabel = "HOST:PORT",
-      description = "The nsqd to publish to, its TCP address (default: ${DEFAULT-VALUE}, where kubefuncs dev's broker listens).")
+  @Option(
+      names = "--nsqd",
+      defaultValue = "127.0.0.1:4150",
+      paramLabel = "HOST:PORT",
+      description =
+          "The nsqd to publish to, its TCP address (default: ${DEFAULT-VALUE}, where kubefuncs dev's broker listens).")
   String nsqd;
 
-  @Option(names = "--lookupd", paramLabel = "HOST:PORT",
-      description = "nsqlookupd HTTP address, when the answer may come through other nsqds than --nsqd.")
+  @Option(
+      names = "--lookupd",
+      paramLabel = "HOST:PORT",
+      description =
+          "nsqlookupd HTTP address, when the answer may come through other nsqds than --nsqd.")
   String lookupd;
 
-  @Option(names = "--timeout", defaultValue = "30s", paramLabel = "DURATION",
+  @Option(
+      names = "--timeout",
+      defaultValue = "30s",
+      paramLabel = "DURATION",
       description = "How long to wait for the answer (default: ${DEFAULT-VALUE}).")
   String timeout;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   private final InputStream stdin;
 
@@ -91,7 +114,8 @@ final class CallCommand implements Callable<Integer> {
     com.google.protobuf.Message payload = payload(body());
     CliLogging.warningsOnly();
 
-    Client.Builder b = Client.builder().nsqd(nsqd).clientId("kubefuncs-call").registry(new PrometheusRegistry());
+    Client.Builder b =
+        Client.builder().nsqd(nsqd).clientId("kubefuncs-call").registry(new PrometheusRegistry());
     if (lookupd != null) {
       b.lookupd(Address.parse("--lookupd", lookupd).toString());
     }
@@ -99,8 +123,13 @@ final class CallCommand implements Callable<Integer> {
       try {
         client.connect().get(CONNECT_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
       } catch (ExecutionException | TimeoutException e) {
-        err.println("kubefuncs call: cannot connect to nsqd " + nsqd + (lookupd == null ? "" : " and nsqlookupd " + lookupd)
-            + ": " + reason(e) + ". Is kubefuncs dev (or nsqd) running? Point at another with --nsqd.");
+        err.println(
+            "kubefuncs call: cannot connect to nsqd "
+                + nsqd
+                + (lookupd == null ? "" : " and nsqlookupd " + lookupd)
+                + ": "
+                + reason(e)
+                + ". Is kubefuncs dev (or nsqd) running? Point at another with --nsqd.");
         return ExitCodes.NO_CONNECTION;
       }
       Message answer;
@@ -108,8 +137,12 @@ final class CallCommand implements Callable<Integer> {
         answer = client.call(topic, payload, wait).get();
       } catch (ExecutionException e) {
         if (e.getCause() instanceof TimeoutException) {
-          err.println("kubefuncs call: no answer on topic " + topic + " within " + timeout
-              + ". Does a function consume it? kubefuncs dev lists what runs; --timeout waits longer.");
+          err.println(
+              "kubefuncs call: no answer on topic "
+                  + topic
+                  + " within "
+                  + timeout
+                  + ". Does a function consume it? kubefuncs dev lists what runs; --timeout waits longer.");
           return ExitCodes.TIMEOUT;
         }
         if (e.getCause() instanceof FunctionErrorException failed) {
@@ -133,7 +166,8 @@ final class CallCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       // reported below
     }
-    throw new InvalidInputException("--timeout must be a positive duration like 500ms, 30s or 2m, got '" + timeout + "'");
+    throw new InvalidInputException(
+        "--timeout must be a positive duration like 500ms, 30s or 2m, got '" + timeout + "'");
   }
 
   private byte[] body() throws IOException {
@@ -153,7 +187,10 @@ final class CallCommand implements Callable<Integer> {
     return data.getBytes(StandardCharsets.UTF_8);
   }
 
-  /** An {@code HTTPRequest} with {@code --http}, else the bytes as a {@code google.protobuf.BytesValue}. */
+  /**
+   * An {@code HTTPRequest} with {@code --http}, else the bytes as a {@code
+   * google.protobuf.BytesValue}.
+   */
   private com.google.protobuf.Message payload(byte[] body) {
     if (http == null) {
       if (!headers.isEmpty()) {
@@ -162,12 +199,14 @@ final class CallCommand implements Callable<Integer> {
       return BytesValue.of(ByteString.copyFrom(body));
     }
     if (!http.get(1).startsWith("/")) {
-      throw new InvalidInputException("--http " + http.get(0) + " " + http.get(1) + ": the path must start with '/'");
+      throw new InvalidInputException(
+          "--http " + http.get(0) + " " + http.get(1) + ": the path must start with '/'");
     }
-    HTTPRequest.Builder request = HTTPRequest.newBuilder()
-        .setMethod(http.get(0).toUpperCase(Locale.ROOT))
-        .setUrl(http.get(1))
-        .setBody(ByteString.copyFrom(body));
+    HTTPRequest.Builder request =
+        HTTPRequest.newBuilder()
+            .setMethod(http.get(0).toUpperCase(Locale.ROOT))
+            .setUrl(http.get(1))
+            .setBody(ByteString.copyFrom(body));
     for (String header : headers) {
       int colon = header.indexOf(':');
       if (colon <= 0) {
@@ -191,13 +230,20 @@ final class CallCommand implements Callable<Integer> {
     } else if (answer.isPayload(Empty.class)) {
       err.println("(answered with Empty: the function returned without a response)");
     } else {
-      err.println("(answered with a " + answer.payloadType() + " of " + answer.payloadBytes().length + " bytes)");
+      err.println(
+          "(answered with a "
+              + answer.payloadType()
+              + " of "
+              + answer.payloadBytes().length
+              + " bytes)");
     }
     out.flush();
   }
 
   private static String reason(Exception e) {
     Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-    return cause instanceof TimeoutException ? "no answer within " + CONNECT_TIMEOUT.toSeconds() + " s" : String.valueOf(cause.getMessage());
+    return cause instanceof TimeoutException
+        ? "no answer within " + CONNECT_TIMEOUT.toSeconds() + " s"
+        : String.valueOf(cause.getMessage());
   }
 }

@@ -12,10 +12,10 @@ import java.util.logging.SimpleFormatter;
 /**
  * What the libraries running inside the command (gateway, dev broker, NSQ client) may log. Their
  * INFO records are for servers' logs, not for a terminal: only warnings and worse come out. In
- * {@code dev}, each comes out as one line after a label as wide as the functions'
- * ({@code [gateway]}, {@code [broker]}), so that it reads like the functions' lines instead of the
- * JDK's two-line default, together with the gateway's route reloads, which is what someone
- * editing routes wants to see.
+ * {@code dev}, each comes out as one line after a label as wide as the functions' ({@code
+ * [gateway]}, {@code [broker]}), so that it reads like the functions' lines instead of the JDK's
+ * two-line default, together with the gateway's route reloads, which is what someone editing routes
+ * wants to see.
  */
 final class CliLogging extends Handler {
   // java.util.logging holds loggers weakly: keep the configured ones alive.
@@ -50,7 +50,10 @@ final class CliLogging extends Handler {
   @Override
   public void publish(LogRecord record) {
     String name = record.getLoggerName() == null ? "" : record.getLoggerName();
-    StringBuilder line = new StringBuilder(Labels.of(name.startsWith("io.kubefuncs.devbroker") ? "broker" : "gateway", labelWidth));
+    StringBuilder line =
+        new StringBuilder(
+            Labels.of(
+                name.startsWith("io.kubefuncs.devbroker") ? "broker" : "gateway", labelWidth));
     if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
       line.append(record.getLevel().getName().toLowerCase(Locale.ROOT)).append(": ");
     }

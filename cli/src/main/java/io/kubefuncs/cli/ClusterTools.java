@@ -11,8 +11,8 @@ import java.util.stream.Stream;
 
 /**
  * The kubectl and helm that {@code deploy} and {@code status} use, and the one cluster they reach:
- * the {@code --kubeconfig} given, or else whatever kubectl and helm read themselves
- * ({@code KUBECONFIG}, {@code ~/.kube/config}). No other file is ever guessed.
+ * the {@code --kubeconfig} given, or else whatever kubectl and helm read themselves ({@code
+ * KUBECONFIG}, {@code ~/.kube/config}). No other file is ever guessed.
  *
  * @param helm null for a command that does not run helm
  * @param kubeconfig the {@code --kubeconfig} file, or null for the tools' own default
@@ -30,16 +30,22 @@ record ClusterTools(Path kubectl, Path helm, Path kubeconfig) {
       throw new InvalidInputException("--kubeconfig " + kubeconfig + ": no such file");
     }
     Path helmPath = helm == null ? null : executable(helm, "helm", "--helm");
-    return new ClusterTools(executable(kubectl, "kubectl", "--kubectl"), helmPath,
+    return new ClusterTools(
+        executable(kubectl, "kubectl", "--kubectl"),
+        helmPath,
         kubeconfig == null ? null : kubeconfig.toAbsolutePath());
   }
 
-  /** The program {@code name} (a path, or looked up on the {@code PATH}); {@code flag} names it otherwise. */
+  /**
+   * The program {@code name} (a path, or looked up on the {@code PATH}); {@code flag} names it
+   * otherwise.
+   */
   static Path executable(String name, String tool, String flag) {
     if (name.contains(File.separator)) {
       Path p = Path.of(name);
       if (!Files.isExecutable(p)) {
-        throw new InvalidInputException(flag + ": " + name + ": no such program (or not executable)");
+        throw new InvalidInputException(
+            flag + ": " + name + ": no such program (or not executable)");
       }
       return p.toAbsolutePath();
     }
@@ -50,7 +56,8 @@ record ClusterTools(Path kubectl, Path helm, Path kubeconfig) {
         return p;
       }
     }
-    throw new InvalidInputException(tool + " not found on the PATH: install it, or name it with " + flag + " PATH");
+    throw new InvalidInputException(
+        tool + " not found on the PATH: install it, or name it with " + flag + " PATH");
   }
 
   /** {@code kubectl ARGS}, with {@link #kubeconfig}. */
@@ -79,23 +86,27 @@ record ClusterTools(Path kubectl, Path helm, Path kubeconfig) {
     return run(kubectlCommand(List.of(args)), null);
   }
 
-  /** The namespace of the kubeconfig's current context, as kubectl and helm use it when none is given. */
+  /**
+   * The namespace of the kubeconfig's current context, as kubectl and helm use it when none is
+   * given.
+   */
   String currentNamespace() {
     String ns = kubectl("config", "view", "--minify", "--output", "jsonpath={..namespace}").strip();
     return ns.isEmpty() ? "default" : ns;
   }
 
   /**
-   * Runs {@code command} in {@code dir} (null: here) to its end, and returns its standard output.
-   * A failure is a {@link StepFailedException} with what the command said (its standard error,
-   * then its output): kubectl and helm say what went wrong in a line or two.
+   * Runs {@code command} in {@code dir} (null: here) to its end, and returns its standard output. A
+   * failure is a {@link StepFailedException} with what the command said (its standard error, then
+   * its output): kubectl and helm say what went wrong in a line or two.
    */
   static String run(List<String> command, Path dir) {
     try {
       Path out = Files.createTempFile("kubefuncs-", ".out");
       Path err = Files.createTempFile("kubefuncs-", ".err");
       try {
-        ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+        ProcessBuilder pb =
+            new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
         if (dir != null) {
           pb.directory(dir.toFile());
         }
@@ -103,8 +114,11 @@ record ClusterTools(Path kubectl, Path helm, Path kubeconfig) {
         String output = Files.readString(out, StandardCharsets.UTF_8);
         if (code != 0) {
           String said = (Files.readString(err, StandardCharsets.UTF_8) + "\n" + output).strip();
-          throw new StepFailedException(String.join(" ", command) + " failed with code " + code
-              + (said.isEmpty() ? "" : ":\n" + said));
+          throw new StepFailedException(
+              String.join(" ", command)
+                  + " failed with code "
+                  + code
+                  + (said.isEmpty() ? "" : ":\n" + said));
         }
         return output;
       } finally {
@@ -112,7 +126,8 @@ record ClusterTools(Path kubectl, Path helm, Path kubeconfig) {
         Files.deleteIfExists(err);
       }
     } catch (IOException e) {
-      throw new StepFailedException("cannot run " + String.join(" ", command) + ": " + e.getMessage());
+      throw new StepFailedException(
+          "cannot run " + String.join(" ", command) + ": " + e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new StepFailedException("interrupted while running " + String.join(" ", command));
@@ -127,19 +142,30 @@ record ClusterTools(Path kubectl, Path helm, Path kubeconfig) {
   static void build(List<String> command, Path dir, Path log) {
     try {
       Files.createDirectories(log.getParent());
-      Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+      Process p =
+          new ProcessBuilder(command)
+              .directory(dir.toFile())
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+              .start();
       int code = p.waitFor();
       if (code != 0) {
         String error;
         try (Stream<String> lines = Files.lines(log, StandardCharsets.UTF_8)) {
-          error = lines.filter(l -> l.startsWith("[ERROR]")).findFirst().map(l -> ": " + l).orElse("");
+          error =
+              lines.filter(l -> l.startsWith("[ERROR]")).findFirst().map(l -> ": " + l).orElse("");
         }
-        throw new StepFailedException(String.join(" ", command) + " failed with code " + code + "; its output is in "
-            + log + error);
+        throw new StepFailedException(
+            String.join(" ", command)
+                + " failed with code "
+                + code
+                + "; its output is in "
+                + log
+                + error);
       }
     } catch (IOException e) {
-      throw new StepFailedException("cannot run " + String.join(" ", command) + ": " + e.getMessage());
+      throw new StepFailedException(
+          "cannot run " + String.join(" ", command) + ": " + e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new StepFailedException("interrupted while running " + String.join(" ", command));

@@ -29,64 +29,102 @@ import picocli.CommandLine.Spec;
  * unchanged code changes nothing. Jib learns the ID only once it has built the image, so it runs
  * twice: the second run finds every layer in its cache and only writes the tar (or pushes).
  */
-@Command(name = "deploy", sortOptions = false,
-    description = {"Builds the function project in DIR (default: here), loads its image into the cluster or pushes it"
-        + " to a registry, and helm upgrade --install's its functions.yaml with the function chart.",
-        "Exit codes: 0 deployed, 1 a step failed, 2 bad usage or settings."})
+@Command(
+    name = "deploy",
+    sortOptions = false,
+    description = {
+      "Builds the function project in DIR (default: here), loads its image into the cluster or pushes it"
+          + " to a registry, and helm upgrade --install's its functions.yaml with the function chart.",
+      "Exit codes: 0 deployed, 1 a step failed, 2 bad usage or settings."
+    })
 final class DeployCommand implements Callable<Integer> {
   /** helm's limit for a release name, and the chart's pattern for names. */
   private static final Pattern RELEASE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?");
+
   /** The repository of an image that is loaded, not pushed: a name no registry answers for. */
   static final String LOCAL_REGISTRY = "kubefuncs.local";
+
   /** The tag of the first Jib run, before the image's ID is known. */
   private static final String PROVISIONAL_TAG = "kubefuncs-deploy";
 
-  @Parameters(index = "0", arity = "0..1", defaultValue = ".", paramLabel = "DIR",
+  @Parameters(
+      index = "0",
+      arity = "0..1",
+      defaultValue = ".",
+      paramLabel = "DIR",
       description = "The project folder, as kubefuncs init makes it (default: the current folder).")
   Path dir;
 
-  @Option(names = {"-f", "--file"}, paramLabel = "FILE",
-      description = "The functions file, the function chart's values (default: DIR/functions.yaml).")
+  @Option(
+      names = {"-f", "--file"},
+      paramLabel = "FILE",
+      description =
+          "The functions file, the function chart's values (default: DIR/functions.yaml).")
   Path file;
 
-  @Option(names = "--load", paramLabel = "COMMAND",
-      description = "Load the image into the cluster by running COMMAND with the image tar's path appended, e.g."
-          + " 'kind load image-archive', 'ctr -n k8s.io images import', '<checkout>/scripts/kube load'"
-          + " (default: $KUBEFUNCS_LOAD, unless --registry is given).")
+  @Option(
+      names = "--load",
+      paramLabel = "COMMAND",
+      description =
+          "Load the image into the cluster by running COMMAND with the image tar's path appended, e.g."
+              + " 'kind load image-archive', 'ctr -n k8s.io images import', '<checkout>/scripts/kube load'"
+              + " (default: $KUBEFUNCS_LOAD, unless --registry is given).")
   String load;
 
-  @Option(names = "--registry", paramLabel = "REGISTRY",
-      description = "Push the image to REGISTRY (e.g. ghcr.io/me) instead, as REGISTRY/<release>; you are logged in to it.")
+  @Option(
+      names = "--registry",
+      paramLabel = "REGISTRY",
+      description =
+          "Push the image to REGISTRY (e.g. ghcr.io/me) instead, as REGISTRY/<release>; you are logged in to it.")
   String registry;
 
-  @Option(names = "--image", paramLabel = "REPOSITORY",
-      description = "The image's repository, without a tag (default: REGISTRY/<release>, or " + LOCAL_REGISTRY + "/<release> with --load).")
+  @Option(
+      names = "--image",
+      paramLabel = "REPOSITORY",
+      description =
+          "The image's repository, without a tag (default: REGISTRY/<release>, or "
+              + LOCAL_REGISTRY
+              + "/<release> with --load).")
   String image;
 
-  @Option(names = "--base-image", paramLabel = "IMAGE",
-      description = "The JRE image the function's image is built on (default: $KUBEFUNCS_BASE_IMAGE, else the pom's,"
-          + " eclipse-temurin:21-jre). Without a registry: tar:///path/to/image.tar (a docker save tar) or docker://NAME.")
+  @Option(
+      names = "--base-image",
+      paramLabel = "IMAGE",
+      description =
+          "The JRE image the function's image is built on (default: $KUBEFUNCS_BASE_IMAGE, else the pom's,"
+              + " eclipse-temurin:21-jre). Without a registry: tar:///path/to/image.tar (a docker save tar) or docker://NAME.")
   String baseImage;
 
-  @Option(names = "--release", paramLabel = "NAME", description = "The helm release (default: DIR's name, in lower case).")
+  @Option(
+      names = "--release",
+      paramLabel = "NAME",
+      description = "The helm release (default: DIR's name, in lower case).")
   String release;
 
-  @Mixin
-  ClusterOptions cluster;
+  @Mixin ClusterOptions cluster;
 
-  @Option(names = "--helm", defaultValue = "helm", paramLabel = "PATH", description = "helm (default: from the PATH).")
+  @Option(
+      names = "--helm",
+      defaultValue = "helm",
+      paramLabel = "PATH",
+      description = "helm (default: from the PATH).")
   String helm;
 
-  @Option(names = "--chart", paramLabel = "DIR",
+  @Option(
+      names = "--chart",
+      paramLabel = "DIR",
       description = "The function chart (default: the one that comes with this command).")
   Path chart;
 
-  @Option(names = "--timeout", defaultValue = "5m", paramLabel = "DURATION",
-      description = "How long helm waits for the functions to be ready (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--timeout",
+      defaultValue = "5m",
+      paramLabel = "DURATION",
+      description =
+          "How long helm waits for the functions to be ready (default: ${DEFAULT-VALUE}).")
   String timeout;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
@@ -96,20 +134,41 @@ final class DeployCommand implements Callable<Integer> {
     Plan plan = plan(project);
     ClusterTools tools = cluster.tools(helm);
     String ns = cluster.namespace(tools);
-    out.println("kubefuncs deploy: " + project + " as release " + plan.release + " in namespace " + ns
-        + (plan.load == null ? ", image pushed to " + plan.repository : ", image loaded with " + String.join(" ", plan.load)));
+    out.println(
+        "kubefuncs deploy: "
+            + project
+            + " as release "
+            + plan.release
+            + " in namespace "
+            + ns
+            + (plan.load == null
+                ? ", image pushed to " + plan.repository
+                : ", image loaded with " + String.join(" ", plan.load)));
 
     // The chart checks the values against its schema, and the objects against the cluster's API: a
     // misspelt key stops here, not after the build.
-    List<String> chartArgs = List.of(plan.release, plan.chart.toString(), "--namespace", ns,
-        "--values", plan.file.toString(), "--set-string", "image.repository=" + plan.repository);
+    List<String> chartArgs =
+        List.of(
+            plan.release,
+            plan.chart.toString(),
+            "--namespace",
+            ns,
+            "--values",
+            plan.file.toString(),
+            "--set-string",
+            "image.repository=" + plan.repository);
     List<String> template = new ArrayList<>(List.of("template"));
     template.addAll(chartArgs);
     template.add("--validate");
     try {
-      step(out, "check", "helm " + String.join(" ", template), () -> ClusterTools.run(tools.helmCommand(template), project));
+      step(
+          out,
+          "check",
+          "helm " + String.join(" ", template),
+          () -> ClusterTools.run(tools.helmCommand(template), project));
     } catch (StepFailedException e) {
-      throw new InvalidInputException("the function chart refuses " + plan.file + ": " + e.getMessage());
+      throw new InvalidInputException(
+          "the function chart refuses " + plan.file + ": " + e.getMessage());
     }
 
     Path log = project.resolve("target/kubefuncs-deploy.log");
@@ -119,8 +178,18 @@ final class DeployCommand implements Callable<Integer> {
     List<String> install = new ArrayList<>(List.of("upgrade", "--install"));
     install.addAll(chartArgs);
     install.addAll(List.of("--set-string", "image.tag=" + tag, "--wait", "--timeout", timeout));
-    step(out, "helm", "helm " + String.join(" ", install), () -> ClusterTools.run(tools.helmCommand(install), project));
-    out.println(String.format(Locale.ROOT, "deployed %s in %.1f s: kubefuncs status -n %s", plan.release, seconds(start), ns));
+    step(
+        out,
+        "helm",
+        "helm " + String.join(" ", install),
+        () -> ClusterTools.run(tools.helmCommand(install), project));
+    out.println(
+        String.format(
+            Locale.ROOT,
+            "deployed %s in %.1f s: kubefuncs status -n %s",
+            plan.release,
+            seconds(start),
+            ns));
     return ExitCodes.OK;
   }
 
@@ -128,13 +197,15 @@ final class DeployCommand implements Callable<Integer> {
    * Builds the image with Jib (the project's tests run in {@code package}) and pushes it, or loads
    * its tar; the tag.
    */
-  private static String buildJava(PrintWriter out, Plan plan, Path project, Path log) throws Exception {
+  private static String buildJava(PrintWriter out, Plan plan, Path project, Path log)
+      throws Exception {
     List<String> maven = new ArrayList<>(List.of("./mvnw", "-B", "-ntp"));
     if (plan.baseImage != null) {
       maven.add("-Djib.from.image=" + plan.baseImage);
     }
     List<String> build = new ArrayList<>(maven);
-    build.addAll(List.of("package", "jib:buildTar", "-Dimage=" + plan.repository + ":" + PROVISIONAL_TAG));
+    build.addAll(
+        List.of("package", "jib:buildTar", "-Dimage=" + plan.repository + ":" + PROVISIONAL_TAG));
     step(out, "build", String.join(" ", build), () -> ClusterTools.build(build, project, log));
     String tag = imageTag(project.resolve("target/jib-image.id"));
     String ref = plan.repository + ":" + tag;
@@ -146,7 +217,11 @@ final class DeployCommand implements Callable<Integer> {
       step(out, "push", ref, () -> ClusterTools.build(tagged, project, log));
     } else {
       Path tar = project.resolve("target/jib-image.tar");
-      step(out, "image", ref + " (" + project.relativize(tar) + ")", () -> ClusterTools.build(tagged, project, log));
+      step(
+          out,
+          "image",
+          ref + " (" + project.relativize(tar) + ")",
+          () -> ClusterTools.build(tagged, project, log));
       load(out, plan, project, tar);
     }
     return tag;
@@ -156,24 +231,40 @@ final class DeployCommand implements Callable<Integer> {
    * Tests and builds a Go project as a static binary, as its Dockerfile does, writes its image
    * (StaticImage) and loads it; the tag.
    */
-  private static String buildGo(PrintWriter out, Plan plan, Path project, Path log) throws Exception {
+  private static String buildGo(PrintWriter out, Plan plan, Path project, Path log)
+      throws Exception {
     List<String> test = List.of("go", "test", "./...");
     step(out, "test", String.join(" ", test), () -> ClusterTools.build(test, project, log));
     String arch = goArch();
     Path binary = project.resolve("target/kubefuncs-deploy/" + plan.release);
-    List<String> build = List.of("env", "CGO_ENABLED=0", "GOOS=linux", "GOARCH=" + arch,
-        "go", "build", "-trimpath", "-ldflags=-s -w", "-o", project.relativize(binary).toString(), ".");
+    List<String> build =
+        List.of(
+            "env",
+            "CGO_ENABLED=0",
+            "GOOS=linux",
+            "GOARCH=" + arch,
+            "go",
+            "build",
+            "-trimpath",
+            "-ldflags=-s -w",
+            "-o",
+            project.relativize(binary).toString(),
+            ".");
     step(out, "build", String.join(" ", build), () -> ClusterTools.build(build, project, log));
     Path tar = binary.resolveSibling("image.tar");
     StaticImage image = new StaticImage(plan.release, Files.readAllBytes(binary), arch);
     String ref = plan.repository + ":" + image.tag();
-    step(out, "image", ref + " (" + project.relativize(tar) + ")", () -> {
-      try {
-        image.write(tar, ref);
-      } catch (IOException e) {
-        throw new StepFailedException("cannot write " + tar + ": " + e.getMessage());
-      }
-    });
+    step(
+        out,
+        "image",
+        ref + " (" + project.relativize(tar) + ")",
+        () -> {
+          try {
+            image.write(tar, ref);
+          } catch (IOException e) {
+            throw new StepFailedException("cannot write " + tar + ": " + e.getMessage());
+          }
+        });
     load(out, plan, project, tar);
     return image.tag();
   }
@@ -203,48 +294,72 @@ final class DeployCommand implements Callable<Integer> {
       throw new InvalidInputException(project + ": no such folder");
     }
     boolean go = Files.isRegularFile(project.resolve("go.mod"));
-    if (!go && (!Files.isRegularFile(project.resolve("pom.xml")) || !Files.isRegularFile(project.resolve("mvnw")))) {
-      throw new InvalidInputException(project + " has neither pom.xml and mvnw nor go.mod: deploy builds a project"
-          + " as kubefuncs init makes it");
+    if (!go
+        && (!Files.isRegularFile(project.resolve("pom.xml"))
+            || !Files.isRegularFile(project.resolve("mvnw")))) {
+      throw new InvalidInputException(
+          project
+              + " has neither pom.xml and mvnw nor go.mod: deploy builds a project"
+              + " as kubefuncs init makes it");
     }
-    Path values = (file != null ? file : project.resolve("functions.yaml")).toAbsolutePath().normalize();
+    Path values =
+        (file != null ? file : project.resolve("functions.yaml")).toAbsolutePath().normalize();
     if (!Files.isRegularFile(values)) {
-      throw new InvalidInputException(values + ": no such file" + (file == null ? " (name the functions file with -f)" : ""));
+      throw new InvalidInputException(
+          values + ": no such file" + (file == null ? " (name the functions file with -f)" : ""));
     }
-    String name = release != null ? release : project.getFileName().toString().toLowerCase(Locale.ROOT);
+    String name =
+        release != null ? release : project.getFileName().toString().toLowerCase(Locale.ROOT);
     if (!RELEASE.matcher(name).matches()) {
-      throw new InvalidInputException("'" + name + "' is not a release name (lower case letters, digits and '-', at most"
-          + " 53 characters" + (release == null ? ", from the folder's name): name it with --release" : ")"));
+      throw new InvalidInputException(
+          "'"
+              + name
+              + "' is not a release name (lower case letters, digits and '-', at most"
+              + " 53 characters"
+              + (release == null ? ", from the folder's name): name it with --release" : ")"));
     }
     if (go && registry != null) {
-      throw new InvalidInputException("--registry: deploy writes a Go function's image as a tar and loads it (--load);"
-          + " it does not push one yet: build and push it with its Dockerfile");
+      throw new InvalidInputException(
+          "--registry: deploy writes a Go function's image as a tar and loads it (--load);"
+              + " it does not push one yet: build and push it with its Dockerfile");
     }
     if (go && baseImage != null) {
-      throw new InvalidInputException("--base-image: a Go function's image is its static binary alone, on no base");
+      throw new InvalidInputException(
+          "--base-image: a Go function's image is its static binary alone, on no base");
     }
     if (registry != null && load != null) {
-      throw new InvalidInputException("--load and --registry: choose one (load the image into the cluster, or push it)");
+      throw new InvalidInputException(
+          "--load and --registry: choose one (load the image into the cluster, or push it)");
     }
     List<String> loadCommand = null;
     if (registry == null) {
       String how = load != null ? load : System.getenv("KUBEFUNCS_LOAD");
       if (how == null || how.isBlank()) {
-        throw new InvalidInputException("where does the image go? --registry REGISTRY pushes it; --load COMMAND loads it"
-            + " into the cluster ('kind load image-archive', 'ctr -n k8s.io images import', ...; or set KUBEFUNCS_LOAD)");
+        throw new InvalidInputException(
+            "where does the image go? --registry REGISTRY pushes it; --load COMMAND loads it"
+                + " into the cluster ('kind load image-archive', 'ctr -n k8s.io images import', ...; or set KUBEFUNCS_LOAD)");
       }
       loadCommand = List.of(how.strip().split("\\s+"));
       // A load command that is not there fails now, not after the build.
       ClusterTools.executable(loadCommand.get(0), loadCommand.get(0), "--load");
     }
-    String repository = image != null ? image
-        : (registry != null ? registry.replaceAll("/+$", "") : LOCAL_REGISTRY) + "/" + name;
+    String repository =
+        image != null
+            ? image
+            : (registry != null ? registry.replaceAll("/+$", "") : LOCAL_REGISTRY) + "/" + name;
     String base = baseImage != null ? baseImage : System.getenv("KUBEFUNCS_BASE_IMAGE");
     Path chartDir = chart != null ? chart.toAbsolutePath().normalize() : bundledChart();
     if (!Files.isRegularFile(chartDir.resolve("Chart.yaml"))) {
       throw new InvalidInputException("--chart " + chartDir + ": not a chart (no Chart.yaml)");
     }
-    return new Plan(go, name, values, repository, go || base == null || base.isBlank() ? null : base, loadCommand, chartDir);
+    return new Plan(
+        go,
+        name,
+        values,
+        repository,
+        go || base == null || base.isBlank() ? null : base,
+        loadCommand,
+        chartDir);
   }
 
   /**
@@ -252,26 +367,38 @@ final class DeployCommand implements Callable<Integer> {
    * @param load the command that loads the image tar, or null to push to {@code repository}
    * @param baseImage Jib's {@code from} image, or null for the pom's
    */
-  record Plan(boolean go, String release, Path file, String repository, String baseImage, List<String> load, Path chart) {}
+  record Plan(
+      boolean go,
+      String release,
+      Path file,
+      String repository,
+      String baseImage,
+      List<String> load,
+      Path chart) {}
 
   /**
-   * The function chart that comes with this command: {@code charts/function} next to its jar in
-   * the distribution, or in the checkout whose {@code cli/target} holds the jar (or classes).
+   * The function chart that comes with this command: {@code charts/function} next to its jar in the
+   * distribution, or in the checkout whose {@code cli/target} holds the jar (or classes).
    */
   static Path bundledChart() {
     Path here;
     try {
-      here = Path.of(DeployCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getParent();
+      here =
+          Path.of(DeployCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+              .getParent();
     } catch (URISyntaxException e) {
       throw new IllegalStateException(e);
     }
-    for (Path candidate : List.of(here.resolve("charts/function"), here.resolve("../../charts/function"))) {
+    for (Path candidate :
+        List.of(here.resolve("charts/function"), here.resolve("../../charts/function"))) {
       if (Files.isRegularFile(candidate.resolve("Chart.yaml"))) {
         return candidate.normalize();
       }
     }
-    throw new InvalidInputException("the function chart is not next to this command (" + here
-        + "/charts/function): name it with --chart");
+    throw new InvalidInputException(
+        "the function chart is not next to this command ("
+            + here
+            + "/charts/function): name it with --chart");
   }
 
   /** The first 12 hex digits of the image ID that Jib wrote ({@code sha256:...}). */

@@ -20,7 +20,6 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -35,61 +34,95 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code kubefuncs dev}: the dev broker (or a real NSQ), the gateway, and every function of a
- * functions file as local processes with the environment the function chart gives its pods.
- * Runs until SIGINT or SIGTERM, then stops everything it started and exits 0.
+ * functions file as local processes with the environment the function chart gives its pods. Runs
+ * until SIGINT or SIGTERM, then stops everything it started and exits 0.
  */
-@Command(name = "dev", sortOptions = false,
+@Command(
+    name = "dev",
+    sortOptions = false,
     header = "Runs the whole stack on this machine: dev broker, gateway and functions.",
-    description = "The dev broker (an in-memory NSQ, for development only), the gateway, and every function"
-        + " of the functions file as a local process, with the environment the function chart gives its pods."
-        + " Ctrl-C stops everything.")
+    description =
+        "The dev broker (an in-memory NSQ, for development only), the gateway, and every function"
+            + " of the functions file as a local process, with the environment the function chart gives its pods."
+            + " Ctrl-C stops everything.")
 final class DevCommand implements Callable<Integer> {
   /** How long {@code dev} waits for everything to be healthy before it says what is not. */
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
+
   private static final Duration TOPIC_LISTING_TIMEOUT = Duration.ofSeconds(5);
   private static final Duration ROUTES_POLL = Duration.ofSeconds(1);
 
-  @Option(names = {"-f", "--file"}, defaultValue = "functions.yaml", paramLabel = "FILE",
-      description = "The functions file: function chart values, plus a local block per function (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = {"-f", "--file"},
+      defaultValue = "functions.yaml",
+      paramLabel = "FILE",
+      description =
+          "The functions file: function chart values, plus a local block per function (default: ${DEFAULT-VALUE}).")
   Path file;
 
-  @Option(names = "--routes", paramLabel = "FILE",
-      description = {"The gateway's routes: a routes file (routes: ...) or kubefuncs chart values (gateway.config.routes).",
-          "Default: gateway.yaml if there is one here, else /<name>/ to each function's topic."})
+  @Option(
+      names = "--routes",
+      paramLabel = "FILE",
+      description = {
+        "The gateway's routes: a routes file (routes: ...) or kubefuncs chart values (gateway.config.routes).",
+        "Default: gateway.yaml if there is one here, else /<name>/ to each function's topic."
+      })
   Path routes;
 
-  // Loopback, as the broker: a development stack is nobody else's business. ":8080" opens it to the network.
-  @Option(names = "--listen-addr", defaultValue = "127.0.0.1:8080", paramLabel = "[HOST]:PORT",
-      description = "Where the gateway serves HTTP (default: ${DEFAULT-VALUE}; :8080 for every interface).")
+  // Loopback, as the broker: a development stack is nobody else's business. ":8080" opens it to the
+  // network.
+  @Option(
+      names = "--listen-addr",
+      defaultValue = "127.0.0.1:8080",
+      paramLabel = "[HOST]:PORT",
+      description =
+          "Where the gateway serves HTTP (default: ${DEFAULT-VALUE}; :8080 for every interface).")
   String listenAddr;
 
-  @Option(names = "--dashboard-addr", defaultValue = "127.0.0.1:8081", paramLabel = "[HOST]:PORT",
+  @Option(
+      names = "--dashboard-addr",
+      defaultValue = "127.0.0.1:8081",
+      paramLabel = "[HOST]:PORT",
       description = "Where the dashboard is served (default: ${DEFAULT-VALUE}); docs/dashboard.md.")
   String dashboardAddr;
 
-  @Option(names = "--dashboard", negatable = true, defaultValue = "true", fallbackValue = "true",
-      description = "Serve the dashboard: functions, routes, queues, live requests. On by default; --no-dashboard turns it off.")
+  @Option(
+      names = "--dashboard",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description =
+          "Serve the dashboard: functions, routes, queues, live requests. On by default; --no-dashboard turns it off.")
   boolean dashboard;
 
-  @Option(names = "--nsqd", paramLabel = "HOST:PORT",
+  @Option(
+      names = "--nsqd",
+      paramLabel = "HOST:PORT",
       description = "Use this real nsqd (its TCP address) instead of the dev broker.")
   String nsqd;
 
-  @Option(names = "--lookupd", paramLabel = "HOST:PORT",
-      description = "With --nsqd: the real nsqlookupd (its HTTP address) through which functions find nsqd.")
+  @Option(
+      names = "--lookupd",
+      paramLabel = "HOST:PORT",
+      description =
+          "With --nsqd: the real nsqlookupd (its HTTP address) through which functions find nsqd.")
   String lookupd;
 
-  @Option(names = "--watch", negatable = true, defaultValue = "true", fallbackValue = "true",
-      description = {"Rebuild (local.build) and restart a function when what it runs changes: local.watch, or its sources"
-          + " with a build, or else the files of its command (its jar). On by default; --no-watch turns it off.",
-          "Edits of the functions file and the routes file apply either way."})
+  @Option(
+      names = "--watch",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description = {
+        "Rebuild (local.build) and restart a function when what it runs changes: local.watch, or its sources"
+            + " with a build, or else the files of its command (its jar). On by default; --no-watch turns it off.",
+        "Edits of the functions file and the routes file apply either way."
+      })
   boolean watch;
 
-  @Mixin
-  BrokerOptions broker;
+  @Mixin BrokerOptions broker;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
@@ -98,19 +131,24 @@ final class DevCommand implements Callable<Integer> {
     Address listen = Address.parse("--listen-addr", listenAddr);
     Address dashboardListen = dashboard ? Address.parse("--dashboard-addr", dashboardAddr) : null;
     if (lookupd != null && nsqd == null) {
-      throw new InvalidInputException("--lookupd needs --nsqd: the nsqd the gateway and the functions publish to");
+      throw new InvalidInputException(
+          "--lookupd needs --nsqd: the nsqd the gateway and the functions publish to");
     }
     Address realNsqd = nsqd == null ? null : Address.parse("--nsqd", nsqd);
     Address realLookupd = lookupd == null ? null : Address.parse("--lookupd", lookupd);
 
     List<FunctionSpec> functions = readFunctions();
-    Path routesFile = routes != null ? routes : Files.exists(Path.of("gateway.yaml")) ? Path.of("gateway.yaml") : null;
+    Path routesFile =
+        routes != null
+            ? routes
+            : Files.exists(Path.of("gateway.yaml")) ? Path.of("gateway.yaml") : null;
     Path work = Files.createTempDirectory("kubefuncs-dev-");
     try (Stack stack = new Stack(out, err)) {
       stack.routes = RoutesSource.open(routesFile, functions, work);
       Ports.requireFree(listen.host(), listen.port(), "--listen-addr", "gateway HTTP");
       if (dashboardListen != null) {
-        Ports.requireFree(dashboardListen.host(), dashboardListen.port(), "--dashboard-addr", "dashboard");
+        Ports.requireFree(
+            dashboardListen.host(), dashboardListen.port(), "--dashboard-addr", "dashboard");
       }
       if (realNsqd == null) {
         broker.requireFreePorts();
@@ -123,8 +161,10 @@ final class DevCommand implements Callable<Integer> {
 
   private List<FunctionSpec> readFunctions() throws IOException {
     if (!Files.exists(file)) {
-      throw new InvalidInputException(file + ": no such file. kubefuncs dev runs the functions listed in "
-          + "functions.yaml of the current folder, or in the file given with -f; `kubefuncs init DIR` creates a project with one");
+      throw new InvalidInputException(
+          file
+              + ": no such file. kubefuncs dev runs the functions listed in "
+              + "functions.yaml of the current folder, or in the file given with -f; `kubefuncs init DIR` creates a project with one");
     }
     return FunctionsFile.read(file);
   }
@@ -137,14 +177,18 @@ final class DevCommand implements Callable<Integer> {
 
     private final PrintWriter out;
     private final PrintWriter err;
-    // Also read by the shutdown hook and by a second Ctrl-C, while changes add and remove functions.
+    // Also read by the shutdown hook and by a second Ctrl-C, while changes add and remove
+    // functions.
     private final List<RunningFunction> functions = new CopyOnWriteArrayList<>();
-    private final ScheduledExecutorService restarts = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "replica-restarts");
-      t.setDaemon(true);
-      return t;
-    });
-    private final Thread killReplicas = new Thread(() -> functions.forEach(RunningFunction::kill), "kill-replicas");
+    private final ScheduledExecutorService restarts =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "replica-restarts");
+              t.setDaemon(true);
+              return t;
+            });
+    private final Thread killReplicas =
+        new Thread(() -> functions.forEach(RunningFunction::kill), "kill-replicas");
     // Replaced by the file watch's thread, read by the ready check.
     volatile RoutesSource routes;
     private DevBroker devBroker;
@@ -155,8 +199,10 @@ final class DevCommand implements Callable<Integer> {
     private NsqAddresses nsq;
     private final List<String> nsqdHttp = new ArrayList<>();
     private int width;
+
     /** The warnings last printed: each is printed once, until it goes away and comes back. */
     private Set<String> warned = Set.of();
+
     // Guarded by this: once set, no function starts.
     private boolean closed;
 
@@ -165,20 +211,29 @@ final class DevCommand implements Callable<Integer> {
       this.err = err;
     }
 
-    int run(List<FunctionSpec> specs, Address listen, Address dashboardListen, Address realNsqd, Address realLookupd)
+    int run(
+        List<FunctionSpec> specs,
+        Address listen,
+        Address dashboardListen,
+        Address realNsqd,
+        Address realLookupd)
         throws Exception {
       width = labelWidth(specs);
       CliLogging.dev(err, width);
-      signals = StopSignals.install(() -> {
-        err.println("second signal: killing the functions without waiting");
-        functions.forEach(RunningFunction::kill);
-      });
+      signals =
+          StopSignals.install(
+              () -> {
+                err.println("second signal: killing the functions without waiting");
+                functions.forEach(RunningFunction::kill);
+              });
       // Whatever ends this JVM, no function outlives it.
       Runtime.getRuntime().addShutdownHook(killReplicas);
 
       if (realNsqd == null) {
         devBroker = broker.start();
-        nsq = new NsqAddresses(Address.of(devBroker.tcpAddress()), Address.of(devBroker.lookupdHttpAddress()));
+        nsq =
+            new NsqAddresses(
+                Address.of(devBroker.tcpAddress()), Address.of(devBroker.lookupdHttpAddress()));
         nsqdHttp.add(Address.of(devBroker.httpAddress()).toString());
       } else {
         nsq = new NsqAddresses(realNsqd, realLookupd);
@@ -186,8 +241,12 @@ final class DevCommand implements Callable<Integer> {
           try {
             nsqdHttp.addAll(Topics.nsqdHttpAddresses(realLookupd.toString()));
           } catch (IOException e) {
-            throw new InvalidInputException("--lookupd " + realLookupd + ": cannot list its nsqds (" + e.getMessage()
-                + "); is nsqlookupd running there, and is that its HTTP port?");
+            throw new InvalidInputException(
+                "--lookupd "
+                    + realLookupd
+                    + ": cannot list its nsqds ("
+                    + e.getMessage()
+                    + "); is nsqlookupd running there, and is that its HTTP port?");
           }
         }
       }
@@ -202,24 +261,37 @@ final class DevCommand implements Callable<Integer> {
         }
       }
 
-      // Functions first: a JVM takes longest to start, and the gateway's start overlaps with theirs.
+      // Functions first: a JVM takes longest to start, and the gateway's start overlaps with
+      // theirs.
       specs.forEach(this::startFunction);
 
       String gatewayLabel = Labels.of("gateway", width);
-      GatewayConfig config = GatewayConfig.builder(routes.gatewayFile())
-          .listen(listen.host(), listen.port())
-          .nsqd(nsq.nsqdTcp().toString())
-          .lookupd(nsq.lookupdHttp() == null ? List.of() : List.of(nsq.lookupdHttp().toString()))
-          .gatewayId("kubefuncs-dev")
-          .defaultTimeout(RoutesSource.DEFAULT_TIMEOUT)
-          .reloadInterval(ROUTES_POLL)
-          .build();
-      gateway = Gateway.start(config, PrometheusRegistry.defaultRegistry,
-          line -> out.println(gatewayLabel + line), null, dashboardListen == null ? null
-              : new DashboardSettings(dashboardListen.host(), dashboardListen.port(), this::functionStatus));
+      GatewayConfig config =
+          GatewayConfig.builder(routes.gatewayFile())
+              .listen(listen.host(), listen.port())
+              .nsqd(nsq.nsqdTcp().toString())
+              .lookupd(
+                  nsq.lookupdHttp() == null ? List.of() : List.of(nsq.lookupdHttp().toString()))
+              .gatewayId("kubefuncs-dev")
+              .defaultTimeout(RoutesSource.DEFAULT_TIMEOUT)
+              .reloadInterval(ROUTES_POLL)
+              .build();
+      gateway =
+          Gateway.start(
+              config,
+              PrometheusRegistry.defaultRegistry,
+              line -> out.println(gatewayLabel + line),
+              null,
+              dashboardListen == null
+                  ? null
+                  : new DashboardSettings(
+                      dashboardListen.host(), dashboardListen.port(), this::functionStatus));
       URI gatewayUrl = URI.create("http://" + listen.connectHost() + ":" + gateway.port());
-      URI dashboardUrl = dashboardListen == null ? null
-          : URI.create("http://" + dashboardListen.connectHost() + ":" + gateway.dashboardPort() + "/");
+      URI dashboardUrl =
+          dashboardListen == null
+              ? null
+              : URI.create(
+                  "http://" + dashboardListen.connectHost() + ":" + gateway.dashboardPort() + "/");
       printSummary(specs, gatewayUrl, dashboardUrl);
       warn();
       watchFiles(specs);
@@ -228,7 +300,9 @@ final class DevCommand implements Callable<Integer> {
       return 0;
     }
 
-    /** The functions file and the user's routes file always; with --watch, what each function runs. */
+    /**
+     * The functions file and the user's routes file always; with --watch, what each function runs.
+     */
     private void watchFiles(List<FunctionSpec> specs) throws IOException {
       fileWatch = new FileWatch(this::changed);
       Path functionsFile = file.toAbsolutePath().normalize();
@@ -242,8 +316,13 @@ final class DevCommand implements Callable<Integer> {
 
     private void watchFunction(FunctionSpec fn) {
       if (watch && !fn.watched().isEmpty()) {
-        // A project's functions.yaml and gateway.yaml sit among its sources: editing them changes no code.
-        fileWatch.watch(FUNCTION + fn.name(), fn.watched(), fn.dir(), Set.copyOf(List.of(file, routes.gatewayFile())));
+        // A project's functions.yaml and gateway.yaml sit among its sources: editing them changes
+        // no code.
+        fileWatch.watch(
+            FUNCTION + fn.name(),
+            fn.watched(),
+            fn.dir(),
+            Set.copyOf(List.of(file, routes.gatewayFile())));
       } else {
         fileWatch.unwatch(FUNCTION + fn.name());
       }
@@ -272,8 +351,8 @@ final class DevCommand implements Callable<Integer> {
     }
 
     /**
-     * Reads the edited functions file whole before changing anything, then starts, stops, scales
-     * or replaces only the functions that changed: the others keep serving.
+     * Reads the edited functions file whole before changing anything, then starts, stops, scales or
+     * replaces only the functions that changed: the others keep serving.
      */
     private void applyFunctionsFile() throws IOException, InterruptedException {
       List<FunctionSpec> edited;
@@ -306,28 +385,47 @@ final class DevCommand implements Callable<Integer> {
         functions.remove(old);
         RunningFunction started = startFunction(fn);
         watchFunction(fn);
-        out.println("changed function " + fn.name() + stopped(old.replicas())
-            + (started == null || started.replicas().isEmpty() ? "" : "; " + startedList(started.replicas())));
+        out.println(
+            "changed function "
+                + fn.name()
+                + stopped(old.replicas())
+                + (started == null || started.replicas().isEmpty()
+                    ? ""
+                    : "; " + startedList(started.replicas())));
       }
       for (FunctionSpec fn : changes.scaled()) {
         RunningFunction running = running(fn.name());
         int before = running.spec().replicas();
         List<Replica> touched = running.scale(fn);
-        out.println("scaled " + fn.name() + " from " + before + " to " + fn.replicas() + (fn.replicas() == 1 ? " replica" : " replicas")
-            + (fn.replicas() > before ? ": " + startedList(touched) : stopped(touched)));
+        out.println(
+            "scaled "
+                + fn.name()
+                + " from "
+                + before
+                + " to "
+                + fn.replicas()
+                + (fn.replicas() == 1 ? " replica" : " replicas")
+                + (fn.replicas() > before ? ": " + startedList(touched) : stopped(touched)));
       }
       for (FunctionSpec fn : changes.added()) {
         buildBeforeStart(fn);
         RunningFunction started = startFunction(fn);
         watchFunction(fn);
-        out.println("added function " + fn.name() + (started == null || started.replicas().isEmpty()
-            ? " (replicas: 0, not started)" : ": " + startedList(started.replicas())));
+        out.println(
+            "added function "
+                + fn.name()
+                + (started == null || started.replicas().isEmpty()
+                    ? " (replicas: 0, not started)"
+                    : ": " + startedList(started.replicas())));
       }
       routes = routes.refreshed(specs());
       warn();
     }
 
-    /** After a change of what {@code fn} runs: its build, if it has one, then a restart of its replicas. */
+    /**
+     * After a change of what {@code fn} runs: its build, if it has one, then a restart of its
+     * replicas.
+     */
     private void rebuild(String name) throws InterruptedException {
       RunningFunction running = running(name);
       if (running == null) {
@@ -337,11 +435,17 @@ final class DevCommand implements Callable<Integer> {
       if (running.replicas().isEmpty() || (!fn.build().isEmpty() && !build.run(fn))) {
         return;
       }
-      out.println(fn.name() + " changed: restarting " + running.replicas().stream().map(Replica::label).collect(Collectors.joining(", ")));
+      out.println(
+          fn.name()
+              + " changed: restarting "
+              + running.replicas().stream().map(Replica::label).collect(Collectors.joining(", ")));
       running.restart();
     }
 
-    /** Runs {@code fn}'s build, if it has one and runs replicas: its sources may be newer than what it would run. */
+    /**
+     * Runs {@code fn}'s build, if it has one and runs replicas: its sources may be newer than what
+     * it would run.
+     */
     private void buildBeforeStart(FunctionSpec fn) throws InterruptedException {
       if (!fn.build().isEmpty() && fn.replicas() > 0) {
         build.run(fn);
@@ -363,7 +467,15 @@ final class DevCommand implements Callable<Integer> {
 
     private Replica replica(FunctionSpec fn, int index) {
       int healthPort = Ports.free();
-      return new Replica(fn, index, ReplicaEnvironment.of(nsq, fn, index, healthPort), healthPort, width, out, err, restarts);
+      return new Replica(
+          fn,
+          index,
+          ReplicaEnvironment.of(nsq, fn, index, healthPort),
+          healthPort,
+          width,
+          out,
+          err,
+          restarts);
     }
 
     private RunningFunction running(String name) {
@@ -380,7 +492,8 @@ final class DevCommand implements Callable<Integer> {
 
     /** Prints the warnings about routes and functions that were not printed already. */
     private void warn() {
-      List<String> now = RouteWarnings.of(specs(), routes.routes(), routes.origin(), file.toString());
+      List<String> now =
+          RouteWarnings.of(specs(), routes.routes(), routes.origin(), file.toString());
       for (String warning : now) {
         if (!warned.contains(warning)) {
           err.println("warning: " + warning);
@@ -390,12 +503,19 @@ final class DevCommand implements Callable<Integer> {
     }
 
     private static String startedList(List<Replica> started) {
-      return "started " + started.stream().map(r -> r.label() + (r.isUnstartable() ? " (could not start)" : " (pid " + r.pid() + ")"))
-          .collect(Collectors.joining(", "));
+      return "started "
+          + started.stream()
+              .map(
+                  r ->
+                      r.label()
+                          + (r.isUnstartable() ? " (could not start)" : " (pid " + r.pid() + ")"))
+              .collect(Collectors.joining(", "));
     }
 
     private static String stopped(List<Replica> stopped) {
-      return stopped.isEmpty() ? "" : ": stopped " + stopped.stream().map(Replica::label).collect(Collectors.joining(", "));
+      return stopped.isEmpty()
+          ? ""
+          : ": stopped " + stopped.stream().map(Replica::label).collect(Collectors.joining(", "));
     }
 
     private void createTopics(List<FunctionSpec> specs) throws InterruptedException {
@@ -406,46 +526,94 @@ final class DevCommand implements Callable<Integer> {
           try {
             Topics.create(node, fn.topic(), fn.channel());
           } catch (IOException e) {
-            err.println("cannot create topic " + fn.topic() + " on nsqd " + node + ": " + e.getMessage()
-                + "; function " + fn.name() + " may wait up to a minute before it consumes");
+            err.println(
+                "cannot create topic "
+                    + fn.topic()
+                    + " on nsqd "
+                    + node
+                    + ": "
+                    + e.getMessage()
+                    + "; function "
+                    + fn.name()
+                    + " may wait up to a minute before it consumes");
           }
         }
       }
       if (nsq.lookupdHttp() != null && !nsqdHttp.isEmpty() && !topics.isEmpty()) {
-        Set<String> unlisted = Topics.awaitListed(nsq.lookupdHttp().toString(), topics, TOPIC_LISTING_TIMEOUT);
+        Set<String> unlisted =
+            Topics.awaitListed(nsq.lookupdHttp().toString(), topics, TOPIC_LISTING_TIMEOUT);
         if (!unlisted.isEmpty()) {
-          err.println("nsqlookupd " + nsq.lookupdHttp() + " lists no nsqd for " + unlisted + " yet");
+          err.println(
+              "nsqlookupd " + nsq.lookupdHttp() + " lists no nsqd for " + unlisted + " yet");
         }
       }
     }
 
-    /** For the dashboard: each running function's replicas, up when they answer their health check. */
+    /**
+     * For the dashboard: each running function's replicas, up when they answer their health check.
+     */
     private List<FunctionStatus> functionStatus() {
-      return functions.stream().map(f -> new FunctionStatus(f.spec().name(), f.replicas().stream()
-          .map(r -> new FunctionStatus.Replica(r.label(), r.pid() != -1 && Http.status(r.healthUrl()) == 200, r.exits()))
-          .toList())).toList();
+      return functions.stream()
+          .map(
+              f ->
+                  new FunctionStatus(
+                      f.spec().name(),
+                      f.replicas().stream()
+                          .map(
+                              r ->
+                                  new FunctionStatus.Replica(
+                                      r.label(),
+                                      r.pid() != -1 && Http.status(r.healthUrl()) == 200,
+                                      r.exits()))
+                          .toList()))
+          .toList();
     }
 
     private void printSummary(List<FunctionSpec> specs, URI gatewayUrl, URI dashboardUrl) {
       String indent = "  ";
       out.println("kubefuncs dev: " + file + ", routes " + routes.origin());
       if (devBroker != null) {
-        out.println(indent + label("broker", width) + "nsqd " + Address.of(devBroker.tcpAddress())
-            + " (http " + Address.of(devBroker.httpAddress()) + "), nsqlookupd " + Address.of(devBroker.lookupdTcpAddress())
-            + " (http " + Address.of(devBroker.lookupdHttpAddress()) + "); in memory, for development only");
+        out.println(
+            indent
+                + label("broker", width)
+                + "nsqd "
+                + Address.of(devBroker.tcpAddress())
+                + " (http "
+                + Address.of(devBroker.httpAddress())
+                + "), nsqlookupd "
+                + Address.of(devBroker.lookupdTcpAddress())
+                + " (http "
+                + Address.of(devBroker.lookupdHttpAddress())
+                + "); in memory, for development only");
       } else {
-        out.println(indent + label("nsq", width) + "nsqd " + nsq.nsqdTcp()
-            + (nsq.lookupdHttp() == null ? "" : ", nsqlookupd " + nsq.lookupdHttp()));
+        out.println(
+            indent
+                + label("nsq", width)
+                + "nsqd "
+                + nsq.nsqdTcp()
+                + (nsq.lookupdHttp() == null ? "" : ", nsqlookupd " + nsq.lookupdHttp()));
       }
       String table = RoutesSource.describe(routes.routes());
-      out.println(indent + label("gateway", width) + gatewayUrl + (table.isEmpty() ? "  (no routes)" : "  " + table));
+      out.println(
+          indent
+              + label("gateway", width)
+              + gatewayUrl
+              + (table.isEmpty() ? "  (no routes)" : "  " + table));
       if (dashboardUrl != null) {
         out.println(indent + label("dashboard", width) + dashboardUrl);
       }
       for (Replica r : replicas()) {
         FunctionSpec fn = r.function();
-        out.println(indent + label(r.label(), width) + (r.isUnstartable() ? "not started" : "pid " + r.pid())
-            + ", topic " + fn.topic() + ", channel " + fn.channel() + ", health " + r.healthUrl());
+        out.println(
+            indent
+                + label(r.label(), width)
+                + (r.isUnstartable() ? "not started" : "pid " + r.pid())
+                + ", topic "
+                + fn.topic()
+                + ", channel "
+                + fn.channel()
+                + ", health "
+                + r.healthUrl());
       }
       for (FunctionSpec fn : specs) {
         if (fn.replicas() == 0) {
@@ -455,8 +623,8 @@ final class DevCommand implements Callable<Integer> {
     }
 
     /**
-     * Prints the ready line once the gateway and every replica answer their health checks, or
-     * once what does not has shown it will not soon: it could not start, or it exited.
+     * Prints the ready line once the gateway and every replica answer their health checks, or once
+     * what does not has shown it will not soon: it could not start, or it exited.
      */
     private void awaitReady(URI gatewayUrl) throws InterruptedException {
       URI gatewayHealth = gatewayUrl.resolve("/healthz");
@@ -487,10 +655,18 @@ final class DevCommand implements Callable<Integer> {
           String took = String.format(Locale.ROOT, "%.1f s", sinceStart().toMillis() / 1000.0);
           // A route that a function consumes: the one to try first.
           Set<String> consumed = RouteWarnings.consumedTopics(specs());
-          String hint = routes.routes().all().stream()
-              .sorted(Comparator.comparing((Route r) -> !consumed.contains(r.topic())).thenComparing(Route::prefix)).findFirst()
-              .map(r -> ": curl " + gatewayUrl + r.prefix()).orElse("");
-          out.println(down.isEmpty() ? "ready in " + took + hint : "ready in " + took + ", but not healthy: " + String.join(", ", down));
+          String hint =
+              routes.routes().all().stream()
+                  .sorted(
+                      Comparator.comparing((Route r) -> !consumed.contains(r.topic()))
+                          .thenComparing(Route::prefix))
+                  .findFirst()
+                  .map(r -> ": curl " + gatewayUrl + r.prefix())
+                  .orElse("");
+          out.println(
+              down.isEmpty()
+                  ? "ready in " + took + hint
+                  : "ready in " + took + ", but not healthy: " + String.join(", ", down));
           return;
         }
         signals.await(Duration.ofMillis(25));
@@ -538,16 +714,23 @@ final class DevCommand implements Callable<Integer> {
     }
   }
 
-  /** The width of the widest {@code [label]} of a run: replicas' {@code [name-i]}, {@code [gateway]}, {@code [broker]}. */
+  /**
+   * The width of the widest {@code [label]} of a run: replicas' {@code [name-i]}, {@code
+   * [gateway]}, {@code [broker]}.
+   */
   static int labelWidth(List<FunctionSpec> functions) {
     int width = "[gateway]".length();
     for (FunctionSpec fn : functions) {
-      width = Math.max(width, ("[" + fn.name() + "-" + Math.max(0, fn.replicas() - 1) + "]").length());
+      width =
+          Math.max(width, ("[" + fn.name() + "-" + Math.max(0, fn.replicas() - 1) + "]").length());
     }
     return width;
   }
 
-  /** Since the JVM started (which ProcessHandle's start instant, computed from boot time, is too coarse for). */
+  /**
+   * Since the JVM started (which ProcessHandle's start instant, computed from boot time, is too
+   * coarse for).
+   */
   private static Duration sinceStart() {
     return Duration.ofMillis(ManagementFactory.getRuntimeMXBean().getUptime());
   }

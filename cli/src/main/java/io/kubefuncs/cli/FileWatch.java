@@ -27,21 +27,23 @@ import java.util.stream.Stream;
 
 /**
  * Tells, under a name, when files or folder trees changed, once the changes have settled: a build
- * or an editor's save is a burst of events (a jar is truncated, then written in pieces), and
- * acting on the first would run a half-written file. Built on the JDK's WatchService.
+ * or an editor's save is a burst of events (a jar is truncated, then written in pieces), and acting
+ * on the first would run a half-written file. Built on the JDK's WatchService.
  *
- * <p>The folders between a base folder and each watched path are watched too, so that a
- * {@code target/} that {@code mvn clean} deleted is seen again when the build creates it. A
- * watched file that does not exist when the changes settle holds its name back until it exists
- * again: a clean build deletes the jar long before it writes the new one.
+ * <p>The folders between a base folder and each watched path are watched too, so that a {@code
+ * target/} that {@code mvn clean} deleted is seen again when the build creates it. A watched file
+ * that does not exist when the changes settle holds its name back until it exists again: a clean
+ * build deletes the jar long before it writes the new one.
  *
  * <p>In a watched folder, hidden folders and build outputs ({@code target}, {@code build}) are
  * skipped: a build writing there must not set off the watch of the sources it builds from.
  */
 final class FileWatch implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(FileWatch.class.getName());
+
   /** How long no event must come before the changes count as settled. */
   static final Duration QUIET = Duration.ofMillis(300);
+
   private static final Set<String> SKIPPED = Set.of("target", "build", "node_modules");
 
   private final WatchService service;
@@ -53,12 +55,15 @@ final class FileWatch implements AutoCloseable {
   // Only touched by the watch's thread.
   private boolean folderCreated;
 
-  /** What is watched under one name: paths (files or folders), the folder they are in, and files in them that do not count. */
+  /**
+   * What is watched under one name: paths (files or folders), the folder they are in, and files in
+   * them that do not count.
+   */
   private record Watched(List<Path> paths, Path base, Set<Path> ignored) {}
 
   /**
-   * @param onChange called with the names whose paths changed, on the watch's own thread, one
-   *     call at a time: what it does is never concurrent with itself
+   * @param onChange called with the names whose paths changed, on the watch's own thread, one call
+   *     at a time: what it does is never concurrent with itself
    */
   FileWatch(Consumer<Set<String>> onChange) throws IOException {
     this.service = FileSystems.getDefault().newWatchService();
@@ -74,7 +79,9 @@ final class FileWatch implements AutoCloseable {
    * @param ignored files whose changes do not count for this name, though in a watched folder
    */
   void watch(String name, List<Path> paths, Path base, Set<Path> ignored) {
-    Watched w = new Watched(absolute(paths), base.toAbsolutePath().normalize(), Set.copyOf(absolute(ignored)));
+    Watched w =
+        new Watched(
+            absolute(paths), base.toAbsolutePath().normalize(), Set.copyOf(absolute(ignored)));
     watched.put(name, w);
     register(w);
   }
@@ -92,9 +99,10 @@ final class FileWatch implements AutoCloseable {
     long settleAt = Long.MAX_VALUE; // nothing waiting to settle: wait for the next event
     try {
       while (true) {
-        WatchKey key = settleAt == Long.MAX_VALUE
-            ? service.take()
-            : service.poll(Math.max(0, settleAt - System.nanoTime()), TimeUnit.NANOSECONDS);
+        WatchKey key =
+            settleAt == Long.MAX_VALUE
+                ? service.take()
+                : service.poll(Math.max(0, settleAt - System.nanoTime()), TimeUnit.NANOSECONDS);
         if (key == null) {
           settle(pending);
           settleAt = Long.MAX_VALUE;
@@ -114,7 +122,10 @@ final class FileWatch implements AutoCloseable {
     }
   }
 
-  /** Adds to {@code pending} the names that the events of {@code key} concern; whether there were any. */
+  /**
+   * Adds to {@code pending} the names that the events of {@code key} concern; whether there were
+   * any.
+   */
   private boolean changed(WatchKey key, Set<String> pending) {
     Path folder = folders.get(key);
     boolean any = false;
@@ -146,8 +157,8 @@ final class FileWatch implements AutoCloseable {
   }
 
   /**
-   * Reports the pending names whose files all exist; those with a file missing stay pending
-   * until the events of its writing settle.
+   * Reports the pending names whose files all exist; those with a file missing stay pending until
+   * the events of its writing settle.
    */
   private void settle(Set<String> pending) {
     pending.retainAll(watched.keySet());
@@ -169,7 +180,10 @@ final class FileWatch implements AutoCloseable {
     }
   }
 
-  /** Whether a change of {@code changed} concerns {@code w}: a watched path, a path in a watched tree, or a folder leading to one. */
+  /**
+   * Whether a change of {@code changed} concerns {@code w}: a watched path, a path in a watched
+   * tree, or a folder leading to one.
+   */
   private static boolean concerns(Watched w, Path changed) {
     if (w.ignored().contains(changed)) {
       return false;
@@ -198,7 +212,9 @@ final class FileWatch implements AutoCloseable {
   private void register(Watched w) {
     for (Path p : w.paths()) {
       if (p.startsWith(w.base())) {
-        for (Path folder = w.base(); !folder.equals(p); folder = folder.resolve(p.getName(folder.getNameCount()))) {
+        for (Path folder = w.base();
+            !folder.equals(p);
+            folder = folder.resolve(p.getName(folder.getNameCount()))) {
           registerFolder(folder);
         }
       } else if (p.getParent() != null) {
@@ -206,7 +222,9 @@ final class FileWatch implements AutoCloseable {
       }
       if (Files.isDirectory(p)) {
         try (Stream<Path> tree = Files.walk(p)) {
-          tree.filter(Files::isDirectory).filter(d -> !skipped(p.relativize(d))).forEach(this::registerFolder);
+          tree.filter(Files::isDirectory)
+              .filter(d -> !skipped(p.relativize(d)))
+              .forEach(this::registerFolder);
         } catch (IOException | UncheckedIOException e) {
           // Changing while we walk it: the events of the change register what we missed.
         }

@@ -8,8 +8,8 @@ import java.util.Locale;
 /**
  * Runs a function's {@code local.build} in its folder for {@code kubefuncs dev}, before the
  * function starts and after each change of its sources, and shows it as it goes: a line when it
- * starts, every line it prints after the function's label, and a line with its outcome and how
- * long it took. One build at a time; {@link #cancel} ends the running one when {@code dev} stops.
+ * starts, every line it prints after the function's label, and a line with its outcome and how long
+ * it took. One build at a time; {@link #cancel} ends the running one when {@code dev} stops.
  */
 final class FunctionBuild {
   private static final Duration CANCEL_GRACE = Duration.ofSeconds(5);
@@ -38,8 +38,16 @@ final class FunctionBuild {
     try {
       p = new ProcessBuilder(fn.build()).directory(fn.dir().toFile()).start();
     } catch (IOException e) {
-      err.println("cannot build " + fn.name() + ": cannot run " + command + " in " + fn.dir() + ": " + e.getMessage()
-          + "; it runs the previous build, if there is one");
+      err.println(
+          "cannot build "
+              + fn.name()
+              + ": cannot run "
+              + command
+              + " in "
+              + fn.dir()
+              + ": "
+              + e.getMessage()
+              + "; it runs the previous build, if there is one");
       return false;
     }
     running = p;
@@ -56,8 +64,14 @@ final class FunctionBuild {
     running = null;
     String took = String.format(Locale.ROOT, "%.1f s", (System.nanoTime() - start) / 1e9);
     if (code != 0) {
-      err.println("build of " + fn.name() + " failed with code " + code + " after " + took
-          + "; it runs the previous build, if there is one");
+      err.println(
+          "build of "
+              + fn.name()
+              + " failed with code "
+              + code
+              + " after "
+              + took
+              + "; it runs the previous build, if there is one");
       return false;
     }
     out.println("built " + fn.name() + " in " + took);

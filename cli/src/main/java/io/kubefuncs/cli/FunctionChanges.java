@@ -16,7 +16,11 @@ import java.util.Map;
  * @param scaled functions whose replica count alone changed, as the file now has them
  * @param changed functions changed otherwise, as the file now has them
  */
-record FunctionChanges(List<FunctionSpec> added, List<FunctionSpec> removed, List<FunctionSpec> scaled, List<FunctionSpec> changed) {
+record FunctionChanges(
+    List<FunctionSpec> added,
+    List<FunctionSpec> removed,
+    List<FunctionSpec> scaled,
+    List<FunctionSpec> changed) {
 
   static FunctionChanges between(List<FunctionSpec> running, List<FunctionSpec> edited) {
     Map<String, FunctionSpec> before = new LinkedHashMap<>();
@@ -42,6 +46,16 @@ record FunctionChanges(List<FunctionSpec> added, List<FunctionSpec> removed, Lis
   }
 
   private static FunctionSpec withoutReplicas(FunctionSpec fn) {
-    return new FunctionSpec(fn.name(), fn.topic(), fn.channel(), 0, fn.env(), fn.command(), fn.dir(), fn.grace(), fn.build(), fn.watch());
+    return new FunctionSpec(
+        fn.name(),
+        fn.topic(),
+        fn.channel(),
+        0,
+        fn.env(),
+        fn.command(),
+        fn.dir(),
+        fn.grace(),
+        fn.build(),
+        fn.watch());
   }
 }

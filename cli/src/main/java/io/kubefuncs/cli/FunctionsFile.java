@@ -18,9 +18,9 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Reads a functions file: the values of the function chart ({@code image}, {@code defaults},
- * {@code functions: [{name, topic, channel, replicas, env, ...}]}) with, per function, a
- * {@code local} block that the chart ignores and {@code kubefuncs dev} runs:
+ * Reads a functions file: the values of the function chart ({@code image}, {@code defaults}, {@code
+ * functions: [{name, topic, channel, replicas, env, ...}]}) with, per function, a {@code local}
+ * block that the chart ignores and {@code kubefuncs dev} runs:
  *
  * <pre>
  * functions:
@@ -31,22 +31,49 @@ import java.util.regex.Pattern;
  *     env: [{name: LOG_LEVEL, value: debug}]
  * </pre>
  *
- * Keys are checked against the chart's, so that a misspelt key fails here as it would fail
- * {@code helm install}; what only matters on a cluster (image, resources, probes...) is accepted
- * and left alone.
+ * Keys are checked against the chart's, so that a misspelt key fails here as it would fail {@code
+ * helm install}; what only matters on a cluster (image, resources, probes...) is accepted and left
+ * alone.
  */
 final class FunctionsFile {
   /** The top-level keys of the function chart's values.schema.json. */
-  static final Set<String> CHART_KEYS = Set.of(
-      "global", "nameOverride", "fullnameOverride", "clusterDomain", "image", "imagePullSecrets",
-      "kubefuncs", "nsq", "networkPolicy", "tracing", "defaults", "functions");
+  static final Set<String> CHART_KEYS =
+      Set.of(
+          "global",
+          "nameOverride",
+          "fullnameOverride",
+          "clusterDomain",
+          "image",
+          "imagePullSecrets",
+          "kubefuncs",
+          "nsq",
+          "networkPolicy",
+          "tracing",
+          "defaults",
+          "functions");
 
   /** The keys of the chart's {@code defaults}; a function may set each of them too. */
-  static final Set<String> DEFAULTS_KEYS = Set.of(
-      "replicas", "channel", "command", "args", "env", "resources", "nodeSelector", "tolerations",
-      "affinity", "podAnnotations", "podLabels", "terminationGracePeriodSeconds", "livenessProbe",
-      "readinessProbe", "startupProbe", "autoscaling", "podDisruptionBudget", "podSecurityContext",
-      "securityContext");
+  static final Set<String> DEFAULTS_KEYS =
+      Set.of(
+          "replicas",
+          "channel",
+          "command",
+          "args",
+          "env",
+          "resources",
+          "nodeSelector",
+          "tolerations",
+          "affinity",
+          "podAnnotations",
+          "podLabels",
+          "terminationGracePeriodSeconds",
+          "livenessProbe",
+          "readinessProbe",
+          "startupProbe",
+          "autoscaling",
+          "podDisruptionBudget",
+          "podSecurityContext",
+          "securityContext");
 
   /** Keys only a function has. */
   static final Set<String> FUNCTION_ONLY_KEYS = Set.of("name", "topic", "image", "local");
@@ -65,7 +92,9 @@ final class FunctionsFile {
     this.base = base;
   }
 
-  /** The functions of {@code file}; any mistake is an {@link InvalidInputException} saying where. */
+  /**
+   * The functions of {@code file}; any mistake is an {@link InvalidInputException} saying where.
+   */
   static List<FunctionSpec> read(Path file) throws IOException {
     Path base = file.toAbsolutePath().normalize().getParent();
     return new FunctionsFile(YamlDocument.read(file), base).functions();
@@ -92,9 +121,11 @@ final class FunctionsFile {
     JsonPointer listAt = top.appendProperty("functions");
     JsonNode list = root.path("functions");
     if (!list.isArray() || list.isEmpty()) {
-      throw doc.problem(listAt, list.isMissingNode() || list.isNull() || list.isArray()
-          ? "no functions: list at least one, e.g. 'functions: [{name: hello, local: {command: [...]}}]'"
-          : "must be a list of functions, got " + kind(list));
+      throw doc.problem(
+          listAt,
+          list.isMissingNode() || list.isNull() || list.isArray()
+              ? "no functions: list at least one, e.g. 'functions: [{name: hello, local: {command: [...]}}]'"
+              : "must be a list of functions, got " + kind(list));
     }
     List<FunctionSpec> out = new ArrayList<>();
     Map<String, Integer> seen = new HashMap<>();
@@ -103,14 +134,21 @@ final class FunctionsFile {
       FunctionSpec fn = function(list.get(i), at, defaults, defaultsAt);
       Integer first = seen.putIfAbsent(fn.name(), doc.line(at));
       if (first != null) {
-        throw doc.problem(at.appendProperty("name"), "function '" + fn.name() + "' is listed twice (first on line " + first + "); names must be unique");
+        throw doc.problem(
+            at.appendProperty("name"),
+            "function '"
+                + fn.name()
+                + "' is listed twice (first on line "
+                + first
+                + "); names must be unique");
       }
       out.add(fn);
     }
     return out;
   }
 
-  private FunctionSpec function(JsonNode fn, JsonPointer at, JsonNode defaults, JsonPointer defaultsAt) {
+  private FunctionSpec function(
+      JsonNode fn, JsonPointer at, JsonNode defaults, JsonPointer defaultsAt) {
     requireObject(fn, at);
     Set<String> known = new HashSet<>(DEFAULTS_KEYS);
     known.addAll(FUNCTION_ONLY_KEYS);
@@ -122,10 +160,17 @@ final class FunctionsFile {
     }
     String name = text(fn.get("name"), nameAt);
     if (!NAME.matcher(name).matches() || name.length() > MAX_NAME_LENGTH) {
-      throw doc.problem(nameAt, "'" + name + "' is not a function name: lower-case letters, digits and '-', "
-          + "starting and ending with a letter or digit, at most " + MAX_NAME_LENGTH + " characters");
+      throw doc.problem(
+          nameAt,
+          "'"
+              + name
+              + "' is not a function name: lower-case letters, digits and '-', "
+              + "starting and ending with a letter or digit, at most "
+              + MAX_NAME_LENGTH
+              + " characters");
     }
-    String topic = fn.has("topic") ? nsqName(fn.get("topic"), at.appendProperty("topic"), true) : name;
+    String topic =
+        fn.has("topic") ? nsqName(fn.get("topic"), at.appendProperty("topic"), true) : name;
     Setting channel = setting(fn, at, defaults, defaultsAt, "channel");
     String channelName = channel == null ? "default" : nsqName(channel.node, channel.at, false);
     Setting replicas = setting(fn, at, defaults, defaultsAt, "replicas");
@@ -143,8 +188,14 @@ final class FunctionsFile {
     JsonPointer localAt = at.appendProperty("local");
     JsonNode local = fn.path("local");
     if (local.isMissingNode() || local.isNull() || (local.isObject() && !local.has("command"))) {
-      throw doc.problem(local.isObject() ? localAt : at, "function '" + name + "' has no local.command: kubefuncs dev runs "
-          + "every function as a local process; add e.g. 'local: {command: [java, -jar, target/" + name + ".jar]}'");
+      throw doc.problem(
+          local.isObject() ? localAt : at,
+          "function '"
+              + name
+              + "' has no local.command: kubefuncs dev runs "
+              + "every function as a local process; add e.g. 'local: {command: [java, -jar, target/"
+              + name
+              + ".jar]}'");
     }
     requireObject(local, localAt);
     checkKeys(local, localAt, LOCAL_KEYS);
@@ -153,7 +204,10 @@ final class FunctionsFile {
     if (local.has("dir")) {
       dir = base.resolve(text(local.get("dir"), localAt.appendProperty("dir"))).normalize();
     }
-    List<String> build = local.has("build") ? command(local.get("build"), localAt.appendProperty("build")) : List.of();
+    List<String> build =
+        local.has("build")
+            ? command(local.get("build"), localAt.appendProperty("build"))
+            : List.of();
     List<Path> watch = new ArrayList<>();
     if (local.has("watch")) {
       for (String path : strings(local.get("watch"), localAt.appendProperty("watch"))) {
@@ -165,17 +219,31 @@ final class FunctionsFile {
     }
     if (!unresolved.isEmpty()) {
       Map.Entry<String, JsonPointer> first = unresolved.entrySet().iterator().next();
-      throw doc.problem(first.getValue(), "'" + first.getKey() + "' takes its value from the cluster (valueFrom), "
-          + "which kubefuncs dev cannot read: give it a value under local.env");
+      throw doc.problem(
+          first.getValue(),
+          "'"
+              + first.getKey()
+              + "' takes its value from the cluster (valueFrom), "
+              + "which kubefuncs dev cannot read: give it a value under local.env");
     }
-    return new FunctionSpec(name, topic, channelName, replicaCount, Map.copyOf(env), command, dir,
-        Duration.ofSeconds(graceSeconds), build, List.copyOf(watch));
+    return new FunctionSpec(
+        name,
+        topic,
+        channelName,
+        replicaCount,
+        Map.copyOf(env),
+        command,
+        dir,
+        Duration.ofSeconds(graceSeconds),
+        build,
+        List.copyOf(watch));
   }
 
   /** A value and where it was written: on the function, or else in {@code defaults}. */
   private record Setting(JsonNode node, JsonPointer at) {}
 
-  private static Setting setting(JsonNode fn, JsonPointer at, JsonNode defaults, JsonPointer defaultsAt, String key) {
+  private static Setting setting(
+      JsonNode fn, JsonPointer at, JsonNode defaults, JsonPointer defaultsAt, String key) {
     if (fn.has(key) && !fn.get(key).isNull()) {
       return new Setting(fn.get(key), at.appendProperty(key));
     }
@@ -189,7 +257,8 @@ final class FunctionsFile {
    * Kubernetes env entries {@code {name, value}} or {@code {name, valueFrom}}, in order. Values
    * must be strings, as the Kubernetes API refuses {@code value: 8080}.
    */
-  private void env(JsonNode list, JsonPointer at, Map<String, String> env, Map<String, JsonPointer> unresolved) {
+  private void env(
+      JsonNode list, JsonPointer at, Map<String, String> env, Map<String, JsonPointer> unresolved) {
     if (!list.isArray()) {
       throw doc.problem(at, "must be a list of {name, value}, got " + kind(list));
     }
@@ -207,7 +276,11 @@ final class FunctionsFile {
       if (entry.has("value")) {
         JsonNode value = entry.get("value");
         if (!value.isTextual()) {
-          throw doc.problem(entryAt.appendProperty("value"), "must be a string (Kubernetes refuses other types): quote it, \"" + value.asText() + "\"");
+          throw doc.problem(
+              entryAt.appendProperty("value"),
+              "must be a string (Kubernetes refuses other types): quote it, \""
+                  + value.asText()
+                  + "\"");
         }
         env.put(name, value.asText());
         unresolved.remove(name);
@@ -222,7 +295,9 @@ final class FunctionsFile {
 
   private List<String> command(JsonNode node, JsonPointer at) {
     if (node == null || !node.isArray() || node.isEmpty()) {
-      throw doc.problem(at, "must be a non-empty list: the program, then its arguments, e.g. [java, -jar, target/app.jar]");
+      throw doc.problem(
+          at,
+          "must be a non-empty list: the program, then its arguments, e.g. [java, -jar, target/app.jar]");
     }
     List<String> command = new ArrayList<>();
     for (int i = 0; i < node.size(); i++) {
@@ -233,7 +308,9 @@ final class FunctionsFile {
 
   private List<String> strings(JsonNode node, JsonPointer at) {
     if (!node.isArray()) {
-      throw doc.problem(at, "must be a list of paths relative to local.dir, e.g. [src, pom.xml], got " + kind(node));
+      throw doc.problem(
+          at,
+          "must be a list of paths relative to local.dir, e.g. [src, pom.xml], got " + kind(node));
     }
     List<String> out = new ArrayList<>();
     for (int i = 0; i < node.size(); i++) {

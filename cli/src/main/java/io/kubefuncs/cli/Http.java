@@ -7,9 +7,9 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Small HTTP requests to local admin endpoints (health checks, nsqd and nsqlookupd). The JDK's
- * URL connection rather than its HttpClient: that one takes a good part of a second to start,
- * which {@code kubefuncs dev} would pay before it is ready.
+ * Small HTTP requests to local admin endpoints (health checks, nsqd and nsqlookupd). The JDK's URL
+ * connection rather than its HttpClient: that one takes a good part of a second to start, which
+ * {@code kubefuncs dev} would pay before it is ready.
  */
 final class Http {
   private static final int CONNECT_TIMEOUT_MILLIS = 500;
@@ -27,7 +27,8 @@ final class Http {
       c.setReadTimeout(READ_TIMEOUT_MILLIS);
       int status = c.getResponseCode();
       try (InputStream body = status >= 400 ? c.getErrorStream() : c.getInputStream()) {
-        return new Response(status, body == null ? "" : new String(body.readAllBytes(), StandardCharsets.UTF_8));
+        return new Response(
+            status, body == null ? "" : new String(body.readAllBytes(), StandardCharsets.UTF_8));
       }
     } finally {
       c.disconnect();

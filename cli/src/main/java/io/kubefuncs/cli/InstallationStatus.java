@@ -19,12 +19,17 @@ import java.util.regex.Pattern;
  * @param nsq the kubefuncs release whose NSQ and gateway the functions use
  * @param nsqds how many nsqd pods answered /stats; the queue figures are their sums
  */
-record InstallationStatus(String namespace, Nsq nsq, int nsqds, List<Function> functions, List<RouteRow> routes) {
+record InstallationStatus(
+    String namespace, Nsq nsq, int nsqds, List<Function> functions, List<RouteRow> routes) {
   /** The function chart's Deployments, which {@code status} lists. */
-  static final String FUNCTION_SELECTOR = "app.kubernetes.io/component=function,app.kubernetes.io/part-of=kubefuncs";
+  static final String FUNCTION_SELECTOR =
+      "app.kubernetes.io/component=function,app.kubernetes.io/part-of=kubefuncs";
+
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /** NSQ_NSQD_ADDR as the function chart sets it: {@code <release>-nsq-nsqd.<namespace>.svc...}. */
-  private static final Pattern CHART_NSQD = Pattern.compile("(.+)-nsq-nsqd\\.([a-z0-9-]+)\\.svc(\\..*)?");
+  private static final Pattern CHART_NSQD =
+      Pattern.compile("(.+)-nsq-nsqd\\.([a-z0-9-]+)\\.svc(\\..*)?");
 
   /**
    * One function: a Deployment of the function chart.
@@ -32,8 +37,19 @@ record InstallationStatus(String namespace, Nsq nsq, int nsqds, List<Function> f
    * @param depth the messages waiting on its channel, null when no nsqd answered
    * @param routes the gateway routes to its topic
    */
-  record Function(String name, String release, int ready, int desired, int restarts, String image, String topic,
-      String channel, Long depth, Long inFlight, Long requeued, List<String> routes) {}
+  record Function(
+      String name,
+      String release,
+      int ready,
+      int desired,
+      int restarts,
+      String image,
+      String topic,
+      String channel,
+      Long depth,
+      Long inFlight,
+      Long requeued,
+      List<String> routes) {}
 
   /** A gateway route, and the functions consuming its topic (none: its requests time out). */
   record RouteRow(String prefix, String topic, boolean async, List<String> functions) {}
@@ -61,7 +77,12 @@ record InstallationStatus(String namespace, Nsq nsq, int nsqds, List<Function> f
    * @param routes the gateway's routes; empty when no gateway was found
    * @param nsqdStats each nsqd's {@code /stats?format=json}
    */
-  static InstallationStatus of(String namespace, Nsq nsq, JsonNode deployments, JsonNode pods, List<Route> routes,
+  static InstallationStatus of(
+      String namespace,
+      Nsq nsq,
+      JsonNode deployments,
+      JsonNode pods,
+      List<Route> routes,
       List<JsonNode> nsqdStats) {
     List<Function> functions = new ArrayList<>();
     for (JsonNode d : deployments.path("items")) {
@@ -71,18 +92,40 @@ record InstallationStatus(String namespace, Nsq nsq, int nsqds, List<Function> f
       String topic = env(d, "TOPIC");
       String channel = env(d, "CHANNEL");
       long[] queue = nsqdStats.isEmpty() ? null : queue(nsqdStats, topic, channel);
-      functions.add(new Function(name, release,
-          d.path("status").path("readyReplicas").asInt(), d.path("spec").path("replicas").asInt(),
-          restarts(pods, release, name), container(d).path("image").asText(), topic, channel,
-          queue == null ? null : queue[0], queue == null ? null : queue[1], queue == null ? null : queue[2],
-          routes.stream().filter(r -> r.topic().equals(topic)).map(Route::prefix).sorted().toList()));
+      functions.add(
+          new Function(
+              name,
+              release,
+              d.path("status").path("readyReplicas").asInt(),
+              d.path("spec").path("replicas").asInt(),
+              restarts(pods, release, name),
+              container(d).path("image").asText(),
+              topic,
+              channel,
+              queue == null ? null : queue[0],
+              queue == null ? null : queue[1],
+              queue == null ? null : queue[2],
+              routes.stream()
+                  .filter(r -> r.topic().equals(topic))
+                  .map(Route::prefix)
+                  .sorted()
+                  .toList()));
     }
     functions.sort(Comparator.comparing(Function::release).thenComparing(Function::name));
-    List<RouteRow> rows = routes.stream()
-        .sorted(Comparator.comparing(Route::prefix))
-        .map(r -> new RouteRow(r.prefix(), r.topic(), r.async(),
-            functions.stream().filter(f -> f.topic().equals(r.topic())).map(Function::name).toList()))
-        .toList();
+    List<RouteRow> rows =
+        routes.stream()
+            .sorted(Comparator.comparing(Route::prefix))
+            .map(
+                r ->
+                    new RouteRow(
+                        r.prefix(),
+                        r.topic(),
+                        r.async(),
+                        functions.stream()
+                            .filter(f -> f.topic().equals(r.topic()))
+                            .map(Function::name)
+                            .toList()))
+            .toList();
     return new InstallationStatus(namespace, nsq, nsqdStats.size(), List.copyOf(functions), rows);
   }
 
@@ -141,19 +184,44 @@ record InstallationStatus(String namespace, Nsq nsq, int nsqds, List<Function> f
   /** The two tables, functions and routes, with a header line saying where they come from. */
   String table() {
     StringBuilder out = new StringBuilder();
-    out.append("namespace ").append(namespace).append(", NSQ and gateway of release ").append(nsq.release)
-        .append(" in namespace ").append(nsq.namespace)
+    out.append("namespace ")
+        .append(namespace)
+        .append(", NSQ and gateway of release ")
+        .append(nsq.release)
+        .append(" in namespace ")
+        .append(nsq.namespace)
         .append(String.format(Locale.ROOT, " (%d nsqd%s)%n", nsqds, nsqds == 1 ? "" : "s"));
     List<List<String>> rows = new ArrayList<>();
-    rows.add(List.of("FUNCTION", "RELEASE", "READY", "RESTARTS", "TOPIC/CHANNEL", "DEPTH", "IN FLIGHT", "REQUEUED",
-        "ROUTES", "IMAGE"));
+    rows.add(
+        List.of(
+            "FUNCTION",
+            "RELEASE",
+            "READY",
+            "RESTARTS",
+            "TOPIC/CHANNEL",
+            "DEPTH",
+            "IN FLIGHT",
+            "REQUEUED",
+            "ROUTES",
+            "IMAGE"));
     for (Function f : functions) {
-      rows.add(List.of(f.name, f.release, f.ready + "/" + f.desired, Integer.toString(f.restarts),
-          f.topic + "/" + f.channel, number(f.depth), number(f.inFlight), number(f.requeued),
-          f.routes.isEmpty() ? "-" : String.join(",", f.routes), f.image));
+      rows.add(
+          List.of(
+              f.name,
+              f.release,
+              f.ready + "/" + f.desired,
+              Integer.toString(f.restarts),
+              f.topic + "/" + f.channel,
+              number(f.depth),
+              number(f.inFlight),
+              number(f.requeued),
+              f.routes.isEmpty() ? "-" : String.join(",", f.routes),
+              f.image));
     }
     if (functions.isEmpty()) {
-      out.append("no functions (Deployments of the function chart) in namespace ").append(namespace).append('\n');
+      out.append("no functions (Deployments of the function chart) in namespace ")
+          .append(namespace)
+          .append('\n');
     } else {
       columns(out, rows);
     }
@@ -161,12 +229,18 @@ record InstallationStatus(String namespace, Nsq nsq, int nsqds, List<Function> f
     rows = new ArrayList<>();
     rows.add(List.of("ROUTE", "TOPIC", "FUNCTIONS"));
     for (RouteRow r : routes) {
-      rows.add(List.of(r.prefix, r.topic + (r.async ? " (async)" : ""),
-          r.functions.isEmpty() ? "none in " + namespace : String.join(",", r.functions)));
+      rows.add(
+          List.of(
+              r.prefix,
+              r.topic + (r.async ? " (async)" : ""),
+              r.functions.isEmpty() ? "none in " + namespace : String.join(",", r.functions)));
     }
     if (routes.isEmpty()) {
-      out.append("no gateway routes found (no gateway of release ").append(nsq.release).append(" in namespace ")
-          .append(nsq.namespace).append(")\n");
+      out.append("no gateway routes found (no gateway of release ")
+          .append(nsq.release)
+          .append(" in namespace ")
+          .append(nsq.namespace)
+          .append(")\n");
     } else {
       columns(out, rows);
     }
@@ -187,7 +261,8 @@ record InstallationStatus(String namespace, Nsq nsq, int nsqds, List<Function> f
     for (List<String> row : rows) {
       StringBuilder line = new StringBuilder();
       for (int i = 0; i < row.size(); i++) {
-        line.append(row.get(i)).append(" ".repeat(i == row.size() - 1 ? 0 : widths[i] - row.get(i).length() + 2));
+        line.append(row.get(i))
+            .append(" ".repeat(i == row.size() - 1 ? 0 : widths[i] - row.get(i).length() + 2));
       }
       out.append(line.toString().stripTrailing()).append('\n');
     }
@@ -197,18 +272,30 @@ record InstallationStatus(String namespace, Nsq nsq, int nsqds, List<Function> f
   String json() throws Exception {
     ObjectNode root = JSON.createObjectNode();
     root.put("namespace", namespace);
-    root.putObject("kubefuncs").put("release", nsq.release).put("namespace", nsq.namespace).put("nsqds", nsqds);
+    root.putObject("kubefuncs")
+        .put("release", nsq.release)
+        .put("namespace", nsq.namespace)
+        .put("nsqds", nsqds);
     ArrayNode fs = root.putArray("functions");
     for (Function f : functions) {
       ObjectNode o = fs.addObject();
-      o.put("name", f.name).put("release", f.release).put("ready", f.ready).put("replicas", f.desired)
-          .put("restarts", f.restarts).put("image", f.image).put("topic", f.topic).put("channel", f.channel)
-          .put("depth", f.depth).put("inFlight", f.inFlight).put("requeued", f.requeued);
+      o.put("name", f.name)
+          .put("release", f.release)
+          .put("ready", f.ready)
+          .put("replicas", f.desired)
+          .put("restarts", f.restarts)
+          .put("image", f.image)
+          .put("topic", f.topic)
+          .put("channel", f.channel)
+          .put("depth", f.depth)
+          .put("inFlight", f.inFlight)
+          .put("requeued", f.requeued);
       f.routes.forEach(o.putArray("routes")::add);
     }
     ArrayNode rs = root.putArray("routes");
     for (RouteRow r : routes) {
-      ObjectNode o = rs.addObject().put("prefix", r.prefix).put("topic", r.topic).put("async", r.async);
+      ObjectNode o =
+          rs.addObject().put("prefix", r.prefix).put("topic", r.topic).put("async", r.async);
       r.functions.forEach(o.putArray("functions")::add);
     }
     return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";

@@ -35,7 +35,8 @@ final class KubefuncsArtifacts {
   static final String PARENT = "kubefuncs-parent";
 
   /** The jars a function and its tests use: the client (with proto and nsq) and the dev broker. */
-  private static final List<Class<?>> IN_JARS = List.of(Event.class, NsqConfig.class, Client.class, DevBroker.class);
+  private static final List<Class<?>> IN_JARS =
+      List.of(Event.class, NsqConfig.class, Client.class, DevBroker.class);
 
   private final List<Path> jars;
   private final String buildVersion;
@@ -62,11 +63,16 @@ final class KubefuncsArtifacts {
       try {
         jar = Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI());
       } catch (URISyntaxException e) {
-        throw new IllegalStateException("cannot locate the jar of " + c.getName() + ": " + e.getMessage(), e);
+        throw new IllegalStateException(
+            "cannot locate the jar of " + c.getName() + ": " + e.getMessage(), e);
       }
       if (!Files.isRegularFile(jar)) {
-        throw new IllegalStateException("kubefuncs init copies the Kubefuncs jars into the project, but "
-            + c.getName() + " comes from " + jar + ", not a jar: package the modules first (./mvnw package)");
+        throw new IllegalStateException(
+            "kubefuncs init copies the Kubefuncs jars into the project, but "
+                + c.getName()
+                + " comes from "
+                + jar
+                + ", not a jar: package the modules first (./mvnw package)");
       }
       jars.add(jar);
       sha256.update(Files.readAllBytes(jar));
@@ -81,29 +87,44 @@ final class KubefuncsArtifacts {
     return version;
   }
 
-  /** Writes the jars and their poms, and the parent pom, in Maven's repository layout under {@code repo}. */
+  /**
+   * Writes the jars and their poms, and the parent pom, in Maven's repository layout under {@code
+   * repo}.
+   */
   void writeTo(Path repo) throws IOException {
-    try (InputStream in = KubefuncsArtifacts.class.getResourceAsStream("init/kubefuncs-parent/pom.xml")) {
+    try (InputStream in =
+        KubefuncsArtifacts.class.getResourceAsStream("init/kubefuncs-parent/pom.xml")) {
       if (in == null) {
-        throw new IllegalStateException("the parent pom is missing from the kubefuncs command: rebuild it");
+        throw new IllegalStateException(
+            "the parent pom is missing from the kubefuncs command: rebuild it");
       }
       writePom(repo, PARENT, new String(in.readAllBytes(), StandardCharsets.UTF_8));
     }
     for (Path jar : jars) {
       try (JarFile file = new JarFile(jar.toFile())) {
         String artifactId = artifactId(file, jar);
-        writePom(repo, artifactId, read(file, "META-INF/maven/" + GROUP + "/" + artifactId + "/pom.xml", jar));
-        write(artifactFolder(repo, artifactId).resolve(artifactId + "-" + version + ".jar"), Files.readAllBytes(jar));
+        writePom(
+            repo,
+            artifactId,
+            read(file, "META-INF/maven/" + GROUP + "/" + artifactId + "/pom.xml", jar));
+        write(
+            artifactFolder(repo, artifactId).resolve(artifactId + "-" + version + ".jar"),
+            Files.readAllBytes(jar));
       }
     }
   }
 
   private void writePom(Path repo, String artifactId, String pom) throws IOException {
     if (!pom.contains("<version>" + buildVersion + "</version>")) {
-      throw new IllegalStateException("the pom of " + artifactId + " does not name version " + buildVersion);
+      throw new IllegalStateException(
+          "the pom of " + artifactId + " does not name version " + buildVersion);
     }
-    String pinned = pom.replace("<version>" + buildVersion + "</version>", "<version>" + version + "</version>");
-    write(artifactFolder(repo, artifactId).resolve(artifactId + "-" + version + ".pom"), pinned.getBytes(StandardCharsets.UTF_8));
+    String pinned =
+        pom.replace(
+            "<version>" + buildVersion + "</version>", "<version>" + version + "</version>");
+    write(
+        artifactFolder(repo, artifactId).resolve(artifactId + "-" + version + ".pom"),
+        pinned.getBytes(StandardCharsets.UTF_8));
   }
 
   private Path artifactFolder(Path repo, String artifactId) {
@@ -126,14 +147,16 @@ final class KubefuncsArtifacts {
     Properties p = new Properties();
     for (var entries = file.entries(); entries.hasMoreElements(); ) {
       ZipEntry e = entries.nextElement();
-      if (e.getName().startsWith("META-INF/maven/" + GROUP + "/") && e.getName().endsWith("/pom.properties")) {
+      if (e.getName().startsWith("META-INF/maven/" + GROUP + "/")
+          && e.getName().endsWith("/pom.properties")) {
         try (InputStream in = file.getInputStream(e)) {
           p.load(in);
         }
         return p.getProperty("artifactId");
       }
     }
-    throw new IllegalStateException(jar + " has no Maven pom.properties: not a jar the Kubefuncs build made");
+    throw new IllegalStateException(
+        jar + " has no Maven pom.properties: not a jar the Kubefuncs build made");
   }
 
   private static String read(JarFile file, String entry, Path jar) throws IOException {

@@ -2,7 +2,9 @@ package io.kubefuncs.cli;
 
 import java.util.Locale;
 
-/** The {@code [name]} in front of every line of {@code kubefuncs dev}, padded so that lines align. */
+/**
+ * The {@code [name]} in front of every line of {@code kubefuncs dev}, padded so that lines align.
+ */
 final class Labels {
   private Labels() {}
 

@@ -6,7 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** How to run this command again, for the hints that name it: {@code kubefuncs} only when that is what the PATH finds. */
+/**
+ * How to run this command again, for the hints that name it: {@code kubefuncs} only when that is
+ * what the PATH finds.
+ */
 final class Launcher {
   /** Set by the launcher script to its own path. */
   static final String ENV = "KUBEFUNCS_LAUNCHER";

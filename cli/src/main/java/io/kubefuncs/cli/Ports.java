@@ -12,8 +12,8 @@ final class Ports {
   private Ports() {}
 
   /**
-   * Fails, naming the port and the flag that changes it, when {@code port} cannot be listened on
-   * at {@code host} (empty: every interface). Port 0 means any free port and always passes.
+   * Fails, naming the port and the flag that changes it, when {@code port} cannot be listened on at
+   * {@code host} (empty: every interface). Port 0 means any free port and always passes.
    */
   static void requireFree(String host, int port, String flag, String what) {
     if (port == 0) {
@@ -22,11 +22,28 @@ final class Ports {
     try (ServerSocket probe = new ServerSocket()) {
       probe.bind(host.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(host, port));
     } catch (BindException e) {
-      throw new InvalidInputException("port " + port + " (" + what + ") is in use" + (host.isEmpty() ? "" : " on " + host)
-          + ": choose another with " + flag + " (0 picks a free one), or stop what listens there");
+      throw new InvalidInputException(
+          "port "
+              + port
+              + " ("
+              + what
+              + ") is in use"
+              + (host.isEmpty() ? "" : " on " + host)
+              + ": choose another with "
+              + flag
+              + " (0 picks a free one), or stop what listens there");
     } catch (IOException e) {
-      throw new InvalidInputException("cannot listen on " + host + ":" + port + " (" + what + "): " + e.getMessage()
-          + "; change it with " + flag);
+      throw new InvalidInputException(
+          "cannot listen on "
+              + host
+              + ":"
+              + port
+              + " ("
+              + what
+              + "): "
+              + e.getMessage()
+              + "; change it with "
+              + flag);
     }
   }
 

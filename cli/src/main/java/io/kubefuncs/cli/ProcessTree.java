@@ -22,8 +22,8 @@ final class ProcessTree {
   private ProcessTree() {}
 
   /**
-   * SIGTERM to {@code root} and its descendants, then SIGKILL to whatever still runs after
-   * {@code grace}, descendants started meanwhile included.
+   * SIGTERM to {@code root} and its descendants, then SIGKILL to whatever still runs after {@code
+   * grace}, descendants started meanwhile included.
    *
    * @return whether everything stopped within {@code grace}
    */
@@ -51,9 +51,11 @@ final class ProcessTree {
   }
 
   private static boolean awaitExit(Set<ProcessHandle> processes, Duration timeout) {
-    List<CompletableFuture<ProcessHandle>> exits = processes.stream().map(ProcessHandle::onExit).toList();
+    List<CompletableFuture<ProcessHandle>> exits =
+        processes.stream().map(ProcessHandle::onExit).toList();
     try {
-      CompletableFuture.allOf(exits.toArray(CompletableFuture[]::new)).get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      CompletableFuture.allOf(exits.toArray(CompletableFuture[]::new))
+          .get(timeout.toNanos(), TimeUnit.NANOSECONDS);
       return true;
     } catch (TimeoutException e) {
       return false;

@@ -11,10 +11,10 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One replica of a function, run as a local process the way a pod runs it: restarted whenever
- * it exits, after a delay that doubles from 1 s up to 30 s while it keeps failing and starts
- * over once it stayed up for 10 s. A command that cannot be started at all is reported once and
- * not retried. Its output and error lines are copied to ours after its label.
+ * One replica of a function, run as a local process the way a pod runs it: restarted whenever it
+ * exits, after a delay that doubles from 1 s up to 30 s while it keeps failing and starts over once
+ * it stayed up for 10 s. A command that cannot be started at all is reported once and not retried.
+ * Its output and error lines are copied to ours after its label.
  */
 final class Replica {
   private static final Duration FIRST_RESTART_DELAY = Duration.ofSeconds(1);
@@ -33,8 +33,10 @@ final class Replica {
 
   // Guarded by this.
   private Process process;
+
   /** A process that {@link #restart} is stopping: its exit is not a crash. */
   private Process replaced;
+
   private boolean started;
   private long startedAt;
   private int failures;
@@ -47,8 +49,15 @@ final class Replica {
    * @param env the variables added to our own environment for the process
    * @param labelWidth the width of the widest {@code [label]} of the run, so that lines align
    */
-  Replica(FunctionSpec fn, int index, Map<String, String> env, int healthPort, int labelWidth,
-      PrintWriter out, PrintWriter err, ScheduledExecutorService timer) {
+  Replica(
+      FunctionSpec fn,
+      int index,
+      Map<String, String> env,
+      int healthPort,
+      int labelWidth,
+      PrintWriter out,
+      PrintWriter err,
+      ScheduledExecutorService timer) {
     this.function = fn;
     this.label = fn.name() + "-" + index;
     this.prefix = Labels.of(label, labelWidth);
@@ -84,8 +93,15 @@ final class Replica {
       p = builder.start();
     } catch (IOException e) {
       unstartable = true;
-      err.println(prefix + "cannot start " + String.join(" ", builder.command()) + " in " + builder.directory()
-          + ": " + e.getMessage() + "; the other functions keep running");
+      err.println(
+          prefix
+              + "cannot start "
+              + String.join(" ", builder.command())
+              + " in "
+              + builder.directory()
+              + ": "
+              + e.getMessage()
+              + "; the other functions keep running");
       return;
     }
     process = p;
@@ -97,11 +113,14 @@ final class Replica {
     Thread stdout = LinePump.start(p.getInputStream(), out, prefix, label + "-out");
     Thread stderr = LinePump.start(p.getErrorStream(), err, prefix, label + "-err");
     // Not on the thread that completes onExit: that one reaps every child of this JVM.
-    p.onExit().thenAcceptAsync(exited -> {
-      awaitEnd(stdout);
-      awaitEnd(stderr);
-      exited(exited);
-    }, r -> Thread.ofVirtual().name(label + "-exit").start(r));
+    p.onExit()
+        .thenAcceptAsync(
+            exited -> {
+              awaitEnd(stdout);
+              awaitEnd(stderr);
+              exited(exited);
+            },
+            r -> Thread.ofVirtual().name(label + "-exit").start(r));
   }
 
   /** The pid of the current process, or -1 when there is none. */
@@ -120,9 +139,9 @@ final class Replica {
   }
 
   /**
-   * No restart and no exit report from now on. Called on every replica as soon as a stop is
-   * asked for: Ctrl-C in a terminal reaches the functions too, and one that exits before
-   * {@link #stop} gets to it has not crashed.
+   * No restart and no exit report from now on. Called on every replica as soon as a stop is asked
+   * for: Ctrl-C in a terminal reaches the functions too, and one that exits before {@link #stop}
+   * gets to it has not crashed.
    */
   synchronized void stopping() {
     stopping = true;
@@ -132,9 +151,8 @@ final class Replica {
   }
 
   /**
-   * Stops the process as {@link #stop} does and starts a new one, because what it runs changed.
-   * Not a crash: the restart delay starts over, and a command that could not be started is tried
-   * again.
+   * Stops the process as {@link #stop} does and starts a new one, because what it runs changed. Not
+   * a crash: the restart delay starts over, and a command that could not be started is tried again.
    */
   void restart() {
     Process p;
@@ -154,7 +172,10 @@ final class Replica {
     start();
   }
 
-  /** SIGTERM to the process and its descendants, SIGKILL after the grace period; no restart after this. */
+  /**
+   * SIGTERM to the process and its descendants, SIGKILL after the grace period; no restart after
+   * this.
+   */
   void stop() {
     Process p;
     synchronized (this) {
@@ -196,14 +217,23 @@ final class Replica {
     if (delay.compareTo(MAX_RESTART_DELAY) > 0) {
       delay = MAX_RESTART_DELAY;
     }
-    err.println(prefix + "exited with code " + exitDescription(p.exitValue()) + " after " + seconds(upNanos)
-        + "; restarting in " + delay.toSeconds() + " s");
+    err.println(
+        prefix
+            + "exited with code "
+            + exitDescription(p.exitValue())
+            + " after "
+            + seconds(upNanos)
+            + "; restarting in "
+            + delay.toSeconds()
+            + " s");
     restart = timer.schedule(this::start, delay.toNanos(), TimeUnit.NANOSECONDS);
   }
 
   /** Java reports death by signal N as 128 + N, as shells do. */
   private static String exitDescription(int code) {
-    return code > 128 && code < 160 ? code + " (killed by signal " + (code - 128) + ")" : String.valueOf(code);
+    return code > 128 && code < 160
+        ? code + " (killed by signal " + (code - 128) + ")"
+        : String.valueOf(code);
   }
 
   private static String seconds(long nanos) {

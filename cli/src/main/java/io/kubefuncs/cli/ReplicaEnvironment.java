@@ -21,7 +21,9 @@ final class ReplicaEnvironment {
     env.put("NSQ_NSQD_PORT", String.valueOf(nsq.nsqdTcp().port()));
     // Empty (not absent) so that one set in our own environment does not leak in.
     env.put("NSQ_LOOKUPD_ADDR", nsq.lookupdHttp() == null ? "" : nsq.lookupdHttp().connectHost());
-    env.put("NSQ_LOOKUPD_PORT", nsq.lookupdHttp() == null ? "" : String.valueOf(nsq.lookupdHttp().port()));
+    env.put(
+        "NSQ_LOOKUPD_PORT",
+        nsq.lookupdHttp() == null ? "" : String.valueOf(nsq.lookupdHttp().port()));
     env.put("HEALTHZ_ADDR", "127.0.0.1:" + healthPort);
     env.put("HOSTNAME", fn.name() + "-" + index);
     env.putAll(fn.env());

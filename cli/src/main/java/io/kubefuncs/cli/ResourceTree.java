@@ -26,9 +26,11 @@ final class ResourceTree {
   static List<String> copy(String folder, Path target) throws IOException {
     Path code;
     try {
-      code = Path.of(ResourceTree.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      code =
+          Path.of(ResourceTree.class.getProtectionDomain().getCodeSource().getLocation().toURI());
     } catch (URISyntaxException e) {
-      throw new IllegalStateException("the kubefuncs command's own location is not a file: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "the kubefuncs command's own location is not a file: " + e.getMessage(), e);
     }
     if (Files.isDirectory(code)) {
       return copy(code.resolve(folder.substring(1)), target);
@@ -40,12 +42,14 @@ final class ResourceTree {
 
   private static List<String> copy(Path source, Path target) throws IOException {
     if (!Files.isDirectory(source)) {
-      throw new IllegalStateException(source + " is missing from the kubefuncs command: rebuild it");
+      throw new IllegalStateException(
+          source + " is missing from the kubefuncs command: rebuild it");
     }
     List<String> copied = new ArrayList<>();
     try (Stream<Path> files = Files.walk(source)) {
       for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
-        String relative = source.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
+        String relative =
+            source.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
         Path to = target.resolve(relative);
         Files.createDirectories(to.getParent());
         Files.copy(file, to, StandardCopyOption.REPLACE_EXISTING);

@@ -16,9 +16,9 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * The routes file the gateway of {@code kubefuncs dev} reads and watches: the user's own, in
- * either shape the gateway reads (its routes file or kubefuncs chart values), or, without one, a
- * generated file routing {@code /<name>/} to each function's topic.
+ * The routes file the gateway of {@code kubefuncs dev} reads and watches: the user's own, in either
+ * shape the gateway reads (its routes file or kubefuncs chart values), or, without one, a generated
+ * file routing {@code /<name>/} to each function's topic.
  *
  * @param gatewayFile the file to give the gateway
  * @param origin where the routes come from, for the summary
@@ -28,6 +28,7 @@ import java.util.stream.Collectors;
 record RoutesSource(Path gatewayFile, String origin, Routes routes, boolean generated) {
   /** The gateway's answer timeout for routes that set none. */
   static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
@@ -37,7 +38,8 @@ record RoutesSource(Path gatewayFile, String origin, Routes routes, boolean gene
    * @param file the user's routes file, or null to route {@code /<name>/} to every function
    * @param workDir where a generated routes file goes
    */
-  static RoutesSource open(Path file, List<FunctionSpec> functions, Path workDir) throws IOException {
+  static RoutesSource open(Path file, List<FunctionSpec> functions, Path workDir)
+      throws IOException {
     if (file != null) {
       return new RoutesSource(file, file.toString(), read(file), false);
     }
@@ -47,7 +49,8 @@ record RoutesSource(Path gatewayFile, String origin, Routes routes, boolean gene
   /**
    * The routes after a change of the functions or of the routes file: generated ones are written
    * again for {@code functions} (the gateway reads the file again within a second); a user's file
-   * is read again, and one the gateway would refuse leaves these routes, which the gateway keeps too.
+   * is read again, and one the gateway would refuse leaves these routes, which the gateway keeps
+   * too.
    */
   RoutesSource refreshed(List<FunctionSpec> functions) throws IOException {
     if (generated) {
@@ -64,7 +67,10 @@ record RoutesSource(Path gatewayFile, String origin, Routes routes, boolean gene
     ObjectNode routes = JSON.createObjectNode();
     functions.forEach(fn -> routes.put("/" + fn.name() + "/", fn.topic()));
     Path temp = file.resolveSibling(file.getFileName() + ".new");
-    Files.write(temp, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(JSON.createObjectNode().set("routes", routes)));
+    Files.write(
+        temp,
+        JSON.writerWithDefaultPrettyPrinter()
+            .writeValueAsBytes(JSON.createObjectNode().set("routes", routes)));
     // Whole or not at all: the gateway may read it at any moment.
     Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     return new RoutesSource(file, "one per function", read(file), true);

@@ -85,14 +85,20 @@ final class RunningFunction {
       r.restart();
       long deadline = System.nanoTime() + RESTARTED_HEALTHY_WAIT.toNanos();
       // A program without /healthz never answers 200: the deadline bounds what that costs.
-      while (replicas.size() > 1 && !r.isUnstartable() && r.exits() == exits && Http.status(r.healthUrl()) != 200
+      while (replicas.size() > 1
+          && !r.isUnstartable()
+          && r.exits() == exits
+          && Http.status(r.healthUrl()) != 200
           && System.nanoTime() - deadline < 0) {
         Thread.sleep(HEALTH_POLL.toMillis());
       }
     }
   }
 
-  /** Stops every replica (SIGTERM, then SIGKILL after the grace period), all at once; starts nothing after. */
+  /**
+   * Stops every replica (SIGTERM, then SIGKILL after the grace period), all at once; starts nothing
+   * after.
+   */
   void stop() {
     stopping();
     stopAll(replicas);
@@ -110,11 +116,14 @@ final class RunningFunction {
   }
 
   /**
-   * Stops {@code replicas} in parallel: each waits out its own grace period. Interrupted, it
-   * kills them instead of waiting.
+   * Stops {@code replicas} in parallel: each waits out its own grace period. Interrupted, it kills
+   * them instead of waiting.
    */
   static void stopAll(List<Replica> replicas) {
-    List<Thread> stopping = replicas.stream().map(r -> Thread.ofPlatform().name(r.label() + "-stop").start(r::stop)).toList();
+    List<Thread> stopping =
+        replicas.stream()
+            .map(r -> Thread.ofPlatform().name(r.label() + "-stop").start(r::stop))
+            .toList();
     for (Thread t : stopping) {
       try {
         t.join();

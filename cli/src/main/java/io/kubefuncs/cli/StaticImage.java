@@ -14,12 +14,12 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * The image of a static binary, such as a Go function built with {@code CGO_ENABLED=0}, written
- * as a docker-archive tar that {@code ctr images import}, {@code kind load image-archive} and
- * {@code docker load} read: one layer with the binary at {@code /<name>}, an {@code /etc/passwd}
- * naming the user it runs as (65532, as the function chart's pods) and a {@code /tmp}; nothing
- * else, as the distroless image of the project's Dockerfile. Every entry has time 0 and owner
- * root, so that the same binary gives the same image ID.
+ * The image of a static binary, such as a Go function built with {@code CGO_ENABLED=0}, written as
+ * a docker-archive tar that {@code ctr images import}, {@code kind load image-archive} and {@code
+ * docker load} read: one layer with the binary at {@code /<name>}, an {@code /etc/passwd} naming
+ * the user it runs as (65532, as the function chart's pods) and a {@code /tmp}; nothing else, as
+ * the distroless image of the project's Dockerfile. Every entry has time 0 and owner root, so that
+ * the same binary gives the same image ID.
  */
 final class StaticImage {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -47,7 +47,9 @@ final class StaticImage {
     this.id = sha256(config);
   }
 
-  /** The first 12 hex digits of the image's ID (its config's SHA-256), as deploy tags Jib's images. */
+  /**
+   * The first 12 hex digits of the image's ID (its config's SHA-256), as deploy tags Jib's images.
+   */
   String tag() {
     return id.substring(0, 12);
   }
@@ -55,10 +57,14 @@ final class StaticImage {
   private byte[] layer() throws IOException {
     ByteArrayOutputStream layer = new ByteArrayOutputStream(binary.length + 8 * BLOCK);
     directory(layer, "etc/", 0755);
-    file(layer, "etc/passwd", 0644,
+    file(
+        layer,
+        "etc/passwd",
+        0644,
         "root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n"
             .getBytes(StandardCharsets.UTF_8));
-    file(layer, "etc/group", 0644, "root:x:0:\nnonroot:x:65532:\n".getBytes(StandardCharsets.UTF_8));
+    file(
+        layer, "etc/group", 0644, "root:x:0:\nnonroot:x:65532:\n".getBytes(StandardCharsets.UTF_8));
     directory(layer, "tmp/", 01777);
     file(layer, name, 0755, binary);
     end(layer);
@@ -98,7 +104,8 @@ final class StaticImage {
     tar.write(header(path, 0, mode, '5'));
   }
 
-  private static void file(OutputStream tar, String path, int mode, byte[] content) throws IOException {
+  private static void file(OutputStream tar, String path, int mode, byte[] content)
+      throws IOException {
     tar.write(header(path, content.length, mode, '0'));
     tar.write(content);
     int pad = (BLOCK - content.length % BLOCK) % BLOCK;

@@ -8,9 +8,9 @@ import sun.misc.Signal;
 
 /**
  * SIGINT (Ctrl-C) and SIGTERM as a request to stop cleanly. Handled as signals rather than with a
- * shutdown hook, so that a clean stop can still exit 0 (after a hook the JVM exits 130 or 143).
- * A second signal while stopping runs {@code hurry}: for someone who does not want to wait for
- * the grace periods.
+ * shutdown hook, so that a clean stop can still exit 0 (after a hook the JVM exits 130 or 143). A
+ * second signal while stopping runs {@code hurry}: for someone who does not want to wait for the
+ * grace periods.
  */
 final class StopSignals {
   private final CountDownLatch requested = new CountDownLatch(1);

@@ -54,7 +54,9 @@ final class YamlDocument {
     Map<String, Integer> lines = new HashMap<>();
     try (JsonParser parser = YAML.createParser(text)) {
       for (JsonToken t = parser.nextToken(); t != null; t = parser.nextToken()) {
-        lines.putIfAbsent(parser.getParsingContext().pathAsPointer().toString(), parser.currentTokenLocation().getLineNr());
+        lines.putIfAbsent(
+            parser.getParsingContext().pathAsPointer().toString(),
+            parser.currentTokenLocation().getLineNr());
       }
       JsonNode root = MAPPER.readTree(text);
       return new YamlDocument(source, root == null ? MissingNode.getInstance() : root, lines);
@@ -71,10 +73,22 @@ final class YamlDocument {
    */
   private static InvalidInputException syntaxError(String source, JsonProcessingException e) {
     if (e.getCause() instanceof MarkedYAMLException yaml && yaml.getProblemMark() != null) {
-      String context = yaml.getContext() == null ? ""
-          : " (" + yaml.getContext() + (yaml.getContextMark() == null ? "" : " from line " + (yaml.getContextMark().getLine() + 1)) + ")";
-      return new InvalidInputException(source + ":" + (yaml.getProblemMark().getLine() + 1) + ": not valid YAML: "
-          + yaml.getProblem() + context);
+      String context =
+          yaml.getContext() == null
+              ? ""
+              : " ("
+                  + yaml.getContext()
+                  + (yaml.getContextMark() == null
+                      ? ""
+                      : " from line " + (yaml.getContextMark().getLine() + 1))
+                  + ")";
+      return new InvalidInputException(
+          source
+              + ":"
+              + (yaml.getProblemMark().getLine() + 1)
+              + ": not valid YAML: "
+              + yaml.getProblem()
+              + context);
     }
     JsonLocation at = e.getLocation();
     String where = at != null && at.getLineNr() > 0 ? source + ":" + at.getLineNr() : source;
@@ -99,7 +113,8 @@ final class YamlDocument {
   /** {@code file:line: field: problem}, the field written as {@code functions[0].local.command}. */
   InvalidInputException problem(JsonPointer at, String problem) {
     String field = field(at);
-    return new InvalidInputException(source + ":" + line(at) + ": " + (field.isEmpty() ? "" : field + ": ") + problem);
+    return new InvalidInputException(
+        source + ":" + line(at) + ": " + (field.isEmpty() ? "" : field + ": ") + problem);
   }
 
   /** The path of {@code at} as a reader would write it: indices in brackets, keys after dots. */

@@ -12,11 +12,23 @@ import org.junit.jupiter.api.Test;
 class BrokerCommandIT {
   @Test
   void theBrokerRunsUntilCtrlC() throws Exception {
-    try (KubefuncsProcess broker = KubefuncsProcess.start(Repo.ROOT, "broker",
-        "--nsqd-tcp-port", "0", "--nsqd-http-port", "0", "--lookupd-tcp-port", "0", "--lookupd-http-port", "0")) {
+    try (KubefuncsProcess broker =
+        KubefuncsProcess.start(
+            Repo.ROOT,
+            "broker",
+            "--nsqd-tcp-port",
+            "0",
+            "--nsqd-http-port",
+            "0",
+            "--lookupd-tcp-port",
+            "0",
+            "--lookupd-http-port",
+            "0")) {
       String nsqd = awaitNsqdHttp(broker);
 
-      assertThat(Http.send("POST", URI.create("http://" + nsqd + "/topic/create?topic=test")).status()).isEqualTo(200);
+      assertThat(
+              Http.send("POST", URI.create("http://" + nsqd + "/topic/create?topic=test")).status())
+          .isEqualTo(200);
       assertThat(Http.send("GET", URI.create("http://" + nsqd + "/ping")).body()).isEqualTo("OK");
 
       broker.interrupt();
@@ -28,7 +40,8 @@ class BrokerCommandIT {
   /** Once {@code kubefuncs broker} says it is ready: the host:port of its nsqd's HTTP API. */
   static String awaitNsqdHttp(KubefuncsProcess broker) {
     broker.awaitOut(line -> line.startsWith("ready"), Duration.ofSeconds(30));
-    String nsqd = broker.out().stream().filter(line -> line.contains("nsqd ")).findFirst().orElseThrow();
+    String nsqd =
+        broker.out().stream().filter(line -> line.contains("nsqd ")).findFirst().orElseThrow();
     Matcher http = Pattern.compile("http (\\S+)").matcher(nsqd);
     assertThat(http.find()).as(nsqd).isTrue();
     return http.group(1);

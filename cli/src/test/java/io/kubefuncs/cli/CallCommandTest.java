@@ -29,32 +29,56 @@ import picocli.CommandLine;
 
 /** {@code kubefuncs call} against a real nsqd and a function subscribed through the SDK. */
 class CallCommandTest {
-  @RegisterExtension
-  static final NsqExtension NSQ = NsqExtension.nsqd();
+  @RegisterExtension static final NsqExtension NSQ = NsqExtension.nsqd();
 
   private static Client function;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
-  /** "echo": HTTP requests answered with what was asked, bytes answered in upper case; "fail": always throws. */
+  /**
+   * "echo": HTTP requests answered with what was asked, bytes answered in upper case; "fail":
+   * always throws.
+   */
   @BeforeAll
   static void subscribeFunctions() {
-    function = Client.builder().nsqd(NSQ.nsqdProcess().tcpAddress()).registry(new PrometheusRegistry()).build();
-    Subscription echo = function.on("echo", "default", msg -> {
-      if (msg.isPayload(BytesValue.class)) {
-        String text = msg.payload(BytesValue.class).getValue().toStringUtf8();
-        msg.respond(BytesValue.of(ByteString.copyFromUtf8(text.toUpperCase(Locale.ROOT))));
-        return;
-      }
-      HttpRequest request = msg.http();
-      msg.respond(HttpResponse.of(201, request.method() + " " + request.url() + " " + request.header("X-Trace") + " " + request.bodyAsString())
-          .withHeader("X-Answered-By", "echo"));
-    });
-    Subscription fail = function.on("fail", "default", msg -> {
-      throw new IllegalStateException("no stock for order 7");
-    });
-    await().atMost(Duration.ofSeconds(10)).until(() -> echo.connections() > 0 && fail.connections() > 0);
+    function =
+        Client.builder()
+            .nsqd(NSQ.nsqdProcess().tcpAddress())
+            .registry(new PrometheusRegistry())
+            .build();
+    Subscription echo =
+        function.on(
+            "echo",
+            "default",
+            msg -> {
+              if (msg.isPayload(BytesValue.class)) {
+                String text = msg.payload(BytesValue.class).getValue().toStringUtf8();
+                msg.respond(BytesValue.of(ByteString.copyFromUtf8(text.toUpperCase(Locale.ROOT))));
+                return;
+              }
+              HttpRequest request = msg.http();
+              msg.respond(
+                  HttpResponse.of(
+                          201,
+                          request.method()
+                              + " "
+                              + request.url()
+                              + " "
+                              + request.header("X-Trace")
+                              + " "
+                              + request.bodyAsString())
+                      .withHeader("X-Answered-By", "echo"));
+            });
+    Subscription fail =
+        function.on(
+            "fail",
+            "default",
+            msg -> {
+              throw new IllegalStateException("no stock for order 7");
+            });
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> echo.connections() > 0 && fail.connections() > 0);
   }
 
   @AfterAll
@@ -68,7 +92,19 @@ class CallCommandTest {
 
   @Test
   void anHttpCallPrintsTheBodyAndTellsStatusAndHeadersApart() {
-    Cli cli = Cli.run("call", "echo", "--nsqd", nsqd(), "--http", "post", "/orders?id=7", "-H", "X-Trace: t-1", "--data", "{\"n\":1}");
+    Cli cli =
+        Cli.run(
+            "call",
+            "echo",
+            "--nsqd",
+            nsqd(),
+            "--http",
+            "post",
+            "/orders?id=7",
+            "-H",
+            "X-Trace: t-1",
+            "--data",
+            "{\"n\":1}");
 
     assertThat(cli.exitCode()).isEqualTo(ExitCodes.OK);
     assertThat(cli.out()).isEqualTo("POST /orders?id=7 t-1 {\"n\":1}");
@@ -78,13 +114,17 @@ class CallCommandTest {
   @Test
   void dataFromAFileOrStandardInputIsSentAsBytes() throws IOException {
     Path file = Files.writeString(dir.resolve("payload.txt"), "from a file");
-    assertThat(Cli.run("call", "echo", "--nsqd", nsqd(), "--data", "@" + file).out()).isEqualTo("FROM A FILE");
+    assertThat(Cli.run("call", "echo", "--nsqd", nsqd(), "--data", "@" + file).out())
+        .isEqualTo("FROM A FILE");
 
     StringWriter out = new StringWriter();
-    int code = new CommandLine(new CallCommand(new ByteArrayInputStream("from stdin".getBytes(StandardCharsets.UTF_8))))
-        .setExpandAtFiles(false)
-        .setOut(new PrintWriter(out, true))
-        .execute("echo", "--nsqd", nsqd(), "--data", "-");
+    int code =
+        new CommandLine(
+                new CallCommand(
+                    new ByteArrayInputStream("from stdin".getBytes(StandardCharsets.UTF_8))))
+            .setExpandAtFiles(false)
+            .setOut(new PrintWriter(out, true))
+            .execute("echo", "--nsqd", nsqd(), "--data", "-");
     assertThat(code).isEqualTo(ExitCodes.OK);
     assertThat(out).hasToString("FROM STDIN");
   }
@@ -118,9 +158,12 @@ class CallCommandTest {
 
   @Test
   void badArgumentsAreUsageErrors() {
-    assertThat(Cli.run("call", "echo", "--timeout", "soon").err()).contains("--timeout must be a positive duration");
-    assertThat(Cli.run("call", "echo", "--data", "@" + dir.resolve("missing")).exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(Cli.run("call", "echo", "--timeout", "soon").err())
+        .contains("--timeout must be a positive duration");
+    assertThat(Cli.run("call", "echo", "--data", "@" + dir.resolve("missing")).exitCode())
+        .isEqualTo(ExitCodes.BAD_INPUT);
     assertThat(Cli.run("call", "echo", "--http", "GET").exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
-    assertThat(Cli.run("call", "echo", "--http", "GET", "no-slash").err()).contains("the path must start with '/'");
+    assertThat(Cli.run("call", "echo", "--http", "GET", "no-slash").err())
+        .contains("the path must start with '/'");
   }
 }

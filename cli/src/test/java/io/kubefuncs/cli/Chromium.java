@@ -36,13 +36,14 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * Debian's headless Chromium, driven over the Chrome DevTools Protocol with the JDK's own
- * WebSocket: navigate, wait for the page to show something, click and type as a person does
- * (real mouse and keyboard events at the element, not {@code element.click()}), and take
- * screenshots. The flags keep it off the network (no updates, sync or QUIC), which it would
- * otherwise try at start. Exceptions the page throws are collected, for a test to assert none.
+ * WebSocket: navigate, wait for the page to show something, click and type as a person does (real
+ * mouse and keyboard events at the element, not {@code element.click()}), and take screenshots. The
+ * flags keep it off the network (no updates, sync or QUIC), which it would otherwise try at start.
+ * Exceptions the page throws are collected, for a test to assert none.
  */
 final class Chromium implements AutoCloseable {
-  static final Path BINARY = Path.of(System.getenv().getOrDefault("KUBEFUNCS_CHROMIUM", "/usr/bin/chromium"));
+  static final Path BINARY =
+      Path.of(System.getenv().getOrDefault("KUBEFUNCS_CHROMIUM", "/usr/bin/chromium"));
   private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(10);
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -61,8 +62,10 @@ final class Chromium implements AutoCloseable {
     if (Files.isExecutable(BINARY)) {
       return;
     }
-    String why = BINARY + " is missing: the dashboard's browser test needs Debian's chromium (apt-get install chromium),"
-        + " or KUBEFUNCS_CHROMIUM set to a Chromium binary";
+    String why =
+        BINARY
+            + " is missing: the dashboard's browser test needs Debian's chromium (apt-get install chromium),"
+            + " or KUBEFUNCS_CHROMIUM set to a Chromium binary";
     if ("true".equals(System.getenv("CI"))) {
       Assertions.fail(why);
     }
@@ -71,11 +74,25 @@ final class Chromium implements AutoCloseable {
 
   static Chromium start(int width, int height) throws IOException, InterruptedException {
     Path profile = Files.createTempDirectory("kubefuncs-chromium-");
-    Process p = new ProcessBuilder(BINARY.toString(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-extensions", "--user-data-dir=" + profile, "--remote-debugging-address=127.0.0.1",
-        "--remote-debugging-port=0", "--window-size=" + width + "," + height, "about:blank")
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    Process p =
+        new ProcessBuilder(
+                BINARY.toString(),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-extensions",
+                "--user-data-dir=" + profile,
+                "--remote-debugging-address=127.0.0.1",
+                "--remote-debugging-port=0",
+                "--window-size=" + width + "," + height,
+                "about:blank")
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
     try {
       String devtools = devtoolsAddress(p);
       return new Chromium(p, profile, pageSocket(devtools));
@@ -86,39 +103,54 @@ final class Chromium implements AutoCloseable {
     }
   }
 
-  /** {@code host:port} of the DevTools endpoint, from the line Chromium prints on stderr once it listens. */
+  /**
+   * {@code host:port} of the DevTools endpoint, from the line Chromium prints on stderr once it
+   * listens.
+   */
   private static String devtoolsAddress(Process p) throws IOException {
     CompletableFuture<String> found = new CompletableFuture<>();
     List<String> seen = new CopyOnWriteArrayList<>();
-    Thread.ofPlatform().daemon().name("chromium-stderr").start(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
-        for (String line; (line = r.readLine()) != null; ) {
-          seen.add(line);
-          int at = line.indexOf("DevTools listening on ws://");
-          if (at >= 0) {
-            String rest = line.substring(at + "DevTools listening on ws://".length());
-            found.complete(rest.substring(0, rest.indexOf('/')));
-          }
-        }
-      } catch (IOException e) {
-        // the process ended: reported below
-      }
-      found.completeExceptionally(new IOException("chromium exited before listening: " + String.join("\n", seen)));
-    });
+    Thread.ofPlatform()
+        .daemon()
+        .name("chromium-stderr")
+        .start(
+            () -> {
+              try (BufferedReader r =
+                  new BufferedReader(
+                      new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                  seen.add(line);
+                  int at = line.indexOf("DevTools listening on ws://");
+                  if (at >= 0) {
+                    String rest = line.substring(at + "DevTools listening on ws://".length());
+                    found.complete(rest.substring(0, rest.indexOf('/')));
+                  }
+                }
+              } catch (IOException e) {
+                // the process ended: reported below
+              }
+              found.completeExceptionally(
+                  new IOException("chromium exited before listening: " + String.join("\n", seen)));
+            });
     try {
       return found.get(20, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       throw new IOException(e.getCause().getMessage(), e.getCause());
     } catch (TimeoutException | InterruptedException e) {
-      throw new IOException("chromium did not open its DevTools port within 20 s: " + String.join("\n", seen), e);
+      throw new IOException(
+          "chromium did not open its DevTools port within 20 s: " + String.join("\n", seen), e);
     }
   }
 
   /** The WebSocket of the tab Chromium opened. */
   private static URI pageSocket(String devtools) throws IOException, InterruptedException {
-    HttpResponse<String> list = HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create("http://" + devtools + "/json/list")).timeout(COMMAND_TIMEOUT).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> list =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create("http://" + devtools + "/json/list"))
+                    .timeout(COMMAND_TIMEOUT)
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
     for (JsonNode target : JSON.readTree(list.body())) {
       if (target.path("type").asText().equals("page")) {
         return URI.create(target.path("webSocketDebuggerUrl").asText());
@@ -130,7 +162,8 @@ final class Chromium implements AutoCloseable {
   private Chromium(Process process, Path profile, URI page) {
     this.process = process;
     this.profile = profile;
-    this.socket = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(page, new Listener()).join();
+    this.socket =
+        HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(page, new Listener()).join();
     send("Runtime.enable", Map.of());
     send("Page.enable", Map.of());
   }
@@ -143,7 +176,10 @@ final class Chromium implements AutoCloseable {
 
   /** The value of a JavaScript expression in the page; a promise is awaited. */
   JsonNode evaluate(String expression) {
-    JsonNode r = send("Runtime.evaluate", Map.of("expression", expression, "returnByValue", true, "awaitPromise", true));
+    JsonNode r =
+        send(
+            "Runtime.evaluate",
+            Map.of("expression", expression, "returnByValue", true, "awaitPromise", true));
     if (r.has("exceptionDetails")) {
       throw new IllegalStateException(expression + " threw: " + r.path("exceptionDetails"));
     }
@@ -156,16 +192,34 @@ final class Chromium implements AutoCloseable {
 
   /** Waits until the expression is true in the page. */
   void waitUntil(String expression, Duration timeout) {
-    await(expression).atMost(timeout).pollInterval(Duration.ofMillis(50)).until(() -> evaluate(expression).asBoolean());
+    await(expression)
+        .atMost(timeout)
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> evaluate(expression).asBoolean());
   }
 
   /** A left click at the middle of the element, as the mouse does it: pressed, then released. */
   void click(String selector) {
-    JsonNode box = evaluate("(() => { const e = document.querySelector(" + quote(selector) + "); e.scrollIntoView({block: 'center'});"
-        + " const r = e.getBoundingClientRect(); return {x: r.x + r.width / 2, y: r.y + r.height / 2}; })()");
+    JsonNode box =
+        evaluate(
+            "(() => { const e = document.querySelector("
+                + quote(selector)
+                + "); e.scrollIntoView({block: 'center'});"
+                + " const r = e.getBoundingClientRect(); return {x: r.x + r.width / 2, y: r.y + r.height / 2}; })()");
     for (String type : List.of("mousePressed", "mouseReleased")) {
-      send("Input.dispatchMouseEvent", Map.of("type", type, "x", box.path("x").asDouble(), "y", box.path("y").asDouble(),
-          "button", "left", "clickCount", 1));
+      send(
+          "Input.dispatchMouseEvent",
+          Map.of(
+              "type",
+              type,
+              "x",
+              box.path("x").asDouble(),
+              "y",
+              box.path("y").asDouble(),
+              "button",
+              "left",
+              "clickCount",
+              1));
     }
   }
 
@@ -180,8 +234,19 @@ final class Chromium implements AutoCloseable {
   void press(String key, int keyCode) {
     for (String type : List.of("keyDown", "keyUp")) {
       // A keyDown with text is what types: Enter's is a carriage return, which submits a form.
-      send("Input.dispatchKeyEvent", Map.of("type", type, "key", key, "code", key, "windowsVirtualKeyCode", keyCode,
-          "text", type.equals("keyDown") && key.equals("Enter") ? "\r" : ""));
+      send(
+          "Input.dispatchKeyEvent",
+          Map.of(
+              "type",
+              type,
+              "key",
+              key,
+              "code",
+              key,
+              "windowsVirtualKeyCode",
+              keyCode,
+              "text",
+              type.equals("keyDown") && key.equals("Enter") ? "\r" : ""));
     }
   }
 
@@ -228,7 +293,9 @@ final class Chromium implements AutoCloseable {
     }
   }
 
-  /** Answers go to the command that waits for them; of the events, only the page's errors are kept. */
+  /**
+   * Answers go to the command that waits for them; of the events, only the page's errors are kept.
+   */
   private final class Listener implements WebSocket.Listener {
     private final StringBuilder parts = new StringBuilder();
 

@@ -14,8 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
  * e2e's DeployIT.
  */
 class DeployCommandTest {
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   private Path project;
 
@@ -32,8 +31,10 @@ class DeployCommandTest {
     Cli cli = Cli.run("deploy", project.toString());
 
     assertThat(cli.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
-    assertThat(cli.err()).startsWith("kubefuncs deploy: where does the image go? --registry REGISTRY pushes it;")
-        .contains("KUBEFUNCS_LOAD").hasLineCount(1);
+    assertThat(cli.err())
+        .startsWith("kubefuncs deploy: where does the image go? --registry REGISTRY pushes it;")
+        .contains("KUBEFUNCS_LOAD")
+        .hasLineCount(1);
   }
 
   @Test
@@ -49,12 +50,16 @@ class DeployCommandTest {
     Cli cli = Cli.run("deploy", project.toString(), "--load", "no-such-loader-x9 load");
 
     assertThat(cli.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
-    assertThat(cli.err()).isEqualTo("kubefuncs deploy: no-such-loader-x9 not found on the PATH: install it, or name it with --load PATH\n");
+    assertThat(cli.err())
+        .isEqualTo(
+            "kubefuncs deploy: no-such-loader-x9 not found on the PATH: install it, or name it with --load PATH\n");
   }
 
   @Test
   void aFolderThatIsNoProjectIsRefused() throws Exception {
-    Cli empty = Cli.run("deploy", Files.createDirectories(tmp.resolve("empty")).toString(), "--load", "true");
+    Cli empty =
+        Cli.run(
+            "deploy", Files.createDirectories(tmp.resolve("empty")).toString(), "--load", "true");
 
     assertThat(empty.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
     assertThat(empty.err()).contains("has neither pom.xml and mvnw nor go.mod").hasLineCount(1);
@@ -70,9 +75,13 @@ class DeployCommandTest {
     Cli base = Cli.run("deploy", go.toString(), "--load", "true", "--base-image", "tar:///jre.tar");
 
     assertThat(push.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
-    assertThat(push.err()).contains("--registry: deploy writes a Go function's image as a tar and loads it").hasLineCount(1);
+    assertThat(push.err())
+        .contains("--registry: deploy writes a Go function's image as a tar and loads it")
+        .hasLineCount(1);
     assertThat(base.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
-    assertThat(base.err()).contains("--base-image: a Go function's image is its static binary alone").hasLineCount(1);
+    assertThat(base.err())
+        .contains("--base-image: a Go function's image is its static binary alone")
+        .hasLineCount(1);
   }
 
   @Test
@@ -82,7 +91,9 @@ class DeployCommandTest {
     Cli cli = Cli.run("deploy", odd.toString(), "--load", "true");
 
     assertThat(cli.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
-    assertThat(cli.err()).contains("'my_func' is not a release name").contains("name it with --release");
+    assertThat(cli.err())
+        .contains("'my_func' is not a release name")
+        .contains("name it with --release");
   }
 
   @Test
@@ -92,35 +103,69 @@ class DeployCommandTest {
     Cli cli = Cli.run("deploy", project.toString(), "--load", "true");
 
     assertThat(cli.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
-    assertThat(cli.err()).isEqualTo("kubefuncs deploy: " + project.resolve("functions.yaml")
-        + ": no such file (name the functions file with -f)\n");
+    assertThat(cli.err())
+        .isEqualTo(
+            "kubefuncs deploy: "
+                + project.resolve("functions.yaml")
+                + ": no such file (name the functions file with -f)\n");
   }
 
   @Test
   void aMissingHelmOrKubeconfigIsNamedWithItsFlag() {
-    Cli helm = Cli.run("deploy", project.toString(), "--load", "true", "--helm", tmp.resolve("helm").toString());
+    Cli helm =
+        Cli.run(
+            "deploy",
+            project.toString(),
+            "--load",
+            "true",
+            "--helm",
+            tmp.resolve("helm").toString());
     Cli kubeconfig = Cli.run("status", "--kubeconfig", tmp.resolve("nowhere").toString());
 
     assertThat(helm.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
-    assertThat(helm.err()).isEqualTo("kubefuncs deploy: --helm: " + tmp.resolve("helm") + ": no such program (or not executable)\n");
+    assertThat(helm.err())
+        .isEqualTo(
+            "kubefuncs deploy: --helm: "
+                + tmp.resolve("helm")
+                + ": no such program (or not executable)\n");
     assertThat(kubeconfig.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
-    assertThat(kubeconfig.err()).isEqualTo("kubefuncs status: --kubeconfig " + tmp.resolve("nowhere") + ": no such file\n");
+    assertThat(kubeconfig.err())
+        .isEqualTo("kubefuncs status: --kubeconfig " + tmp.resolve("nowhere") + ": no such file\n");
   }
 
   @Test
   void aFailedBuildIsOneLineNamingItsLogAndItsFirstError() throws Exception {
-    Path mvnw = Files.writeString(project.resolve("mvnw"),
-        "#!/bin/sh\necho '[INFO] Compiling 2 source files'\necho '[ERROR] Hello.java:[9,3] not a statement'\nexit 1\n");
+    Path mvnw =
+        Files.writeString(
+            project.resolve("mvnw"),
+            "#!/bin/sh\necho '[INFO] Compiling 2 source files'\necho '[ERROR] Hello.java:[9,3] not a statement'\nexit 1\n");
     mvnw.toFile().setExecutable(true);
 
     // /bin/true as helm: the chart's check passes, and the build is what fails.
-    Cli cli = Cli.run("deploy", project.toString(), "-n", "x", "--load", "true", "--kubectl", "/bin/true", "--helm", "/bin/true");
+    Cli cli =
+        Cli.run(
+            "deploy",
+            project.toString(),
+            "-n",
+            "x",
+            "--load",
+            "true",
+            "--kubectl",
+            "/bin/true",
+            "--helm",
+            "/bin/true");
 
     Path log = project.resolve("target/kubefuncs-deploy.log");
     assertThat(cli.exitCode()).isEqualTo(ExitCodes.ERROR);
-    assertThat(cli.out()).contains("\ncheck  helm template hello ").contains("\nbuild  ./mvnw -B -ntp package jib:buildTar");
-    assertThat(cli.err()).isEqualTo("kubefuncs deploy: ./mvnw -B -ntp package jib:buildTar -Dimage=kubefuncs.local/hello:kubefuncs-deploy"
-        + " failed with code 1; its output is in " + log + ": [ERROR] Hello.java:[9,3] not a statement\n");
+    assertThat(cli.out())
+        .contains("\ncheck  helm template hello ")
+        .contains("\nbuild  ./mvnw -B -ntp package jib:buildTar");
+    assertThat(cli.err())
+        .isEqualTo(
+            "kubefuncs deploy: ./mvnw -B -ntp package jib:buildTar -Dimage=kubefuncs.local/hello:kubefuncs-deploy"
+                + " failed with code 1; its output is in "
+                + log
+                + ": [ERROR] Hello.java:[9,3] not a statement\n");
     assertThat(log).content().startsWith("[INFO] Compiling 2 source files\n");
   }
 
@@ -133,7 +178,8 @@ class DeployCommandTest {
     Cli cli = Cli.run("status", "--kubectl", kubectl.toString(), "-n", "x");
 
     assertThat(cli.exitCode()).isEqualTo(ExitCodes.ERROR);
-    assertThat(cli.err()).startsWith("kubefuncs status: " + kubectl + " get deployments --namespace x")
+    assertThat(cli.err())
+        .startsWith("kubefuncs status: " + kubectl + " get deployments --namespace x")
         .contains("failed with code 1:\nerror: no context is set");
   }
 
@@ -152,8 +198,10 @@ class DeployCommandTest {
 
   @Test
   void theTagIsTheImageIdsFirst12HexDigits() throws Exception {
-    Path id = Files.writeString(tmp.resolve("jib-image.id"),
-        "sha256:5aeb2a8ef5b0f5cb3aaf674b79120609066f82657212465035240b2cbc671738");
+    Path id =
+        Files.writeString(
+            tmp.resolve("jib-image.id"),
+            "sha256:5aeb2a8ef5b0f5cb3aaf674b79120609066f82657212465035240b2cbc671738");
 
     assertThat(DeployCommand.imageTag(id)).isEqualTo("5aeb2a8ef5b0");
   }

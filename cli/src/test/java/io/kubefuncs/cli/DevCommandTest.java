@@ -11,10 +11,12 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code kubefuncs dev} refusing bad input before it starts anything. The running stack is tested in the *IT classes. */
+/**
+ * {@code kubefuncs dev} refusing bad input before it starts anything. The running stack is tested
+ * in the *IT classes.
+ */
 class DevCommandTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private Path functions(String yaml) throws IOException {
     return Files.writeString(dir.resolve("functions.yaml"), yaml);
@@ -26,12 +28,17 @@ class DevCommandTest {
 
   @Test
   void aMalformedFunctionsFileIsReportedWithFileLineAndField() throws IOException {
-    Path file = functions("functions:\n- name: test\n  replicas: [1]\n  local: {command: [java]}\n");
+    Path file =
+        functions("functions:\n- name: test\n  replicas: [1]\n  local: {command: [java]}\n");
 
     Cli cli = Cli.run("dev", "-f", file.toString(), "--listen-addr", "127.0.0.1:0");
 
     assertThat(cli.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
-    assertThat(cli.err()).isEqualTo("kubefuncs dev: " + file + ":3: functions[0].replicas: must be a whole number of at least 0, got a list\n");
+    assertThat(cli.err())
+        .isEqualTo(
+            "kubefuncs dev: "
+                + file
+                + ":3: functions[0].replicas: must be a whole number of at least 0, got a list\n");
     assertThat(cli.out()).isEmpty();
   }
 
@@ -55,12 +62,18 @@ class DevCommandTest {
 
   @Test
   void aMalformedRoutesFileIsReportedWithFileLineAndField() throws IOException {
-    Path routes = Files.writeString(dir.resolve("gateway.yaml"), "gateway:\n  config:\n    routes:\n      test: test\n");
+    Path routes =
+        Files.writeString(
+            dir.resolve("gateway.yaml"), "gateway:\n  config:\n    routes:\n      test: test\n");
 
     Cli cli = Cli.run("dev", "-f", validFunctions().toString(), "--routes", routes.toString());
 
     assertThat(cli.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
-    assertThat(cli.err()).isEqualTo("kubefuncs dev: " + routes + ":4: gateway.config.routes.test: a path prefix must start with '/'\n");
+    assertThat(cli.err())
+        .isEqualTo(
+            "kubefuncs dev: "
+                + routes
+                + ":4: gateway.config.routes.test: a path prefix must start with '/'\n");
   }
 
   @Test
@@ -68,11 +81,16 @@ class DevCommandTest {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       int port = taken.getLocalPort();
 
-      Cli cli = Cli.run("dev", "-f", validFunctions().toString(), "--listen-addr", "127.0.0.1:" + port);
+      Cli cli =
+          Cli.run("dev", "-f", validFunctions().toString(), "--listen-addr", "127.0.0.1:" + port);
 
       assertThat(cli.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
-      assertThat(cli.err()).isEqualTo("kubefuncs dev: port " + port + " (gateway HTTP) is in use on 127.0.0.1: choose another "
-          + "with --listen-addr (0 picks a free one), or stop what listens there\n");
+      assertThat(cli.err())
+          .isEqualTo(
+              "kubefuncs dev: port "
+                  + port
+                  + " (gateway HTTP) is in use on 127.0.0.1: choose another "
+                  + "with --listen-addr (0 picks a free one), or stop what listens there\n");
     }
   }
 
@@ -81,12 +99,23 @@ class DevCommandTest {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       int port = taken.getLocalPort();
 
-      Cli cli = Cli.run("dev", "-f", validFunctions().toString(), "--listen-addr", "127.0.0.1:0",
-          "--dashboard-addr", "127.0.0.1:" + port);
+      Cli cli =
+          Cli.run(
+              "dev",
+              "-f",
+              validFunctions().toString(),
+              "--listen-addr",
+              "127.0.0.1:0",
+              "--dashboard-addr",
+              "127.0.0.1:" + port);
 
       assertThat(cli.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
-      assertThat(cli.err()).isEqualTo("kubefuncs dev: port " + port + " (dashboard) is in use on 127.0.0.1: choose another "
-          + "with --dashboard-addr (0 picks a free one), or stop what listens there\n");
+      assertThat(cli.err())
+          .isEqualTo(
+              "kubefuncs dev: port "
+                  + port
+                  + " (dashboard) is in use on 127.0.0.1: choose another "
+                  + "with --dashboard-addr (0 picks a free one), or stop what listens there\n");
     }
   }
 
@@ -97,12 +126,30 @@ class DevCommandTest {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       int port = taken.getLocalPort();
 
-      Cli cli = Cli.run("dev", "-f", validFunctions().toString(), "--listen-addr", "127.0.0.1:" + gateway,
-          "--dashboard-addr", "127.0.0.1:0", "--nsqd-http-port", String.valueOf(nsqdHttp), "--lookupd-tcp-port", String.valueOf(port),
-          "--nsqd-tcp-port", "0", "--lookupd-http-port", "0");
+      Cli cli =
+          Cli.run(
+              "dev",
+              "-f",
+              validFunctions().toString(),
+              "--listen-addr",
+              "127.0.0.1:" + gateway,
+              "--dashboard-addr",
+              "127.0.0.1:0",
+              "--nsqd-http-port",
+              String.valueOf(nsqdHttp),
+              "--lookupd-tcp-port",
+              String.valueOf(port),
+              "--nsqd-tcp-port",
+              "0",
+              "--lookupd-http-port",
+              "0");
 
       assertThat(cli.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
-      assertThat(cli.err()).contains("port " + port + " (dev broker, nsqlookupd TCP) is in use on 127.0.0.1: choose another with --lookupd-tcp-port");
+      assertThat(cli.err())
+          .contains(
+              "port "
+                  + port
+                  + " (dev broker, nsqlookupd TCP) is in use on 127.0.0.1: choose another with --lookupd-tcp-port");
     }
     assertThat(ProcessHandle.current().children()).isEmpty();
     assertCanListen(gateway);
@@ -142,7 +189,9 @@ class DevCommandTest {
   @Test
   void everyListenerDefaultsToLoopback() {
     picocli.CommandLine dev = KubefuncsMain.commandLine().getSubcommands().get("dev");
-    assertThat(dev.getCommandSpec().findOption("--listen-addr").defaultValue()).startsWith("127.0.0.1:");
-    assertThat(dev.getCommandSpec().findOption("--broker-host").defaultValue()).isEqualTo("127.0.0.1");
+    assertThat(dev.getCommandSpec().findOption("--listen-addr").defaultValue())
+        .startsWith("127.0.0.1:");
+    assertThat(dev.getCommandSpec().findOption("--broker-host").defaultValue())
+        .isEqualTo("127.0.0.1");
   }
 }

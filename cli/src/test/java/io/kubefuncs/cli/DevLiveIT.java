@@ -34,14 +34,13 @@ class DevLiveIT {
   private static final Duration DEADLINE = Duration.ofSeconds(60);
   private static final Pattern PID = Pattern.compile("pid (\\d+)");
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private final HttpClient http = HttpClient.newHttpClient();
 
   /**
-   * A jar as {@code mvn package} leaves one, for the pong example: its manifest runs pong from
-   * the example's own jar, so that writing it again is a rebuild.
+   * A jar as {@code mvn package} leaves one, for the pong example: its manifest runs pong from the
+   * example's own jar, so that writing it again is a rebuild.
    */
   private static void writeJar(Path jar) throws IOException {
     Files.createDirectories(jar.getParent());
@@ -50,16 +49,24 @@ class DevLiveIT {
     manifest.getMainAttributes().put(Attributes.Name.MAIN_CLASS, "io.kubefuncs.examples.pong.Pong");
     manifest.getMainAttributes().put(Attributes.Name.CLASS_PATH, PONG.toUri().toString());
     Path written = jar.resolveSibling(jar.getFileName() + ".tmp");
-    try (OutputStream out = Files.newOutputStream(written); JarOutputStream ignored = new JarOutputStream(out, manifest)) {
+    try (OutputStream out = Files.newOutputStream(written);
+        JarOutputStream ignored = new JarOutputStream(out, manifest)) {
       // The manifest is the whole jar.
     }
     Files.move(written, jar, StandardCopyOption.REPLACE_EXISTING);
   }
 
-  /** The status of a GET through the gateway, which waits up to its route's timeout (30 s) for an answer. */
+  /**
+   * The status of a GET through the gateway, which waits up to its route's timeout (30 s) for an
+   * answer.
+   */
   private int get(int port, String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(40)).build(),
-        HttpResponse.BodyHandlers.discarding()).statusCode();
+    return http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(40))
+                .build(),
+            HttpResponse.BodyHandlers.discarding())
+        .statusCode();
   }
 
   /**
@@ -68,7 +75,10 @@ class DevLiveIT {
    * busy machine.
    */
   private static void awaitConsuming(KubefuncsProcess dev, String label, int times) {
-    awaitLines(dev.err(), line -> line.startsWith("[" + label + "]") && line.contains("INFO: consuming "), times);
+    awaitLines(
+        dev.err(),
+        line -> line.startsWith("[" + label + "]") && line.contains("INFO: consuming "),
+        times);
   }
 
   private static void awaitLines(List<String> lines, Predicate<String> line, int times) {
@@ -88,37 +98,63 @@ class DevLiveIT {
     Files.createDirectories(dir.resolve("built/src"));
     Path source = Files.writeString(dir.resolve("built/src/Main.java"), "class Main {}");
     String test = "- name: test\n  local: {command: [java, -jar, target/app.jar]}\n";
-    String built = """
+    String built =
+        """
         - name: built
           local:
             dir: built
             command: [java, -jar, target/app.jar]
             build: [sh, -c, "echo compiling; mkdir -p target && cp ../launcher.jar target/app.jar"]
         """;
-    Path functions = Files.writeString(dir.resolve("functions.yaml"), "functions:\n" + test + built);
-    Files.writeString(dir.resolve("gateway.yaml"), "routes:\n  /test/: test\n  /built/: built\n  /ghost/: ghost\n");
+    Path functions =
+        Files.writeString(dir.resolve("functions.yaml"), "functions:\n" + test + built);
+    Files.writeString(
+        dir.resolve("gateway.yaml"),
+        "routes:\n  /test/: test\n  /built/: built\n  /ghost/: ghost\n");
     int port = Ports.free();
-    try (KubefuncsProcess dev = KubefuncsProcess.start(dir, "dev", "--listen-addr", "127.0.0.1:" + port, "--dashboard-addr", "127.0.0.1:0",
-        "--nsqd-tcp-port", "0", "--nsqd-http-port", "0", "--lookupd-tcp-port", "0", "--lookupd-http-port", "0")) {
+    try (KubefuncsProcess dev =
+        KubefuncsProcess.start(
+            dir,
+            "dev",
+            "--listen-addr",
+            "127.0.0.1:" + port,
+            "--dashboard-addr",
+            "127.0.0.1:0",
+            "--nsqd-tcp-port",
+            "0",
+            "--nsqd-http-port",
+            "0",
+            "--lookupd-tcp-port",
+            "0",
+            "--lookupd-http-port",
+            "0")) {
       // built is built before it starts, with the build's output.
       String ready = dev.awaitOut(line -> line.startsWith("ready in"), DEADLINE);
       assertThat(ready).as(dev.toString()).doesNotContain("not healthy");
-      assertThat(dev.out()).containsSubsequence(
-          "building built: sh -c echo compiling; mkdir -p target && cp ../launcher.jar target/app.jar", "[built]   compiling");
+      assertThat(dev.out())
+          .containsSubsequence(
+              "building built: sh -c echo compiling; mkdir -p target && cp ../launcher.jar target/app.jar",
+              "[built]   compiling");
       assertThat(dev.out()).anyMatch(line -> line.matches("built built in \\d+\\.\\d s"));
-      assertThat(dev.err()).as(dev.toString()).contains("warning: route /ghost/ goes to topic ghost, which no function of "
-          + "functions.yaml consumes: its requests will wait 30 s, then get 504");
+      assertThat(dev.err())
+          .as(dev.toString())
+          .contains(
+              "warning: route /ghost/ goes to topic ghost, which no function of "
+                  + "functions.yaml consumes: its requests will wait 30 s, then get 504");
 
       assertThat(get(port, "/test/hello?x=1")).isEqualTo(200);
-      dev.awaitOut(line -> line.matches("\\[gateway] +GET /test/hello -> /test/ 200 [0-9.]+ m?s"), DEADLINE);
+      dev.awaitOut(
+          line -> line.matches("\\[gateway] +GET /test/hello -> /test/ 200 [0-9.]+ m?s"), DEADLINE);
 
       // mvn package writes the jar again: the function restarts on the new one, alone.
       long before = dev.replicaPids().get(0);
       writeJar(dir.resolve("target/app.jar"));
       dev.awaitOut(line -> line.equals("test changed: restarting test-0"), DEADLINE);
-      long after = pid(dev.awaitErr(line -> line.matches("\\[test-0] +restarted, pid \\d+"), DEADLINE));
+      long after =
+          pid(dev.awaitErr(line -> line.matches("\\[test-0] +restarted, pid \\d+"), DEADLINE));
       assertThat(after).isNotEqualTo(before);
-      assertThat(ProcessHandle.of(before).map(ProcessHandle::isAlive)).isNotEqualTo(java.util.Optional.of(true));
+      assertThat(ProcessHandle.of(before).map(ProcessHandle::isAlive))
+          .isNotEqualTo(java.util.Optional.of(true));
       awaitConsuming(dev, "test-0", 2);
       assertThat(get(port, "/test/again")).isEqualTo(200);
 
@@ -131,20 +167,37 @@ class DevLiveIT {
       assertThat(get(port, "/built/x")).isEqualTo(200);
 
       // A bad edit keeps everything as it is.
-      Files.writeString(functions, "functions:\n- name: test\n  replica: 2\n  local: {command: [java, -jar, target/app.jar]}\n");
-      dev.awaitErr(line -> line.equals("kept the running functions: functions.yaml:3: functions[0].replica: unknown key; "
-          + "did you mean 'replicas'?"), DEADLINE);
+      Files.writeString(
+          functions,
+          "functions:\n- name: test\n  replica: 2\n  local: {command: [java, -jar, target/app.jar]}\n");
+      dev.awaitErr(
+          line ->
+              line.equals(
+                  "kept the running functions: functions.yaml:3: functions[0].replica: unknown key; "
+                      + "did you mean 'replicas'?"),
+          DEADLINE);
 
       // Scale test, add ghost (its route now has a consumer) and lonely (no route), remove built.
-      Files.writeString(functions, "functions:\n" + test.replace("- name: test\n", "- name: test\n  replicas: 2\n")
-          + "- name: ghost\n  local: {command: [java, -jar, target/app.jar]}\n"
-          + "- name: lonely\n  replicas: 0\n  local: {command: [java, -jar, target/app.jar]}\n");
-      dev.awaitOut(line -> line.matches("added function ghost: started ghost-0 \\(pid \\d+\\)"), DEADLINE);
-      dev.awaitOut(line -> line.matches("scaled test from 1 to 2 replicas: started test-1 \\(pid \\d+\\)"), DEADLINE);
+      Files.writeString(
+          functions,
+          "functions:\n"
+              + test.replace("- name: test\n", "- name: test\n  replicas: 2\n")
+              + "- name: ghost\n  local: {command: [java, -jar, target/app.jar]}\n"
+              + "- name: lonely\n  replicas: 0\n  local: {command: [java, -jar, target/app.jar]}\n");
+      dev.awaitOut(
+          line -> line.matches("added function ghost: started ghost-0 \\(pid \\d+\\)"), DEADLINE);
+      dev.awaitOut(
+          line -> line.matches("scaled test from 1 to 2 replicas: started test-1 \\(pid \\d+\\)"),
+          DEADLINE);
       dev.awaitOut(line -> line.equals("removed function built: stopped built-0"), DEADLINE);
-      dev.awaitOut(line -> line.equals("added function lonely (replicas: 0, not started)"), DEADLINE);
-      dev.awaitErr(line -> line.equals("warning: no route of gateway.yaml goes to function lonely (topic lonely): "
-          + "only NSQ reaches it; add a route such as /lonely/: lonely"), DEADLINE);
+      dev.awaitOut(
+          line -> line.equals("added function lonely (replicas: 0, not started)"), DEADLINE);
+      dev.awaitErr(
+          line ->
+              line.equals(
+                  "warning: no route of gateway.yaml goes to function lonely (topic lonely): "
+                      + "only NSQ reaches it; add a route such as /lonely/: lonely"),
+          DEADLINE);
       awaitConsuming(dev, "ghost-0", 1);
       assertThat(get(port, "/ghost/x")).isEqualTo(200);
       assertThat(ProcessHandle.of(after).map(ProcessHandle::isAlive)).hasValue(true);
@@ -160,11 +213,19 @@ class DevLiveIT {
       assertThat(get(port, "/test/x")).isEqualTo(200);
 
       // Scaled down, the highest index first; ghost gets a new environment, so new replicas.
-      Files.writeString(functions, "functions:\n" + test
-          + "- name: ghost\n  env: [{name: MODE, value: new}]\n  local: {command: [java, -jar, target/app.jar]}\n");
-      dev.awaitOut(line -> line.equals("scaled test from 2 to 1 replica: stopped test-1"), DEADLINE);
+      Files.writeString(
+          functions,
+          "functions:\n"
+              + test
+              + "- name: ghost\n  env: [{name: MODE, value: new}]\n  local: {command: [java, -jar, target/app.jar]}\n");
+      dev.awaitOut(
+          line -> line.equals("scaled test from 2 to 1 replica: stopped test-1"), DEADLINE);
       dev.awaitOut(line -> line.equals("removed function lonely"), DEADLINE);
-      dev.awaitOut(line -> line.matches("changed function ghost: stopped ghost-0; started ghost-0 \\(pid \\d+\\)"), DEADLINE);
+      dev.awaitOut(
+          line ->
+              line.matches(
+                  "changed function ghost: stopped ghost-0; started ghost-0 \\(pid \\d+\\)"),
+          DEADLINE);
       awaitConsuming(dev, "ghost-0", 3);
       assertThat(get(port, "/ghost/x")).isEqualTo(200);
 

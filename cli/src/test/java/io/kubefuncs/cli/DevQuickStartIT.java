@@ -19,20 +19,43 @@ class DevQuickStartIT {
   @Test
   void devAnswersPongThroughTheGatewayAndLeavesNothingBehindOnSigterm() throws Exception {
     int port = Ports.free();
-    try (KubefuncsProcess dev = KubefuncsProcess.start(Repo.ROOT, "dev", "--listen-addr", "127.0.0.1:" + port, "--dashboard-addr", "127.0.0.1:0",
-        "--nsqd-tcp-port", "0", "--nsqd-http-port", "0", "--lookupd-tcp-port", "0", "--lookupd-http-port", "0")) {
+    try (KubefuncsProcess dev =
+        KubefuncsProcess.start(
+            Repo.ROOT,
+            "dev",
+            "--listen-addr",
+            "127.0.0.1:" + port,
+            "--dashboard-addr",
+            "127.0.0.1:0",
+            "--nsqd-tcp-port",
+            "0",
+            "--nsqd-http-port",
+            "0",
+            "--lookupd-tcp-port",
+            "0",
+            "--lookupd-http-port",
+            "0")) {
       String ready = dev.awaitOut(line -> line.startsWith("ready in"), Duration.ofSeconds(60));
-      assertThat(ready).as(dev.toString()).doesNotContain("not healthy").endsWith("curl http://127.0.0.1:" + port + "/test/");
-      assertThat(dev.out()).anySatisfy(line -> assertThat(line).contains("gateway", "/test/ -> test"));
+      assertThat(ready)
+          .as(dev.toString())
+          .doesNotContain("not healthy")
+          .endsWith("curl http://127.0.0.1:" + port + "/test/");
+      assertThat(dev.out())
+          .anySatisfy(line -> assertThat(line).contains("gateway", "/test/ -> test"));
 
-      HttpResponse<String> answer = HttpClient.newHttpClient().send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/test/hello")).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> answer =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/test/hello"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
       assertThat(answer.statusCode()).isEqualTo(200);
       assertThat(answer.body()).isEqualTo("pong\n");
 
       List<ProcessHandle> started = dev.handle().descendants().toList();
-      assertThat(started.stream().map(ProcessHandle::pid)).containsAll(dev.replicaPids()).isNotEmpty();
+      assertThat(started.stream().map(ProcessHandle::pid))
+          .containsAll(dev.replicaPids())
+          .isNotEmpty();
 
       assertThat(dev.terminate(Duration.ofSeconds(60))).as(dev.toString()).isZero();
       assertThat(started).noneMatch(ProcessHandle::isAlive);

@@ -20,8 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * to run the command: only the bundled runtime can).
  */
 class DistributionIT {
-  @TempDir
-  static Path install;
+  @TempDir static Path install;
 
   private static Path home;
 
@@ -30,18 +29,30 @@ class DistributionIT {
     String name = "kubefuncs-" + System.getProperty("kubefuncs.version");
     Path tarball;
     try (Stream<Path> files = Files.list(Repo.ROOT.resolve("cli/target"))) {
-      List<Path> found = files.filter(f -> f.getFileName().toString().matches(name + "-[a-z]+-[a-z0-9_]+\\.tar\\.gz")).toList();
-      assertThat(found).as("the distribution tarball in cli/target (written by `package`)").hasSize(1);
+      List<Path> found =
+          files
+              .filter(
+                  f -> f.getFileName().toString().matches(name + "-[a-z]+-[a-z0-9_]+\\.tar\\.gz"))
+              .toList();
+      assertThat(found)
+          .as("the distribution tarball in cli/target (written by `package`)")
+          .hasSize(1);
       tarball = found.get(0);
     }
-    Process tar = new ProcessBuilder("tar", "-xzf", tarball.toString(), "-C", install.toString()).inheritIO().start();
+    Process tar =
+        new ProcessBuilder("tar", "-xzf", tarball.toString(), "-C", install.toString())
+            .inheritIO()
+            .start();
     assertThat(tar.waitFor()).isZero();
     home = install.resolve(name);
   }
 
   private static KubefuncsProcess kubefuncs(String... args) throws IOException {
-    ProcessBuilder b = new ProcessBuilder(Stream.concat(Stream.of(home.resolve("bin/kubefuncs").toString()), Stream.of(args))
-        .toList()).directory(install.toFile());
+    ProcessBuilder b =
+        new ProcessBuilder(
+                Stream.concat(Stream.of(home.resolve("bin/kubefuncs").toString()), Stream.of(args))
+                    .toList())
+            .directory(install.toFile());
     Map<String, String> env = b.environment();
     env.remove("JAVA_HOME");
     env.put("PATH", "/usr/bin:/bin");
@@ -63,11 +74,21 @@ class DistributionIT {
     Files.writeString(project.resolve("pom.xml"), "<project/>");
     Files.writeString(project.resolve("mvnw"), "#!/bin/sh\n");
     Files.writeString(project.resolve("functions.yaml"), "functions:\n- name: hello\n");
-    // helm template is deploy's first step with the chart: a helm that fails shows which chart it was given.
-    try (KubefuncsProcess deploy = kubefuncs("deploy", project.toString(), "--load", "true", "--kubectl", "/bin/true",
-        "--helm", "/bin/false")) {
+    // helm template is deploy's first step with the chart: a helm that fails shows which chart it
+    // was given.
+    try (KubefuncsProcess deploy =
+        kubefuncs(
+            "deploy",
+            project.toString(),
+            "--load",
+            "true",
+            "--kubectl",
+            "/bin/true",
+            "--helm",
+            "/bin/false")) {
       assertThat(deploy.awaitExit(Duration.ofSeconds(60))).as("%s", deploy).isEqualTo(2);
-      assertThat(String.join("\n", deploy.err())).contains("/bin/false template hello " + home.resolve("charts/function") + " ");
+      assertThat(String.join("\n", deploy.err()))
+          .contains("/bin/false template hello " + home.resolve("charts/function") + " ");
     }
   }
 
@@ -81,8 +102,17 @@ class DistributionIT {
 
   @Test
   void theBrokerServesFromTheUnpackedFolder() throws Exception {
-    try (KubefuncsProcess broker = kubefuncs("broker",
-        "--nsqd-tcp-port", "0", "--nsqd-http-port", "0", "--lookupd-tcp-port", "0", "--lookupd-http-port", "0")) {
+    try (KubefuncsProcess broker =
+        kubefuncs(
+            "broker",
+            "--nsqd-tcp-port",
+            "0",
+            "--nsqd-http-port",
+            "0",
+            "--lookupd-tcp-port",
+            "0",
+            "--lookupd-http-port",
+            "0")) {
       String nsqd = BrokerCommandIT.awaitNsqdHttp(broker);
 
       assertThat(Http.send("GET", URI.create("http://" + nsqd + "/ping")).body()).isEqualTo("OK");

@@ -18,8 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 class FileWatchTest {
   private static final Duration DEADLINE = Duration.ofSeconds(10);
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private final List<Set<String>> changes = new CopyOnWriteArrayList<>();
   private FileWatch watch;
@@ -51,7 +50,10 @@ class FileWatchTest {
     }
 
     awaitChanges(1);
-    await().during(FileWatch.QUIET.multipliedBy(3)).atMost(DEADLINE).until(() -> changes.size() == 1);
+    await()
+        .during(FileWatch.QUIET.multipliedBy(3))
+        .atMost(DEADLINE)
+        .until(() -> changes.size() == 1);
     assertThat(changes).containsExactly(Set.of("app"));
   }
 
@@ -64,7 +66,8 @@ class FileWatchTest {
 
     Files.delete(jar);
     Files.delete(target);
-    // Compiling takes longer than the quiet period: nothing may be reported while the jar is missing.
+    // Compiling takes longer than the quiet period: nothing may be reported while the jar is
+    // missing.
     assertNothingFor(FileWatch.QUIET.multipliedBy(3));
     Files.createDirectories(target);
     Files.writeString(jar, "v2");
@@ -109,7 +112,11 @@ class FileWatchTest {
     watch.watch("routes", List.of(other), dir, Set.of());
 
     Path swap = Files.writeString(dir.resolve(".functions.yaml.swp"), "a: 2");
-    Files.move(swap, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Files.move(
+        swap,
+        file,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
 
     awaitChanges(1);
     assertThat(changes).containsExactly(Set.of("functions"));

@@ -15,14 +15,18 @@ class FunctionChangesTest {
 
   @Test
   void addedRemovedScaledAndChangedFunctionsAreToldApartAndTheRestIsLeftAlone() {
-    List<FunctionSpec> before = parse("""
+    List<FunctionSpec> before =
+        parse(
+            """
         functions:
         - {name: same, local: {command: [a]}}
         - {name: scaled, local: {command: [a]}}
         - {name: changed, local: {command: [a]}}
         - {name: gone, local: {command: [a]}}
         """);
-    List<FunctionSpec> after = parse("""
+    List<FunctionSpec> after =
+        parse(
+            """
         functions:
         - {name: same, local: {command: [a]}}
         - {name: scaled, replicas: 3, local: {command: [a]}}
@@ -34,7 +38,9 @@ class FunctionChangesTest {
 
     assertThat(changes.added()).extracting(FunctionSpec::name).containsExactly("new");
     assertThat(changes.removed()).extracting(FunctionSpec::name).containsExactly("gone");
-    assertThat(changes.scaled()).extracting(FunctionSpec::name, FunctionSpec::replicas).containsExactly(tuple("scaled", 3));
+    assertThat(changes.scaled())
+        .extracting(FunctionSpec::name, FunctionSpec::replicas)
+        .containsExactly(tuple("scaled", 3));
     assertThat(changes.changed()).extracting(FunctionSpec::name).containsExactly("changed");
     assertThat(FunctionChanges.between(before, before).isEmpty()).isTrue();
   }

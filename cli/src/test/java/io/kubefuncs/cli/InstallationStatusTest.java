@@ -23,10 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class InstallationStatusTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final InstallationStatus.Nsq NSQ = new InstallationStatus.Nsq("kubefuncs", "kf-deploy");
+  private static final InstallationStatus.Nsq NSQ =
+      new InstallationStatus.Nsq("kubefuncs", "kf-deploy");
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void findsTheKubefuncsReleaseTheFunctionsUse() throws Exception {
@@ -38,12 +38,28 @@ class InstallationStatusTest {
   void showsEachFunctionWithItsReplicasImageRoutesAndQueue() throws Exception {
     InstallationStatus status = status(List.of(read("nsqd-stats.json")));
 
-    assertThat(status.functions()).containsExactly(new InstallationStatus.Function("hello", "hello", 1, 1, 0,
-        "kubefuncs.local/hello:5aeb2a8ef5b0", "hello", "default", 0L, 0L, 0L, List.of("/hello/")));
-    assertThat(status.routes()).containsExactly(
-        new InstallationStatus.RouteRow("/hello/", "hello", false, List.of("hello")),
-        new InstallationStatus.RouteRow("/test/", "test", false, List.of()));
-    assertThat(status.table()).isEqualTo("""
+    assertThat(status.functions())
+        .containsExactly(
+            new InstallationStatus.Function(
+                "hello",
+                "hello",
+                1,
+                1,
+                0,
+                "kubefuncs.local/hello:5aeb2a8ef5b0",
+                "hello",
+                "default",
+                0L,
+                0L,
+                0L,
+                List.of("/hello/")));
+    assertThat(status.routes())
+        .containsExactly(
+            new InstallationStatus.RouteRow("/hello/", "hello", false, List.of("hello")),
+            new InstallationStatus.RouteRow("/test/", "test", false, List.of()));
+    assertThat(status.table())
+        .isEqualTo(
+            """
         namespace kf-deploy, NSQ and gateway of release kubefuncs in namespace kf-deploy (1 nsqd)
         FUNCTION  RELEASE  READY  RESTARTS  TOPIC/CHANNEL  DEPTH  IN FLIGHT  REQUEUED  ROUTES   IMAGE
         hello     hello    1/1    0         hello/default  0      0          0         /hello/  kubefuncs.local/hello:5aeb2a8ef5b0
@@ -61,12 +77,17 @@ class InstallationStatusTest {
     JsonNode topic = second.path("topics").get(0);
     ObjectNode busy = (ObjectNode) topic.path("channels").get(0);
     busy.put("depth", 7).put("in_flight_count", 2).put("requeue_count", 3);
-    ((ArrayNode) topic.path("channels")).addObject()
-        .put("channel_name", "audit").put("depth", 1000).put("in_flight_count", 1000).put("requeue_count", 1000);
+    ((ArrayNode) topic.path("channels"))
+        .addObject()
+        .put("channel_name", "audit")
+        .put("depth", 1000)
+        .put("in_flight_count", 1000)
+        .put("requeue_count", 1000);
 
     InstallationStatus.Function hello = status(List.of(first, second)).functions().get(0);
 
-    assertThat(List.of(hello.depth(), hello.inFlight(), hello.requeued())).containsExactly(7L, 2L, 3L);
+    assertThat(List.of(hello.depth(), hello.inFlight(), hello.requeued()))
+        .containsExactly(7L, 2L, 3L);
   }
 
   @Test
@@ -96,11 +117,19 @@ class InstallationStatusTest {
 
   @Test
   void noFunctionsSaysSo() throws Exception {
-    InstallationStatus status = InstallationStatus.of("empty", NSQ, JSON.readTree("{\"items\": []}"),
-        JSON.readTree("{\"items\": []}"), List.of(), List.of());
+    InstallationStatus status =
+        InstallationStatus.of(
+            "empty",
+            NSQ,
+            JSON.readTree("{\"items\": []}"),
+            JSON.readTree("{\"items\": []}"),
+            List.of(),
+            List.of());
 
-    assertThat(status.table()).contains("no functions (Deployments of the function chart) in namespace empty")
-        .contains("no gateway routes found (no gateway of release kubefuncs in namespace kf-deploy)");
+    assertThat(status.table())
+        .contains("no functions (Deployments of the function chart) in namespace empty")
+        .contains(
+            "no gateway routes found (no gateway of release kubefuncs in namespace kf-deploy)");
   }
 
   private InstallationStatus status(List<JsonNode> nsqdStats) throws Exception {
@@ -109,7 +138,8 @@ class InstallationStatusTest {
       Files.write(routes, in.readAllBytes());
     }
     List<Route> all = RoutesFile.read(routes, RoutesSource.DEFAULT_TIMEOUT).all();
-    return InstallationStatus.of("kf-deploy", NSQ, read("deployments.json"), read("pods.json"), all, nsqdStats);
+    return InstallationStatus.of(
+        "kf-deploy", NSQ, read("deployments.json"), read("pods.json"), all, nsqdStats);
   }
 
   private static JsonNode read(String name) throws Exception {

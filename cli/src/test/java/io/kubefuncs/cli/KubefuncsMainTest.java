@@ -34,7 +34,8 @@ class KubefuncsMainTest {
     Cli cli = Cli.run("--help");
 
     assertThat(cli.exitCode()).isZero();
-    assertThat(cli.out()).contains("dev", "call", "broker", "gateway", "init", "docs/local-development.md");
+    assertThat(cli.out())
+        .contains("dev", "call", "broker", "gateway", "init", "docs/local-development.md");
   }
 
   @Test
@@ -48,7 +49,8 @@ class KubefuncsMainTest {
   @ParameterizedTest
   @ValueSource(strings = {"dev", "call", "broker", "gateway", "init", "version", "help"})
   void everyCommandHasHelpThreeWays(String command) {
-    for (List<String> args : List.of(List.of(command, "--help"), List.of(command, "-h"), List.of("help", command))) {
+    for (List<String> args :
+        List.of(List.of(command, "--help"), List.of(command, "-h"), List.of("help", command))) {
       Cli cli = Cli.run(args.toArray(String[]::new));
 
       assertThat(cli.exitCode()).as("%s", args).isZero();
@@ -59,8 +61,12 @@ class KubefuncsMainTest {
 
   @Test
   void versionIsACommandAndAnOptionOfEveryCommand() {
-    for (List<String> args : List.of(List.of("version"), List.of("--version"), List.of("dev", "-V"),
-        List.of("call", "--version"))) {
+    for (List<String> args :
+        List.of(
+            List.of("version"),
+            List.of("--version"),
+            List.of("dev", "-V"),
+            List.of("call", "--version"))) {
       Cli cli = Cli.run(args.toArray(String[]::new));
 
       assertThat(cli.exitCode()).as("%s", args).isZero();
@@ -68,14 +74,19 @@ class KubefuncsMainTest {
     }
   }
 
-  /** The command list shows one line of each command: it must be a whole sentence, not a cut one. */
+  /**
+   * The command list shows one line of each command: it must be a whole sentence, not a cut one.
+   */
   @Test
   void eachCommandIsSummedUpInOneSentence() {
-    KubefuncsMain.commandLine().getSubcommands().forEach((name, command) -> {
-      CommandLine.Model.UsageMessageSpec usage = command.getCommandSpec().usageMessage();
-      String[] summary = usage.header().length > 0 ? usage.header() : usage.description();
-      assertThat(summary).as(name).isNotEmpty();
-      assertThat(summary[0]).as(name).endsWith(".");
-    });
+    KubefuncsMain.commandLine()
+        .getSubcommands()
+        .forEach(
+            (name, command) -> {
+              CommandLine.Model.UsageMessageSpec usage = command.getCommandSpec().usageMessage();
+              String[] summary = usage.header().length > 0 ? usage.header() : usage.description();
+              assertThat(summary).as(name).isNotEmpty();
+              assertThat(summary[0]).as(name).endsWith(".");
+            });
   }
 }

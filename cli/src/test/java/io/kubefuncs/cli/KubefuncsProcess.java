@@ -44,12 +44,15 @@ final class KubefuncsProcess implements AutoCloseable {
 
   static KubefuncsProcess start(Path cwd, String... args) throws IOException {
     if (!Files.exists(JAR)) {
-      throw new IllegalStateException(JAR + " is missing: these tests run after `package` (mvn verify)");
+      throw new IllegalStateException(
+          JAR + " is missing: these tests run after `package` (mvn verify)");
     }
-    List<String> command = new ArrayList<>(List.of(javaHome().resolve("bin/java").toString(), "-jar", JAR.toString()));
+    List<String> command =
+        new ArrayList<>(List.of(javaHome().resolve("bin/java").toString(), "-jar", JAR.toString()));
     command.addAll(List.of(args));
     ProcessBuilder b = new ProcessBuilder(command).directory(cwd.toFile());
-    b.environment().put("PATH", javaHome().resolve("bin") + File.pathSeparator + System.getenv("PATH"));
+    b.environment()
+        .put("PATH", javaHome().resolve("bin") + File.pathSeparator + System.getenv("PATH"));
     b.environment().put("JAVA_HOME", javaHome().toString());
     return start(b);
   }
@@ -74,11 +77,14 @@ final class KubefuncsProcess implements AutoCloseable {
 
   private String awaitLine(List<String> lines, Predicate<String> line, Duration timeout) {
     try {
-      await().atMost(timeout).pollInterval(Duration.ofMillis(20))
+      await()
+          .atMost(timeout)
+          .pollInterval(Duration.ofMillis(20))
           .failFast("kubefuncs exited", () -> !process.isAlive() && lines.stream().noneMatch(line))
           .until(() -> lines.stream().anyMatch(line));
     } catch (ConditionTimeoutException | TerminalFailureException e) {
-      throw new AssertionError(e.getMessage() + ", waiting for a line; what kubefuncs printed:" + this, e);
+      throw new AssertionError(
+          e.getMessage() + ", waiting for a line; what kubefuncs printed:" + this, e);
     }
     return lines.stream().filter(line).findFirst().orElseThrow();
   }
@@ -146,15 +152,19 @@ final class KubefuncsProcess implements AutoCloseable {
   }
 
   private static Thread collect(InputStream in, List<String> lines, String name) {
-    Thread t = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-        for (String line = r.readLine(); line != null; line = r.readLine()) {
-          lines.add(line);
-        }
-      } catch (IOException e) {
-        // the process is gone
-      }
-    }, "kubefuncs-" + name);
+    Thread t =
+        new Thread(
+            () -> {
+              try (BufferedReader r =
+                  new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                for (String line = r.readLine(); line != null; line = r.readLine()) {
+                  lines.add(line);
+                }
+              } catch (IOException e) {
+                // the process is gone
+              }
+            },
+            "kubefuncs-" + name);
     t.setDaemon(true);
     t.start();
     return t;

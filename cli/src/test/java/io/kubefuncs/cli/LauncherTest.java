@@ -12,8 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The hints say `kubefuncs` only when typing that runs this launcher. */
 class LauncherTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void namesTheLauncherByItsPathUnlessThePathFindsIt() throws IOException {
@@ -25,8 +24,14 @@ class LauncherTest {
 
     assertThat(Launcher.command(Map.of("PATH", "/usr/bin"))).isEqualTo("kubefuncs");
     assertThat(Launcher.command(Map.of(Launcher.ENV, env, "PATH", "/usr/bin"))).isEqualTo(env);
-    assertThat(Launcher.command(Map.of(Launcher.ENV, env, "PATH", "/usr/bin" + File.pathSeparator + bin))).isEqualTo("kubefuncs");
-    assertThat(Launcher.command(Map.of(Launcher.ENV, env, "PATH", other.getParent() + File.pathSeparator + bin))).isEqualTo(env);
+    assertThat(
+            Launcher.command(
+                Map.of(Launcher.ENV, env, "PATH", "/usr/bin" + File.pathSeparator + bin)))
+        .isEqualTo("kubefuncs");
+    assertThat(
+            Launcher.command(
+                Map.of(Launcher.ENV, env, "PATH", other.getParent() + File.pathSeparator + bin)))
+        .isEqualTo(env);
   }
 
   private static Path executable(Path file) throws IOException {

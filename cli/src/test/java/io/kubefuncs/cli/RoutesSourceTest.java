@@ -16,8 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class RoutesSourceTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private RoutesSource open(Path file, List<FunctionSpec> functions) throws IOException {
     return RoutesSource.open(file, functions, Files.createDirectories(dir.resolve("work")));
@@ -28,12 +27,25 @@ class RoutesSourceTest {
   }
 
   private static FunctionSpec function(String name, String topic) {
-    return new FunctionSpec(name, topic, "default", 1, Map.of(), List.of("true"), Path.of("."), Duration.ofSeconds(1), List.of(), List.of());
+    return new FunctionSpec(
+        name,
+        topic,
+        "default",
+        1,
+        Map.of(),
+        List.of("true"),
+        Path.of("."),
+        Duration.ofSeconds(1),
+        List.of(),
+        List.of());
   }
 
   @Test
   void aGatewayRoutesFileIsGivenToTheGatewayAsItIs() throws IOException {
-    Path file = Files.writeString(dir.resolve("routes.yaml"), "routes:\n  /test/: test\n  /slow/: {topic: slow, timeout: 2m}\n");
+    Path file =
+        Files.writeString(
+            dir.resolve("routes.yaml"),
+            "routes:\n  /test/: test\n  /slow/: {topic: slow, timeout: 2m}\n");
 
     RoutesSource source = open(file, List.of());
     assertThat(source.gatewayFile()).isEqualTo(file);
@@ -43,7 +55,10 @@ class RoutesSourceTest {
 
   @Test
   void chartValuesAreGivenToTheGatewayAsTheyAre() throws IOException {
-    Path file = Files.writeString(dir.resolve("gateway.yaml"), """
+    Path file =
+        Files.writeString(
+            dir.resolve("gateway.yaml"),
+            """
         gateway:
           replicaCount: 2
           config:
@@ -60,18 +75,23 @@ class RoutesSourceTest {
 
   @Test
   void withoutAFileEachFunctionGetsItsNameAsPrefix() throws IOException {
-    RoutesSource source = open(null, List.of(function("hello", "hello"), function("orders", "orders.v2")));
+    RoutesSource source =
+        open(null, List.of(function("hello", "hello"), function("orders", "orders.v2")));
     assertThat(table(source)).isEqualTo(Map.of("/hello/", "hello", "/orders/", "orders.v2"));
     assertThat(source.origin()).isEqualTo("one per function");
-    assertThat(RoutesFile.read(source.gatewayFile(), RoutesSource.DEFAULT_TIMEOUT).size()).isEqualTo(2);
+    assertThat(RoutesFile.read(source.gatewayFile(), RoutesSource.DEFAULT_TIMEOUT).size())
+        .isEqualTo(2);
   }
 
   @Test
-  void refreshedRoutesFollowTheFunctionsWhenGeneratedAndTheFileOtherwiseKeepingTheLastGoodOnes() throws IOException {
-    RoutesSource generated = open(null, List.of(function("hello", "hello")))
-        .refreshed(List.of(function("hello", "hello"), function("added", "added")));
+  void refreshedRoutesFollowTheFunctionsWhenGeneratedAndTheFileOtherwiseKeepingTheLastGoodOnes()
+      throws IOException {
+    RoutesSource generated =
+        open(null, List.of(function("hello", "hello")))
+            .refreshed(List.of(function("hello", "hello"), function("added", "added")));
     assertThat(table(generated)).isEqualTo(Map.of("/hello/", "hello", "/added/", "added"));
-    assertThat(RoutesFile.read(generated.gatewayFile(), RoutesSource.DEFAULT_TIMEOUT).size()).isEqualTo(2);
+    assertThat(RoutesFile.read(generated.gatewayFile(), RoutesSource.DEFAULT_TIMEOUT).size())
+        .isEqualTo(2);
 
     Path file = Files.writeString(dir.resolve("gateway.yaml"), "routes:\n  /test/: test\n");
     RoutesSource own = open(file, List.of());
@@ -84,13 +104,20 @@ class RoutesSourceTest {
 
   @Test
   void aBadRouteIsReportedWithFileLineAndField() throws IOException {
-    Path routes = Files.writeString(dir.resolve("routes.yaml"), "routes:\n  /test/: test\n  /jobs/: jobs queue\n");
+    Path routes =
+        Files.writeString(
+            dir.resolve("routes.yaml"), "routes:\n  /test/: test\n  /jobs/: jobs queue\n");
     assertThatThrownBy(() -> open(routes, List.of()))
         .isInstanceOf(InvalidInputException.class)
-        .hasMessage(routes + ":3: routes./jobs/: topic name 'jobs queue' is invalid: use only letters, digits, '.', '_' and '-',"
-            + " optionally ending in #ephemeral");
+        .hasMessage(
+            routes
+                + ":3: routes./jobs/: topic name 'jobs queue' is invalid: use only letters, digits, '.', '_' and '-',"
+                + " optionally ending in #ephemeral");
 
-    Path values = Files.writeString(dir.resolve("gateway.yaml"), """
+    Path values =
+        Files.writeString(
+            dir.resolve("gateway.yaml"),
+            """
         gateway:
           config:
             routes:
@@ -108,8 +135,10 @@ class RoutesSourceTest {
   void aFileOfNeitherShapeSaysWhatWasExpected() throws IOException {
     Path file = Files.writeString(dir.resolve("gateway.yaml"), "gateway:\n  replicaCount: 2\n");
     assertThatThrownBy(() -> open(file, List.of()))
-        .hasMessageStartingWith(file + ":1: no routes: expected the gateway's routes file ('routes: {/test/: test}') "
-            + "or kubefuncs chart values");
+        .hasMessageStartingWith(
+            file
+                + ":1: no routes: expected the gateway's routes file ('routes: {/test/: test}') "
+                + "or kubefuncs chart values");
   }
 
   @Test
@@ -123,6 +152,8 @@ class RoutesSourceTest {
   @Test
   void aMissingFileIsNamed() {
     Path file = dir.resolve("nope.yaml");
-    assertThatThrownBy(() -> open(file, List.of())).isInstanceOf(InvalidInputException.class).hasMessage(file + ": no such file");
+    assertThatThrownBy(() -> open(file, List.of()))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessage(file + ": no such file");
   }
 }

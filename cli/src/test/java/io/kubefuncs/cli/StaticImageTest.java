@@ -18,10 +18,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class StaticImageTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final byte[] BINARY = "\u007fELF not really a binary, but bytes all the same".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] BINARY =
+      "\u007fELF not really a binary, but bytes all the same".getBytes(StandardCharsets.UTF_8);
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void isADockerArchiveOfOneLayerWithTheBinaryItsUserAndTmp() throws Exception {
@@ -32,7 +32,8 @@ class StaticImageTest {
     Path out = Files.createDirectories(dir.resolve("out"));
     assertThat(run("tar", "-xf", tar.toString(), "-C", out.toString())).isZero();
     JsonNode manifest = JSON.readTree(out.resolve("manifest.json").toFile()).get(0);
-    assertThat(manifest.path("RepoTags").get(0).asText()).isEqualTo("kubefuncs.local/hello:" + image.tag());
+    assertThat(manifest.path("RepoTags").get(0).asText())
+        .isEqualTo("kubefuncs.local/hello:" + image.tag());
     Path config = out.resolve(manifest.path("Config").asText());
     assertThat(sha256(config)).startsWith(image.tag());
     JsonNode c = JSON.readTree(config.toFile());
@@ -40,7 +41,8 @@ class StaticImageTest {
     assertThat(c.path("config").path("User").asText()).isEqualTo("65532:65532");
     assertThat(c.path("architecture").asText()).isEqualTo("amd64");
     Path layer = out.resolve(manifest.path("Layers").get(0).asText());
-    assertThat("sha256:" + sha256(layer)).isEqualTo(c.path("rootfs").path("diff_ids").get(0).asText());
+    assertThat("sha256:" + sha256(layer))
+        .isEqualTo(c.path("rootfs").path("diff_ids").get(0).asText());
 
     Path rootfs = Files.createDirectories(dir.resolve("rootfs"));
     assertThat(run("tar", "-xf", layer.toString(), "-C", rootfs.toString())).isZero();
@@ -58,7 +60,8 @@ class StaticImageTest {
 
     assertThat(again.tag()).isEqualTo(once.tag());
     assertThat(dir.resolve("b.tar")).hasSameBinaryContentAs(dir.resolve("a.tar"));
-    assertThat(new StaticImage("hello", "other".getBytes(StandardCharsets.UTF_8), "amd64").tag()).isNotEqualTo(once.tag());
+    assertThat(new StaticImage("hello", "other".getBytes(StandardCharsets.UTF_8), "amd64").tag())
+        .isNotEqualTo(once.tag());
   }
 
   private static int run(String... command) throws Exception {
@@ -66,6 +69,8 @@ class StaticImageTest {
   }
 
   private static String sha256(Path file) throws Exception {
-    return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+    return java.util.HexFormat.of()
+        .formatHex(
+            java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
   }
 }

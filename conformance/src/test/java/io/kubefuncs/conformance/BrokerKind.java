@@ -4,7 +4,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
-/** The brokers the suite knows; {@code -Dconformance.brokers=real} or {@code =dev} runs only one. */
+/**
+ * The brokers the suite knows; {@code -Dconformance.brokers=real} or {@code =dev} runs only one.
+ */
 enum BrokerKind {
   REAL("real nsqd") {
     @Override
@@ -41,14 +43,21 @@ enum BrokerKind {
     }
     return Arrays.stream(names.split(","))
         .map(String::trim)
-        .map(name -> {
-          try {
-            return valueOf(name.toUpperCase(Locale.ROOT));
-          } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("-D" + PROPERTY + " names an unknown broker '" + name
-                + "'; known: " + Arrays.toString(values()).toLowerCase(Locale.ROOT), e);
-          }
-        })
+        .map(
+            name -> {
+              try {
+                return valueOf(name.toUpperCase(Locale.ROOT));
+              } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(
+                    "-D"
+                        + PROPERTY
+                        + " names an unknown broker '"
+                        + name
+                        + "'; known: "
+                        + Arrays.toString(values()).toLowerCase(Locale.ROOT),
+                    e);
+              }
+            })
         .toList();
   }
 }

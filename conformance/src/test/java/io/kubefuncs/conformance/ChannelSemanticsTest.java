@@ -39,7 +39,9 @@ class ChannelSemanticsTest {
         producer.publish(topic, body.getBytes(UTF_8)).join();
       }
 
-      await().atMost(TIMEOUT).until(() -> billing.size() >= sent.size() && audit.size() >= sent.size());
+      await()
+          .atMost(TIMEOUT)
+          .until(() -> billing.size() >= sent.size() && audit.size() >= sent.size());
       assertThat(billing).containsExactlyInAnyOrderElementsOf(sent);
       assertThat(audit).containsExactlyInAnyOrderElementsOf(sent);
     }
@@ -61,7 +63,8 @@ class ChannelSemanticsTest {
       await().atMost(TIMEOUT).until(() -> one.size() + other.size() >= sent.size());
       List<String> all = new ArrayList<>(one);
       all.addAll(other);
-      assertThat(all).as("each message goes to one consumer of the channel")
+      assertThat(all)
+          .as("each message goes to one consumer of the channel")
           .containsExactlyInAnyOrderElementsOf(sent);
       assertThat(one).as("first consumer's share").isNotEmpty();
       assertThat(other).as("second consumer's share").isNotEmpty();
@@ -113,18 +116,22 @@ class ChannelSemanticsTest {
     int total = 12_000;
     try (WireClient producer = WireClient.connect(broker)) {
       for (int start = 0; start < total; start += 1000) {
-        producer.sendMulti("MPUB " + topic, IntStream.range(start, start + 1000)
-            .mapToObj(i -> ("message " + i).getBytes(UTF_8)).toList());
+        producer.sendMulti(
+            "MPUB " + topic,
+            IntStream.range(start, start + 1000)
+                .mapToObj(i -> ("message " + i).getBytes(UTF_8))
+                .toList());
         producer.expectOk();
       }
     }
     Set<String> received = ConcurrentHashMap.newKeySet();
-    try (NsqConsumer consumer = NsqConsumer.builder(topic, "ch")
-        .nsqd(broker.tcpHostPort())
-        .config(NsqConfig.builder().maxInFlight(200).build())
-        .handler(message -> received.add(new String(message.body(), UTF_8)))
-        .build()
-        .start()) {
+    try (NsqConsumer consumer =
+        NsqConsumer.builder(topic, "ch")
+            .nsqd(broker.tcpHostPort())
+            .config(NsqConfig.builder().maxInFlight(200).build())
+            .handler(message -> received.add(new String(message.body(), UTF_8)))
+            .build()
+            .start()) {
       consumer.ready().join();
       await().atMost(Duration.ofSeconds(30)).until(() -> received.size() >= total);
     }
@@ -138,16 +145,20 @@ class ChannelSemanticsTest {
     try (WireClient durable = WireClient.consumer(broker, topic, "durable", 1)) {
       try (WireClient first = WireClient.consumer(broker, topic, "temp#ephemeral", 1)) {
         try (WireClient second = WireClient.consumer(broker, topic, "temp#ephemeral", 1)) {
-          await().atMost(TIMEOUT).untilAsserted(() -> {
-            assertThat(clientCount(broker, topic, "temp#ephemeral")).isEqualTo(2);
-            assertThat(clientCount(broker, topic, "durable")).isEqualTo(1);
-          });
+          await()
+              .atMost(TIMEOUT)
+              .untilAsserted(
+                  () -> {
+                    assertThat(clientCount(broker, topic, "temp#ephemeral")).isEqualTo(2);
+                    assertThat(clientCount(broker, topic, "durable")).isEqualTo(1);
+                  });
         }
         await().atMost(TIMEOUT).until(() -> clientCount(broker, topic, "temp#ephemeral") == 1);
       }
     }
-    await().atMost(TIMEOUT).untilAsserted(() ->
-        assertThat(channelNames(broker, topic)).containsExactly("durable"));
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(() -> assertThat(channelNames(broker, topic)).containsExactly("durable"));
   }
 
   @ConformanceTest
@@ -155,9 +166,13 @@ class ChannelSemanticsTest {
   void anEphemeralTopicGoesAwayWithItsLastChannel(Broker broker) {
     String topic = UniqueNames.topic("topic") + "#ephemeral";
     try (WireClient consumer = WireClient.consumer(broker, topic, "ch#ephemeral", 1)) {
-      await().atMost(TIMEOUT).until(() -> NsqdStats.topic(broker.httpUrl(), topic).has("topic_name"));
+      await()
+          .atMost(TIMEOUT)
+          .until(() -> NsqdStats.topic(broker.httpUrl(), topic).has("topic_name"));
     }
-    await().atMost(TIMEOUT).until(() -> !NsqdStats.topic(broker.httpUrl(), topic).has("topic_name"));
+    await()
+        .atMost(TIMEOUT)
+        .until(() -> !NsqdStats.topic(broker.httpUrl(), topic).has("topic_name"));
   }
 
   @ConformanceTest
@@ -180,7 +195,8 @@ class ChannelSemanticsTest {
     }
   }
 
-  private static NsqConsumer consumer(Broker broker, String topic, String channel, Queue<String> into) {
+  private static NsqConsumer consumer(
+      Broker broker, String topic, String channel, Queue<String> into) {
     return NsqConsumer.builder(topic, channel)
         .nsqd(broker.tcpHostPort())
         .config(NsqConfig.builder().maxInFlight(5).build())

@@ -59,14 +59,19 @@ class ConsumeTest {
       consumer.send("FIN " + third.id());
       consumer.assertSilentFor(Duration.ofMillis(300)); // RDY 0: the fourth waits
 
-      assertThat(List.of(first.bodyText(), second.bodyText(), third.bodyText())).doesNotHaveDuplicates();
-      await().atMost(STATS_TIMEOUT).untilAsserted(() -> {
-        var channel = NsqdStats.channel(broker.httpUrl(), topic, "ch");
-        assertThat(channel.path("message_count").asLong()).isEqualTo(4);
-        assertThat(channel.path("depth").asLong()).isEqualTo(1);
-        assertThat(channel.path("in_flight_count").asLong()).isZero();
-        assertThat(channel.path("clients").get(0).path("finish_count").asLong()).isEqualTo(3);
-      });
+      assertThat(List.of(first.bodyText(), second.bodyText(), third.bodyText()))
+          .doesNotHaveDuplicates();
+      await()
+          .atMost(STATS_TIMEOUT)
+          .untilAsserted(
+              () -> {
+                var channel = NsqdStats.channel(broker.httpUrl(), topic, "ch");
+                assertThat(channel.path("message_count").asLong()).isEqualTo(4);
+                assertThat(channel.path("depth").asLong()).isEqualTo(1);
+                assertThat(channel.path("in_flight_count").asLong()).isZero();
+                assertThat(channel.path("clients").get(0).path("finish_count").asLong())
+                    .isEqualTo(3);
+              });
     }
   }
 
@@ -89,14 +94,18 @@ class ConsumeTest {
       for (MessageFrame redelivered : new MessageFrame[] {second, third}) {
         assertThat(redelivered.id()).isEqualTo(first.id());
         assertThat(redelivered.bodyText()).isEqualTo("again");
-        assertThat(redelivered.timestampNanos()).as("the publication time is kept")
+        assertThat(redelivered.timestampNanos())
+            .as("the publication time is kept")
             .isEqualTo(first.timestampNanos());
       }
-      await().atMost(STATS_TIMEOUT).untilAsserted(() -> {
-        var channel = NsqdStats.channel(broker.httpUrl(), topic, "ch");
-        assertThat(channel.path("requeue_count").asLong()).isEqualTo(2);
-        assertThat(channel.path("in_flight_count").asLong()).isZero();
-      });
+      await()
+          .atMost(STATS_TIMEOUT)
+          .untilAsserted(
+              () -> {
+                var channel = NsqdStats.channel(broker.httpUrl(), topic, "ch");
+                assertThat(channel.path("requeue_count").asLong()).isEqualTo(2);
+                assertThat(channel.path("in_flight_count").asLong()).isZero();
+              });
     }
   }
 
@@ -140,9 +149,15 @@ class ConsumeTest {
       assertThat(second.attempts()).isEqualTo(2);
       // The timer starts when the broker sends; allow for the first frame arriving late.
       assertThat(waited).as("time to redelivery").isGreaterThanOrEqualTo(Duration.ofMillis(900));
-      await().atMost(STATS_TIMEOUT).untilAsserted(() ->
-          assertThat(NsqdStats.channel(broker.httpUrl(), topic, "ch").path("timeout_count").asLong())
-              .isEqualTo(1));
+      await()
+          .atMost(STATS_TIMEOUT)
+          .untilAsserted(
+              () ->
+                  assertThat(
+                          NsqdStats.channel(broker.httpUrl(), topic, "ch")
+                              .path("timeout_count")
+                              .asLong())
+                      .isEqualTo(1));
     }
   }
 
@@ -166,7 +181,8 @@ class ConsumeTest {
       consumer.send("FIN " + message.id());
       consumer.assertOpen(); // no E_FIN_FAILED: the message was still ours
 
-      assertThat(NsqdStats.channel(broker.httpUrl(), topic, "ch").path("timeout_count").asLong()).isZero();
+      assertThat(NsqdStats.channel(broker.httpUrl(), topic, "ch").path("timeout_count").asLong())
+          .isZero();
     }
   }
 
@@ -193,11 +209,16 @@ class ConsumeTest {
       consumer.send("FIN " + inFlight.id());
       consumer.assertOpen();
 
-      await().atMost(STATS_TIMEOUT).untilAsserted(() -> {
-        var channel = NsqdStats.channel(broker.httpUrl(), topic, "ch");
-        assertThat(channel.path("depth").asLong()).as("the message published after CLS waits").isEqualTo(1);
-        assertThat(channel.path("in_flight_count").asLong()).isZero();
-      });
+      await()
+          .atMost(STATS_TIMEOUT)
+          .untilAsserted(
+              () -> {
+                var channel = NsqdStats.channel(broker.httpUrl(), topic, "ch");
+                assertThat(channel.path("depth").asLong())
+                    .as("the message published after CLS waits")
+                    .isEqualTo(1);
+                assertThat(channel.path("in_flight_count").asLong()).isZero();
+              });
     }
   }
 

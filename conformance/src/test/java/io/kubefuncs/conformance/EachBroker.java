@@ -40,21 +40,25 @@ final class EachBroker implements TestTemplateInvocationContextProvider {
 
     @Override
     public List<Extension> getAdditionalExtensions() {
-      ParameterResolver broker = new ParameterResolver() {
-        @Override
-        public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
-          return parameter.getParameter().getType() == Broker.class;
-        }
+      ParameterResolver broker =
+          new ParameterResolver() {
+            @Override
+            public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+              return parameter.getParameter().getType() == Broker.class;
+            }
 
-        @Override
-        public Broker resolveParameter(ParameterContext parameter, ExtensionContext context) {
-          return context.getRoot().getStore(NAMESPACE)
-              .computeIfAbsent(kind, BrokerKind::start, Broker.class);
-        }
-      };
-      TestExecutionExceptionHandler namingTheBroker = (context, failure) -> {
-        throw namingTheBroker(failure);
-      };
+            @Override
+            public Broker resolveParameter(ParameterContext parameter, ExtensionContext context) {
+              return context
+                  .getRoot()
+                  .getStore(NAMESPACE)
+                  .computeIfAbsent(kind, BrokerKind::start, Broker.class);
+            }
+          };
+      TestExecutionExceptionHandler namingTheBroker =
+          (context, failure) -> {
+            throw namingTheBroker(failure);
+          };
       return List.of(broker, namingTheBroker);
     }
 
@@ -64,9 +68,10 @@ final class EachBroker implements TestTemplateInvocationContextProvider {
      */
     private Throwable namingTheBroker(Throwable failure) {
       String message = "[" + kind.displayName() + "] " + failure.getMessage();
-      Throwable named = failure instanceof AssertionError
-          ? new AssertionError(message, failure)
-          : new IllegalStateException(message, failure);
+      Throwable named =
+          failure instanceof AssertionError
+              ? new AssertionError(message, failure)
+              : new IllegalStateException(message, failure);
       named.setStackTrace(failure.getStackTrace());
       return named;
     }

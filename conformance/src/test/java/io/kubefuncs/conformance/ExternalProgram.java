@@ -33,19 +33,24 @@ final class ExternalProgram {
     try {
       stdout = Files.createTempFile("conformance-", ".out");
       stderr = Files.createTempFile("conformance-", ".err");
-      Process process = new ProcessBuilder(command)
-          .directory(directory.toFile())
-          .redirectOutput(stdout.toFile())
-          .redirectError(stderr.toFile())
-          .start();
+      Process process =
+          new ProcessBuilder(command)
+              .directory(directory.toFile())
+              .redirectOutput(stdout.toFile())
+              .redirectError(stderr.toFile())
+              .start();
       try (OutputStream in = process.getOutputStream()) {
         in.write(stdin);
       }
       if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         process.destroyForcibly();
         process.waitFor(5, TimeUnit.SECONDS);
-        throw new AssertionError(commandLine + " did not finish within " + timeout.toMillis()
-            + " ms and was killed" + transcript(read(stdout), read(stderr)));
+        throw new AssertionError(
+            commandLine
+                + " did not finish within "
+                + timeout.toMillis()
+                + " ms and was killed"
+                + transcript(read(stdout), read(stderr)));
       }
       return new Result(commandLine, process.exitValue(), read(stdout), read(stderr));
     } catch (IOException e) {
@@ -74,8 +79,14 @@ final class ExternalProgram {
         }
       }
     }
-    throw new AssertionError("'" + program + "' is not on the PATH (" + path + "), and " + neededFor
-        + " needs it; install it and run again. This test is never skipped.");
+    throw new AssertionError(
+        "'"
+            + program
+            + "' is not on the PATH ("
+            + path
+            + "), and "
+            + neededFor
+            + " needs it; install it and run again. This test is never skipped.");
   }
 
   private static String transcript(String stdout, String stderr) {

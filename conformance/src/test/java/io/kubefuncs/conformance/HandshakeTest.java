@@ -18,11 +18,21 @@ import java.util.Map;
  * what the Kubefuncs client relies on, is to leave a client that does not ask with none of them.
  */
 class HandshakeTest {
-  private static final JsonShape IDENTIFY_ANSWER = JsonShape.of(
-      number("max_rdy_count"), string("version"), number("max_msg_timeout"), number("msg_timeout"),
-      bool("tls_v1"), bool("deflate"), number("deflate_level"), number("max_deflate_level"),
-      bool("snappy"), number("sample_rate"), bool("auth_required"), number("output_buffer_size"),
-      number("output_buffer_timeout"));
+  private static final JsonShape IDENTIFY_ANSWER =
+      JsonShape.of(
+          number("max_rdy_count"),
+          string("version"),
+          number("max_msg_timeout"),
+          number("msg_timeout"),
+          bool("tls_v1"),
+          bool("deflate"),
+          number("deflate_level"),
+          number("max_deflate_level"),
+          bool("snappy"),
+          number("sample_rate"),
+          bool("auth_required"),
+          number("output_buffer_size"),
+          number("output_buffer_timeout"));
 
   @ConformanceTest
   void aWrongMagicIsAnsweredWithEBadProtocolAndAClose(Broker broker) {
@@ -36,8 +46,14 @@ class HandshakeTest {
   @ConformanceTest
   void identifyWithoutFeatureNegotiationIsAnsweredOk(Broker broker) {
     try (WireClient client = WireClient.connect(broker)) {
-      client.sendIdentify(Map.of(
-          "client_id", "conformance", "hostname", "conformance.local", "user_agent", "conformance/1"));
+      client.sendIdentify(
+          Map.of(
+              "client_id",
+              "conformance",
+              "hostname",
+              "conformance.local",
+              "user_agent",
+              "conformance/1"));
       client.expectOk();
       client.assertOpen();
     }
@@ -68,10 +84,12 @@ class HandshakeTest {
   @ConformanceTest
   void featureNegotiationEchoesTheSettingsTheClientChose(Broker broker) {
     try (WireClient client = WireClient.connect(broker)) {
-      JsonNode answer = client.negotiate(Map.of(
-          "msg_timeout", 5000,
-          "output_buffer_size", 4096,
-          "output_buffer_timeout", 100));
+      JsonNode answer =
+          client.negotiate(
+              Map.of(
+                  "msg_timeout", 5000,
+                  "output_buffer_size", 4096,
+                  "output_buffer_timeout", 100));
 
       assertThat(answer.get("msg_timeout").asLong()).isEqualTo(5000);
       assertThat(answer.get("output_buffer_size").asLong()).isEqualTo(4096);

@@ -15,6 +15,7 @@ import java.util.Map;
  */
 class HeartbeatTest {
   private static final Duration INTERVAL = Duration.ofSeconds(1);
+
   /** Timers may fire a hair early or late; this is far below what a wrong interval would show. */
   private static final Duration TIMER_SLACK = Duration.ofMillis(20);
 
@@ -44,9 +45,11 @@ class HeartbeatTest {
       List<Frame> frames = client.framesUntilClosed();
       Duration connected = Duration.ofNanos(System.nanoTime() - start);
 
-      assertThat(frames).isNotEmpty()
+      assertThat(frames)
+          .isNotEmpty()
           .allSatisfy(frame -> assertThat(frame).hasToString("RESPONSE \"_heartbeat_\""));
-      assertThat(connected).as("time until the broker closed the connection: two intervals")
+      assertThat(connected)
+          .as("time until the broker closed the connection: two intervals")
           .isGreaterThanOrEqualTo(INTERVAL.multipliedBy(2).minus(TIMER_SLACK))
           .isLessThan(INTERVAL.multipliedBy(3));
     }

@@ -17,10 +17,11 @@ import java.time.Duration;
 /** Plain HTTP/1.1 calls to the admin APIs of nsqd and nsqlookupd. */
 final class Http {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient CLIENT = HttpClient.newBuilder()
-      .version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(2))
-      .build();
+  private static final HttpClient CLIENT =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(2))
+          .build();
 
   private Http() {}
 
@@ -29,8 +30,8 @@ final class Http {
       try {
         return JSON.readTree(body);
       } catch (IOException e) {
-        throw new AssertionError(request + " answered " + status + " with a body that is not JSON: "
-            + body, e);
+        throw new AssertionError(
+            request + " answered " + status + " with a body that is not JSON: " + body, e);
       }
     }
 
@@ -53,10 +54,11 @@ final class Http {
   }
 
   static Response send(String method, String url, HttpRequest.BodyPublisher body) {
-    HttpRequest request = HttpRequest.newBuilder(URI.create(url))
-        .method(method, body)
-        .timeout(Duration.ofSeconds(5))
-        .build();
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(url))
+            .method(method, body)
+            .timeout(Duration.ofSeconds(5))
+            .build();
     try {
       HttpResponse<String> response = CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
       return new Response(method + " " + url, response.statusCode(), response.body());

@@ -33,15 +33,17 @@ class JavaClientTest {
     }
     LookupdRegistration.awaitTopic(broker, topic);
 
-    try (NsqConsumer consumer = NsqConsumer.builder(topic, "ch")
-        .lookupd(broker.lookupdHttpHostPort())
-        .config(NsqConfig.builder().maxInFlight(10).build())
-        .handler(message -> {
-          received.add(new String(message.body(), UTF_8));
-          attempts.add(message.attempts());
-        })
-        .build()
-        .start()) {
+    try (NsqConsumer consumer =
+        NsqConsumer.builder(topic, "ch")
+            .lookupd(broker.lookupdHttpHostPort())
+            .config(NsqConfig.builder().maxInFlight(10).build())
+            .handler(
+                message -> {
+                  received.add(new String(message.body(), UTF_8));
+                  attempts.add(message.attempts());
+                })
+            .build()
+            .start()) {
       consumer.ready().join();
       await().atMost(TIMEOUT).until(() -> received.size() >= 4);
       assertThat(received).containsExactlyInAnyOrder("pub", "mpub 1", "mpub 2", "dpub");
@@ -62,9 +64,10 @@ class JavaClientTest {
       first.ready().join();
       second.ready().join();
       // Single publishes queued at once: the producer pipelines them and folds runs into MPUBs.
-      CompletableFuture.allOf(sent.stream()
-              .map(body -> producer.publish(topic, bytes(body)))
-              .toArray(CompletableFuture[]::new))
+      CompletableFuture.allOf(
+              sent.stream()
+                  .map(body -> producer.publish(topic, bytes(body)))
+                  .toArray(CompletableFuture[]::new))
           .join();
 
       await().atMost(TIMEOUT).until(() -> received.size() >= sent.size());
@@ -78,20 +81,23 @@ class JavaClientTest {
   void aFailingHandlerIsRetriedWithBackoffUntilItSucceeds(Broker broker) {
     String topic = UniqueNames.topic("java-retry");
     Queue<Integer> attempts = new ConcurrentLinkedQueue<>();
-    try (NsqConsumer consumer = NsqConsumer.builder(topic, "ch")
-        .nsqd(broker.tcpHostPort())
-        .config(NsqConfig.builder()
-            .requeueDelay(Duration.ZERO, Duration.ZERO)
-            .backoff(Duration.ofMillis(20), Duration.ofMillis(100))
-            .build())
-        .handler(message -> {
-          attempts.add(message.attempts());
-          if (message.attempts() < 3) {
-            throw new IllegalStateException("fails twice");
-          }
-        })
-        .build()
-        .start();
+    try (NsqConsumer consumer =
+            NsqConsumer.builder(topic, "ch")
+                .nsqd(broker.tcpHostPort())
+                .config(
+                    NsqConfig.builder()
+                        .requeueDelay(Duration.ZERO, Duration.ZERO)
+                        .backoff(Duration.ofMillis(20), Duration.ofMillis(100))
+                        .build())
+                .handler(
+                    message -> {
+                      attempts.add(message.attempts());
+                      if (message.attempts() < 3) {
+                        throw new IllegalStateException("fails twice");
+                      }
+                    })
+                .build()
+                .start();
         NsqProducer producer = NsqProducer.create(broker.tcpHostPort())) {
       consumer.ready().join();
       producer.publish(topic, bytes("flaky")).join();

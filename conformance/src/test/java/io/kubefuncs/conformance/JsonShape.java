@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
-import java.util.Map;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The fields of a JSON object that clients and NSQ's own tools read, by name and JSON type. Values
@@ -38,18 +38,24 @@ record JsonShape(List<Field> fields) {
   void assertPresentIn(JsonNode node, String what) {
     assertThat(node.isObject()).as("%s is a JSON object: %s", what, node).isTrue();
     for (Field field : fields) {
-      assertThat(node.has(field.name())).as("%s has field \"%s\": %s", what, field.name(), node).isTrue();
+      assertThat(node.has(field.name()))
+          .as("%s has field \"%s\": %s", what, field.name(), node)
+          .isTrue();
       assertThat(node.get(field.name()).getNodeType())
           .as("type of %s.%s in %s", what, field.name(), node)
           .isEqualTo(field.type());
     }
   }
 
-  /** As {@link #assertPresentIn}, and no other field: for answers whose shape clients decode strictly. */
+  /**
+   * As {@link #assertPresentIn}, and no other field: for answers whose shape clients decode
+   * strictly.
+   */
   void assertExactly(JsonNode node, String what) {
     assertPresentIn(node, what);
     List<String> names = fields.stream().map(Field::name).toList();
-    assertThat(node.properties()).as("fields of %s", what)
+    assertThat(node.properties())
+        .as("fields of %s", what)
         .extracting(Map.Entry::getKey)
         .containsExactlyInAnyOrderElementsOf(names);
   }

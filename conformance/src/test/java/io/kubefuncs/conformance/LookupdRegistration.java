@@ -19,12 +19,15 @@ final class LookupdRegistration {
   static JsonNode awaitTopic(Broker broker, String topic) {
     String url = broker.lookupdHttpUrl() + "/lookup?topic=" + Http.encode(topic);
     JsonNode[] answer = new JsonNode[1];
-    await().atMost(TIMEOUT).untilAsserted(() -> {
-      Http.Response response = Http.get(url);
-      assertThat(response.status()).as("%s", response).isEqualTo(200);
-      answer[0] = response.json();
-      assertThat(answer[0].path("producers")).as("%s", response).isNotEmpty();
-    });
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(
+            () -> {
+              Http.Response response = Http.get(url);
+              assertThat(response.status()).as("%s", response).isEqualTo(200);
+              answer[0] = response.json();
+              assertThat(answer[0].path("producers")).as("%s", response).isNotEmpty();
+            });
     return answer[0];
   }
 }

@@ -13,14 +13,18 @@ record MessageFrame(long timestampNanos, int attempts, String id, byte[] body) {
 
   static MessageFrame decode(byte[] data) {
     if (data.length < HEADER_SIZE) {
-      throw new AssertionError("a message frame holds at least " + HEADER_SIZE
-          + " bytes (timestamp, attempts, id), this one " + data.length);
+      throw new AssertionError(
+          "a message frame holds at least "
+              + HEADER_SIZE
+              + " bytes (timestamp, attempts, id), this one "
+              + data.length);
     }
     ByteBuffer buffer = ByteBuffer.wrap(data);
     long timestamp = buffer.getLong();
     int attempts = Short.toUnsignedInt(buffer.getShort());
     String id = new String(data, 10, 16, StandardCharsets.US_ASCII);
-    return new MessageFrame(timestamp, attempts, id, Arrays.copyOfRange(data, HEADER_SIZE, data.length));
+    return new MessageFrame(
+        timestamp, attempts, id, Arrays.copyOfRange(data, HEADER_SIZE, data.length));
   }
 
   String bodyText() {
@@ -29,7 +33,14 @@ record MessageFrame(long timestampNanos, int attempts, String id, byte[] body) {
 
   @Override
   public String toString() {
-    return "[id=" + id + ", attempts=" + attempts + ", timestamp=" + timestampNanos
-        + ", body=\"" + bodyText() + "\"]";
+    return "[id="
+        + id
+        + ", attempts="
+        + attempts
+        + ", timestamp="
+        + timestampNanos
+        + ", body=\""
+        + bodyText()
+        + "\"]";
   }
 }

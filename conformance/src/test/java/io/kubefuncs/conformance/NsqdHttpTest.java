@@ -27,25 +27,66 @@ import java.util.Map;
  * and match them.
  */
 class NsqdHttpTest {
-  private static final JsonShape INFO = JsonShape.of(
-      string("version"), string("broadcast_address"), string("hostname"), number("http_port"),
-      number("tcp_port"), number("start_time"), number("max_heartbeat_interval"),
-      number("max_output_buffer_size"), number("max_output_buffer_timeout"), number("max_deflate_level"));
-  private static final JsonShape STATS = JsonShape.of(
-      string("version"), string("health"), number("start_time"), array("topics"), array("producers"));
-  private static final JsonShape TOPIC = JsonShape.of(
-      string("topic_name"), array("channels"), number("depth"), number("backend_depth"),
-      number("message_count"), bool("paused"));
-  private static final JsonShape CHANNEL = JsonShape.of(
-      string("channel_name"), number("depth"), number("backend_depth"), number("in_flight_count"),
-      number("deferred_count"), number("message_count"), number("requeue_count"),
-      number("timeout_count"), number("client_count"), array("clients"), bool("paused"));
+  private static final JsonShape INFO =
+      JsonShape.of(
+          string("version"),
+          string("broadcast_address"),
+          string("hostname"),
+          number("http_port"),
+          number("tcp_port"),
+          number("start_time"),
+          number("max_heartbeat_interval"),
+          number("max_output_buffer_size"),
+          number("max_output_buffer_timeout"),
+          number("max_deflate_level"));
+  private static final JsonShape STATS =
+      JsonShape.of(
+          string("version"),
+          string("health"),
+          number("start_time"),
+          array("topics"),
+          array("producers"));
+  private static final JsonShape TOPIC =
+      JsonShape.of(
+          string("topic_name"),
+          array("channels"),
+          number("depth"),
+          number("backend_depth"),
+          number("message_count"),
+          bool("paused"));
+  private static final JsonShape CHANNEL =
+      JsonShape.of(
+          string("channel_name"),
+          number("depth"),
+          number("backend_depth"),
+          number("in_flight_count"),
+          number("deferred_count"),
+          number("message_count"),
+          number("requeue_count"),
+          number("timeout_count"),
+          number("client_count"),
+          array("clients"),
+          bool("paused"));
+
   /** The client fields nsqadmin and nsq_stat decode; a wrong type fails their whole request. */
-  private static final JsonShape CLIENT = JsonShape.of(
-      string("client_id"), string("hostname"), string("version"), string("remote_address"),
-      number("state"), number("ready_count"), number("in_flight_count"), number("message_count"),
-      number("finish_count"), number("requeue_count"), number("connect_ts"), number("sample_rate"),
-      bool("deflate"), bool("snappy"), bool("tls"), string("user_agent"));
+  private static final JsonShape CLIENT =
+      JsonShape.of(
+          string("client_id"),
+          string("hostname"),
+          string("version"),
+          string("remote_address"),
+          number("state"),
+          number("ready_count"),
+          number("in_flight_count"),
+          number("message_count"),
+          number("finish_count"),
+          number("requeue_count"),
+          number("connect_ts"),
+          number("sample_rate"),
+          bool("deflate"),
+          bool("snappy"),
+          bool("tls"),
+          string("user_agent"));
 
   @ConformanceTest
   void pingAnswersOk(Broker broker) {
@@ -60,7 +101,8 @@ class NsqdHttpTest {
     assertThat(response.status()).isEqualTo(200);
     JsonNode info = response.json();
     INFO.assertPresentIn(info, "/info");
-    assertThat(info.get("broadcast_address").asText()).isEqualTo(broker.tcpAddress().getHostString());
+    assertThat(info.get("broadcast_address").asText())
+        .isEqualTo(broker.tcpAddress().getHostString());
     assertThat(info.get("tcp_port").asInt()).isEqualTo(broker.tcpAddress().getPort());
     assertThat(info.get("http_port").asInt()).isEqualTo(broker.httpAddress().getPort());
   }
@@ -84,14 +126,21 @@ class NsqdHttpTest {
     try (WireClient consumer = WireClient.consumer(broker, topic, "ch", 10)) {
       long sent = System.nanoTime();
       Http.Response response =
-          Http.post(broker.httpUrl() + "/pub?topic=" + topic + "&defer=" + delay.toMillis(), bytes("later"));
+          Http.post(
+              broker.httpUrl() + "/pub?topic=" + topic + "&defer=" + delay.toMillis(),
+              bytes("later"));
       assertThat(response.body()).isEqualTo("OK");
       // The topic hands the message to its channels asynchronously; look within the delay.
-      await().atMost(Duration.ofSeconds(1)).untilAsserted(() -> {
-        JsonNode channel = NsqdStats.channel(broker.httpUrl(), topic, "ch");
-        assertThat(channel.path("deferred_count").asLong()).as("deferred_count while deferred").isEqualTo(1);
-        assertThat(channel.path("depth").asLong()).as("depth while deferred").isZero();
-      });
+      await()
+          .atMost(Duration.ofSeconds(1))
+          .untilAsserted(
+              () -> {
+                JsonNode channel = NsqdStats.channel(broker.httpUrl(), topic, "ch");
+                assertThat(channel.path("deferred_count").asLong())
+                    .as("deferred_count while deferred")
+                    .isEqualTo(1);
+                assertThat(channel.path("depth").asLong()).as("depth while deferred").isZero();
+              });
 
       MessageFrame message = consumer.expectMessage(WireClient.LATE_DELIVERY_TIMEOUT);
       assertThat(message.bodyText()).isEqualTo("later");
@@ -140,8 +189,14 @@ class NsqdHttpTest {
     long connectedAfter = Instant.now().getEpochSecond();
     try (WireClient consumer = WireClient.connect(broker);
         WireClient producer = WireClient.connect(broker)) {
-      consumer.negotiate(Map.of(
-          "client_id", "stats-client", "hostname", "stats.local", "user_agent", "conformance/1"));
+      consumer.negotiate(
+          Map.of(
+              "client_id",
+              "stats-client",
+              "hostname",
+              "stats.local",
+              "user_agent",
+              "conformance/1"));
       consumer.subscribe(topic, "ch");
       consumer.send("RDY 1");
       producer.publish(topic, "taken");
@@ -158,7 +213,9 @@ class NsqdHttpTest {
       TOPIC.assertPresentIn(topicStats, "topic");
       assertThat(topicStats.get("topic_name").asText()).isEqualTo(topic);
       assertThat(topicStats.get("message_count").asLong()).isEqualTo(2);
-      assertThat(topicStats.get("depth").asLong()).as("topic depth: all copied to the channel").isZero();
+      assertThat(topicStats.get("depth").asLong())
+          .as("topic depth: all copied to the channel")
+          .isZero();
       assertThat(topicStats.get("channels")).hasSize(1);
 
       JsonNode channel = topicStats.get("channels").get(0);
@@ -182,7 +239,8 @@ class NsqdHttpTest {
       assertThat(client.get("in_flight_count").asLong()).isEqualTo(1);
       assertThat(client.get("message_count").asLong()).isEqualTo(1);
       assertThat(client.get("finish_count").asLong()).isZero();
-      assertThat(client.get("connect_ts").asLong()).as("connect_ts, in seconds since the epoch")
+      assertThat(client.get("connect_ts").asLong())
+          .as("connect_ts, in seconds since the epoch")
           .isBetween(connectedAfter - 1, Instant.now().getEpochSecond() + 1);
 
       // Connections that published are listed as producers, with their count for the topic.
@@ -192,7 +250,8 @@ class NsqdHttpTest {
           ours = candidate;
         }
       }
-      assertThat(ours).as("the publishing connection among /stats producers: %s", stats.get("producers"))
+      assertThat(ours)
+          .as("the publishing connection among /stats producers: %s", stats.get("producers"))
           .isNotNull();
       assertThat(ours.get("pub_counts")).hasSize(1);
       assertThat(ours.get("pub_counts").get(0).get("topic").asText()).isEqualTo(topic);
@@ -212,8 +271,10 @@ class NsqdHttpTest {
     assertThat(deleted.status()).isEqualTo(200);
     assertThat(topicNames(broker)).doesNotContain(topic);
 
-    assertRefused(Http.post(broker.httpUrl() + "/topic/delete?topic=" + topic), 404, "TOPIC_NOT_FOUND");
-    assertRefused(Http.post(broker.httpUrl() + "/topic/create?topic=bad!name"), 400, "INVALID_TOPIC");
+    assertRefused(
+        Http.post(broker.httpUrl() + "/topic/delete?topic=" + topic), 404, "TOPIC_NOT_FOUND");
+    assertRefused(
+        Http.post(broker.httpUrl() + "/topic/create?topic=bad!name"), 400, "INVALID_TOPIC");
     assertRefused(Http.post(broker.httpUrl() + "/topic/create"), 400, "MISSING_ARG_TOPIC");
   }
 
@@ -221,7 +282,8 @@ class NsqdHttpTest {
   void channelsAreCreatedAndDeletedInExistingTopics(Broker broker) {
     String topic = UniqueNames.topic("http-channel");
     String channelUrl = "?topic=" + topic + "&channel=made";
-    assertRefused(Http.post(broker.httpUrl() + "/channel/create" + channelUrl), 404, "TOPIC_NOT_FOUND");
+    assertRefused(
+        Http.post(broker.httpUrl() + "/channel/create" + channelUrl), 404, "TOPIC_NOT_FOUND");
 
     Http.post(broker.httpUrl() + "/topic/create?topic=" + topic);
     Http.Response created = Http.post(broker.httpUrl() + "/channel/create" + channelUrl);
@@ -232,10 +294,14 @@ class NsqdHttpTest {
     assertThat(deleted.status()).isEqualTo(200);
     assertThat(channelNames(broker, topic)).isEmpty();
 
-    assertRefused(Http.post(broker.httpUrl() + "/channel/delete" + channelUrl), 404, "CHANNEL_NOT_FOUND");
-    assertRefused(Http.post(broker.httpUrl() + "/channel/create?topic=" + topic), 400, "MISSING_ARG_CHANNEL");
-    assertRefused(Http.post(broker.httpUrl() + "/channel/create?topic=" + topic + "&channel=bad!name"),
-        400, "INVALID_ARG_CHANNEL");
+    assertRefused(
+        Http.post(broker.httpUrl() + "/channel/delete" + channelUrl), 404, "CHANNEL_NOT_FOUND");
+    assertRefused(
+        Http.post(broker.httpUrl() + "/channel/create?topic=" + topic), 400, "MISSING_ARG_CHANNEL");
+    assertRefused(
+        Http.post(broker.httpUrl() + "/channel/create?topic=" + topic + "&channel=bad!name"),
+        400,
+        "INVALID_ARG_CHANNEL");
   }
 
   @ConformanceTest
@@ -245,7 +311,8 @@ class NsqdHttpTest {
     assertRefused(Http.post(pub, new byte[1024 * 1024 + 1]), 413, "MSG_TOO_BIG");
     assertRefused(Http.post(pub + "&defer=soon", bytes("m")), 400, "INVALID_DEFER");
     assertRefused(Http.post(pub + "&defer=3600001", bytes("m")), 400, "INVALID_DEFER");
-    assertRefused(Http.post(broker.httpUrl() + "/pub?topic=bad!name", bytes("m")), 400, "INVALID_TOPIC");
+    assertRefused(
+        Http.post(broker.httpUrl() + "/pub?topic=bad!name", bytes("m")), 400, "INVALID_TOPIC");
     assertRefused(Http.post(broker.httpUrl() + "/pub", bytes("m")), 400, "MISSING_ARG_TOPIC");
     assertRefused(Http.post(broker.httpUrl() + "/mpub", bytes("m")), 400, "MISSING_ARG_TOPIC");
   }
@@ -254,8 +321,13 @@ class NsqdHttpTest {
   void unknownPathsAndWrongMethodsAreRefused(Broker broker) {
     assertRefused(Http.get(broker.httpUrl() + "/no/such/path"), 404, "NOT_FOUND");
     assertRefused(Http.get(broker.httpUrl() + "/pub?topic=t"), 405, "METHOD_NOT_ALLOWED");
-    assertRefused(Http.send("DELETE", broker.httpUrl() + "/topic/delete?topic=t",
-        HttpRequest.BodyPublishers.noBody()), 405, "METHOD_NOT_ALLOWED");
+    assertRefused(
+        Http.send(
+            "DELETE",
+            broker.httpUrl() + "/topic/delete?topic=t",
+            HttpRequest.BodyPublishers.noBody()),
+        405,
+        "METHOD_NOT_ALLOWED");
     assertRefused(Http.post(broker.httpUrl() + "/stats"), 405, "METHOD_NOT_ALLOWED");
   }
 

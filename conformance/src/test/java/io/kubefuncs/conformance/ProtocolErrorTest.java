@@ -73,7 +73,9 @@ class ProtocolErrorTest {
     }
   }
 
-  /** Names as nsqd checks them: 1 to 64 of {@code [.a-zA-Z0-9_-]}, then maybe {@code #ephemeral}. */
+  /**
+   * Names as nsqd checks them: 1 to 64 of {@code [.a-zA-Z0-9_-]}, then maybe {@code #ephemeral}.
+   */
   @ConformanceTest
   void topicNamesFollowNsqdsRules(Broker broker) {
     String unique = UniqueNames.topic("n");
@@ -81,15 +83,23 @@ class ProtocolErrorTest {
     for (String valid : List.of(unique + ".A-z_9", unique + "#ephemeral", longest)) {
       try (WireClient client = WireClient.connect(broker)) {
         client.send("PUB " + valid, "m".getBytes(UTF_8));
-        assertThat(client.read().toString()).as("answer to PUB %s", valid)
+        assertThat(client.read().toString())
+            .as("answer to PUB %s", valid)
             .isEqualTo("RESPONSE \"OK\"");
       }
     }
-    for (String invalid : List.of(unique + "#other", "#ephemeral", unique + "#ephemeral#ephemeral",
-        unique + "é", unique + ":x", longest + "x")) {
+    for (String invalid :
+        List.of(
+            unique + "#other",
+            "#ephemeral",
+            unique + "#ephemeral#ephemeral",
+            unique + "é",
+            unique + ":x",
+            longest + "x")) {
       try (WireClient client = WireClient.connect(broker)) {
         client.send("PUB " + invalid, "m".getBytes(UTF_8));
-        assertThat(client.read().toString()).as("answer to PUB %s", invalid)
+        assertThat(client.read().toString())
+            .as("answer to PUB %s", invalid)
             .startsWith("ERROR \"E_BAD_TOPIC ");
         client.assertClosedByBroker();
       }
@@ -124,8 +134,8 @@ class ProtocolErrorTest {
   }
 
   /**
-   * Only the size is sent: nsqd refuses on the size field, before reading a megabyte it would
-   * throw away, and a broker must not wait for the body to decide.
+   * Only the size is sent: nsqd refuses on the size field, before reading a megabyte it would throw
+   * away, and a broker must not wait for the body to decide.
    */
   @ConformanceTest
   void aPubOverTheMaximumMessageSizeIsBadMessage(Broker broker) {
@@ -154,7 +164,8 @@ class ProtocolErrorTest {
       client.assertClosedByBroker();
     }
     assertThat(NsqdStats.messageCount(broker.httpUrl(), topic))
-        .as("messages of a refused MPUB, which is all or nothing").isZero();
+        .as("messages of a refused MPUB, which is all or nothing")
+        .isZero();
   }
 
   @ConformanceTest
@@ -313,18 +324,20 @@ class ProtocolErrorTest {
   /** nsqd's limits, at its default options; each refusal closes the connection. */
   @ConformanceTest
   void identifyRefusesSettingsOutsideNsqdsLimitsAsBadBody(Broker broker) {
-    List<Map<String, Integer>> refused = List.of(
-        Map.of("heartbeat_interval", 999),
-        Map.of("heartbeat_interval", 60_001),
-        Map.of("msg_timeout", 999),
-        Map.of("msg_timeout", 15 * 60_000 + 1),
-        Map.of("sample_rate", 100),
-        Map.of("output_buffer_size", 63),
-        Map.of("output_buffer_timeout", 24));
+    List<Map<String, Integer>> refused =
+        List.of(
+            Map.of("heartbeat_interval", 999),
+            Map.of("heartbeat_interval", 60_001),
+            Map.of("msg_timeout", 999),
+            Map.of("msg_timeout", 15 * 60_000 + 1),
+            Map.of("sample_rate", 100),
+            Map.of("output_buffer_size", 63),
+            Map.of("output_buffer_timeout", 24));
     for (Map<String, Integer> setting : refused) {
       try (WireClient client = WireClient.connect(broker)) {
         client.sendIdentify(setting);
-        assertThat(client.read().toString()).as("answer to IDENTIFY %s", setting)
+        assertThat(client.read().toString())
+            .as("answer to IDENTIFY %s", setting)
             .startsWith("ERROR \"E_BAD_BODY ");
         client.assertClosedByBroker();
       }

@@ -43,7 +43,8 @@ class PublishTest {
   @ConformanceTest
   void mpubDeliversEveryMessage(Broker broker) {
     String topic = UniqueNames.topic("mpub");
-    List<byte[]> bodies = List.of("one".getBytes(UTF_8), "two\nlines".getBytes(UTF_8), new byte[] {0, 1, 2});
+    List<byte[]> bodies =
+        List.of("one".getBytes(UTF_8), "two\nlines".getBytes(UTF_8), new byte[] {0, 1, 2});
     try (WireClient consumer = consumer(broker, topic);
         WireClient producer = WireClient.connect(broker)) {
       producer.sendMulti("MPUB " + topic, bodies);
@@ -88,7 +89,10 @@ class PublishTest {
       producer.sendMulti("MPUB " + first, List.of("to a again".getBytes(UTF_8)));
       producer.expectOk();
 
-      assertThat(List.of(firstConsumer.expectMessage().bodyText(), firstConsumer.expectMessage().bodyText()))
+      assertThat(
+              List.of(
+                  firstConsumer.expectMessage().bodyText(),
+                  firstConsumer.expectMessage().bodyText()))
           .containsExactlyInAnyOrder("to a", "to a again");
       assertThat(secondConsumer.expectMessage().bodyText()).isEqualTo("to b");
     }

@@ -32,13 +32,15 @@ import java.util.Map;
  * than a reset that could swallow its error frame.
  */
 final class WireClient implements AutoCloseable {
-  /** How long a read waits for a frame the test expects; generous, only a failing test waits it out. */
+  /**
+   * How long a read waits for a frame the test expects; generous, only a failing test waits it out.
+   */
   static final Duration TIMEOUT = Duration.ofSeconds(5);
 
   /**
    * How long a deferred or timed-out message may take to arrive. Real nsqd looks for due messages
-   * only in the channels of a list it refreshes every 5 s, so on a channel created moments ago
-   * the first one can be that much late.
+   * only in the channels of a list it refreshes every 5 s, so on a channel created moments ago the
+   * first one can be that much late.
    */
   static final Duration LATE_DELIVERY_TIMEOUT = Duration.ofSeconds(12);
 
@@ -54,14 +56,17 @@ final class WireClient implements AutoCloseable {
     this.in = new DataInputStream(socket.getInputStream());
   }
 
-  /** Connects and sends the protocol magic {@code "  V2"}. */
+  /** Connects and sends the protocol magic {@code " V2"}. */
   static WireClient connect(Broker broker) {
     WireClient client = open(broker.tcpAddress());
     client.write(MAGIC_V2);
     return client;
   }
 
-  /** A connection subscribed to {@code topic}/{@code channel} that is ready for {@code rdy} messages. */
+  /**
+   * A connection subscribed to {@code topic}/{@code channel} that is ready for {@code rdy}
+   * messages.
+   */
   static WireClient consumer(Broker broker, String topic, String channel, int rdy) {
     WireClient client = connect(broker);
     try {
@@ -163,7 +168,8 @@ final class WireClient implements AutoCloseable {
     all.put("feature_negotiation", true);
     sendIdentify(all);
     Frame frame = read();
-    assertThat(frame.type()).as("answer to IDENTIFY with feature_negotiation: %s", frame)
+    assertThat(frame.type())
+        .as("answer to IDENTIFY with feature_negotiation: %s", frame)
         .isEqualTo(Frame.RESPONSE);
     try {
       return JSON.readTree(frame.data());
@@ -185,8 +191,8 @@ final class WireClient implements AutoCloseable {
   }
 
   /**
-   * Proves the connection still works after a non-fatal error: a PUB is acknowledged, which
-   * nsqd allows in every state, and no error frame is pending before its {@code OK}.
+   * Proves the connection still works after a non-fatal error: a PUB is acknowledged, which nsqd
+   * allows in every state, and no error frame is pending before its {@code OK}.
    */
   void assertOpen() {
     publish("conformance-alive", "still there?");
@@ -218,12 +224,13 @@ final class WireClient implements AutoCloseable {
   void expectResponse(String text) {
     Frame frame = read();
     // Compared as text, so that a failure shows both frames, type included.
-    assertThat(frame.toString()).isEqualTo(new Frame(Frame.RESPONSE, text.getBytes(UTF_8)).toString());
+    assertThat(frame.toString())
+        .isEqualTo(new Frame(Frame.RESPONSE, text.getBytes(UTF_8)).toString());
   }
 
   /**
-   * Reads an error frame and checks its code, the word clients act on; the rest of the text is
-   * for humans and not compared. Returns the whole text.
+   * Reads an error frame and checks its code, the word clients act on; the rest of the text is for
+   * humans and not compared. Returns the whole text.
    */
   String expectError(String code) {
     Frame frame = read();
@@ -250,11 +257,15 @@ final class WireClient implements AutoCloseable {
       if (first == -1) {
         return;
       }
-      throw new AssertionError("expected the broker to close the connection, but it sent more: "
-          + readFrameAfter(first));
+      throw new AssertionError(
+          "expected the broker to close the connection, but it sent more: "
+              + readFrameAfter(first));
     } catch (SocketTimeoutException e) {
-      throw new AssertionError("the broker kept the connection open for " + TIMEOUT.toMillis()
-          + " ms; it should have closed it", e);
+      throw new AssertionError(
+          "the broker kept the connection open for "
+              + TIMEOUT.toMillis()
+              + " ms; it should have closed it",
+          e);
     } catch (SocketException e) {
       // connection reset: closed as well
     } catch (IOException e) {
@@ -263,8 +274,8 @@ final class WireClient implements AutoCloseable {
   }
 
   /**
-   * The frames that arrive until the broker closes the connection, which it must do within
-   * {@link #TIMEOUT} of the last frame.
+   * The frames that arrive until the broker closes the connection, which it must do within {@link
+   * #TIMEOUT} of the last frame.
    */
   List<Frame> framesUntilClosed() {
     List<Frame> frames = new ArrayList<>();
@@ -278,8 +289,13 @@ final class WireClient implements AutoCloseable {
         frames.add(readFrameAfter(first));
       }
     } catch (SocketTimeoutException e) {
-      throw new AssertionError("the broker kept the connection open for " + TIMEOUT.toMillis()
-          + " ms after " + frames + "; it should have closed it", e);
+      throw new AssertionError(
+          "the broker kept the connection open for "
+              + TIMEOUT.toMillis()
+              + " ms after "
+              + frames
+              + "; it should have closed it",
+          e);
     } catch (SocketException e) {
       return frames; // connection reset: closed as well
     } catch (IOException e) {
@@ -292,8 +308,11 @@ final class WireClient implements AutoCloseable {
     try {
       socket.setSoTimeout(Math.toIntExact(quiet.toMillis()));
       int first = in.read();
-      throw new AssertionError("expected nothing for " + quiet.toMillis() + " ms, got "
-          + (first == -1 ? "the connection closed" : readFrameAfter(first)));
+      throw new AssertionError(
+          "expected nothing for "
+              + quiet.toMillis()
+              + " ms, got "
+              + (first == -1 ? "the connection closed" : readFrameAfter(first)));
     } catch (SocketTimeoutException expected) {
       // silence, as required
     } catch (IOException e) {

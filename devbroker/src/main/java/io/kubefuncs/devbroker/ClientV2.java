@@ -10,11 +10,11 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One protocol V2 connection's state, as nsqd's clientV2 keeps it: what the client IDENTIFYed,
- * its subscription, RDY and counters, its in-flight messages in deadline order, and its output
- * buffer. Frames are written straight into a pooled buffer of {@code output_buffer_size} bytes
- * and flushed once per pass of the event loop, which batches writes the way nsqd's buffered
- * writer does without ever holding a frame back for a timer.
+ * One protocol V2 connection's state, as nsqd's clientV2 keeps it: what the client IDENTIFYed, its
+ * subscription, RDY and counters, its in-flight messages in deadline order, and its output buffer.
+ * Frames are written straight into a pooled buffer of {@code output_buffer_size} bytes and flushed
+ * once per pass of the event loop, which batches writes the way nsqd's buffered writer does without
+ * ever holding a frame back for a timer.
  */
 final class ClientV2 {
   static final int FRAME_TYPE_RESPONSE = 0;
@@ -33,6 +33,7 @@ final class ClientV2 {
   final Nsqd nsqd;
   final ChannelHandlerContext ctx;
   final String remoteAddress;
+
   /** Unix seconds. */
   final long connectTime;
 
@@ -55,6 +56,7 @@ final class ClientV2 {
 
   /** Oldest first; each message's deadline is no earlier than its predecessor's. */
   private Message inFlightHead;
+
   private Message inFlightTail;
 
   private final Map<String, long[]> pubCounts = new HashMap<>();
@@ -62,8 +64,10 @@ final class ClientV2 {
   private long[] lastPubCount;
 
   private ByteBuf out;
+
   /** Queued for the end-of-pass flush. */
   boolean flushPending;
+
   private boolean closed;
   private long lastReadNanos;
   private ScheduledFuture<?> heartbeat;
@@ -99,7 +103,8 @@ final class ClientV2 {
     if (heartbeat == -1) {
       heartbeatIntervalNanos = 0;
     } else if (heartbeat != 0) {
-      if (heartbeat < 1000 || heartbeat > TimeUnit.NANOSECONDS.toMillis(Options.MAX_HEARTBEAT_INTERVAL_NANOS)) {
+      if (heartbeat < 1000
+          || heartbeat > TimeUnit.NANOSECONDS.toMillis(Options.MAX_HEARTBEAT_INTERVAL_NANOS)) {
         throw invalidIdentify("heartbeat interval (" + heartbeat + ") is invalid");
       }
       heartbeatIntervalNanos = TimeUnit.MILLISECONDS.toNanos(heartbeat);
@@ -130,7 +135,8 @@ final class ClientV2 {
     sampleRate = (int) data.sampleRate();
     long msgTimeout = data.msgTimeout();
     if (msgTimeout != 0) {
-      if (msgTimeout < 1000 || msgTimeout > TimeUnit.NANOSECONDS.toMillis(Options.MAX_MSG_TIMEOUT_NANOS)) {
+      if (msgTimeout < 1000
+          || msgTimeout > TimeUnit.NANOSECONDS.toMillis(Options.MAX_MSG_TIMEOUT_NANOS)) {
         throw invalidIdentify("msg timeout (" + msgTimeout + ") is invalid");
       }
       msgTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(msgTimeout);
@@ -361,7 +367,9 @@ final class ClientV2 {
     if (interval <= 0 || closed) {
       return;
     }
-    heartbeat = ctx.executor().scheduleAtFixedRate(this::heartbeat, interval, interval, TimeUnit.NANOSECONDS);
+    heartbeat =
+        ctx.executor()
+            .scheduleAtFixedRate(this::heartbeat, interval, interval, TimeUnit.NANOSECONDS);
   }
 
   private void heartbeat() {

@@ -8,9 +8,9 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -32,18 +32,18 @@ import java.util.function.Consumer;
  *
  * <p>It speaks nsqd's TCP protocol V2 and HTTP API and nsqlookupd's HTTP API and TCP protocol V1,
  * as nsqd and nsqlookupd v1.3.0 do, with the same error codes, so that NSQ clients (ours, go-nsq)
- * and NSQ's own tools work against it unchanged. The embedded nsqlookupd always lists the
- * embedded nsqd; a real nsqd started with {@code --lookupd-tcp-address} can register with it too.
- * TLS, snappy, deflate and AUTH are declined the way an nsqd without them declines them.
+ * and NSQ's own tools work against it unchanged. The embedded nsqlookupd always lists the embedded
+ * nsqd; a real nsqd started with {@code --lookupd-tcp-address} can register with it too. TLS,
+ * snappy, deflate and AUTH are declined the way an nsqd without them declines them.
  *
  * <p>Messages stay in memory: each topic and channel holds up to {@code memQueueSize} of them
- * (1,000,000 by default, nsqd's flag of that name). Where nsqd would then write to disk, the
- * broker refuses the publish with {@code E_PUB_FAILED} (HTTP 503), except on {@code #ephemeral}
- * topics and channels, which drop the excess exactly as nsqd does.
+ * (1,000,000 by default, nsqd's flag of that name). Where nsqd would then write to disk, the broker
+ * refuses the publish with {@code E_PUB_FAILED} (HTTP 503), except on {@code #ephemeral} topics and
+ * channels, which drop the excess exactly as nsqd does.
  *
- * <p>One thread owns everything: all connections, topics and channels live on a single event
- * loop, so the broker needs no locks. Its threads are daemon threads: a program that only runs
- * the broker must keep its own main thread alive until it wants the broker gone.
+ * <p>One thread owns everything: all connections, topics and channels live on a single event loop,
+ * so the broker needs no locks. Its threads are daemon threads: a program that only runs the broker
+ * must keep its own main thread alive until it wants the broker gone.
  *
  * <pre>{@code
  * try (DevBroker broker = DevBroker.builder().tcpPort(0).httpPort(0)
@@ -104,7 +104,10 @@ public final class DevBroker implements AutoCloseable {
     return hostPort(tcpAddress.getHostString(), tcpAddress.getPort());
   }
 
-  /** nsqlookupd's HTTP address as {@code host:port}: what {@code Client.builder().lookupd(...)} takes. */
+  /**
+   * nsqlookupd's HTTP address as {@code host:port}: what {@code Client.builder().lookupd(...)}
+   * takes.
+   */
   public String lookupd() {
     return hostPort(lookupdHttpAddress.getHostString(), lookupdHttpAddress.getPort());
   }
@@ -192,14 +195,17 @@ public final class DevBroker implements AutoCloseable {
      */
     public Builder msgTimeout(Duration timeout) {
       Objects.requireNonNull(timeout, "timeout");
-      if (timeout.compareTo(Duration.ofSeconds(1)) < 0 || timeout.compareTo(Duration.ofMinutes(15)) > 0) {
+      if (timeout.compareTo(Duration.ofSeconds(1)) < 0
+          || timeout.compareTo(Duration.ofMinutes(15)) > 0) {
         throw new IllegalArgumentException("msgTimeout must be from 1s to 15m, not " + timeout);
       }
       this.msgTimeout = timeout;
       return this;
     }
 
-    /** nsqd's {@code --max-msg-size}: the largest message body in bytes; default 1048576 (1 MiB). */
+    /**
+     * nsqd's {@code --max-msg-size}: the largest message body in bytes; default 1048576 (1 MiB).
+     */
     public Builder maxMsgSize(int bytes) {
       if (bytes < 1) {
         throw new IllegalArgumentException("maxMsgSize must be positive, not " + bytes);
@@ -211,8 +217,8 @@ public final class DevBroker implements AutoCloseable {
     /**
      * nsqd's {@code --mem-queue-size}: the most messages one topic or channel holds; default
      * 1,000,000. nsqd writes the excess to disk; the dev broker has no disk queue, so it refuses
-     * publishes beyond it ({@code E_PUB_FAILED}, HTTP 503), and drops the excess of
-     * {@code #ephemeral} topics and channels as nsqd does.
+     * publishes beyond it ({@code E_PUB_FAILED}, HTTP 503), and drops the excess of {@code
+     * #ephemeral} topics and channels as nsqd does.
      */
     public Builder memQueueSize(long messages) {
       if (messages < 1) {
@@ -225,8 +231,8 @@ public final class DevBroker implements AutoCloseable {
     /**
      * Binds all four listeners and starts the broker.
      *
-     * @throws BindException when a port is taken, naming the listener and its address, e.g.
-     *     {@code nsqd TCP 127.0.0.1:4150 is in use}
+     * @throws BindException when a port is taken, naming the listener and its address, e.g. {@code
+     *     nsqd TCP 127.0.0.1:4150 is in use}
      */
     public DevBroker start() throws IOException {
       return DevBroker.start(
@@ -263,8 +269,15 @@ public final class DevBroker implements AutoCloseable {
       HttpApi lookupdApi = new LookupdHttp(lookupd).api();
       String host = options.host();
       listeners.add(
-          listen(group, connections, host, options.tcpPort(), "nsqd TCP", p -> p.addLast(new ProtocolV2(nsqd))));
-      listeners.add(listen(group, connections, host, options.httpPort(), "nsqd HTTP", nsqdApi::addTo));
+          listen(
+              group,
+              connections,
+              host,
+              options.tcpPort(),
+              "nsqd TCP",
+              p -> p.addLast(new ProtocolV2(nsqd))));
+      listeners.add(
+          listen(group, connections, host, options.httpPort(), "nsqd HTTP", nsqdApi::addTo));
       listeners.add(
           listen(
               group,
@@ -274,15 +287,22 @@ public final class DevBroker implements AutoCloseable {
               "nsqlookupd TCP",
               p -> p.addLast(new LookupProtocolV1(lookupd))));
       listeners.add(
-          listen(group, connections, host, options.lookupdHttpPort(), "nsqlookupd HTTP", lookupdApi::addTo));
+          listen(
+              group,
+              connections,
+              host,
+              options.lookupdHttpPort(),
+              "nsqlookupd HTTP",
+              lookupdApi::addTo));
       InetSocketAddress tcp = (InetSocketAddress) listeners.get(0).localAddress();
       InetSocketAddress http = (InetSocketAddress) listeners.get(1).localAddress();
       InetSocketAddress lookupdTcp = (InetSocketAddress) listeners.get(2).localAddress();
       InetSocketAddress lookupdHttp = (InetSocketAddress) listeners.get(3).localAddress();
-      loop.submit(() -> {
-            lookupd.start(lookupdTcp.getPort(), lookupdHttp.getPort());
-            nsqd.start(tcp, http.getPort());
-          })
+      loop.submit(
+              () -> {
+                lookupd.start(lookupdTcp.getPort(), lookupdHttp.getPort());
+                nsqd.start(tcp, http.getPort());
+              })
           .syncUninterruptibly();
     } catch (IOException | RuntimeException e) {
       for (Channel listener : listeners) {
@@ -326,7 +346,8 @@ public final class DevBroker implements AutoCloseable {
     if (cause instanceof BindException) {
       String reason = String.valueOf(cause.getMessage());
       BindException e =
-          new BindException(reason.contains("in use") ? where + " is in use" : where + ": " + reason);
+          new BindException(
+              reason.contains("in use") ? where + " is in use" : where + ": " + reason);
       e.initCause(cause);
       throw e;
     }

@@ -8,10 +8,10 @@ import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
- * A JUnit 5 extension that runs a {@link DevBroker} on free ports of 127.0.0.1 for a test class,
- * so that a function's integration tests need no nsqd binaries: the broker is in the test's own
- * JVM. Test methods, constructors and {@code @BeforeAll}/{@code @BeforeEach} methods get it as a
- * {@code DevBroker} parameter.
+ * A JUnit 5 extension that runs a {@link DevBroker} on free ports of 127.0.0.1 for a test class, so
+ * that a function's integration tests need no nsqd binaries: the broker is in the test's own JVM.
+ * Test methods, constructors and {@code @BeforeAll}/{@code @BeforeEach} methods get it as a {@code
+ * DevBroker} parameter.
  *
  * <pre>{@code
  * @ExtendWith(DevBrokerExtension.class)
@@ -23,13 +23,14 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * }</pre>
  *
  * <p>One broker per top-level test class, shared by its tests and its {@code @Nested} classes, and
- * closed after the class: tests that must not see each other's messages use topics of their own.
- * It is the dev broker's in-memory NSQ, not the real nsqd: the testkit's {@code NsqExtension}
- * runs real nsqd for the tests that must prove behaviour against it. Built for JUnit Jupiter 6,
- * whose store closes what it holds.
+ * closed after the class: tests that must not see each other's messages use topics of their own. It
+ * is the dev broker's in-memory NSQ, not the real nsqd: the testkit's {@code NsqExtension} runs
+ * real nsqd for the tests that must prove behaviour against it. Built for JUnit Jupiter 6, whose
+ * store closes what it holds.
  */
 public final class DevBrokerExtension implements BeforeAllCallback, ParameterResolver {
-  private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(DevBrokerExtension.class);
+  private static final ExtensionContext.Namespace NAMESPACE =
+      ExtensionContext.Namespace.create(DevBrokerExtension.class);
 
   @Override
   public void beforeAll(ExtensionContext context) {
@@ -55,14 +56,22 @@ public final class DevBrokerExtension implements BeforeAllCallback, ParameterRes
     while (classContext.getParent().flatMap(ExtensionContext::getTestClass).isPresent()) {
       classContext = classContext.getParent().orElseThrow();
     }
-    return classContext.getStore(NAMESPACE).computeIfAbsent(DevBroker.class, k -> start(), DevBroker.class);
+    return classContext
+        .getStore(NAMESPACE)
+        .computeIfAbsent(DevBroker.class, k -> start(), DevBroker.class);
   }
 
   private static DevBroker start() {
     try {
-      return DevBroker.builder().tcpPort(0).httpPort(0).lookupdTcpPort(0).lookupdHttpPort(0).start();
+      return DevBroker.builder()
+          .tcpPort(0)
+          .httpPort(0)
+          .lookupdTcpPort(0)
+          .lookupdHttpPort(0)
+          .start();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot start the dev broker for the tests: " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "cannot start the dev broker for the tests: " + e.getMessage(), e);
     }
   }
 }

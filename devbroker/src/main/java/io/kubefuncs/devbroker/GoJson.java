@@ -8,10 +8,10 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.io.IOException;
 
 /**
- * JSON in, accepted and refused as Go's encoding/json does when it decodes into a struct: the
- * body must be one object (or {@code null}, which changes nothing), and a known key's value must
- * have the field's type, so a string where a number belongs, or a fraction where an integer
- * belongs, fails the body.
+ * JSON in, accepted and refused as Go's encoding/json does when it decodes into a struct: the body
+ * must be one object (or {@code null}, which changes nothing), and a known key's value must have
+ * the field's type, so a string where a number belongs, or a fraction where an integer belongs,
+ * fails the body.
  */
 final class GoJson {
   private static final ObjectMapper MAPPER =

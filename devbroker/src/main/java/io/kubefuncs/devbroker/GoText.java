@@ -68,7 +68,9 @@ final class GoText {
   }
 
   private static void appendHex(StringBuilder out, int b) {
-    out.append("\\x").append(Character.forDigit(b >> 4, 16)).append(Character.forDigit(b & 0xf, 16));
+    out.append("\\x")
+        .append(Character.forDigit(b >> 4, 16))
+        .append(Character.forDigit(b & 0xf, 16));
   }
 
   /** Length of the well-formed UTF-8 sequence starting at {@code i}, or 0 if there is none. */

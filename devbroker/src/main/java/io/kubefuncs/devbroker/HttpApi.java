@@ -28,16 +28,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The HTTP side of nsqd and nsqlookupd: routes by method and path as their httprouter does
- * (405 with an Allow header for a known path with the wrong method, OPTIONS answered, a trailing
- * slash redirected, 404 otherwise), and answers in nsqd's "V1" style: 200 with the data, or the
- * status with {@code {"message":"..."}}, always with {@code X-NSQ-Content-Type}.
+ * The HTTP side of nsqd and nsqlookupd: routes by method and path as their httprouter does (405
+ * with an Allow header for a known path with the wrong method, OPTIONS answered, a trailing slash
+ * redirected, 404 otherwise), and answers in nsqd's "V1" style: 200 with the data, or the status
+ * with {@code {"message":"..."}}, always with {@code X-NSQ-Content-Type}.
  */
 @ChannelHandler.Sharable
 final class HttpApi extends SimpleChannelInboundHandler<FullHttpRequest> {
   private static final System.Logger LOG = System.getLogger(HttpApi.class.getName());
 
-  /** What an endpoint returns: a String or byte[] is sent as is, null as an empty body, anything else as JSON. */
+  /**
+   * What an endpoint returns: a String or byte[] is sent as is, null as an empty body, anything
+   * else as JSON.
+   */
   @FunctionalInterface
   interface Endpoint {
     Object handle(Request request) throws HttpError;
@@ -75,7 +78,9 @@ final class HttpApi extends SimpleChannelInboundHandler<FullHttpRequest> {
 
   /** A route answered in nsqd's V1 style. */
   HttpApi route(HttpMethod method, String path, Endpoint endpoint) {
-    routes.computeIfAbsent(path, p -> new LinkedHashMap<>()).put(method, new Route(endpoint, false));
+    routes
+        .computeIfAbsent(path, p -> new LinkedHashMap<>())
+        .put(method, new Route(endpoint, false));
     return this;
   }
 
@@ -108,7 +113,13 @@ final class HttpApi extends SimpleChannelInboundHandler<FullHttpRequest> {
     boolean keepAlive = HttpUtil.isKeepAlive(http);
     HttpUtil.setKeepAlive(response, keepAlive);
     if (LOG.isLoggable(System.Logger.Level.DEBUG)) {
-      LOG.log(System.Logger.Level.DEBUG, "{0}: {1} {2} {3}", name, response.status().code(), http.method(), uri);
+      LOG.log(
+          System.Logger.Level.DEBUG,
+          "{0}: {1} {2} {3}",
+          name,
+          response.status().code(),
+          http.method(),
+          uri);
     }
     ctx.writeAndFlush(response);
   }
@@ -122,9 +133,14 @@ final class HttpApi extends SimpleChannelInboundHandler<FullHttpRequest> {
         Object data = route.endpoint().handle(request);
         return route.plainText() ? plainText(200, data) : v1(200, data);
       } catch (HttpError e) {
-        return route.plainText() ? plainText(e.status, e.getMessage()) : v1Error(e.status, e.getMessage());
+        return route.plainText()
+            ? plainText(e.status, e.getMessage())
+            : v1Error(e.status, e.getMessage());
       } catch (RuntimeException e) {
-        LOG.log(System.Logger.Level.WARNING, name + ": internal error on " + method + " " + request.path(), e);
+        LOG.log(
+            System.Logger.Level.WARNING,
+            name + ": internal error on " + method + " " + request.path(),
+            e);
         return v1Error(500, "INTERNAL_ERROR");
       }
     }
@@ -187,7 +203,8 @@ final class HttpApi extends SimpleChannelInboundHandler<FullHttpRequest> {
   }
 
   private static FullHttpResponse v1Error(int status, String message) {
-    FullHttpResponse response = response(status, Unpooled.wrappedBuffer(Json.bytes(Map.of("message", message))));
+    FullHttpResponse response =
+        response(status, Unpooled.wrappedBuffer(Json.bytes(Map.of("message", message))));
     response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=utf-8");
     response.headers().set("X-NSQ-Content-Type", "nsq; version=1.0");
     return response;
@@ -214,7 +231,8 @@ final class HttpApi extends SimpleChannelInboundHandler<FullHttpRequest> {
 
   private static FullHttpResponse response(int status, ByteBuf content) {
     FullHttpResponse response =
-        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), content);
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), content);
     HttpUtil.setContentLength(response, content.readableBytes());
     return response;
   }
@@ -226,11 +244,11 @@ final class HttpApi extends SimpleChannelInboundHandler<FullHttpRequest> {
   }
 
   /**
-   * Gathers request bodies up to nsqd's --max-body-size. A larger one is refused with nsqd's
-   * answer for the endpoint (/pub: MSG_TOO_BIG, otherwise BODY_TOO_BIG) before it is read. The
-   * connection stays open while the aggregator reads and drops the rest of the body: closing it
-   * while the client still sends would reset it, and a reset destroys the answer before the
-   * client has read it.
+   * Gathers request bodies up to nsqd's --max-body-size. A larger one is refused with nsqd's answer
+   * for the endpoint (/pub: MSG_TOO_BIG, otherwise BODY_TOO_BIG) before it is read. The connection
+   * stays open while the aggregator reads and drops the rest of the body: closing it while the
+   * client still sends would reset it, and a reset destroys the answer before the client has read
+   * it.
    */
   private static final class BodyLimit extends HttpObjectAggregator {
     BodyLimit(int maxBodySize) {
@@ -239,8 +257,12 @@ final class HttpApi extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @Override
     protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
-      String path = oversized instanceof HttpRequest request ? new QueryStringDecoder(request.uri()).path() : "";
-      FullHttpResponse response = v1Error(413, path.equals("/pub") ? "MSG_TOO_BIG" : "BODY_TOO_BIG");
+      String path =
+          oversized instanceof HttpRequest request
+              ? new QueryStringDecoder(request.uri()).path()
+              : "";
+      FullHttpResponse response =
+          v1Error(413, path.equals("/pub") ? "MSG_TOO_BIG" : "BODY_TOO_BIG");
       ctx.writeAndFlush(response);
     }
   }

@@ -6,9 +6,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * IDENTIFY's JSON body, decoded as Go's encoding/json decodes it into nsqd's identifyDataV2:
- * keys match case-insensitively, unknown keys and nulls are ignored, and a value of the wrong
- * type (a string for a number, a fraction for an integer) fails the whole body.
+ * IDENTIFY's JSON body, decoded as Go's encoding/json decodes it into nsqd's identifyDataV2: keys
+ * match case-insensitively, unknown keys and nulls are ignored, and a value of the wrong type (a
+ * string for a number, a fraction for an integer) fails the whole body.
  */
 record IdentifyData(
     String clientId,
@@ -51,12 +51,18 @@ record IdentifyData(
         case "client_id" -> clientId = GoJson.string(key, value);
         case "hostname" -> hostname = GoJson.string(key, value);
         case "user_agent" -> userAgent = GoJson.string(key, value);
-        case "heartbeat_interval" -> heartbeatInterval = GoJson.integer(key, value, Long.MIN_VALUE, Long.MAX_VALUE);
-        case "output_buffer_size" -> outputBufferSize = GoJson.integer(key, value, Long.MIN_VALUE, Long.MAX_VALUE);
-        case "output_buffer_timeout" -> outputBufferTimeout = GoJson.integer(key, value, Long.MIN_VALUE, Long.MAX_VALUE);
-        case "msg_timeout" -> msgTimeout = GoJson.integer(key, value, Long.MIN_VALUE, Long.MAX_VALUE);
-        case "sample_rate" -> sampleRate = GoJson.integer(key, value, Integer.MIN_VALUE, Integer.MAX_VALUE);
-        case "deflate_level" -> deflateLevel = GoJson.integer(key, value, Long.MIN_VALUE, Long.MAX_VALUE);
+        case "heartbeat_interval" ->
+            heartbeatInterval = GoJson.integer(key, value, Long.MIN_VALUE, Long.MAX_VALUE);
+        case "output_buffer_size" ->
+            outputBufferSize = GoJson.integer(key, value, Long.MIN_VALUE, Long.MAX_VALUE);
+        case "output_buffer_timeout" ->
+            outputBufferTimeout = GoJson.integer(key, value, Long.MIN_VALUE, Long.MAX_VALUE);
+        case "msg_timeout" ->
+            msgTimeout = GoJson.integer(key, value, Long.MIN_VALUE, Long.MAX_VALUE);
+        case "sample_rate" ->
+            sampleRate = GoJson.integer(key, value, Integer.MIN_VALUE, Integer.MAX_VALUE);
+        case "deflate_level" ->
+            deflateLevel = GoJson.integer(key, value, Long.MIN_VALUE, Long.MAX_VALUE);
         case "feature_negotiation" -> featureNegotiation = GoJson.bool(key, value);
         case "tls_v1" -> tlsV1 = GoJson.bool(key, value);
         case "snappy" -> snappy = GoJson.bool(key, value);

@@ -21,6 +21,7 @@ import java.util.Map;
  */
 final class LookupProtocolV1 extends ByteToMessageDecoder {
   private static final byte[] MAGIC = {' ', ' ', 'V', '1'};
+
   /** nsqlookupd reads lines without a limit; this one stops a client sending an endless line. */
   private static final int MAX_LINE = 64 * 1024;
 
@@ -90,7 +91,8 @@ final class LookupProtocolV1 extends ByteToMessageDecoder {
         }
         return;
       }
-      String[] params = in.toString(start, lineEnd - start, StandardCharsets.ISO_8859_1).strip().split(" ", -1);
+      String[] params =
+          in.toString(start, lineEnd - start, StandardCharsets.ISO_8859_1).strip().split(" ", -1);
       try {
         if (!execute(in, params, lineEnd + 1)) {
           return;
@@ -126,10 +128,12 @@ final class LookupProtocolV1 extends ByteToMessageDecoder {
         String topic = params[1];
         String channel = params.length >= 3 ? params[2] : "";
         if (!Names.isValid(topic)) {
-          throw ProtocolError.fatal("E_BAD_TOPIC", command + " topic name '" + topic + "' is not valid");
+          throw ProtocolError.fatal(
+              "E_BAD_TOPIC", command + " topic name '" + topic + "' is not valid");
         }
         if (!channel.isEmpty() && !Names.isValid(channel)) {
-          throw ProtocolError.fatal("E_BAD_CHANNEL", command + " channel name '" + channel + "' is not valid");
+          throw ProtocolError.fatal(
+              "E_BAD_CHANNEL", command + " channel name '" + channel + "' is not valid");
         }
         if (command.equals("REGISTER")) {
           lookupd.register(peer, topic, channel);
@@ -161,10 +165,12 @@ final class LookupProtocolV1 extends ByteToMessageDecoder {
     in.getBytes(bodyStart + 4, body);
     in.readerIndex(bodyStart + 4 + size);
     InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
-    String remoteAddress = DevBroker.hostPort(remote.getAddress().getHostAddress(), remote.getPort());
+    String remoteAddress =
+        DevBroker.hostPort(remote.getAddress().getHostAddress(), remote.getPort());
     Map<String, Object> fields = new LinkedHashMap<>();
     try {
-      for (Iterator<Map.Entry<String, JsonNode>> it = GoJson.object(body).fields(); it.hasNext(); ) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = GoJson.object(body).fields();
+          it.hasNext(); ) {
         Map.Entry<String, JsonNode> field = it.next();
         if (field.getValue().isNull()) {
           continue;
@@ -174,7 +180,10 @@ final class LookupProtocolV1 extends ByteToMessageDecoder {
           case "hostname", "broadcast_address", "version", "remote_address" ->
               fields.put(key, GoJson.string(key, field.getValue()));
           case "tcp_port", "http_port" ->
-              fields.put(key, (int) GoJson.integer(key, field.getValue(), Integer.MIN_VALUE, Integer.MAX_VALUE));
+              fields.put(
+                  key,
+                  (int)
+                      GoJson.integer(key, field.getValue(), Integer.MIN_VALUE, Integer.MAX_VALUE));
           default -> {
             // ignored, as by Go's decoder
           }

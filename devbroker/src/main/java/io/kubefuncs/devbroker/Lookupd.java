@@ -8,10 +8,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * nsqlookupd's registration database: which nsqd (producer) has which topic and channel. The
- * embedded nsqd registers here directly, in-process, as it creates and deletes topics and
- * channels; real nsqds register over the TCP protocol V1 ({@link LookupProtocolV1}). The rules
- * (what a registration is, when one disappears, which producers count as active) are
- * nsqlookupd's. Only the broker's event loop touches it.
+ * embedded nsqd registers here directly, in-process, as it creates and deletes topics and channels;
+ * real nsqds register over the TCP protocol V1 ({@link LookupProtocolV1}). The rules (what a
+ * registration is, when one disappears, which producers count as active) are nsqlookupd's. Only the
+ * broker's event loop touches it.
  */
 final class Lookupd {
   static final String CLIENT = "client";
@@ -21,6 +21,7 @@ final class Lookupd {
 
   /** nsqlookupd's {@code --inactive-producer-timeout} and {@code --tombstone-lifetime}. */
   static final long INACTIVE_PRODUCER_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(300);
+
   static final long TOMBSTONE_LIFETIME_NANOS = TimeUnit.SECONDS.toNanos(45);
 
   record Registration(String category, String key, String subKey) {
@@ -43,7 +44,13 @@ final class Lookupd {
     long lastUpdateNanos = System.nanoTime();
 
     PeerInfo(
-        String id, String remoteAddress, String hostname, String broadcastAddress, int tcpPort, int httpPort, String version) {
+        String id,
+        String remoteAddress,
+        String hostname,
+        String broadcastAddress,
+        int tcpPort,
+        int httpPort,
+        String version) {
       this.id = id;
       this.remoteAddress = remoteAddress;
       this.hostname = hostname;
@@ -115,8 +122,8 @@ final class Lookupd {
 
   /**
    * UNREGISTER: the producer leaves the channel, or without a channel the topic and all its
-   * channels. The registrations themselves stay (nsqlookupd keeps them) unless ephemeral and
-   * left without producers.
+   * channels. The registrations themselves stay (nsqlookupd keeps them) unless ephemeral and left
+   * without producers.
    */
   void unregister(PeerInfo peer, String topic, String channel) {
     if (!channel.isEmpty()) {
@@ -153,7 +160,9 @@ final class Lookupd {
   }
 
   private void addProducer(Registration key, PeerInfo peer) {
-    registrations.computeIfAbsent(key, k -> new LinkedHashMap<>()).putIfAbsent(peer.id, new Producer(peer));
+    registrations
+        .computeIfAbsent(key, k -> new LinkedHashMap<>())
+        .putIfAbsent(peer.id, new Producer(peer));
   }
 
   /** Removes the producer; returns how many producers the registration has left. */
@@ -200,11 +209,13 @@ final class Lookupd {
   }
 
   /** nsqlookupd's FilterByActive: drops producers silent for too long, and tombstoned ones. */
-  static List<Producer> active(List<Producer> producers, long inactiveTimeoutNanos, long tombstoneLifetimeNanos) {
+  static List<Producer> active(
+      List<Producer> producers, long inactiveTimeoutNanos, long tombstoneLifetimeNanos) {
     long now = System.nanoTime();
     List<Producer> active = new ArrayList<>();
     for (Producer p : producers) {
-      if (now - p.peer.lastUpdateNanos > inactiveTimeoutNanos || p.isTombstoned(tombstoneLifetimeNanos)) {
+      if (now - p.peer.lastUpdateNanos > inactiveTimeoutNanos
+          || p.isTombstoned(tombstoneLifetimeNanos)) {
         continue;
       }
       active.add(p);

@@ -22,10 +22,21 @@ final class LookupdHttp {
         .route(GET, "/info", request -> Map.of("version", Options.VERSION))
         .route(GET, "/debug", request -> debug())
         .route(GET, "/lookup", this::lookup)
-        .route(GET, "/topics", request -> Map.of(
-            "topics", Lookupd.keys(lookupd.findRegistrations(Lookupd.TOPIC, Lookupd.ANY, ""))))
-        .route(GET, "/channels", request -> Map.of(
-            "channels", Lookupd.subKeys(lookupd.findRegistrations(Lookupd.CHANNEL, topic(request), Lookupd.ANY))))
+        .route(
+            GET,
+            "/topics",
+            request ->
+                Map.of(
+                    "topics",
+                    Lookupd.keys(lookupd.findRegistrations(Lookupd.TOPIC, Lookupd.ANY, ""))))
+        .route(
+            GET,
+            "/channels",
+            request ->
+                Map.of(
+                    "channels",
+                    Lookupd.subKeys(
+                        lookupd.findRegistrations(Lookupd.CHANNEL, topic(request), Lookupd.ANY))))
         .route(GET, "/nodes", request -> nodes())
         .route(POST, "/topic/create", this::createTopic)
         .route(POST, "/topic/delete", this::deleteTopic)
@@ -57,7 +68,9 @@ final class LookupdHttp {
       peers.add(peerInfo(producer.peer));
     }
     Map<String, Object> result = new LinkedHashMap<>();
-    result.put("channels", Lookupd.subKeys(lookupd.findRegistrations(Lookupd.CHANNEL, topic, Lookupd.ANY)));
+    result.put(
+        "channels",
+        Lookupd.subKeys(lookupd.findRegistrations(Lookupd.CHANNEL, topic, Lookupd.ANY)));
     result.put("producers", peers);
     return result;
   }
@@ -65,7 +78,10 @@ final class LookupdHttp {
   private Object nodes() {
     // As nsqlookupd: tombstoned producers are listed, with their tombstones.
     List<Lookupd.Producer> producers =
-        Lookupd.active(lookupd.findProducers(Lookupd.CLIENT, "", ""), Lookupd.INACTIVE_PRODUCER_TIMEOUT_NANOS, 0);
+        Lookupd.active(
+            lookupd.findProducers(Lookupd.CLIENT, "", ""),
+            Lookupd.INACTIVE_PRODUCER_TIMEOUT_NANOS,
+            0);
     List<Object> nodes = new ArrayList<>();
     for (Lookupd.Producer producer : producers) {
       List<Lookupd.Registration> topicRegistrations = new ArrayList<>();
@@ -96,20 +112,25 @@ final class LookupdHttp {
 
   private Object debug() {
     Map<String, List<Object>> data = new LinkedHashMap<>();
-    lookupd.all().forEach((r, producers) -> {
-      List<Object> entries = data.computeIfAbsent(r.category() + ":" + r.key() + ":" + r.subKey(), k -> new ArrayList<>());
-      for (Lookupd.Producer p : producers.values()) {
-        Map<String, Object> entry = new LinkedHashMap<>();
-        entry.put("id", p.peer.id);
-        entry.put("hostname", p.peer.hostname);
-        entry.put("broadcast_address", p.peer.broadcastAddress);
-        entry.put("tcp_port", p.peer.tcpPort);
-        entry.put("http_port", p.peer.httpPort);
-        entry.put("version", p.peer.version);
-        entry.put("tombstoned", p.isTombstoned(Long.MAX_VALUE));
-        entries.add(entry);
-      }
-    });
+    lookupd
+        .all()
+        .forEach(
+            (r, producers) -> {
+              List<Object> entries =
+                  data.computeIfAbsent(
+                      r.category() + ":" + r.key() + ":" + r.subKey(), k -> new ArrayList<>());
+              for (Lookupd.Producer p : producers.values()) {
+                Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("id", p.peer.id);
+                entry.put("hostname", p.peer.hostname);
+                entry.put("broadcast_address", p.peer.broadcastAddress);
+                entry.put("tcp_port", p.peer.tcpPort);
+                entry.put("http_port", p.peer.httpPort);
+                entry.put("version", p.peer.version);
+                entry.put("tombstoned", p.isTombstoned(Long.MAX_VALUE));
+                entries.add(entry);
+              }
+            });
     return data;
   }
 
@@ -135,7 +156,8 @@ final class LookupdHttp {
 
   private Object createChannel(HttpApi.Request request) throws HttpError {
     TopicAndChannel names = topicAndChannel(request);
-    lookupd.addRegistration(new Lookupd.Registration(Lookupd.CHANNEL, names.topic(), names.channel()));
+    lookupd.addRegistration(
+        new Lookupd.Registration(Lookupd.CHANNEL, names.topic(), names.channel()));
     lookupd.addRegistration(new Lookupd.Registration(Lookupd.TOPIC, names.topic(), ""));
     return null;
   }

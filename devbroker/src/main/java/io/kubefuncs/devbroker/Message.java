@@ -15,21 +15,32 @@ final class Message {
   private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
   final long id;
+
   /** Publication time, nanoseconds since the epoch, as nsqd sends it. */
   final long timestamp;
+
   final byte[] body;
+
   /** DPUB's delay: the message waits this long in each channel it reaches before it is ready. */
   final long deferNanos;
+
   int attempts;
 
   /** The client holding it while in flight, null otherwise. */
   ClientV2 owner;
-  /** While in flight: when it times out; while deferred: when it becomes ready ({@link System#nanoTime}). */
+
+  /**
+   * While in flight: when it times out; while deferred: when it becomes ready ({@link
+   * System#nanoTime}).
+   */
   long deadline;
+
   /** While in flight: when it was sent, which bounds how far TOUCH may push the deadline. */
   long deliveredAt;
+
   /** Neighbours in the owner's in-flight list, which is kept in deadline order. */
   Message prev;
+
   Message next;
 
   Message(long id, long timestamp, byte[] body, long deferNanos) {
@@ -66,9 +77,9 @@ final class Message {
   }
 
   /**
-   * Reads an id as clients send it back. Returns -1, which no message ever has, for anything
-   * that is not 16 lowercase hex digits: nsqd compares ids byte for byte, so such an id is simply
-   * not in flight.
+   * Reads an id as clients send it back. Returns -1, which no message ever has, for anything that
+   * is not 16 lowercase hex digits: nsqd compares ids byte for byte, so such an id is simply not in
+   * flight.
    */
   static long parseId(ByteBuf in, int from) {
     long id = 0;

@@ -8,6 +8,7 @@ package io.kubefuncs.devbroker;
 final class MessageIds {
   /** nsqd's epoch, 2012-10-28 16:23:42 UTC, in units of 2^20 ns. */
   private static final long EPOCH = 1288834974288L;
+
   private static final int NODE_SHIFT = 12;
   private static final int TIME_SHIFT = 22;
 

@@ -8,10 +8,10 @@ import java.util.PriorityQueue;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * A topic's NSQ channel (not Netty's {@code Channel}): its own copy of every message, handed
- * out to its subscribers within each one's RDY, timed out and redelivered when unanswered,
- * requeued on REQ, held back while deferred. All of it runs on the broker's one event loop, so
- * none of it locks.
+ * A topic's NSQ channel (not Netty's {@code Channel}): its own copy of every message, handed out to
+ * its subscribers within each one's RDY, timed out and redelivered when unanswered, requeued on
+ * REQ, held back while deferred. All of it runs on the broker's one event loop, so none of it
+ * locks.
  *
  * <p>Invariant: while the channel is not paused, messages wait in {@link #ready} only when no
  * subscriber can take one. Every change that gives a subscriber room (RDY, FIN, REQ, a timeout,
@@ -30,6 +30,7 @@ final class NsqChannel {
   private final PriorityQueue<Message> deferred = new PriorityQueue<>(BY_DEADLINE);
   private final InFlightTable inFlight = new InFlightTable();
   private final List<ClientV2> clients = new ArrayList<>();
+
   /** Where the round-robin over subscribers resumes. */
   private int nextClient;
 
@@ -62,7 +63,9 @@ final class NsqChannel {
     return clients;
   }
 
-  /** Whether {@code count} more messages fit; ephemeral channels take anything and drop the excess. */
+  /**
+   * Whether {@code count} more messages fit; ephemeral channels take anything and drop the excess.
+   */
   boolean hasRoomFor(int count) {
     return ephemeral || ready.size() + (long) count <= nsqd.options.memQueueSize();
   }

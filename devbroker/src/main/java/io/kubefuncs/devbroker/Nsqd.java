@@ -20,8 +20,10 @@ import java.util.concurrent.TimeUnit;
  */
 final class Nsqd {
   private static final System.Logger LOG = System.getLogger(Nsqd.class.getName());
+
   /** nsqd's --queue-scan-interval: how often deferred and timed-out messages are looked at. */
   private static final long SCAN_INTERVAL_MILLIS = 100;
+
   /** How often nsqd pings its nsqlookupds, which keeps it listed as active. */
   private static final long LOOKUPD_PING_SECONDS = 15;
 
@@ -65,9 +67,13 @@ final class Nsqd {
             httpPort,
             Options.VERSION);
     lookupd.identified(peer);
-    loop.scheduleAtFixedRate(this::scanTimers, SCAN_INTERVAL_MILLIS, SCAN_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
     loop.scheduleAtFixedRate(
-        () -> peer.lastUpdateNanos = System.nanoTime(), LOOKUPD_PING_SECONDS, LOOKUPD_PING_SECONDS, TimeUnit.SECONDS);
+        this::scanTimers, SCAN_INTERVAL_MILLIS, SCAN_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
+    loop.scheduleAtFixedRate(
+        () -> peer.lastUpdateNanos = System.nanoTime(),
+        LOOKUPD_PING_SECONDS,
+        LOOKUPD_PING_SECONDS,
+        TimeUnit.SECONDS);
   }
 
   InetSocketAddress tcpAddress() {
@@ -145,7 +151,8 @@ final class Nsqd {
     log(System.Logger.Level.DEBUG, "TOPIC({0}): created", name);
     // As an nsqd that uses nsqlookupd: channels known there for this topic exist from the start,
     // so that they get every message, even those published before their consumers return.
-    for (String channel : Lookupd.subKeys(lookupd.findRegistrations(Lookupd.CHANNEL, name, Lookupd.ANY))) {
+    for (String channel :
+        Lookupd.subKeys(lookupd.findRegistrations(Lookupd.CHANNEL, name, Lookupd.ANY))) {
       if (!Names.isEphemeral(channel)) {
         topic.channel(channel);
       }
@@ -178,12 +185,20 @@ final class Nsqd {
 
   void channelCreated(NsqChannel channel) {
     lookupd.register(peer, channel.topic.name, channel.name);
-    log(System.Logger.Level.DEBUG, "TOPIC({0}): new channel({1})", channel.topic.name, channel.name);
+    log(
+        System.Logger.Level.DEBUG,
+        "TOPIC({0}): new channel({1})",
+        channel.topic.name,
+        channel.name);
   }
 
   void channelDeleted(NsqChannel channel) {
     lookupd.unregister(peer, channel.topic.name, channel.name);
-    log(System.Logger.Level.DEBUG, "TOPIC({0}): deleted channel({1})", channel.topic.name, channel.name);
+    log(
+        System.Logger.Level.DEBUG,
+        "TOPIC({0}): deleted channel({1})",
+        channel.topic.name,
+        channel.name);
   }
 
   private void scanTimers() {

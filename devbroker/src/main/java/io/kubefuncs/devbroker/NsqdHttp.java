@@ -31,38 +31,56 @@ final class NsqdHttp {
         .route(POST, "/pub", this::pub)
         .route(POST, "/mpub", this::mpub)
         .route(GET, "/stats", request -> Stats.of(nsqd, request.query()))
-        .route(POST, "/topic/create", request -> {
-          topicFromQuery(request.query());
-          return null;
-        })
+        .route(
+            POST,
+            "/topic/create",
+            request -> {
+              topicFromQuery(request.query());
+              return null;
+            })
         .route(POST, "/topic/delete", this::deleteTopic)
         .route(POST, "/topic/empty", this::emptyTopic)
         .route(POST, "/topic/pause", request -> pauseTopic(request, true))
         .route(POST, "/topic/unpause", request -> pauseTopic(request, false))
-        .route(POST, "/channel/create", request -> {
-          TopicAndChannel target = existingTopicAndChannel(request.query());
-          target.topic().channel(target.channel());
-          return null;
-        })
-        .route(POST, "/channel/delete", request -> {
-          TopicAndChannel target = existingTopicAndChannel(request.query());
-          if (!target.topic().deleteChannel(target.channel())) {
-            throw new HttpError(404, "CHANNEL_NOT_FOUND");
-          }
-          return null;
-        })
-        .route(POST, "/channel/empty", request -> {
-          existingChannel(request.query()).empty();
-          return null;
-        })
-        .route(POST, "/channel/pause", request -> {
-          existingChannel(request.query()).pause();
-          return null;
-        })
-        .route(POST, "/channel/unpause", request -> {
-          existingChannel(request.query()).unpause();
-          return null;
-        });
+        .route(
+            POST,
+            "/channel/create",
+            request -> {
+              TopicAndChannel target = existingTopicAndChannel(request.query());
+              target.topic().channel(target.channel());
+              return null;
+            })
+        .route(
+            POST,
+            "/channel/delete",
+            request -> {
+              TopicAndChannel target = existingTopicAndChannel(request.query());
+              if (!target.topic().deleteChannel(target.channel())) {
+                throw new HttpError(404, "CHANNEL_NOT_FOUND");
+              }
+              return null;
+            })
+        .route(
+            POST,
+            "/channel/empty",
+            request -> {
+              existingChannel(request.query()).empty();
+              return null;
+            })
+        .route(
+            POST,
+            "/channel/pause",
+            request -> {
+              existingChannel(request.query()).pause();
+              return null;
+            })
+        .route(
+            POST,
+            "/channel/unpause",
+            request -> {
+              existingChannel(request.query()).unpause();
+              return null;
+            });
   }
 
   private Object info() {

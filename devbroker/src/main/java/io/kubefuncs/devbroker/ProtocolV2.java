@@ -11,18 +11,20 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * nsqd's TCP protocol V2 on one connection: reads the magic, then commands, and runs each as
- * nsqd's protocol_v2.go does, with its checks in its order, its error codes and texts, and its
- * choice of which errors close the connection. Commands are parsed in place in the read buffer;
- * the hot ones (PUB, MPUB, RDY, FIN) allocate nothing but the message itself.
+ * nsqd's TCP protocol V2 on one connection: reads the magic, then commands, and runs each as nsqd's
+ * protocol_v2.go does, with its checks in its order, its error codes and texts, and its choice of
+ * which errors close the connection. Commands are parsed in place in the read buffer; the hot ones
+ * (PUB, MPUB, RDY, FIN) allocate nothing but the message itself.
  *
- * <p>A command whose body has not fully arrived waits for more bytes. If the client shuts its
- * side down mid-command, the error nsqd would send for the short read is sent before closing.
+ * <p>A command whose body has not fully arrived waits for more bytes. If the client shuts its side
+ * down mid-command, the error nsqd would send for the short read is sent before closing.
  */
 final class ProtocolV2 extends ByteToMessageDecoder {
   private static final byte[] MAGIC = {' ', ' ', 'V', '2'};
+
   /** nsqd reads lines with a bufio.Reader of this size; a longer line ends the connection. */
   private static final int MAX_LINE = Options.DEFAULT_BUFFER_SIZE;
+
   private static final int MAX_TOKENS = 4;
   private static final byte[] CLOSE_WAIT = "CLOSE_WAIT".getBytes(StandardCharsets.US_ASCII);
 
@@ -109,7 +111,11 @@ final class ProtocolV2 extends ByteToMessageDecoder {
     if (cause instanceof IOException) {
       nsqd.log(System.Logger.Level.DEBUG, "client({0}) - {1}", client, cause.getMessage());
     } else {
-      nsqd.log(System.Logger.Level.WARNING, "client({0}) closed after an internal error: {1}", client, cause.toString());
+      nsqd.log(
+          System.Logger.Level.WARNING,
+          "client({0}) closed after an internal error: {1}",
+          client,
+          cause.toString());
     }
     done = true;
     client.close();
@@ -151,7 +157,10 @@ final class ProtocolV2 extends ByteToMessageDecoder {
       int lineEnd = in.indexOf(start, Math.min(in.writerIndex(), start + MAX_LINE), (byte) '\n');
       if (lineEnd < 0) {
         if (in.readableBytes() >= MAX_LINE) {
-          nsqd.log(System.Logger.Level.DEBUG, "client({0}) - failed to read command - line too long", client);
+          nsqd.log(
+              System.Logger.Level.DEBUG,
+              "client({0}) - failed to read command - line too long",
+              client);
           stop(in);
         }
         return;
@@ -230,7 +239,8 @@ final class ProtocolV2 extends ByteToMessageDecoder {
     }
     int size = in.getInt(bodyStart);
     if (size > options.maxBodySize()) {
-      throw ProtocolError.fatal("E_BAD_BODY", "IDENTIFY body too big " + size + " > " + options.maxBodySize());
+      throw ProtocolError.fatal(
+          "E_BAD_BODY", "IDENTIFY body too big " + size + " > " + options.maxBodySize());
     }
     if (size <= 0) {
       throw ProtocolError.fatal("E_BAD_BODY", "IDENTIFY invalid body size " + size);
@@ -284,7 +294,8 @@ final class ProtocolV2 extends ByteToMessageDecoder {
     }
     int size = in.getInt(bodyStart);
     if (size > options.maxBodySize()) {
-      throw ProtocolError.fatal("E_BAD_BODY", "AUTH body too big " + size + " > " + options.maxBodySize());
+      throw ProtocolError.fatal(
+          "E_BAD_BODY", "AUTH body too big " + size + " > " + options.maxBodySize());
     }
     if (size <= 0) {
       throw ProtocolError.fatal("E_BAD_BODY", "AUTH invalid body size " + size);
@@ -329,7 +340,10 @@ final class ProtocolV2 extends ByteToMessageDecoder {
     if (delay < 0 || delay > Options.MAX_REQ_TIMEOUT_NANOS) {
       throw ProtocolError.fatal(
           "E_INVALID",
-          "DPUB timeout " + Long.toUnsignedString(millis) + " out of range 0-" + Options.MAX_REQ_TIMEOUT_NANOS / 1_000_000);
+          "DPUB timeout "
+              + Long.toUnsignedString(millis)
+              + " out of range 0-"
+              + Options.MAX_REQ_TIMEOUT_NANOS / 1_000_000);
     }
     byte[] body = readMessageBody(in, bodyStart, eof, "DPUB");
     if (body == null) {
@@ -356,7 +370,8 @@ final class ProtocolV2 extends ByteToMessageDecoder {
       throw ProtocolError.fatal("E_BAD_MESSAGE", command + " invalid message body size " + size);
     }
     if (size > options.maxMsgSize()) {
-      throw ProtocolError.fatal("E_BAD_MESSAGE", command + " message too big " + size + " > " + options.maxMsgSize());
+      throw ProtocolError.fatal(
+          "E_BAD_MESSAGE", command + " message too big " + size + " > " + options.maxMsgSize());
     }
     if (!available(in, bodyStart + 4, size)) {
       needMore(eof, "E_BAD_MESSAGE", command + " failed to read message body");
@@ -387,7 +402,8 @@ final class ProtocolV2 extends ByteToMessageDecoder {
       throw ProtocolError.fatal("E_BAD_BODY", "MPUB invalid body size " + bodySize);
     }
     if (bodySize > options.maxBodySize()) {
-      throw ProtocolError.fatal("E_BAD_BODY", "MPUB body too big " + bodySize + " > " + options.maxBodySize());
+      throw ProtocolError.fatal(
+          "E_BAD_BODY", "MPUB body too big " + bodySize + " > " + options.maxBodySize());
     }
     int countAt = bodyStart + 4;
     if (!available(in, countAt, 4)) {
@@ -403,14 +419,17 @@ final class ProtocolV2 extends ByteToMessageDecoder {
     for (; index < count; index++) {
       if (!available(in, at, 4)) {
         rememberScan(start, index, at);
-        return needMore(eof, "E_BAD_MESSAGE", "MPUB failed to read message(" + index + ") body size");
+        return needMore(
+            eof, "E_BAD_MESSAGE", "MPUB failed to read message(" + index + ") body size");
       }
       int size = in.getInt(at);
       if (size <= 0) {
-        throw ProtocolError.fatal("E_BAD_MESSAGE", "MPUB invalid message(" + index + ") body size " + size);
+        throw ProtocolError.fatal(
+            "E_BAD_MESSAGE", "MPUB invalid message(" + index + ") body size " + size);
       }
       if (size > options.maxMsgSize()) {
-        throw ProtocolError.fatal("E_BAD_MESSAGE", "MPUB message too big " + size + " > " + options.maxMsgSize());
+        throw ProtocolError.fatal(
+            "E_BAD_MESSAGE", "MPUB message too big " + size + " > " + options.maxMsgSize());
       }
       if (!available(in, at + 4, size)) {
         rememberScan(start, index, at);
@@ -442,7 +461,10 @@ final class ProtocolV2 extends ByteToMessageDecoder {
   }
 
   private String full(Topic topic) {
-    return "topic " + topic.name + " is full: the dev broker holds at most " + options.memQueueSize()
+    return "topic "
+        + topic.name
+        + " is full: the dev broker holds at most "
+        + options.memQueueSize()
         + " messages per topic and channel (mem-queue-size) and has no disk queue";
   }
 
@@ -460,11 +482,13 @@ final class ProtocolV2 extends ByteToMessageDecoder {
     }
     String topicName = token(in, 1);
     if (!Names.isValid(topicName)) {
-      throw ProtocolError.fatal("E_BAD_TOPIC", "SUB topic name " + GoText.quote(topicName) + " is not valid");
+      throw ProtocolError.fatal(
+          "E_BAD_TOPIC", "SUB topic name " + GoText.quote(topicName) + " is not valid");
     }
     String channelName = token(in, 2);
     if (!Names.isValid(channelName)) {
-      throw ProtocolError.fatal("E_BAD_CHANNEL", "SUB channel name " + GoText.quote(channelName) + " is not valid");
+      throw ProtocolError.fatal(
+          "E_BAD_CHANNEL", "SUB channel name " + GoText.quote(channelName) + " is not valid");
     }
     NsqChannel channel = nsqd.topic(topicName).channel(channelName);
     channel.addClient(client);
@@ -489,7 +513,8 @@ final class ProtocolV2 extends ByteToMessageDecoder {
     }
     if (count < 0 || count > Options.MAX_RDY_COUNT) {
       // Fatal, as in nsqd: otherwise client and server would disagree about RDY.
-      throw ProtocolError.fatal("E_INVALID", "RDY count " + count + " out of range 0-" + Options.MAX_RDY_COUNT);
+      throw ProtocolError.fatal(
+          "E_INVALID", "RDY count " + count + " out of range 0-" + Options.MAX_RDY_COUNT);
     }
     client.channel.setReady(client, count);
   }
@@ -532,7 +557,8 @@ final class ProtocolV2 extends ByteToMessageDecoder {
     long id = messageId(in);
     String failure = client.channel.touch(client, id);
     if (failure != null) {
-      throw ProtocolError.nonFatal("E_TOUCH_FAILED", "TOUCH " + token(in, 1) + " failed " + failure);
+      throw ProtocolError.nonFatal(
+          "E_TOUCH_FAILED", "TOUCH " + token(in, 1) + " failed " + failure);
     }
   }
 
@@ -585,12 +611,14 @@ final class ProtocolV2 extends ByteToMessageDecoder {
 
   /** A token as a string of one char per byte, so that it goes back to the client unchanged. */
   private String token(ByteBuf in, int index) {
-    return in.toString(tokenFrom[index], tokenTo[index] - tokenFrom[index], StandardCharsets.ISO_8859_1);
+    return in.toString(
+        tokenFrom[index], tokenTo[index] - tokenFrom[index], StandardCharsets.ISO_8859_1);
   }
 
   private void checkTopicName(ByteBuf in, String errorPrefix) {
     if (!Names.isValid(in, tokenFrom[1], tokenTo[1])) {
-      throw ProtocolError.fatal("E_BAD_TOPIC", errorPrefix + GoText.quote(token(in, 1)) + " is not valid");
+      throw ProtocolError.fatal(
+          "E_BAD_TOPIC", errorPrefix + GoText.quote(token(in, 1)) + " is not valid");
     }
   }
 

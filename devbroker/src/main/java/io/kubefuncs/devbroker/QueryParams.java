@@ -9,8 +9,8 @@ import java.util.Map;
 
 /**
  * A request's query parameters, parsed as Go's url.ParseQuery parses them: a semicolon or a bad
- * escape makes the query invalid (nsqd then answers {@code INVALID_REQUEST}), the first value of
- * a repeated key is the one that counts.
+ * escape makes the query invalid (nsqd then answers {@code INVALID_REQUEST}), the first value of a
+ * repeated key is the one that counts.
  */
 final class QueryParams {
   private final Map<String, List<String>> values;
@@ -25,7 +25,10 @@ final class QueryParams {
     IllegalArgumentException error = null;
     for (String pair : rawQuery.split("&", -1)) {
       if (pair.contains(";")) {
-        error = error != null ? error : new IllegalArgumentException("invalid semicolon separator in query");
+        error =
+            error != null
+                ? error
+                : new IllegalArgumentException("invalid semicolon separator in query");
         continue;
       }
       if (pair.isEmpty()) {
@@ -72,7 +75,9 @@ final class QueryParams {
     };
   }
 
-  /** Go's QueryUnescape. Netty hands over the request line one char per byte, so chars are bytes. */
+  /**
+   * Go's QueryUnescape. Netty hands over the request line one char per byte, so chars are bytes.
+   */
   private static String unescape(String text) {
     if (text.indexOf('%') < 0 && text.indexOf('+') < 0) {
       return text;

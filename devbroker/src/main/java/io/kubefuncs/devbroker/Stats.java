@@ -16,8 +16,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * nsqd's /stats: the JSON of nsqd 1.3.0 field for field (including where it writes null rather
- * than an empty list), or its text form. Backend depths are always 0: there is no disk queue.
+ * nsqd's /stats: the JSON of nsqd 1.3.0 field for field (including where it writes null rather than
+ * an empty list), or its text form. Backend depths are always 0: there is no disk queue.
  */
 final class Stats {
   private Stats() {}
@@ -86,7 +86,8 @@ final class Stats {
     return topics;
   }
 
-  private static Map<String, Object> channel(NsqChannel channel, boolean includeClients, String topicFilter) {
+  private static Map<String, Object> channel(
+      NsqChannel channel, boolean includeClients, String topicFilter) {
     List<Map<String, Object>> clients = null;
     if (includeClients) {
       clients = new ArrayList<>();
@@ -190,12 +191,17 @@ final class Stats {
   /** nsqd's text /stats, line for line. */
   @SuppressWarnings("unchecked")
   private static String text(
-      Nsqd nsqd, List<Map<String, Object>> topics, List<Map<String, Object>> producers, Map<String, Object> memory) {
+      Nsqd nsqd,
+      List<Map<String, Object>> topics,
+      List<Map<String, Object>> producers,
+      Map<String, Object> memory) {
     StringBuilder out = new StringBuilder();
     Instant start = Instant.ofEpochSecond(nsqd.startTime);
     out.append("nsqd v").append(Options.VERSION).append(" (kubefuncs dev broker)\n");
-    String startTime = DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(start.atOffset(ZoneOffset.UTC));
-    String uptime = Duration.between(start, Instant.now()).toString().substring(2).toLowerCase(Locale.ROOT);
+    String startTime =
+        DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(start.atOffset(ZoneOffset.UTC));
+    String uptime =
+        Duration.between(start, Instant.now()).toString().substring(2).toLowerCase(Locale.ROOT);
     out.append("start_time ").append(startTime).append('\n');
     out.append("uptime ").append(uptime).append('\n');
     out.append("\nHealth: OK\n");
@@ -206,19 +212,30 @@ final class Stats {
     Collection<Map<String, Object>> topicList = topics == null ? List.of() : topics;
     out.append(topicList.isEmpty() ? "\nTopics: None\n" : "\nTopics:");
     for (Map<String, Object> t : topicList) {
-      out.append(String.format(
-          "\n%s[%-15s] depth: %-5d be-depth: %-5d msgs: %-8d e2e%%: \n",
-          (boolean) t.get("paused") ? "*P " : "   ", t.get("topic_name"), ((Number) t.get("depth")).longValue(),
-          0, ((Number) t.get("message_count")).longValue()));
+      out.append(
+          String.format(
+              "\n%s[%-15s] depth: %-5d be-depth: %-5d msgs: %-8d e2e%%: \n",
+              (boolean) t.get("paused") ? "*P " : "   ",
+              t.get("topic_name"),
+              ((Number) t.get("depth")).longValue(),
+              0,
+              ((Number) t.get("message_count")).longValue()));
       for (Map<String, Object> c : (List<Map<String, Object>>) t.get("channels")) {
-        out.append(String.format(
-            "%s[%-25s] depth: %-5d be-depth: %-5d inflt: %-4d def: %-4d re-q: %-5d timeout: %-5d msgs: %-8d e2e%%: \n",
-            (boolean) c.get("paused") ? "   *P " : "      ", c.get("channel_name"),
-            ((Number) c.get("depth")).longValue(), 0, ((Number) c.get("in_flight_count")).longValue(),
-            ((Number) c.get("deferred_count")).longValue(), ((Number) c.get("requeue_count")).longValue(),
-            ((Number) c.get("timeout_count")).longValue(), ((Number) c.get("message_count")).longValue()));
+        out.append(
+            String.format(
+                "%s[%-25s] depth: %-5d be-depth: %-5d inflt: %-4d def: %-4d re-q: %-5d timeout: %-5d msgs: %-8d e2e%%: \n",
+                (boolean) c.get("paused") ? "   *P " : "      ",
+                c.get("channel_name"),
+                ((Number) c.get("depth")).longValue(),
+                0,
+                ((Number) c.get("in_flight_count")).longValue(),
+                ((Number) c.get("deferred_count")).longValue(),
+                ((Number) c.get("requeue_count")).longValue(),
+                ((Number) c.get("timeout_count")).longValue(),
+                ((Number) c.get("message_count")).longValue()));
         List<Map<String, Object>> clients = (List<Map<String, Object>>) c.get("clients");
-        for (Map<String, Object> client : clients == null ? List.<Map<String, Object>>of() : clients) {
+        for (Map<String, Object> client :
+            clients == null ? List.<Map<String, Object>>of() : clients) {
           out.append("        ").append(clientLine(client)).append('\n');
         }
       }
@@ -237,7 +254,12 @@ final class Stats {
   @SuppressWarnings("unchecked")
   private static String clientLine(Map<String, Object> c) {
     String address = (String) c.get("remote_address");
-    String id = c.get("hostname") + ":" + address.substring(address.lastIndexOf(':') + 1) + " " + c.get("user_agent");
+    String id =
+        c.get("hostname")
+            + ":"
+            + address.substring(address.lastIndexOf(':') + 1)
+            + " "
+            + c.get("user_agent");
     List<Map<String, Object>> pubCounts = (List<Map<String, Object>>) c.get("pub_counts");
     if (pubCounts != null) {
       long total = 0;
@@ -247,12 +269,19 @@ final class Stats {
         topics.add(count.get("topic") + "=" + count.get("count"));
       }
       return String.format(
-          "[V2 %-21s] msgs: %-8d topics: %s connected: %s", id, total, String.join(",", topics), connected(c));
+          "[V2 %-21s] msgs: %-8d topics: %s connected: %s",
+          id, total, String.join(",", topics), connected(c));
     }
     return String.format(
         "[V2 %-21s] state: %d inflt: %-4d rdy: %-4d fin: %-8d re-q: %-8d msgs: %-8d connected: %s",
-        id, c.get("state"), c.get("in_flight_count"), c.get("ready_count"), c.get("finish_count"),
-        c.get("requeue_count"), c.get("message_count"), connected(c));
+        id,
+        c.get("state"),
+        c.get("in_flight_count"),
+        c.get("ready_count"),
+        c.get("finish_count"),
+        c.get("requeue_count"),
+        c.get("message_count"),
+        connected(c));
   }
 
   /** How long the client has been connected, in whole seconds, as Go prints a duration. */

@@ -17,8 +17,10 @@ final class Topic {
   final boolean ephemeral;
   private final Nsqd nsqd;
   private final Map<String, NsqChannel> channels = new LinkedHashMap<>();
+
   /** The channels as an array, for the per-message fan-out. */
   private NsqChannel[] fanOut = NO_CHANNELS;
+
   private final ArrayDeque<Message> held = new ArrayDeque<>();
 
   long messageCount;

@@ -15,14 +15,18 @@ import org.junit.platform.launcher.core.LauncherFactory;
 import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
 import org.junit.platform.launcher.listeners.TestExecutionSummary;
 
-/** Runs a test class that uses the extension through the JUnit launcher, to see the broker's whole life. */
+/**
+ * Runs a test class that uses the extension through the JUnit launcher, to see the broker's whole
+ * life.
+ */
 class DevBrokerExtensionTest {
   @Test
   void oneBrokerServesTheClassAndItsNestedClassesAndIsClosedAfterThem() {
     UsesTheBroker.seen.clear();
     SummaryGeneratingListener listener = new SummaryGeneratingListener();
 
-    LauncherFactory.create().execute(request().selectors(selectClass(UsesTheBroker.class)).build(), listener);
+    LauncherFactory.create()
+        .execute(request().selectors(selectClass(UsesTheBroker.class)).build(), listener);
 
     TestExecutionSummary summary = listener.getSummary();
     assertThat(summary.getFailures()).as("failures").isEmpty();
@@ -48,7 +52,8 @@ class DevBrokerExtensionTest {
       assertThat(broker).isSameAs(fromConstructor);
       assertThat(broker.nsqd()).startsWith("127.0.0.1:").isNotEqualTo("127.0.0.1:4150");
       assertThat(broker.lookupd()).isEqualTo("127.0.0.1:" + broker.lookupdHttpAddress().getPort());
-      assertThat(HttpCalls.get(TestBrokers.url(broker.httpAddress(), "/ping")).body()).isEqualTo("OK");
+      assertThat(HttpCalls.get(TestBrokers.url(broker.httpAddress(), "/ping")).body())
+          .isEqualTo("OK");
       seen.add(broker);
     }
 

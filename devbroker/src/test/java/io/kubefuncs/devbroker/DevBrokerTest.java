@@ -32,8 +32,10 @@ class DevBrokerTest {
               broker.lookupdTcpAddress().getPort(),
               broker.lookupdHttpAddress().getPort());
       assertThat(ports).hasSize(4).doesNotContain(0);
-      assertThat(HttpCalls.get(TestBrokers.url(broker.httpAddress(), "/ping")).body()).isEqualTo("OK");
-      assertThat(HttpCalls.get(TestBrokers.url(broker.lookupdHttpAddress(), "/ping")).body()).isEqualTo("OK");
+      assertThat(HttpCalls.get(TestBrokers.url(broker.httpAddress(), "/ping")).body())
+          .isEqualTo("OK");
+      assertThat(HttpCalls.get(TestBrokers.url(broker.lookupdHttpAddress(), "/ping")).body())
+          .isEqualTo("OK");
       try (WireClient client = WireClient.connect(broker.tcpAddress())) {
         assertThat(client.identify("{}")).isEqualTo("OK");
       }
@@ -49,7 +51,8 @@ class DevBrokerTest {
       int busy = taken.getLocalPort();
       int free = spare.getLocalPort();
       spare.close();
-      BiFunction<String, Integer, Integer> port = (name, dflt) -> name.equals(listener) ? busy : dflt;
+      BiFunction<String, Integer, Integer> port =
+          (name, dflt) -> name.equals(listener) ? busy : dflt;
       DevBroker.Builder builder =
           DevBroker.builder()
               .tcpPort(port.apply("nsqd TCP", free))
@@ -89,7 +92,12 @@ class DevBrokerTest {
     // The loop has terminated when close() returns; its thread is on its way out.
     await().atMost(Duration.ofSeconds(5)).until(() -> ours.stream().noneMatch(Thread::isAlive));
     try (DevBroker again =
-        DevBroker.builder().tcpPort(tcp.getPort()).httpPort(http.getPort()).lookupdTcpPort(0).lookupdHttpPort(0).start()) {
+        DevBroker.builder()
+            .tcpPort(tcp.getPort())
+            .httpPort(http.getPort())
+            .lookupdTcpPort(0)
+            .lookupdHttpPort(0)
+            .start()) {
       assertThat(again.tcpAddress()).isEqualTo(tcp);
     }
   }
@@ -98,9 +106,12 @@ class DevBrokerTest {
   void rejectsSettingsOutsideNsqdsBounds() {
     assertThatThrownBy(() -> DevBroker.builder().msgTimeout(Duration.ofMillis(999)))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> DevBroker.builder().tcpPort(65536)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> DevBroker.builder().maxMsgSize(0)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> DevBroker.builder().memQueueSize(0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> DevBroker.builder().tcpPort(65536))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> DevBroker.builder().maxMsgSize(0))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> DevBroker.builder().memQueueSize(0))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   private static Set<Thread> brokerThreads() {

@@ -24,8 +24,11 @@ class GoTextTest {
         "zero\u200bwidth|\"zero\\u200bwidth\"",
       })
   void quotesLikeGo(String input, String expected) {
-    String asBytes = new String(input.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
-    String quoted = new String(GoText.quote(asBytes).getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
+    String asBytes =
+        new String(input.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+    String quoted =
+        new String(
+            GoText.quote(asBytes).getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
 
     assertThat(quoted).isEqualTo(expected);
   }

@@ -74,7 +74,8 @@ class JavaClientTest {
 
       await().atMost(Duration.ofSeconds(5)).until(() -> received.size() == 4);
       assertThat(received).containsExactly("one", "two", "three", "deferred");
-      assertThat(Duration.ofNanos(System.nanoTime() - deferredAt)).isGreaterThanOrEqualTo(Duration.ofMillis(500));
+      assertThat(Duration.ofNanos(System.nanoTime() - deferredAt))
+          .isGreaterThanOrEqualTo(Duration.ofMillis(500));
     }
   }
 
@@ -85,12 +86,13 @@ class JavaClientTest {
     try (NsqConsumer consumer =
         consumer(topic, "c")
             .config(NO_BACKOFF)
-            .handler(m -> {
-              attempts.add(m.attempts());
-              if (m.attempts() < 3) {
-                throw new IllegalStateException("not yet");
-              }
-            })
+            .handler(
+                m -> {
+                  attempts.add(m.attempts());
+                  if (m.attempts() < 3) {
+                    throw new IllegalStateException("not yet");
+                  }
+                })
             .build()
             .start()) {
       consumer.ready().join();
@@ -132,11 +134,12 @@ class JavaClientTest {
         NsqConsumer consumer =
             consumer(topic, "c")
                 .config(NsqConfig.builder().maxInFlight(100).build())
-                .handler((NsqMessage m) -> {
-                  if (seen.put(new String(m.body(), StandardCharsets.UTF_8), 1) != null) {
-                    duplicates.incrementAndGet();
-                  }
-                })
+                .handler(
+                    (NsqMessage m) -> {
+                      if (seen.put(new String(m.body(), StandardCharsets.UTF_8), 1) != null) {
+                        duplicates.incrementAndGet();
+                      }
+                    })
                 .build()
                 .start();
         consumers.add(consumer);

@@ -67,8 +67,15 @@ class LookupdTest {
       JsonNode producer = lookup.get("producers").get(0);
       assertThat(texts(lookup.get("channels"))).containsExactly("c");
       assertThat(lookup.get("producers")).hasSize(1);
-      assertThat(producer.fieldNames()).toIterable().containsExactly(
-          "remote_address", "hostname", "broadcast_address", "tcp_port", "http_port", "version");
+      assertThat(producer.fieldNames())
+          .toIterable()
+          .containsExactly(
+              "remote_address",
+              "hostname",
+              "broadcast_address",
+              "tcp_port",
+              "http_port",
+              "version");
       assertThat(producer.get("broadcast_address").asText()).isEqualTo("127.0.0.1");
       assertThat(producer.get("tcp_port").asInt()).isEqualTo(broker.tcpAddress().getPort());
       assertThat(producer.get("http_port").asInt()).isEqualTo(broker.httpAddress().getPort());
@@ -96,15 +103,18 @@ class LookupdTest {
   void registrationsCanBeAdministeredOverHttp() {
     String topic = unique("t");
     String base = TestBrokers.url(broker.lookupdHttpAddress(), "");
-    assertThat(HttpCalls.post(base + "/channel/create?topic=" + topic + "&channel=c").statusCode()).isEqualTo(200);
+    assertThat(HttpCalls.post(base + "/channel/create?topic=" + topic + "&channel=c").statusCode())
+        .isEqualTo(200);
     JsonNode lookup = json(get("/lookup?topic=" + topic));
     assertThat(texts(lookup.get("channels"))).containsExactly("c");
     assertThat(lookup.get("producers")).isEmpty();
 
-    assertThat(HttpCalls.post(base + "/channel/delete?topic=" + topic + "&channel=c").statusCode()).isEqualTo(200);
+    assertThat(HttpCalls.post(base + "/channel/delete?topic=" + topic + "&channel=c").statusCode())
+        .isEqualTo(200);
     assertThat(HttpCalls.post(base + "/channel/delete?topic=" + topic + "&channel=c").body())
         .isEqualTo("{\"message\":\"CHANNEL_NOT_FOUND\"}");
-    assertThat(HttpCalls.post(base + "/topic/create?topic=bad!").body()).isEqualTo("{\"message\":\"INVALID_ARG_TOPIC\"}");
+    assertThat(HttpCalls.post(base + "/topic/create?topic=bad!").body())
+        .isEqualTo("{\"message\":\"INVALID_ARG_TOPIC\"}");
     assertThat(HttpCalls.post(base + "/topic/delete?topic=" + topic).statusCode()).isEqualTo(200);
     assertThat(get("/lookup?topic=" + topic).statusCode()).isEqualTo(404);
   }
@@ -116,14 +126,17 @@ class LookupdTest {
     String node = "127.0.0.1:" + broker.httpAddress().getPort();
 
     HttpResponse<String> tombstoned =
-        HttpCalls.post(TestBrokers.url(broker.lookupdHttpAddress(), "/topic/tombstone?topic=" + topic + "&node=" + node));
+        HttpCalls.post(
+            TestBrokers.url(
+                broker.lookupdHttpAddress(), "/topic/tombstone?topic=" + topic + "&node=" + node));
 
     assertThat(tombstoned.statusCode()).isEqualTo(200);
     assertThat(json(get("/lookup?topic=" + topic)).get("producers")).isEmpty();
     JsonNode producer = json(get("/nodes")).get("producers").get(0);
     int index = texts(producer.get("topics")).indexOf(topic);
     assertThat(producer.get("tombstones").get(index).asBoolean()).isTrue();
-    assertThat(json(get("/debug")).get("topic:" + topic + ":").get(0).get("tombstoned").asBoolean()).isTrue();
+    assertThat(json(get("/debug")).get("topic:" + topic + ":").get(0).get("tombstoned").asBoolean())
+        .isTrue();
   }
 
   @Test
@@ -151,8 +164,12 @@ class LookupdTest {
       nsqd.createTopic(topic);
       HttpCalls.post(nsqd.httpUrl() + "/channel/create?topic=" + topic + "&channel=real");
 
-      await().atMost(Duration.ofSeconds(10)).until(() -> get("/lookup?topic=" + topic).statusCode() == 200
-          && json(get("/lookup?topic=" + topic)).get("channels").size() == 1);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  get("/lookup?topic=" + topic).statusCode() == 200
+                      && json(get("/lookup?topic=" + topic)).get("channels").size() == 1);
       JsonNode producer = json(get("/lookup?topic=" + topic)).get("producers").get(0);
       assertThat(producer.get("tcp_port").asInt()).isEqualTo(nsqd.tcpPort());
       assertThat(producer.get("http_port").asInt()).isEqualTo(nsqd.httpPort());
@@ -161,7 +178,9 @@ class LookupdTest {
 
       nsqd.stop();
 
-      await().atMost(Duration.ofSeconds(10)).until(() -> json(get("/lookup?topic=" + topic)).get("producers").isEmpty());
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> json(get("/lookup?topic=" + topic)).get("producers").isEmpty());
       assertThat(json(get("/nodes")).get("producers")).hasSize(1);
     }
   }

@@ -78,7 +78,8 @@ class NsqdHttpTest {
 
       HttpResponse<String> now = HttpCalls.post(url("/pub?topic=" + topic), bytes("now"));
       long deferredAt = System.nanoTime();
-      HttpResponse<String> later = HttpCalls.post(url("/pub?topic=" + topic + "&defer=300"), bytes("later"));
+      HttpResponse<String> later =
+          HttpCalls.post(url("/pub?topic=" + topic + "&defer=300"), bytes("later"));
 
       assertThat(now.statusCode()).isEqualTo(200);
       assertThat(now.body()).isEqualTo("OK");
@@ -86,16 +87,25 @@ class NsqdHttpTest {
       assertThat(later.body()).isEqualTo("OK");
       assertThat(consumer.readMessage().bodyText()).isEqualTo("now");
       assertThat(consumer.readMessage().bodyText()).isEqualTo("later");
-      assertThat(Duration.ofNanos(System.nanoTime() - deferredAt)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+      assertThat(Duration.ofNanos(System.nanoTime() - deferredAt))
+          .isGreaterThanOrEqualTo(Duration.ofMillis(300));
     }
   }
 
   @Test
   void mpubTakesLinesOrBinary() {
     String topic = unique("t");
-    HttpResponse<String> text = HttpCalls.post(url("/mpub?topic=" + topic), bytes("a\nbb\n\nccc\n"));
-    ByteBuffer binary = ByteBuffer.allocate(4 + 4 + 3 + 4 + 1).putInt(2).putInt(3).put(bytes("x\ny")).putInt(1).put(bytes("z"));
-    HttpResponse<String> bin = HttpCalls.post(url("/mpub?topic=" + topic + "&binary=true"), binary.array());
+    HttpResponse<String> text =
+        HttpCalls.post(url("/mpub?topic=" + topic), bytes("a\nbb\n\nccc\n"));
+    ByteBuffer binary =
+        ByteBuffer.allocate(4 + 4 + 3 + 4 + 1)
+            .putInt(2)
+            .putInt(3)
+            .put(bytes("x\ny"))
+            .putInt(1)
+            .put(bytes("z"));
+    HttpResponse<String> bin =
+        HttpCalls.post(url("/mpub?topic=" + topic + "&binary=true"), binary.array());
 
     assertThat(text.body()).isEqualTo("OK");
     assertThat(bin.body()).isEqualTo("OK");
@@ -126,7 +136,8 @@ class NsqdHttpTest {
         "/channel/create?topic=nope&channel=c|<empty>|404|TOPIC_NOT_FOUND",
         "/nowhere|<empty>|404|NOT_FOUND",
       })
-  void refusalsCarryNsqdsStatusAndMessage(String pathAndQuery, String body, int status, String message) {
+  void refusalsCarryNsqdsStatusAndMessage(
+      String pathAndQuery, String body, int status, String message) {
     byte[] content =
         switch (body) {
           case "<empty>" -> new byte[0];
@@ -137,12 +148,14 @@ class NsqdHttpTest {
 
     assertThat(response.statusCode()).isEqualTo(status);
     assertThat(response.body()).isEqualTo("{\"message\":\"" + message + "\"}");
-    assertThat(response.headers().firstValue("Content-Type")).hasValue("application/json; charset=utf-8");
+    assertThat(response.headers().firstValue("Content-Type"))
+        .hasValue("application/json; charset=utf-8");
   }
 
   @Test
   void bodiesOverTheLimitsAre413() {
-    assertThat(HttpCalls.post(url("/pub?topic=t"), new byte[1001]).body()).isEqualTo("{\"message\":\"MSG_TOO_BIG\"}");
+    assertThat(HttpCalls.post(url("/pub?topic=t"), new byte[1001]).body())
+        .isEqualTo("{\"message\":\"MSG_TOO_BIG\"}");
     assertThat(HttpCalls.post(url("/mpub?topic=t"), bytes("ok\n" + "x".repeat(1001))).body())
         .isEqualTo("{\"message\":\"MSG_TOO_BIG\"}");
     HttpResponse<String> huge = HttpCalls.post(url("/mpub?topic=t"), new byte[5 * 1024 * 1024 + 1]);
@@ -153,12 +166,14 @@ class NsqdHttpTest {
   @Test
   void anOversizedBodyIsAnsweredBeforeItIsSentAndTheConnectionSurvivesIt() throws IOException {
     int size = 5 * 1024 * 1024 + 1;
-    try (Socket socket = new Socket(broker.httpAddress().getAddress(), broker.httpAddress().getPort())) {
+    try (Socket socket =
+        new Socket(broker.httpAddress().getAddress(), broker.httpAddress().getPort())) {
       socket.setSoTimeout(5_000);
       OutputStream out = socket.getOutputStream();
       InputStream in = socket.getInputStream();
-      out.write(("POST /mpub?topic=t HTTP/1.1\r\nHost: x\r\nContent-Length: " + size + "\r\n\r\n")
-          .getBytes(StandardCharsets.US_ASCII));
+      out.write(
+          ("POST /mpub?topic=t HTTP/1.1\r\nHost: x\r\nContent-Length: " + size + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
       out.flush();
 
       String refusal = readResponse(in);
@@ -187,14 +202,20 @@ class NsqdHttpTest {
     if (!length.find()) {
       throw new IOException("no Content-Length in: " + head);
     }
-    return head + new String(in.readNBytes(Integer.parseInt(length.group(1))), StandardCharsets.US_ASCII);
+    return head
+        + new String(in.readNBytes(Integer.parseInt(length.group(1))), StandardCharsets.US_ASCII);
   }
 
   @Test
   void garbageInsteadOfHttpIsABadRequest() throws IOException {
-    try (Socket socket = new Socket(broker.httpAddress().getAddress(), broker.httpAddress().getPort())) {
+    try (Socket socket =
+        new Socket(broker.httpAddress().getAddress(), broker.httpAddress().getPort())) {
       socket.setSoTimeout(5_000);
-      socket.getOutputStream().write(("GET /" + "x".repeat(10_000) + " HTTP/1.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      socket
+          .getOutputStream()
+          .write(
+              ("GET /" + "x".repeat(10_000) + " HTTP/1.1\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
 
       String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
 
@@ -222,21 +243,27 @@ class NsqdHttpTest {
   void topicAndChannelAdministration() {
     String topic = unique("t");
     assertThat(HttpCalls.post(url("/topic/create?topic=" + topic)).statusCode()).isEqualTo(200);
-    assertThat(HttpCalls.post(url("/channel/create?topic=" + topic + "&channel=a")).statusCode()).isEqualTo(200);
-    assertThat(HttpCalls.post(url("/channel/create?topic=" + topic + "&channel=b")).statusCode()).isEqualTo(200);
+    assertThat(HttpCalls.post(url("/channel/create?topic=" + topic + "&channel=a")).statusCode())
+        .isEqualTo(200);
+    assertThat(HttpCalls.post(url("/channel/create?topic=" + topic + "&channel=b")).statusCode())
+        .isEqualTo(200);
     HttpCalls.post(url("/pub?topic=" + topic), bytes("m"));
-    assertThat(topicStats(topic).get("channels").findValuesAsText("channel_name")).containsExactly("a", "b");
+    assertThat(topicStats(topic).get("channels").findValuesAsText("channel_name"))
+        .containsExactly("a", "b");
 
     HttpCalls.post(url("/channel/empty?topic=" + topic + "&channel=a"));
-    assertThat(topicStats(topic).get("channels").findValues("depth").stream().map(JsonNode::asLong)).containsExactly(0L, 1L);
+    assertThat(topicStats(topic).get("channels").findValues("depth").stream().map(JsonNode::asLong))
+        .containsExactly(0L, 1L);
     HttpCalls.post(url("/channel/pause?topic=" + topic + "&channel=b"));
     assertThat(topicStats(topic).get("channels").get(1).get("paused").asBoolean()).isTrue();
     HttpCalls.post(url("/channel/unpause?topic=" + topic + "&channel=b"));
     assertThat(topicStats(topic).get("channels").get(1).get("paused").asBoolean()).isFalse();
-    assertThat(HttpCalls.post(url("/channel/delete?topic=" + topic + "&channel=a")).statusCode()).isEqualTo(200);
+    assertThat(HttpCalls.post(url("/channel/delete?topic=" + topic + "&channel=a")).statusCode())
+        .isEqualTo(200);
     assertThat(HttpCalls.post(url("/channel/delete?topic=" + topic + "&channel=a")).body())
         .isEqualTo("{\"message\":\"CHANNEL_NOT_FOUND\"}");
-    assertThat(topicStats(topic).get("channels").findValuesAsText("channel_name")).containsExactly("b");
+    assertThat(topicStats(topic).get("channels").findValuesAsText("channel_name"))
+        .containsExactly("b");
 
     assertThat(HttpCalls.post(url("/topic/delete?topic=" + topic)).statusCode()).isEqualTo(200);
     assertThat(topicStats(topic)).isNull();
@@ -280,21 +307,45 @@ class NsqdHttpTest {
       consumer.readMessage();
 
       JsonNode all = json(HttpCalls.get(url("/stats?format=json")));
-      JsonNode filtered = json(HttpCalls.get(url("/stats?format=json&topic=" + topic + "&channel=c")));
-      JsonNode noClients = json(HttpCalls.get(url("/stats?format=json&topic=" + topic + "&include_clients=false")));
+      JsonNode filtered =
+          json(HttpCalls.get(url("/stats?format=json&topic=" + topic + "&channel=c")));
+      JsonNode noClients =
+          json(HttpCalls.get(url("/stats?format=json&topic=" + topic + "&include_clients=false")));
       JsonNode missingTopic = json(HttpCalls.get(url("/stats?format=json&topic=nope")));
       String text = HttpCalls.get(url("/stats?topic=" + topic)).body();
 
-      assertThat(all.fieldNames()).toIterable().containsExactly("version", "health", "start_time", "topics", "memory", "producers");
+      assertThat(all.fieldNames())
+          .toIterable()
+          .containsExactly("version", "health", "start_time", "topics", "memory", "producers");
       assertThat(all.get("health").asText()).isEqualTo("OK");
       JsonNode topicStats = filtered.get("topics").get(0);
-      assertThat(topicStats.fieldNames()).toIterable().containsExactly(
-          "topic_name", "channels", "depth", "backend_depth", "message_count", "message_bytes", "paused",
-          "e2e_processing_latency");
+      assertThat(topicStats.fieldNames())
+          .toIterable()
+          .containsExactly(
+              "topic_name",
+              "channels",
+              "depth",
+              "backend_depth",
+              "message_count",
+              "message_bytes",
+              "paused",
+              "e2e_processing_latency");
       JsonNode channel = topicStats.get("channels").get(0);
-      assertThat(channel.fieldNames()).toIterable().containsExactly(
-          "channel_name", "depth", "backend_depth", "in_flight_count", "deferred_count", "message_count",
-          "requeue_count", "timeout_count", "client_count", "clients", "paused", "e2e_processing_latency");
+      assertThat(channel.fieldNames())
+          .toIterable()
+          .containsExactly(
+              "channel_name",
+              "depth",
+              "backend_depth",
+              "in_flight_count",
+              "deferred_count",
+              "message_count",
+              "requeue_count",
+              "timeout_count",
+              "client_count",
+              "clients",
+              "paused",
+              "e2e_processing_latency");
       assertThat(channel.get("in_flight_count").asInt()).isEqualTo(1);
       assertThat(channel.get("message_count").asInt()).isEqualTo(1);
       JsonNode client = channel.get("clients").get(0);
@@ -306,7 +357,8 @@ class NsqdHttpTest {
       JsonNode producerStats = filtered.get("producers").get(0);
       assertThat(producerStats.get("pub_counts").get(0).get("topic").asText()).isEqualTo(topic);
       assertThat(producerStats.get("pub_counts").get(0).get("count").asInt()).isEqualTo(1);
-      assertThat(noClients.get("topics").get(0).get("channels").get(0).get("clients").isNull()).isTrue();
+      assertThat(noClients.get("topics").get(0).get("channels").get(0).get("clients").isNull())
+          .isTrue();
       assertThat(noClients.get("producers").isNull()).isTrue();
       assertThat(missingTopic.get("topics").isNull()).isTrue();
       assertThat(text).contains("[" + topic).contains("[c ").contains("inflt: 1");

@@ -22,7 +22,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** The TCP protocol frame by frame, on raw sockets: what a client sends and exactly what comes back. */
+/**
+ * The TCP protocol frame by frame, on raw sockets: what a client sends and exactly what comes back.
+ */
 class ProtocolV2Test {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static DevBroker broker;
@@ -78,7 +80,8 @@ class ProtocolV2Test {
 
   @Test
   void identifyWithoutNegotiationAnswersOk() {
-    try (WireClient client = client(); WireClient nullBody = client()) {
+    try (WireClient client = client();
+        WireClient nullBody = client()) {
       assertThat(client.identify("{\"client_id\":\"x\"}")).isEqualTo("OK");
       assertThat(nullBody.identify("null")).isEqualTo("OK");
     }
@@ -133,7 +136,8 @@ class ProtocolV2Test {
   @Test
   void anUnknownCommandClosesThatConnectionOnly() {
     String topic = unique("t");
-    try (WireClient bystander = client(); WireClient client = client()) {
+    try (WireClient bystander = client();
+        WireClient client = client()) {
       bystander.publish(topic, "before");
 
       client.send("HELLO world");
@@ -177,7 +181,8 @@ class ProtocolV2Test {
     try (WireClient client = client()) {
       client.write("PUB t\u0001\u00e9\n".getBytes(StandardCharsets.UTF_8));
 
-      assertThat(client.readError()).isEqualTo("E_BAD_TOPIC PUB topic name \"t\\x01\u00c3\u00a9\" is not valid");
+      assertThat(client.readError())
+          .isEqualTo("E_BAD_TOPIC PUB topic name \"t\\x01\u00c3\u00a9\" is not valid");
     }
   }
 
@@ -200,14 +205,16 @@ class ProtocolV2Test {
 
   @Test
   void aBodyCutShortByTheClientGetsNsqdsReadError() {
-    try (WireClient pub = client(); WireClient mpub = client()) {
+    try (WireClient pub = client();
+        WireClient mpub = client()) {
       byte[] whole = WireClient.withBody("PUB t", "0123456789".getBytes(StandardCharsets.US_ASCII));
       pub.write(Arrays.copyOf(whole, whole.length - 4)).shutdownOutput();
       byte[] wholeMpub = WireClient.withBody("MPUB t", WireClient.mpubBody("one", "two"));
       mpub.write(Arrays.copyOf(wholeMpub, wholeMpub.length - 6)).shutdownOutput();
 
       assertThat(pub.readError()).isEqualTo("E_BAD_MESSAGE PUB failed to read message body");
-      assertThat(mpub.readError()).isEqualTo("E_BAD_MESSAGE MPUB failed to read message(1) body size");
+      assertThat(mpub.readError())
+          .isEqualTo("E_BAD_MESSAGE MPUB failed to read message(1) body size");
       assertThat(pub.closedByBrokerWithin(Duration.ofSeconds(5))).isTrue();
     }
   }
@@ -246,7 +253,8 @@ class ProtocolV2Test {
   @Test
   void anMpubArrivingOneByteAtATimeIsReadWhole() {
     String topic = unique("t");
-    try (WireClient consumer = subscriber("{}", topic, "c"); WireClient producer = client()) {
+    try (WireClient consumer = subscriber("{}", topic, "c");
+        WireClient producer = client()) {
       for (byte b : WireClient.withBody("MPUB " + topic, WireClient.mpubBody("a", "bb", "ccc"))) {
         producer.write(new byte[] {b});
       }
@@ -285,7 +293,8 @@ class ProtocolV2Test {
   @Test
   void messageFramesCarryNsqdsTimestampAttemptsAndHexId() {
     String topic = unique("t");
-    try (WireClient consumer = subscriber("{}", topic, "c"); WireClient producer = client()) {
+    try (WireClient consumer = subscriber("{}", topic, "c");
+        WireClient producer = client()) {
       long before = System.currentTimeMillis() * 1_000_000;
       producer.publish(topic, "first").publish(topic, "second");
       long after = (System.currentTimeMillis() + 1) * 1_000_000;
@@ -298,7 +307,8 @@ class ProtocolV2Test {
       assertThat(first.attempts()).isEqualTo(1);
       assertThat(first.timestamp()).isBetween(before - 50_000_000, after + 50_000_000);
       assertThat(first.id()).matches("[0-9a-f]{16}");
-      assertThat(Long.parseUnsignedLong(second.id(), 16)).isGreaterThan(Long.parseUnsignedLong(first.id(), 16));
+      assertThat(Long.parseUnsignedLong(second.id(), 16))
+          .isGreaterThan(Long.parseUnsignedLong(first.id(), 16));
     }
   }
 
@@ -307,19 +317,25 @@ class ProtocolV2Test {
   @Test
   void finOfAnUnknownIdFailsWithoutClosing() {
     String topic = unique("t");
-    try (WireClient consumer = subscriber("{}", topic, "c"); WireClient other = subscriber("{}", topic, "c")) {
+    try (WireClient consumer = subscriber("{}", topic, "c");
+        WireClient other = subscriber("{}", topic, "c")) {
       client().publish(topic, "m");
       consumer.send("RDY 1");
       WireClient.Message message = consumer.readMessage();
 
       consumer.send("FIN 0000000000000000");
-      assertThat(consumer.readError()).isEqualTo("E_FIN_FAILED FIN 0000000000000000 failed ID not in flight");
+      assertThat(consumer.readError())
+          .isEqualTo("E_FIN_FAILED FIN 0000000000000000 failed ID not in flight");
       other.send("FIN " + message.id());
-      assertThat(other.readError()).isEqualTo("E_FIN_FAILED FIN " + message.id() + " failed client does not own message");
+      assertThat(other.readError())
+          .isEqualTo("E_FIN_FAILED FIN " + message.id() + " failed client does not own message");
       other.send("TOUCH " + message.id());
-      assertThat(other.readError()).isEqualTo("E_TOUCH_FAILED TOUCH " + message.id() + " failed client does not own message");
+      assertThat(other.readError())
+          .isEqualTo(
+              "E_TOUCH_FAILED TOUCH " + message.id() + " failed client does not own message");
       other.send("REQ " + message.id() + " 0");
-      assertThat(other.readError()).isEqualTo("E_REQ_FAILED REQ " + message.id() + " failed client does not own message");
+      assertThat(other.readError())
+          .isEqualTo("E_REQ_FAILED REQ " + message.id() + " failed client does not own message");
 
       consumer.send("FIN " + message.id()).send("NOP");
       assertThat(consumer.silentFor(Duration.ofMillis(200))).isTrue();
@@ -343,7 +359,8 @@ class ProtocolV2Test {
       WireClient.Message third = consumer.readMessage();
       long delay = System.nanoTime() - requeuedAt;
 
-      assertThat(List.of(first.attempts(), second.attempts(), third.attempts())).containsExactly(1, 2, 3);
+      assertThat(List.of(first.attempts(), second.attempts(), third.attempts()))
+          .containsExactly(1, 2, 3);
       assertThat(third.id()).isEqualTo(first.id());
       assertThat(Duration.ofNanos(delay)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
       JsonNode channel = channelStats(topic, "c");
@@ -363,7 +380,8 @@ class ProtocolV2Test {
 
       WireClient.Message again = consumer.readMessage();
 
-      assertThat(Duration.ofNanos(System.nanoTime() - deliveredAt)).isGreaterThanOrEqualTo(Duration.ofMillis(900));
+      assertThat(Duration.ofNanos(System.nanoTime() - deliveredAt))
+          .isGreaterThanOrEqualTo(Duration.ofMillis(900));
       assertThat(again.id()).isEqualTo(first.id());
       assertThat(again.attempts()).isEqualTo(2);
       assertThat(channelStats(topic, "c").get("timeout_count").asLong()).isEqualTo(1);
@@ -380,12 +398,16 @@ class ProtocolV2Test {
 
       // 2.5 s of work, three times the timeout, touching every half second.
       for (int i = 0; i < 5; i++) {
-        assertThat(consumer.silentFor(Duration.ofMillis(500))).as("redelivered despite TOUCH").isTrue();
+        assertThat(consumer.silentFor(Duration.ofMillis(500)))
+            .as("redelivered despite TOUCH")
+            .isTrue();
         consumer.send("TOUCH " + message.id());
       }
       consumer.send("FIN " + message.id()).send("NOP");
 
-      assertThat(consumer.silentFor(Duration.ofMillis(300))).as("FIN refused: the message was not in flight").isTrue();
+      assertThat(consumer.silentFor(Duration.ofMillis(300)))
+          .as("FIN refused: the message was not in flight")
+          .isTrue();
       assertThat(channelStats(topic, "c").get("timeout_count").asLong()).isZero();
     }
   }
@@ -393,11 +415,16 @@ class ProtocolV2Test {
   @Test
   void anUnbufferedClientGetsEveryMessageAtOnce() {
     String topic = unique("t");
-    try (WireClient consumer = subscriber("{\"output_buffer_size\":-1}", topic, "c"); WireClient producer = client()) {
+    try (WireClient consumer = subscriber("{\"output_buffer_size\":-1}", topic, "c");
+        WireClient producer = client()) {
       consumer.send("RDY 3");
       producer.publish(topic, "1").publish(topic, "2").publish(topic, "3");
 
-      assertThat(List.of(consumer.readMessage().bodyText(), consumer.readMessage().bodyText(), consumer.readMessage().bodyText()))
+      assertThat(
+              List.of(
+                  consumer.readMessage().bodyText(),
+                  consumer.readMessage().bodyText(),
+                  consumer.readMessage().bodyText()))
           .containsExactly("1", "2", "3");
     }
   }
@@ -405,7 +432,8 @@ class ProtocolV2Test {
   @Test
   void rdyZeroStopsDeliveryUntilRdyAgain() {
     String topic = unique("t");
-    try (WireClient consumer = subscriber("{}", topic, "c"); WireClient producer = client()) {
+    try (WireClient consumer = subscriber("{}", topic, "c");
+        WireClient producer = client()) {
       producer.publish(topic, "1");
       consumer.send("RDY 1");
       WireClient.Message first = consumer.readMessage();
@@ -421,7 +449,8 @@ class ProtocolV2Test {
   @Test
   void clsAnswersCloseWaitAndEndsDelivery() {
     String topic = unique("t");
-    try (WireClient consumer = subscriber("{}", topic, "c"); WireClient producer = client()) {
+    try (WireClient consumer = subscriber("{}", topic, "c");
+        WireClient producer = client()) {
       producer.publish(topic, "1");
       consumer.send("RDY 10");
       WireClient.Message inFlight = consumer.readMessage();
@@ -449,7 +478,8 @@ class ProtocolV2Test {
       }
       survivor.send("RDY 1");
 
-      // The default msg_timeout is 60 s: arriving within the read timeout means it was not waited for.
+      // The default msg_timeout is 60 s: arriving within the read timeout means it was not waited
+      // for.
       WireClient.Message redelivered = survivor.readMessage();
       assertThat(redelivered.id()).isEqualTo(lost.id());
       assertThat(redelivered.attempts()).isEqualTo(2);
@@ -458,7 +488,8 @@ class ProtocolV2Test {
 
   @Test
   void aSilentClientIsClosedAfterTwoMissedHeartbeats() {
-    try (WireClient silent = client(); WireClient alive = client()) {
+    try (WireClient silent = client();
+        WireClient alive = client()) {
       silent.identify("{\"heartbeat_interval\":1000}");
       alive.identify("{\"heartbeat_interval\":1000}");
       long start = System.nanoTime();
@@ -470,7 +501,8 @@ class ProtocolV2Test {
       assertThat(silent.closedByBrokerWithin(Duration.ofSeconds(5))).isTrue();
       long closedAfter = System.nanoTime() - start;
 
-      assertThat(Duration.ofNanos(closedAfter)).isBetween(Duration.ofMillis(1500), Duration.ofMillis(4500));
+      assertThat(Duration.ofNanos(closedAfter))
+          .isBetween(Duration.ofMillis(1500), Duration.ofMillis(4500));
       assertThat(alive.closedByBrokerWithin(Duration.ofMillis(100))).isFalse();
     }
   }
@@ -485,7 +517,11 @@ class ProtocolV2Test {
       try (WireClient consumer = subscriber("{}", topic, "late")) {
         consumer.send("RDY 3");
 
-        assertThat(List.of(consumer.readMessage().bodyText(), consumer.readMessage().bodyText(), consumer.readMessage().bodyText()))
+        assertThat(
+                List.of(
+                    consumer.readMessage().bodyText(),
+                    consumer.readMessage().bodyText(),
+                    consumer.readMessage().bodyText()))
             .containsExactly("1", "2", "3");
       }
     }
@@ -501,9 +537,12 @@ class ProtocolV2Test {
       audit.send("RDY 100");
       worker1.send("RDY 100");
       worker2.send("RDY 100");
-      await().atMost(Duration.ofSeconds(5))
-          .until(() -> channelStats(topic, "work").get("clients").findValues("ready_count").stream()
-              .allMatch(rdy -> rdy.asLong() == 100));
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(
+              () ->
+                  channelStats(topic, "work").get("clients").findValues("ready_count").stream()
+                      .allMatch(rdy -> rdy.asLong() == 100));
       for (int i = 0; i < 20; i++) {
         producer.publish(topic, "m" + i);
       }
@@ -512,7 +551,8 @@ class ProtocolV2Test {
       for (int i = 0; i < 20; i++) {
         audited.add(audit.readMessage().bodyText());
       }
-      await().atMost(Duration.ofSeconds(5))
+      await()
+          .atMost(Duration.ofSeconds(5))
           .until(() -> channelStats(topic, "work").get("in_flight_count").asLong() == 20);
       JsonNode clients = channelStats(topic, "work").get("clients");
       assertThat(audited).hasSize(20);
@@ -527,8 +567,12 @@ class ProtocolV2Test {
     try (WireClient consumer = subscriber("{}", topic, "c#ephemeral")) {
       assertThat(channelStats(topic, "c#ephemeral")).isNotNull();
     }
-    await().atMost(Duration.ofSeconds(5)).until(() -> stats("").get("topics").findValuesAsText("topic_name").stream()
-        .noneMatch(topic::equals));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () ->
+                stats("").get("topics").findValuesAsText("topic_name").stream()
+                    .noneMatch(topic::equals));
   }
 
   @Test
@@ -545,37 +589,48 @@ class ProtocolV2Test {
       client.send("PUB kept", "one too many".getBytes(StandardCharsets.UTF_8));
 
       assertThat(client.readError()).startsWith("E_PUB_FAILED PUB failed topic kept is full");
-      JsonNode stats = JSON.readTree(HttpCalls.get(TestBrokers.url(small.httpAddress(), "/stats?format=json")).body());
-      assertThat(stats.get("topics").findValuesAsText("topic_name")).containsExactly("gone#ephemeral", "kept");
-      assertThat(stats.get("topics").findValues("depth").stream().map(JsonNode::asLong)).containsExactly(3L, 3L);
-      assertThat(stats.get("topics").findValues("message_count").stream().map(JsonNode::asLong)).containsExactly(5L, 3L);
+      JsonNode stats =
+          JSON.readTree(
+              HttpCalls.get(TestBrokers.url(small.httpAddress(), "/stats?format=json")).body());
+      assertThat(stats.get("topics").findValuesAsText("topic_name"))
+          .containsExactly("gone#ephemeral", "kept");
+      assertThat(stats.get("topics").findValues("depth").stream().map(JsonNode::asLong))
+          .containsExactly(3L, 3L);
+      assertThat(stats.get("topics").findValues("message_count").stream().map(JsonNode::asLong))
+          .containsExactly(5L, 3L);
     }
   }
 
   @Test
   void dpubHoldsTheMessageBackForItsDelay() {
     String topic = unique("t");
-    try (WireClient consumer = subscriber("{}", topic, "c"); WireClient producer = client()) {
+    try (WireClient consumer = subscriber("{}", topic, "c");
+        WireClient producer = client()) {
       consumer.send("RDY 1");
       long sentAt = System.nanoTime();
       producer.send("DPUB " + topic + " 400", "later".getBytes(StandardCharsets.UTF_8));
       assertThat(producer.readResponse()).isEqualTo("OK");
 
       assertThat(consumer.readMessage().bodyText()).isEqualTo("later");
-      assertThat(Duration.ofNanos(System.nanoTime() - sentAt)).isGreaterThanOrEqualTo(Duration.ofMillis(400));
+      assertThat(Duration.ofNanos(System.nanoTime() - sentAt))
+          .isGreaterThanOrEqualTo(Duration.ofMillis(400));
     }
   }
 
   private static JsonNode stats(String query) {
     try {
-      return JSON.readTree(HttpCalls.get(TestBrokers.url(broker.httpAddress(), "/stats?format=json" + query)).body());
+      return JSON.readTree(
+          HttpCalls.get(TestBrokers.url(broker.httpAddress(), "/stats?format=json" + query))
+              .body());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
   private static JsonNode channelStats(String topic, String channel) {
-    JsonNode topics = stats("&topic=" + topic.replace("#", "%23") + "&channel=" + channel.replace("#", "%23")).get("topics");
+    JsonNode topics =
+        stats("&topic=" + topic.replace("#", "%23") + "&channel=" + channel.replace("#", "%23"))
+            .get("topics");
     return topics == null || topics.isEmpty() ? null : topics.get(0).get("channels").get(0);
   }
 }

@@ -97,7 +97,11 @@ final class WireClient implements AutoCloseable {
 
   static byte[] withBody(String line, byte[] body) {
     byte[] head = (line + "\n").getBytes(StandardCharsets.ISO_8859_1);
-    return ByteBuffer.allocate(head.length + 4 + body.length).put(head).putInt(body.length).put(body).array();
+    return ByteBuffer.allocate(head.length + 4 + body.length)
+        .put(head)
+        .putInt(body.length)
+        .put(body)
+        .array();
   }
 
   /** MPUB's body: the count, then each message's size and bytes. */
@@ -179,7 +183,10 @@ final class WireClient implements AutoCloseable {
     }
   }
 
-  /** Whether the broker closes the connection within {@code timeout}, reading past anything else it sends. */
+  /**
+   * Whether the broker closes the connection within {@code timeout}, reading past anything else it
+   * sends.
+   */
   boolean closedByBrokerWithin(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     try {

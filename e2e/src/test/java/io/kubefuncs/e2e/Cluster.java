@@ -14,9 +14,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The cluster under test, reached only through the kubeconfig it is given and the kubectl and
- * helm it is told to use: never the ambient {@code KUBECONFIG}, {@code ~/.kube/config} or
- * whatever kubectl happens to be on the PATH.
+ * The cluster under test, reached only through the kubeconfig it is given and the kubectl and helm
+ * it is told to use: never the ambient {@code KUBECONFIG}, {@code ~/.kube/config} or whatever
+ * kubectl happens to be on the PATH.
  */
 final class Cluster {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -48,7 +48,8 @@ final class Cluster {
     for (Path p : List.of(kubeconfig, kubectl, helm)) {
       if (!Files.exists(p)) {
         throw new IllegalStateException(
-            p + " does not exist: start the throwaway cluster with scripts/kube up, or name your own with"
+            p
+                + " does not exist: start the throwaway cluster with scripts/kube up, or name your own with"
                 + " KUBEFUNCS_E2E_KUBECONFIG (and KUBEFUNCS_E2E_KUBECTL, KUBEFUNCS_E2E_HELM); see docs/testing.md");
       }
     }
@@ -90,7 +91,10 @@ final class Cluster {
     return command;
   }
 
-  /** A process with the same isolation as kubectl and helm here: no ambient KUBECONFIG, Helm homes of the test's own. */
+  /**
+   * A process with the same isolation as kubectl and helm here: no ambient KUBECONFIG, Helm homes
+   * of the test's own.
+   */
   ProcessBuilder builder(List<String> command) {
     ProcessBuilder pb = new ProcessBuilder(command).directory(repo.toFile());
     Map<String, String> env = pb.environment();
@@ -108,15 +112,22 @@ final class Cluster {
       Path out = Files.createTempFile("e2e-", ".out");
       Path err = Files.createTempFile("e2e-", ".err");
       try {
-        Process p = builder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        Process p =
+            builder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
           p.destroyForcibly();
           throw new AssertionError("timed out after " + timeout + ": " + String.join(" ", command));
         }
         String output = Files.readString(out, StandardCharsets.UTF_8);
         if (p.exitValue() != 0) {
-          throw new AssertionError("exit " + p.exitValue() + ": " + String.join(" ", command) + "\n" + output
-              + Files.readString(err, StandardCharsets.UTF_8));
+          throw new AssertionError(
+              "exit "
+                  + p.exitValue()
+                  + ": "
+                  + String.join(" ", command)
+                  + "\n"
+                  + output
+                  + Files.readString(err, StandardCharsets.UTF_8));
         }
         return output;
       } finally {

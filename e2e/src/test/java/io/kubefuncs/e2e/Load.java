@@ -14,12 +14,13 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Steady HTTP load at a fixed rate while a step changes the cluster under it: each worker sends
- * one request at a time on its own schedule, so a slow answer is seen as latency, not hidden by
+ * Steady HTTP load at a fixed rate while a step changes the cluster under it: each worker sends one
+ * request at a time on its own schedule, so a slow answer is seen as latency, not hidden by
  * queueing. Every answer other than the expected status, and every transport error, is a failure.
  */
 final class Load implements AutoCloseable {
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final List<Thread> workers = new ArrayList<>();
   private final LongAdder ok = new LongAdder();
@@ -33,7 +34,8 @@ final class Load implements AutoCloseable {
     long periodNanos = 1_000_000_000L * workers / perSecond;
     for (int i = 0; i < workers; i++) {
       long offset = periodNanos * i / workers;
-      this.workers.add(Thread.ofVirtual().start(() -> run(request, expectedStatus, periodNanos, offset)));
+      this.workers.add(
+          Thread.ofVirtual().start(() -> run(request, expectedStatus, periodNanos, offset)));
     }
   }
 

@@ -8,11 +8,12 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The nsqd of a kubefuncs release named kubefuncs, read through the apiserver's pod proxy: no
- * port of nsqd is opened to the test.
+ * The nsqd of a kubefuncs release named kubefuncs, read through the apiserver's pod proxy: no port
+ * of nsqd is opened to the test.
  */
 final class Nsqd {
-  static final String PODS = "app.kubernetes.io/instance=kubefuncs,app.kubernetes.io/component=nsqd";
+  static final String PODS =
+      "app.kubernetes.io/instance=kubefuncs,app.kubernetes.io/component=nsqd";
 
   private final Cluster cluster;
   private final String namespace;
@@ -25,7 +26,10 @@ final class Nsqd {
   /** The one nsqd pod that is not being deleted, or "" while there is not exactly one. */
   String pod() {
     List<String> running = new ArrayList<>();
-    for (JsonNode pod : cluster.kubectlJson("-n", namespace, "get", "pods", "-l", PODS, "-o", "json").path("items")) {
+    for (JsonNode pod :
+        cluster
+            .kubectlJson("-n", namespace, "get", "pods", "-l", PODS, "-o", "json")
+            .path("items")) {
       if (pod.path("metadata").path("deletionTimestamp").isMissingNode()) {
         running.add(pod.path("metadata").path("name").asText());
       }
@@ -35,14 +39,25 @@ final class Nsqd {
 
   /** nsqd's /stats for one topic. */
   JsonNode stats(String pod, String topic) {
-    return cluster.kubectlJson("get", "--raw",
-        "/api/v1/namespaces/" + namespace + "/pods/" + pod + ":4151/proxy/stats?format=json&topic=" + topic);
+    return cluster.kubectlJson(
+        "get",
+        "--raw",
+        "/api/v1/namespaces/"
+            + namespace
+            + "/pods/"
+            + pod
+            + ":4151/proxy/stats?format=json&topic="
+            + topic);
   }
 
-  /** A channel's counters: message_count, depth, in_flight_count, deferred, requeue and timeout counts. */
+  /**
+   * A channel's counters: message_count, depth, in_flight_count, deferred, requeue and timeout
+   * counts.
+   */
   Map<String, Long> channel(String pod, String topic, String channel) {
     return findChannel(pod, topic, channel)
-        .orElseThrow(() -> new AssertionError("nsqd " + pod + " has no channel " + topic + "/" + channel));
+        .orElseThrow(
+            () -> new AssertionError("nsqd " + pod + " has no channel " + topic + "/" + channel));
   }
 
   /** The same, or nothing while no consumer has created the channel. */
@@ -51,8 +66,14 @@ final class Nsqd {
       for (JsonNode c : t.path("channels")) {
         if (c.path("channel_name").asText().equals(channel)) {
           Map<String, Long> counts = new LinkedHashMap<>();
-          for (String key : List.of("message_count", "depth", "in_flight_count", "deferred_count", "requeue_count",
-              "timeout_count")) {
+          for (String key :
+              List.of(
+                  "message_count",
+                  "depth",
+                  "in_flight_count",
+                  "deferred_count",
+                  "requeue_count",
+                  "timeout_count")) {
             counts.put(key, c.path(key).asLong());
           }
           return Optional.of(counts);

@@ -49,8 +49,13 @@ final class NsqdProbe {
    */
   String authenticate(Path ca, String serverName, String secret) throws Exception {
     try (Socket plain = connect()) {
-      identify(new DataOutputStream(plain.getOutputStream()), new DataInputStream(plain.getInputStream()), true);
-      try (SSLSocket tls = (SSLSocket) trusting(ca).getSocketFactory().createSocket(plain, serverName, port, false)) {
+      identify(
+          new DataOutputStream(plain.getOutputStream()),
+          new DataInputStream(plain.getInputStream()),
+          true);
+      try (SSLSocket tls =
+          (SSLSocket)
+              trusting(ca).getSocketFactory().createSocket(plain, serverName, port, false)) {
         SSLParameters parameters = tls.getSSLParameters();
         parameters.setServerNames(List.of(new SNIHostName(serverName)));
         parameters.setEndpointIdentificationAlgorithm("HTTPS");
@@ -76,9 +81,13 @@ final class NsqdProbe {
     return socket;
   }
 
-  private static void identify(DataOutputStream out, DataInputStream in, boolean tls) throws IOException {
-    String body = "{\"client_id\":\"e2e-probe\",\"hostname\":\"e2e-probe\",\"user_agent\":\"kubefuncs-e2e\","
-        + "\"feature_negotiation\":true,\"tls_v1\":" + tls + "}";
+  private static void identify(DataOutputStream out, DataInputStream in, boolean tls)
+      throws IOException {
+    String body =
+        "{\"client_id\":\"e2e-probe\",\"hostname\":\"e2e-probe\",\"user_agent\":\"kubefuncs-e2e\","
+            + "\"feature_negotiation\":true,\"tls_v1\":"
+            + tls
+            + "}";
     command(out, "IDENTIFY", body.getBytes(StandardCharsets.UTF_8));
     String answer = frame(in);
     if (answer.startsWith("E_") || (tls && !answer.contains("\"tls_v1\":true"))) {
@@ -104,9 +113,11 @@ final class NsqdProbe {
     KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
     store.load(null, null);
     try (InputStream pem = Files.newInputStream(ca)) {
-      store.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(pem));
+      store.setCertificateEntry(
+          "ca", CertificateFactory.getInstance("X.509").generateCertificate(pem));
     }
-    TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    TrustManagerFactory trust =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     trust.init(store);
     SSLContext context = SSLContext.getInstance("TLS");
     context.init(null, trust.getTrustManagers(), null);

@@ -11,7 +11,8 @@ import java.util.regex.Pattern;
 
 /** {@code kubectl port-forward} to a Service, on 127.0.0.1 and a port the kernel picks. */
 final class PortForward implements AutoCloseable {
-  private static final Pattern FORWARDING = Pattern.compile("Forwarding from 127\\.0\\.0\\.1:(\\d+) ->");
+  private static final Pattern FORWARDING =
+      Pattern.compile("Forwarding from 127\\.0\\.0\\.1:(\\d+) ->");
 
   private final Process process;
   final int port;
@@ -26,7 +27,8 @@ final class PortForward implements AutoCloseable {
         .start(
             () -> {
               try (BufferedReader r =
-                  new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                  new BufferedReader(
+                      new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = r.readLine()) != null; ) {
                   Matcher m = FORWARDING.matcher(line);
                   if (m.find()) {

@@ -7,7 +7,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /** Prints how long each step of the walk-through took, passed or not. */
 final class StepTimes implements BeforeTestExecutionCallback, AfterTestExecutionCallback {
-  private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(StepTimes.class);
+  private static final ExtensionContext.Namespace NS =
+      ExtensionContext.Namespace.create(StepTimes.class);
 
   @Override
   public void beforeTestExecution(ExtensionContext context) {

@@ -12,13 +12,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * Refuses new connections, for a while, from an address one of whose connections was closed for
  * pipelining past the limit. Only a client that sends requests without reading the answers gets
  * there, and closing its connection alone does not stop it: it reconnects at once, and each new
- * connection has its first requests published to the functions again. During the cooldown its
- * new connections get a 503 without being read, which costs the gateway next to nothing.
+ * connection has its first requests published to the functions again. During the cooldown its new
+ * connections get a 503 without being read, which costs the gateway next to nothing.
  *
- * <p>Only that close counts: a timeout can befall any client on a bad network, and behind one
- * NAT or proxy address a whole office would pay for it. Connections that are already open are
- * served as before, so a normal client behind the same address as the abuser keeps its
- * keep-alive connections; only its new ones are refused until the cooldown ends.
+ * <p>Only that close counts: a timeout can befall any client on a bad network, and behind one NAT
+ * or proxy address a whole office would pay for it. Connections that are already open are served as
+ * before, so a normal client behind the same address as the abuser keeps its keep-alive
+ * connections; only its new ones are refused until the cooldown ends.
  */
 final class AbuseCooldown {
   /**
@@ -31,7 +31,11 @@ final class AbuseCooldown {
   private final long cooldownNanos;
   private final GatewayMetrics metrics;
   private final Refusal refusal;
-  /** Address to the System.nanoTime() at which its cooldown ends; expired entries go when next seen or swept. */
+
+  /**
+   * Address to the System.nanoTime() at which its cooldown ends; expired entries go when next seen
+   * or swept.
+   */
   private final ConcurrentHashMap<InetAddress, Long> until = new ConcurrentHashMap<>();
 
   /** A zero {@code cooldown} turns it off. */
@@ -39,17 +43,24 @@ final class AbuseCooldown {
     this.cooldownNanos = cooldown.toNanos();
     this.metrics = metrics;
     long millis = cooldown.toMillis();
-    this.refusal = new Refusal("abuse_cooldown", "a connection from this address pipelined too many requests without "
-        + "reading the answers; new connections from it are refused for " + (millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms"),
-        Math.max(1, cooldown.toSeconds()));
-    GaugeWithCallback.builder().name("kubefuncs_gateway_addresses_cooling_down")
-        .help("Client addresses whose new connections are refused, after one of their connections pipelined too many requests")
-        .callback(cb -> cb.call(cooling(System.nanoTime()))).register(registry);
+    this.refusal =
+        new Refusal(
+            "abuse_cooldown",
+            "a connection from this address pipelined too many requests without "
+                + "reading the answers; new connections from it are refused for "
+                + (millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms"),
+            Math.max(1, cooldown.toSeconds()));
+    GaugeWithCallback.builder()
+        .name("kubefuncs_gateway_addresses_cooling_down")
+        .help(
+            "Client addresses whose new connections are refused, after one of their connections pipelined too many requests")
+        .callback(cb -> cb.call(cooling(System.nanoTime())))
+        .register(registry);
   }
 
   /**
-   * Whether {@code channel}, just accepted, comes from an address cooling down; if so, it is set
-   * up to be refused. One table lookup per connection, none per request.
+   * Whether {@code channel}, just accepted, comes from an address cooling down; if so, it is set up
+   * to be refused. One table lookup per connection, none per request.
    */
   boolean refuses(Channel channel) {
     if (until.isEmpty()) {

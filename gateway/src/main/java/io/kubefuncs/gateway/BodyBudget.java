@@ -18,16 +18,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * many slow bodies at once take any amount of memory. Sits in front of the body aggregator and
  * takes each chunk's bytes from the shared {@link Pool} before the aggregator keeps it; once the
  * request has gone through (the rest of the pipeline handles it before returning), the bytes go
- * back. A chunk the budget cannot cover ends the connection with 503. A request that becomes a
- * call takes its body's bytes again, until the call ends ({@link GatewayHandler}).
+ * back. A chunk the budget cannot cover ends the connection with 503. A request that becomes a call
+ * takes its body's bytes again, until the call ends ({@link GatewayHandler}).
  */
 final class BodyBudget extends ChannelInboundHandlerAdapter {
   /** One per gateway: the bytes still free for bodies. */
   static final class Pool {
     /**
-     * The first bytes of each body, which the budget does not count: a budget taken by large
-     * bodies must not refuse every small one, and these are bounded all the same, by
-     * --max-connections and the requests each may have unanswered (4096 x 16 x 1 KiB = 64 MiB).
+     * The first bytes of each body, which the budget does not count: a budget taken by large bodies
+     * must not refuse every small one, and these are bounded all the same, by --max-connections and
+     * the requests each may have unanswered (4096 x 16 x 1 KiB = 64 MiB).
      */
     static final int UNCOUNTED_BYTES = 1024;
 
@@ -66,11 +66,18 @@ final class BodyBudget extends ChannelInboundHandlerAdapter {
   private final Pool pool;
   private final int maxBodyBytes;
   private final GatewayMetrics metrics;
+
   /** Bytes of the current request's body received so far, and of those taken from the pool. */
   private long received;
+
   private long held;
-  /** The aggregator drops this request's body (over the limit, or a request refused at its headers): nothing to hold. */
+
+  /**
+   * The aggregator drops this request's body (over the limit, or a request refused at its headers):
+   * nothing to hold.
+   */
   private boolean dropped;
+
   private boolean refused;
 
   BodyBudget(Pool pool, int maxBodyBytes, GatewayMetrics metrics) {
@@ -86,7 +93,9 @@ final class BodyBudget extends ChannelInboundHandlerAdapter {
       return;
     }
     if (msg instanceof HttpRequest request) {
-      dropped = request.decoderResult().isFailure() || HttpUtil.getContentLength(request, -1L) > maxBodyBytes;
+      dropped =
+          request.decoderResult().isFailure()
+              || HttpUtil.getContentLength(request, -1L) > maxBodyBytes;
       received = 0;
     }
     if (msg instanceof HttpContent content && !dropped) {
@@ -130,8 +139,11 @@ final class BodyBudget extends ChannelInboundHandlerAdapter {
 
   /** The answer to a request whose body the budget cannot take now. */
   static FullHttpResponse busy() {
-    FullHttpResponse busy = GatewayHandler.json(HttpResponseStatus.SERVICE_UNAVAILABLE, "busy",
-        "the gateway holds too many request bodies at once; retry shortly");
+    FullHttpResponse busy =
+        GatewayHandler.json(
+            HttpResponseStatus.SERVICE_UNAVAILABLE,
+            "busy",
+            "the gateway holds too many request bodies at once; retry shortly");
     busy.headers().set(HttpHeaderNames.RETRY_AFTER, 1);
     return busy;
   }

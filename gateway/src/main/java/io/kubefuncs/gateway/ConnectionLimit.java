@@ -6,9 +6,9 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * At most so many open connections: each one costs memory and a file descriptor whatever it
- * sends, so past the limit a new connection gets a short 503 and is closed, and the clients
- * already connected are served as before.
+ * At most so many open connections: each one costs memory and a file descriptor whatever it sends,
+ * so past the limit a new connection gets a short 503 and is closed, and the clients already
+ * connected are served as before.
  */
 final class ConnectionLimit {
   private final int max;
@@ -19,9 +19,16 @@ final class ConnectionLimit {
   ConnectionLimit(int max, GatewayMetrics metrics, PrometheusRegistry registry) {
     this.max = max;
     this.metrics = metrics;
-    this.refusal = new Refusal("too_many_connections", "the gateway has " + max + " connections open; retry shortly", 1);
-    GaugeWithCallback.builder().name("kubefuncs_gateway_connections")
-        .help("Open HTTP connections").callback(cb -> cb.call(open.get())).register(registry);
+    this.refusal =
+        new Refusal(
+            "too_many_connections",
+            "the gateway has " + max + " connections open; retry shortly",
+            1);
+    GaugeWithCallback.builder()
+        .name("kubefuncs_gateway_connections")
+        .help("Open HTTP connections")
+        .callback(cb -> cb.call(open.get()))
+        .register(registry);
   }
 
   /**

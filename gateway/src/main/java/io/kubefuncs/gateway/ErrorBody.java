@@ -6,8 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The gateway's own error answers, one stable JSON shape for all:
- * {@code {"status":504,"error":"timeout","message":"..."}}.
+ * The gateway's own error answers, one stable JSON shape for all: {@code
+ * {"status":504,"error":"timeout","message":"..."}}.
  */
 final class ErrorBody {
   private static final ObjectMapper JSON = new ObjectMapper();

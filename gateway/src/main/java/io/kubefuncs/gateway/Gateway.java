@@ -29,8 +29,8 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.time.Duration;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -38,20 +38,22 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
- * The HTTP gateway. Pipeline per connection, once {@link ConnectionLimit} admitted it and
- * {@link AbuseCooldown} did not refuse it: write
- * timeout and idleness ({@link ConnectionTimeouts}) → HTTP/1.1 codec (bounded request line and
- * headers) → header and body timeouts → flow control (decoded requests wait while reading is
- * paused) → {@link HttpRequestChecks} (version, method, Host, target)
- * → keep-alive → {@link AdminEndpoints} (/healthz, /metrics, answered from the head) →
- * {@link BodyBudget} (bytes buffered by all connections) → aggregation of the body
- * up to the limit (413 beyond) → {@link GatewayHandler}.
+ * The HTTP gateway. Pipeline per connection, once {@link ConnectionLimit} admitted it and {@link
+ * AbuseCooldown} did not refuse it: write timeout and idleness ({@link ConnectionTimeouts}) →
+ * HTTP/1.1 codec (bounded request line and headers) → header and body timeouts → flow control
+ * (decoded requests wait while reading is paused) → {@link HttpRequestChecks} (version, method,
+ * Host, target) → keep-alive → {@link AdminEndpoints} (/healthz, /metrics, answered from the head)
+ * → {@link BodyBudget} (bytes buffered by all connections) → aggregation of the body up to the
+ * limit (413 beyond) → {@link GatewayHandler}.
  */
 public final class Gateway implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
   static final int MAX_INITIAL_LINE = 8192;
   static final int MAX_HEADER_SIZE = 16384;
-  /** Answers the dashboard shows: a few minutes of a person trying things, a second of heavy load. */
+
+  /**
+   * Answers the dashboard shows: a few minutes of a person trying things, a second of heavy load.
+   */
   static final int RECENT_REQUESTS = 512;
 
   private final GatewayConfig config;
@@ -63,28 +65,43 @@ public final class Gateway implements AutoCloseable {
   private final RouteTopics topics;
   private final AtomicReference<Routes> routes;
   private final GatewayHandler handler;
+
   /** Null unless a dashboard was asked for. */
   private final DashboardServer dashboard;
 
-  private Gateway(GatewayConfig config, PrometheusRegistry registry, Consumer<String> accessLog, OpenTelemetry openTelemetry,
-      DashboardSettings dashboardSettings) throws IOException {
+  private Gateway(
+      GatewayConfig config,
+      PrometheusRegistry registry,
+      Consumer<String> accessLog,
+      OpenTelemetry openTelemetry,
+      DashboardSettings dashboardSettings)
+      throws IOException {
     this.config = config;
     byte[] initial = Files.readAllBytes(config.routesFile());
-    this.routes = new AtomicReference<>(
-        RoutesFile.parse(new String(initial, java.nio.charset.StandardCharsets.UTF_8), config.routesFile().toString(), config.defaultTimeout()));
+    this.routes =
+        new AtomicReference<>(
+            RoutesFile.parse(
+                new String(initial, java.nio.charset.StandardCharsets.UTF_8),
+                config.routesFile().toString(),
+                config.defaultTimeout()));
     GatewayMetrics metrics = new GatewayMetrics(registry);
-    this.group = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("gateway-io"), NioIoHandler.newFactory());
-    Client.Builder b = Client.builder()
-        // Calls and emits complete on their connection's loop (GatewayHandler); what else the
-        // client completes, connect(), on any loop of the gateway's, rather than start a thread.
-        .executor(group)
-        // Its nsqd connections on the same loops: no threads of its own, and an answer read from
-        // nsqd is often on the loop that writes it to the HTTP client already.
-        .eventLoopGroup(group)
-        .nsqd(config.nsqdAddress())
-        .clientId(config.gatewayId())
-        .registry(registry)
-        .nsqSecurity(config.nsqTls(), config.nsqAuthSecret());
+    this.group =
+        new MultiThreadIoEventLoopGroup(
+            0, new DefaultThreadFactory("gateway-io"), NioIoHandler.newFactory());
+    Client.Builder b =
+        Client.builder()
+            // Calls and emits complete on their connection's loop (GatewayHandler); what else the
+            // client completes, connect(), on any loop of the gateway's, rather than start a
+            // thread.
+            .executor(group)
+            // Its nsqd connections on the same loops: no threads of its own, and an answer read
+            // from
+            // nsqd is often on the loop that writes it to the HTTP client already.
+            .eventLoopGroup(group)
+            .nsqd(config.nsqdAddress())
+            .clientId(config.gatewayId())
+            .registry(registry)
+            .nsqSecurity(config.nsqTls(), config.nsqAuthSecret());
     if (!config.lookupdAddresses().isEmpty()) {
       b.lookupd(config.lookupdAddresses().toArray(String[]::new));
     }
@@ -92,30 +109,56 @@ public final class Gateway implements AutoCloseable {
       b.openTelemetry(openTelemetry);
     }
     this.client = b.build();
-    this.topics = config.nsqdHttpAddress() == null ? null : new RouteTopics(config.nsqdHttpAddress());
+    this.topics =
+        config.nsqdHttpAddress() == null ? null : new RouteTopics(config.nsqdHttpAddress());
     if (topics != null) {
       topics.ensure(routes.get());
     }
-    this.watcher = new RoutesWatcher(config.routesFile(), initial, config.defaultTimeout(), config.reloadInterval(),
-        r -> {
-          routes.set(r);
-          if (topics != null) {
-            topics.ensure(r);
-          }
-          metrics.reloads.labelValues("ok").inc();
-        },
-        why -> metrics.reloads.labelValues("rejected").inc());
-    // Consumers come and go more slowly than routes files change, and each check costs nsqlookupd a request per topic.
-    this.consumers = TopicConsumers.watch(config.lookupdAddresses(), routes::get, config.reloadInterval().multipliedBy(5));
+    this.watcher =
+        new RoutesWatcher(
+            config.routesFile(),
+            initial,
+            config.defaultTimeout(),
+            config.reloadInterval(),
+            r -> {
+              routes.set(r);
+              if (topics != null) {
+                topics.ensure(r);
+              }
+              metrics.reloads.labelValues("ok").inc();
+            },
+            why -> metrics.reloads.labelValues("rejected").inc());
+    // Consumers come and go more slowly than routes files change, and each check costs nsqlookupd a
+    // request per topic.
+    this.consumers =
+        TopicConsumers.watch(
+            config.lookupdAddresses(), routes::get, config.reloadInterval().multipliedBy(5));
     GatewayConfig.Limits limits = config.limits();
     BodyBudget.Pool bodies = new BodyBudget.Pool(limits.bodyBudgetBytes());
-    this.handler = new GatewayHandler(client, routes, metrics, registry, config.exposeFunctionErrors(), consumers, bodies,
-        openTelemetry == null ? null : new RequestSpans(openTelemetry));
+    this.handler =
+        new GatewayHandler(
+            client,
+            routes,
+            metrics,
+            registry,
+            config.exposeFunctionErrors(),
+            consumers,
+            bodies,
+            openTelemetry == null ? null : new RequestSpans(openTelemetry));
     ConnectionLimit connections = new ConnectionLimit(limits.maxConnections(), metrics, registry);
     RequestRing recent = dashboardSettings == null ? null : new RequestRing(RECENT_REQUESTS);
-    AccessLog.Sink answered = AccessLog.Sink.both(accessLog == null ? null : AccessLog.lines(accessLog),
-        recent == null ? null : (method, path, route, response, nanos) ->
-            recent.record(method, path, route == null ? null : route.prefix(), response.status().code(), nanos));
+    AccessLog.Sink answered =
+        AccessLog.Sink.both(
+            accessLog == null ? null : AccessLog.lines(accessLog),
+            recent == null
+                ? null
+                : (method, path, route, response, nanos) ->
+                    recent.record(
+                        method,
+                        path,
+                        route == null ? null : route.prefix(),
+                        response.status().code(),
+                        nanos));
     AbuseCooldown cooldown = new AbuseCooldown(limits.abuseCooldown(), metrics, registry);
     ServerBootstrap bootstrap =
         new ServerBootstrap()
@@ -130,26 +173,32 @@ public final class Gateway implements AutoCloseable {
                     if (!connections.admit(ch) || cooldown.refuses(ch)) {
                       return;
                     }
-                    ChannelPipeline p = ch.pipeline()
-                        .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 8192))
-                        // The codec decodes every request of a read at once, paused or not: while the
-                        // connection is not read from, the requests already decoded wait here.
-                        .addLast("flow", new FlowControlHandler())
-                        .addLast("checks", HttpRequestChecks.INSTANCE)
-                        .addLast("keep-alive", new HttpServerKeepAliveHandler())
-                        .addLast("admin", new AdminEndpoints(handler))
-                        .addLast("budget", new BodyBudget(bodies, limits.maxBodyBytes(), metrics))
-                        .addLast("body", new BodyLimit(limits.maxBodyBytes(), metrics))
-                        .addLast("gateway", handler);
+                    ChannelPipeline p =
+                        ch.pipeline()
+                            .addLast(
+                                "http",
+                                new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 8192))
+                            // The codec decodes every request of a read at once, paused or not:
+                            // while the
+                            // connection is not read from, the requests already decoded wait here.
+                            .addLast("flow", new FlowControlHandler())
+                            .addLast("checks", HttpRequestChecks.INSTANCE)
+                            .addLast("keep-alive", new HttpServerKeepAliveHandler())
+                            .addLast("admin", new AdminEndpoints(handler))
+                            .addLast(
+                                "budget", new BodyBudget(bodies, limits.maxBodyBytes(), metrics))
+                            .addLast("body", new BodyLimit(limits.maxBodyBytes(), metrics))
+                            .addLast("gateway", handler);
                     ConnectionTimeouts.install(p, "http", limits, metrics, cooldown);
                     if (answered != null) {
                       p.addAfter("http", "access-log", new AccessLog(routes::get, answered));
                     }
                   }
                 });
-    InetSocketAddress address = config.listenHost().isEmpty()
-        ? new InetSocketAddress(config.listenPort())
-        : new InetSocketAddress(config.listenHost(), config.listenPort());
+    InetSocketAddress address =
+        config.listenHost().isEmpty()
+            ? new InetSocketAddress(config.listenPort())
+            : new InetSocketAddress(config.listenHost(), config.listenPort());
     Channel bound;
     try {
       bound = bootstrap.bind(address).syncUninterruptibly().channel();
@@ -160,14 +209,23 @@ public final class Gateway implements AutoCloseable {
       client.close();
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       if (e instanceof BindException) {
-        throw new BindException("port " + config.listenPort() + " is in use: choose another with --listen-addr");
+        throw new BindException(
+            "port " + config.listenPort() + " is in use: choose another with --listen-addr");
       }
       throw e instanceof IOException io ? io : new IOException(e);
     }
     this.server = bound;
     try {
-      this.dashboard = dashboardSettings == null ? null : new DashboardServer(dashboardSettings, routes::get, recent,
-          new NsqStats(config.lookupdAddresses(), config.nsqdHttpAddress(), Duration.ofSeconds(2)), selfAddress(config));
+      this.dashboard =
+          dashboardSettings == null
+              ? null
+              : new DashboardServer(
+                  dashboardSettings,
+                  routes::get,
+                  recent,
+                  new NsqStats(
+                      config.lookupdAddresses(), config.nsqdHttpAddress(), Duration.ofSeconds(2)),
+                  selfAddress(config));
     } catch (IOException | RuntimeException e) {
       server.close();
       watcher.close();
@@ -177,24 +235,37 @@ public final class Gateway implements AutoCloseable {
       client.close();
       throw e;
     }
-    client.connect().whenComplete((v, e) -> {
-      if (e != null) {
-        LOG.log(System.Logger.Level.WARNING, "NSQ not reachable yet ({0}); answering 503 until it is", e.getMessage());
-      }
-    });
-    LOG.log(System.Logger.Level.INFO, "gateway listening on {0} with {1} routes", server.localAddress(), String.valueOf(routes.get().size()));
+    client
+        .connect()
+        .whenComplete(
+            (v, e) -> {
+              if (e != null) {
+                LOG.log(
+                    System.Logger.Level.WARNING,
+                    "NSQ not reachable yet ({0}); answering 503 until it is",
+                    e.getMessage());
+              }
+            });
+    LOG.log(
+        System.Logger.Level.INFO,
+        "gateway listening on {0} with {1} routes",
+        server.localAddress(),
+        String.valueOf(routes.get().size()));
   }
 
   public static Gateway start(GatewayConfig config) throws IOException {
     return new Gateway(config, PrometheusRegistry.defaultRegistry, null, null, null);
   }
 
-  public static Gateway start(GatewayConfig config, PrometheusRegistry registry) throws IOException {
+  public static Gateway start(GatewayConfig config, PrometheusRegistry registry)
+      throws IOException {
     return new Gateway(config, registry, null, null, null);
   }
 
   /** With an {@link AccessLog}: one line per answered request to {@code accessLog}. */
-  public static Gateway start(GatewayConfig config, PrometheusRegistry registry, Consumer<String> accessLog) throws IOException {
+  public static Gateway start(
+      GatewayConfig config, PrometheusRegistry registry, Consumer<String> accessLog)
+      throws IOException {
     return new Gateway(config, registry, accessLog, null, null);
   }
 
@@ -202,8 +273,12 @@ public final class Gateway implements AutoCloseable {
    * Traced through {@code openTelemetry} (null for no tracing): a SERVER span per routed request,
    * continuing the client's {@code traceparent}, and the trace carried on in the events.
    */
-  public static Gateway start(GatewayConfig config, PrometheusRegistry registry, Consumer<String> accessLog,
-      OpenTelemetry openTelemetry) throws IOException {
+  public static Gateway start(
+      GatewayConfig config,
+      PrometheusRegistry registry,
+      Consumer<String> accessLog,
+      OpenTelemetry openTelemetry)
+      throws IOException {
     return new Gateway(config, registry, accessLog, openTelemetry, null);
   }
 
@@ -211,8 +286,13 @@ public final class Gateway implements AutoCloseable {
    * With a dashboard on a port of its own as well (docs/dashboard.md), when {@code dashboard} is
    * not null. The gateway then keeps its last {@value #RECENT_REQUESTS} answers for it.
    */
-  public static Gateway start(GatewayConfig config, PrometheusRegistry registry, Consumer<String> accessLog,
-      OpenTelemetry openTelemetry, DashboardSettings dashboard) throws IOException {
+  public static Gateway start(
+      GatewayConfig config,
+      PrometheusRegistry registry,
+      Consumer<String> accessLog,
+      OpenTelemetry openTelemetry,
+      DashboardSettings dashboard)
+      throws IOException {
     return new Gateway(config, registry, accessLog, openTelemetry, dashboard);
   }
 
@@ -221,9 +301,15 @@ public final class Gateway implements AutoCloseable {
     return dashboard == null ? -1 : dashboard.port();
   }
 
-  /** Where the dashboard's invokes go: the gateway's own port, on loopback when it listens on every interface. */
+  /**
+   * Where the dashboard's invokes go: the gateway's own port, on loopback when it listens on every
+   * interface.
+   */
   private URI selfAddress(GatewayConfig config) {
-    String host = config.listenHost().isEmpty() || config.listenHost().equals("0.0.0.0") ? "127.0.0.1" : config.listenHost();
+    String host =
+        config.listenHost().isEmpty() || config.listenHost().equals("0.0.0.0")
+            ? "127.0.0.1"
+            : config.listenHost();
     return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port());
   }
 
@@ -237,8 +323,8 @@ public final class Gateway implements AutoCloseable {
 
   @Override
   /**
-   * Stops accepting connections, answers the requests already published (for at most the
-   * longest route timeout, as their callers would wait no longer), then shuts down.
+   * Stops accepting connections, answers the requests already published (for at most the longest
+   * route timeout, as their callers would wait no longer), then shuts down.
    */
   public void close() {
     if (dashboard != null) {
@@ -299,16 +385,18 @@ public final class Gateway implements AutoCloseable {
     protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
       boolean close = oversized instanceof FullHttpMessage || !HttpUtil.isKeepAlive(oversized);
       ctx.writeAndFlush(tooLarge(close))
-          .addListener(close ? ChannelFutureListener.CLOSE : ChannelFutureListener.CLOSE_ON_FAILURE);
+          .addListener(
+              close ? ChannelFutureListener.CLOSE : ChannelFutureListener.CLOSE_ON_FAILURE);
     }
 
     /**
-     * With {@code Expect: 100-continue}, Netty answers an announced oversized body here rather
-     * than in {@link #handleOversizedMessage}, with an empty 413 of its own: answer ours instead.
-     * Being a 4xx, it is written in place of "100 Continue" and the connection then closed.
+     * With {@code Expect: 100-continue}, Netty answers an announced oversized body here rather than
+     * in {@link #handleOversizedMessage}, with an empty 413 of its own: answer ours instead. Being
+     * a 4xx, it is written in place of "100 Continue" and the connection then closed.
      */
     @Override
-    protected Object newContinueResponse(HttpMessage start, int maxContentLength, ChannelPipeline pipeline) {
+    protected Object newContinueResponse(
+        HttpMessage start, int maxContentLength, ChannelPipeline pipeline) {
       Object response = super.newContinueResponse(start, maxContentLength, pipeline);
       if (response instanceof FullHttpResponse canned
           && canned.status().code() == HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE.code()) {
@@ -319,10 +407,14 @@ public final class Gateway implements AutoCloseable {
     }
 
     private FullHttpResponse tooLarge(boolean close) {
-      FullHttpResponse r = GatewayHandler.json(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large",
-          "request body is over the limit of " + maxContentLength() + " bytes");
+      FullHttpResponse r =
+          GatewayHandler.json(
+              HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+              "body_too_large",
+              "request body is over the limit of " + maxContentLength() + " bytes");
       HttpUtil.setContentLength(r, r.content().readableBytes());
-      // When the connection is closed after this answer, say so, or clients put it back in their pool.
+      // When the connection is closed after this answer, say so, or clients put it back in their
+      // pool.
       HttpUtil.setKeepAlive(r, !close);
       metrics.requests.labelValues("none", "413").inc();
       return r;

@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * What a gateway is started with. Made by {@link #builder(Path)}: only the routes file is
- * required; everything else has the default {@code kubefuncs gateway} documents.
+ * What a gateway is started with. Made by {@link #builder(Path)}: only the routes file is required;
+ * everything else has the default {@code kubefuncs gateway} documents.
  */
 public final class GatewayConfig {
   private final String listenHost;
@@ -65,7 +65,10 @@ public final class GatewayConfig {
     return nsqdAddress;
   }
 
-  /** That nsqd's HTTP address, where the routes' topics are created when routes are loaded; null to create none. */
+  /**
+   * That nsqd's HTTP address, where the routes' topics are created when routes are loaded; null to
+   * create none.
+   */
   public String nsqdHttpAddress() {
     return nsqdHttpAddress;
   }
@@ -112,9 +115,23 @@ public final class GatewayConfig {
   /** Without the AUTH secret, which must not reach a log. */
   @Override
   public String toString() {
-    return "GatewayConfig[listen=" + listenHost + ":" + listenPort + ", routes=" + routesFile + ", nsqd=" + nsqdAddress
-        + ", lookupd=" + lookupdAddresses + ", id=" + gatewayId + ", tls=" + (nsqTls != null)
-        + ", authSecret=" + (nsqAuthSecret != null ? "(set)" : "(unset)") + "]";
+    return "GatewayConfig[listen="
+        + listenHost
+        + ":"
+        + listenPort
+        + ", routes="
+        + routesFile
+        + ", nsqd="
+        + nsqdAddress
+        + ", lookupd="
+        + lookupdAddresses
+        + ", id="
+        + gatewayId
+        + ", tls="
+        + (nsqTls != null)
+        + ", authSecret="
+        + (nsqAuthSecret != null ? "(set)" : "(unset)")
+        + "]";
   }
 
   public static final class Builder {
@@ -136,7 +153,10 @@ public final class GatewayConfig {
       this.routesFile = Objects.requireNonNull(routesFile, "routesFile");
     }
 
-    /** Where to listen: {@code host} empty for every interface, {@code port} 0 for any free one (default :8080). */
+    /**
+     * Where to listen: {@code host} empty for every interface, {@code port} 0 for any free one
+     * (default :8080).
+     */
     public Builder listen(String host, int port) {
       this.listenHost = Objects.requireNonNull(host);
       this.listenPort = port;
@@ -149,7 +169,9 @@ public final class GatewayConfig {
       return this;
     }
 
-    /** That nsqd's HTTP address, where routed topics are created; null (the default) to create none. */
+    /**
+     * That nsqd's HTTP address, where routed topics are created; null (the default) to create none.
+     */
     public Builder nsqdHttp(String httpAddress) {
       this.nsqdHttpAddress = httpAddress;
       return this;
@@ -161,7 +183,10 @@ public final class GatewayConfig {
       return this;
     }
 
-    /** Names the gateway's return topic (default kubefuncs-gateway; the command gives the host name). */
+    /**
+     * Names the gateway's return topic (default kubefuncs-gateway; the command gives the host
+     * name).
+     */
     public Builder gatewayId(String id) {
       this.gatewayId = Objects.requireNonNull(id);
       return this;
@@ -191,7 +216,9 @@ public final class GatewayConfig {
       return this;
     }
 
-    /** TLS to nsqd ({@code null}, the default: plain TCP) and the AUTH secret ({@code null}: none). */
+    /**
+     * TLS to nsqd ({@code null}, the default: plain TCP) and the AUTH secret ({@code null}: none).
+     */
     public Builder nsqSecurity(NsqTls tls, String authSecret) {
       this.nsqTls = tls;
       this.nsqAuthSecret = authSecret;
@@ -205,13 +232,14 @@ public final class GatewayConfig {
 
   /**
    * What one client, and all of them together, may hold of the gateway: time, connections and
-   * buffered bytes. The defaults keep the gateway within its chart's 512 MiB under the attacks
-   * that docs/gateway.md lists (its "Limits" section gives the arithmetic).
+   * buffered bytes. The defaults keep the gateway within its chart's 512 MiB under the attacks that
+   * docs/gateway.md lists (its "Limits" section gives the arithmetic).
    *
    * @param headerTimeout from a request's first byte to the end of its headers
    * @param bodyTimeout the longest wait for more of a request body
    * @param idleTimeout how long a keep-alive connection with nothing to do stays open
-   * @param writeTimeout the longest the answers waiting for a client may go without it taking any of their bytes
+   * @param writeTimeout the longest the answers waiting for a client may go without it taking any
+   *     of their bytes
    * @param maxConnections open connections beyond which a new one gets 503 and is closed
    * @param maxBodyBytes larger request bodies get 413
    * @param bodyBudgetBytes the request bodies all connections together may hold, from their first
@@ -232,8 +260,15 @@ public final class GatewayConfig {
     /** The largest body one NSQ message can carry as an event, at nsqd's default --max-msg-size. */
     public static final int NSQ_MESSAGE_BODY = GatewayHandler.MAX_EVENT_PAYLOAD;
 
-    public static final Limits DEFAULTS = new Limits(
-        Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(75), Duration.ofSeconds(10),
-        4096, NSQ_MESSAGE_BODY, 64L << 20, Duration.ofSeconds(10));
+    public static final Limits DEFAULTS =
+        new Limits(
+            Duration.ofSeconds(10),
+            Duration.ofSeconds(10),
+            Duration.ofSeconds(75),
+            Duration.ofSeconds(10),
+            4096,
+            NSQ_MESSAGE_BODY,
+            64L << 20,
+            Duration.ofSeconds(10));
   }
 }

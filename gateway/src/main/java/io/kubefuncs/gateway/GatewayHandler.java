@@ -28,29 +28,31 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Queue;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.time.Duration;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Turns each HTTP request into a call to the function its route names, and the answer back
- * into HTTP. Shared by every connection, and stateless but for the topics nsqd refused; the call's completion hops back onto the
- * connection's event loop to write.
+ * Turns each HTTP request into a call to the function its route names, and the answer back into
+ * HTTP. Shared by every connection, and stateless but for the topics nsqd refused; the call's
+ * completion hops back onto the connection's event loop to write.
  */
 @ChannelHandler.Sharable
 final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   static final String EVENT_ID_HEADER = "X-Kubefuncs-Event-Id";
-  /** Set, to the topic, on answers to requests for a topic no function consumed when they came in. */
+
+  /**
+   * Set, to the topic, on answers to requests for a topic no function consumed when they came in.
+   */
   static final String NO_CONSUMER_HEADER = "X-Kubefuncs-No-Consumer";
 
   /**
-   * The largest HTTPRequest payload that still fits one NSQ message (nsqd's default
-   * --max-msg-size) once wrapped in an Event with its id, topics and type URL.
+   * The largest HTTPRequest payload that still fits one NSQ message (nsqd's default --max-msg-size)
+   * once wrapped in an Event with its id, topics and type URL.
    */
   static final int MAX_EVENT_PAYLOAD = io.kubefuncs.nsq.NsqConfig.DEFAULT_MAX_MESSAGE_SIZE - 1024;
 
@@ -61,13 +63,18 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   private final boolean exposeFunctionErrors;
   private final TopicConsumers consumers;
   private final BodyBudget.Pool bodies;
+
   /** Null when tracing is off. */
   private final RequestSpans spans;
+
   /** Requests published and not yet answered: what a shutdown waits for. */
   private final AtomicInteger active = new AtomicInteger();
+
   /** Completed when {@link #active} next drops to zero; see {@link #idle()}. */
   private final Queue<CompletableFuture<Void>> idleWaiters = new ConcurrentLinkedQueue<>();
+
   private volatile boolean draining;
+
   /**
    * Topics nsqd refused the gateway (E_UNAUTHORIZED), with nsqd's word and until when that is
    * answered without asking again: nsqd closes the connection on each refusal, and every route
@@ -77,11 +84,21 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
   private record TopicRefusal(String message, long untilNanos) {}
 
-  /** How long a refused topic is answered from memory; a grant the auth server adds takes effect after it. */
+  /**
+   * How long a refused topic is answered from memory; a grant the auth server adds takes effect
+   * after it.
+   */
   private static final Duration REFUSAL_MEMORY = Duration.ofSeconds(10);
 
-  GatewayHandler(Client client, AtomicReference<Routes> routes, GatewayMetrics metrics, PrometheusRegistry registry,
-      boolean exposeFunctionErrors, TopicConsumers consumers, BodyBudget.Pool bodies, RequestSpans spans) {
+  GatewayHandler(
+      Client client,
+      AtomicReference<Routes> routes,
+      GatewayMetrics metrics,
+      PrometheusRegistry registry,
+      boolean exposeFunctionErrors,
+      TopicConsumers consumers,
+      BodyBudget.Pool bodies,
+      RequestSpans spans) {
     this.bodies = bodies;
     this.spans = spans;
     this.client = client;
@@ -101,11 +118,23 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       if (cause instanceof HttpRequestChecks.Refused refused) {
         ex.fail(refused.status, refused.code, refused.getMessage(), true);
       } else if (cause instanceof TooLongHttpHeaderException) {
-        ex.fail(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large", "request headers are too large", true);
+        ex.fail(
+            HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "headers_too_large",
+            "request headers are too large",
+            true);
       } else if (cause instanceof TooLongHttpLineException) {
-        ex.fail(HttpResponseStatus.REQUEST_URI_TOO_LONG, "uri_too_long", "request line is too long", true);
+        ex.fail(
+            HttpResponseStatus.REQUEST_URI_TOO_LONG,
+            "uri_too_long",
+            "request line is too long",
+            true);
       } else {
-        ex.fail(HttpResponseStatus.BAD_REQUEST, "bad_request", "malformed HTTP request: " + cause.getMessage(), true);
+        ex.fail(
+            HttpResponseStatus.BAD_REQUEST,
+            "bad_request",
+            "malformed HTTP request: " + cause.getMessage(),
+            true);
       }
       return;
     }
@@ -123,21 +152,31 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     TopicRefusal refusal = refused.get(route.topic());
     if (refusal != null) {
       if (System.nanoTime() - refusal.untilNanos() < 0) {
-        ex.fail(HttpResponseStatus.BAD_GATEWAY, FailureResponse.UNAUTHORIZED, refusal.message(), false);
+        ex.fail(
+            HttpResponseStatus.BAD_GATEWAY, FailureResponse.UNAUTHORIZED, refusal.message(), false);
         return;
       }
       refused.remove(route.topic(), refusal);
     }
     if (!client.isConnected()) {
-      ex.fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "nsq_unavailable", "not connected to NSQ; retry shortly", false);
+      ex.fail(
+          HttpResponseStatus.SERVICE_UNAVAILABLE,
+          "nsq_unavailable",
+          "not connected to NSQ; retry shortly",
+          false);
       return;
     }
     HTTPRequest event = HttpEvents.request(request, uri, ctx.channel().remoteAddress());
     if (event.getSerializedSize() > MAX_EVENT_PAYLOAD) {
       // Under the body limit but over what one NSQ message carries: still the client's to fix.
-      ex.fail(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large",
-          "request is " + event.getSerializedSize() + " bytes as an event; one NSQ message carries at most "
-              + MAX_EVENT_PAYLOAD, false);
+      ex.fail(
+          HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+          "body_too_large",
+          "request is "
+              + event.getSerializedSize()
+              + " bytes as an event; one NSQ message carries at most "
+              + MAX_EVENT_PAYLOAD,
+          false);
       return;
     }
     if (consumers.knownToHaveNone(route.topic())) {
@@ -151,7 +190,8 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       ex.send(BodyBudget.busy());
       return;
     }
-    boolean async = route.async() || "respond-async".equalsIgnoreCase(request.headers().get("Prefer"));
+    boolean async =
+        route.async() || "respond-async".equalsIgnoreCase(request.headers().get("Prefer"));
     active.incrementAndGet();
     // Current while the event is published: the client's publish span is its child, and the event
     // carries the trace on. Closed before any answer, which runs on the event loop later.
@@ -165,44 +205,68 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
   }
 
-  private void publish(ChannelHandlerContext ctx, Exchange ex, Route route, HTTPRequest event, long bodyBytes, boolean async) {
+  private void publish(
+      ChannelHandlerContext ctx,
+      Exchange ex,
+      Route route,
+      HTTPRequest event,
+      long bodyBytes,
+      boolean async) {
     if (async) {
       // Completed on this connection's event loop, where the answer is written.
-      client.emit(route.topic(), event, ctx.executor()).whenComplete((id, e) -> {
-        answered();
-        bodies.give(bodyBytes);
-        if (e != null) {
-          failed(ex, e);
-        } else {
-          FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.ACCEPTED, Unpooled.EMPTY_BUFFER);
-          r.headers().set(EVENT_ID_HEADER, id);
-          ex.send(r);
-        }
-      });
+      client
+          .emit(route.topic(), event, ctx.executor())
+          .whenComplete(
+              (id, e) -> {
+                answered();
+                bodies.give(bodyBytes);
+                if (e != null) {
+                  failed(ex, e);
+                } else {
+                  FullHttpResponse r =
+                      new DefaultFullHttpResponse(
+                          HttpVersion.HTTP_1_1, HttpResponseStatus.ACCEPTED, Unpooled.EMPTY_BUFFER);
+                  r.headers().set(EVENT_ID_HEADER, id);
+                  ex.send(r);
+                }
+              });
       return;
     }
     metrics.inFlight.inc();
-    client.call(route.topic(), event, route.timeout(), ctx.executor()).whenComplete((answer, e) -> {
-      metrics.inFlight.dec();
-      answered();
-      bodies.give(bodyBytes);
-      if (e != null) {
-        failed(ex, e);
-        return;
-      }
-      FullHttpResponse response;
-      try {
-        response = HttpEvents.response(answer.isPayload(HTTPResponse.class) ? answer.payload(HTTPResponse.class) : null);
-      } catch (RuntimeException invalid) {
-        // Not a response HTTP can carry (a status out of range, a header with a newline...):
-        // answer 502 rather than throw on the event loop and leave the client waiting.
-        ex.fail(HttpResponseStatus.BAD_GATEWAY, "function_error", exposeFunctionErrors
-            ? "the function's answer is not a valid HTTP response: " + invalid.getMessage()
-            : "the function failed", false);
-        return;
-      }
-      ex.send(response);
-    });
+    client
+        .call(route.topic(), event, route.timeout(), ctx.executor())
+        .whenComplete(
+            (answer, e) -> {
+              metrics.inFlight.dec();
+              answered();
+              bodies.give(bodyBytes);
+              if (e != null) {
+                failed(ex, e);
+                return;
+              }
+              FullHttpResponse response;
+              try {
+                response =
+                    HttpEvents.response(
+                        answer.isPayload(HTTPResponse.class)
+                            ? answer.payload(HTTPResponse.class)
+                            : null);
+              } catch (RuntimeException invalid) {
+                // Not a response HTTP can carry (a status out of range, a header with a
+                // newline...):
+                // answer 502 rather than throw on the event loop and leave the client waiting.
+                ex.fail(
+                    HttpResponseStatus.BAD_GATEWAY,
+                    "function_error",
+                    exposeFunctionErrors
+                        ? "the function's answer is not a valid HTTP response: "
+                            + invalid.getMessage()
+                        : "the function failed",
+                    false);
+                return;
+              }
+              ex.send(response);
+            });
   }
 
   private void failed(Exchange ex, Throwable e) {
@@ -210,19 +274,26 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     if (failure.status() == HttpResponseStatus.GATEWAY_TIMEOUT) {
       metrics.timeouts.labelValues(ex.route.prefix()).inc();
     } else if (failure.code().equals(FailureResponse.UNAUTHORIZED)) {
-      refused.put(ex.route.topic(), new TopicRefusal(failure.message(), System.nanoTime() + REFUSAL_MEMORY.toNanos()));
+      refused.put(
+          ex.route.topic(),
+          new TopicRefusal(failure.message(), System.nanoTime() + REFUSAL_MEMORY.toNanos()));
     }
     ex.fail(failure.status(), failure.code(), failure.message(), false);
   }
 
   static FullHttpResponse json(HttpResponseStatus status, String code, String message) {
-    FullHttpResponse r = new DefaultFullHttpResponse(
-        HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(ErrorBody.of(status.code(), code, message)));
+    FullHttpResponse r =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1,
+            status,
+            Unpooled.wrappedBuffer(ErrorBody.of(status.code(), code, message)));
     r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
     return r;
   }
 
-  /** Stops answering health checks with 200 and keeping connections open: the gateway is going away. */
+  /**
+   * Stops answering health checks with 200 and keeping connections open: the gateway is going away.
+   */
   void drain() {
     draining = true;
   }
@@ -233,8 +304,8 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   }
 
   /**
-   * Completes when no published request is unanswered: at once if none is, else when the last
-   * one is answered. A shutdown waits on it instead of polling {@link #active()}.
+   * Completes when no published request is unanswered: at once if none is, else when the last one
+   * is answered. A shutdown waits on it instead of polling {@link #active()}.
    */
   CompletableFuture<Void> idle() {
     CompletableFuture<Void> idle = new CompletableFuture<>();
@@ -254,7 +325,9 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   }
 
   private static FullHttpResponse text(HttpResponseStatus status, String body) {
-    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+    FullHttpResponse r =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, status, Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
     r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
     return r;
   }
@@ -265,11 +338,12 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
    * other path. Not counted in the request metrics.
    */
   boolean answerAdmin(ChannelHandlerContext ctx, HttpRequest request) {
-    FullHttpResponse response = switch (path(request.uri())) {
-      case "/healthz" -> health();
-      case "/metrics" -> metricsPage();
-      default -> null;
-    };
+    FullHttpResponse response =
+        switch (path(request.uri())) {
+          case "/healthz" -> health();
+          case "/metrics" -> metricsPage();
+          default -> null;
+        };
     if (response == null) {
       return false;
     }
@@ -287,7 +361,9 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       return text(HttpResponseStatus.SERVICE_UNAVAILABLE, "draining\n");
     }
     boolean up = client.isConnected();
-    return text(up ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, up ? "ok\n" : "not connected to NSQ\n");
+    return text(
+        up ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+        up ? "ok\n" : "not connected to NSQ\n");
   }
 
   private FullHttpResponse metricsPage() {
@@ -297,7 +373,9 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
-    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(out.toByteArray()));
+    FullHttpResponse r =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(out.toByteArray()));
     r.headers().set(HttpHeaderNames.CONTENT_TYPE, PrometheusTextFormatWriter.CONTENT_TYPE);
     return r;
   }
@@ -323,8 +401,10 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     private final boolean keepAlive;
     private final long start = System.nanoTime();
     Route route;
+
     /** The request's SERVER span, from its route on; null when tracing is off. */
     Span span;
+
     /** The route's topic had no consumer when the request came in. */
     boolean unconsumed;
 
@@ -373,7 +453,9 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (cause instanceof TooLongFrameException) {
-      ctx.writeAndFlush(framed(json(HttpResponseStatus.BAD_REQUEST, "bad_request", cause.getMessage()), false))
+      ctx.writeAndFlush(
+              framed(
+                  json(HttpResponseStatus.BAD_REQUEST, "bad_request", cause.getMessage()), false))
           .addListener(ChannelFutureListener.CLOSE);
     } else {
       ctx.close();

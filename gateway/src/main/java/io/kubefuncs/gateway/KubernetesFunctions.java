@@ -26,14 +26,16 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * The functions of a cluster, for the dashboard: the pods in the gateway's namespace that carry
- * the function chart's labels, grouped by {@code kubefuncs.io/function}, each up when Kubernetes
- * calls it ready, with its restart count. Asked of the Kubernetes API with the pod's service
- * account (the gateway chart grants it get/list on pods only when the dashboard is on).
+ * The functions of a cluster, for the dashboard: the pods in the gateway's namespace that carry the
+ * function chart's labels, grouped by {@code kubefuncs.io/function}, each up when Kubernetes calls
+ * it ready, with its restart count. Asked of the Kubernetes API with the pod's service account (the
+ * gateway chart grants it get/list on pods only when the dashboard is on).
  */
 final class KubernetesFunctions implements Supplier<List<FunctionStatus>> {
   /** The function chart's pods: namespace-wide, whichever release installed them. */
-  static final String SELECTOR = "app.kubernetes.io/component=function,app.kubernetes.io/part-of=kubefuncs";
+  static final String SELECTOR =
+      "app.kubernetes.io/component=function,app.kubernetes.io/part-of=kubefuncs";
+
   static final String FUNCTION_LABEL = "kubefuncs.io/function";
   private static final Path ACCOUNT = Path.of("/var/run/secrets/kubernetes.io/serviceaccount");
   private static final Duration TIMEOUT = Duration.ofSeconds(2);
@@ -62,13 +64,25 @@ final class KubernetesFunctions implements Supplier<List<FunctionStatus>> {
     try {
       String namespace = Files.readString(ACCOUNT.resolve("namespace")).strip();
       String port = env.getOrDefault("KUBERNETES_SERVICE_PORT", "443");
-      URI pods = URI.create("https://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + "/api/v1/namespaces/"
-          + namespace + "/pods?labelSelector=" + URLEncoder.encode(SELECTOR, StandardCharsets.UTF_8));
+      URI pods =
+          URI.create(
+              "https://"
+                  + (host.contains(":") ? "[" + host + "]" : host)
+                  + ":"
+                  + port
+                  + "/api/v1/namespaces/"
+                  + namespace
+                  + "/pods?labelSelector="
+                  + URLEncoder.encode(SELECTOR, StandardCharsets.UTF_8));
       return new KubernetesFunctions(pods, token, trusting(ACCOUNT.resolve("ca.crt")));
     } catch (IOException | GeneralSecurityException e) {
       // The gateway still serves; its dashboard then shows nsqd's consumers instead of the pods.
-      System.getLogger(KubernetesFunctions.class.getName()).log(System.Logger.Level.WARNING,
-          "dashboard: cannot read the service account at {0} ({1}); the functions' pods will not be shown", ACCOUNT, e.getMessage());
+      System.getLogger(KubernetesFunctions.class.getName())
+          .log(
+              System.Logger.Level.WARNING,
+              "dashboard: cannot read the service account at {0} ({1}); the functions' pods will not be shown",
+              ACCOUNT,
+              e.getMessage());
       return null;
     }
   }
@@ -82,7 +96,8 @@ final class KubernetesFunctions implements Supplier<List<FunctionStatus>> {
         trust.setCertificateEntry("ca-" + i++, cert);
       }
     }
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(trust);
     SSLContext tls = SSLContext.getInstance("TLS");
     tls.init(null, tmf.getTrustManagers(), null);
@@ -94,11 +109,22 @@ final class KubernetesFunctions implements Supplier<List<FunctionStatus>> {
     try {
       // Read each time: the kubelet rotates projected tokens.
       String bearer = Files.readString(token).strip();
-      HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(pods).timeout(TIMEOUT).header("Authorization", "Bearer " + bearer)
-          .header("Accept", "application/json").build(), HttpResponse.BodyHandlers.ofByteArray());
+      HttpResponse<byte[]> r =
+          http.send(
+              HttpRequest.newBuilder(pods)
+                  .timeout(TIMEOUT)
+                  .header("Authorization", "Bearer " + bearer)
+                  .header("Accept", "application/json")
+                  .build(),
+              HttpResponse.BodyHandlers.ofByteArray());
       if (r.statusCode() != 200) {
-        throw new IllegalStateException("the Kubernetes API answered " + r.statusCode() + " to listing pods"
-            + (r.statusCode() == 403 ? ": the gateway's Role (dashboard.enabled) grants get and list on pods" : ""));
+        throw new IllegalStateException(
+            "the Kubernetes API answered "
+                + r.statusCode()
+                + " to listing pods"
+                + (r.statusCode() == 403
+                    ? ": the gateway's Role (dashboard.enabled) grants get and list on pods"
+                    : ""));
       }
       return fromPodList(JSON.readTree(r.body()));
     } catch (IOException e) {
@@ -129,14 +155,16 @@ final class KubernetesFunctions implements Supplier<List<FunctionStatus>> {
         restarts += container.path("restartCount").asInt();
       }
       boolean up = ready && meta.path("deletionTimestamp").isMissingNode();
-      byFunction.computeIfAbsent(function, f -> new ArrayList<>())
+      byFunction
+          .computeIfAbsent(function, f -> new ArrayList<>())
           .add(new FunctionStatus.Replica(meta.path("name").asText(), up, restarts));
     }
     List<FunctionStatus> out = new ArrayList<>();
-    byFunction.forEach((name, replicas) -> {
-      replicas.sort((a, b) -> a.name().compareTo(b.name()));
-      out.add(new FunctionStatus(name, replicas));
-    });
+    byFunction.forEach(
+        (name, replicas) -> {
+          replicas.sort((a, b) -> a.name().compareTo(b.name()));
+          out.add(new FunctionStatus(name, replicas));
+        });
     return out;
   }
 }

@@ -20,18 +20,21 @@ import java.util.TreeMap;
 /**
  * Queue figures for the dashboard, from the {@code /stats} of every nsqd: the ones nsqlookupd
  * lists, or else the gateway's own. A topic or channel on several nsqds is one row, its figures
- * added up. A topic's dead letters are the messages waiting in its dead-letter topic
- * ({@code <topic>.dead}), which is folded into the topic's row rather than shown apart.
+ * added up. A topic's dead letters are the messages waiting in its dead-letter topic ({@code
+ * <topic>.dead}), which is folded into the topic's row rather than shown apart.
  */
 final class NsqStats {
   static final String DEAD_SUFFIX = ".dead";
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  record Channel(String name, long depth, long inFlight, long requeued, long timedOut, long consumers) {}
+  record Channel(
+      String name, long depth, long inFlight, long requeued, long timedOut, long consumers) {}
 
   record Topic(String name, long depth, long messages, long deadLetters, List<Channel> channels) {}
 
-  /** @param errors one line per nsqd or nsqlookupd that did not answer */
+  /**
+   * @param errors one line per nsqd or nsqlookupd that did not answer
+   */
   record Snapshot(List<Topic> topics, List<String> errors) {}
 
   private final List<String> lookupds;
@@ -49,10 +52,17 @@ final class NsqStats {
     this.nsqdHttp = nsqdHttp;
     this.timeout = timeout;
     this.lookupd = new LookupdClient(timeout);
-    this.http = HttpClient.newBuilder().connectTimeout(timeout).version(HttpClient.Version.HTTP_1_1).build();
+    this.http =
+        HttpClient.newBuilder()
+            .connectTimeout(timeout)
+            .version(HttpClient.Version.HTTP_1_1)
+            .build();
   }
 
-  /** Blocks for at most about twice the timeout: once for nsqlookupd, once for the nsqds, each asked in parallel. */
+  /**
+   * Blocks for at most about twice the timeout: once for nsqlookupd, once for the nsqds, each asked
+   * in parallel.
+   */
   Snapshot read() {
     List<String> errors = new ArrayList<>();
     Set<String> nsqds = new LinkedHashSet<>();
@@ -68,11 +78,23 @@ final class NsqStats {
       nsqds.add(nsqdHttp);
     }
     if (nsqds.isEmpty() && errors.isEmpty()) {
-      errors.add("no nsqd to ask: the gateway knows no nsqlookupd (--lookupd-addr) nor nsqd HTTP address (--nsqd-http-addr)");
+      errors.add(
+          "no nsqd to ask: the gateway knows no nsqlookupd (--lookupd-addr) nor nsqd HTTP address (--nsqd-http-addr)");
     }
-    var asks = nsqds.stream().map(a -> Map.entry(a, http.sendAsync(
-        HttpRequest.newBuilder(URI.create("http://" + a + "/stats?format=json&include_clients=false")).timeout(timeout).build(),
-        HttpResponse.BodyHandlers.ofByteArray()))).toList();
+    var asks =
+        nsqds.stream()
+            .map(
+                a ->
+                    Map.entry(
+                        a,
+                        http.sendAsync(
+                            HttpRequest.newBuilder(
+                                    URI.create(
+                                        "http://" + a + "/stats?format=json&include_clients=false"))
+                                .timeout(timeout)
+                                .build(),
+                            HttpResponse.BodyHandlers.ofByteArray())))
+            .toList();
     Map<String, long[]> topics = new TreeMap<>();
     Map<String, Map<String, long[]>> channels = new TreeMap<>();
     for (var ask : asks) {
@@ -89,8 +111,10 @@ final class NsqStats {
     return new Snapshot(rows(topics, channels), errors);
   }
 
-  private static void add(JsonNode stats, Map<String, long[]> topics, Map<String, Map<String, long[]>> channels) {
-    // nsqd answers in the old {"data": ...} envelope when asked for it by an Accept header; this is in case a proxy does.
+  private static void add(
+      JsonNode stats, Map<String, long[]> topics, Map<String, Map<String, long[]>> channels) {
+    // nsqd answers in the old {"data": ...} envelope when asked for it by an Accept header; this is
+    // in case a proxy does.
     JsonNode root = stats.has("data") ? stats.get("data") : stats;
     for (JsonNode t : root.path("topics")) {
       String name = t.path("topic_name").asText();
@@ -109,15 +133,18 @@ final class NsqStats {
     }
   }
 
-  private static List<Topic> rows(Map<String, long[]> topics, Map<String, Map<String, long[]>> channels) {
+  private static List<Topic> rows(
+      Map<String, long[]> topics, Map<String, Map<String, long[]>> channels) {
     List<Topic> rows = new ArrayList<>();
     for (var t : topics.entrySet()) {
       String name = t.getKey();
-      if (name.endsWith(DEAD_SUFFIX) && topics.containsKey(name.substring(0, name.length() - DEAD_SUFFIX.length()))) {
+      if (name.endsWith(DEAD_SUFFIX)
+          && topics.containsKey(name.substring(0, name.length() - DEAD_SUFFIX.length()))) {
         continue;
       }
       String dead = name + DEAD_SUFFIX;
-      long deadLetters = topics.containsKey(dead) ? waiting(topics.get(dead), channels.get(dead)) : 0;
+      long deadLetters =
+          topics.containsKey(dead) ? waiting(topics.get(dead), channels.get(dead)) : 0;
       List<Channel> cs = new ArrayList<>();
       channels.get(name).forEach((c, f) -> cs.add(new Channel(c, f[0], f[1], f[2], f[3], f[4])));
       rows.add(new Topic(name, t.getValue()[0], t.getValue()[1], deadLetters, cs));
@@ -125,7 +152,10 @@ final class NsqStats {
     return rows;
   }
 
-  /** Messages in a topic not yet finished by every channel: those still in the topic plus each channel's. */
+  /**
+   * Messages in a topic not yet finished by every channel: those still in the topic plus each
+   * channel's.
+   */
   private static long waiting(long[] topic, Map<String, long[]> channels) {
     long n = topic[0];
     for (long[] c : channels.values()) {

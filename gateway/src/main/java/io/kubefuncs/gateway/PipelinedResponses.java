@@ -10,15 +10,17 @@ import java.util.Map;
 /**
  * Puts one connection's responses back in request order. HTTP/1.1 lets a client send requests
  * before the earlier ones are answered, and matches answers to requests by order alone; the
- * functions behind the gateway answer in any order, so an answer that overtakes an earlier one
- * is held here until those before it are written. Touched only on the connection's event loop.
+ * functions behind the gateway answer in any order, so an answer that overtakes an earlier one is
+ * held here until those before it are written. Touched only on the connection's event loop.
  */
 final class PipelinedResponses {
-  private static final AttributeKey<PipelinedResponses> KEY = AttributeKey.valueOf(PipelinedResponses.class, "order");
+  private static final AttributeKey<PipelinedResponses> KEY =
+      AttributeKey.valueOf(PipelinedResponses.class, "order");
+
   /**
-   * Past this many unanswered requests, the connection stops reading until the oldest are
-   * answered; it also stops while its answers are not being read (the channel is not writable),
-   * so that a client that only sends cannot make the gateway hold any number of answers for it.
+   * Past this many unanswered requests, the connection stops reading until the oldest are answered;
+   * it also stops while its answers are not being read (the channel is not writable), so that a
+   * client that only sends cannot make the gateway hold any number of answers for it.
    */
   static final int MAX_UNANSWERED = 16;
 
@@ -26,6 +28,7 @@ final class PipelinedResponses {
   private int received;
   private int nextToWrite;
   private boolean closing;
+
   /** Answers that arrived before an earlier request's: empty unless the client pipelines. */
   private Map<Integer, Held> held;
 
@@ -78,7 +81,9 @@ final class PipelinedResponses {
     }
   }
 
-  /** Reads while the client reads its answers and has fewer than {@link #MAX_UNANSWERED} waiting. */
+  /**
+   * Reads while the client reads its answers and has fewer than {@link #MAX_UNANSWERED} waiting.
+   */
   void updateReading() {
     boolean read = channel.isWritable() && received - nextToWrite < MAX_UNANSWERED;
     if (read != channel.config().isAutoRead()) {

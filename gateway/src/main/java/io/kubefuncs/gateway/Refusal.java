@@ -31,9 +31,15 @@ final class Refusal extends ChannelInboundHandlerAdapter {
   /** A 503 with the gateway's JSON error body, and {@code Retry-After: retryAfterSeconds}. */
   Refusal(String code, String message, long retryAfterSeconds) {
     byte[] body = ErrorBody.of(503, code, message);
-    String head = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: " + body.length
-        + "\r\nRetry-After: " + retryAfterSeconds + "\r\nConnection: close\r\n\r\n";
-    this.answer = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(head.getBytes(StandardCharsets.US_ASCII), body).asReadOnly());
+    String head =
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: "
+            + body.length
+            + "\r\nRetry-After: "
+            + retryAfterSeconds
+            + "\r\nConnection: close\r\n\r\n";
+    this.answer =
+        Unpooled.unreleasableBuffer(
+            Unpooled.wrappedBuffer(head.getBytes(StandardCharsets.US_ASCII), body).asReadOnly());
   }
 
   /** Sets up {@code channel}, not yet registered, to be refused instead of served. */
@@ -44,13 +50,16 @@ final class Refusal extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
-    ctx.writeAndFlush(answer.duplicate()).addListener((ChannelFutureListener) f -> {
-      if (f.isSuccess()) {
-        ((SocketChannel) f.channel()).shutdownOutput();
-      } else {
-        f.channel().close();
-      }
-    });
+    ctx.writeAndFlush(answer.duplicate())
+        .addListener(
+            (ChannelFutureListener)
+                f -> {
+                  if (f.isSuccess()) {
+                    ((SocketChannel) f.channel()).shutdownOutput();
+                  } else {
+                    f.channel().close();
+                  }
+                });
     ctx.executor().schedule(() -> ctx.close(), LINGER_SECONDS, TimeUnit.SECONDS);
   }
 

@@ -15,8 +15,8 @@ import io.opentelemetry.context.propagation.TextMapGetter;
 
 /**
  * The gateway's SERVER span of each routed request: it continues the trace of an incoming W3C
- * {@code traceparent} (or starts one), is current while the request is published, so that the
- * event carries it on, and ends with the answer. Exists only when tracing is on.
+ * {@code traceparent} (or starts one), is current while the request is published, so that the event
+ * carries it on, and ends with the answer. Exists only when tracing is on.
  */
 final class RequestSpans {
   /** Answers carry the request's trace (W3C Trace Context Level 2), so a client can find it. */
@@ -49,9 +49,12 @@ final class RequestSpans {
   }
 
   Span start(FullHttpRequest request, String path, Route route) {
-    Context parent = W3CTraceContextPropagator.getInstance().extract(Context.root(), request.headers(), FROM_HEADERS);
+    Context parent =
+        W3CTraceContextPropagator.getInstance()
+            .extract(Context.root(), request.headers(), FROM_HEADERS);
     String method = request.method().name();
-    return tracer.spanBuilder(method + " " + route.prefix())
+    return tracer
+        .spanBuilder(method + " " + route.prefix())
         .setSpanKind(SpanKind.SERVER)
         .setParent(parent)
         .setAttribute(METHOD, method)
@@ -62,7 +65,10 @@ final class RequestSpans {
         .startSpan();
   }
 
-  /** Ends {@code span} with the answer's status; a 5xx is the gateway's or the function's failure, so an error. */
+  /**
+   * Ends {@code span} with the answer's status; a 5xx is the gateway's or the function's failure,
+   * so an error.
+   */
   static void end(Span span, int status) {
     span.setAttribute(STATUS, (long) status);
     if (status >= 500) {

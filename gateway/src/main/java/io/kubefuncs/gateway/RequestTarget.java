@@ -4,9 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The request target as routes and functions see it: origin-form ({@code /path?query}) with the
- * dot segments of the path removed (RFC 3986 section 5.2.4), {@code %2E} counting as a dot, so
- * that {@code /test/../admin} is {@code /admin} and never reaches the route of {@code /test/}.
+ * The request target as routes and functions see it: origin-form ({@code /path?query}) with the dot
+ * segments of the path removed (RFC 3986 section 5.2.4), {@code %2E} counting as a dot, so that
+ * {@code /test/../admin} is {@code /admin} and never reaches the route of {@code /test/}.
  */
 final class RequestTarget {
   private RequestTarget() {}
@@ -67,7 +67,10 @@ final class RequestTarget {
     return target.charAt(end) == '?' ? "/" + target.substring(end) : target.substring(end);
   }
 
-  /** {@code %2E} and {@code %2e} as the dot they stand for: RFC 3986 section 6.2.2.2 makes them the same. */
+  /**
+   * {@code %2E} and {@code %2e} as the dot they stand for: RFC 3986 section 6.2.2.2 makes them the
+   * same.
+   */
   private static String decodeDots(String path) {
     StringBuilder b = null;
     int copied = 0;

@@ -23,8 +23,8 @@ import java.util.concurrent.TimeUnit;
  * published before that function connects are kept for it. Only topics: a channel nobody consumes
  * would keep a copy of every message forever.
  *
- * <p>A failure is logged and retried with a growing delay, up to 30 s; it never stops the
- * gateway, whose first publish to a topic creates it anyway.
+ * <p>A failure is logged and retried with a growing delay, up to 30 s; it never stops the gateway,
+ * whose first publish to a topic creates it anyway.
  */
 final class RouteTopics implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(RouteTopics.class.getName());
@@ -33,12 +33,17 @@ final class RouteTopics implements AutoCloseable {
 
   private final HostPort nsqd;
   private final HttpClient http =
-      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
-  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "route-topics");
-    t.setDaemon(true);
-    return t;
-  });
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(2))
+          .build();
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "route-topics");
+            t.setDaemon(true);
+            return t;
+          });
   // Confined to the timer's thread.
   private Set<String> pending = Set.of();
   private Duration retryDelay = FIRST_RETRY;
@@ -57,11 +62,12 @@ final class RouteTopics implements AutoCloseable {
   void ensure(Routes routes) {
     Set<String> topics = new HashSet<>();
     routes.all().forEach(r -> topics.add(r.topic()));
-    timer.execute(() -> {
-      pending = topics;
-      retryDelay = FIRST_RETRY;
-      createMissing();
-    });
+    timer.execute(
+        () -> {
+          pending = topics;
+          retryDelay = FIRST_RETRY;
+          createMissing();
+        });
   }
 
   private void createMissing() {
@@ -89,8 +95,12 @@ final class RouteTopics implements AutoCloseable {
       return;
     }
     // Once per outage as a warning: while nsqd is away, every retry would say the same.
-    LOG.log(failing ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
-        "cannot create routed topics on nsqd {0} yet ({1}); retrying in {2} s", nsqd, failure, retryDelay.toSeconds());
+    LOG.log(
+        failing ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
+        "cannot create routed topics on nsqd {0} yet ({1}); retrying in {2} s",
+        nsqd,
+        failure,
+        retryDelay.toSeconds());
     failing = true;
     retry = timer.schedule(this::createMissing, retryDelay.toMillis(), TimeUnit.MILLISECONDS);
     Duration doubled = retryDelay.multipliedBy(2);
@@ -99,12 +109,22 @@ final class RouteTopics implements AutoCloseable {
 
   /** Null when nsqd has the topic, else why not. */
   private String create(String topic) {
-    URI uri = URI.create("http://" + nsqd + "/topic/create?topic=" + URLEncoder.encode(topic, StandardCharsets.UTF_8));
-    HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5))
-        .POST(HttpRequest.BodyPublishers.noBody()).build();
+    URI uri =
+        URI.create(
+            "http://"
+                + nsqd
+                + "/topic/create?topic="
+                + URLEncoder.encode(topic, StandardCharsets.UTF_8));
+    HttpRequest request =
+        HttpRequest.newBuilder(uri)
+            .timeout(Duration.ofSeconds(5))
+            .POST(HttpRequest.BodyPublishers.noBody())
+            .build();
     try {
       HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-      return response.statusCode() == 200 ? null : "HTTP " + response.statusCode() + ": " + response.body().strip();
+      return response.statusCode() == 200
+          ? null
+          : "HTTP " + response.statusCode() + ": " + response.body().strip();
     } catch (java.io.IOException e) {
       return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
     } catch (InterruptedException e) {

@@ -5,8 +5,8 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * An immutable routing table. The longest matching prefix wins, whatever the order in the file
- * (the original gateway picked one of the matches at random).
+ * An immutable routing table. The longest matching prefix wins, whatever the order in the file (the
+ * original gateway picked one of the matches at random).
  */
 public final class Routes {
   private final Route[] byLength;

@@ -64,7 +64,10 @@ public final class RoutesFile {
     this.defaultTimeout = defaultTimeout;
   }
 
-  /** Parses {@code file}; a mistake throws {@link InvalidRoutesException} naming file, line and field. */
+  /**
+   * Parses {@code file}; a mistake throws {@link InvalidRoutesException} naming file, line and
+   * field.
+   */
   public static Routes read(Path file, Duration defaultTimeout) throws IOException {
     return parse(Files.readString(file), file.toString(), defaultTimeout);
   }
@@ -77,19 +80,24 @@ public final class RoutesFile {
       // key and value, by JSON pointer; the first token of a pointer is its key's.
       try (JsonParser parser = YAML.createParser(text)) {
         for (JsonToken t = parser.nextToken(); t != null; t = parser.nextToken()) {
-          lines.putIfAbsent(parser.getParsingContext().pathAsPointer().toString(), parser.currentTokenLocation().getLineNr());
+          lines.putIfAbsent(
+              parser.getParsingContext().pathAsPointer().toString(),
+              parser.currentTokenLocation().getLineNr());
         }
       }
       root = MAPPER.readTree(text);
     } catch (JsonProcessingException e) {
       JsonLocation at = e.getLocation();
-      // SnakeYAML's message goes on for lines with excerpts of the file; its first line says what is wrong.
+      // SnakeYAML's message goes on for lines with excerpts of the file; its first line says what
+      // is wrong.
       String why = e.getOriginalMessage().strip().lines().findFirst().orElse("");
-      throw new InvalidRoutesException(source + (at != null ? ":" + at.getLineNr() : "") + ": not YAML or JSON: " + why);
+      throw new InvalidRoutesException(
+          source + (at != null ? ":" + at.getLineNr() : "") + ": not YAML or JSON: " + why);
     } catch (IOException e) {
       throw new UncheckedIOException(e); // reading a String: cannot happen
     }
-    return new RoutesFile(source, lines, defaultTimeout).routes(root == null ? MissingNode.getInstance() : root);
+    return new RoutesFile(source, lines, defaultTimeout)
+        .routes(root == null ? MissingNode.getInstance() : root);
   }
 
   private Routes routes(JsonNode root) {
@@ -99,7 +107,8 @@ public final class RoutesFile {
     }
     JsonNode config = root.at(CHART_CONFIG.at());
     if (config.isObject()) {
-      // Chart values hold much besides the routes, but the gateway's config section holds only them.
+      // Chart values hold much besides the routes, but the gateway's config section holds only
+      // them.
       checkKeys(CHART_CONFIG, config, Set.of("routes"));
       if (config.has("routes")) {
         return routes(CHART_ROUTES, config.get("routes"), true);
@@ -108,8 +117,12 @@ public final class RoutesFile {
     if (root.isObject() && !root.has("gateway")) {
       checkKeys(ROOT, root, Set.of("routes", "gateway"));
     }
-    throw new InvalidRoutesException(source + ":" + line(JsonPointer.empty()) + ": no routes: expected the gateway's routes file "
-        + "('routes: {/test/: test}') or kubefuncs chart values ('gateway: {config: {routes: {/test/: test}}}')");
+    throw new InvalidRoutesException(
+        source
+            + ":"
+            + line(JsonPointer.empty())
+            + ": no routes: expected the gateway's routes file "
+            + "('routes: {/test/: test}') or kubefuncs chart values ('gateway: {config: {routes: {/test/: test}}}')");
   }
 
   private Routes routes(Field field, JsonNode routes, boolean chart) {
@@ -118,7 +131,8 @@ public final class RoutesFile {
     }
     List<Route> list = new ArrayList<>();
     for (Map.Entry<String, JsonNode> e : routes.properties()) {
-      // In chart values, null removes one of the chart's default routes; here there are none to remove.
+      // In chart values, null removes one of the chart's default routes; here there are none to
+      // remove.
       if (!(chart && e.getValue().isNull())) {
         list.add(route(field.child(e.getKey()), e.getKey(), e.getValue()));
       }
@@ -175,7 +189,9 @@ public final class RoutesFile {
     return d;
   }
 
-  /** A key nobody reads is a typo until proven otherwise: an error naming the likely intended key. */
+  /**
+   * A key nobody reads is a typo until proven otherwise: an error naming the likely intended key.
+   */
   private void checkKeys(Field field, JsonNode node, Set<String> known) {
     for (Map.Entry<String, JsonNode> e : node.properties()) {
       if (!known.contains(e.getKey())) {

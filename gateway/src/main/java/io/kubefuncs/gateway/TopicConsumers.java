@@ -12,10 +12,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * Which routed topics no function consumes yet: topics on which nsqlookupd knows no channel.
- * NSQ keeps such a topic's messages until a channel appears, so requests are still accepted;
- * the gateway only says so. Polled in the background so the request path reads a set and
- * never waits on nsqlookupd. Without nsqlookupd the gateway cannot tell, and claims nothing.
+ * Which routed topics no function consumes yet: topics on which nsqlookupd knows no channel. NSQ
+ * keeps such a topic's messages until a channel appears, so requests are still accepted; the
+ * gateway only says so. Polled in the background so the request path reads a set and never waits on
+ * nsqlookupd. Without nsqlookupd the gateway cannot tell, and claims nothing.
  */
 final class TopicConsumers implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(TopicConsumers.class.getName());
@@ -29,11 +29,13 @@ final class TopicConsumers implements AutoCloseable {
   private TopicConsumers(List<String> lookupds, Supplier<Routes> routes, Duration interval) {
     this.lookupds = lookupds;
     this.routes = routes;
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "topic-consumers");
-      t.setDaemon(true);
-      return t;
-    });
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "topic-consumers");
+              t.setDaemon(true);
+              return t;
+            });
     timer.scheduleWithFixedDelay(this::refresh, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
@@ -42,7 +44,10 @@ final class TopicConsumers implements AutoCloseable {
     return new TopicConsumers(lookupds, routes, interval);
   }
 
-  /** True when, at the last poll, every nsqlookupd answered and none knew a channel of {@code topic}. */
+  /**
+   * True when, at the last poll, every nsqlookupd answered and none knew a channel of {@code
+   * topic}.
+   */
   boolean knownToHaveNone(String topic) {
     return unconsumed.contains(topic);
   }
@@ -56,14 +61,19 @@ final class TopicConsumers implements AutoCloseable {
     Set<String> none = new HashSet<>();
     for (String topic : topics) {
       try {
-        List<CompletableFuture<List<String>>> answers = lookupds.stream().map(l -> lookupd.channels(l, topic)).toList();
+        List<CompletableFuture<List<String>>> answers =
+            lookupds.stream().map(l -> lookupd.channels(l, topic)).toList();
         CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).join();
         if (answers.stream().allMatch(a -> a.join().isEmpty())) {
           none.add(topic);
         }
       } catch (RuntimeException e) {
         // A lookupd that does not answer might know the consumer: claim nothing for this topic.
-        LOG.log(System.Logger.Level.DEBUG, "cannot tell whether topic {0} has consumers: {1}", topic, e.getMessage());
+        LOG.log(
+            System.Logger.Level.DEBUG,
+            "cannot tell whether topic {0} has consumers: {1}",
+            topic,
+            e.getMessage());
       }
     }
     unconsumed = Set.copyOf(none);

@@ -1,12 +1,12 @@
 package io.kubefuncs.gateway;
 
-import io.kubefuncs.testkit.MetricsText;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.kubefuncs.Client;
 import io.kubefuncs.HttpResponse;
 import io.kubefuncs.SubscriptionOptions;
+import io.kubefuncs.testkit.MetricsText;
 import io.kubefuncs.testkit.NsqExtension;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.http.HttpClient;
@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Many requests in flight at once, answered out of order by a function handling up to 256 at a
- * time (what a Kubefuncs function does): every client gets its own answer, none crossed.
+ * Many requests in flight at once, answered out of order by a function handling up to 256 at a time
+ * (what a Kubefuncs function does): every client gets its own answer, none crossed.
  */
 class ConcurrentRequestsTest {
   @RegisterExtension static NsqExtension nsq = NsqExtension.nsqd();
@@ -42,18 +42,37 @@ class ConcurrentRequestsTest {
     String nsqd = nsq.nsqdProcess().tcpAddress();
     Set<String> handled = ConcurrentHashMap.newKeySet();
     Set<String> connections = ConcurrentHashMap.newKeySet();
-    try (Client function = Client.builder().nsqd(nsqd).clientId("echo").registry(new PrometheusRegistry()).build();
-        TestGateway gateway = TestGateway.builder(nsqd).routes("routes:\n  /echo/: echo\n").start().awaitHealthy()) {
-      function.on("echo", "default", 256, SubscriptionOptions.defaults("echo"), msg -> {
-        String body = msg.http().bodyAsString();
-        handled.add(body);
-        connections.add(msg.http().remoteAddress());
-        // A little work of varying length, so answers come back in another order than requests went out.
-        LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(ThreadLocalRandom.current().nextInt(5_000)));
-        msg.respond(HttpResponse.ok(body).withHeader("X-Echo-Of", msg.http().header("X-Request-Id")));
-      }).ready().join();
+    try (Client function =
+            Client.builder()
+                .nsqd(nsqd)
+                .clientId("echo")
+                .registry(new PrometheusRegistry())
+                .build();
+        TestGateway gateway =
+            TestGateway.builder(nsqd).routes("routes:\n  /echo/: echo\n").start().awaitHealthy()) {
+      function
+          .on(
+              "echo",
+              "default",
+              256,
+              SubscriptionOptions.defaults("echo"),
+              msg -> {
+                String body = msg.http().bodyAsString();
+                handled.add(body);
+                connections.add(msg.http().remoteAddress());
+                // A little work of varying length, so answers come back in another order than
+                // requests went out.
+                LockSupport.parkNanos(
+                    TimeUnit.MICROSECONDS.toNanos(ThreadLocalRandom.current().nextInt(5_000)));
+                msg.respond(
+                    HttpResponse.ok(body)
+                        .withHeader("X-Echo-Of", msg.http().header("X-Request-Id")));
+              })
+          .ready()
+          .join();
 
-      // At most CONNECTIONS requests in flight, so the JDK client never opens more connections than that.
+      // At most CONNECTIONS requests in flight, so the JDK client never opens more connections than
+      // that.
       Semaphore inFlight = new Semaphore(CONNECTIONS);
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
       List<CompletableFuture<String>> mismatches = new ArrayList<>();
@@ -62,35 +81,59 @@ class ConcurrentRequestsTest {
         String id = "req-" + i;
         String body = "body of " + id + " " + "#".repeat(i % 97);
         inFlight.acquire();
-        CompletableFuture<String> check = http
-            .sendAsync(gateway.request("/echo/" + i).header("X-Request-Id", id)
-                .POST(BodyPublishers.ofString(body)).build(), BodyHandlers.ofString(StandardCharsets.UTF_8))
-            .handle((r, e) -> {
-              inFlight.release();
-              if (e != null) {
-                return id + ": " + e;
-              }
-              if (r.statusCode() != 200 || !r.body().equals(body) || !id.equals(r.headers().firstValue("X-Echo-Of").orElse(null))) {
-                return id + ": " + r.statusCode() + " " + r.headers().firstValue("X-Echo-Of") + " " + r.body();
-              }
-              return null;
-            });
+        CompletableFuture<String> check =
+            http.sendAsync(
+                    gateway
+                        .request("/echo/" + i)
+                        .header("X-Request-Id", id)
+                        .POST(BodyPublishers.ofString(body))
+                        .build(),
+                    BodyHandlers.ofString(StandardCharsets.UTF_8))
+                .handle(
+                    (r, e) -> {
+                      inFlight.release();
+                      if (e != null) {
+                        return id + ": " + e;
+                      }
+                      if (r.statusCode() != 200
+                          || !r.body().equals(body)
+                          || !id.equals(r.headers().firstValue("X-Echo-Of").orElse(null))) {
+                        return id
+                            + ": "
+                            + r.statusCode()
+                            + " "
+                            + r.headers().firstValue("X-Echo-Of")
+                            + " "
+                            + r.body();
+                      }
+                      return null;
+                    });
         mismatches.add(check);
       }
-      CompletableFuture.allOf(mismatches.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+      CompletableFuture.allOf(mismatches.toArray(CompletableFuture[]::new))
+          .get(60, TimeUnit.SECONDS);
       long millis = (System.nanoTime() - start) / 1_000_000;
 
       http.close();
 
-      List<String> wrong = mismatches.stream().map(CompletableFuture::join).filter(m -> m != null).toList();
+      List<String> wrong =
+          mismatches.stream().map(CompletableFuture::join).filter(m -> m != null).toList();
       assertThat(wrong).as("requests not answered with their own body and id").isEmpty();
       assertThat(handled).as("each request reached the function").hasSize(REQUESTS);
-      assertThat(connections).as("client connections, each reused for many requests").hasSizeLessThanOrEqualTo(CONNECTIONS);
+      assertThat(connections)
+          .as("client connections, each reused for many requests")
+          .hasSizeLessThanOrEqualTo(CONNECTIONS);
       MetricsText m = gateway.metrics();
-      assertThat(m.value("kubefuncs_gateway_requests_total", Map.of("route", "/echo/", "status", "200"))).isEqualTo(REQUESTS);
-      await().atMost(Duration.ofSeconds(5)).until(() -> gateway.metrics().value("kubefuncs_gateway_calls_in_flight", Map.of()) == 0);
-      System.out.printf("%d requests, at most %d at a time, over %d connections, in %d ms%n", REQUESTS, CONNECTIONS,
-          connections.size(), millis);
+      assertThat(
+              m.value(
+                  "kubefuncs_gateway_requests_total", Map.of("route", "/echo/", "status", "200")))
+          .isEqualTo(REQUESTS);
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> gateway.metrics().value("kubefuncs_gateway_calls_in_flight", Map.of()) == 0);
+      System.out.printf(
+          "%d requests, at most %d at a time, over %d connections, in %d ms%n",
+          REQUESTS, CONNECTIONS, connections.size(), millis);
     }
   }
 }

@@ -22,11 +22,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The dashboard's endpoints on a real gateway, a real nsqd and nsqlookupd, and a function: the
- * live state (routes, the functions it is given, queues and dead letters from nsqd, the requests
+ * The dashboard's endpoints on a real gateway, a real nsqd and nsqlookupd, and a function: the live
+ * state (routes, the functions it is given, queues and dead letters from nsqd, the requests
  * answered), the invoke that goes through the gateway's public port, and what it refuses: other
- * sites' pages, other host names, and more watchers than it serves. The page itself is tested in
- * a browser by the CLI's DashboardBrowserIT.
+ * sites' pages, other host names, and more watchers than it serves. The page itself is tested in a
+ * browser by the CLI's DashboardBrowserIT.
  */
 class DashboardTest {
   @RegisterExtension static NsqExtension nsq = NsqExtension.cluster(1, 1);
@@ -38,21 +38,37 @@ class DashboardTest {
   void theLiveStateShowsRoutesFunctionsQueuesDeadLettersAndEachAnsweredRequest() throws Exception {
     NsqCluster cluster = nsq.nsqCluster();
     var nsqd = cluster.nsqds().get(0);
-    try (TestGateway gateway = TestGateway.builder(nsqd.tcpAddress()).lookupds(cluster.lookupdHttpAddresses())
-            .routes("routes:\n  /pong/: pong\n").dashboard(() -> FUNCTIONS).start().awaitHealthy();
-        Client function = Client.builder().nsqd(nsqd.tcpAddress()).clientId("pong-fn").registry(new PrometheusRegistry()).build()) {
+    try (TestGateway gateway =
+            TestGateway.builder(nsqd.tcpAddress())
+                .lookupds(cluster.lookupdHttpAddresses())
+                .routes("routes:\n  /pong/: pong\n")
+                .dashboard(() -> FUNCTIONS)
+                .start()
+                .awaitHealthy();
+        Client function =
+            Client.builder()
+                .nsqd(nsqd.tcpAddress())
+                .clientId("pong-fn")
+                .registry(new PrometheusRegistry())
+                .build()) {
       function.on("pong", "default", msg -> msg.respond(HttpResponse.ok("pong"))).ready().join();
       nsqd.publish("pong.dead", "dead 1".getBytes(StandardCharsets.UTF_8));
       nsqd.publish("pong.dead", "dead 2".getBytes(StandardCharsets.UTF_8));
       List<JsonNode> states = new CopyOnWriteArrayList<>();
       try (Stream<String> events = watch(gateway)) {
-        Thread.ofVirtual().start(() -> events.filter(l -> l.startsWith("data: ")).forEach(l -> states.add(read(l.substring(6)))));
+        Thread.ofVirtual()
+            .start(
+                () ->
+                    events
+                        .filter(l -> l.startsWith("data: "))
+                        .forEach(l -> states.add(read(l.substring(6)))));
 
         assertThat(gateway.get("/pong/one").statusCode()).isEqualTo(200);
         assertThat(gateway.get("/nowhere").statusCode()).isEqualTo(404);
         assertThat(gateway.get("/healthz").statusCode()).isEqualTo(200);
 
-        await("both requests in the live log").atMost(Duration.ofSeconds(10))
+        await("both requests in the live log")
+            .atMost(Duration.ofSeconds(10))
             .until(() -> requests(states).size() >= 2);
         List<JsonNode> requests = requests(states);
         assertThat(requests).hasSize(2); // health checks are left out
@@ -66,9 +82,12 @@ class DashboardTest {
         JsonNode last = states.getLast();
         assertThat(last.path("routes").get(0).path("prefix").asText()).isEqualTo("/pong/");
         assertThat(last.path("routes").get(0).path("topic").asText()).isEqualTo("pong");
-        assertThat(last.path("functions").get(0).path("replicas").get(0).path("restarts").asInt()).isEqualTo(2);
+        assertThat(last.path("functions").get(0).path("replicas").get(0).path("restarts").asInt())
+            .isEqualTo(2);
         JsonNode pong = topic(last, "pong");
-        assertThat(pong.path("deadLetters").asLong()).as("pong.dead's depth, folded into pong's row").isEqualTo(2);
+        assertThat(pong.path("deadLetters").asLong())
+            .as("pong.dead's depth, folded into pong's row")
+            .isEqualTo(2);
         assertThat(pong.path("channels").get(0).path("name").asText()).isEqualTo("default");
         assertThat(pong.path("channels").get(0).path("consumers").asLong()).isEqualTo(1);
         assertThat(topic(last, "pong.dead")).as("no row of its own").isNull();
@@ -81,27 +100,66 @@ class DashboardTest {
   void anInvokeGoesThroughTheGatewaysPublicPortAndRefusesWhatIsNotItsOwnPage() throws Exception {
     NsqCluster cluster = nsq.nsqCluster();
     var nsqd = cluster.nsqds().get(0);
-    try (TestGateway gateway = TestGateway.builder(nsqd.tcpAddress()).routes("routes:\n  /echo/: echo\n").dashboard(null)
-            .start().awaitHealthy();
-        Client function = Client.builder().nsqd(nsqd.tcpAddress()).clientId("echo-fn").registry(new PrometheusRegistry()).build()) {
-      function.on("echo", "default", msg -> msg.respond(HttpResponse.ok(msg.http().method() + " " + msg.http().path() + " "
-          + msg.http().bodyAsString()))).ready().join();
+    try (TestGateway gateway =
+            TestGateway.builder(nsqd.tcpAddress())
+                .routes("routes:\n  /echo/: echo\n")
+                .dashboard(null)
+                .start()
+                .awaitHealthy();
+        Client function =
+            Client.builder()
+                .nsqd(nsqd.tcpAddress())
+                .clientId("echo-fn")
+                .registry(new PrometheusRegistry())
+                .build()) {
+      function
+          .on(
+              "echo",
+              "default",
+              msg ->
+                  msg.respond(
+                      HttpResponse.ok(
+                          msg.http().method()
+                              + " "
+                              + msg.http().path()
+                              + " "
+                              + msg.http().bodyAsString())))
+          .ready()
+          .join();
 
-      var answer = invoke(gateway, "{\"method\": \"POST\", \"path\": \"/echo/x?y=1\", \"body\": \"hi\"}", null);
+      var answer =
+          invoke(
+              gateway, "{\"method\": \"POST\", \"path\": \"/echo/x?y=1\", \"body\": \"hi\"}", null);
       assertThat(answer.statusCode()).isEqualTo(200);
       JsonNode r = JSON.readTree(answer.body());
       assertThat(r.path("status").asInt()).isEqualTo(200);
       assertThat(r.path("body").asText()).isEqualTo("POST /echo/x hi");
-      assertThat(gateway.metrics().value("kubefuncs_gateway_requests_total", java.util.Map.of("route", "/echo/", "status", "200")))
-          .as("counted as any request to the gateway").isEqualTo(1);
+      assertThat(
+              gateway
+                  .metrics()
+                  .value(
+                      "kubefuncs_gateway_requests_total",
+                      java.util.Map.of("route", "/echo/", "status", "200")))
+          .as("counted as any request to the gateway")
+          .isEqualTo(1);
 
-      assertThat(invoke(gateway, "{\"path\": \"//elsewhere.example/\"}", null).statusCode()).isEqualTo(400);
-      assertThat(invoke(gateway, "{\"method\": \"CONNECT\", \"path\": \"/echo/\"}", null).statusCode()).isEqualTo(400);
-      assertThat(invoke(gateway, "{\"path\": \"/echo/\"}", "http://evil.example").statusCode()).isEqualTo(403);
-      var form = TestGateway.send(dashboard(gateway, "/api/invoke").header("Content-Type", "text/plain")
-          .POST(HttpRequest.BodyPublishers.ofString("{\"path\": \"/echo/\"}")).build());
+      assertThat(invoke(gateway, "{\"path\": \"//elsewhere.example/\"}", null).statusCode())
+          .isEqualTo(400);
+      assertThat(
+              invoke(gateway, "{\"method\": \"CONNECT\", \"path\": \"/echo/\"}", null).statusCode())
+          .isEqualTo(400);
+      assertThat(invoke(gateway, "{\"path\": \"/echo/\"}", "http://evil.example").statusCode())
+          .isEqualTo(403);
+      var form =
+          TestGateway.send(
+              dashboard(gateway, "/api/invoke")
+                  .header("Content-Type", "text/plain")
+                  .POST(HttpRequest.BodyPublishers.ofString("{\"path\": \"/echo/\"}"))
+                  .build());
       assertThat(form.statusCode()).as("a cross-site form cannot send JSON").isEqualTo(415);
-      assertThat(DashboardServer.isLocalName("evil.example:8081")).as("a rebound DNS name").isFalse();
+      assertThat(DashboardServer.isLocalName("evil.example:8081"))
+          .as("a rebound DNS name")
+          .isFalse();
       assertThat(DashboardServer.isLocalName("localhost:8081")).isTrue();
       assertThat(DashboardServer.isLocalName("10.1.2.3:8081")).isTrue();
       assertThat(DashboardServer.isLocalName("[::1]:8081")).isTrue();
@@ -109,10 +167,14 @@ class DashboardTest {
       var page = TestGateway.send(dashboard(gateway, "/").GET().build());
       assertThat(page.statusCode()).isEqualTo(200);
       assertThat(page.body()).contains("<script type=\"module\" src=\"dashboard.js\">");
-      assertThat(TestGateway.send(dashboard(gateway, "/dashboard.js").GET().build()).statusCode()).isEqualTo(200);
+      assertThat(TestGateway.send(dashboard(gateway, "/dashboard.js").GET().build()).statusCode())
+          .isEqualTo(200);
       assertThat(TestGateway.send(dashboard(gateway, "/pong/").GET().build()).statusCode())
-          .as("never routed to functions").isEqualTo(404);
-      assertThat(gateway.get("/api/events").statusCode()).as("nor served on the public port").isEqualTo(404);
+          .as("never routed to functions")
+          .isEqualTo(404);
+      assertThat(gateway.get("/api/events").statusCode())
+          .as("nor served on the public port")
+          .isEqualTo(404);
     }
   }
 
@@ -126,30 +188,43 @@ class DashboardTest {
         }
         var refused = TestGateway.send(dashboard(gateway, "/api/events").GET().build());
         assertThat(refused.statusCode()).isEqualTo(503);
-        assertThat(refused.body()).contains(DashboardServer.MAX_WATCHERS + " dashboards are open already");
+        assertThat(refused.body())
+            .contains(DashboardServer.MAX_WATCHERS + " dashboards are open already");
       } finally {
         watching.forEach(Stream::close);
       }
       // Closed watchers make room again.
-      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
-        try (Stream<String> again = watch(gateway)) {
-          List<String> first = again.limit(2).toList();
-          assertThat(first.get(0)).isEqualTo("event: state");
-          assertThat(read(first.get(1).substring("data: ".length())).path("nsqErrors").get(0).asText())
-              .as("a gateway without nsqlookupd or nsqd's HTTP address says so").startsWith("no nsqd to ask");
-        }
-      });
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .untilAsserted(
+              () -> {
+                try (Stream<String> again = watch(gateway)) {
+                  List<String> first = again.limit(2).toList();
+                  assertThat(first.get(0)).isEqualTo("event: state");
+                  assertThat(
+                          read(first.get(1).substring("data: ".length()))
+                              .path("nsqErrors")
+                              .get(0)
+                              .asText())
+                      .as("a gateway without nsqlookupd or nsqd's HTTP address says so")
+                      .startsWith("no nsqd to ask");
+                }
+              });
     }
   }
 
   private static HttpRequest.Builder dashboard(TestGateway gateway, String path) {
-    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.gateway.dashboardPort() + path))
+    return HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + gateway.gateway.dashboardPort() + path))
         .timeout(TestGateway.REQUEST_TIMEOUT);
   }
 
-  private static java.net.http.HttpResponse<String> invoke(TestGateway gateway, String json, String origin) {
-    HttpRequest.Builder b = dashboard(gateway, "/api/invoke").header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(json));
+  private static java.net.http.HttpResponse<String> invoke(
+      TestGateway gateway, String json, String origin) {
+    HttpRequest.Builder b =
+        dashboard(gateway, "/api/invoke")
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json));
     if (origin != null) {
       b.header("Origin", origin);
     }
@@ -158,7 +233,10 @@ class DashboardTest {
 
   /** The event stream's lines; closing the stream closes the connection. */
   private static Stream<String> watch(TestGateway gateway) throws Exception {
-    var r = TestGateway.HTTP.send(dashboard(gateway, "/api/events").GET().build(), java.net.http.HttpResponse.BodyHandlers.ofLines());
+    var r =
+        TestGateway.HTTP.send(
+            dashboard(gateway, "/api/events").GET().build(),
+            java.net.http.HttpResponse.BodyHandlers.ofLines());
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.headers().firstValue("Content-Type")).hasValue("text/event-stream; charset=utf-8");
     return r.body();

@@ -20,7 +20,8 @@ class FailureResponseTest {
   private static final Route ROUTE = new Route("/orders/", "orders", Duration.ofSeconds(3), false);
 
   /** The client's and the NSQ client's exceptions are made by them only; a test makes its own. */
-  private static Throwable make(Class<? extends Throwable> type, Class<?>[] parameters, Object... arguments) {
+  private static Throwable make(
+      Class<? extends Throwable> type, Class<?>[] parameters, Object... arguments) {
     try {
       Constructor<? extends Throwable> c = type.getDeclaredConstructor(parameters);
       c.setAccessible(true);
@@ -31,25 +32,56 @@ class FailureResponseTest {
   }
 
   static Stream<Arguments> failures() {
-    Throwable functionError = make(FunctionErrorException.class, new Class<?>[] {String.class, String.class}, "orders", "out of stock");
+    Throwable functionError =
+        make(
+            FunctionErrorException.class,
+            new Class<?>[] {String.class, String.class},
+            "orders",
+            "out of stock");
     return Stream.of(
-        Arguments.of(new TimeoutException(), false, 504, "timeout", "no answer from topic orders within 3000 ms"),
-        Arguments.of(new CompletionException(new TimeoutException()), true, 504, "timeout",
+        Arguments.of(
+            new TimeoutException(),
+            false,
+            504,
+            "timeout",
+            "no answer from topic orders within 3000 ms"),
+        Arguments.of(
+            new CompletionException(new TimeoutException()),
+            true,
+            504,
+            "timeout",
             "no answer from topic orders within 3000 ms; no function consumes it"),
         Arguments.of(functionError, false, 502, "function_error", "the function failed"),
-        Arguments.of(make(NsqErrorException.class, new Class<?>[] {String.class, String.class, String.class},
-            "127.0.0.1:4150", "E_UNAUTHORIZED", "AUTH failed"), false, 502, "nsq_unauthorized",
+        Arguments.of(
+            make(
+                NsqErrorException.class,
+                new Class<?>[] {String.class, String.class, String.class},
+                "127.0.0.1:4150",
+                "E_UNAUTHORIZED",
+                "AUTH failed"),
+            false,
+            502,
+            "nsq_unauthorized",
             "NSQ does not let the gateway publish to topic orders: "),
-        Arguments.of(make(NsqConnectionException.class, new Class<?>[] {String.class}, "connection refused"), false, 503,
-            "nsq_unavailable", "could not publish to NSQ: connection refused"),
-        Arguments.of(make(ClientClosedException.class, new Class<?>[] {}), false, 503, "shutting_down",
+        Arguments.of(
+            make(NsqConnectionException.class, new Class<?>[] {String.class}, "connection refused"),
+            false,
+            503,
+            "nsq_unavailable",
+            "could not publish to NSQ: connection refused"),
+        Arguments.of(
+            make(ClientClosedException.class, new Class<?>[] {}),
+            false,
+            503,
+            "shutting_down",
             "the gateway is shutting down; retry"),
         Arguments.of(new IllegalStateException("bug"), false, 500, "internal", "bug"));
   }
 
   @ParameterizedTest
   @MethodSource("failures")
-  void aFailureIsAnsweredWithItsStatusAndCode(Throwable failure, boolean unconsumed, int status, String code, String message) {
+  void aFailureIsAnsweredWithItsStatusAndCode(
+      Throwable failure, boolean unconsumed, int status, String code, String message) {
     FailureResponse r = FailureResponse.of(failure, ROUTE, unconsumed, false);
     assertThat(r.status().code()).isEqualTo(status);
     assertThat(r.code()).isEqualTo(code);
@@ -58,8 +90,8 @@ class FailureResponseTest {
 
   @ParameterizedTest
   @MethodSource("failures")
-  void aFunctionsOwnMessageReachesTheClientOnlyWhenExposed(Throwable failure, boolean unconsumed, int status, String code,
-      String message) {
+  void aFunctionsOwnMessageReachesTheClientOnlyWhenExposed(
+      Throwable failure, boolean unconsumed, int status, String code, String message) {
     FailureResponse exposed = FailureResponse.of(failure, ROUTE, unconsumed, true);
     if (code.equals("function_error")) {
       assertThat(exposed.message()).contains("out of stock");

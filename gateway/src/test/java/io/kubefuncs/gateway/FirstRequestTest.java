@@ -26,8 +26,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * A fresh install, with real nsqd and nsqlookupd and the function in a JVM of its own started by
  * {@link io.kubefuncs.Kubefuncs#run}: the first request sent through the gateway the moment both
- * report ready (their /healthz 200) is answered within 2 s, whichever starts first. The function
- * is ready only once its own nsqd has its topic and channel, and the gateway creates its routes'
+ * report ready (their /healthz 200) is answered within 2 s, whichever starts first. The function is
+ * ready only once its own nsqd has its topic and channel, and the gateway creates its routes'
  * topics on its nsqd, which registers them with nsqlookupd, so a function on another nsqd finds
  * that one at its first lookup. The one case that waits longer is a function on another nsqd
  * started before the gateway: it learns of the gateway's nsqd at its next lookup, within the 5 s
@@ -48,7 +48,8 @@ class FirstRequestTest {
     }
   }
 
-  @ParameterizedTest(name = "{0} first, function on nsqd {1} of the gateway''s 0: answered within {2} ms")
+  @ParameterizedTest(
+      name = "{0} first, function on nsqd {1} of the gateway''s 0: answered within {2} ms")
   @CsvSource({
     "gateway,  0, 2000",
     "function, 0, 2000",
@@ -56,14 +57,18 @@ class FirstRequestTest {
     // The function's next lookup: 5 s and up to 30% jitter, plus the answer.
     "function, 1, 8000",
   })
-  void theFirstRequestIsAnsweredWithin(String first, int functionNsqd, long withinMillis) throws Exception {
+  void theFirstRequestIsAnsweredWithin(String first, int functionNsqd, long withinMillis)
+      throws Exception {
     NsqCluster cluster = nsq.nsqCluster();
     NsqdProcess gatewayNsqd = cluster.nsqds().get(0);
     NsqdProcess ownNsqd = cluster.nsqds().get(functionNsqd);
     String topic = "first-" + RUN.incrementAndGet();
-    TestGateway.Builder gatewayBuilder = TestGateway.builder(gatewayNsqd.tcpAddress()).nsqdHttp(gatewayNsqd.httpAddress())
-        .lookupds(cluster.lookupdHttpAddresses()).id("gw-" + topic)
-        .routes("routes:\n  /first/: {topic: " + topic + ", timeout: 20s}\n");
+    TestGateway.Builder gatewayBuilder =
+        TestGateway.builder(gatewayNsqd.tcpAddress())
+            .nsqdHttp(gatewayNsqd.httpAddress())
+            .lookupds(cluster.lookupdHttpAddresses())
+            .id("gw-" + topic)
+            .routes("routes:\n  /first/: {topic: " + topic + ", timeout: 20s}\n");
     URI health = URI.create("http://127.0.0.1:" + freePort() + "/healthz");
     TestGateway gateway = null;
     try {
@@ -83,7 +88,9 @@ class FirstRequestTest {
 
       assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
       assertThat(r.body()).isEqualTo("hello /first/hello");
-      System.out.printf("first request, %s first, function on nsqd %d: answered in %d ms%n", first, functionNsqd, millis);
+      System.out.printf(
+          "first request, %s first, function on nsqd %d: answered in %d ms%n",
+          first, functionNsqd, millis);
       assertThat(millis).as("first request answered in %d ms", millis).isLessThan(withinMillis);
     } finally {
       if (gateway != null) {
@@ -92,12 +99,26 @@ class FirstRequestTest {
     }
   }
 
-  private void startFunction(String topic, NsqdProcess nsqd, NsqCluster cluster, URI health) throws IOException {
+  private void startFunction(String topic, NsqdProcess nsqd, NsqCluster cluster, URI health)
+      throws IOException {
     String java = ProcessHandle.current().info().command().orElseThrow();
-    ProcessBuilder pb = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-        "-cp", System.getProperty("java.class.path"), GreeterFunctionMain.class.getName());
-    pb.environment().keySet().removeIf(k -> k.equals("TOPIC") || k.equals("CHANNEL") || k.startsWith("NSQ_")
-        || k.equals("HEALTHZ_ADDR") || k.startsWith("KUBEFUNCS_"));
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            java,
+            "-XX:TieredStopAtLevel=1",
+            "-XX:+UseSerialGC",
+            "-cp",
+            System.getProperty("java.class.path"),
+            GreeterFunctionMain.class.getName());
+    pb.environment()
+        .keySet()
+        .removeIf(
+            k ->
+                k.equals("TOPIC")
+                    || k.equals("CHANNEL")
+                    || k.startsWith("NSQ_")
+                    || k.equals("HEALTHZ_ADDR")
+                    || k.startsWith("KUBEFUNCS_"));
     String lookupd = cluster.lookupdHttpAddresses().get(0);
     pb.environment().put("TOPIC", topic);
     pb.environment().put("NSQ_NSQD_ADDR", nsqd.host());
@@ -113,9 +134,13 @@ class FirstRequestTest {
   /** Polls the function's /healthz every 10 ms, as a readiness probe would at its fastest. */
   private void awaitReady(URI health) throws IOException {
     HttpRequest probe = HttpRequest.newBuilder(health).timeout(Duration.ofSeconds(1)).GET().build();
-    await("the function's /healthz 200").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10))
-        .ignoreExceptions().until(() -> TestGateway.send(probe).statusCode() == 200);
-    assertThat(Files.readString(dir.resolve("function.log"))).as("the function logs that it consumes once ready")
+    await("the function's /healthz 200")
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(10))
+        .ignoreExceptions()
+        .until(() -> TestGateway.send(probe).statusCode() == 200);
+    assertThat(Files.readString(dir.resolve("function.log")))
+        .as("the function logs that it consumes once ready")
         .contains("consuming ");
   }
 

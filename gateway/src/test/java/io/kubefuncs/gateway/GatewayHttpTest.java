@@ -1,6 +1,5 @@
 package io.kubefuncs.gateway;
 
-import io.kubefuncs.testkit.MetricsText;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -12,6 +11,7 @@ import io.kubefuncs.HttpRequest;
 import io.kubefuncs.HttpResponse;
 import io.kubefuncs.Message;
 import io.kubefuncs.SubscriptionOptions;
+import io.kubefuncs.testkit.MetricsText;
 import io.kubefuncs.testkit.NsqExtension;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
@@ -36,16 +36,17 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The gateway over real sockets against a real nsqd, with in-process functions (a second
- * {@link Client} subscribed with {@link Client#on}): what goes in and out of HTTP, routing, and
- * every error status with its JSON shape.
+ * The gateway over real sockets against a real nsqd, with in-process functions (a second {@link
+ * Client} subscribed with {@link Client#on}): what goes in and out of HTTP, routing, and every
+ * error status with its JSON shape.
  */
 class GatewayHttpTest {
   @RegisterExtension static NsqExtension nsq = NsqExtension.nsqd();
 
   static final ObjectMapper JSON = new ObjectMapper();
   static final int MAX_BODY = 1024;
-  static final String ROUTES = """
+  static final String ROUTES =
+      """
       routes:
         /echo/: echo
         /bytes/: bytes
@@ -72,50 +73,89 @@ class GatewayHttpTest {
   @BeforeAll
   static void start() throws IOException {
     String nsqd = nsq.nsqdProcess().tcpAddress();
-    functions = Client.builder().nsqd(nsqd).clientId("functions").registry(new PrometheusRegistry()).build();
+    functions =
+        Client.builder()
+            .nsqd(nsqd)
+            .clientId("functions")
+            .registry(new PrometheusRegistry())
+            .build();
     subscribe("echo", GatewayHttpTest::echo);
-    subscribe("bytes", msg -> msg.respond(HttpResponse.ok(msg.http().body()).withHeader("Content-Type", "application/octet-stream")));
+    subscribe(
+        "bytes",
+        msg ->
+            msg.respond(
+                HttpResponse.ok(msg.http().body())
+                    .withHeader("Content-Type", "application/octet-stream")));
     subscribe("topic-a", msg -> msg.respond(HttpResponse.ok("A")));
     subscribe("topic-b", msg -> msg.respond(HttpResponse.ok("B")));
-    subscribe("slow", msg -> {
-      // Answers only once the test is over: always later than the route's 300 ms.
-      releaseSlow.await(10, TimeUnit.SECONDS);
-      msg.respond(HttpResponse.ok("too late"));
-    });
-    subscribe("failing", msg -> {
-      throw new IllegalStateException("out of stock: sku-7");
-    });
+    subscribe(
+        "slow",
+        msg -> {
+          // Answers only once the test is over: always later than the route's 300 ms.
+          releaseSlow.await(10, TimeUnit.SECONDS);
+          msg.respond(HttpResponse.ok("too late"));
+        });
+    subscribe(
+        "failing",
+        msg -> {
+          throw new IllegalStateException("out of stock: sku-7");
+        });
     subscribe("jobs", jobs::add);
-    subscribe("later", msg -> {
-      later.add(msg);
-      msg.respond(HttpResponse.ok("done now"));
-    });
-    subscribe("hold", msg -> {
-      // Waits (at most 2 s) for /release/ to have been answered first.
-      released.await(2, TimeUnit.SECONDS);
-      msg.respond(HttpResponse.ok("held " + msg.http().path()));
-    });
-    subscribe("release", msg -> {
-      msg.respond(HttpResponse.ok("released " + msg.http().path()));
-      released.countDown();
-    });
-    subscribe("bad-answers", msg -> {
-      HttpResponse ok = HttpResponse.ok("hi");
-      msg.respond(switch (msg.http().path()) {
-        case "/bad/header-value" -> ok.withHeader("X-Evil", "a\r\nSet-Cookie: session=stolen");
-        case "/bad/header-name" -> ok.withHeader("Bad Name", "v");
-        case "/bad/status-100" -> ok.withStatus(100);
-        case "/bad/status-1000" -> ok.withStatus(1000);
-        case "/bad/status-negative" -> ok.withStatus(-5);
-        case "/bad/framing" -> ok.withHeader("Transfer-Encoding", "chunked").withHeader("Content-Length", "5")
-            .withHeader("Connection", "close").withHeader("Keep-Alive", "timeout=1").withHeader("X-Kept", "yes");
-        default -> ok;
-      });
-    });
+    subscribe(
+        "later",
+        msg -> {
+          later.add(msg);
+          msg.respond(HttpResponse.ok("done now"));
+        });
+    subscribe(
+        "hold",
+        msg -> {
+          // Waits (at most 2 s) for /release/ to have been answered first.
+          released.await(2, TimeUnit.SECONDS);
+          msg.respond(HttpResponse.ok("held " + msg.http().path()));
+        });
+    subscribe(
+        "release",
+        msg -> {
+          msg.respond(HttpResponse.ok("released " + msg.http().path()));
+          released.countDown();
+        });
+    subscribe(
+        "bad-answers",
+        msg -> {
+          HttpResponse ok = HttpResponse.ok("hi");
+          msg.respond(
+              switch (msg.http().path()) {
+                case "/bad/header-value" ->
+                    ok.withHeader("X-Evil", "a\r\nSet-Cookie: session=stolen");
+                case "/bad/header-name" -> ok.withHeader("Bad Name", "v");
+                case "/bad/status-100" -> ok.withStatus(100);
+                case "/bad/status-1000" -> ok.withStatus(1000);
+                case "/bad/status-negative" -> ok.withStatus(-5);
+                case "/bad/framing" ->
+                    ok.withHeader("Transfer-Encoding", "chunked")
+                        .withHeader("Content-Length", "5")
+                        .withHeader("Connection", "close")
+                        .withHeader("Keep-Alive", "timeout=1")
+                        .withHeader("X-Kept", "yes");
+                default -> ok;
+              });
+        });
     subscribe("big", msg -> msg.respond(HttpResponse.ok("got " + msg.http().body().length)));
-    gateway = TestGateway.builder(nsqd).id("gw-http").routes(ROUTES).maxBodyBytes(MAX_BODY).start().awaitHealthy();
-    quietGateway = TestGateway.builder(nsqd).id("gw-quiet").exposeFunctionErrors(false)
-        .routes("routes:\n  /fail/: failing\n").start().awaitHealthy();
+    gateway =
+        TestGateway.builder(nsqd)
+            .id("gw-http")
+            .routes(ROUTES)
+            .maxBodyBytes(MAX_BODY)
+            .start()
+            .awaitHealthy();
+    quietGateway =
+        TestGateway.builder(nsqd)
+            .id("gw-quiet")
+            .exposeFunctionErrors(false)
+            .routes("routes:\n  /fail/: failing\n")
+            .start()
+            .awaitHealthy();
   }
 
   @AfterAll
@@ -133,8 +173,15 @@ class GatewayHttpTest {
   }
 
   private static void subscribe(String topic, Handler handler) {
-    functions.on(topic, "default", 16, SubscriptionOptions.defaults(topic).withDrainTimeout(Duration.ofSeconds(2)), handler)
-        .ready().join();
+    functions
+        .on(
+            topic,
+            "default",
+            16,
+            SubscriptionOptions.defaults(topic).withDrainTimeout(Duration.ofSeconds(2)),
+            handler)
+        .ready()
+        .join();
   }
 
   /** Answers 201 with what it was sent, and a header of its own. */
@@ -158,7 +205,8 @@ class GatewayHttpTest {
   }
 
   /** The error shape every gateway-made error has. */
-  private static JsonNode error(java.net.http.HttpResponse<String> r, int status, String code) throws IOException {
+  private static JsonNode error(java.net.http.HttpResponse<String> r, int status, String code)
+      throws IOException {
     assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
     assertThat(r.headers().firstValue("Content-Type")).hasValue("application/json");
     JsonNode body = json(r);
@@ -172,9 +220,17 @@ class GatewayHttpTest {
   // ---- round trips ----
 
   @Test
-  void getForwardsMethodPathQueryAndHeadersAndAnswersWithTheFunctionsStatusAndHeaders() throws Exception {
-    var r = TestGateway.send(gateway.request("/echo/items?q=a%20b&page=2")
-        .header("X-Test", "t-1").header("X-Multi", "one").header("X-Multi", "two").GET().build());
+  void getForwardsMethodPathQueryAndHeadersAndAnswersWithTheFunctionsStatusAndHeaders()
+      throws Exception {
+    var r =
+        TestGateway.send(
+            gateway
+                .request("/echo/items?q=a%20b&page=2")
+                .header("X-Test", "t-1")
+                .header("X-Multi", "one")
+                .header("X-Multi", "two")
+                .GET()
+                .build());
 
     assertThat(r.statusCode()).isEqualTo(201);
     assertThat(r.headers().firstValue("X-Function")).hasValue("echo");
@@ -186,16 +242,25 @@ class GatewayHttpTest {
     assertThat(seen.path("query").asText()).isEqualTo("q=a%20b&page=2");
     assertThat(seen.path("q").asText()).isEqualTo("a b");
     assertThat(seen.path("test").asText()).isEqualTo("t-1");
-    assertThat(seen.path("multi").asText()).as("repeated headers folded in order").isEqualTo("one, two");
+    assertThat(seen.path("multi").asText())
+        .as("repeated headers folded in order")
+        .isEqualTo("one, two");
     assertThat(seen.path("body").asText()).isEmpty();
     assertThat(seen.path("remote").asText()).startsWith("127.0.0.1:");
   }
 
   @Test
   void postAndPutForwardTheirBody() throws Exception {
-    var post = TestGateway.send(gateway.request("/echo/orders").header("X-Test", "p")
-        .POST(BodyPublishers.ofString("{\"sku\":\"x-1\",\"qty\":2}")).build());
-    var put = TestGateway.send(gateway.request("/echo/orders/7").PUT(BodyPublishers.ofString("ünïcødé")).build());
+    var post =
+        TestGateway.send(
+            gateway
+                .request("/echo/orders")
+                .header("X-Test", "p")
+                .POST(BodyPublishers.ofString("{\"sku\":\"x-1\",\"qty\":2}"))
+                .build());
+    var put =
+        TestGateway.send(
+            gateway.request("/echo/orders/7").PUT(BodyPublishers.ofString("ünïcødé")).build());
 
     assertThat(post.statusCode()).isEqualTo(201);
     assertThat(json(post).path("method").asText()).isEqualTo("POST");
@@ -212,7 +277,9 @@ class GatewayHttpTest {
     for (int i = 0; i < all.length; i++) {
       all[i] = (byte) i;
     }
-    var r = TestGateway.sendForBytes(gateway.request("/bytes/").POST(BodyPublishers.ofByteArray(all)).build());
+    var r =
+        TestGateway.sendForBytes(
+            gateway.request("/bytes/").POST(BodyPublishers.ofByteArray(all)).build());
 
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.headers().firstValue("Content-Type")).hasValue("application/octet-stream");
@@ -221,8 +288,12 @@ class GatewayHttpTest {
 
   @Test
   void theLongestMatchingPrefixWinsWhateverTheOrderInTheFile() throws IOException {
-    try (TestGateway reversed = TestGateway.builder(nsq.nsqdProcess().tcpAddress()).id("gw-reversed")
-        .routes("routes:\n  /a/: topic-a\n  /a/b/: topic-b\n").start().awaitHealthy()) {
+    try (TestGateway reversed =
+        TestGateway.builder(nsq.nsqdProcess().tcpAddress())
+            .id("gw-reversed")
+            .routes("routes:\n  /a/: topic-a\n  /a/b/: topic-b\n")
+            .start()
+            .awaitHealthy()) {
       for (TestGateway g : new TestGateway[] {gateway, reversed}) {
         // Several times each: the original gateway picked one of the matches at random.
         for (int i = 0; i < 5; i++) {
@@ -246,7 +317,8 @@ class GatewayHttpTest {
 
   @Test
   void aFunctionSlowerThanTheRouteTimeoutIs504AndCounted() throws Exception {
-    double before = gateway.metrics().value("kubefuncs_gateway_timeouts_total", Map.of("route", "/slow/"));
+    double before =
+        gateway.metrics().value("kubefuncs_gateway_timeouts_total", Map.of("route", "/slow/"));
     long start = System.nanoTime();
 
     var r = gateway.get("/slow/report");
@@ -254,10 +326,16 @@ class GatewayHttpTest {
     long millis = (System.nanoTime() - start) / 1_000_000;
     JsonNode body = error(r, 504, "timeout");
     assertThat(body.path("message").asText()).contains("slow").contains("300 ms");
-    assertThat(millis).as("answered after the route's 300 ms timeout, not the 5 s default").isBetween(300L, 3_000L);
+    assertThat(millis)
+        .as("answered after the route's 300 ms timeout, not the 5 s default")
+        .isBetween(300L, 3_000L);
     MetricsText after = gateway.metrics();
-    assertThat(after.value("kubefuncs_gateway_timeouts_total", Map.of("route", "/slow/"))).isEqualTo(before + 1);
-    assertThat(after.value("kubefuncs_gateway_requests_total", Map.of("route", "/slow/", "status", "504"))).isGreaterThanOrEqualTo(1);
+    assertThat(after.value("kubefuncs_gateway_timeouts_total", Map.of("route", "/slow/")))
+        .isEqualTo(before + 1);
+    assertThat(
+            after.value(
+                "kubefuncs_gateway_requests_total", Map.of("route", "/slow/", "status", "504")))
+        .isGreaterThanOrEqualTo(1);
   }
 
   @Test
@@ -272,7 +350,10 @@ class GatewayHttpTest {
 
     JsonNode body = error(r, 502, "function_error");
     assertThat(body.path("message").asText()).isEqualTo("the function failed");
-    assertThat(r.body()).doesNotContain("sku-7").doesNotContain("out of stock").doesNotContain("IllegalState");
+    assertThat(r.body())
+        .doesNotContain("sku-7")
+        .doesNotContain("out of stock")
+        .doesNotContain("IllegalState");
   }
 
   @Test
@@ -281,10 +362,13 @@ class GatewayHttpTest {
     try (ServerSocket s = new ServerSocket(0)) {
       closedPort = s.getLocalPort();
     }
-    try (TestGateway orphan = TestGateway.builder("127.0.0.1:" + closedPort).id("gw-orphan").routes(ROUTES).start()) {
+    try (TestGateway orphan =
+        TestGateway.builder("127.0.0.1:" + closedPort).id("gw-orphan").routes(ROUTES).start()) {
       long start = System.nanoTime();
       JsonNode body = error(orphan.get("/echo/x"), 503, "nsq_unavailable");
-      assertThat((System.nanoTime() - start) / 1_000_000).as("fails fast, not after the route timeout").isLessThan(2_000);
+      assertThat((System.nanoTime() - start) / 1_000_000)
+          .as("fails fast, not after the route timeout")
+          .isLessThan(2_000);
       assertThat(body.path("message").asText()).contains("NSQ");
       assertThat(orphan.get("/healthz").statusCode()).isEqualTo(503);
       // Routing does not need NSQ: an unknown path is still a 404.
@@ -310,22 +394,33 @@ class GatewayHttpTest {
     // closed connection in the client's pool (the next POST would fail).
     byte[] big = new byte[512 * 1024];
     for (int i = 0; i < 10; i++) {
-      var r = TestGateway.send(gateway.request("/echo/").POST(BodyPublishers.ofByteArray(big)).build());
+      var r =
+          TestGateway.send(gateway.request("/echo/").POST(BodyPublishers.ofByteArray(big)).build());
       error(r, 413, "body_too_large");
     }
     assertThat(gateway.post("/echo/", "after").statusCode()).isEqualTo(201);
   }
 
-  /** AdminEndpoints sits ahead of the body stages: a probe's body, however large, is neither limited nor read. */
+  /**
+   * AdminEndpoints sits ahead of the body stages: a probe's body, however large, is neither limited
+   * nor read.
+   */
   @Test
   void healthAndMetricsAreAnsweredFromTheHeadWhateverBodyTheyCarryAndInTurn() throws Exception {
     try (RawHttp raw = new RawHttp(gateway.port())) {
-      RawHttp.Response health = raw.send("POST /healthz HTTP/1.1\r\nHost: t\r\nContent-Length: " + (3 * MAX_BODY)
-          + "\r\n\r\n" + "h".repeat(3 * MAX_BODY)).read();
+      RawHttp.Response health =
+          raw.send(
+                  "POST /healthz HTTP/1.1\r\nHost: t\r\nContent-Length: "
+                      + (3 * MAX_BODY)
+                      + "\r\n\r\n"
+                      + "h".repeat(3 * MAX_BODY))
+              .read();
       assertThat(health.status()).as("not 413: the body limit never sees it").isEqualTo(200);
       assertThat(health.body()).isEqualTo("ok\n");
-      // Pipelined behind a call, the scrape's answer waits for the call's: HTTP/1.1 answers in order.
-      raw.send("GET /echo/first HTTP/1.1\r\nHost: t\r\n\r\nGET /metrics HTTP/1.1\r\nHost: t\r\n\r\n");
+      // Pipelined behind a call, the scrape's answer waits for the call's: HTTP/1.1 answers in
+      // order.
+      raw.send(
+          "GET /echo/first HTTP/1.1\r\nHost: t\r\n\r\nGET /metrics HTTP/1.1\r\nHost: t\r\n\r\n");
       RawHttp.Response first = raw.read();
       assertThat(first.status()).isEqualTo(201);
       assertThat(JSON.readTree(first.body()).path("path").asText()).isEqualTo("/echo/first");
@@ -338,8 +433,13 @@ class GatewayHttpTest {
   @Test
   void after413TheRestOfTheBodyIsDiscardedAndTheConnectionServesTheNextRequest() throws Exception {
     try (RawHttp raw = new RawHttp(gateway.port())) {
-      RawHttp.Response tooLarge = raw.send("POST /echo/ HTTP/1.1\r\nHost: t\r\nContent-Length: " + (3 * MAX_BODY)
-          + "\r\n\r\n" + "b".repeat(3 * MAX_BODY)).read();
+      RawHttp.Response tooLarge =
+          raw.send(
+                  "POST /echo/ HTTP/1.1\r\nHost: t\r\nContent-Length: "
+                      + (3 * MAX_BODY)
+                      + "\r\n\r\n"
+                      + "b".repeat(3 * MAX_BODY))
+              .read();
       assertThat(tooLarge.status()).isEqualTo(413);
       assertThat(JSON.readTree(tooLarge.body()).path("error").asText()).isEqualTo("body_too_large");
 
@@ -350,8 +450,13 @@ class GatewayHttpTest {
     // A chunked body that grows over the limit cannot be skipped by its length: 413, then closed.
     try (RawHttp raw = new RawHttp(gateway.port())) {
       String chunk = Integer.toHexString(MAX_BODY) + "\r\n" + "c".repeat(MAX_BODY) + "\r\n";
-      RawHttp.Response r = raw.send("POST /echo/ HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
-          + chunk + chunk + "0\r\n\r\n").read();
+      RawHttp.Response r =
+          raw.send(
+                  "POST /echo/ HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                      + chunk
+                      + chunk
+                      + "0\r\n\r\n")
+              .read();
       assertThat(r.status()).isEqualTo(413);
       assertThat(JSON.readTree(r.body()).path("error").asText()).isEqualTo("body_too_large");
       assertThat(r.header("Connection")).isEqualToIgnoringCase("close");
@@ -360,11 +465,22 @@ class GatewayHttpTest {
   }
 
   @Test
-  void aBodyOverTheLimitWithExpect100ContinueIs413WithTheJsonBodyBeforeTheBodyIsSent() throws Exception {
-    var atLimit = TestGateway.send(gateway.request("/echo/").expectContinue(true)
-        .POST(BodyPublishers.ofString("y".repeat(MAX_BODY))).build());
-    var over = TestGateway.send(gateway.request("/echo/").expectContinue(true)
-        .POST(BodyPublishers.ofString("y".repeat(MAX_BODY + 1))).build());
+  void aBodyOverTheLimitWithExpect100ContinueIs413WithTheJsonBodyBeforeTheBodyIsSent()
+      throws Exception {
+    var atLimit =
+        TestGateway.send(
+            gateway
+                .request("/echo/")
+                .expectContinue(true)
+                .POST(BodyPublishers.ofString("y".repeat(MAX_BODY)))
+                .build());
+    var over =
+        TestGateway.send(
+            gateway
+                .request("/echo/")
+                .expectContinue(true)
+                .POST(BodyPublishers.ofString("y".repeat(MAX_BODY + 1)))
+                .build());
 
     assertThat(atLimit.statusCode()).isEqualTo(201);
     assertThat(json(atLimit).path("body").asText()).hasSize(MAX_BODY);
@@ -372,8 +488,12 @@ class GatewayHttpTest {
 
     // On the wire: the 413 comes instead of "100 Continue", without waiting for the body.
     try (RawHttp raw = new RawHttp(gateway.port())) {
-      RawHttp.Response r = raw.send("POST /echo/ HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: "
-          + (MAX_BODY + 1) + "\r\n\r\n").read();
+      RawHttp.Response r =
+          raw.send(
+                  "POST /echo/ HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: "
+                      + (MAX_BODY + 1)
+                      + "\r\n\r\n")
+              .read();
       assertThat(r.status()).isEqualTo(413);
       assertThat(JSON.readTree(r.body()).path("error").asText()).isEqualTo("body_too_large");
       assertThat(r.header("Connection")).isEqualToIgnoringCase("close");
@@ -381,7 +501,8 @@ class GatewayHttpTest {
     }
     // Within the limit, 100 Continue first, then the answer.
     try (RawHttp raw = new RawHttp(gateway.port())) {
-      raw.send("POST /echo/ HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+      raw.send(
+          "POST /echo/ HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
       assertThat(raw.read().status()).isEqualTo(100);
       RawHttp.Response r = raw.send("hello").read();
       assertThat(r.status()).isEqualTo(201);
@@ -405,8 +526,12 @@ class GatewayHttpTest {
   @Test
   void aHugeHeaderIs431AndTheConnectionClosed() throws Exception {
     try (RawHttp raw = new RawHttp(gateway.port())) {
-      RawHttp.Response r = raw.send("GET /echo/ HTTP/1.1\r\nHost: t\r\nX-Huge: " + "h".repeat(Gateway.MAX_HEADER_SIZE + 100)
-          + "\r\n\r\n").read();
+      RawHttp.Response r =
+          raw.send(
+                  "GET /echo/ HTTP/1.1\r\nHost: t\r\nX-Huge: "
+                      + "h".repeat(Gateway.MAX_HEADER_SIZE + 100)
+                      + "\r\n\r\n")
+              .read();
 
       assertThat(r.status()).isEqualTo(431);
       JsonNode body = JSON.readTree(r.body());
@@ -419,7 +544,12 @@ class GatewayHttpTest {
   @Test
   void aRequestLineOverTheLimitIs414() throws Exception {
     try (RawHttp raw = new RawHttp(gateway.port())) {
-      RawHttp.Response r = raw.send("GET /echo/" + "u".repeat(Gateway.MAX_INITIAL_LINE) + " HTTP/1.1\r\nHost: t\r\n\r\n").read();
+      RawHttp.Response r =
+          raw.send(
+                  "GET /echo/"
+                      + "u".repeat(Gateway.MAX_INITIAL_LINE)
+                      + " HTTP/1.1\r\nHost: t\r\n\r\n")
+              .read();
 
       assertThat(r.status()).isEqualTo(414);
       assertThat(JSON.readTree(r.body()).path("error").asText()).isEqualTo("uri_too_long");
@@ -427,7 +557,8 @@ class GatewayHttpTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"header-value", "header-name", "status-100", "status-1000", "status-negative"})
+  @ValueSource(
+      strings = {"header-value", "header-name", "status-100", "status-1000", "status-negative"})
   void aFunctionAnswerHttpCannotCarryIs502NotAHang(String kind) throws Exception {
     var r = gateway.get("/bad/" + kind);
 
@@ -451,18 +582,28 @@ class GatewayHttpTest {
       assertThat(r.header("Connection")).isNull();
       assertThat(r.header("X-Kept")).isEqualTo("yes");
       // The function's "Connection: close" did not close the client's connection.
-      assertThat(raw.send("GET /bad/fine HTTP/1.1\r\nHost: t\r\n\r\n").read().body()).isEqualTo("hi");
+      assertThat(raw.send("GET /bad/fine HTTP/1.1\r\nHost: t\r\n\r\n").read().body())
+          .isEqualTo("hi");
     }
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"/big/", "/big-async/"})
   void aBodyUnderTheLimitButTooLargeForOneNsqMessageIs413(String path) throws Exception {
-    try (TestGateway large = TestGateway.builder(nsq.nsqdProcess().tcpAddress()).id("gw-large").maxBodyBytes(4 << 20)
-        .routes("routes:\n  /big/: big\n  /big-async/: {topic: big, async: true}\n").start().awaitHealthy()) {
-      assertThat(large.post(path, "x".repeat(900_000)).statusCode()).as("fits in one NSQ message").isIn(200, 202);
+    try (TestGateway large =
+        TestGateway.builder(nsq.nsqdProcess().tcpAddress())
+            .id("gw-large")
+            .maxBodyBytes(4 << 20)
+            .routes("routes:\n  /big/: big\n  /big-async/: {topic: big, async: true}\n")
+            .start()
+            .awaitHealthy()) {
+      assertThat(large.post(path, "x".repeat(900_000)).statusCode())
+          .as("fits in one NSQ message")
+          .isIn(200, 202);
 
-      var r = TestGateway.send(large.request(path).POST(BodyPublishers.ofByteArray(new byte[2_000_000])).build());
+      var r =
+          TestGateway.send(
+              large.request(path).POST(BodyPublishers.ofByteArray(new byte[2_000_000])).build());
 
       error(r, 413, "body_too_large");
     }
@@ -471,23 +612,35 @@ class GatewayHttpTest {
   @Test
   void byDefaultABodyOneNsqMessageCannotCarryIs413AtOnceAnnouncedOrChunked() throws Exception {
     int limit = GatewayConfig.Limits.NSQ_MESSAGE_BODY;
-    try (TestGateway defaults = TestGateway.builder(nsq.nsqdProcess().tcpAddress()).id("gw-defaults")
-        .routes("routes:\n  /big/: big\n").start().awaitHealthy()) {
+    try (TestGateway defaults =
+        TestGateway.builder(nsq.nsqdProcess().tcpAddress())
+            .id("gw-defaults")
+            .routes("routes:\n  /big/: big\n")
+            .start()
+            .awaitHealthy()) {
       // Announced: answered on the headers alone, the body never sent.
       try (RawHttp raw = new RawHttp(defaults.port())) {
-        RawHttp.Response r = raw.send("POST /big/ HTTP/1.1\r\nHost: t\r\nContent-Length: " + (limit + 1) + "\r\n\r\n").read();
+        RawHttp.Response r =
+            raw.send(
+                    "POST /big/ HTTP/1.1\r\nHost: t\r\nContent-Length: " + (limit + 1) + "\r\n\r\n")
+                .read();
         assertThat(r.status()).isEqualTo(413);
-        assertThat(JSON.readTree(r.body()).path("message").asText()).contains(String.valueOf(limit));
+        assertThat(JSON.readTree(r.body()).path("message").asText())
+            .contains(String.valueOf(limit));
       }
       // Chunked: answered as soon as the chunks go over, the last chunk never sent.
       try (RawHttp raw = new RawHttp(defaults.port())) {
         String chunk = Integer.toHexString(64 * 1024) + "\r\n" + "c".repeat(64 * 1024) + "\r\n";
-        raw.send("POST /big/ HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk.repeat(limit / (64 * 1024) + 1));
+        raw.send(
+            "POST /big/ HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + chunk.repeat(limit / (64 * 1024) + 1));
         RawHttp.Response r = raw.read();
         assertThat(r.status()).isEqualTo(413);
         assertThat(raw.closedByServer()).isTrue();
       }
-      assertThat(defaults.post("/big/", "x".repeat(limit - 64 * 1024)).statusCode()).as("under the limit").isEqualTo(200);
+      assertThat(defaults.post("/big/", "x".repeat(limit - 64 * 1024)).statusCode())
+          .as("under the limit")
+          .isEqualTo(200);
     }
   }
 
@@ -502,13 +655,17 @@ class GatewayHttpTest {
         assertThat(JSON.readTree(ok.body()).path("path").asText()).isEqualTo("/echo/" + i);
         RawHttp.Response notFound = raw.send("GET /nowhere HTTP/1.1\r\nHost: t\r\n\r\n").read();
         assertThat(notFound.status()).isEqualTo(404);
-        RawHttp.Response failed = raw.send("POST /fail/ HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi").read();
+        RawHttp.Response failed =
+            raw.send("POST /fail/ HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi").read();
         assertThat(failed.status()).isEqualTo(502);
       }
-      RawHttp.Response last = raw.send("GET /echo/last HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").read();
+      RawHttp.Response last =
+          raw.send("GET /echo/last HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").read();
       assertThat(last.status()).isEqualTo(201);
       assertThat(last.header("Connection")).isEqualToIgnoringCase("close");
-      assertThat(raw.closedByServer()).as("closed after the response to 'Connection: close'").isTrue();
+      assertThat(raw.closedByServer())
+          .as("closed after the response to 'Connection: close'")
+          .isTrue();
     }
   }
 
@@ -518,25 +675,32 @@ class GatewayHttpTest {
     // A client of its own, whose pool holds no connection from other tests.
     try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
       for (int i = 0; i < 5; i++) {
-        var r = client.send(gateway.request("/echo/keep-alive/" + i).GET().build(), BodyHandlers.ofString());
+        var r =
+            client.send(
+                gateway.request("/echo/keep-alive/" + i).GET().build(), BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(201);
         remotes.add(json(r).path("remote").asText());
       }
     }
-    assertThat(remotes).as("the function saw one client address:port, so one connection").hasSize(1);
+    assertThat(remotes)
+        .as("the function saw one client address:port, so one connection")
+        .hasSize(1);
   }
 
   @Test
   void pipelinedRequestsAreAnsweredInRequestOrder() throws Exception {
     try (RawHttp raw = new RawHttp(gateway.port())) {
       // One write, two requests: the first one's function answers only after the second one's did.
-      raw.send("GET /hold/first HTTP/1.1\r\nHost: t\r\n\r\nGET /release/second HTTP/1.1\r\nHost: t\r\n\r\n");
+      raw.send(
+          "GET /hold/first HTTP/1.1\r\nHost: t\r\n\r\nGET /release/second HTTP/1.1\r\nHost: t\r\n\r\n");
 
       RawHttp.Response first = raw.read();
       RawHttp.Response second = raw.read();
 
       assertThat(first.body()).as("the answer to GET /hold/first").isEqualTo("held /hold/first");
-      assertThat(second.body()).as("the answer to GET /release/second").isEqualTo("released /release/second");
+      assertThat(second.body())
+          .as("the answer to GET /release/second")
+          .isEqualTo("released /release/second");
     }
   }
 
@@ -555,7 +719,9 @@ class GatewayHttpTest {
 
       for (int i = 0; i < n; i++) {
         RawHttp.Response r = raw.read();
-        assertThat(JSON.readTree(r.body()).path("url").asText()).as("answer %d", i).isEqualTo("/echo/pipe/" + i);
+        assertThat(JSON.readTree(r.body()).path("url").asText())
+            .as("answer %d", i)
+            .isEqualTo("/echo/pipe/" + i);
       }
       assertThat(raw.read().status()).as("the last request's: no route").isEqualTo(404);
     }
@@ -564,8 +730,11 @@ class GatewayHttpTest {
   // ---- async ----
 
   @Test
-  void anAsyncRouteAnswers202WithTheEventIdAndTheFunctionGetsTheEventWithoutReturnTopic() throws Exception {
-    var r = TestGateway.send(gateway.request("/jobs/report?month=3").POST(BodyPublishers.ofString("r-1")).build());
+  void anAsyncRouteAnswers202WithTheEventIdAndTheFunctionGetsTheEventWithoutReturnTopic()
+      throws Exception {
+    var r =
+        TestGateway.send(
+            gateway.request("/jobs/report?month=3").POST(BodyPublishers.ofString("r-1")).build());
 
     assertThat(r.statusCode()).isEqualTo(202);
     assertThat(r.body()).isEmpty();
@@ -587,8 +756,13 @@ class GatewayHttpTest {
     assertThat(sync.body()).isEqualTo("done now");
     assertThat(later.poll(10, TimeUnit.SECONDS).expectsResponse()).isTrue();
 
-    var r = TestGateway.send(gateway.request("/later/please").header("Prefer", "respond-async")
-        .POST(BodyPublishers.ofString("whenever")).build());
+    var r =
+        TestGateway.send(
+            gateway
+                .request("/later/please")
+                .header("Prefer", "respond-async")
+                .POST(BodyPublishers.ofString("whenever"))
+                .build());
 
     assertThat(r.statusCode()).isEqualTo(202);
     String id = r.headers().firstValue("X-Kubefuncs-Event-Id").orElseThrow();
@@ -615,16 +789,31 @@ class GatewayHttpTest {
     assertThat(page.statusCode()).isEqualTo(200);
     assertThat(page.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
     MetricsText m = new MetricsText(page.body());
-    assertThat(m.value("kubefuncs_gateway_requests_total", Map.of("route", "/echo/", "status", "201"))).isGreaterThanOrEqualTo(1);
-    assertThat(m.value("kubefuncs_gateway_requests_total", Map.of("route", "none", "status", "404"))).isGreaterThanOrEqualTo(1);
-    assertThat(m.value("kubefuncs_gateway_request_duration_seconds_count", Map.of("route", "/echo/"))).isGreaterThanOrEqualTo(1);
-    assertThat(m.has("kubefuncs_gateway_request_duration_seconds_bucket", Map.of("route", "/echo/", "le", "0.1"))).isTrue();
+    assertThat(
+            m.value("kubefuncs_gateway_requests_total", Map.of("route", "/echo/", "status", "201")))
+        .isGreaterThanOrEqualTo(1);
+    assertThat(
+            m.value("kubefuncs_gateway_requests_total", Map.of("route", "none", "status", "404")))
+        .isGreaterThanOrEqualTo(1);
+    assertThat(
+            m.value("kubefuncs_gateway_request_duration_seconds_count", Map.of("route", "/echo/")))
+        .isGreaterThanOrEqualTo(1);
+    assertThat(
+            m.has(
+                "kubefuncs_gateway_request_duration_seconds_bucket",
+                Map.of("route", "/echo/", "le", "0.1")))
+        .isTrue();
     assertThat(m.has("kubefuncs_gateway_calls_in_flight", Map.of())).isTrue();
-    assertThat(m.value("kubefuncs_gateway_requests_total", Map.of("route", "none", "status", "413"))).isGreaterThanOrEqualTo(1);
+    assertThat(
+            m.value("kubefuncs_gateway_requests_total", Map.of("route", "none", "status", "413")))
+        .isGreaterThanOrEqualTo(1);
     // Known outcomes are exposed before they first happen, so that increase() sees the first one.
     assertThat(m.has("kubefuncs_gateway_route_reloads_total", Map.of("result", "ok"))).isTrue();
-    assertThat(m.has("kubefuncs_gateway_route_reloads_total", Map.of("result", "rejected"))).isTrue();
+    assertThat(m.has("kubefuncs_gateway_route_reloads_total", Map.of("result", "rejected")))
+        .isTrue();
     assertThat(m.text()).contains("# TYPE kubefuncs_gateway_timeouts_total counter");
-    await().atMost(Duration.ofSeconds(5)).until(() -> gateway.metrics().value("kubefuncs_gateway_calls_in_flight", Map.of()) == 0);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> gateway.metrics().value("kubefuncs_gateway_calls_in_flight", Map.of()) == 0);
   }
 }

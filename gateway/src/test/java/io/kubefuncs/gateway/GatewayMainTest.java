@@ -12,9 +12,9 @@ import io.kubefuncs.testkit.NsqExtension;
 import io.kubefuncs.testkit.NsqdProcess;
 import io.kubefuncs.testkit.NsqdStats;
 import io.kubefuncs.testkit.TestCertificates;
-import java.io.IOException;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -46,35 +46,80 @@ class GatewayMainTest {
   void theFlagsConfigureARunningGatewayAndSigtermStopsIt(@TempDir Path dir) throws Exception {
     String nsqd = nsq.nsqdProcess().tcpAddress();
     Path routes = dir.resolve("routes.yaml");
-    Files.writeString(routes, "routes:\n  /echo/: echo\n  /fail/: failing\n  /void/: nobody-listens\n");
+    Files.writeString(
+        routes, "routes:\n  /echo/: echo\n  /fail/: failing\n  /void/: nobody-listens\n");
     int port = freePort();
     int dashboard = freePort();
     Path log = dir.resolve("gateway.log");
-    Process gateway = startProcess(Map.of(), log,
-        "--listen-addr", "127.0.0.1:" + port, "--config", routes.toString(), "--nsqd-addr", nsqd,
-        "--nsqd-http-addr", nsq.nsqdProcess().httpAddress(), "--gateway-id", "main-test", "--timeout", "400ms", "--max-body-bytes", "16", "--hide-function-errors",
-        "--dashboard-addr", "127.0.0.1:" + dashboard);
-    try (Client function = Client.builder().nsqd(nsqd).clientId("fn").registry(new PrometheusRegistry()).build()) {
-      function.on("echo", "default", msg -> msg.respond(HttpResponse.ok(msg.http().bodyAsString()))).ready().join();
-      function.on("failing", "default", msg -> {
-        throw new IllegalStateException("secret detail");
-      }).ready().join();
+    Process gateway =
+        startProcess(
+            Map.of(),
+            log,
+            "--listen-addr",
+            "127.0.0.1:" + port,
+            "--config",
+            routes.toString(),
+            "--nsqd-addr",
+            nsqd,
+            "--nsqd-http-addr",
+            nsq.nsqdProcess().httpAddress(),
+            "--gateway-id",
+            "main-test",
+            "--timeout",
+            "400ms",
+            "--max-body-bytes",
+            "16",
+            "--hide-function-errors",
+            "--dashboard-addr",
+            "127.0.0.1:" + dashboard);
+    try (Client function =
+        Client.builder().nsqd(nsqd).clientId("fn").registry(new PrometheusRegistry()).build()) {
+      function
+          .on("echo", "default", msg -> msg.respond(HttpResponse.ok(msg.http().bodyAsString())))
+          .ready()
+          .join();
+      function
+          .on(
+              "failing",
+              "default",
+              msg -> {
+                throw new IllegalStateException("secret detail");
+              })
+          .ready()
+          .join();
       String base = "http://127.0.0.1:" + port;
 
-      await("gateway process healthy").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-          .ignoreExceptions().until(() -> get(base + "/healthz").statusCode() == 200);
-      // --nsqd-http-addr: the topic of a route nobody consumes exists before any request, with no channel.
-      await("the gateway created topic nobody-listens").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
-          .until(() -> NsqdStats.topic(nsq.nsqdProcess().httpUrl(), "nobody-listens").has("topic_name"));
-      assertThat(NsqdStats.topic(nsq.nsqdProcess().httpUrl(), "nobody-listens").path("channels")).isEmpty();
+      await("gateway process healthy")
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(100))
+          .ignoreExceptions()
+          .until(() -> get(base + "/healthz").statusCode() == 200);
+      // --nsqd-http-addr: the topic of a route nobody consumes exists before any request, with no
+      // channel.
+      await("the gateway created topic nobody-listens")
+          .atMost(Duration.ofSeconds(10))
+          .pollInterval(Duration.ofMillis(50))
+          .until(
+              () ->
+                  NsqdStats.topic(nsq.nsqdProcess().httpUrl(), "nobody-listens").has("topic_name"));
+      assertThat(NsqdStats.topic(nsq.nsqdProcess().httpUrl(), "nobody-listens").path("channels"))
+          .isEmpty();
 
-      var echo = TestGateway.send(HttpRequest.newBuilder(URI.create(base + "/echo/"))
-          .timeout(TestGateway.REQUEST_TIMEOUT).POST(HttpRequest.BodyPublishers.ofString("16 bytes exactly")).build());
+      var echo =
+          TestGateway.send(
+              HttpRequest.newBuilder(URI.create(base + "/echo/"))
+                  .timeout(TestGateway.REQUEST_TIMEOUT)
+                  .POST(HttpRequest.BodyPublishers.ofString("16 bytes exactly"))
+                  .build());
       assertThat(echo.statusCode()).isEqualTo(200);
       assertThat(echo.body()).isEqualTo("16 bytes exactly");
       // --max-body-bytes 16
-      var tooLarge = TestGateway.send(HttpRequest.newBuilder(URI.create(base + "/echo/"))
-          .timeout(TestGateway.REQUEST_TIMEOUT).POST(HttpRequest.BodyPublishers.ofString("17 bytes, one more")).build());
+      var tooLarge =
+          TestGateway.send(
+              HttpRequest.newBuilder(URI.create(base + "/echo/"))
+                  .timeout(TestGateway.REQUEST_TIMEOUT)
+                  .POST(HttpRequest.BodyPublishers.ofString("17 bytes, one more"))
+                  .build());
       assertThat(tooLarge.statusCode()).isEqualTo(413);
       // --hide-function-errors
       var failed = get(base + "/fail/");
@@ -96,8 +141,12 @@ class GatewayMainTest {
       assertThat(stats).contains("\"topic_name\":\"rpc-main-test-");
 
       gateway.destroy(); // SIGTERM: the shutdown hook closes the gateway
-      assertThat(gateway.waitFor(15, TimeUnit.SECONDS)).as("exited after SIGTERM; log:\n%s", Files.readString(log)).isTrue();
-      assertThat(gateway.exitValue()).as("128 + SIGTERM, as for any JVM ended by the signal").isEqualTo(143);
+      assertThat(gateway.waitFor(15, TimeUnit.SECONDS))
+          .as("exited after SIGTERM; log:\n%s", Files.readString(log))
+          .isTrue();
+      assertThat(gateway.exitValue())
+          .as("128 + SIGTERM, as for any JVM ended by the signal")
+          .isEqualTo(143);
     } finally {
       if (gateway.isAlive()) {
         gateway.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
@@ -125,25 +174,68 @@ class GatewayMainTest {
     assertThat(noConfig.code()).isEqualTo(2);
     assertThat(noConfig.err()).contains("--config");
     assertThat(help.code()).isZero();
-    assertThat(help.out()).contains("--listen-addr", "--config", "--nsqd-addr", "--nsqd-http-addr", "--lookupd-addr", "--gateway-id",
-        "--timeout", "--max-body-bytes", "--hide-function-errors", "--body-budget-bytes", "--max-connections",
-        "--header-timeout", "--body-timeout", "--idle-timeout", "--write-timeout", "--abuse-cooldown", "--nsq-tls",
-        "--nsq-tls-ca-file", "--nsq-tls-cert-file", "--nsq-tls-key-file", "--nsq-tls-server-name", "--nsq-auth-secret-file",
-        "--dashboard-addr");
+    assertThat(help.out())
+        .contains(
+            "--listen-addr",
+            "--config",
+            "--nsqd-addr",
+            "--nsqd-http-addr",
+            "--lookupd-addr",
+            "--gateway-id",
+            "--timeout",
+            "--max-body-bytes",
+            "--hide-function-errors",
+            "--body-budget-bytes",
+            "--max-connections",
+            "--header-timeout",
+            "--body-timeout",
+            "--idle-timeout",
+            "--write-timeout",
+            "--abuse-cooldown",
+            "--nsq-tls",
+            "--nsq-tls-ca-file",
+            "--nsq-tls-cert-file",
+            "--nsq-tls-key-file",
+            "--nsq-tls-server-name",
+            "--nsq-auth-secret-file",
+            "--dashboard-addr");
   }
 
   /** Each flag with a value it must refuse; the gateway must not start, nor print a stack trace. */
   @ParameterizedTest
-  @CsvSource(delimiter = '|', value = {
-      "--listen-addr|8080", "--listen-addr|:99999", "--listen-addr|:http", "--listen-addr|no-such-host.invalid:8080",
-      "--nsqd-addr|nsqd", "--nsqd-addr|nsqd:0", "--nsqd-http-addr|nsqd", "--nsqd-http-addr|bad host:4151",
-      "--lookupd-addr|lookupd:port", "--dashboard-addr|8081",
-      "--timeout|soon", "--timeout|0s", "--timeout|-5s",
-      "--max-body-bytes|-5", "--max-body-bytes|0", "--max-body-bytes|10MB", "--max-body-bytes|99999999999",
-      "--body-budget-bytes|0", "--body-budget-bytes|1000", "--max-connections|0", "--max-connections|many",
-      "--header-timeout|0ms", "--body-timeout|1.5s", "--idle-timeout|forever", "--write-timeout|10",
-      "--abuse-cooldown|-1s", "--abuse-cooldown|never"})
-  void aBadFlagValueIsOneLineNamingTheFlagAndExit2(String flag, String value, @TempDir Path dir) throws Exception {
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "--listen-addr|8080",
+        "--listen-addr|:99999",
+        "--listen-addr|:http",
+        "--listen-addr|no-such-host.invalid:8080",
+        "--nsqd-addr|nsqd",
+        "--nsqd-addr|nsqd:0",
+        "--nsqd-http-addr|nsqd",
+        "--nsqd-http-addr|bad host:4151",
+        "--lookupd-addr|lookupd:port",
+        "--dashboard-addr|8081",
+        "--timeout|soon",
+        "--timeout|0s",
+        "--timeout|-5s",
+        "--max-body-bytes|-5",
+        "--max-body-bytes|0",
+        "--max-body-bytes|10MB",
+        "--max-body-bytes|99999999999",
+        "--body-budget-bytes|0",
+        "--body-budget-bytes|1000",
+        "--max-connections|0",
+        "--max-connections|many",
+        "--header-timeout|0ms",
+        "--body-timeout|1.5s",
+        "--idle-timeout|forever",
+        "--write-timeout|10",
+        "--abuse-cooldown|-1s",
+        "--abuse-cooldown|never"
+      })
+  void aBadFlagValueIsOneLineNamingTheFlagAndExit2(String flag, String value, @TempDir Path dir)
+      throws Exception {
     Path routes = dir.resolve("routes.yaml");
     Files.writeString(routes, "routes:\n  /x/: x\n");
 
@@ -151,7 +243,11 @@ class GatewayMainTest {
 
     assertThat(bad.code()).as(bad.err()).isEqualTo(2);
     assertThat(bad.err().strip().lines()).as(bad.err()).hasSize(1);
-    assertThat(bad.err()).startsWith("gateway: ").contains(flag).contains(value).doesNotContain("Exception");
+    assertThat(bad.err())
+        .startsWith("gateway: ")
+        .contains(flag)
+        .contains(value)
+        .doesNotContain("Exception");
     assertThat(bad.out()).isEmpty();
   }
 
@@ -161,7 +257,8 @@ class GatewayMainTest {
    * auth server grants one routed topic and not the other.
    */
   @Test
-  void routesToAFunctionOverTlsAndAuthWithTheTlsFlagsAndTheEnvironment(@TempDir Path dir) throws Exception {
+  void routesToAFunctionOverTlsAndAuthWithTheTlsFlagsAndTheEnvironment(@TempDir Path dir)
+      throws Exception {
     TestCertificates certs = TestCertificates.generate();
     Path routes = dir.resolve("routes.yaml");
     Files.writeString(routes, "routes:\n  /echo/: echo\n  /denied/: denied\n");
@@ -169,33 +266,83 @@ class GatewayMainTest {
     Path log = dir.resolve("gateway.log");
     // The function's topic and the gateway's return topic, not the topic "denied".
     try (NsqAuthServer auth = NsqAuthServer.start("gw-secret", "^(echo|rpc-.*)$");
-        NsqdProcess nsqd = NsqdProcess.builder().tls(certs).tlsRequired("true").authHttpAddress(auth.address()).start();
-        Client function = Client.builder().nsqd(nsqd.tcpAddress()).clientId("fn").registry(new PrometheusRegistry())
-            .nsqSecurity(NsqTls.builder().caFile(certs.caCertificate()).build(), "gw-secret").build()) {
-      function.on("echo", "default", msg -> msg.respond(HttpResponse.ok("secure " + msg.http().bodyAsString()))).ready().join();
-      Process gateway = startProcess(
-          Map.of("NSQ_TLS_CA_FILE", certs.caCertificate().toString(), "NSQ_AUTH_SECRET", "gw-secret"), log,
-          "--listen-addr", "127.0.0.1:" + port, "--config", routes.toString(), "--nsqd-addr", nsqd.tcpAddress(),
-          "--gateway-id", "tls-test", "--nsq-tls", "--nsq-tls-server-name", TestCertificates.SERVER_NAME);
+        NsqdProcess nsqd =
+            NsqdProcess.builder()
+                .tls(certs)
+                .tlsRequired("true")
+                .authHttpAddress(auth.address())
+                .start();
+        Client function =
+            Client.builder()
+                .nsqd(nsqd.tcpAddress())
+                .clientId("fn")
+                .registry(new PrometheusRegistry())
+                .nsqSecurity(NsqTls.builder().caFile(certs.caCertificate()).build(), "gw-secret")
+                .build()) {
+      function
+          .on(
+              "echo",
+              "default",
+              msg -> msg.respond(HttpResponse.ok("secure " + msg.http().bodyAsString())))
+          .ready()
+          .join();
+      Process gateway =
+          startProcess(
+              Map.of(
+                  "NSQ_TLS_CA_FILE",
+                  certs.caCertificate().toString(),
+                  "NSQ_AUTH_SECRET",
+                  "gw-secret"),
+              log,
+              "--listen-addr",
+              "127.0.0.1:" + port,
+              "--config",
+              routes.toString(),
+              "--nsqd-addr",
+              nsqd.tcpAddress(),
+              "--gateway-id",
+              "tls-test",
+              "--nsq-tls",
+              "--nsq-tls-server-name",
+              TestCertificates.SERVER_NAME);
       try {
         String base = "http://127.0.0.1:" + port;
-        await("gateway process healthy").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-            .ignoreExceptions().until(() -> get(base + "/healthz").statusCode() == 200);
-        var echo = TestGateway.send(HttpRequest.newBuilder(URI.create(base + "/echo/"))
-            .timeout(TestGateway.REQUEST_TIMEOUT).POST(HttpRequest.BodyPublishers.ofString("hello")).build());
+        await("gateway process healthy")
+            .atMost(Duration.ofSeconds(30))
+            .pollInterval(Duration.ofMillis(100))
+            .ignoreExceptions()
+            .until(() -> get(base + "/healthz").statusCode() == 200);
+        var echo =
+            TestGateway.send(
+                HttpRequest.newBuilder(URI.create(base + "/echo/"))
+                    .timeout(TestGateway.REQUEST_TIMEOUT)
+                    .POST(HttpRequest.BodyPublishers.ofString("hello"))
+                    .build());
         assertThat(echo.statusCode()).as(echo.body()).isEqualTo(200);
         assertThat(echo.body()).isEqualTo("secure hello");
         var denied = get(base + "/denied/");
         assertThat(denied.statusCode()).as(denied.body()).isEqualTo(502);
-        assertThat(denied.body()).contains("nsq_unauthorized").contains("topic denied").contains("E_UNAUTHORIZED");
+        assertThat(denied.body())
+            .contains("nsq_unauthorized")
+            .contains("topic denied")
+            .contains("E_UNAUTHORIZED");
         // nsqd closed the gateway's connection on the refusal; the gateway dials again at once.
-        await("a granted route after a denied one").atMost(Duration.ofSeconds(5))
+        await("a granted route after a denied one")
+            .atMost(Duration.ofSeconds(5))
             .until(() -> get(base + "/healthz").statusCode() == 200);
         // The refusal is remembered: asking again does not cost the other routes the connection.
-        assertThat(get(base + "/denied/").body()).contains("nsq_unauthorized").contains("topic denied");
-        var again = TestGateway.send(HttpRequest.newBuilder(URI.create(base + "/echo/"))
-            .timeout(TestGateway.REQUEST_TIMEOUT).POST(HttpRequest.BodyPublishers.ofString("again")).build());
-        assertThat(again.statusCode()).as("a granted route right after a denied one: %s", again.body()).isEqualTo(200);
+        assertThat(get(base + "/denied/").body())
+            .contains("nsq_unauthorized")
+            .contains("topic denied");
+        var again =
+            TestGateway.send(
+                HttpRequest.newBuilder(URI.create(base + "/echo/"))
+                    .timeout(TestGateway.REQUEST_TIMEOUT)
+                    .POST(HttpRequest.BodyPublishers.ofString("again"))
+                    .build());
+        assertThat(again.statusCode())
+            .as("a granted route right after a denied one: %s", again.body())
+            .isEqualTo(200);
         assertThat(again.body()).isEqualTo("secure again");
         assertThat(auth.secretsSeen()).containsOnly("gw-secret");
         assertThat(Files.readString(log)).doesNotContain("gw-secret");
@@ -213,42 +360,61 @@ class GatewayMainTest {
     Path emptySecret = Files.writeString(dir.resolve("secret"), "\n");
     String config = routes.toString();
     String cert = certs.clientCertificate().toString();
-    Map<List<String>, List<String>> mistakes = Map.of(
-        List.of("--nsq-tls=maybe"), List.of("--nsq-tls (or NSQ_TLS)", "maybe"),
-        List.of("--nsq-tls-ca-file", "/etc/ca.crt"), List.of("--nsq-tls-ca-file (or NSQ_TLS_CA_FILE)", "--nsq-tls"),
-        List.of("--nsq-tls", "--nsq-tls-ca-file", "/nowhere/ca.crt"), List.of("--nsq-tls-ca-file", "/nowhere/ca.crt"),
-        List.of("--nsq-tls", "--nsq-tls-ca-file", certs.clientKey().toString()), List.of("--nsq-tls-ca-file", "no PEM certificate"),
-        List.of("--nsq-tls", "--nsq-tls-cert-file", cert), List.of("--nsq-tls-key-file", "is not set but --nsq-tls-cert-file"),
-        List.of("--nsq-auth-secret-file", "/nowhere/secret"), List.of("--nsq-auth-secret-file", "/nowhere/secret"),
-        List.of("--nsq-auth-secret-file", emptySecret.toString()), List.of("--nsq-auth-secret-file", "is empty"));
-    mistakes.forEach((flags, said) -> {
-      List<String> args = new ArrayList<>(List.of("--config", config));
-      args.addAll(flags);
-      Run bad = run(args.toArray(String[]::new));
-      assertThat(bad.code()).as("%s: %s", flags, bad.err()).isEqualTo(2);
-      assertThat(bad.err().strip().lines()).as(bad.err()).hasSize(1);
-      assertThat(bad.err()).startsWith("gateway: ").contains(said).doesNotContain("Exception");
-    });
+    Map<List<String>, List<String>> mistakes =
+        Map.of(
+            List.of("--nsq-tls=maybe"), List.of("--nsq-tls (or NSQ_TLS)", "maybe"),
+            List.of("--nsq-tls-ca-file", "/etc/ca.crt"),
+                List.of("--nsq-tls-ca-file (or NSQ_TLS_CA_FILE)", "--nsq-tls"),
+            List.of("--nsq-tls", "--nsq-tls-ca-file", "/nowhere/ca.crt"),
+                List.of("--nsq-tls-ca-file", "/nowhere/ca.crt"),
+            List.of("--nsq-tls", "--nsq-tls-ca-file", certs.clientKey().toString()),
+                List.of("--nsq-tls-ca-file", "no PEM certificate"),
+            List.of("--nsq-tls", "--nsq-tls-cert-file", cert),
+                List.of("--nsq-tls-key-file", "is not set but --nsq-tls-cert-file"),
+            List.of("--nsq-auth-secret-file", "/nowhere/secret"),
+                List.of("--nsq-auth-secret-file", "/nowhere/secret"),
+            List.of("--nsq-auth-secret-file", emptySecret.toString()),
+                List.of("--nsq-auth-secret-file", "is empty"));
+    mistakes.forEach(
+        (flags, said) -> {
+          List<String> args = new ArrayList<>(List.of("--config", config));
+          args.addAll(flags);
+          Run bad = run(args.toArray(String[]::new));
+          assertThat(bad.code()).as("%s: %s", flags, bad.err()).isEqualTo(2);
+          assertThat(bad.err().strip().lines()).as(bad.err()).hasSize(1);
+          assertThat(bad.err()).startsWith("gateway: ").contains(said).doesNotContain("Exception");
+        });
   }
 
   @Test
-  void authSecretComesFromItsFileWithoutTheTrailingNewlineOrFromTheEnvironmentNotBoth(@TempDir Path dir) throws Exception {
+  void authSecretComesFromItsFileWithoutTheTrailingNewlineOrFromTheEnvironmentNotBoth(
+      @TempDir Path dir) throws Exception {
     GatewayMain main = new GatewayMain();
     assertThat(main.authSecret(null)).isNull();
     assertThat(main.authSecret("from-env")).isEqualTo("from-env");
     main.nsqAuthSecretFile = Files.writeString(dir.resolve("secret"), "from-file\n");
     assertThat(main.authSecret(null)).isEqualTo("from-file");
     assertThatThrownBy(() -> main.authSecret("from-env"))
-        .hasMessage("--nsq-auth-secret-file and NSQ_AUTH_SECRET are both set: give the AUTH secret one way");
+        .hasMessage(
+            "--nsq-auth-secret-file and NSQ_AUTH_SECRET are both set: give the AUTH secret one way");
   }
 
-  /** GatewayMain in a JVM of its own with these flags and environment variables (added to this JVM's), its output in {@code log}. */
-  private static Process startProcess(Map<String, String> env, Path log, String... args) throws IOException {
-    List<String> command = new ArrayList<>(List.of(
-        ProcessHandle.current().info().command().orElseThrow(), "-cp", System.getProperty("java.class.path"),
-        GatewayMain.class.getName()));
+  /**
+   * GatewayMain in a JVM of its own with these flags and environment variables (added to this
+   * JVM's), its output in {@code log}.
+   */
+  private static Process startProcess(Map<String, String> env, Path log, String... args)
+      throws IOException {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                ProcessHandle.current().info().command().orElseThrow(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                GatewayMain.class.getName()));
     command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder builder =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().putAll(env);
     return builder.start();
   }
@@ -277,11 +443,13 @@ class GatewayMainTest {
     } finally {
       System.setErr(stderr);
     }
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    return new Run(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   private static java.net.http.HttpResponse<String> get(String url) throws Exception {
-    return TestGateway.HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(TestGateway.REQUEST_TIMEOUT).build(),
+    return TestGateway.HTTP.send(
+        HttpRequest.newBuilder(URI.create(url)).timeout(TestGateway.REQUEST_TIMEOUT).build(),
         BodyHandlers.ofString());
   }
 }

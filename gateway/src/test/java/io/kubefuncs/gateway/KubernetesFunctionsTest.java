@@ -6,9 +6,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** A PodList as the Kubernetes API serves it (trimmed to the fields read), grouped into functions. */
+/**
+ * A PodList as the Kubernetes API serves it (trimmed to the fields read), grouped into functions.
+ */
 class KubernetesFunctionsTest {
-  private static final String POD_LIST = """
+  private static final String POD_LIST =
+      """
       {"kind": "PodList", "apiVersion": "v1", "items": [
         {"metadata": {"name": "kf-pong-7d9-b", "labels": {"kubefuncs.io/function": "pong"}},
          "status": {"conditions": [{"type": "Ready", "status": "False"}],
@@ -26,11 +29,17 @@ class KubernetesFunctionsTest {
 
   @Test
   void podsAreGroupedByFunctionUpWhenReadyAndNotTerminating() throws Exception {
-    List<FunctionStatus> functions = KubernetesFunctions.fromPodList(new ObjectMapper().readTree(POD_LIST));
+    List<FunctionStatus> functions =
+        KubernetesFunctions.fromPodList(new ObjectMapper().readTree(POD_LIST));
 
-    assertThat(functions).containsExactly(
-        new FunctionStatus("greeter", List.of(new FunctionStatus.Replica("kf-greeter-5c-x", false, 1))),
-        new FunctionStatus("pong", List.of(
-            new FunctionStatus.Replica("kf-pong-7d9-a", true, 0), new FunctionStatus.Replica("kf-pong-7d9-b", false, 3))));
+    assertThat(functions)
+        .containsExactly(
+            new FunctionStatus(
+                "greeter", List.of(new FunctionStatus.Replica("kf-greeter-5c-x", false, 1))),
+            new FunctionStatus(
+                "pong",
+                List.of(
+                    new FunctionStatus.Replica("kf-pong-7d9-a", true, 0),
+                    new FunctionStatus.Replica("kf-pong-7d9-b", false, 3))));
   }
 }

@@ -13,13 +13,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * nsqd goes away and comes back on the same address: the gateway keeps answering throughout,
- * 503 while nsqd is gone and 200 again once it is back, and never leaves a request hanging.
+ * nsqd goes away and comes back on the same address: the gateway keeps answering throughout, 503
+ * while nsqd is gone and 200 again once it is back, and never leaves a request hanging.
  */
 class NsqdRestartTest {
   // Per test: this class stops and restarts its nsqd.
@@ -33,12 +33,23 @@ class NsqdRestartTest {
   void whileNsqdIsDownRequestsAre503AndAfterItsRestartTheyAre200Again(String how) throws Exception {
     NsqdProcess nsqd = nsq.nsqdProcess();
     List<Integer> statuses = new CopyOnWriteArrayList<>();
-    try (Client function = Client.builder().nsqd(nsqd.tcpAddress()).clientId("fn").registry(new PrometheusRegistry()).build();
-        TestGateway gateway = TestGateway.builder(nsqd.tcpAddress())
-            // A route timeout under NO_HANG: a call caught by the outage ends as 504, not as a hang.
-            .routes("routes:\n  /ping/: {topic: ping, timeout: 2s}\n").start().awaitHealthy()) {
+    try (Client function =
+            Client.builder()
+                .nsqd(nsqd.tcpAddress())
+                .clientId("fn")
+                .registry(new PrometheusRegistry())
+                .build();
+        TestGateway gateway =
+            TestGateway.builder(nsqd.tcpAddress())
+                // A route timeout under NO_HANG: a call caught by the outage ends as 504, not as a
+                // hang.
+                .routes("routes:\n  /ping/: {topic: ping, timeout: 2s}\n")
+                .start()
+                .awaitHealthy()) {
       function.on("ping", "default", msg -> msg.respond(HttpResponse.ok("pong\n"))).ready().join();
-      assertThat(get(gateway, "/ping/", statuses)).as("the first request once /healthz is 200").isEqualTo(200);
+      assertThat(get(gateway, "/ping/", statuses))
+          .as("the first request once /healthz is 200")
+          .isEqualTo(200);
 
       if (how.equals("killed")) {
         nsqd.kill();
@@ -46,7 +57,9 @@ class NsqdRestartTest {
         nsqd.stop();
       }
 
-      await("503 while nsqd is down").atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100))
+      await("503 while nsqd is down")
+          .atMost(Duration.ofSeconds(15))
+          .pollInterval(Duration.ofMillis(100))
           .until(() -> get(gateway, "/ping/", statuses) == 503);
       assertThat(get(gateway, "/healthz", statuses)).isEqualTo(503);
       var unavailable = gateway.get("/ping/");
@@ -57,7 +70,9 @@ class NsqdRestartTest {
 
       // No request is needed to reconnect: the gateway does it in the background, and /healthz
       // says so; the first request after that is served.
-      await("/healthz 200 after nsqd is back").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+      await("/healthz 200 after nsqd is back")
+          .atMost(Duration.ofSeconds(20))
+          .pollInterval(Duration.ofMillis(100))
           .until(() -> get(gateway, "/healthz", statuses) == 200);
       for (int i = 0; i < 5; i++) {
         assertThat(get(gateway, "/ping/", statuses)).as("steadily back").isEqualTo(200);
@@ -70,7 +85,8 @@ class NsqdRestartTest {
 
   /** GET with a deadline; a hang would throw {@link HttpTimeoutException} and fail the test. */
   private static int get(TestGateway gateway, String path, List<Integer> statuses) {
-    int status = TestGateway.send(gateway.request(path).timeout(NO_HANG).GET().build()).statusCode();
+    int status =
+        TestGateway.send(gateway.request(path).timeout(NO_HANG).GET().build()).statusCode();
     statuses.add(status);
     return status;
   }

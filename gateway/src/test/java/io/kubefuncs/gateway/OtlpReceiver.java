@@ -17,14 +17,20 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.zip.GZIPInputStream;
 
 /**
- * An OTLP/HTTP trace receiver on 127.0.0.1, as a collector would be: it takes
- * {@code POST /v1/traces} (protobuf {@code ExportTraceServiceRequest}) from any process and keeps
- * the spans. The request is read field by field, by the numbers of opentelemetry-proto's
- * trace.proto, so the test needs no generated classes.
+ * An OTLP/HTTP trace receiver on 127.0.0.1, as a collector would be: it takes {@code POST
+ * /v1/traces} (protobuf {@code ExportTraceServiceRequest}) from any process and keeps the spans.
+ * The request is read field by field, by the numbers of opentelemetry-proto's trace.proto, so the
+ * test needs no generated classes.
  */
 final class OtlpReceiver implements AutoCloseable {
   /** One received span; ids in lower-case hex, the parent empty for a root. */
-  record Span(String service, String traceId, String spanId, String parentSpanId, String name, int kind,
+  record Span(
+      String service,
+      String traceId,
+      String spanId,
+      String parentSpanId,
+      String name,
+      int kind,
       Map<String, String> attributes) {}
 
   /** OTLP's SpanKind numbers. */
@@ -51,8 +57,10 @@ final class OtlpReceiver implements AutoCloseable {
   private void receive(HttpExchange exchange) throws IOException {
     try (exchange) {
       byte[] body;
-      try (InputStream in = "gzip".equalsIgnoreCase(exchange.getRequestHeaders().getFirst("Content-Encoding"))
-          ? new GZIPInputStream(exchange.getRequestBody()) : exchange.getRequestBody()) {
+      try (InputStream in =
+          "gzip".equalsIgnoreCase(exchange.getRequestHeaders().getFirst("Content-Encoding"))
+              ? new GZIPInputStream(exchange.getRequestBody())
+              : exchange.getRequestBody()) {
         body = in.readAllBytes();
       }
       try {
@@ -72,13 +80,21 @@ final class OtlpReceiver implements AutoCloseable {
       UnknownFieldSet rs = UnknownFieldSet.parseFrom(resourceSpans);
       String service = "";
       for (ByteString resource : fields(rs, 1)) {
-        service = attributes(UnknownFieldSet.parseFrom(resource), 1).getOrDefault("service.name", "");
+        service =
+            attributes(UnknownFieldSet.parseFrom(resource), 1).getOrDefault("service.name", "");
       }
       for (ByteString scopeSpans : fields(rs, 2)) {
         for (ByteString span : fields(UnknownFieldSet.parseFrom(scopeSpans), 2)) {
           UnknownFieldSet s = UnknownFieldSet.parseFrom(span);
-          out.add(new Span(service, hex(s, 1), hex(s, 2), hex(s, 4), string(s, 5),
-              s.hasField(6) ? s.getField(6).getVarintList().get(0).intValue() : 0, attributes(s, 9)));
+          out.add(
+              new Span(
+                  service,
+                  hex(s, 1),
+                  hex(s, 2),
+                  hex(s, 4),
+                  string(s, 5),
+                  s.hasField(6) ? s.getField(6).getVarintList().get(0).intValue() : 0,
+                  attributes(s, 9)));
         }
       }
     }
@@ -99,8 +115,11 @@ final class OtlpReceiver implements AutoCloseable {
     return f.isEmpty() ? "" : f.get(0).toStringUtf8();
   }
 
-  /** KeyValue attributes: string values as they are, int values in decimal, booleans as true/false. */
-  private static Map<String, String> attributes(UnknownFieldSet message, int number) throws InvalidProtocolBufferException {
+  /**
+   * KeyValue attributes: string values as they are, int values in decimal, booleans as true/false.
+   */
+  private static Map<String, String> attributes(UnknownFieldSet message, int number)
+      throws InvalidProtocolBufferException {
     Map<String, String> out = new LinkedHashMap<>();
     for (ByteString kv : fields(message, number)) {
       UnknownFieldSet pair = UnknownFieldSet.parseFrom(kv);
@@ -109,10 +128,12 @@ final class OtlpReceiver implements AutoCloseable {
         continue;
       }
       UnknownFieldSet any = UnknownFieldSet.parseFrom(value.get(0));
-      String text = any.hasField(1) ? string(any, 1)
-          : any.hasField(2) ? String.valueOf(any.getField(2).getVarintList().get(0) != 0)
-          : any.hasField(3) ? String.valueOf(any.getField(3).getVarintList().get(0))
-          : "";
+      String text =
+          any.hasField(1)
+              ? string(any, 1)
+              : any.hasField(2)
+                  ? String.valueOf(any.getField(2).getVarintList().get(0) != 0)
+                  : any.hasField(3) ? String.valueOf(any.getField(3).getVarintList().get(0)) : "";
       out.put(string(pair, 1), text);
     }
     return out;

@@ -15,8 +15,8 @@ import java.util.Map;
 
 /**
  * One plain TCP connection speaking HTTP/1.1 by hand, for what a well-behaved client library
- * refuses to send (malformed request lines, huge headers) and to see exactly which responses
- * travel on which connection.
+ * refuses to send (malformed request lines, huge headers) and to see exactly which responses travel
+ * on which connection.
  */
 final class RawHttp implements AutoCloseable {
   /** A response as it came off the wire; header names lower-cased. */
@@ -34,7 +34,10 @@ final class RawHttp implements AutoCloseable {
     this(port, InetAddress.getLoopbackAddress());
   }
 
-  /** From {@code from}, a loopback address of its own (127.0.0.2...): to the gateway, another client address. */
+  /**
+   * From {@code from}, a loopback address of its own (127.0.0.2...): to the gateway, another client
+   * address.
+   */
   RawHttp(int port, InetAddress from) throws IOException {
     socket = new Socket(InetAddress.getLoopbackAddress(), port, from, 0);
     socket.setSoTimeout(10_000); // never hang a test: a missing response fails it
@@ -63,11 +66,13 @@ final class RawHttp implements AutoCloseable {
     Map<String, String> headers = new LinkedHashMap<>();
     for (String h = line(); !h.isEmpty(); h = line()) {
       int colon = h.indexOf(':');
-      headers.put(h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim());
+      headers.put(
+          h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim());
     }
     int status = Integer.parseInt(parts[1]);
     if (status / 100 == 1) {
-      return new Response(status, headers, ""); // interim (100 Continue): no body, the final response follows
+      return new Response(
+          status, headers, ""); // interim (100 Continue): no body, the final response follows
     }
     String length = headers.get("content-length");
     if (length == null) {
@@ -80,7 +85,10 @@ final class RawHttp implements AutoCloseable {
     return new Response(status, headers, new String(body, StandardCharsets.UTF_8));
   }
 
-  /** True when the server closed the connection (end of stream or reset) before sending anything more. */
+  /**
+   * True when the server closed the connection (end of stream or reset) before sending anything
+   * more.
+   */
   boolean closedByServer() throws IOException {
     try {
       return in.read() == -1;
@@ -94,7 +102,10 @@ final class RawHttp implements AutoCloseable {
     int c;
     while ((c = in.read()) != '\n') {
       if (c == -1) {
-        throw new EOFException("connection closed mid-response after '" + b.toString(StandardCharsets.ISO_8859_1) + "'");
+        throw new EOFException(
+            "connection closed mid-response after '"
+                + b.toString(StandardCharsets.ISO_8859_1)
+                + "'");
       }
       if (c != '\r') {
         b.write(c);

@@ -33,14 +33,26 @@ class RequestSpansTest {
 
   @BeforeAll
   static void start() throws Exception {
-    sdk = OpenTelemetrySdk.builder()
-        .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(SPANS)).build())
-        .build();
+    sdk =
+        OpenTelemetrySdk.builder()
+            .setTracerProvider(
+                SdkTracerProvider.builder()
+                    .addSpanProcessor(SimpleSpanProcessor.create(SPANS))
+                    .build())
+            .build();
     String nsqd = nsq.nsqdProcess().tcpAddress();
-    function = Client.builder().nsqd(nsqd).clientId("spans-fn").registry(new PrometheusRegistry()).build();
+    function =
+        Client.builder().nsqd(nsqd).clientId("spans-fn").registry(new PrometheusRegistry()).build();
     function.on("spans-ok", "default", msg -> msg.respond(HttpResponse.ok("ok\n"))).ready().join();
-    String routes = "routes:\n  /ok/: spans-ok\n  /silent/: {topic: spans-nobody, timeout: 200ms}\n";
-    traced = TestGateway.builder(nsqd).id("gw-spans").openTelemetry(sdk).routes(routes).start().awaitHealthy();
+    String routes =
+        "routes:\n  /ok/: spans-ok\n  /silent/: {topic: spans-nobody, timeout: 200ms}\n";
+    traced =
+        TestGateway.builder(nsqd)
+            .id("gw-spans")
+            .openTelemetry(sdk)
+            .routes(routes)
+            .start()
+            .awaitHealthy();
     untraced = TestGateway.builder(nsqd).id("gw-nospans").routes(routes).start().awaitHealthy();
   }
 
@@ -57,14 +69,21 @@ class RequestSpansTest {
     var r = traced.get("/ok/x?y=1");
 
     assertThat(r.statusCode()).isEqualTo(200);
-    SpanData server = await().atMost(Duration.ofSeconds(10)).until(() -> serverSpan("/ok/"), s -> s != null);
+    SpanData server =
+        await().atMost(Duration.ofSeconds(10)).until(() -> serverSpan("/ok/"), s -> s != null);
     assertThat(server.getParentSpanContext().isValid()).as("a root").isFalse();
     assertThat(server.getKind()).isEqualTo(SpanKind.SERVER);
     assertThat(server.getAttributes().get(RequestSpans.PATH)).isEqualTo("/ok/x");
     assertThat(server.getAttributes().get(RequestSpans.STATUS)).isEqualTo(200L);
     assertThat(server.getStatus().getStatusCode()).isEqualTo(StatusCode.UNSET);
     assertThat(r.headers().firstValue("traceresponse"))
-        .hasValue("00-" + server.getTraceId() + "-" + server.getSpanId() + "-" + server.getSpanContext().getTraceFlags().asHex());
+        .hasValue(
+            "00-"
+                + server.getTraceId()
+                + "-"
+                + server.getSpanId()
+                + "-"
+                + server.getSpanContext().getTraceFlags().asHex());
   }
 
   @Test
@@ -72,7 +91,8 @@ class RequestSpansTest {
     var r = traced.get("/silent/");
 
     assertThat(r.statusCode()).isEqualTo(504);
-    SpanData server = await().atMost(Duration.ofSeconds(10)).until(() -> serverSpan("/silent/"), s -> s != null);
+    SpanData server =
+        await().atMost(Duration.ofSeconds(10)).until(() -> serverSpan("/silent/"), s -> s != null);
     assertThat(server.getAttributes().get(RequestSpans.STATUS)).isEqualTo(504L);
     assertThat(server.getAttributes().get(RequestSpans.TOPIC)).isEqualTo("spans-nobody");
     assertThat(server.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
@@ -87,8 +107,13 @@ class RequestSpansTest {
   }
 
   private static SpanData serverSpan(String route) {
-    List<SpanData> found = SPANS.getFinishedSpanItems().stream()
-        .filter(s -> s.getKind() == SpanKind.SERVER && route.equals(s.getAttributes().get(RequestSpans.ROUTE))).toList();
+    List<SpanData> found =
+        SPANS.getFinishedSpanItems().stream()
+            .filter(
+                s ->
+                    s.getKind() == SpanKind.SERVER
+                        && route.equals(s.getAttributes().get(RequestSpans.ROUTE)))
+            .toList();
     return found.isEmpty() ? null : found.get(found.size() - 1);
   }
 }

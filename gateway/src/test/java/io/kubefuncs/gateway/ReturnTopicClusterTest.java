@@ -1,6 +1,5 @@
 package io.kubefuncs.gateway;
 
-import io.kubefuncs.testkit.NsqdStats;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kubefuncs.Client;
@@ -8,6 +7,7 @@ import io.kubefuncs.HttpResponse;
 import io.kubefuncs.testkit.NsqCluster;
 import io.kubefuncs.testkit.NsqExtension;
 import io.kubefuncs.testkit.NsqdProcess;
+import io.kubefuncs.testkit.NsqdStats;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.util.List;
@@ -15,10 +15,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The return-topic rule through the gateway, on two nsqds and one nsqlookupd: the gateway
- * publishes to nsqd A, the function answers through nsqd B, and the answer arrives at once,
- * because the gateway subscribed its return topic on every nsqd before the call went out rather
- * than waiting for a lookupd poll to discover B.
+ * The return-topic rule through the gateway, on two nsqds and one nsqlookupd: the gateway publishes
+ * to nsqd A, the function answers through nsqd B, and the answer arrives at once, because the
+ * gateway subscribed its return topic on every nsqd before the call went out rather than waiting
+ * for a lookupd poll to discover B.
  */
 class ReturnTopicClusterTest {
   @RegisterExtension static NsqExtension nsq = NsqExtension.cluster(1, 2);
@@ -32,11 +32,27 @@ class ReturnTopicClusterTest {
     cluster.createTopic("quote");
     cluster.awaitTopicRegistered("quote", 2, Duration.ofSeconds(10));
 
-    try (Client function = Client.builder().nsqd(b.tcpAddress()).lookupd(lookupd.toArray(String[]::new))
-            .clientId("quote-fn").registry(new PrometheusRegistry()).build();
-        TestGateway gateway = TestGateway.builder(a.tcpAddress()).lookupds(lookupd).id("gw-a")
-            .routes("routes:\n  /quote/: quote\n").start().awaitHealthy()) {
-      function.on("quote", "default", msg -> msg.respond(HttpResponse.ok("42 EUR for " + msg.http().path()))).ready().join();
+    try (Client function =
+            Client.builder()
+                .nsqd(b.tcpAddress())
+                .lookupd(lookupd.toArray(String[]::new))
+                .clientId("quote-fn")
+                .registry(new PrometheusRegistry())
+                .build();
+        TestGateway gateway =
+            TestGateway.builder(a.tcpAddress())
+                .lookupds(lookupd)
+                .id("gw-a")
+                .routes("routes:\n  /quote/: quote\n")
+                .start()
+                .awaitHealthy()) {
+      function
+          .on(
+              "quote",
+              "default",
+              msg -> msg.respond(HttpResponse.ok("42 EUR for " + msg.http().path())))
+          .ready()
+          .join();
 
       long start = System.nanoTime();
       var r = gateway.get("/quote/sku-1");
@@ -48,9 +64,13 @@ class ReturnTopicClusterTest {
       // the first call itself waits for the return topic's first round over every nsqd.
       assertThat(millis).as("first request answered in %d ms", millis).isLessThan(1_000);
       String returnTopic = gateway.gateway.client().returnTopic();
-      assertThat(NsqdStats.messageCount(a.httpUrl(), "quote")).as("request published to A").isEqualTo(1);
+      assertThat(NsqdStats.messageCount(a.httpUrl(), "quote"))
+          .as("request published to A")
+          .isEqualTo(1);
       assertThat(NsqdStats.messageCount(b.httpUrl(), "quote")).isZero();
-      assertThat(NsqdStats.messageCount(b.httpUrl(), returnTopic)).as("answer published to B").isEqualTo(1);
+      assertThat(NsqdStats.messageCount(b.httpUrl(), returnTopic))
+          .as("answer published to B")
+          .isEqualTo(1);
       assertThat(NsqdStats.messageCount(a.httpUrl(), returnTopic)).isZero();
 
       // And so on for the requests after it.

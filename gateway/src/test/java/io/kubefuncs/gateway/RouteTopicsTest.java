@@ -12,8 +12,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The gateway makes its routes' topics exist on its nsqd, at start and on every reload, with no
- * channel (one nobody consumes would keep every message forever); an nsqd that is down only
- * delays it.
+ * channel (one nobody consumes would keep every message forever); an nsqd that is down only delays
+ * it.
  */
 class RouteTopicsTest {
   @RegisterExtension NsqExtension nsq = NsqExtension.nsqd();
@@ -21,8 +21,11 @@ class RouteTopicsTest {
   @Test
   void theRoutesTopicsExistOnNsqdOnceLoadedAndOnceReloaded() throws Exception {
     NsqdProcess nsqd = nsq.nsqdProcess();
-    try (TestGateway gateway = TestGateway.builder(nsqd.tcpAddress()).nsqdHttp(nsqd.httpAddress())
-        .routes("routes:\n  /a/: topic-a\n  /b/: {topic: topic-b, async: true}\n").start()) {
+    try (TestGateway gateway =
+        TestGateway.builder(nsqd.tcpAddress())
+            .nsqdHttp(nsqd.httpAddress())
+            .routes("routes:\n  /a/: topic-a\n  /b/: {topic: topic-b, async: true}\n")
+            .start()) {
       awaitTopic(nsqd, "topic-a");
       awaitTopic(nsqd, "topic-b");
 
@@ -35,16 +38,23 @@ class RouteTopicsTest {
   void anNsqdDownWhenRoutesAreLoadedGetsTheTopicsOnceItIsBack() throws Exception {
     NsqdProcess nsqd = nsq.nsqdProcess();
     nsqd.stop();
-    try (TestGateway gateway = TestGateway.builder(nsqd.tcpAddress()).nsqdHttp(nsqd.httpAddress())
-        .routes("routes:\n  /late/: late\n").start()) {
+    try (TestGateway gateway =
+        TestGateway.builder(nsqd.tcpAddress())
+            .nsqdHttp(nsqd.httpAddress())
+            .routes("routes:\n  /late/: late\n")
+            .start()) {
       nsqd.restart();
       awaitTopic(nsqd, "late");
     }
   }
 
   private static void awaitTopic(NsqdProcess nsqd, String topic) {
-    await(topic + " on nsqd").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+    await(topic + " on nsqd")
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(50))
         .until(() -> NsqdStats.topic(nsqd.httpUrl(), topic).has("topic_name"));
-    assertThat(NsqdStats.topic(nsqd.httpUrl(), topic).path("channels")).as("channels of %s", topic).isEmpty();
+    assertThat(NsqdStats.topic(nsqd.httpUrl(), topic).path("channels"))
+        .as("channels of %s", topic)
+        .isEmpty();
   }
 }

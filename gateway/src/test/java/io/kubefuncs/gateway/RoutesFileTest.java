@@ -24,7 +24,10 @@ class RoutesFileTest {
   void bothShapesGiveTheSameRoutesAndChartNullsAreSkipped() {
     assertThat(table(parse("routes:\n  /test/: test\n  /slow/: {topic: slow, timeout: 2m}\n")))
         .isEqualTo(Map.of("/test/", "test", "/slow/", "slow"));
-    assertThat(table(parse("""
+    assertThat(
+            table(
+                parse(
+                    """
         gateway:
           replicaCount: 2
           config:
@@ -32,36 +35,54 @@ class RoutesFileTest {
               /test/: test
               /slow/: {topic: slow, timeout: 2m}
               /old/: null
-        """))).isEqualTo(Map.of("/test/", "test", "/slow/", "slow"));
+        """)))
+        .isEqualTo(Map.of("/test/", "test", "/slow/", "slow"));
   }
 
   @Test
   void aMistakeNamesTheLineOfItsField() {
-    assertThatThrownBy(() -> parse("routes:\n  /test/: test\n  /x/:\n    topic: x\n    timeout: 5 parsecs\n"))
+    assertThatThrownBy(
+            () -> parse("routes:\n  /test/: test\n  /x/:\n    topic: x\n    timeout: 5 parsecs\n"))
         .isInstanceOf(RoutesFile.InvalidRoutesException.class)
-        .hasMessage("routes.yaml:5: routes./x/.timeout: '5 parsecs' is not a duration like 500ms, 30s, 5m, 1h or PT30S");
+        .hasMessage(
+            "routes.yaml:5: routes./x/.timeout: '5 parsecs' is not a duration like 500ms, 30s, 5m, 1h or PT30S");
     assertThatThrownBy(() -> parse("routes:\n  /test/: test\n  /jobs/: jobs queue\n"))
-        .hasMessage("routes.yaml:3: routes./jobs/: topic name 'jobs queue' is invalid: use only letters, digits, '.', '_' and '-',"
-            + " optionally ending in #ephemeral");
+        .hasMessage(
+            "routes.yaml:3: routes./jobs/: topic name 'jobs queue' is invalid: use only letters, digits, '.', '_' and '-',"
+                + " optionally ending in #ephemeral");
     assertThatThrownBy(() -> parse("routes:\n  /a/: a\n  /b/:\n    topic: b\n    timout: 2s\n"))
         .hasMessage("routes.yaml:5: routes./b/.timout: unknown key; did you mean 'timeout'?");
     assertThatThrownBy(() -> parse("{\"routes\": {\"/a/\": \"a\",\n  \"b/\": \"b\"}}"))
         .hasMessage("routes.yaml:2: routes.b/: a path prefix must start with '/'");
   }
 
-  /** A route's timeout and the gateway's --timeout take what a function's environment takes: one grammar. */
+  /**
+   * A route's timeout and the gateway's --timeout take what a function's environment takes: one
+   * grammar.
+   */
   @Test
   void timeoutsTakeTheRuntimeContractsDurations() {
     RuntimeContract.Grammar durations = RuntimeContract.load().grammar("duration");
-    durations.valid().forEach((text, millis) -> {
-      assertThat(parse("routes:\n  /x/: {topic: x, timeout: \"" + text + "\"}\n").match("/x/").timeout())
-          .as(text).isEqualTo(Duration.ofMillis(millis.asLong()));
-      assertThat(new GatewayMain.PositiveDuration().convert(text)).as(text).isEqualTo(Duration.ofMillis(millis.asLong()));
-    });
+    durations
+        .valid()
+        .forEach(
+            (text, millis) -> {
+              assertThat(
+                      parse("routes:\n  /x/: {topic: x, timeout: \"" + text + "\"}\n")
+                          .match("/x/")
+                          .timeout())
+                  .as(text)
+                  .isEqualTo(Duration.ofMillis(millis.asLong()));
+              assertThat(new GatewayMain.PositiveDuration().convert(text))
+                  .as(text)
+                  .isEqualTo(Duration.ofMillis(millis.asLong()));
+            });
     for (String text : durations.invalid()) {
-      assertThatThrownBy(() -> parse("routes:\n  /x/: {topic: x, timeout: \"" + text + "\"}\n")).as(text)
+      assertThatThrownBy(() -> parse("routes:\n  /x/: {topic: x, timeout: \"" + text + "\"}\n"))
+          .as(text)
           .isInstanceOf(RoutesFile.InvalidRoutesException.class);
-      assertThatThrownBy(() -> new GatewayMain.PositiveDuration().convert(text)).as(text)
+      assertThatThrownBy(() -> new GatewayMain.PositiveDuration().convert(text))
+          .as(text)
           .isInstanceOf(picocli.CommandLine.TypeConversionException.class);
     }
   }
@@ -74,8 +95,11 @@ class RoutesFileTest {
 
   @Test
   void chartValuesNameTheirFieldsInFull() {
-    assertThatThrownBy(() -> parse("gateway:\n  config:\n    routes:\n      /test/: test\n      /reports/:\n        topic: reports\n"
-        + "        async: maybe\n"))
+    assertThatThrownBy(
+            () ->
+                parse(
+                    "gateway:\n  config:\n    routes:\n      /test/: test\n      /reports/:\n        topic: reports\n"
+                        + "        async: maybe\n"))
         .hasMessage("routes.yaml:7: gateway.config.routes./reports/.async: must be true or false");
     assertThatThrownBy(() -> parse("gateway:\n  config:\n    routes: [/test/]\n"))
         .hasMessage("routes.yaml:3: gateway.config.routes: must be a map of path prefix to topic");
@@ -83,8 +107,9 @@ class RoutesFileTest {
 
   @Test
   void aFileOfNeitherShapeNamesBoth() {
-    String expected = "routes.yaml:1: no routes: expected the gateway's routes file ('routes: {/test/: test}') "
-        + "or kubefuncs chart values ('gateway: {config: {routes: {/test/: test}}}')";
+    String expected =
+        "routes.yaml:1: no routes: expected the gateway's routes file ('routes: {/test/: test}') "
+            + "or kubefuncs chart values ('gateway: {config: {routes: {/test/: test}}}')";
     assertThatThrownBy(() -> parse("gateway:\n  replicaCount: 2\n")).hasMessage(expected);
     assertThatThrownBy(() -> parse("")).hasMessage(expected);
   }
@@ -97,14 +122,19 @@ class RoutesFileTest {
         .hasMessage("routes.yaml:3: timeout: unknown key (known: routes)");
     assertThatThrownBy(() -> parse("gateway:\n  config:\n    route:\n      /x/: x\n"))
         .hasMessage("routes.yaml:3: gateway.config.route: unknown key; did you mean 'routes'?");
-    assertThatThrownBy(() -> parse("gateway:\n  config:\n    routes:\n      /x/: x\n    timeout: 5s\n"))
+    assertThatThrownBy(
+            () -> parse("gateway:\n  config:\n    routes:\n      /x/: x\n    timeout: 5s\n"))
         .hasMessage("routes.yaml:5: gateway.config.timeout: unknown key (known: routes)");
   }
 
   @Test
   void chartValuesMayHoldMoreThanTheGatewaysRoutes() {
-    assertThat(table(parse("nsq:\n  nsqd: {extraArgs: [--mem-queue-size=0]}\ngateway:\n  replicaCount: 2\n"
-        + "  config:\n    routes:\n      /test/: test\n"))).isEqualTo(Map.of("/test/", "test"));
+    assertThat(
+            table(
+                parse(
+                    "nsq:\n  nsqd: {extraArgs: [--mem-queue-size=0]}\ngateway:\n  replicaCount: 2\n"
+                        + "  config:\n    routes:\n      /test/: test\n")))
+        .isEqualTo(Map.of("/test/", "test"));
   }
 
   @Test

@@ -33,7 +33,12 @@ class RoutesReloadTest {
 
   @BeforeAll
   static void functions() {
-    functions = Client.builder().nsqd(nsq.nsqdProcess().tcpAddress()).clientId("fn").registry(new PrometheusRegistry()).build();
+    functions =
+        Client.builder()
+            .nsqd(nsq.nsqdProcess().tcpAddress())
+            .clientId("fn")
+            .registry(new PrometheusRegistry())
+            .build();
     for (String topic : new String[] {"blue", "green", "red"}) {
       functions.on(topic, "default", msg -> msg.respond(HttpResponse.ok(topic))).ready().join();
     }
@@ -48,16 +53,24 @@ class RoutesReloadTest {
     return g.metrics().value("kubefuncs_gateway_route_reloads_total", Map.of("result", result));
   }
 
-  /** Waits for {@code path} to be answered by {@code topic}'s function: the new routes are in use. */
+  /**
+   * Waits for {@code path} to be answered by {@code topic}'s function: the new routes are in use.
+   */
   private static void awaitAnsweredBy(TestGateway g, String path, String topic) {
-    await(path + " answered by " + topic).atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+    await(path + " answered by " + topic)
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(50))
         .until(() -> g.get(path).body(), topic::equals);
   }
 
   @Test
   void aGoodNewFileTakesEffectAndABadOneIsRejectedKeepingTheOldRoutes() throws Exception {
-    try (TestGateway g = TestGateway.builder(nsq.nsqdProcess().tcpAddress()).reloadInterval(RELOAD)
-        .routes("routes:\n  /app/: blue\n").start().awaitHealthy()) {
+    try (TestGateway g =
+        TestGateway.builder(nsq.nsqdProcess().tcpAddress())
+            .reloadInterval(RELOAD)
+            .routes("routes:\n  /app/: blue\n")
+            .start()
+            .awaitHealthy()) {
       assertThat(g.get("/app/x").body()).isEqualTo("blue");
       assertThat(g.get("/new/x").statusCode()).isEqualTo(404);
 
@@ -74,14 +87,18 @@ class RoutesReloadTest {
       g.replaceRoutes("routes:\n  /app/: 'not a topic!'\n");
       await().atMost(Duration.ofSeconds(10)).until(() -> reloads(g, "rejected") == 2);
 
-      assertThat(g.get("/app/x").body()).as("the last good routes are still in use").isEqualTo("green");
+      assertThat(g.get("/app/x").body())
+          .as("the last good routes are still in use")
+          .isEqualTo("green");
       assertThat(g.get("/new/x").body()).isEqualTo("red");
       assertThat(reloads(g, "ok")).isEqualTo(1);
 
       // Fixing the file is a reload like any other.
       g.replaceRoutes("routes:\n  /app/: blue\n");
       awaitAnsweredBy(g, "/app/x", "blue");
-      assertThat(g.get("/new/x").statusCode()).as("routes not in the new file are gone").isEqualTo(404);
+      assertThat(g.get("/new/x").statusCode())
+          .as("routes not in the new file are gone")
+          .isEqualTo(404);
       assertThat(reloads(g, "ok")).isEqualTo(2);
       assertThat(reloads(g, "rejected")).isEqualTo(2);
     }
@@ -89,8 +106,12 @@ class RoutesReloadTest {
 
   @Test
   void aFileCanChangeShapeFromRoutesToChartValues() throws Exception {
-    try (TestGateway g = TestGateway.builder(nsq.nsqdProcess().tcpAddress()).reloadInterval(RELOAD)
-        .routes("routes:\n  /app/: blue\n").start().awaitHealthy()) {
+    try (TestGateway g =
+        TestGateway.builder(nsq.nsqdProcess().tcpAddress())
+            .reloadInterval(RELOAD)
+            .routes("routes:\n  /app/: blue\n")
+            .start()
+            .awaitHealthy()) {
       g.replaceRoutes("gateway:\n  config:\n    routes:\n      /app/: green\n      /old/: null\n");
 
       awaitAnsweredBy(g, "/app/x", "green");
@@ -107,10 +128,17 @@ class RoutesReloadTest {
     Files.createSymbolicLink(mount.resolve("..data"), first.getFileName());
     Files.createSymbolicLink(mount.resolve("routes.yaml"), Path.of("..data", "routes.yaml"));
 
-    try (TestGateway g = TestGateway.builder(nsq.nsqdProcess().tcpAddress()).reloadInterval(RELOAD)
-        .routesFile(mount.resolve("routes.yaml")).start().awaitHealthy()) {
+    try (TestGateway g =
+        TestGateway.builder(nsq.nsqdProcess().tcpAddress())
+            .reloadInterval(RELOAD)
+            .routesFile(mount.resolve("routes.yaml"))
+            .start()
+            .awaitHealthy()) {
       assertThat(g.get("/cm/x").body()).isEqualTo("blue");
-      long mtimeBefore = Files.getLastModifiedTime(mount.resolve("routes.yaml"), java.nio.file.LinkOption.NOFOLLOW_LINKS).toMillis();
+      long mtimeBefore =
+          Files.getLastModifiedTime(
+                  mount.resolve("routes.yaml"), java.nio.file.LinkOption.NOFOLLOW_LINKS)
+              .toMillis();
 
       // The update: a new timestamped directory, a new symlink renamed over ..data in one step,
       // then the old directory removed. The routes.yaml symlink itself never changes.
@@ -124,8 +152,12 @@ class RoutesReloadTest {
       assertThat(g.get("/cm/red/x").body()).isEqualTo("red");
       assertThat(reloads(g, "ok")).isEqualTo(1);
       assertThat(reloads(g, "rejected")).isZero();
-      assertThat(Files.getLastModifiedTime(mount.resolve("routes.yaml"), java.nio.file.LinkOption.NOFOLLOW_LINKS).toMillis())
-          .as("the watched path's own symlink was untouched").isEqualTo(mtimeBefore);
+      assertThat(
+              Files.getLastModifiedTime(
+                      mount.resolve("routes.yaml"), java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                  .toMillis())
+          .as("the watched path's own symlink was untouched")
+          .isEqualTo(mtimeBefore);
     }
   }
 
@@ -133,8 +165,14 @@ class RoutesReloadTest {
   void aBadFileAtStartIsRefusedWithWhereAndWhy(@TempDir Path dir) throws IOException {
     Path file = dir.resolve("routes.yaml");
     Files.writeString(file, "routes:\n  /ok/: fine\n  nope/: topic\n");
-    GatewayConfig config = GatewayConfig.builder(file).listen("127.0.0.1", 0).nsqd(nsq.nsqdProcess().tcpAddress())
-        .gatewayId("gw-bad").defaultTimeout(Duration.ofSeconds(5)).reloadInterval(RELOAD).build();
+    GatewayConfig config =
+        GatewayConfig.builder(file)
+            .listen("127.0.0.1", 0)
+            .nsqd(nsq.nsqdProcess().tcpAddress())
+            .gatewayId("gw-bad")
+            .defaultTimeout(Duration.ofSeconds(5))
+            .reloadInterval(RELOAD)
+            .build();
 
     assertThatThrownBy(() -> Gateway.start(config, new PrometheusRegistry()))
         .isInstanceOf(RoutesFile.InvalidRoutesException.class)

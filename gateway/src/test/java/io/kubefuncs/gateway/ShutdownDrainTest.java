@@ -29,21 +29,35 @@ class ShutdownDrainTest {
     String nsqd = nsq.nsqdProcess().tcpAddress();
     CountDownLatch received = new CountDownLatch(1);
     CountDownLatch answer = new CountDownLatch(1);
-    try (Client function = Client.builder().nsqd(nsqd).clientId("fn").registry(new PrometheusRegistry()).build()) {
-      function.on("work", "default", msg -> {
-        received.countDown();
-        answer.await(10, TimeUnit.SECONDS);
-        msg.respond(HttpResponse.ok("finished"));
-      }).ready().join();
-      TestGateway gateway = TestGateway.builder(nsqd).routes("routes:\n  /work/: work\n").start().awaitHealthy();
+    try (Client function =
+        Client.builder().nsqd(nsqd).clientId("fn").registry(new PrometheusRegistry()).build()) {
+      function
+          .on(
+              "work",
+              "default",
+              msg -> {
+                received.countDown();
+                answer.await(10, TimeUnit.SECONDS);
+                msg.respond(HttpResponse.ok("finished"));
+              })
+          .ready()
+          .join();
+      TestGateway gateway =
+          TestGateway.builder(nsqd).routes("routes:\n  /work/: work\n").start().awaitHealthy();
       CompletableFuture<Void> closing = null;
       try {
         int port = gateway.port();
-        var inFlight = TestGateway.HTTP.sendAsync(gateway.request("/work/").GET().build(), BodyHandlers.ofString());
-        assertThat(received.await(10, TimeUnit.SECONDS)).as("the function has the request").isTrue();
+        var inFlight =
+            TestGateway.HTTP.sendAsync(
+                gateway.request("/work/").GET().build(), BodyHandlers.ofString());
+        assertThat(received.await(10, TimeUnit.SECONDS))
+            .as("the function has the request")
+            .isTrue();
 
         closing = CompletableFuture.runAsync(gateway::close);
-        await("the gateway stopped accepting connections").atMost(Duration.ofSeconds(10)).until(() -> refuses(port));
+        await("the gateway stopped accepting connections")
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> refuses(port));
         answer.countDown();
 
         var r = inFlight.get(10, TimeUnit.SECONDS);

@@ -18,9 +18,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * RFC 9112 as a client library would never break it, on raw sockets: the version, the method,
- * the Host header and the request target, checked at the headers; and the path the routes and
- * the function see, with its dot segments removed.
+ * RFC 9112 as a client library would never break it, on raw sockets: the version, the method, the
+ * Host header and the request target, checked at the headers; and the path the routes and the
+ * function see, with its dot segments removed.
  */
 class StrictHttpTest {
   @RegisterExtension static NsqExtension nsq = NsqExtension.nsqd();
@@ -32,11 +32,25 @@ class StrictHttpTest {
   @BeforeAll
   static void start() throws IOException {
     String nsqd = nsq.nsqdProcess().tcpAddress();
-    functions = Client.builder().nsqd(nsqd).clientId("functions").registry(new PrometheusRegistry()).build();
-    functions.on("url", "default", msg -> msg.respond(HttpResponse.ok(msg.http().method() + " " + msg.http().url())))
-        .ready().join();
-    gateway = TestGateway.builder(nsqd).id("gw-strict").routes("routes:\n  /echo/: url\n  /public/: url\n").start()
-        .awaitHealthy();
+    functions =
+        Client.builder()
+            .nsqd(nsqd)
+            .clientId("functions")
+            .registry(new PrometheusRegistry())
+            .build();
+    functions
+        .on(
+            "url",
+            "default",
+            msg -> msg.respond(HttpResponse.ok(msg.http().method() + " " + msg.http().url())))
+        .ready()
+        .join();
+    gateway =
+        TestGateway.builder(nsqd)
+            .id("gw-strict")
+            .routes("routes:\n  /echo/: url\n  /public/: url\n")
+            .start()
+            .awaitHealthy();
   }
 
   @AfterAll
@@ -98,22 +112,31 @@ class StrictHttpTest {
 
   /** Asserts the function answered, having seen {@code method} and {@code url}. */
   private static void reached(String method, String target, String url) throws IOException {
-    RawHttp.Response r = exchange(method + " " + target + " HTTP/1.1\r\nHost: gateway.example\r\nContent-Length: 0\r\n\r\n");
+    RawHttp.Response r =
+        exchange(
+            method
+                + " "
+                + target
+                + " HTTP/1.1\r\nHost: gateway.example\r\nContent-Length: 0\r\n\r\n");
     assertThat(r.status()).as(r.body()).isEqualTo(200);
     assertThat(r.body()).isEqualTo(method + " " + url);
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"}) // HEAD: an answer without a body
+  @ValueSource(
+      strings = {
+        "GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"
+      }) // HEAD: an answer without a body
   void theServedMethodsReachTheFunction(String method) throws IOException {
     reached(method, "/echo/m", "/echo/m");
   }
 
   @ParameterizedTest
   @CsvSource({
-      "http://gateway.example/echo/x?q=1, /echo/x?q=1",
-      "HTTPS://gateway.example:8443/echo/y, /echo/y",
-      "http://gateway.example/public/../echo/z, /echo/z"})
+    "http://gateway.example/echo/x?q=1, /echo/x?q=1",
+    "HTTPS://gateway.example:8443/echo/y, /echo/y",
+    "http://gateway.example/public/../echo/z, /echo/z"
+  })
   void anAbsoluteFormTargetIsRoutedByItsPath(String target, String url) throws IOException {
     reached("GET", target, url);
   }
@@ -126,18 +149,26 @@ class StrictHttpTest {
 
   @ParameterizedTest
   @CsvSource({
-      "/echo/a/./b/../c, /echo/a/c",
-      "/echo/a/b/.., /echo/a/",
-      "/public/../echo/p?x=/../y, /echo/p?x=/../y",
-      "/public/%2e%2E/echo/q, /echo/q",
-      "/echo/..., /echo/...",
-      "/../../echo/r, /echo/r"})
-  void dotSegmentsAreRemovedBeforeRoutingAndTheFunctionSeesTheResult(String target, String url) throws IOException {
+    "/echo/a/./b/../c, /echo/a/c",
+    "/echo/a/b/.., /echo/a/",
+    "/public/../echo/p?x=/../y, /echo/p?x=/../y",
+    "/public/%2e%2E/echo/q, /echo/q",
+    "/echo/..., /echo/...",
+    "/../../echo/r, /echo/r"
+  })
+  void dotSegmentsAreRemovedBeforeRoutingAndTheFunctionSeesTheResult(String target, String url)
+      throws IOException {
     reached("GET", target, url);
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"/echo/../admin", "/echo/%2E%2E/admin", "/echo/.%2e/admin", "/echo/sub/../../admin"})
+  @ValueSource(
+      strings = {
+        "/echo/../admin",
+        "/echo/%2E%2E/admin",
+        "/echo/.%2e/admin",
+        "/echo/sub/../../admin"
+      })
   void aPathThatLeavesItsPrefixIsNotRoutedThere(String target) throws IOException {
     RawHttp.Response r = exchange("GET " + target + " HTTP/1.1\r\nHost: t\r\n\r\n");
     assertThat(r.status()).isEqualTo(404);

@@ -1,8 +1,8 @@
 package io.kubefuncs.gateway;
 
-import io.kubefuncs.testkit.MetricsText;
 import static org.awaitility.Awaitility.await;
 
+import io.kubefuncs.testkit.MetricsText;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,7 +28,10 @@ final class TestGateway implements AutoCloseable {
   static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
 
   static final HttpClient HTTP =
-      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(2))
+          .build();
 
   final Gateway gateway;
   final PrometheusRegistry registry = new PrometheusRegistry();
@@ -43,18 +46,27 @@ final class TestGateway implements AutoCloseable {
       routesFile = directory.resolve("routes.yaml");
       Files.writeString(routesFile, b.routes);
     }
-    GatewayConfig config = GatewayConfig.builder(routesFile)
-        .listen("127.0.0.1", 0)
-        .nsqd(b.nsqd)
-        .nsqdHttp(b.nsqdHttp)
-        .lookupd(b.lookupds)
-        .gatewayId(b.id)
-        .defaultTimeout(b.defaultTimeout)
-        .exposeFunctionErrors(b.exposeFunctionErrors)
-        .reloadInterval(b.reloadInterval)
-        .limits(new GatewayConfig.Limits(b.headerTimeout, b.bodyTimeout, b.idleTimeout, b.writeTimeout, b.maxConnections,
-            b.maxBodyBytes, b.bodyBudgetBytes, b.abuseCooldown))
-        .build();
+    GatewayConfig config =
+        GatewayConfig.builder(routesFile)
+            .listen("127.0.0.1", 0)
+            .nsqd(b.nsqd)
+            .nsqdHttp(b.nsqdHttp)
+            .lookupd(b.lookupds)
+            .gatewayId(b.id)
+            .defaultTimeout(b.defaultTimeout)
+            .exposeFunctionErrors(b.exposeFunctionErrors)
+            .reloadInterval(b.reloadInterval)
+            .limits(
+                new GatewayConfig.Limits(
+                    b.headerTimeout,
+                    b.bodyTimeout,
+                    b.idleTimeout,
+                    b.writeTimeout,
+                    b.maxConnections,
+                    b.maxBodyBytes,
+                    b.bodyBudgetBytes,
+                    b.abuseCooldown))
+            .build();
     try {
       gateway = Gateway.start(config, registry, b.accessLog, b.openTelemetry, b.dashboard);
     } catch (IOException | RuntimeException e) {
@@ -119,7 +131,9 @@ final class TestGateway implements AutoCloseable {
 
   /** Waits until {@code /healthz} says the gateway is connected to NSQ. */
   TestGateway awaitHealthy() {
-    await("gateway connected to NSQ").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+    await("gateway connected to NSQ")
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(50))
         .until(() -> get("/healthz").statusCode() == 200);
     return this;
   }
@@ -128,7 +142,8 @@ final class TestGateway implements AutoCloseable {
   void replaceRoutes(String yaml) throws IOException {
     Path aside = Files.createTempFile(directory, "routes-", ".tmp");
     Files.writeString(aside, yaml);
-    Files.move(aside, routesFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    Files.move(
+        aside, routesFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 
   @Override
@@ -184,7 +199,9 @@ final class TestGateway implements AutoCloseable {
       return this;
     }
 
-    /** A dashboard on a free port of 127.0.0.1; {@code functions} as {@link DashboardSettings} says. */
+    /**
+     * A dashboard on a free port of 127.0.0.1; {@code functions} as {@link DashboardSettings} says.
+     */
     Builder dashboard(java.util.function.Supplier<List<FunctionStatus>> functions) {
       this.dashboard = new DashboardSettings("127.0.0.1", 0, functions);
       return this;
@@ -195,13 +212,18 @@ final class TestGateway implements AutoCloseable {
       return this;
     }
 
-    /** An existing routes file (a ConfigMap-like symlink, say) instead of one written from {@link #routes}. */
+    /**
+     * An existing routes file (a ConfigMap-like symlink, say) instead of one written from {@link
+     * #routes}.
+     */
     Builder routesFile(Path file) {
       this.routesFile = file;
       return this;
     }
 
-    /** The nsqd's HTTP address, for the gateway to create the routes' topics there; none by default. */
+    /**
+     * The nsqd's HTTP address, for the gateway to create the routes' topics there; none by default.
+     */
     Builder nsqdHttp(String httpAddress) {
       this.nsqdHttp = httpAddress;
       return this;

@@ -31,8 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * One trace across three processes' worth of code over a real nsqd: a client's traceparent → the
  * gateway (tracing set up from OTEL_* settings, exporting over OTLP) → a Java function (its own
- * SDK, an in-memory exporter) → its nested call → the Go pong of examples/go-pong, a process of
- * its own exporting over OTLP. The spans meet only in the test: the receiver and the in-memory
+ * SDK, an in-memory exporter) → its nested call → the Go pong of examples/go-pong, a process of its
+ * own exporting over OTLP. The spans meet only in the test: the receiver and the in-memory
  * exporter.
  */
 class TraceAcrossProcessesTest {
@@ -45,48 +45,102 @@ class TraceAcrossProcessesTest {
     Path go = onPath("go");
     assumeThat(go).as("Go is not installed").isNotNull();
     Path goPong = dir.resolve("go-pong");
-    Process build = new ProcessBuilder(go.toString(), "build", "-o", goPong.toString(), ".")
-        .directory(Path.of("..", "examples", "go-pong").toFile()).redirectErrorStream(true)
-        .redirectOutput(dir.resolve("build.log").toFile()).start();
-    assertThat(build.waitFor(5, TimeUnit.MINUTES) && build.exitValue() == 0).as("go build: %s", log(dir.resolve("build.log"))).isTrue();
+    Process build =
+        new ProcessBuilder(go.toString(), "build", "-o", goPong.toString(), ".")
+            .directory(Path.of("..", "examples", "go-pong").toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("build.log").toFile())
+            .start();
+    assertThat(build.waitFor(5, TimeUnit.MINUTES) && build.exitValue() == 0)
+        .as("go build: %s", log(dir.resolve("build.log")))
+        .isTrue();
 
     String nsqd = nsq.nsqdProcess().tcpAddress();
     InMemorySpanExporter javaSpans = InMemorySpanExporter.create();
     try (OtlpReceiver receiver = new OtlpReceiver();
-        OpenTelemetrySdk gatewaySdk = Tracing.fromEnvironment(
-            Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint(), "OTEL_BSP_SCHEDULE_DELAY", "50"), "kubefuncs-gateway")
-            .orElseThrow();
-        OpenTelemetrySdk functionSdk = OpenTelemetrySdk.builder()
-            .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(javaSpans)).build())
-            .build();
-        Client function = Client.builder().nsqd(nsqd).clientId("trace-java").registry(new PrometheusRegistry())
-            .openTelemetry(functionSdk).build()) {
+        OpenTelemetrySdk gatewaySdk =
+            Tracing.fromEnvironment(
+                    Map.of(
+                        "OTEL_EXPORTER_OTLP_ENDPOINT",
+                        receiver.endpoint(),
+                        "OTEL_BSP_SCHEDULE_DELAY",
+                        "50"),
+                    "kubefuncs-gateway")
+                .orElseThrow();
+        OpenTelemetrySdk functionSdk =
+            OpenTelemetrySdk.builder()
+                .setTracerProvider(
+                    SdkTracerProvider.builder()
+                        .addSpanProcessor(SimpleSpanProcessor.create(javaSpans))
+                        .build())
+                .build();
+        Client function =
+            Client.builder()
+                .nsqd(nsqd)
+                .clientId("trace-java")
+                .registry(new PrometheusRegistry())
+                .openTelemetry(functionSdk)
+                .build()) {
       Process goFunction = startGoPong(goPong, receiver.endpoint());
-      try (TestGateway gateway = TestGateway.builder(nsqd).id("gw-trace").openTelemetry(gatewaySdk)
-          .routes("routes:\n  /trace/: trace-java\n").start().awaitHealthy()) {
-        function.on("trace-java", "default", msg -> msg.respond(
-            function.call("trace-go", msg.payload(HTTPRequest.class), Duration.ofSeconds(10)).join().payload(HTTPResponse.class)))
-            .ready().join();
+      try (TestGateway gateway =
+          TestGateway.builder(nsqd)
+              .id("gw-trace")
+              .openTelemetry(gatewaySdk)
+              .routes("routes:\n  /trace/: trace-java\n")
+              .start()
+              .awaitHealthy()) {
+        function
+            .on(
+                "trace-java",
+                "default",
+                msg ->
+                    msg.respond(
+                        function
+                            .call(
+                                "trace-go", msg.payload(HTTPRequest.class), Duration.ofSeconds(10))
+                            .join()
+                            .payload(HTTPResponse.class)))
+            .ready()
+            .join();
 
         String clientTrace = "4bf92f3577b34da6a3ce929d0e0e4736", clientSpan = "00f067aa0ba902b7";
-        var response = TestGateway.HTTP.send(gateway.request("/trace/hello")
-            .header("traceparent", "00-" + clientTrace + "-" + clientSpan + "-01").GET().build(),
-            java.net.http.HttpResponse.BodyHandlers.ofString());
+        var response =
+            TestGateway.HTTP.send(
+                gateway
+                    .request("/trace/hello")
+                    .header("traceparent", "00-" + clientTrace + "-" + clientSpan + "-01")
+                    .GET()
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).isEqualTo("pong\n");
-        assertThat(response.headers().firstValue("traceresponse")).hasValueSatisfying(v -> assertThat(v).startsWith("00-" + clientTrace + "-"));
+        assertThat(response.headers().firstValue("traceresponse"))
+            .hasValueSatisfying(v -> assertThat(v).startsWith("00-" + clientTrace + "-"));
 
-        await().atMost(Duration.ofSeconds(20)).until(() -> names(all(receiver, javaSpans)).containsAll(List.of(
-            "GET /trace/", "publish trace-java", "process trace-java", "publish trace-go", "process trace-go", "answer trace-go",
-            "answer trace-java")));
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(
+                () ->
+                    names(all(receiver, javaSpans))
+                        .containsAll(
+                            List.of(
+                                "GET /trace/",
+                                "publish trace-java",
+                                "process trace-java",
+                                "publish trace-go",
+                                "process trace-go",
+                                "answer trace-go",
+                                "answer trace-java")));
         List<OtlpReceiver.Span> spans = all(receiver, javaSpans);
         assertThat(spans).extracting(OtlpReceiver.Span::traceId).containsOnly(clientTrace);
 
         OtlpReceiver.Span server = one(spans, "GET /trace/", clientSpan);
         assertThat(server.kind()).isEqualTo(OtlpReceiver.SERVER);
         assertThat(server.service()).isEqualTo("kubefuncs-gateway");
-        assertThat(server.attributes()).containsEntry("kubefuncs.route", "/trace/").containsEntry("http.response.status_code", "200")
+        assertThat(server.attributes())
+            .containsEntry("kubefuncs.route", "/trace/")
+            .containsEntry("http.response.status_code", "200")
             .containsEntry("http.request.method", "GET");
         OtlpReceiver.Span publish = one(spans, "publish trace-java", server.spanId());
         assertThat(publish.kind()).isEqualTo(OtlpReceiver.PRODUCER);
@@ -96,8 +150,10 @@ class TraceAcrossProcessesTest {
         OtlpReceiver.Span goHandler = one(spans, "process trace-go", nested.spanId());
         assertThat(goHandler.service()).isEqualTo("trace-go");
         assertThat(goHandler.kind()).isEqualTo(OtlpReceiver.CONSUMER);
-        assertThat(goHandler.attributes()).containsEntry("kubefuncs.attempt", "1")
-            .containsEntry("messaging.destination.name", "trace-go").containsEntry("messaging.system", "nsq");
+        assertThat(goHandler.attributes())
+            .containsEntry("kubefuncs.attempt", "1")
+            .containsEntry("messaging.destination.name", "trace-go")
+            .containsEntry("messaging.system", "nsq");
         one(spans, "answer trace-go", goHandler.spanId());
         one(spans, "answer trace-java", javaHandler.spanId());
       } finally {
@@ -109,25 +165,52 @@ class TraceAcrossProcessesTest {
 
   private Process startGoPong(Path binary, String otlpEndpoint) throws Exception {
     Path log = dir.resolve("go-pong.log");
-    ProcessBuilder pb = new ProcessBuilder(binary.toString()).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(binary.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
     String[] nsqd = nsq.nsqdProcess().tcpAddress().split(":");
-    pb.environment().putAll(Map.of(
-        "TOPIC", "trace-go", "NSQ_NSQD_ADDR", nsqd[0], "NSQ_NSQD_PORT", nsqd[1], "NSQ_LOOKUPD_ADDR", "",
-        "HEALTHZ_ADDR", "127.0.0.1:0", "OTEL_EXPORTER_OTLP_ENDPOINT", otlpEndpoint, "OTEL_BSP_SCHEDULE_DELAY", "50"));
+    pb.environment()
+        .putAll(
+            Map.of(
+                "TOPIC",
+                "trace-go",
+                "NSQ_NSQD_ADDR",
+                nsqd[0],
+                "NSQ_NSQD_PORT",
+                nsqd[1],
+                "NSQ_LOOKUPD_ADDR",
+                "",
+                "HEALTHZ_ADDR",
+                "127.0.0.1:0",
+                "OTEL_EXPORTER_OTLP_ENDPOINT",
+                otlpEndpoint,
+                "OTEL_BSP_SCHEDULE_DELAY",
+                "50"));
     Process p = pb.start();
-    await().atMost(Duration.ofSeconds(20)).until(() -> !p.isAlive() || log(log).contains("consuming trace-go/default"));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> !p.isAlive() || log(log).contains("consuming trace-go/default"));
     assertThat(p.isAlive()).as("go-pong: %s", log(log)).isTrue();
     return p;
   }
 
   /** The receiver's spans and the Java function's, in the receiver's form. */
-  private static List<OtlpReceiver.Span> all(OtlpReceiver receiver, InMemorySpanExporter javaSpans) {
+  private static List<OtlpReceiver.Span> all(
+      OtlpReceiver receiver, InMemorySpanExporter javaSpans) {
     List<OtlpReceiver.Span> out = new ArrayList<>(receiver.spans());
     for (SpanData s : javaSpans.getFinishedSpanItems()) {
       Map<String, String> attributes = new java.util.LinkedHashMap<>();
       s.getAttributes().forEach((k, v) -> attributes.put(k.getKey(), String.valueOf(v)));
-      out.add(new OtlpReceiver.Span("trace-java", s.getTraceId(), s.getSpanId(),
-          s.getParentSpanContext().isValid() ? s.getParentSpanId() : "", s.getName(), s.getKind().ordinal() + 1, attributes));
+      out.add(
+          new OtlpReceiver.Span(
+              "trace-java",
+              s.getTraceId(),
+              s.getSpanId(),
+              s.getParentSpanContext().isValid() ? s.getParentSpanId() : "",
+              s.getName(),
+              s.getKind().ordinal() + 1,
+              attributes));
     }
     return out;
   }
@@ -136,7 +219,8 @@ class TraceAcrossProcessesTest {
     return spans.stream().map(OtlpReceiver.Span::name).toList();
   }
 
-  private static OtlpReceiver.Span one(List<OtlpReceiver.Span> spans, String name, String parentSpanId) {
+  private static OtlpReceiver.Span one(
+      List<OtlpReceiver.Span> spans, String name, String parentSpanId) {
     List<OtlpReceiver.Span> named = spans.stream().filter(s -> s.name().equals(name)).toList();
     assertThat(named).as("spans named %s among %s", name, names(spans)).hasSize(1);
     assertThat(named.get(0).parentSpanId()).as("parent of %s", name).isEqualTo(parentSpanId);
@@ -153,6 +237,9 @@ class TraceAcrossProcessesTest {
 
   private static Path onPath(String program) {
     return Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
-        .map(d -> Path.of(d, program)).filter(Files::isExecutable).findFirst().orElse(null);
+        .map(d -> Path.of(d, program))
+        .filter(Files::isExecutable)
+        .findFirst()
+        .orElse(null);
   }
 }

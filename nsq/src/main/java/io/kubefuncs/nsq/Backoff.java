@@ -14,7 +14,8 @@ public record Backoff(Duration base, Duration max) {
     }
     Duration d = base;
     for (int i = 1; i < step && d.compareTo(max) < 0; i++) {
-      d = d.plus(d); // not multipliedBy(2): it computes in BigDecimal, whose class setup showed in profiles of a start
+      d = d.plus(d); // not multipliedBy(2): it computes in BigDecimal, whose class setup showed in
+      // profiles of a start
     }
     return d.compareTo(max) > 0 ? max : d;
   }

@@ -59,7 +59,8 @@ final class Commands {
   }
 
   /** MPUB of {@code bodies}, whose sizes add up to {@code totalBodyBytes}. */
-  static ByteBuf mpub(ByteBufAllocator alloc, String topic, List<byte[]> bodies, int totalBodyBytes) {
+  static ByteBuf mpub(
+      ByteBufAllocator alloc, String topic, List<byte[]> bodies, int totalBodyBytes) {
     int payload = 4 + 4 * bodies.size() + totalBodyBytes;
     ByteBuf buf = alloc.buffer(10 + topic.length() + payload);
     buf.writeCharSequence("MPUB ", StandardCharsets.US_ASCII);

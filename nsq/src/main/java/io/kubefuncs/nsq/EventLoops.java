@@ -6,8 +6,8 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
 /**
- * The process-wide I/O threads used when a config names no group of its own. Daemon threads, so
- * a forgotten client never keeps the JVM alive; one per core, as NSQ traffic is I/O-bound.
+ * The process-wide I/O threads used when a config names no group of its own. Daemon threads, so a
+ * forgotten client never keeps the JVM alive; one per core, as NSQ traffic is I/O-bound.
  */
 final class EventLoops {
   private EventLoops() {}

@@ -10,12 +10,12 @@ import java.util.function.ObjIntConsumer;
 import java.util.random.RandomGenerator;
 
 /**
- * A consumer's flow control as go-nsq does it, without sockets or timers, so that it can be
- * tested with a clock and a random source of the test's own. Max-in-flight is spread over the
- * connections as RDY counts; with more connections than max-in-flight, the shares are 0 or 1 and
- * {@link #rotate} takes them from connections quiet for the idle timeout. A handler failure
- * raises the backoff level and pauses every connection for {@code multiplier * 2^(level-1)}; a
- * success lowers it, and while it is above zero one message at a time tests the waters.
+ * A consumer's flow control as go-nsq does it, without sockets or timers, so that it can be tested
+ * with a clock and a random source of the test's own. Max-in-flight is spread over the connections
+ * as RDY counts; with more connections than max-in-flight, the shares are 0 or 1 and {@link
+ * #rotate} takes them from connections quiet for the idle timeout. A handler failure raises the
+ * backoff level and pauses every connection for {@code multiplier * 2^(level-1)}; a success lowers
+ * it, and while it is above zero one message at a time tests the waters.
  *
  * <p>Not thread-safe: the consumer calls it on its event loop. RDY changes go to {@code sendRdy};
  * pauses are returned for the caller to time, which then calls {@link #resume}.
@@ -34,7 +34,12 @@ final class FlowControl<K> {
   private int backoffLevel;
   private boolean paused;
 
-  FlowControl(int maxInFlight, Backoff pauseBackoff, Duration idleTimeout, LongSupplier nanoClock, RandomGenerator random,
+  FlowControl(
+      int maxInFlight,
+      Backoff pauseBackoff,
+      Duration idleTimeout,
+      LongSupplier nanoClock,
+      RandomGenerator random,
       ObjIntConsumer<K> sendRdy) {
     this.maxInFlight = maxInFlight;
     this.pauseBackoff = pauseBackoff;
@@ -66,17 +71,21 @@ final class FlowControl<K> {
     }
   }
 
-  /** With more connections than max-in-flight, moves RDY from connections quiet for the idle timeout to others. */
+  /**
+   * With more connections than max-in-flight, moves RDY from connections quiet for the idle timeout
+   * to others.
+   */
   void rotate() {
     if (backoffLevel > 0 || slots.size() <= maxInFlight) {
       return;
     }
     long now = nanoClock.getAsLong();
-    slots.forEach((k, s) -> {
-      if (s.rdy > 0 && now - s.lastMessageNanos > idleTimeoutNanos) {
-        set(k, s, 0);
-      }
-    });
+    slots.forEach(
+        (k, s) -> {
+          if (s.rdy > 0 && now - s.lastMessageNanos > idleTimeoutNanos) {
+            set(k, s, 0);
+          }
+        });
     distribute();
   }
 
@@ -96,8 +105,8 @@ final class FlowControl<K> {
   }
 
   /**
-   * A message succeeded: the backoff level goes down; at zero, every connection gets its full
-   * share back (unless a pause is still running), otherwise every connection pauses again.
+   * A message succeeded: the backoff level goes down; at zero, every connection gets its full share
+   * back (unless a pause is still running), otherwise every connection pauses again.
    *
    * @return how long to pause before {@link #resume}; zero when there is no pause to time
    */
@@ -113,7 +122,10 @@ final class FlowControl<K> {
     return pause();
   }
 
-  /** A pause is over: one connection tests the waters, or all get their share if the backoff is over. */
+  /**
+   * A pause is over: one connection tests the waters, or all get their share if the backoff is
+   * over.
+   */
   void resume() {
     paused = false;
     distribute();

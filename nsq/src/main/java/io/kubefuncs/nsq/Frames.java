@@ -11,6 +11,7 @@ final class Frames {
 
   /** timestamp:int64 attempts:uint16 id:16 bytes, then the body. */
   static final int MESSAGE_HEADER_SIZE = 8 + 2 + 16;
+
   static final int MESSAGE_ID_SIZE = 16;
 
   static final String HEARTBEAT = "_heartbeat_";
@@ -19,11 +20,13 @@ final class Frames {
   private Frames() {}
 
   /**
-   * Errors nsqd reports without closing the connection, and that answer no pending command
-   * (FIN, REQ and TOUCH have no success response); every other error is fatal.
+   * Errors nsqd reports without closing the connection, and that answer no pending command (FIN,
+   * REQ and TOUCH have no success response); every other error is fatal.
    */
   static boolean isNonFatal(String code) {
-    return code.equals("E_FIN_FAILED") || code.equals("E_REQ_FAILED") || code.equals("E_TOUCH_FAILED");
+    return code.equals("E_FIN_FAILED")
+        || code.equals("E_REQ_FAILED")
+        || code.equals("E_TOUCH_FAILED");
   }
 
   static boolean contentEquals(ByteBuf data, String ascii) {

@@ -15,5 +15,6 @@ record IdentifyResponse(
     long maxMsgSize) {
 
   /** nsqd older than feature negotiation answers a plain OK: assume its defaults. */
-  static final IdentifyResponse LEGACY = new IdentifyResponse("", 2500, 900_000, 60_000, false, false, false, false, 0);
+  static final IdentifyResponse LEGACY =
+      new IdentifyResponse("", 2500, 900_000, 60_000, false, false, false, false, 0);
 }

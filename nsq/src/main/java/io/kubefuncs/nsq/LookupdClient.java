@@ -13,16 +13,18 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
 /**
- * nsqlookupd's HTTP API: {@code /lookup}, {@code /channels}, {@code /nodes} and {@code /topics}. Reads both the
- * plain v1 response bodies and the older {@code {"status_code":..,"data":{..}}} envelope.
+ * nsqlookupd's HTTP API: {@code /lookup}, {@code /channels}, {@code /nodes} and {@code /topics}.
+ * Reads both the plain v1 response bodies and the older {@code {"status_code":..,"data":{..}}}
+ * envelope.
  *
  * <p>Each request is one GET with the JDK's {@link HttpURLConnection}, on a virtual thread. Not
  * java.net.http: building its client sets up TLS (the default SSLContext and the trust store),
- * which was about a third of a function's start, for a plain-HTTP server polled every few
- * seconds.
+ * which was about a third of a function's start, for a plain-HTTP server polled every few seconds.
  */
 public final class LookupdClient {
-  /** Far above any real answer (a /nodes of hundreds of nsqds is tens of kB): a guard, not a limit. */
+  /**
+   * Far above any real answer (a /nodes of hundreds of nsqds is tens of kB): a guard, not a limit.
+   */
   private static final int MAX_ANSWER = 16 << 20;
 
   private final Duration timeout;
@@ -56,17 +58,23 @@ public final class LookupdClient {
 
   /** GETs a path and picks a field of the answer; empty for a 404 when {@code notFoundIsEmpty}. */
   private <T> CompletableFuture<List<T>> get(
-      String lookupdAddress, String path, boolean notFoundIsEmpty, Function<NsqJson.LookupdBody, List<T>> field) {
+      String lookupdAddress,
+      String path,
+      boolean notFoundIsEmpty,
+      Function<NsqJson.LookupdBody, List<T>> field) {
     HostPort hp = HostPort.parse(lookupdAddress, "nsqlookupd address");
     CompletableFuture<List<T>> answer = new CompletableFuture<>();
-    Thread.ofVirtual().name("kubefuncs-lookupd").start(() -> {
-      try {
-        NsqJson.LookupdBody body = fetch(hp, path, notFoundIsEmpty);
-        answer.complete(body == null ? List.of() : field.apply(body));
-      } catch (RuntimeException e) {
-        answer.completeExceptionally(e);
-      }
-    });
+    Thread.ofVirtual()
+        .name("kubefuncs-lookupd")
+        .start(
+            () -> {
+              try {
+                NsqJson.LookupdBody body = fetch(hp, path, notFoundIsEmpty);
+                answer.complete(body == null ? List.of() : field.apply(body));
+              } catch (RuntimeException e) {
+                answer.completeExceptionally(e);
+              }
+            });
     return answer;
   }
 
@@ -76,13 +84,16 @@ public final class LookupdClient {
     byte[] body;
     HttpURLConnection http = null;
     try {
-      http = (HttpURLConnection) URI.create("http://" + hp + path).toURL().openConnection(Proxy.NO_PROXY);
+      http =
+          (HttpURLConnection)
+              URI.create("http://" + hp + path).toURL().openConnection(Proxy.NO_PROXY);
       int millis = Math.toIntExact(timeout.toMillis());
       http.setConnectTimeout(millis);
       http.setReadTimeout(millis);
       http.setUseCaches(false);
       http.setRequestProperty("Accept", "application/vnd.nsq; version=1.0");
-      // Polled every few seconds: a kept-alive connection would only start the JDK's keep-alive timer thread.
+      // Polled every few seconds: a kept-alive connection would only start the JDK's keep-alive
+      // timer thread.
       http.setRequestProperty("Connection", "close");
       code = http.getResponseCode();
       try (InputStream in = code < 400 ? http.getInputStream() : http.getErrorStream()) {
@@ -96,22 +107,44 @@ public final class LookupdClient {
       }
     }
     if (body.length > MAX_ANSWER) {
-      throw new NsqException("nsqlookupd " + hp + " answered GET " + path + " with more than " + MAX_ANSWER + " bytes");
+      throw new NsqException(
+          "nsqlookupd "
+              + hp
+              + " answered GET "
+              + path
+              + " with more than "
+              + MAX_ANSWER
+              + " bytes");
     }
     if (code < 0) {
-      throw new NsqException("nsqlookupd " + hp + " answered GET " + path + " with something that is not HTTP");
+      throw new NsqException(
+          "nsqlookupd " + hp + " answered GET " + path + " with something that is not HTTP");
     }
     if (code == 404 && notFoundIsEmpty) {
       return null;
     }
     if (code != 200) {
-      throw new NsqException("nsqlookupd " + hp + " answered GET " + path + " with HTTP "
-          + code + ": " + new String(body, StandardCharsets.UTF_8).strip());
+      throw new NsqException(
+          "nsqlookupd "
+              + hp
+              + " answered GET "
+              + path
+              + " with HTTP "
+              + code
+              + ": "
+              + new String(body, StandardCharsets.UTF_8).strip());
     }
     try {
       return NsqJson.lookupdBody(body);
     } catch (IOException e) {
-      throw new NsqException("nsqlookupd " + hp + " answered GET " + path + " with a body that is not the JSON expected: " + e.getMessage(), e);
+      throw new NsqException(
+          "nsqlookupd "
+              + hp
+              + " answered GET "
+              + path
+              + " with a body that is not the JSON expected: "
+              + e.getMessage(),
+          e);
     }
   }
 }

@@ -27,8 +27,10 @@ public final class NsqConfig {
   final int outputBufferSize;
   final Duration outputBufferTimeout;
   final String authSecret;
+
   /** {@code null}: plain TCP. */
   final NsqTls tls;
+
   final Duration dialTimeout;
   final int maxMessageSize;
   final Duration publishTimeout;
@@ -39,8 +41,10 @@ public final class NsqConfig {
   final int maxInFlight;
   final Duration lookupdPollInterval;
   final double lookupdPollJitter;
+
   /** As set; {@code null} for the default. */
   private final Duration lookupdEmptyPollIntervalSetting;
+
   final Duration lookupdEmptyPollInterval;
   final Duration backoffMultiplier;
   final Duration maxBackoffDuration;
@@ -71,9 +75,10 @@ public final class NsqConfig {
     lookupdPollInterval = b.lookupdPollInterval;
     lookupdPollJitter = b.lookupdPollJitter;
     lookupdEmptyPollIntervalSetting = b.lookupdEmptyPollInterval;
-    lookupdEmptyPollInterval = b.lookupdEmptyPollInterval != null
-        ? b.lookupdEmptyPollInterval
-        : min(DEFAULT_LOOKUPD_EMPTY_POLL_INTERVAL, lookupdPollInterval);
+    lookupdEmptyPollInterval =
+        b.lookupdEmptyPollInterval != null
+            ? b.lookupdEmptyPollInterval
+            : min(DEFAULT_LOOKUPD_EMPTY_POLL_INTERVAL, lookupdPollInterval);
     backoffMultiplier = b.backoffMultiplier;
     maxBackoffDuration = b.maxBackoffDuration;
     requeueDelay = b.requeueDelay;
@@ -107,7 +112,10 @@ public final class NsqConfig {
     return maxMessageSize;
   }
 
-  /** The group the connections run on: the one given to the builder, else the process-wide {@code nsq-io} threads. */
+  /**
+   * The group the connections run on: the one given to the builder, else the process-wide {@code
+   * nsq-io} threads.
+   */
   public EventLoopGroup eventLoopGroup() {
     return eventLoopGroup != null ? eventLoopGroup : EventLoops.shared();
   }
@@ -202,47 +210,51 @@ public final class NsqConfig {
     }
 
     /**
-     * How often nsqd sends a heartbeat on an idle connection (1 s to 60 s). A connection that
-     * hears nothing for two intervals is considered dead and reconnected.
+     * How often nsqd sends a heartbeat on an idle connection (1 s to 60 s). A connection that hears
+     * nothing for two intervals is considered dead and reconnected.
      */
     public Builder heartbeatInterval(Duration interval) {
-      this.heartbeatInterval = between("heartbeatInterval", interval, Duration.ofSeconds(1), Duration.ofSeconds(60));
+      this.heartbeatInterval =
+          between("heartbeatInterval", interval, Duration.ofSeconds(1), Duration.ofSeconds(60));
       return this;
     }
 
     /** Per-connection message timeout asked of nsqd; unset keeps nsqd's {@code --msg-timeout}. */
     public Builder msgTimeout(Duration timeout) {
-      this.msgTimeout = between("msgTimeout", timeout, Duration.ofSeconds(1), Duration.ofMinutes(15));
+      this.msgTimeout =
+          between("msgTimeout", timeout, Duration.ofSeconds(1), Duration.ofMinutes(15));
       return this;
     }
 
     /**
      * nsqd's output buffer for this connection, in bytes (64 B to 5 MiB); 0 keeps nsqd's default
-     * (16 KiB). -1 turns buffering off: nsqd writes each message at once, which costs it a
-     * syscall per message but never holds a message back waiting for the buffer timeout, as a
-     * buffered connection with messages in flight does (up to 250 ms by default).
+     * (16 KiB). -1 turns buffering off: nsqd writes each message at once, which costs it a syscall
+     * per message but never holds a message back waiting for the buffer timeout, as a buffered
+     * connection with messages in flight does (up to 250 ms by default).
      */
     public Builder outputBufferSize(int bytes) {
       if (bytes != 0 && bytes != -1 && (bytes < 64 || bytes > 5 * 1024 * 1024)) {
-        throw new IllegalArgumentException("outputBufferSize must be -1, 0 or 64 B to 5 MiB, got " + bytes);
+        throw new IllegalArgumentException(
+            "outputBufferSize must be -1, 0 or 64 B to 5 MiB, got " + bytes);
       }
       this.outputBufferSize = bytes;
       return this;
     }
 
     /**
-     * How long nsqd may hold messages in its output buffer before flushing: 25 ms to 1 s, the
-     * range nsqd accepts by default ({@code --min/max-output-buffer-timeout}).
+     * How long nsqd may hold messages in its output buffer before flushing: 25 ms to 1 s, the range
+     * nsqd accepts by default ({@code --min/max-output-buffer-timeout}).
      */
     public Builder outputBufferTimeout(Duration timeout) {
-      this.outputBufferTimeout = between("outputBufferTimeout", timeout, Duration.ofMillis(25), Duration.ofSeconds(1));
+      this.outputBufferTimeout =
+          between("outputBufferTimeout", timeout, Duration.ofMillis(25), Duration.ofSeconds(1));
       return this;
     }
 
     /**
      * Secret sent with AUTH when nsqd requires authentication ({@code --auth-http-address}).
-     * Without one, connections to such an nsqd fail; one that nsqd does not ask for is logged
-     * once and otherwise unused.
+     * Without one, connections to such an nsqd fail; one that nsqd does not ask for is logged once
+     * and otherwise unused.
      */
     public Builder authSecret(String secret) {
       this.authSecret = secret;
@@ -251,8 +263,8 @@ public final class NsqConfig {
 
     /**
      * TLS to every nsqd: IDENTIFY asks for it, and a connection to an nsqd that does not agree
-     * fails. {@code null} (the default) keeps plain TCP. nsqlookupd is asked over plain HTTP
-     * either way: it has no TLS.
+     * fails. {@code null} (the default) keeps plain TCP. nsqlookupd is asked over plain HTTP either
+     * way: it has no TLS.
      */
     public Builder tls(NsqTls tls) {
       this.tls = tls;
@@ -265,9 +277,9 @@ public final class NsqConfig {
     }
 
     /**
-     * The largest message body this client publishes; keep it equal to nsqd's
-     * {@code --max-msg-size}. Larger publishes fail before anything is sent. Messages nsqd
-     * delivers are read whatever their size: nsqd only delivers what its own limit let in.
+     * The largest message body this client publishes; keep it equal to nsqd's {@code
+     * --max-msg-size}. Larger publishes fail before anything is sent. Messages nsqd delivers are
+     * read whatever their size: nsqd only delivers what its own limit let in.
      */
     public Builder maxMessageSize(int bytes) {
       if (bytes < 1) {
@@ -303,12 +315,16 @@ public final class NsqConfig {
       return this;
     }
 
-    /** Reconnect delays: they start at {@code min}, double after each failure, and stop at {@code max}. */
+    /**
+     * Reconnect delays: they start at {@code min}, double after each failure, and stop at {@code
+     * max}.
+     */
     public Builder reconnectDelay(Duration min, Duration max) {
       this.reconnectMinDelay = positive("reconnect min delay", min);
       this.reconnectMaxDelay = positive("reconnect max delay", max);
       if (max.compareTo(min) < 0) {
-        throw new IllegalArgumentException("reconnect max delay " + max + " is below min delay " + min);
+        throw new IllegalArgumentException(
+            "reconnect max delay " + max + " is below min delay " + min);
       }
       return this;
     }
@@ -330,18 +346,20 @@ public final class NsqConfig {
 
     /**
      * How often a consumer asks nsqlookupd (plus jitter) while it knows no nsqd to consume from:
-     * nsqlookupd lists none for the topic yet, or has not answered yet. A topic comes into
-     * being when it is first published to, so this bounds how long the first message waits for
-     * a consumer started before it. It costs one request per nsqlookupd per interval, only while
-     * the topic exists nowhere. At most {@link #lookupdPollInterval}; defaults to 1 s, or to the
-     * poll interval when that is shorter.
+     * nsqlookupd lists none for the topic yet, or has not answered yet. A topic comes into being
+     * when it is first published to, so this bounds how long the first message waits for a consumer
+     * started before it. It costs one request per nsqlookupd per interval, only while the topic
+     * exists nowhere. At most {@link #lookupdPollInterval}; defaults to 1 s, or to the poll
+     * interval when that is shorter.
      */
     public Builder lookupdEmptyPollInterval(Duration interval) {
       this.lookupdEmptyPollInterval = positive("lookupdEmptyPollInterval", interval);
       return this;
     }
 
-    /** Fraction of the poll interval added at random, so a fleet of consumers does not poll in step. */
+    /**
+     * Fraction of the poll interval added at random, so a fleet of consumers does not poll in step.
+     */
     public Builder lookupdPollJitter(double jitter) {
       if (jitter < 0 || jitter > 1) {
         throw new IllegalArgumentException("lookupdPollJitter must be within 0..1, got " + jitter);
@@ -351,8 +369,8 @@ public final class NsqConfig {
     }
 
     /**
-     * Consumer backoff after a handler failure: it pauses for {@code multiplier * 2^failures},
-     * at most {@code max}. A {@code max} of zero turns backoff off.
+     * Consumer backoff after a handler failure: it pauses for {@code multiplier * 2^failures}, at
+     * most {@code max}. A {@code max} of zero turns backoff off.
      */
     public Builder backoff(Duration multiplier, Duration max) {
       this.backoffMultiplier = positive("backoff multiplier", multiplier);
@@ -371,8 +389,8 @@ public final class NsqConfig {
     }
 
     /**
-     * How often RDY is rebalanced when there are more connections than {@code maxInFlight}, and
-     * how long a connection may sit idle before its RDY moves elsewhere.
+     * How often RDY is rebalanced when there are more connections than {@code maxInFlight}, and how
+     * long a connection may sit idle before its RDY moves elsewhere.
      */
     public Builder rdyRedistribution(Duration interval, Duration idleTimeout) {
       this.rdyRedistributeInterval = positive("rdy redistribute interval", interval);
@@ -387,9 +405,13 @@ public final class NsqConfig {
     }
 
     public NsqConfig build() {
-      if (lookupdEmptyPollInterval != null && lookupdEmptyPollInterval.compareTo(lookupdPollInterval) > 0) {
-        throw new IllegalArgumentException("lookupdEmptyPollInterval " + lookupdEmptyPollInterval
-            + " must not be longer than lookupdPollInterval " + lookupdPollInterval);
+      if (lookupdEmptyPollInterval != null
+          && lookupdEmptyPollInterval.compareTo(lookupdPollInterval) > 0) {
+        throw new IllegalArgumentException(
+            "lookupdEmptyPollInterval "
+                + lookupdEmptyPollInterval
+                + " must not be longer than lookupdPollInterval "
+                + lookupdPollInterval);
       }
       return new NsqConfig(this);
     }
@@ -410,7 +432,8 @@ public final class NsqConfig {
 
     private static Duration between(String name, Duration d, Duration min, Duration max) {
       if (d == null || d.compareTo(min) < 0 || d.compareTo(max) > 0) {
-        throw new IllegalArgumentException(name + " must be within " + min + " and " + max + ", got " + d);
+        throw new IllegalArgumentException(
+            name + " must be within " + min + " and " + max + ", got " + d);
       }
       return d;
     }

@@ -25,16 +25,21 @@ import javax.net.ssl.SSLException;
 
 /**
  * One TCP connection to nsqd, after the V2 handshake. Everything here runs on the connection's
- * event loop: callers outside it hop on with {@link #eventLoop()} first. Commands that nsqd
- * answers are matched to their callbacks in order, as nsqd answers them in order.
+ * event loop: callers outside it hop on with {@link #eventLoop()} first. Commands that nsqd answers
+ * are matched to their callbacks in order, as nsqd answers them in order.
  *
  * <p>Pipeline: TLS when configured (added once nsqd agreed to it) → idle detection (missed
- * heartbeats) → length-prefixed frames → {@link FrameHandler} (frame type dispatch); outbound, commands are already encoded by {@link Commands}, and flushes
- * are consolidated so that a burst of FINs costs one syscall.
+ * heartbeats) → length-prefixed frames → {@link FrameHandler} (frame type dispatch); outbound,
+ * commands are already encoded by {@link Commands}, and flushes are consolidated so that a burst of
+ * FINs costs one syscall.
  */
 final class NsqConnection {
   private static final System.Logger LOG = System.getLogger(NsqConnection.class.getName());
-  /** Whether the process has warned that nsqd asks for no AUTH though a secret is set: once is enough. */
+
+  /**
+   * Whether the process has warned that nsqd asks for no AUTH though a secret is set: once is
+   * enough.
+   */
   private static final AtomicBoolean AUTH_SECRET_UNUSED_LOGGED = new AtomicBoolean();
 
   /** Told what happens on the connection; called on its event loop. */
@@ -64,7 +69,10 @@ final class NsqConnection {
     this.listener = listener;
   }
 
-  /** Dials nsqd, sends the magic and IDENTIFY, upgrades to TLS when configured, and sends AUTH when nsqd asks for it. */
+  /**
+   * Dials nsqd, sends the magic and IDENTIFY, upgrades to TLS when configured, and sends AUTH when
+   * nsqd asks for it.
+   */
   static CompletableFuture<NsqConnection> connect(
       HostPort address, NsqConfig config, EventLoop loop, Listener listener) {
     CompletableFuture<NsqConnection> ready = new CompletableFuture<>();
@@ -82,11 +90,14 @@ final class NsqConnection {
                     NsqConnection conn = new NsqConnection(address, ch, config, listener);
                     long idleMillis = config.heartbeatInterval.toMillis() * 2;
                     ch.pipeline()
-                        .addLast("idle", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS))
+                        .addLast(
+                            "idle", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS))
                         // Whatever nsqd's --max-msg-size lets through must be readable: a frame
                         // refused here would drop the connection, and the message would come
                         // back on the next one, forever.
-                        .addLast("frames", new LengthFieldBasedFrameDecoder(Integer.MAX_VALUE, 0, 4, 0, 4))
+                        .addLast(
+                            "frames",
+                            new LengthFieldBasedFrameDecoder(Integer.MAX_VALUE, 0, 4, 0, 4))
                         .addLast("flush", new FlushConsolidationHandler(256, true))
                         .addLast("nsq", conn.new FrameHandler());
                     ch.attr(Attrs.CONNECTION).set(conn);
@@ -97,7 +108,8 @@ final class NsqConnection {
         f -> {
           if (!f.isSuccess()) {
             ready.completeExceptionally(
-                new NsqConnectionException("cannot connect to nsqd " + address + ": " + describe(f.cause()), f.cause()));
+                new NsqConnectionException(
+                    "cannot connect to nsqd " + address + ": " + describe(f.cause()), f.cause()));
             return;
           }
           NsqConnection conn = dial.channel().attr(Attrs.CONNECTION).get();
@@ -117,17 +129,32 @@ final class NsqConnection {
               try {
                 identify = NsqJson.identifyResponse(ByteBufUtil.getBytes(data));
               } catch (IOException e) {
-                fail(ready, new NsqException("nsqd " + address + " sent an IDENTIFY response that is not the JSON expected: " + e.getMessage(), e));
+                fail(
+                    ready,
+                    new NsqException(
+                        "nsqd "
+                            + address
+                            + " sent an IDENTIFY response that is not the JSON expected: "
+                            + e.getMessage(),
+                        e));
                 return;
               }
             }
             if (identify.snappy() || identify.deflate() || (identify.tls() && config.tls == null)) {
-              fail(ready, new NsqException("nsqd " + address + " enabled TLS/snappy/deflate, which were not asked for"));
+              fail(
+                  ready,
+                  new NsqException(
+                      "nsqd " + address + " enabled TLS/snappy/deflate, which were not asked for"));
             } else if (config.tls == null) {
               authenticateIfAsked(ready);
             } else if (!identify.tls()) {
-              fail(ready, new NsqException("nsqd " + address + " did not agree to TLS (its IDENTIFY answer has tls_v1 false):"
-                  + " it needs --tls-cert and --tls-key"));
+              fail(
+                  ready,
+                  new NsqException(
+                      "nsqd "
+                          + address
+                          + " did not agree to TLS (its IDENTIFY answer has tls_v1 false):"
+                          + " it needs --tls-cert and --tls-key"));
             } else {
               upgrade(ready);
             }
@@ -143,49 +170,68 @@ final class NsqConnection {
 
   /**
    * nsqd switches to TLS right after its IDENTIFY answer and sends nothing before the client's
-   * handshake, so nothing read in plain text is left in the frame decoder; its first frame over
-   * TLS is an OK.
+   * handshake, so nothing read in plain text is left in the frame decoder; its first frame over TLS
+   * is an OK.
    */
   private void upgrade(CompletableFuture<NsqConnection> ready) {
     NsqTls tls = config.tls;
-    pending.add(new ResponseCallback() {
-      @Override
-      public void onResponse(ByteBuf data) {
-        if (Frames.contentEquals(data, Frames.OK)) {
-          authenticateIfAsked(ready);
-        } else {
-          fail(ready, new NsqException("nsqd " + address + " answered the TLS upgrade with " + Frames.text(data) + ", not OK"));
-        }
-      }
+    pending.add(
+        new ResponseCallback() {
+          @Override
+          public void onResponse(ByteBuf data) {
+            if (Frames.contentEquals(data, Frames.OK)) {
+              authenticateIfAsked(ready);
+            } else {
+              fail(
+                  ready,
+                  new NsqException(
+                      "nsqd "
+                          + address
+                          + " answered the TLS upgrade with "
+                          + Frames.text(data)
+                          + ", not OK"));
+            }
+          }
 
-      @Override
-      public void onError(NsqException error) {
-        // With TLS 1.3 nsqd checks the client certificate after the client's handshake is done:
-        // its refusal comes as an alert in place of this OK, and closes the connection.
-        fail(ready, error.getCause() instanceof NsqException why ? why : error);
-      }
-    });
+          @Override
+          public void onError(NsqException error) {
+            // With TLS 1.3 nsqd checks the client certificate after the client's handshake is done:
+            // its refusal comes as an alert in place of this OK, and closes the connection.
+            fail(ready, error.getCause() instanceof NsqException why ? why : error);
+          }
+        });
     SslHandler handler = tls.newHandler(channel.alloc(), address);
     channel.pipeline().addFirst("tls", handler);
-    handler.handshakeFuture().addListener(f -> {
-      if (!f.isSuccess()) {
-        fail(ready, tls.failure(address, f.cause()));
-      }
-    });
+    handler
+        .handshakeFuture()
+        .addListener(
+            f -> {
+              if (!f.isSuccess()) {
+                fail(ready, tls.failure(address, f.cause()));
+              }
+            });
   }
 
   private void authenticateIfAsked(CompletableFuture<NsqConnection> ready) {
     if (!identify.authRequired()) {
       if (config.authSecret != null && AUTH_SECRET_UNUSED_LOGGED.compareAndSet(false, true)) {
-        LOG.log(System.Logger.Level.WARNING, "an AUTH secret is set, but nsqd " + address
-            + " does not ask for AUTH (it runs without --auth-http-address): the secret is not used");
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "an AUTH secret is set, but nsqd "
+                + address
+                + " does not ask for AUTH (it runs without --auth-http-address): the secret is not used");
       }
       ready.complete(this);
       return;
     }
     if (config.authSecret == null) {
-      fail(ready, new NsqException("nsqd " + address + " requires AUTH (it runs with --auth-http-address) and no secret"
-          + " is set: set NSQ_AUTH_SECRET (NsqConfig.authSecret)"));
+      fail(
+          ready,
+          new NsqException(
+              "nsqd "
+                  + address
+                  + " requires AUTH (it runs with --auth-http-address) and no secret"
+                  + " is set: set NSQ_AUTH_SECRET (NsqConfig.authSecret)"));
       return;
     }
     send(
@@ -198,10 +244,15 @@ final class NsqConnection {
 
           @Override
           public void onError(NsqException error) {
-            if (error instanceof NsqErrorException refusal && refusal.code().equals("E_AUTH_FAILED")) {
+            if (error instanceof NsqErrorException refusal
+                && refusal.code().equals("E_AUTH_FAILED")) {
               // nsqd says no more, so that a client cannot probe its auth server.
-              error = new NsqErrorException(address.toString(), refusal.code(), "AUTH failed: the auth server refused"
-                  + " the secret (NSQ_AUTH_SECRET, NsqConfig.authSecret), or nsqd could not ask it");
+              error =
+                  new NsqErrorException(
+                      address.toString(),
+                      refusal.code(),
+                      "AUTH failed: the auth server refused"
+                          + " the secret (NSQ_AUTH_SECRET, NsqConfig.authSecret), or nsqd could not ask it");
             }
             fail(ready, error);
           }
@@ -268,7 +319,8 @@ final class NsqConnection {
 
   private NsqConnectionException closedError() {
     String why = closeCause == null ? "" : ": " + describe(closeCause);
-    return new NsqConnectionException("connection to nsqd " + address + " closed" + why, closeCause);
+    return new NsqConnectionException(
+        "connection to nsqd " + address + " closed" + why, closeCause);
   }
 
   private static String describe(Throwable t) {
@@ -291,7 +343,13 @@ final class NsqConnection {
           case Frames.TYPE_RESPONSE -> onResponse(frame);
           case Frames.TYPE_ERROR -> onError(frame);
           case Frames.TYPE_MESSAGE -> onMessage(frame);
-          default -> protocolError("nsqd " + address + " sent frame type " + type + ", which protocol V2 does not have");
+          default ->
+              protocolError(
+                  "nsqd "
+                      + address
+                      + " sent frame type "
+                      + type
+                      + ", which protocol V2 does not have");
         }
       } finally {
         frame.release();
@@ -305,7 +363,11 @@ final class NsqConnection {
       }
       ResponseCallback callback = pending.poll();
       if (callback == null) {
-        protocolError("nsqd " + address + " sent a response no command was waiting for: " + Frames.text(data));
+        protocolError(
+            "nsqd "
+                + address
+                + " sent a response no command was waiting for: "
+                + Frames.text(data));
         return;
       }
       callback.onResponse(data);
@@ -334,7 +396,12 @@ final class NsqConnection {
 
     private void onMessage(ByteBuf data) {
       if (data.readableBytes() < Frames.MESSAGE_HEADER_SIZE) {
-        protocolError("nsqd " + address + " sent a message frame of " + data.readableBytes() + " bytes, shorter than its header");
+        protocolError(
+            "nsqd "
+                + address
+                + " sent a message frame of "
+                + data.readableBytes()
+                + " bytes, shorter than its header");
         return;
       }
       long timestamp = data.readLong();
@@ -343,7 +410,8 @@ final class NsqConnection {
       data.readBytes(id);
       byte[] body = new byte[data.readableBytes()];
       data.readBytes(body);
-      listener.onMessage(NsqConnection.this, new NsqMessage(NsqConnection.this, id, timestamp, attempts, body));
+      listener.onMessage(
+          NsqConnection.this, new NsqMessage(NsqConnection.this, id, timestamp, attempts, body));
     }
 
     private void protocolError(String message) {
@@ -357,8 +425,11 @@ final class NsqConnection {
       if (evt instanceof IdleStateEvent) {
         closeCause =
             new NsqConnectionException(
-                "nsqd " + address + " sent nothing, not even a heartbeat, for "
-                    + config.heartbeatInterval.multipliedBy(2).toMillis() + " ms: connection presumed dead");
+                "nsqd "
+                    + address
+                    + " sent nothing, not even a heartbeat, for "
+                    + config.heartbeatInterval.multipliedBy(2).toMillis()
+                    + " ms: connection presumed dead");
         LOG.log(System.Logger.Level.WARNING, closeCause.getMessage());
         channel.close();
       }
@@ -367,10 +438,16 @@ final class NsqConnection {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       if (closeCause == null) {
-        // An alert from nsqd after the handshake (TLS 1.3 checks client certificates then) comes as a decoder error.
-        closeCause = config.tls != null && cause.getCause() instanceof SSLException ? config.tls.failure(address, cause) : cause;
+        // An alert from nsqd after the handshake (TLS 1.3 checks client certificates then) comes as
+        // a decoder error.
+        closeCause =
+            config.tls != null && cause.getCause() instanceof SSLException
+                ? config.tls.failure(address, cause)
+                : cause;
       }
-      LOG.log(System.Logger.Level.WARNING, "closing connection to nsqd " + address + ": " + describe(closeCause));
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "closing connection to nsqd " + address + ": " + describe(closeCause));
       channel.close();
     }
 

@@ -21,8 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Consumes one topic/channel from every nsqd that has it: the nsqds given directly, and those
- * that nsqlookupd lists (polled on every lookupd, with jitter). Flow control follows go-nsq:
+ * Consumes one topic/channel from every nsqd that has it: the nsqds given directly, and those that
+ * nsqlookupd lists (polled on every lookupd, with jitter). Flow control follows go-nsq:
  * max-in-flight is spread over the connections as RDY counts (rotated when there are more
  * connections than max-in-flight), handler failures slow the consumer down with exponential
  * backoff, and lost connections are re-dialled with backoff for as long as their nsqd is wanted.
@@ -62,14 +62,19 @@ public final class NsqConsumer implements AutoCloseable {
   private final Set<HostPort> dialing = new LinkedHashSet<>();
   private final Map<HostPort, Redial> redials = new HashMap<>();
   private Set<HostPort> discovered = Set.of();
+
   /** nsqds of the first round not yet subscribed or failed; {@link #ready} waits for them. */
   private Set<HostPort> firstRound;
+
   /** nsqds given directly not subscribed to yet; {@link #directlySubscribed} waits for them. */
   private Set<HostPort> directPending;
+
   private ScheduledFuture<?> lookupTimer;
   private boolean lookupsAnswered;
+
   /** Lookupds whose last lookup failed, so that an outage is logged once, not every poll. */
   private final Set<String> failingLookupds = new HashSet<>();
+
   private ScheduledFuture<?> rdyTimer;
   private ScheduledFuture<?> backoffTimer;
   private boolean started;
@@ -87,9 +92,15 @@ public final class NsqConsumer implements AutoCloseable {
     lookupdClient = new LookupdClient(Duration.ofSeconds(5));
     reconnectBackoff = new Backoff(config.reconnectMinDelay, config.reconnectMaxDelay);
     requeueBackoff = new Backoff(config.requeueDelay, config.maxRequeueDelay);
-    flow = new FlowControl<>(config.maxInFlight, new Backoff(config.backoffMultiplier, config.maxBackoffDuration),
-        config.lowRdyIdleTimeout, System::nanoTime, ThreadLocalRandom.current(),
-        (connection, count) -> connection.sendAndForget(Commands.rdy(connection.channelAlloc(), count)));
+    flow =
+        new FlowControl<>(
+            config.maxInFlight,
+            new Backoff(config.backoffMultiplier, config.maxBackoffDuration),
+            config.lowRdyIdleTimeout,
+            System::nanoTime,
+            ThreadLocalRandom.current(),
+            (connection, count) ->
+                connection.sendAndForget(Commands.rdy(connection.channelAlloc(), count)));
   }
 
   public static Builder builder(String topic, String channel) {
@@ -125,19 +136,19 @@ public final class NsqConsumer implements AutoCloseable {
   }
 
   /**
-   * Completes once every nsqd of the first round (those given directly, and those the first
-   * answer of nsqlookupd listed) has been subscribed to or has failed once; an nsqd that failed
-   * keeps being retried. With nsqlookupd, an empty first answer makes the consumer ready with
-   * nothing to consume yet: it keeps looking.
+   * Completes once every nsqd of the first round (those given directly, and those the first answer
+   * of nsqlookupd listed) has been subscribed to or has failed once; an nsqd that failed keeps
+   * being retried. With nsqlookupd, an empty first answer makes the consumer ready with nothing to
+   * consume yet: it keeps looking.
    */
   public CompletableFuture<Void> ready() {
     return ready;
   }
 
   /**
-   * Completes once every nsqd given directly has answered this consumer's SUB with OK, which
-   * means the topic and channel exist there: messages published to that nsqd from then on are
-   * kept for this channel. Unlike {@link #ready()}, a failure does not count.
+   * Completes once every nsqd given directly has answered this consumer's SUB with OK, which means
+   * the topic and channel exist there: messages published to that nsqd from then on are kept for
+   * this channel. Unlike {@link #ready()}, a failure does not count.
    */
   public CompletableFuture<Void> directlySubscribed() {
     return directlySubscribed;
@@ -191,7 +202,12 @@ public final class NsqConsumer implements AutoCloseable {
             (connection, error) -> {
               if (error != null) {
                 dialing.remove(address);
-                LOG.log(System.Logger.Level.WARNING, "cannot connect to nsqd {0} for {1}/{2}: {3}", address, topic, channel,
+                LOG.log(
+                    System.Logger.Level.WARNING,
+                    "cannot connect to nsqd {0} for {1}/{2}: {3}",
+                    address,
+                    topic,
+                    channel,
                     error.getMessage());
                 settleFirstRound(address);
                 scheduleRedial(address);
@@ -218,7 +234,12 @@ public final class NsqConsumer implements AutoCloseable {
             if (r != null && r.timer != null) {
               r.timer.cancel(false);
             }
-            LOG.log(System.Logger.Level.INFO, "subscribed to {0}/{1} on nsqd {2}", topic, channel, connection.address);
+            LOG.log(
+                System.Logger.Level.INFO,
+                "subscribed to {0}/{1} on nsqd {2}",
+                topic,
+                channel,
+                connection.address);
             flow.add(connection, connection.identify().maxRdyCount());
             if (directPending.remove(connection.address) && directPending.isEmpty()) {
               directlySubscribed.complete(null);
@@ -229,8 +250,13 @@ public final class NsqConsumer implements AutoCloseable {
           @Override
           public void onError(NsqException error) {
             dialing.remove(connection.address);
-            LOG.log(System.Logger.Level.WARNING, "SUB {0}/{1} on nsqd {2} failed: {3}",
-                topic, channel, connection.address, error.getMessage());
+            LOG.log(
+                System.Logger.Level.WARNING,
+                "SUB {0}/{1} on nsqd {2} failed: {3}",
+                topic,
+                channel,
+                connection.address,
+                error.getMessage());
             connection.close();
             settleFirstRound(connection.address);
             scheduleRedial(connection.address);
@@ -240,7 +266,10 @@ public final class NsqConsumer implements AutoCloseable {
   }
 
   private void settleFirstRound(HostPort address) {
-    if (firstRound != null && firstRound.remove(address) && firstRound.isEmpty() && lookupsAnswered) {
+    if (firstRound != null
+        && firstRound.remove(address)
+        && firstRound.isEmpty()
+        && lookupsAnswered) {
       ready.complete(null);
     }
   }
@@ -274,7 +303,11 @@ public final class NsqConsumer implements AutoCloseable {
       maybeFinishStop();
       return;
     }
-    LOG.log(System.Logger.Level.WARNING, "lost nsqd {0}: {1}", connection.address, cause == null ? "closed" : cause.getMessage());
+    LOG.log(
+        System.Logger.Level.WARNING,
+        "lost nsqd {0}: {1}",
+        connection.address,
+        cause == null ? "closed" : cause.getMessage());
     flow.remove(connection);
     scheduleRedial(connection.address);
     if (discovered.contains(connection.address)) {
@@ -289,10 +322,13 @@ public final class NsqConsumer implements AutoCloseable {
    */
   private void lookupSoon() {
     // A lookup in flight (its timer done) schedules the next one itself, at the short interval.
-    if (lookupTimer != null && !lookupTimer.isDone()
+    if (lookupTimer != null
+        && !lookupTimer.isDone()
         && lookupTimer.getDelay(TimeUnit.NANOSECONDS) > config.lookupdEmptyPollInterval.toNanos()
         && lookupTimer.cancel(false)) {
-      lookupTimer = loop.schedule(this::lookup, config.lookupdEmptyPollInterval.toNanos(), TimeUnit.NANOSECONDS);
+      lookupTimer =
+          loop.schedule(
+              this::lookup, config.lookupdEmptyPollInterval.toNanos(), TimeUnit.NANOSECONDS);
     }
   }
 
@@ -332,13 +368,16 @@ public final class NsqConsumer implements AutoCloseable {
     if (anyAnswered) {
       // Keep the last answer when every lookupd failed, so a lookupd outage disconnects nothing.
       discovered = union;
-      redials.keySet().removeIf(a -> {
-        boolean unwanted = !isWanted(a);
-        if (unwanted && redials.get(a).timer != null) {
-          redials.get(a).timer.cancel(false);
-        }
-        return unwanted;
-      });
+      redials
+          .keySet()
+          .removeIf(
+              a -> {
+                boolean unwanted = !isWanted(a);
+                if (unwanted && redials.get(a).timer != null) {
+                  redials.get(a).timer.cancel(false);
+                }
+                return unwanted;
+              });
       if (!lookupsAnswered) {
         lookupsAnswered = true;
         for (HostPort address : union) {
@@ -361,29 +400,38 @@ public final class NsqConsumer implements AutoCloseable {
     // a full poll interval is what the first message to a new topic, or to an nsqd back under a
     // new address, would otherwise wait.
     boolean lost = discovered.stream().anyMatch(redials::containsKey);
-    Duration next = discovered.isEmpty() || lost ? config.lookupdEmptyPollInterval : config.lookupdPollInterval;
+    Duration next =
+        discovered.isEmpty() || lost ? config.lookupdEmptyPollInterval : config.lookupdPollInterval;
     long interval = next.toNanos();
-    long jitter = (long) (interval * config.lookupdPollJitter * ThreadLocalRandom.current().nextDouble());
+    long jitter =
+        (long) (interval * config.lookupdPollJitter * ThreadLocalRandom.current().nextDouble());
     if (!stopping) {
       lookupTimer = loop.schedule(this::lookup, interval + jitter, TimeUnit.NANOSECONDS);
     }
   }
 
-  /** Warns once per outage of a lookupd: while nothing is known, lookups are retried every second. */
+  /**
+   * Warns once per outage of a lookupd: while nothing is known, lookups are retried every second.
+   */
   private void noteFailure(Answer answer) {
-    Throwable cause = answer.error instanceof CompletionException && answer.error.getCause() != null
-        ? answer.error.getCause()
-        : answer.error;
-    System.Logger.Level level = failingLookupds.add(answer.lookupd) ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG;
+    Throwable cause =
+        answer.error instanceof CompletionException && answer.error.getCause() != null
+            ? answer.error.getCause()
+            : answer.error;
+    System.Logger.Level level =
+        failingLookupds.add(answer.lookupd)
+            ? System.Logger.Level.WARNING
+            : System.Logger.Level.DEBUG;
     LOG.log(level, "lookup of topic {0} failed: {1}", topic, cause.getMessage());
   }
 
   /** How long until the next lookup; zero when none is scheduled. For tests. */
   CompletableFuture<Duration> nextLookupIn() {
     return CompletableFuture.supplyAsync(
-        () -> lookupTimer == null || lookupTimer.isDone()
-            ? Duration.ZERO
-            : Duration.ofNanos(lookupTimer.getDelay(TimeUnit.NANOSECONDS)),
+        () ->
+            lookupTimer == null || lookupTimer.isDone()
+                ? Duration.ZERO
+                : Duration.ofNanos(lookupTimer.getDelay(TimeUnit.NANOSECONDS)),
         loop);
   }
 
@@ -420,7 +468,12 @@ public final class NsqConsumer implements AutoCloseable {
     if (pause.isZero()) {
       return;
     }
-    LOG.log(System.Logger.Level.WARNING, "{0}/{1}: backing off for {2} ms", topic, channel, pause.toMillis());
+    LOG.log(
+        System.Logger.Level.WARNING,
+        "{0}/{1}: backing off for {2} ms",
+        topic,
+        channel,
+        pause.toMillis());
     if (backoffTimer != null) {
       backoffTimer.cancel(false);
     }
@@ -462,17 +515,18 @@ public final class NsqConsumer implements AutoCloseable {
   private void onAnswered(boolean success, boolean backoff) {
     // Counted down on the event loop, after the FIN/REQ queued there just before: a stop that
     // sees nothing in flight must not close the connection ahead of that answer.
-    Runnable step = () -> {
-      inFlight.decrementAndGet();
-      if (success) {
-        onSuccess();
-      } else if (backoff) {
-        onFailure();
-      }
-      if (stopping) {
-        maybeFinishStop();
-      }
-    };
+    Runnable step =
+        () -> {
+          inFlight.decrementAndGet();
+          if (success) {
+            onSuccess();
+          } else if (backoff) {
+            onFailure();
+          }
+          if (stopping) {
+            maybeFinishStop();
+          }
+        };
     if (loop.inEventLoop()) {
       step.run();
     } else {
@@ -491,11 +545,14 @@ public final class NsqConsumer implements AutoCloseable {
         t.cancel(false);
       }
     }
-    redials.values().forEach(r -> {
-      if (r.timer != null) {
-        r.timer.cancel(false);
-      }
-    });
+    redials
+        .values()
+        .forEach(
+            r -> {
+              if (r.timer != null) {
+                r.timer.cancel(false);
+              }
+            });
     redials.clear();
     // Messages nsqd sent before CLOSE_WAIT may still be unread; the stop waits for every CLS to
     // be answered, so that those are counted in flight and handled too.
@@ -522,8 +579,12 @@ public final class NsqConsumer implements AutoCloseable {
         loop.schedule(
             () -> {
               if (inFlight.get() > 0) {
-                LOG.log(System.Logger.Level.WARNING, "{0}/{1}: stopping with {2} messages unanswered; nsqd will redeliver them",
-                    topic, channel, inFlight.get());
+                LOG.log(
+                    System.Logger.Level.WARNING,
+                    "{0}/{1}: stopping with {2} messages unanswered; nsqd will redeliver them",
+                    topic,
+                    channel,
+                    inFlight.get());
               }
               finishStop();
             },
@@ -546,12 +607,12 @@ public final class NsqConsumer implements AutoCloseable {
       stopDeadline.cancel(false);
     }
     new ArrayList<>(conns.values()).forEach(NsqConnection::close);
-    NsqException stoppedError = new NsqException("consumer of " + topic + "/" + channel + " stopped");
+    NsqException stoppedError =
+        new NsqException("consumer of " + topic + "/" + channel + " stopped");
     ready.completeExceptionally(stoppedError);
     directlySubscribed.completeExceptionally(stoppedError);
     stopped.complete(null);
   }
-
 
   private static final class Redial {
     int failures;
@@ -616,8 +677,8 @@ public final class NsqConsumer implements AutoCloseable {
     }
 
     /**
-     * Subscribes on every nsqd that nsqlookupd knows ({@code /nodes}), not only those that have
-     * the topic yet: for return topics, whose messages may be published on any node.
+     * Subscribes on every nsqd that nsqlookupd knows ({@code /nodes}), not only those that have the
+     * topic yet: for return topics, whose messages may be published on any node.
      */
     public Builder everyNode(boolean everyNode) {
       this.everyNode = everyNode;

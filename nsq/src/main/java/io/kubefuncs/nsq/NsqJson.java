@@ -12,11 +12,11 @@ import java.util.List;
 
 /**
  * The few JSON documents of NSQ: the IDENTIFY body and nsqd's answer to it, and nsqlookupd's
- * answers. Read and written with jackson-core's streaming parser rather than databind, which
- * loaded about 570 classes at a function's start for these five small documents.
+ * answers. Read and written with jackson-core's streaming parser rather than databind, which loaded
+ * about 570 classes at a function's start for these five small documents.
  *
- * <p>Unknown fields are skipped; a known field of the wrong shape or a body that is not JSON
- * throws {@link IOException}, which the callers turn into an error naming the server.
+ * <p>Unknown fields are skipped; a known field of the wrong shape or a body that is not JSON throws
+ * {@link IOException}, which the callers turn into an error naming the server.
  */
 final class NsqJson {
   private static final JsonFactory FACTORY = new JsonFactory();
@@ -74,7 +74,16 @@ final class NsqJson {
         }
       }
       end(p);
-      return new IdentifyResponse(version, maxRdyCount, maxMsgTimeout, msgTimeout, authRequired, tls, snappy, deflate, maxMsgSize);
+      return new IdentifyResponse(
+          version,
+          maxRdyCount,
+          maxMsgTimeout,
+          msgTimeout,
+          authRequired,
+          tls,
+          snappy,
+          deflate,
+          maxMsgSize);
     }
   }
 
@@ -117,7 +126,8 @@ final class NsqJson {
     }
   }
 
-  private static void lookupdField(JsonParser p, String field, JsonToken value, LookupdBody into) throws IOException {
+  private static void lookupdField(JsonParser p, String field, JsonToken value, LookupdBody into)
+      throws IOException {
     switch (field) {
       case "producers" -> {
         expect(p, value, JsonToken.START_ARRAY);
@@ -180,10 +190,16 @@ final class NsqJson {
     return value == JsonToken.VALUE_TRUE;
   }
 
-  private static void expect(JsonParser p, JsonToken actual, JsonToken expected) throws IOException {
+  private static void expect(JsonParser p, JsonToken actual, JsonToken expected)
+      throws IOException {
     if (actual != expected) {
-      throw new IOException("expected " + expected + " at " + p.currentLocation().offsetDescription()
-          + ", found " + (actual == null ? "the end" : actual.toString()));
+      throw new IOException(
+          "expected "
+              + expected
+              + " at "
+              + p.currentLocation().offsetDescription()
+              + ", found "
+              + (actual == null ? "the end" : actual.toString()));
     }
   }
 
@@ -192,7 +208,11 @@ final class NsqJson {
     expect(p, p.currentToken(), JsonToken.END_OBJECT);
     JsonToken after = p.nextToken();
     if (after != null) {
-      throw new IOException("unexpected " + after + " after the object at " + p.currentLocation().offsetDescription());
+      throw new IOException(
+          "unexpected "
+              + after
+              + " after the object at "
+              + p.currentLocation().offsetDescription());
     }
   }
 }

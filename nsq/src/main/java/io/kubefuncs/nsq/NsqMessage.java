@@ -6,11 +6,11 @@ import java.time.Instant;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
- * A message delivered by nsqd. It must be answered exactly once, by {@link #finish()} or
- * {@link #requeue(Duration)}, from any thread; until then it counts against the consumer's
- * max-in-flight, and nsqd redelivers it when its msg_timeout passes ({@link #touch()} resets that).
- * A {@link MessageHandler} that returns normally finishes it, one that throws requeues it, unless
- * it called {@link #disableAutoResponse()} to answer later.
+ * A message delivered by nsqd. It must be answered exactly once, by {@link #finish()} or {@link
+ * #requeue(Duration)}, from any thread; until then it counts against the consumer's max-in-flight,
+ * and nsqd redelivers it when its msg_timeout passes ({@link #touch()} resets that). A {@link
+ * MessageHandler} that returns normally finishes it, one that throws requeues it, unless it called
+ * {@link #disableAutoResponse()} to answer later.
  */
 public final class NsqMessage {
   private static final AtomicIntegerFieldUpdater<NsqMessage> RESPONDED =
@@ -95,8 +95,8 @@ public final class NsqMessage {
   }
 
   /**
-   * Hands the message back to nsqd for redelivery after {@code delay} (capped by nsqd's
-   * {@code --max-req-timeout}), and puts the consumer into backoff.
+   * Hands the message back to nsqd for redelivery after {@code delay} (capped by nsqd's {@code
+   * --max-req-timeout}), and puts the consumer into backoff.
    */
   public void requeue(Duration delay) {
     requeue(delay, true);
@@ -135,6 +135,14 @@ public final class NsqMessage {
 
   @Override
   public String toString() {
-    return "NsqMessage{id=" + id() + ", attempts=" + attempts + ", bytes=" + body.length + ", from " + nsqdAddress() + "}";
+    return "NsqMessage{id="
+        + id()
+        + ", attempts="
+        + attempts
+        + ", bytes="
+        + body.length
+        + ", from "
+        + nsqdAddress()
+        + "}";
   }
 }

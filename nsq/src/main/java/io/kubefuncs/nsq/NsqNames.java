@@ -1,16 +1,15 @@
 package io.kubefuncs.nsq;
 
 /**
- * Topic and channel name rules of nsqd. Checking them here turns what would be a fatal
- * {@code E_BAD_TOPIC} (and a dropped connection, taking every other in-flight command with it)
- * into an {@link IllegalArgumentException} at the call site.
+ * Topic and channel name rules of nsqd. Checking them here turns what would be a fatal {@code
+ * E_BAD_TOPIC} (and a dropped connection, taking every other in-flight command with it) into an
+ * {@link IllegalArgumentException} at the call site.
  */
 public final class NsqNames {
   /** nsqd's limit, {@code #ephemeral} suffix included. */
   public static final int MAX_LENGTH = 64;
 
   public static final String EPHEMERAL_SUFFIX = "#ephemeral";
-
 
   private NsqNames() {}
 
@@ -39,8 +38,13 @@ public final class NsqNames {
     }
     for (int i = 0; i < end; i++) {
       char c = name.charAt(i);
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-          || c == '.' || c == '_' || c == '-';
+      boolean ok =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9')
+              || c == '.'
+              || c == '_'
+              || c == '-';
       if (!ok) {
         return false;
       }
@@ -54,11 +58,20 @@ public final class NsqNames {
     }
     if (name.length() > MAX_LENGTH) {
       throw new IllegalArgumentException(
-          kind + " name '" + name + "' is " + name.length() + " characters, nsqd allows " + MAX_LENGTH);
+          kind
+              + " name '"
+              + name
+              + "' is "
+              + name.length()
+              + " characters, nsqd allows "
+              + MAX_LENGTH);
     }
     if (!isValid(name)) {
       throw new IllegalArgumentException(
-          kind + " name '" + name + "' is invalid: use only letters, digits, '.', '_' and '-',"
+          kind
+              + " name '"
+              + name
+              + "' is invalid: use only letters, digits, '.', '_' and '-',"
               + " optionally ending in #ephemeral");
     }
     return name;

@@ -20,17 +20,18 @@ import java.util.regex.Pattern;
 /**
  * Publishes to one nsqd. Thread-safe and asynchronous: every publish returns a future that
  * completes when nsqd has answered OK, and fails with an {@link NsqErrorException} when nsqd
- * refuses the message, or an {@link NsqConnectionException} when nsqd stayed unreachable for
- * the publish timeout.
+ * refuses the message, or an {@link NsqConnectionException} when nsqd stayed unreachable for the
+ * publish timeout.
  *
  * <p>Commands are pipelined on one connection. When publishes arrive faster than the connection
  * drains them, consecutive ones for the same topic travel as one MPUB, which is how the producer
  * keeps up under load without adding latency when idle. A lost connection is re-dialled with
- * backoff and unanswered publishes are sent again: delivery is at-least-once, so a publish whose
- * OK was lost with the connection may reach consumers twice.
+ * backoff and unanswered publishes are sent again: delivery is at-least-once, so a publish whose OK
+ * was lost with the connection may reach consumers twice.
  */
 public final class NsqProducer implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(NsqProducer.class.getName());
+
   /** nsqd's refusal of a body larger than its limit: {@code PUB message too big 5000 > 4096}. */
   private static final Pattern TOO_BIG = Pattern.compile("message too big \\d+ > (\\d+)");
 
@@ -43,6 +44,7 @@ public final class NsqProducer implements AutoCloseable {
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
   private volatile boolean closing;
   private volatile boolean connected;
+
   /** The configured limit, lowered to nsqd's own once nsqd tells it. */
   private volatile int maxMessageSize;
 
@@ -54,12 +56,14 @@ public final class NsqProducer implements AutoCloseable {
   private NsqConnection connection;
   private CompletableFuture<NsqConnection> dialing;
   private int failedDials;
+
   /**
    * Set by {@link #connect()}: from then on a lost or failed connection is redialled with backoff
    * even with nothing to publish, so that a server in front of the producer (the gateway) is
    * connected again as soon as nsqd is back, not when a request has already been refused.
    */
   private boolean stayConnected;
+
   private ScheduledFuture<?> redial;
   private Throwable lastDialError;
 
@@ -71,19 +75,22 @@ public final class NsqProducer implements AutoCloseable {
     this.maxMessageSize = config.maxMessageSize;
   }
 
-  /** A producer for the nsqd at {@code tcpAddress} ({@code host:4150}); it connects on first use. */
+  /**
+   * A producer for the nsqd at {@code tcpAddress} ({@code host:4150}); it connects on first use.
+   */
   public static NsqProducer create(String tcpAddress) {
     return create(tcpAddress, NsqConfig.defaults());
   }
 
   public static NsqProducer create(String tcpAddress, NsqConfig config) {
-    return new NsqProducer(HostPort.parse(tcpAddress, "nsqd address"), Objects.requireNonNull(config, "config"));
+    return new NsqProducer(
+        HostPort.parse(tcpAddress, "nsqd address"), Objects.requireNonNull(config, "config"));
   }
 
   /**
-   * Connects now rather than on the first publish; the future fails if nsqd cannot be reached.
-   * From then on the producer keeps its connection: whenever it is lost, or this dial fails, it
-   * redials in the background with the reconnect backoff, until {@link #close()}.
+   * Connects now rather than on the first publish; the future fails if nsqd cannot be reached. From
+   * then on the producer keeps its connection: whenever it is lost, or this dial fails, it redials
+   * in the background with the reconnect backoff, until {@link #close()}.
    */
   public CompletableFuture<Void> connect() {
     CompletableFuture<Void> done = new CompletableFuture<>();
@@ -98,13 +105,15 @@ public final class NsqProducer implements AutoCloseable {
             redial.cancel(false);
             redial = null;
           }
-          dial().whenComplete((c, e) -> {
-            if (e != null) {
-              done.completeExceptionally(e);
-            } else {
-              done.complete(null);
-            }
-          });
+          dial()
+              .whenComplete(
+                  (c, e) -> {
+                    if (e != null) {
+                      done.completeExceptionally(e);
+                    } else {
+                      done.complete(null);
+                    }
+                  });
         });
     return done;
   }
@@ -123,12 +132,15 @@ public final class NsqProducer implements AutoCloseable {
     return enqueue(new Publish(checkTopic(topic), null, copy, -1, deadline()));
   }
 
-  /** Publishes a message that nsqd holds back for {@code delay} (at most nsqd's max-req-timeout). */
+  /**
+   * Publishes a message that nsqd holds back for {@code delay} (at most nsqd's max-req-timeout).
+   */
   public CompletableFuture<Void> deferredPublish(String topic, Duration delay, byte[] body) {
     if (delay.isNegative()) {
       throw new IllegalArgumentException("delay must not be negative, got " + delay);
     }
-    return enqueue(new Publish(checkTopic(topic), checkBody(body), null, delay.toMillis(), deadline()));
+    return enqueue(
+        new Publish(checkTopic(topic), checkBody(body), null, delay.toMillis(), deadline()));
   }
 
   /** True while a connection to nsqd is up; publishes made now go out at once. */
@@ -177,7 +189,10 @@ public final class NsqProducer implements AutoCloseable {
     int max = maxMessageSize;
     if (body.length > max) {
       throw new IllegalArgumentException(
-          "message of " + body.length + " bytes exceeds maxMessageSize " + max
+          "message of "
+              + body.length
+              + " bytes exceeds maxMessageSize "
+              + max
               + " (nsqd's --max-msg-size must allow it too)");
     }
     return body;
@@ -189,7 +204,8 @@ public final class NsqProducer implements AutoCloseable {
 
   private CompletableFuture<Void> enqueue(Publish p) {
     if (closing) {
-      p.future.completeExceptionally(new IllegalStateException("producer for nsqd " + address + " is closed"));
+      p.future.completeExceptionally(
+          new IllegalStateException("producer for nsqd " + address + " is closed"));
       return p.future;
     }
     incoming.add(p);
@@ -223,7 +239,9 @@ public final class NsqProducer implements AutoCloseable {
       batch.add(head);
       ByteBuf command;
       if (head.bodies != null) {
-        command = Commands.mpub(connection.channelAlloc(), head.topic, head.bodies, totalSize(head.bodies));
+        command =
+            Commands.mpub(
+                connection.channelAlloc(), head.topic, head.bodies, totalSize(head.bodies));
       } else if (head.deferMillis >= 0) {
         command = Commands.dpub(connection.channelAlloc(), head.topic, head.deferMillis, head.body);
       } else {
@@ -238,9 +256,10 @@ public final class NsqProducer implements AutoCloseable {
           batch.add(backlog.poll());
           bytes += next.body.length;
         }
-        command = batch.size() == 1
-            ? Commands.pub(connection.channelAlloc(), head.topic, head.body)
-            : Commands.mpub(connection.channelAlloc(), head.topic, bodies(batch), bytes);
+        command =
+            batch.size() == 1
+                ? Commands.pub(connection.channelAlloc(), head.topic, head.body)
+                : Commands.mpub(connection.channelAlloc(), head.topic, bodies(batch), bytes);
       }
       unanswered.addAll(batch);
       connection.send(command, new Answer(batch.size(), batch.size() > 1));
@@ -273,28 +292,30 @@ public final class NsqProducer implements AutoCloseable {
       return dialing;
     }
     if (redial != null) {
-      return CompletableFuture.failedFuture(new NsqConnectionException("nsqd " + address + " is being redialled"));
+      return CompletableFuture.failedFuture(
+          new NsqConnectionException("nsqd " + address + " is being redialled"));
     }
     dialing = NsqConnection.connect(address, config, loop, listener);
     return dialing.whenComplete(
-            (conn, error) -> {
-              dialing = null;
-              if (error == null) {
-                connection = conn;
-                connected = true;
-                learnLimit(conn.identify().maxMsgSize());
-                if (closing) {
-                  finishCloseIfIdle();
-                }
-                writeBacklog();
-                return;
-              }
-              failedDials++;
-              lastDialError = error;
-              LOG.log(System.Logger.Level.DEBUG, "dial nsqd {0} failed: {1}", address, error.getMessage());
-              expireOverdue();
-              scheduleRedial();
-            });
+        (conn, error) -> {
+          dialing = null;
+          if (error == null) {
+            connection = conn;
+            connected = true;
+            learnLimit(conn.identify().maxMsgSize());
+            if (closing) {
+              finishCloseIfIdle();
+            }
+            writeBacklog();
+            return;
+          }
+          failedDials++;
+          lastDialError = error;
+          LOG.log(
+              System.Logger.Level.DEBUG, "dial nsqd {0} failed: {1}", address, error.getMessage());
+          expireOverdue();
+          scheduleRedial();
+        });
   }
 
   private void learnLimit(long nsqdLimit) {
@@ -329,7 +350,12 @@ public final class NsqProducer implements AutoCloseable {
       String why = lastDialError == null ? "" : ": " + lastDialError.getMessage();
       p.future.completeExceptionally(
           new NsqConnectionException(
-              "could not publish to nsqd " + address + " within " + config.publishTimeout.toMillis() + " ms" + why,
+              "could not publish to nsqd "
+                  + address
+                  + " within "
+                  + config.publishTimeout.toMillis()
+                  + " ms"
+                  + why,
               lastDialError));
     }
   }
@@ -391,7 +417,8 @@ public final class NsqProducer implements AutoCloseable {
     @Override
     public void onError(NsqException error) {
       if (!(error instanceof NsqErrorException refusal)) {
-        return; // A lost connection leaves the publishes in `unanswered`; onClosed sends them again.
+        return; // A lost connection leaves the publishes in `unanswered`; onClosed sends them
+        // again.
       }
       Matcher tooBig = TOO_BIG.matcher(refusal.getMessage());
       if (tooBig.find()) {
@@ -418,7 +445,10 @@ public final class NsqProducer implements AutoCloseable {
   private final class Listener implements NsqConnection.Listener {
     @Override
     public void onMessage(NsqConnection conn, NsqMessage message) {
-      LOG.log(System.Logger.Level.WARNING, "nsqd {0} sent a message to a producer connection; requeueing it", address);
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "nsqd {0} sent a message to a producer connection; requeueing it",
+          address);
       message.requeueWithoutBackoff(Duration.ZERO);
     }
 
@@ -439,8 +469,12 @@ public final class NsqProducer implements AutoCloseable {
       // gateway's every route, would wait out a backoff.
       boolean refusal = cause != null && cause.getCause() instanceof NsqErrorException;
       if (!backlog.isEmpty()) {
-        LOG.log(System.Logger.Level.WARNING, "lost nsqd {0} with {1} publishes unanswered; reconnecting: {2}",
-            address, backlog.size(), cause == null ? "closed" : cause.getMessage());
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "lost nsqd {0} with {1} publishes unanswered; reconnecting: {2}",
+            address,
+            backlog.size(),
+            cause == null ? "closed" : cause.getMessage());
         if (!refusal) {
           failedDials++;
         }
@@ -449,7 +483,11 @@ public final class NsqProducer implements AutoCloseable {
       } else if (closing) {
         shutdown("producer for nsqd " + address + " is closed");
       } else if (stayConnected) {
-        LOG.log(System.Logger.Level.WARNING, "lost nsqd {0}; reconnecting: {1}", address, cause == null ? "closed" : cause.getMessage());
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "lost nsqd {0}; reconnecting: {1}",
+            address,
+            cause == null ? "closed" : cause.getMessage());
         if (!refusal) {
           failedDials++;
         }

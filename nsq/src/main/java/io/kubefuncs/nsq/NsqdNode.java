@@ -2,11 +2,7 @@ package io.kubefuncs.nsq;
 
 /** An nsqd as nsqlookupd lists it. */
 public record NsqdNode(
-    String broadcastAddress,
-    String hostname,
-    int tcpPort,
-    int httpPort,
-    String version) {
+    String broadcastAddress, String hostname, int tcpPort, int httpPort, String version) {
 
   /** Where clients connect: the broadcast address nsqd registered, with its TCP port. */
   public String tcpAddress() {

@@ -17,7 +17,10 @@ public final class TlsSettings {
     }
   }
 
-  /** A setting is wrong; {@link #setting()} names it, the message says why (and starts with the name). */
+  /**
+   * A setting is wrong; {@link #setting()} names it, the message says why (and starts with the
+   * name).
+   */
   public static final class InvalidSettingException extends IllegalArgumentException {
     private final String setting;
     private final String reason;
@@ -45,7 +48,8 @@ public final class TlsSettings {
    *     TLS on, a certificate without its key or a key without its certificate, or a file that is
    *     missing, unreadable or not PEM
    */
-  public static NsqTls read(Setting enabled, Setting caFile, Setting certFile, Setting keyFile, Setting serverName) {
+  public static NsqTls read(
+      Setting enabled, Setting caFile, Setting certFile, Setting keyFile, Setting serverName) {
     String on = enabled.isSet() ? enabled.value().strip() : "false";
     if (!on.equals("true") && !on.equals("false")) {
       throw new InvalidSettingException(enabled.name(), "must be true or false, got '" + on + "'");
@@ -53,8 +57,14 @@ public final class TlsSettings {
     if (on.equals("false")) {
       for (Setting s : new Setting[] {caFile, certFile, keyFile, serverName}) {
         if (s.isSet()) {
-          throw new InvalidSettingException(s.name(), "is set but " + enabled.name() + " is not true: set " + enabled.name()
-              + "=true to use TLS to nsqd, or unset " + s.name());
+          throw new InvalidSettingException(
+              s.name(),
+              "is set but "
+                  + enabled.name()
+                  + " is not true: set "
+                  + enabled.name()
+                  + "=true to use TLS to nsqd, or unset "
+                  + s.name());
         }
       }
       return null;
@@ -62,7 +72,11 @@ public final class TlsSettings {
     if (certFile.isSet() != keyFile.isSet()) {
       Setting missing = certFile.isSet() ? keyFile : certFile;
       Setting given = certFile.isSet() ? certFile : keyFile;
-      throw new InvalidSettingException(missing.name(), "is not set but " + given.name() + " is: a client certificate needs its key, set both or neither");
+      throw new InvalidSettingException(
+          missing.name(),
+          "is not set but "
+              + given.name()
+              + " is: a client certificate needs its key, set both or neither");
     }
     NsqTls.Builder b = NsqTls.builder();
     apply(caFile, () -> b.caFile(Path.of(caFile.value().strip())));

@@ -34,11 +34,12 @@ class AuthTest {
     authServer = NsqAuthServer.start(SECRET, "^" + GRANTED + "$");
     TestCertificates certs = TestCertificates.generate();
     tls = NsqTls.builder().caFile(certs.caCertificate()).build();
-    nsqd = NsqdProcess.builder()
-        .authHttpAddress(authServer.address())
-        .tls(certs)
-        .tlsRequired("tcp-https")
-        .start();
+    nsqd =
+        NsqdProcess.builder()
+            .authHttpAddress(authServer.address())
+            .tls(certs)
+            .tlsRequired("tcp-https")
+            .start();
   }
 
   @AfterAll
@@ -54,7 +55,11 @@ class AuthTest {
   @Test
   void grantedTopicWorksAndADeniedOneFailsNamingItWhileTheGrantedOneGoesOn() throws Exception {
     // A reconnect backoff far over the publish timeout: a refusal must not cost one.
-    NsqConfig config = config().authSecret(SECRET).reconnectDelay(Duration.ofSeconds(30), Duration.ofSeconds(30)).build();
+    NsqConfig config =
+        config()
+            .authSecret(SECRET)
+            .reconnectDelay(Duration.ofSeconds(30), Duration.ofSeconds(30))
+            .build();
     List<String> seen = new CopyOnWriteArrayList<>();
     try (LogCapture producerLog = LogCapture.of(NsqProducer.class);
         NsqProducer producer = NsqProducer.create(nsqd.tcpAddress(), config)) {
@@ -64,25 +69,41 @@ class AuthTest {
 
       assertThatThrownBy(() -> producer.publish(DENIED, new byte[] {1}).join())
           .cause()
-          .isInstanceOfSatisfying(NsqErrorException.class, e -> assertThat(e.code()).isEqualTo("E_UNAUTHORIZED"))
+          .isInstanceOfSatisfying(
+              NsqErrorException.class, e -> assertThat(e.code()).isEqualTo("E_UNAUTHORIZED"))
           .hasMessageContaining("\"" + DENIED + "\"");
 
       // nsqd closed the connection on that refusal; the producer dials again at once (it is up).
-      await().atMost(Duration.ofSeconds(5)).until(() -> producerLog.messages().stream().anyMatch(m -> m.startsWith("lost nsqd")));
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> producerLog.messages().stream().anyMatch(m -> m.startsWith("lost nsqd")));
       producer.publish(GRANTED, "two".getBytes(UTF_8)).get(5, TimeUnit.SECONDS);
 
       try (LogCapture log = LogCapture.of(NsqConsumer.class);
-          NsqConsumer denied = NsqConsumer.builder(DENIED, "fn").nsqd(nsqd.tcpAddress()).config(config)
-              .handler(m -> seen.add("denied")).build().start();
-          NsqConsumer granted = NsqConsumer.builder(GRANTED, "fn").nsqd(nsqd.tcpAddress()).config(config)
-              .handler(m -> seen.add(new String(m.body(), UTF_8))).build().start()) {
+          NsqConsumer denied =
+              NsqConsumer.builder(DENIED, "fn")
+                  .nsqd(nsqd.tcpAddress())
+                  .config(config)
+                  .handler(m -> seen.add("denied"))
+                  .build()
+                  .start();
+          NsqConsumer granted =
+              NsqConsumer.builder(GRANTED, "fn")
+                  .nsqd(nsqd.tcpAddress())
+                  .config(config)
+                  .handler(m -> seen.add(new String(m.body(), UTF_8)))
+                  .build()
+                  .start()) {
         granted.ready().join();
         denied.ready().join();
         await().atMost(Duration.ofSeconds(10)).until(() -> seen.containsAll(List.of("one", "two")));
         assertThat(denied.stats().connections()).isZero();
-        assertThat(log.messages()).anySatisfy(m -> assertThat(m)
-            .contains("SUB " + DENIED + "/fn on nsqd " + nsqd.tcpAddress() + " failed")
-            .contains("E_UNAUTHORIZED"));
+        assertThat(log.messages())
+            .anySatisfy(
+                m ->
+                    assertThat(m)
+                        .contains("SUB " + DENIED + "/fn on nsqd " + nsqd.tcpAddress() + " failed")
+                        .contains("E_UNAUTHORIZED"));
         producer.publish(GRANTED, "three".getBytes(UTF_8)).join();
         await().atMost(Duration.ofSeconds(10)).until(() -> seen.contains("three"));
         assertThat(seen).doesNotContain("denied");
@@ -102,10 +123,12 @@ class AuthTest {
 
   @Test
   void wrongSecretIsRefusedByNsqd() {
-    try (NsqProducer p = NsqProducer.create(nsqd.tcpAddress(), config().authSecret("nope").build())) {
+    try (NsqProducer p =
+        NsqProducer.create(nsqd.tcpAddress(), config().authSecret("nope").build())) {
       assertThatThrownBy(() -> p.connect().join())
           .cause()
-          .isInstanceOfSatisfying(NsqErrorException.class, e -> assertThat(e.code()).isEqualTo("E_AUTH_FAILED"))
+          .isInstanceOfSatisfying(
+              NsqErrorException.class, e -> assertThat(e.code()).isEqualTo("E_AUTH_FAILED"))
           .hasMessageContaining("nsqd " + nsqd.tcpAddress())
           .hasMessageContaining("the auth server refused the secret (NSQ_AUTH_SECRET");
     }

@@ -1,11 +1,11 @@
 package io.kubefuncs.nsq;
 
-import io.kubefuncs.testkit.NsqdStats;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.kubefuncs.testkit.NsqCluster;
 import io.kubefuncs.testkit.NsqdProcess;
+import io.kubefuncs.testkit.NsqdStats;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,11 +47,12 @@ class ClusterTest {
         NsqConsumer.builder(topic, "all")
             .lookupd(lookupd())
             .config(NsqConfig.builder().maxInFlight(200).build())
-            .handler(m -> {
-              if (!seen.add(ByteBuffer.wrap(m.body()).getInt())) {
-                duplicates.incrementAndGet();
-              }
-            })
+            .handler(
+                m -> {
+                  if (!seen.add(ByteBuffer.wrap(m.body()).getInt())) {
+                    duplicates.incrementAndGet();
+                  }
+                })
             .build()
             .start()) {
       await().atMost(Duration.ofSeconds(10)).until(() -> consumer.stats().connections() == 2);
@@ -89,8 +90,11 @@ class ClusterTest {
             .build()
             .start()) {
       for (NsqdProcess nsqd : cluster.nsqds()) {
-        await().atMost(Duration.ofSeconds(10))
-            .until(() -> NsqdStats.readyCounts(nsqd.httpUrl(), topic, "ch"), c -> c.equals(List.of(5)));
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(
+                () -> NsqdStats.readyCounts(nsqd.httpUrl(), topic, "ch"),
+                c -> c.equals(List.of(5)));
       }
     }
   }
@@ -113,7 +117,12 @@ class ClusterTest {
             .rdyRedistribution(Duration.ofMillis(100), Duration.ofMillis(200))
             .build();
     try (NsqConsumer consumer =
-        NsqConsumer.builder(topic, "ch").lookupd(lookupd()).config(config).handler(m -> {}).build().start()) {
+        NsqConsumer.builder(topic, "ch")
+            .lookupd(lookupd())
+            .config(config)
+            .handler(m -> {})
+            .build()
+            .start()) {
       await().atMost(Duration.ofSeconds(20)).until(() -> consumer.stats().finished() == 40);
       for (NsqdProcess nsqd : cluster.nsqds()) {
         List<Integer> rdy = NsqdStats.readyCounts(nsqd.httpUrl(), topic, "ch");
@@ -147,13 +156,17 @@ class ClusterTest {
     cluster.awaitTopicRegistered("listed", 2, Duration.ofSeconds(10));
     LookupdClient client = new LookupdClient(Duration.ofSeconds(2));
     assertThat(client.topics(lookupd()).join()).contains("listed");
-    assertThat(client.nodes(lookupd()).join()).extracting(NsqdNode::tcpAddress)
-        .containsExactlyInAnyOrderElementsOf(cluster.nsqds().stream().map(NsqdProcess::tcpAddress).toList());
-    assertThat(client.nodes(lookupd()).join()).allSatisfy(n -> {
-      assertThat(n.hostname()).isNotBlank();
-      assertThat(n.version()).isNotBlank();
-      assertThat(n.httpPort()).isPositive();
-    });
+    assertThat(client.nodes(lookupd()).join())
+        .extracting(NsqdNode::tcpAddress)
+        .containsExactlyInAnyOrderElementsOf(
+            cluster.nsqds().stream().map(NsqdProcess::tcpAddress).toList());
+    assertThat(client.nodes(lookupd()).join())
+        .allSatisfy(
+            n -> {
+              assertThat(n.hostname()).isNotBlank();
+              assertThat(n.version()).isNotBlank();
+              assertThat(n.httpPort()).isPositive();
+            });
     assertThat(client.lookup(lookupd(), "listed").join()).hasSize(2);
     assertThat(client.lookup(lookupd(), "unknown-topic").join()).isEmpty();
   }

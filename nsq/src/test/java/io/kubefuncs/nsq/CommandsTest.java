@@ -25,12 +25,15 @@ class CommandsTest {
   void mpubCarriesBodySizeCountAndEachMessageSized() {
     ByteBuf cmd = Commands.mpub(alloc, "t", List.of(new byte[] {7}, new byte[] {8, 9}), 3);
     assertThat(bytes(cmd))
-        .isEqualTo(concat("MPUB t\n", new byte[] {0, 0, 0, 15, 0, 0, 0, 2, 0, 0, 0, 1, 7, 0, 0, 0, 2, 8, 9}));
+        .isEqualTo(
+            concat(
+                "MPUB t\n", new byte[] {0, 0, 0, 15, 0, 0, 0, 2, 0, 0, 0, 1, 7, 0, 0, 0, 2, 8, 9}));
   }
 
   @Test
   void lineCommands() {
-    assertThat(text(Commands.dpub(alloc, "t", 1500, new byte[0]))).isEqualTo("DPUB t 1500\n\0\0\0\0");
+    assertThat(text(Commands.dpub(alloc, "t", 1500, new byte[0])))
+        .isEqualTo("DPUB t 1500\n\0\0\0\0");
     assertThat(text(Commands.sub(alloc, "t", "c#ephemeral"))).isEqualTo("SUB t c#ephemeral\n");
     assertThat(text(Commands.rdy(alloc, 2500))).isEqualTo("RDY 2500\n");
     assertThat(text(Commands.fin(alloc, id))).isEqualTo("FIN 0123456789abcdef\n");
@@ -45,7 +48,8 @@ class CommandsTest {
   void identifyAndAuthCarrySizedBodies() {
     assertThat(bytes(Commands.identify(alloc, "{}".getBytes(StandardCharsets.UTF_8))))
         .isEqualTo(concat("IDENTIFY\n", new byte[] {0, 0, 0, 2, '{', '}'}));
-    assertThat(bytes(Commands.auth(alloc, "s3"))).isEqualTo(concat("AUTH\n", new byte[] {0, 0, 0, 2, 's', '3'}));
+    assertThat(bytes(Commands.auth(alloc, "s3")))
+        .isEqualTo(concat("AUTH\n", new byte[] {0, 0, 0, 2, 's', '3'}));
   }
 
   private static byte[] bytes(ByteBuf buf) {
@@ -61,6 +65,7 @@ class CommandsTest {
   }
 
   private static byte[] concat(String head, byte[] tail) {
-    return ByteBufUtil.getBytes(Unpooled.wrappedBuffer(head.getBytes(StandardCharsets.US_ASCII), tail));
+    return ByteBufUtil.getBytes(
+        Unpooled.wrappedBuffer(head.getBytes(StandardCharsets.US_ASCII), tail));
   }
 }

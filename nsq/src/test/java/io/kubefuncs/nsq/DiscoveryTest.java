@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Discovery of a topic that does not exist yet, with the default 60 s lookupd poll interval. A
  * topic comes into being on the nsqd that is first published to (on a fresh install: when the
- * gateway forwards the first request), and nsqd registers it with nsqlookupd at once; the
- * consumer must not wait for its next full poll to subscribe.
+ * gateway forwards the first request), and nsqd registers it with nsqlookupd at once; the consumer
+ * must not wait for its next full poll to subscribe.
  */
 class DiscoveryTest {
   /** The requirement: the first request after install is answered within 5 s. */
@@ -38,7 +38,9 @@ class DiscoveryTest {
               .build()
               .start()) {
         consumer.ready().join();
-        assertThat(consumer.stats().connections()).as("connections before the topic exists").isZero();
+        assertThat(consumer.stats().connections())
+            .as("connections before the topic exists")
+            .isZero();
 
         nsqd.publish("late", "first".getBytes(UTF_8));
 
@@ -61,7 +63,9 @@ class DiscoveryTest {
               .build()
               .start()) {
         // nsqlookupd still starting, as on a fresh install: the first lookup finds nobody there.
-        await().atMost(Duration.ofSeconds(10)).until(() -> consumer.nextLookupIn().join().compareTo(Duration.ZERO) > 0);
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> consumer.nextLookupIn().join().compareTo(Duration.ZERO) > 0);
         assertThat(consumer.ready()).isNotDone();
         lookupd.restart();
         try (NsqdProcess nsqd = NsqdProcess.builder().lookupd(lookupd).start()) {
@@ -114,11 +118,17 @@ class DiscoveryTest {
         await().atMost(FIRST_MESSAGE_DEADLINE).until(() -> seen.contains("before"));
 
         // nsqd closes the connections of the topic's consumers and unregisters it from nsqlookupd.
-        HttpResponse<String> deleted = HttpClient.newHttpClient().send(
-            HttpRequest.newBuilder(URI.create(nsqd.httpUrl() + "/topic/delete?topic=deleted"))
-                .POST(HttpRequest.BodyPublishers.noBody()).build(),
-            HttpResponse.BodyHandlers.ofString());
-        assertThat(deleted.statusCode()).as("POST /topic/delete: %s", deleted.body()).isEqualTo(200);
+        HttpResponse<String> deleted =
+            HttpClient.newHttpClient()
+                .send(
+                    HttpRequest.newBuilder(
+                            URI.create(nsqd.httpUrl() + "/topic/delete?topic=deleted"))
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString());
+        assertThat(deleted.statusCode())
+            .as("POST /topic/delete: %s", deleted.body())
+            .isEqualTo(200);
         nsqd.publish("deleted", "after".getBytes(UTF_8));
 
         await().atMost(FIRST_MESSAGE_DEADLINE).until(() -> seen.contains("after"));

@@ -19,7 +19,12 @@ class FlowControlTest {
   private final List<String> sent = new ArrayList<>();
 
   private FlowControl<String> flow(int maxInFlight, Duration multiplier, Duration maxPause) {
-    return new FlowControl<>(maxInFlight, new Backoff(multiplier, maxPause), IDLE, () -> now, new SplittableRandom(7),
+    return new FlowControl<>(
+        maxInFlight,
+        new Backoff(multiplier, maxPause),
+        IDLE,
+        () -> now,
+        new SplittableRandom(7),
         (conn, rdy) -> sent.add(conn + "=" + rdy));
   }
 

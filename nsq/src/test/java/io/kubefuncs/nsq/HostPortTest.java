@@ -9,7 +9,8 @@ class HostPortTest {
   @Test
   void parsesTheFormsNsqToolsAccept() {
     assertThat(HostPort.parse("127.0.0.1:4150", "nsqd")).isEqualTo(new HostPort("127.0.0.1", 4150));
-    assertThat(HostPort.parse("http://lookupd:4161/", "lookupd")).isEqualTo(new HostPort("lookupd", 4161));
+    assertThat(HostPort.parse("http://lookupd:4161/", "lookupd"))
+        .isEqualTo(new HostPort("lookupd", 4161));
     assertThat(HostPort.parse("[::1]:4150", "nsqd").toString()).isEqualTo("[::1]:4150");
   }
 
@@ -17,9 +18,12 @@ class HostPortTest {
   void rejectsWithTheSettingsName() {
     assertThatThrownBy(() -> HostPort.parse("localhost", "nsqd address"))
         .hasMessage("nsqd address 'localhost' must be host:port");
-    assertThatThrownBy(() -> HostPort.parse("h:99999", "nsqd address")).hasMessageContaining("outside 1-65535");
-    assertThatThrownBy(() -> HostPort.parse("h:x", "nsqd address")).hasMessageContaining("not a number");
+    assertThatThrownBy(() -> HostPort.parse("h:99999", "nsqd address"))
+        .hasMessageContaining("outside 1-65535");
+    assertThatThrownBy(() -> HostPort.parse("h:x", "nsqd address"))
+        .hasMessageContaining("not a number");
     assertThatThrownBy(() -> HostPort.parse("bad host!:4161", "nsqlookupd address"))
-        .hasMessage("nsqlookupd address 'bad host!:4161' has host 'bad host!', which is not a host name or IP address");
+        .hasMessage(
+            "nsqlookupd address 'bad host!:4161' has host 'bad host!', which is not a host name or IP address");
   }
 }

@@ -6,7 +6,9 @@ import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
-/** The messages one class logs (through System.Logger, which goes to java.util.logging) while open. */
+/**
+ * The messages one class logs (through System.Logger, which goes to java.util.logging) while open.
+ */
 final class LogCapture extends Handler implements AutoCloseable {
   private final Logger logger;
   private final List<String> messages = new CopyOnWriteArrayList<>();

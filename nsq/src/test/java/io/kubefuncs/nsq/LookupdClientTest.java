@@ -18,20 +18,26 @@ import org.junit.jupiter.api.Test;
 
 /**
  * LookupdClient against servers that answer what nsqlookupd would not (the real nsqlookupd's
- * answers are read in ClusterTest and DiscoveryTest): each a real socket that reads one request
- * and writes a canned answer.
+ * answers are read in ClusterTest and DiscoveryTest): each a real socket that reads one request and
+ * writes a canned answer.
  */
 class LookupdClientTest {
   private final LookupdClient client = new LookupdClient(Duration.ofSeconds(5));
 
   @Test
   void asksForTheV1BodiesOnAConnectionOfItsOwnAndReadsTheAnswerToTheEnd() throws Exception {
-    try (Server server = new Server("HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n{\"channels\":[\"fn\"]}")) {
+    try (Server server =
+        new Server(
+            "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n{\"channels\":[\"fn\"]}")) {
       assertThat(client.channels(server.address(), "a b").join()).containsExactly("fn");
-      assertThat(server.request.get()).startsWith("GET /channels?topic=a+b HTTP/1.1\r\n")
-          .contains("\r\nAccept: application/vnd.nsq; version=1.0\r\n", "\r\nConnection: close\r\n");
+      assertThat(server.request.get())
+          .startsWith("GET /channels?topic=a+b HTTP/1.1\r\n")
+          .contains(
+              "\r\nAccept: application/vnd.nsq; version=1.0\r\n", "\r\nConnection: close\r\n");
     }
-    try (Server server = new Server("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n14\r\n{\"topics\":[\"a\",\"b\"]}\r\n0\r\n\r\n")) {
+    try (Server server =
+        new Server(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n14\r\n{\"topics\":[\"a\",\"b\"]}\r\n0\r\n\r\n")) {
       assertThat(client.topics(server.address()).join()).containsExactly("a", "b");
     }
   }
@@ -43,22 +49,35 @@ class LookupdClientTest {
       assertThat(client.lookup(server.address(), "t").join()).isEmpty();
     }
     try (Server server = new Server(notFound)) {
-      assertThatThrownBy(() -> client.nodes(server.address()).join()).isInstanceOf(CompletionException.class)
-          .cause().isInstanceOf(NsqException.class).hasMessage(
-              "nsqlookupd " + server.address() + " answered GET /nodes with HTTP 404: {\"message\":\"TOPIC_NOT_FOUND\"}");
+      assertThatThrownBy(() -> client.nodes(server.address()).join())
+          .isInstanceOf(CompletionException.class)
+          .cause()
+          .isInstanceOf(NsqException.class)
+          .hasMessage(
+              "nsqlookupd "
+                  + server.address()
+                  + " answered GET /nodes with HTTP 404: {\"message\":\"TOPIC_NOT_FOUND\"}");
     }
   }
 
   @Test
   void answersThatAreNotHttpOrNotTheJsonExpectedAreErrorsNamingTheServer() throws Exception {
     try (Server server = new Server("+OK\r\n")) {
-      // The JDK's client asks once more after an answer it cannot read; this server takes one connection.
-      assertThatThrownBy(() -> client.topics(server.address()).join()).cause().isInstanceOf(NsqException.class)
-          .hasMessageStartingWith("nsqlookupd " + server.address() + " ").hasMessageContaining(" GET /topics");
+      // The JDK's client asks once more after an answer it cannot read; this server takes one
+      // connection.
+      assertThatThrownBy(() -> client.topics(server.address()).join())
+          .cause()
+          .isInstanceOf(NsqException.class)
+          .hasMessageStartingWith("nsqlookupd " + server.address() + " ")
+          .hasMessageContaining(" GET /topics");
     }
     try (Server server = new Server("HTTP/1.0 200 OK\r\n\r\n<html>busy</html>")) {
-      assertThatThrownBy(() -> client.topics(server.address()).join()).cause()
-          .hasMessageStartingWith("nsqlookupd " + server.address() + " answered GET /topics with a body that is not the JSON expected: ");
+      assertThatThrownBy(() -> client.topics(server.address()).join())
+          .cause()
+          .hasMessageStartingWith(
+              "nsqlookupd "
+                  + server.address()
+                  + " answered GET /topics with a body that is not the JSON expected: ");
     }
   }
 
@@ -68,7 +87,8 @@ class LookupdClientTest {
     try (ServerSocket closed = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       address = "127.0.0.1:" + closed.getLocalPort();
     }
-    assertThatThrownBy(() -> client.topics(address).join()).cause()
+    assertThatThrownBy(() -> client.topics(address).join())
+        .cause()
         .hasMessageStartingWith("nsqlookupd " + address + " did not answer GET /topics: ");
   }
 
@@ -78,19 +98,24 @@ class LookupdClientTest {
     final CompletableFuture<String> request = new CompletableFuture<>();
 
     Server(String answer) throws IOException {
-      Thread.ofVirtual().start(() -> {
-        try (Socket s = socket.accept()) {
-          BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), ISO_8859_1));
-          StringBuilder head = new StringBuilder();
-          for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
-            head.append(line).append("\r\n");
-          }
-          request.complete(head.toString());
-          s.getOutputStream().write(answer.getBytes(ISO_8859_1));
-        } catch (IOException e) {
-          request.completeExceptionally(new UncheckedIOException(e));
-        }
-      });
+      Thread.ofVirtual()
+          .start(
+              () -> {
+                try (Socket s = socket.accept()) {
+                  BufferedReader in =
+                      new BufferedReader(new InputStreamReader(s.getInputStream(), ISO_8859_1));
+                  StringBuilder head = new StringBuilder();
+                  for (String line = in.readLine();
+                      line != null && !line.isEmpty();
+                      line = in.readLine()) {
+                    head.append(line).append("\r\n");
+                  }
+                  request.complete(head.toString());
+                  s.getOutputStream().write(answer.getBytes(ISO_8859_1));
+                } catch (IOException e) {
+                  request.completeExceptionally(new UncheckedIOException(e));
+                }
+              });
     }
 
     String address() {

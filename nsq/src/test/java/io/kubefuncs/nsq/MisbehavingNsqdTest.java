@@ -76,9 +76,14 @@ class MisbehavingNsqdTest {
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(8));
   }
 
-  /** The publish fails as soon as the connection is known bad, rather than being retried for long. */
+  /**
+   * The publish fails as soon as the connection is known bad, rather than being retried for long.
+   */
   private static NsqConfig fastFailing() {
-    return NsqConfig.builder().publishTimeout(Duration.ofMillis(1500)).reconnectDelay(Duration.ofMillis(50), Duration.ofMillis(200)).build();
+    return NsqConfig.builder()
+        .publishTimeout(Duration.ofMillis(1500))
+        .reconnectDelay(Duration.ofMillis(50), Duration.ofMillis(200))
+        .build();
   }
 
   private String address() {
@@ -91,7 +96,9 @@ class MisbehavingNsqdTest {
     answerFirstCommandWith(reply, NO_OVERRIDE);
   }
 
-  /** Plays nsqd for every connection: magic, IDENTIFY → OK, then {@code reply} to the next command. */
+  /**
+   * Plays nsqd for every connection: magic, IDENTIFY → OK, then {@code reply} to the next command.
+   */
   private void answerFirstCommandWith(byte[] reply, int lengthOverride) {
     peer =
         Thread.ofVirtual()

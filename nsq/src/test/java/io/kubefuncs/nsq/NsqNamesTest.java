@@ -21,8 +21,11 @@ class NsqNamesTest {
         .hasMessageContaining("65 characters, nsqd allows 64");
     assertThatThrownBy(() -> NsqNames.checkChannel("has space"))
         .hasMessageStartingWith("channel name 'has space' is invalid");
-    assertThatThrownBy(() -> NsqNames.checkTopic("x#other")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> NsqNames.checkTopic("#ephemeral")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> NsqNames.checkTopic("tøpic")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> NsqNames.checkTopic("x#other"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> NsqNames.checkTopic("#ephemeral"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> NsqNames.checkTopic("tøpic"))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

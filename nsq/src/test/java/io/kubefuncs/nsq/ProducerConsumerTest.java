@@ -1,12 +1,12 @@
 package io.kubefuncs.nsq;
 
-import io.kubefuncs.testkit.NsqdStats;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.kubefuncs.testkit.NsqdProcess;
+import io.kubefuncs.testkit.NsqdStats;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -49,15 +49,18 @@ class ProducerConsumerTest {
         NsqConsumer.builder("roundtrip", "ch#ephemeral")
             .nsqd(nsqd.tcpAddress())
             .config(fast().maxInFlight(10).build())
-            .handler(m -> {
-              bodies.add(new String(m.body(), UTF_8));
-              attempts.add(m.attempts());
-            })
+            .handler(
+                m -> {
+                  bodies.add(new String(m.body(), UTF_8));
+                  attempts.add(m.attempts());
+                })
             .build()
             .start()) {
       consumer.ready().join();
       producer.publish("roundtrip", "one".getBytes(UTF_8)).join();
-      producer.multiPublish("roundtrip", List.of("two".getBytes(UTF_8), "three".getBytes(UTF_8))).join();
+      producer
+          .multiPublish("roundtrip", List.of("two".getBytes(UTF_8), "three".getBytes(UTF_8)))
+          .join();
       producer.deferredPublish("roundtrip", Duration.ofMillis(200), "four".getBytes(UTF_8)).join();
 
       await().atMost(Duration.ofSeconds(10)).until(() -> consumer.stats().finished() == 4);
@@ -74,12 +77,13 @@ class ProducerConsumerTest {
         NsqConsumer.builder("requeue", "ch")
             .nsqd(nsqd.tcpAddress())
             .config(fast().build())
-            .handler(m -> {
-              attempts.add(m.attempts());
-              if (m.attempts() < 3) {
-                throw new IllegalStateException("not yet");
-              }
-            })
+            .handler(
+                m -> {
+                  attempts.add(m.attempts());
+                  if (m.attempts() < 3) {
+                    throw new IllegalStateException("not yet");
+                  }
+                })
             .build()
             .start()) {
       consumer.ready().join();
@@ -87,7 +91,8 @@ class ProducerConsumerTest {
       await().atMost(Duration.ofSeconds(10)).until(() -> consumer.stats().finished() == 1);
       assertThat(attempts).containsExactly(1, 2, 3);
       assertThat(consumer.stats().requeued()).isEqualTo(2);
-      assertThat(NsqdStats.channel(nsqd.httpUrl(), "requeue", "ch").path("requeue_count").asLong()).isEqualTo(2);
+      assertThat(NsqdStats.channel(nsqd.httpUrl(), "requeue", "ch").path("requeue_count").asLong())
+          .isEqualTo(2);
     }
   }
 
@@ -99,22 +104,24 @@ class ProducerConsumerTest {
             .nsqd(nsqd.tcpAddress())
             .config(fast().maxInFlight(4).build())
             .executor(Executors.newVirtualThreadPerTaskExecutor())
-            .handler(m -> {
-              deliveries.incrementAndGet();
-              long end = System.nanoTime() + Duration.ofMillis(2500).toNanos();
-              // Three msg-timeouts long: without TOUCH nsqd would hand the message out again.
-              while (System.nanoTime() < end) {
-                Thread.sleep(250);
-                m.touch();
-              }
-            })
+            .handler(
+                m -> {
+                  deliveries.incrementAndGet();
+                  long end = System.nanoTime() + Duration.ofMillis(2500).toNanos();
+                  // Three msg-timeouts long: without TOUCH nsqd would hand the message out again.
+                  while (System.nanoTime() < end) {
+                    Thread.sleep(250);
+                    m.touch();
+                  }
+                })
             .build()
             .start()) {
       consumer.ready().join();
       producer.publish("slow", "x".getBytes(UTF_8)).join();
       await().atMost(Duration.ofSeconds(10)).until(() -> consumer.stats().finished() == 1);
       assertThat(deliveries).hasValue(1);
-      assertThat(NsqdStats.channel(nsqd.httpUrl(), "slow", "ch").path("timeout_count").asLong()).isZero();
+      assertThat(NsqdStats.channel(nsqd.httpUrl(), "slow", "ch").path("timeout_count").asLong())
+          .isZero();
     }
   }
 
@@ -125,10 +132,11 @@ class ProducerConsumerTest {
         NsqConsumer.builder("orphan", "ch")
             .nsqd(nsqd.tcpAddress())
             .config(fast().build())
-            .handler(m -> {
-              m.disableAutoResponse();
-              firstSaw.incrementAndGet();
-            })
+            .handler(
+                m -> {
+                  m.disableAutoResponse();
+                  firstSaw.incrementAndGet();
+                })
             .build()
             .start();
     doomed.ready().join();
@@ -163,8 +171,11 @@ class ProducerConsumerTest {
                 .start()) {
       consumer.ready().join();
       p.publish("capped", new byte[] {1}).join();
-      await().atMost(Duration.ofSeconds(5))
-          .until(() -> NsqdStats.readyCounts(capped.httpUrl(), "capped", "ch"), c -> c.equals(List.of(3)));
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(
+              () -> NsqdStats.readyCounts(capped.httpUrl(), "capped", "ch"),
+              c -> c.equals(List.of(3)));
     }
   }
 
@@ -176,7 +187,8 @@ class ProducerConsumerTest {
       var fine = p.publish("big", new byte[100]);
       assertThatThrownBy(tooBig::join)
           .cause()
-          .isInstanceOfSatisfying(NsqErrorException.class, e -> assertThat(e.code()).isEqualTo("E_BAD_MESSAGE"))
+          .isInstanceOfSatisfying(
+              NsqErrorException.class, e -> assertThat(e.code()).isEqualTo("E_BAD_MESSAGE"))
           .hasMessageContaining("too big");
       fine.join();
       p.publish("big", new byte[10]).join();
@@ -192,7 +204,8 @@ class ProducerConsumerTest {
     assertThatThrownBy(() -> producer.publish("bad topic", new byte[1]))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("topic name 'bad topic' is invalid");
-    assertThatThrownBy(() -> producer.publish("t", new byte[NsqConfig.DEFAULT_MAX_MESSAGE_SIZE + 1]))
+    assertThatThrownBy(
+            () -> producer.publish("t", new byte[NsqConfig.DEFAULT_MAX_MESSAGE_SIZE + 1]))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("exceeds maxMessageSize");
     assertThatThrownBy(() -> NsqConsumer.builder("t", "c h"))

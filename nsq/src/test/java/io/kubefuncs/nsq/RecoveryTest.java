@@ -63,11 +63,17 @@ class RecoveryTest {
       lazy.publish("lazy", "first".getBytes()).join();
 
       nsqd.kill();
-      await("both see the loss").atMost(Duration.ofSeconds(10)).until(() -> !connected.isConnected() && !lazy.isConnected());
+      await("both see the loss")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> !connected.isConnected() && !lazy.isConnected());
       nsqd.restart();
 
-      await("connected again without a publish").atMost(Duration.ofSeconds(10)).until(connected::isConnected);
-      assertThat(lazy.isConnected()).as("a producer never told to connect dials on its next publish only").isFalse();
+      await("connected again without a publish")
+          .atMost(Duration.ofSeconds(10))
+          .until(connected::isConnected);
+      assertThat(lazy.isConnected())
+          .as("a producer never told to connect dials on its next publish only")
+          .isFalse();
       lazy.publish("lazy", "again".getBytes()).join();
       assertThat(lazy.isConnected()).isTrue();
     }
@@ -95,7 +101,9 @@ class RecoveryTest {
 
         during.join();
         producer.publish("crash", "after".getBytes()).join();
-        await().atMost(Duration.ofSeconds(20)).until(() -> seen.containsAll(List.of("during", "after")));
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(() -> seen.containsAll(List.of("during", "after")));
         await().atMost(Duration.ofSeconds(5)).until(() -> consumer.stats().connections() == 1);
       }
     }
@@ -106,7 +114,12 @@ class RecoveryTest {
     try (NsqdProcess nsqd = NsqdProcess.builder().start()) {
       NsqConfig config = resilient().toBuilder().heartbeatInterval(Duration.ofSeconds(1)).build();
       try (NsqConsumer consumer =
-          NsqConsumer.builder("frozen", "ch").nsqd(nsqd.tcpAddress()).config(config).handler(m -> {}).build().start()) {
+          NsqConsumer.builder("frozen", "ch")
+              .nsqd(nsqd.tcpAddress())
+              .config(config)
+              .handler(m -> {})
+              .build()
+              .start()) {
         consumer.ready().join();
         assertThat(consumer.stats().connections()).isEqualTo(1);
         // A stopped process keeps its socket open but says nothing: only heartbeats reveal it.

@@ -34,7 +34,12 @@ class TlsTest {
     certs = TestCertificates.generate();
     lookupd = NsqLookupdProcess.start();
     nsqd = NsqdProcess.builder().lookupd(lookupd).tls(certs).tlsRequired("true").start();
-    clientAuthNsqd = NsqdProcess.builder().tls(certs).tlsRequired("tcp-https").tlsClientAuthPolicy("require-verify").start();
+    clientAuthNsqd =
+        NsqdProcess.builder()
+            .tls(certs)
+            .tlsRequired("tcp-https")
+            .tlsClientAuthPolicy("require-verify")
+            .start();
   }
 
   @AfterAll
@@ -59,16 +64,19 @@ class TlsTest {
     try (NsqProducer producer = NsqProducer.create(nsqd.tcpAddress(), config)) {
       // The topic comes into being, and is registered with nsqlookupd, on this first publish.
       producer.publish("secret-orders", "first".getBytes(UTF_8)).join();
-      try (NsqConsumer consumer = NsqConsumer.builder("secret-orders", "billing")
-          .lookupd(lookupd.httpAddress())
-          .config(config)
-          .handler(m -> seen.add(new String(m.body(), UTF_8)))
-          .build()
-          .start()) {
+      try (NsqConsumer consumer =
+          NsqConsumer.builder("secret-orders", "billing")
+              .lookupd(lookupd.httpAddress())
+              .config(config)
+              .handler(m -> seen.add(new String(m.body(), UTF_8)))
+              .build()
+              .start()) {
         consumer.ready().join();
         assertThat(consumer.stats().connections()).isEqualTo(1);
         producer.publish("secret-orders", "second".getBytes(UTF_8)).join();
-        await().atMost(Duration.ofSeconds(10)).until(() -> seen.containsAll(List.of("first", "second")));
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> seen.containsAll(List.of("first", "second")));
       }
     }
   }
@@ -79,7 +87,8 @@ class TlsTest {
     try (NsqProducer producer = NsqProducer.create(nsqd.tcpAddress(), plain)) {
       assertThatThrownBy(() -> producer.publish("t", new byte[] {1}).join())
           .cause()
-          .isInstanceOfSatisfying(NsqErrorException.class, e -> assertThat(e.code()).isEqualTo("E_INVALID"))
+          .isInstanceOfSatisfying(
+              NsqErrorException.class, e -> assertThat(e.code()).isEqualTo("E_INVALID"))
           .hasMessageContaining("TLS required");
     }
   }
@@ -95,21 +104,28 @@ class TlsTest {
 
   @Test
   void nsqdSignedByAnotherCaIsRefused() {
-    assertRefused(nsqd.tcpAddress(), config(NsqTls.builder().caFile(certs.otherCaCertificate())),
+    assertRefused(
+        nsqd.tcpAddress(),
+        config(NsqTls.builder().caFile(certs.otherCaCertificate())),
         "TLS with nsqd " + nsqd.tcpAddress() + " (server name 127.0.0.1) failed",
         "certificate is not trusted: it does not chain to the CA file given");
   }
 
   @Test
   void defaultTrustStoreDoesNotTrustATestCa() {
-    assertRefused(nsqd.tcpAddress(), config(NsqTls.builder()),
+    assertRefused(
+        nsqd.tcpAddress(),
+        config(NsqTls.builder()),
         "certificate is not trusted: it does not chain to the platform's trust store");
   }
 
   @Test
   void certificateWithoutTheServerNameIsRefused() {
-    assertRefused(nsqd.tcpAddress(), config(trustingOurCa().serverName("nsqd.elsewhere")),
-        "(server name nsqd.elsewhere)", "does not carry the server name nsqd.elsewhere");
+    assertRefused(
+        nsqd.tcpAddress(),
+        config(trustingOurCa().serverName("nsqd.elsewhere")),
+        "(server name nsqd.elsewhere)",
+        "does not carry the server name nsqd.elsewhere");
   }
 
   @Test
@@ -124,40 +140,54 @@ class TlsTest {
   @Test
   void nsqdWithoutTlsIsRefusedWhenTlsIsAskedFor() {
     try (NsqdProcess plainNsqd = NsqdProcess.start()) {
-      assertRefused(plainNsqd.tcpAddress(), config(trustingOurCa()), "nsqd " + plainNsqd.tcpAddress() + " did not agree to TLS");
+      assertRefused(
+          plainNsqd.tcpAddress(),
+          config(trustingOurCa()),
+          "nsqd " + plainNsqd.tcpAddress() + " did not agree to TLS");
     }
   }
 
   @Test
   void nsqdThatChecksClientCertificatesRefusesAClientWithout() {
-    assertRefused(clientAuthNsqd.tcpAddress(), config(trustingOurCa()),
-        "TLS with nsqd " + clientAuthNsqd.tcpAddress(), "nsqd requires a client certificate and none was given");
+    assertRefused(
+        clientAuthNsqd.tcpAddress(),
+        config(trustingOurCa()),
+        "TLS with nsqd " + clientAuthNsqd.tcpAddress(),
+        "nsqd requires a client certificate and none was given");
   }
 
   @Test
   void nsqdThatChecksClientCertificatesRefusesOneFromAnotherCa() {
-    assertRefused(clientAuthNsqd.tcpAddress(),
-        config(trustingOurCa().certFile(certs.otherClientCertificate()).keyFile(certs.otherClientKey())),
+    assertRefused(
+        clientAuthNsqd.tcpAddress(),
+        config(
+            trustingOurCa()
+                .certFile(certs.otherClientCertificate())
+                .keyFile(certs.otherClientKey())),
         "TLS with nsqd " + clientAuthNsqd.tcpAddress(),
         "nsqd requires a client certificate signed by a CA it trusts (its --tls-root-ca-file), and the one given is not");
   }
 
   @Test
   void clientCertificateIsAcceptedAndPlainHttpStaysOpenWithTcpHttps() {
-    NsqConfig config = config(trustingOurCa().certFile(certs.clientCertificate()).keyFile(certs.clientKey()));
+    NsqConfig config =
+        config(trustingOurCa().certFile(certs.clientCertificate()).keyFile(certs.clientKey()));
     List<String> seen = new CopyOnWriteArrayList<>();
     clientAuthNsqd.createTopic("signed");
     try (NsqProducer producer = NsqProducer.create(clientAuthNsqd.tcpAddress(), config);
-        NsqConsumer consumer = NsqConsumer.builder("signed", "fn")
-            .nsqd(clientAuthNsqd.tcpAddress())
-            .config(config)
-            .handler(m -> seen.add(new String(m.body(), UTF_8)))
-            .build()
-            .start()) {
+        NsqConsumer consumer =
+            NsqConsumer.builder("signed", "fn")
+                .nsqd(clientAuthNsqd.tcpAddress())
+                .config(config)
+                .handler(m -> seen.add(new String(m.body(), UTF_8)))
+                .build()
+                .start()) {
       consumer.ready().join();
       producer.publish("signed", "over tls".getBytes(UTF_8)).join();
       clientAuthNsqd.publish("signed", "over plain http".getBytes(UTF_8));
-      await().atMost(Duration.ofSeconds(10)).until(() -> seen.containsAll(List.of("over tls", "over plain http")));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> seen.containsAll(List.of("over tls", "over plain http")));
     }
   }
 }

@@ -35,13 +35,13 @@ import java.util.TreeMap;
 
 /**
  * The golden wire-format vectors of {@code proto/testdata/}: their definitions, and the two
- * independent translations between an {@link Event} and its language-neutral description in
- * {@code vectors.json}.
+ * independent translations between an {@link Event} and its language-neutral description in {@code
+ * vectors.json}.
  *
  * <ul>
  *   <li>{@link #describe(Event)} goes from a decoded message to the description, generically
- *       through the descriptors, so every field of every message is described (a field added to
- *       the proto shows up in the description without touching this class).
+ *       through the descriptors, so every field of every message is described (a field added to the
+ *       proto shows up in the description without touching this class).
  *   <li>{@link #buildEvent(JsonNode)} goes from the description to a message through the generated
  *       builders, field by field, as a client in another language does; it rejects keys it does not
  *       know so that the two directions cannot drift apart silently.
@@ -78,8 +78,8 @@ final class GoldenVectors {
   private GoldenVectors() {}
 
   /**
-   * The vectors. Map entries are deliberately put in non-sorted order: the bytes must not depend
-   * on insertion order, only on deterministic serialization.
+   * The vectors. Map entries are deliberately put in non-sorted order: the bytes must not depend on
+   * insertion order, only on deterministic serialization.
    */
   static List<Vector> all() {
     List<Vector> vectors = new ArrayList<>();
@@ -318,8 +318,7 @@ final class GoldenVectors {
         if (field.getMessageType() != Any.getDescriptor()) {
           throw new UnsupportedOperationException("message field " + field.getFullName());
         }
-        out.set(
-            name, message.hasField(field) ? describeAny((Any) message.getField(field)) : null);
+        out.set(name, message.hasField(field) ? describeAny((Any) message.getField(field)) : null);
       } else {
         Object value = message.getField(field);
         switch (field.getType()) {

@@ -28,8 +28,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Checks the committed golden vectors in {@code proto/testdata} (the truth), never writes them.
- * The Go client mirrors {@link #decodesToTheManifest} and {@link #buildsFromTheManifest}.
+ * Checks the committed golden vectors in {@code proto/testdata} (the truth), never writes them. The
+ * Go client mirrors {@link #decodesToTheManifest} and {@link #buildsFromTheManifest}.
  */
 class GoldenVectorsTest {
 
@@ -106,7 +106,8 @@ class GoldenVectorsTest {
     assertThat(GoldenVectors.encode(event)).isEqualTo(bytes);
     // The payload too: re-encoding the unpacked message gives back Any.value exactly.
     Message payload = unpack(event.getPayload());
-    assertThat(GoldenVectors.encode(payload)).isEqualTo(event.getPayload().getValue().toByteArray());
+    assertThat(GoldenVectors.encode(payload))
+        .isEqualTo(event.getPayload().getValue().toByteArray());
   }
 
   @ParameterizedTest(name = "{0}")
@@ -120,7 +121,9 @@ class GoldenVectorsTest {
   void definitionsMatchTheCommittedFiles() throws Exception {
     // Fails when GoldenVectors.all() was changed without regenerating (see testdata/README.md).
     GoldenVectors.Generated generated = GoldenVectors.generate();
-    assertThat(new String(Files.readAllBytes(DIR.resolve(GoldenVectors.MANIFEST)), StandardCharsets.UTF_8))
+    assertThat(
+            new String(
+                Files.readAllBytes(DIR.resolve(GoldenVectors.MANIFEST)), StandardCharsets.UTF_8))
         .isEqualTo(new String(generated.manifest(), StandardCharsets.UTF_8));
     for (Map.Entry<String, byte[]> file : generated.files().entrySet()) {
       assertThat(Files.readAllBytes(DIR.resolve(file.getKey())))
@@ -170,7 +173,8 @@ class GoldenVectorsTest {
     assertThat(response.getBody()).isEqualTo(GoldenVectors.largeBody(70_000));
 
     // http_request_with_return: binary body with 0x00 and 0xFF.
-    ByteString body = event("http_request_with_return").getPayload().unpack(HTTPRequest.class).getBody();
+    ByteString body =
+        event("http_request_with_return").getPayload().unpack(HTTPRequest.class).getBody();
     assertThat(body.toByteArray()).contains((byte) 0x00, (byte) 0xFF);
 
     // status 0 is absent: the response starts with field 2 (headers), not field 1 (status).

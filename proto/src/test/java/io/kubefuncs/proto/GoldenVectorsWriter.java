@@ -46,7 +46,11 @@ public final class GoldenVectorsWriter {
     }
     Files.write(dir.resolve(GoldenVectors.MANIFEST), generated.manifest());
     System.out.println(
-        "wrote " + generated.files().size() + " vectors and " + GoldenVectors.MANIFEST + " to "
+        "wrote "
+            + generated.files().size()
+            + " vectors and "
+            + GoldenVectors.MANIFEST
+            + " to "
             + dir.toAbsolutePath().normalize());
   }
 }

@@ -193,15 +193,11 @@ class MessagesTest {
       switch (message.getName()) {
         case "Event" -> {
           copy.clearField().clearNestedType();
-          message.getFieldList().stream()
-              .filter(f -> f.getNumber() <= 4)
-              .forEach(copy::addField);
+          message.getFieldList().stream().filter(f -> f.getNumber() <= 4).forEach(copy::addField);
         }
         case "HTTPRequest" -> {
           copy.clearField();
-          message.getFieldList().stream()
-              .filter(f -> f.getNumber() <= 3)
-              .forEach(copy::addField);
+          message.getFieldList().stream().filter(f -> f.getNumber() <= 3).forEach(copy::addField);
         }
         default -> {}
       }
@@ -252,5 +248,4 @@ class MessagesTest {
     System.arraycopy(b, 0, out, a.length, b.length);
     return out;
   }
-
 }

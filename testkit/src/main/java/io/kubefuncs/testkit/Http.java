@@ -40,7 +40,8 @@ final class Http implements AutoCloseable {
   }
 
   Response post(String url, byte[] body) throws IOException {
-    return send(HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+    return send(
+        HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.ofByteArray(body)));
   }
 
   /** Whether {@code url} answers 200 "OK" right now; any failure to connect counts as no. */
@@ -52,7 +53,9 @@ final class Http implements AutoCloseable {
     }
   }
 
-  /** As {@link #answersOk}, but a ping that says the program serves only over TLS counts as up too. */
+  /**
+   * As {@link #answersOk}, but a ping that says the program serves only over TLS counts as up too.
+   */
   boolean isUp(String pingUrl) {
     try {
       Response response = get(pingUrl);
@@ -69,11 +72,13 @@ final class Http implements AutoCloseable {
   private Response send(HttpRequest.Builder request) throws IOException {
     try {
       HttpResponse<String> response =
-          client.send(request.timeout(REQUEST_TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
+          client.send(
+              request.timeout(REQUEST_TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
       return new Response(response.statusCode(), response.body());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      InterruptedIOException interrupted = new InterruptedIOException("interrupted during HTTP request");
+      InterruptedIOException interrupted =
+          new InterruptedIOException("interrupted during HTTP request");
       interrupted.initCause(e);
       throw interrupted;
     }

@@ -18,9 +18,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The life cycle shared by nsqd and nsqlookupd: both listen on a TCP and an HTTP port on
- * 127.0.0.1, answer {@code GET /ping} with "OK" once ready, and fail with "address already in use"
- * when a port is taken.
+ * The life cycle shared by nsqd and nsqlookupd: both listen on a TCP and an HTTP port on 127.0.0.1,
+ * answer {@code GET /ping} with "OK" once ready, and fail with "address already in use" when a port
+ * is taken.
  */
 final class ManagedProcess {
   static final String HOST = "127.0.0.1";
@@ -36,23 +36,24 @@ final class ManagedProcess {
   }
 
   /** Ports the OS considers free right now; another process may still take them before we bind. */
-  static final PortAllocator FREE_PORTS = count -> {
-    List<ServerSocket> sockets = new ArrayList<>();
-    try {
-      int[] ports = new int[count];
-      for (int i = 0; i < count; i++) {
-        ServerSocket socket = new ServerSocket();
-        sockets.add(socket);
-        socket.bind(new InetSocketAddress(InetAddress.getByName(HOST), 0));
-        ports[i] = socket.getLocalPort();
-      }
-      return ports;
-    } finally {
-      for (ServerSocket socket : sockets) {
-        socket.close();
-      }
-    }
-  };
+  static final PortAllocator FREE_PORTS =
+      count -> {
+        List<ServerSocket> sockets = new ArrayList<>();
+        try {
+          int[] ports = new int[count];
+          for (int i = 0; i < count; i++) {
+            ServerSocket socket = new ServerSocket();
+            sockets.add(socket);
+            socket.bind(new InetSocketAddress(InetAddress.getByName(HOST), 0));
+            ports[i] = socket.getLocalPort();
+          }
+          return ports;
+        } finally {
+          for (ServerSocket socket : sockets) {
+            socket.close();
+          }
+        }
+      };
 
   private static final int FRESH_START_ATTEMPTS = 5;
   private static final Duration RESTART_BIND_TIMEOUT = Duration.ofSeconds(10);
@@ -94,7 +95,8 @@ final class ManagedProcess {
       Command command,
       Duration startupTimeout,
       PortAllocator ports) {
-    ManagedProcess managed = new ManagedProcess(name, executable, workDirectory, command, startupTimeout);
+    ManagedProcess managed =
+        new ManagedProcess(name, executable, workDirectory, command, startupTimeout);
     try {
       managed.startOnFreePorts(ports);
       return managed;
@@ -119,9 +121,12 @@ final class ManagedProcess {
         return;
       } catch (AddressInUseException e) {
         if (attempt == FRESH_START_ATTEMPTS) {
-          throw new IllegalStateException(name + " could not bind its ports after " + attempt
-              + " attempts with freshly chosen ports (other processes took them each time); its last output:\n"
-              + e.getMessage());
+          throw new IllegalStateException(
+              name
+                  + " could not bind its ports after "
+                  + attempt
+                  + " attempts with freshly chosen ports (other processes took them each time); its last output:\n"
+                  + e.getMessage());
         }
       }
     }
@@ -173,19 +178,35 @@ final class ManagedProcess {
     ensureOpen();
     stop();
     IllegalStateException[] lastFailure = new IllegalStateException[1];
-    boolean started = Poll.until(RESTART_BIND_TIMEOUT, () -> {
-      try {
-        launch();
-        return true;
-      } catch (AddressInUseException e) {
-        lastFailure[0] = new IllegalStateException(e.getMessage());
-        return false;
-      }
-    });
+    boolean started =
+        Poll.until(
+            RESTART_BIND_TIMEOUT,
+            () -> {
+              try {
+                launch();
+                return true;
+              } catch (AddressInUseException e) {
+                lastFailure[0] = new IllegalStateException(e.getMessage());
+                return false;
+              }
+            });
     if (!started) {
-      throw new IllegalStateException(name + " could not restart on " + HOST + ":" + tcpPort + " and "
-          + HOST + ":" + httpPort + ": a port stayed in use for " + RESTART_BIND_TIMEOUT.toSeconds()
-          + " s; its last output (" + logFile + "):\n" + lastFailure[0].getMessage());
+      throw new IllegalStateException(
+          name
+              + " could not restart on "
+              + HOST
+              + ":"
+              + tcpPort
+              + " and "
+              + HOST
+              + ":"
+              + httpPort
+              + ": a port stayed in use for "
+              + RESTART_BIND_TIMEOUT.toSeconds()
+              + " s; its last output ("
+              + logFile
+              + "):\n"
+              + lastFailure[0].getMessage());
     }
   }
 
@@ -251,11 +272,12 @@ final class ManagedProcess {
 
     Process started;
     try {
-      started = new ProcessBuilder(commandLine)
-          .directory(workDirectory.toFile())
-          .redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-          .start();
+      started =
+          new ProcessBuilder(commandLine)
+              .directory(workDirectory.toFile())
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+              .start();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + commandLine, e);
     }
@@ -281,9 +303,16 @@ final class ManagedProcess {
       Reaper.destroyForcibly(started);
       awaitExit(started, STOP_TIMEOUT);
       Reaper.unregister(started);
-      throw new IllegalStateException(name + " did not answer GET " + ping + " with OK within "
-          + startupTimeout.toMillis() + " ms and was killed; its last output (" + logFile + "):\n"
-          + logTail(logOffset));
+      throw new IllegalStateException(
+          name
+              + " did not answer GET "
+              + ping
+              + " with OK within "
+              + startupTimeout.toMillis()
+              + " ms and was killed; its last output ("
+              + logFile
+              + "):\n"
+              + logTail(logOffset));
     }
     awaitExit(started, STOP_TIMEOUT);
     Reaper.unregister(started);
@@ -291,8 +320,14 @@ final class ManagedProcess {
     if (output.contains("address already in use")) {
       throw new AddressInUseException(output);
     }
-    throw new IllegalStateException(name + " exited with code " + started.exitValue()
-        + " during startup; its last output (" + logFile + "):\n" + output);
+    throw new IllegalStateException(
+        name
+            + " exited with code "
+            + started.exitValue()
+            + " during startup; its last output ("
+            + logFile
+            + "):\n"
+            + output);
   }
 
   private static boolean awaitExit(Process process, Duration timeout) {
@@ -315,8 +350,12 @@ final class ManagedProcess {
 
   private void appendToLog(String text) {
     try {
-      Files.writeString(logFile, text, StandardCharsets.UTF_8,
-          StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      Files.writeString(
+          logFile,
+          text,
+          StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + logFile, e);
     }
@@ -336,12 +375,15 @@ final class ManagedProcess {
       while (buffer.hasRemaining() && channel.read(buffer) > 0) {
         // read until the buffer is full or the file ends
       }
-      List<String> lines = new String(bytes, 0, buffer.position(), StandardCharsets.UTF_8).lines().toList();
+      List<String> lines =
+          new String(bytes, 0, buffer.position(), StandardCharsets.UTF_8).lines().toList();
       if (lines.size() <= LOG_HEAD_LINES + LOG_TAIL_LINES) {
         return String.join("\n", lines);
       }
       return String.join("\n", lines.subList(0, LOG_HEAD_LINES))
-          + "\n[... " + (lines.size() - LOG_HEAD_LINES - LOG_TAIL_LINES) + " lines ...]\n"
+          + "\n[... "
+          + (lines.size() - LOG_HEAD_LINES - LOG_TAIL_LINES)
+          + " lines ...]\n"
           + String.join("\n", lines.subList(lines.size() - LOG_TAIL_LINES, lines.size()));
     } catch (IOException e) {
       return "(cannot read " + logFile + ": " + e + ")";
@@ -350,8 +392,17 @@ final class ManagedProcess {
 
   @Override
   public synchronized String toString() {
-    return name + "[tcp=" + HOST + ":" + tcpPort + ", http=" + HOST + ":" + httpPort
-        + (isRunning() ? ", pid=" + process.pid() : ", not running") + "]";
+    return name
+        + "[tcp="
+        + HOST
+        + ":"
+        + tcpPort
+        + ", http="
+        + HOST
+        + ":"
+        + httpPort
+        + (isRunning() ? ", pid=" + process.pid() : ", not running")
+        + "]";
   }
 
   /** The program could not bind a port; the message is the tail of its output. */

@@ -7,12 +7,14 @@ import java.util.regex.Pattern;
 
 /**
  * Samples of a {@code /metrics} page in the Prometheus text format, read the way a scraper reads
- * them: by exposed name ({@code _total}, {@code _count}) and labels, so tests check what
- * operators see rather than a metrics library's internal model.
+ * them: by exposed name ({@code _total}, {@code _count}) and labels, so tests check what operators
+ * see rather than a metrics library's internal model.
  */
 public final class MetricsText {
-  private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)})?\\s+(\\S+)");
-  private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
+  private static final Pattern SAMPLE =
+      Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)})?\\s+(\\S+)");
+  private static final Pattern LABEL =
+      Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
   private final String text;
 

@@ -6,10 +6,10 @@ import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * Fails a test class after which Netty found a leaked buffer. The build runs every test with
- * {@code -Dio.netty.leakDetection.level=paranoid}, so every buffer is tracked, and turns on JUnit's
- * extension auto-detection, which finds this class through {@code META-INF/services}; without
- * Netty on the class path it does nothing.
+ * Fails a test class after which Netty found a leaked buffer. The build runs every test with {@code
+ * -Dio.netty.leakDetection.level=paranoid}, so every buffer is tracked, and turns on JUnit's
+ * extension auto-detection, which finds this class through {@code META-INF/services}; without Netty
+ * on the class path it does nothing.
  *
  * <p>Netty learns of a leak only once the garbage collector has found the buffer unreachable, and
  * says so at its next allocation. So after each class this collects garbage and allocates once; a
@@ -32,12 +32,19 @@ public final class NettyLeakCheck implements AfterAllCallback {
     }
     List<String> leaks = leaksSinceLastCheck();
     if (!leaks.isEmpty()) {
-      throw new AssertionError(leaks.size() + " Netty buffer leak(s) found after " + context.getDisplayName()
-          + " (possibly from an earlier class of this run):\n" + String.join("\n", leaks));
+      throw new AssertionError(
+          leaks.size()
+              + " Netty buffer leak(s) found after "
+              + context.getDisplayName()
+              + " (possibly from an earlier class of this run):\n"
+              + String.join("\n", leaks));
     }
   }
 
-  /** The leaks Netty reported since the last call, after a garbage collection and an allocation that make it look. */
+  /**
+   * The leaks Netty reported since the last call, after a garbage collection and an allocation that
+   * make it look.
+   */
   static List<String> leaksSinceLastCheck() {
     return NETTY ? Leaks.collect() : List.of();
   }
@@ -60,29 +67,34 @@ public final class NettyLeakCheck implements AfterAllCallback {
      * buffer classes are first used, which is after JUnit has made its extensions.
      */
     static void install() {
-      io.netty.util.ResourceLeakDetectorFactory.setResourceLeakDetectorFactory(new io.netty.util.ResourceLeakDetectorFactory() {
-        @Override
-        @SuppressWarnings("deprecation") // the abstract method every factory implements
-        public <T> io.netty.util.ResourceLeakDetector<T> newResourceLeakDetector(Class<T> resource, int samplingInterval,
-            long maxActive) {
-          return new io.netty.util.ResourceLeakDetector<>(resource, samplingInterval) {
+      io.netty.util.ResourceLeakDetectorFactory.setResourceLeakDetectorFactory(
+          new io.netty.util.ResourceLeakDetectorFactory() {
             @Override
-            protected boolean needReport() {
-              return true;
-            }
+            @SuppressWarnings("deprecation") // the abstract method every factory implements
+            public <T> io.netty.util.ResourceLeakDetector<T> newResourceLeakDetector(
+                Class<T> resource, int samplingInterval, long maxActive) {
+              return new io.netty.util.ResourceLeakDetector<>(resource, samplingInterval) {
+                @Override
+                protected boolean needReport() {
+                  return true;
+                }
 
-            @Override
-            protected void reportTracedLeak(String resourceType, String records) {
-              record("LEAK: " + resourceType + " was released by nobody; its last accesses:" + records);
-            }
+                @Override
+                protected void reportTracedLeak(String resourceType, String records) {
+                  record(
+                      "LEAK: "
+                          + resourceType
+                          + " was released by nobody; its last accesses:"
+                          + records);
+                }
 
-            @Override
-            protected void reportUntracedLeak(String resourceType) {
-              record("LEAK: " + resourceType + " was released by nobody (no access records)");
+                @Override
+                protected void reportUntracedLeak(String resourceType) {
+                  record("LEAK: " + resourceType + " was released by nobody (no access records)");
+                }
+              };
             }
-          };
-        }
-      });
+          });
     }
 
     private static void record(String leak) {

@@ -9,15 +9,17 @@ import java.util.List;
 
 /**
  * Finds the real NSQ programs. Tests are only meaningful against real nsqd and nsqlookupd, so a
- * missing program is an error that says where it looked and how to install them, never a reason
- * to skip a test silently.
+ * missing program is an error that says where it looked and how to install them, never a reason to
+ * skip a test silently.
  *
  * <p>Look-up order: the directory in the system property {@value #PROPERTY} (the Kubefuncs build
  * sets it for surefire), then the directory in the environment variable {@value
  * #ENVIRONMENT_VARIABLE}, then the {@code PATH}.
  */
 public final class NsqBinaries {
-  /** System property naming the directory that holds nsqd, nsqlookupd and the other NSQ programs. */
+  /**
+   * System property naming the directory that holds nsqd, nsqlookupd and the other NSQ programs.
+   */
   public static final String PROPERTY = "kubefuncs.nsq.bin";
 
   /** Environment variable consulted when the system property is not set or lacks the program. */
@@ -60,8 +62,13 @@ public final class NsqBinaries {
       if (isExecutable(candidate)) {
         return candidate;
       }
-      looked.add("system property " + PROPERTY + "=" + propertyValue + ": no executable "
-          + (candidate == null ? program : candidate));
+      looked.add(
+          "system property "
+              + PROPERTY
+              + "="
+              + propertyValue
+              + ": no executable "
+              + (candidate == null ? program : candidate));
     }
 
     if (isBlank(environmentValue)) {
@@ -71,8 +78,13 @@ public final class NsqBinaries {
       if (isExecutable(candidate)) {
         return candidate;
       }
-      looked.add("environment variable " + ENVIRONMENT_VARIABLE + "=" + environmentValue
-          + ": no executable " + (candidate == null ? program : candidate));
+      looked.add(
+          "environment variable "
+              + ENVIRONMENT_VARIABLE
+              + "="
+              + environmentValue
+              + ": no executable "
+              + (candidate == null ? program : candidate));
     }
 
     if (isBlank(pathValue)) {
@@ -87,19 +99,28 @@ public final class NsqBinaries {
           return candidate;
         }
       }
-      looked.add("PATH=" + pathValue + ": no executable " + program + " in any of these directories");
+      looked.add(
+          "PATH=" + pathValue + ": no executable " + program + " in any of these directories");
     }
 
-    StringBuilder message = new StringBuilder()
-        .append("Cannot find the NSQ program '").append(program)
-        .append("' (NSQ v1.3.0 is expected). Looked in, in this order:");
+    StringBuilder message =
+        new StringBuilder()
+            .append("Cannot find the NSQ program '")
+            .append(program)
+            .append("' (NSQ v1.3.0 is expected). Looked in, in this order:");
     for (int i = 0; i < looked.size(); i++) {
       message.append("\n  ").append(i + 1).append(". ").append(looked.get(i));
     }
-    message.append("\nRun scripts/install-nsq from the Kubefuncs repository root: it builds nsqd,")
+    message
+        .append("\nRun scripts/install-nsq from the Kubefuncs repository root: it builds nsqd,")
         .append(" nsqlookupd and the other NSQ v1.3.0 programs into .tools/nsq/bin, which the")
-        .append(" Maven build passes to tests as -D").append(PROPERTY).append(".")
-        .append(" Otherwise point -D").append(PROPERTY).append(" or ").append(ENVIRONMENT_VARIABLE)
+        .append(" Maven build passes to tests as -D")
+        .append(PROPERTY)
+        .append(".")
+        .append(" Otherwise point -D")
+        .append(PROPERTY)
+        .append(" or ")
+        .append(ENVIRONMENT_VARIABLE)
         .append(" at a directory holding them, or put them on the PATH.");
     throw new IllegalStateException(message.toString());
   }

@@ -51,7 +51,9 @@ public final class NsqCluster implements AutoCloseable {
     return lookupds.stream().map(NsqLookupdProcess::httpAddress).toList();
   }
 
-  /** Creates {@code topic} on every nsqd, which makes each of them register it with every lookupd. */
+  /**
+   * Creates {@code topic} on every nsqd, which makes each of them register it with every lookupd.
+   */
   public void createTopic(String topic) {
     for (NsqdProcess nsqd : nsqds) {
       nsqd.createTopic(topic);
@@ -72,22 +74,36 @@ public final class NsqCluster implements AutoCloseable {
       String[] lastAnswer = {"(no answer)"};
       int[] lastCount = {0};
       Duration remaining = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-      boolean registered = Poll.until(remaining, () -> {
-        try {
-          Http.Response response = lookupdHttp(lookupd).get(url);
-          lastAnswer[0] = response.status() + " " + response.body();
-          lastCount[0] = response.status() == 200 ? countProducers(response.body()) : 0;
-        } catch (IOException e) {
-          lastAnswer[0] = e.toString();
-          lastCount[0] = 0;
-        }
-        return lastCount[0] >= producerCount;
-      });
+      boolean registered =
+          Poll.until(
+              remaining,
+              () -> {
+                try {
+                  Http.Response response = lookupdHttp(lookupd).get(url);
+                  lastAnswer[0] = response.status() + " " + response.body();
+                  lastCount[0] = response.status() == 200 ? countProducers(response.body()) : 0;
+                } catch (IOException e) {
+                  lastAnswer[0] = e.toString();
+                  lastCount[0] = 0;
+                }
+                return lastCount[0] >= producerCount;
+              });
       if (!registered) {
-        throw new IllegalStateException("topic '" + topic + "' has " + lastCount[0]
-            + " producer(s) on nsqlookupd " + lookupd.httpAddress() + " after " + timeout.toMillis()
-            + " ms, expected at least " + producerCount + "; last answer of GET " + url + ": "
-            + lastAnswer[0]);
+        throw new IllegalStateException(
+            "topic '"
+                + topic
+                + "' has "
+                + lastCount[0]
+                + " producer(s) on nsqlookupd "
+                + lookupd.httpAddress()
+                + " after "
+                + timeout.toMillis()
+                + " ms, expected at least "
+                + producerCount
+                + "; last answer of GET "
+                + url
+                + ": "
+                + lastAnswer[0]);
       }
     }
   }

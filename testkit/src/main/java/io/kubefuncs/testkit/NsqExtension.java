@@ -49,14 +49,18 @@ public final class NsqExtension
   /** One nsqd, with options set on its builder, e.g. {@code b -> b.msgTimeout(ofSeconds(1))}. */
   public static NsqExtension nsqd(Consumer<NsqdProcess.Builder> options) {
     Objects.requireNonNull(options, "options");
-    return new NsqExtension(() -> {
-      NsqdProcess.Builder builder = NsqdProcess.builder();
-      options.accept(builder);
-      return builder.start();
-    }, null);
+    return new NsqExtension(
+        () -> {
+          NsqdProcess.Builder builder = NsqdProcess.builder();
+          options.accept(builder);
+          return builder.start();
+        },
+        null);
   }
 
-  /** {@code lookupds} nsqlookupds and {@code nsqds} nsqds, each nsqd registered with every lookupd. */
+  /**
+   * {@code lookupds} nsqlookupds and {@code nsqds} nsqds, each nsqd registered with every lookupd.
+   */
   public static NsqExtension cluster(int lookupds, int nsqds) {
     NsqCluster.Builder builder = NsqCluster.builder().lookupds(lookupds).nsqds(nsqds);
     return new NsqExtension(null, builder::start);
@@ -98,8 +102,9 @@ public final class NsqExtension
 
   private static void ensureStarted(Object resource) {
     if (resource == null) {
-      throw new IllegalStateException("NSQ is not running: it is started before the tests of the"
-          + " class that registers this extension with @RegisterExtension, and stopped after them");
+      throw new IllegalStateException(
+          "NSQ is not running: it is started before the tests of the"
+              + " class that registers this extension with @RegisterExtension, and stopped after them");
     }
   }
 

@@ -114,8 +114,8 @@ public final class NsqLookupdProcess implements AutoCloseable {
     private Builder() {}
 
     /**
-     * Any nsqlookupd flag, passed as given, e.g. {@code "--inactive-producer-timeout=5s"}. Flags that
-     * would move its addresses are refused, because the testkit relies on knowing them.
+     * Any nsqlookupd flag, passed as given, e.g. {@code "--inactive-producer-timeout=5s"}. Flags
+     * that would move its addresses are refused, because the testkit relies on knowing them.
      */
     public Builder option(String flag) {
       Objects.requireNonNull(flag, "flag");
@@ -124,7 +124,8 @@ public final class NsqLookupdProcess implements AutoCloseable {
       }
       String name = flag.replaceFirst("^-+", "").split("=", 2)[0];
       if (MANAGED_FLAGS.contains(name)) {
-        throw new IllegalArgumentException("--" + name + " is managed by the testkit and cannot be set");
+        throw new IllegalArgumentException(
+            "--" + name + " is managed by the testkit and cannot be set");
       }
       options.add(flag);
       return this;
@@ -148,22 +149,31 @@ public final class NsqLookupdProcess implements AutoCloseable {
      * Starts nsqlookupd and returns once it answers {@code GET /ping}.
      *
      * @throws IllegalStateException if nsqlookupd cannot be found (the message says where it looked
-     *     and to run {@code scripts/install-nsq}) or does not start (the message has its last output)
+     *     and to run {@code scripts/install-nsq}) or does not start (the message has its last
+     *     output)
      */
     public NsqLookupdProcess start() {
-      Path executable = (binaries != null ? binaries : NsqBinaries.fromEnvironment()).find("nsqlookupd");
+      Path executable =
+          (binaries != null ? binaries : NsqBinaries.fromEnvironment()).find("nsqlookupd");
       Path workDirectory = NsqdProcess.createWorkDirectory("nsqlookupd");
       List<String> extra = List.copyOf(options);
-      ManagedProcess.Command command = (tcpPort, httpPort) -> {
-        List<String> arguments = new ArrayList<>();
-        arguments.add("--tcp-address=" + ManagedProcess.HOST + ":" + tcpPort);
-        arguments.add("--http-address=" + ManagedProcess.HOST + ":" + httpPort);
-        arguments.add("--broadcast-address=" + ManagedProcess.HOST);
-        arguments.addAll(extra);
-        return arguments;
-      };
-      return new NsqLookupdProcess(ManagedProcess.start(
-          "nsqlookupd", executable, workDirectory, command, startupTimeout, ManagedProcess.FREE_PORTS));
+      ManagedProcess.Command command =
+          (tcpPort, httpPort) -> {
+            List<String> arguments = new ArrayList<>();
+            arguments.add("--tcp-address=" + ManagedProcess.HOST + ":" + tcpPort);
+            arguments.add("--http-address=" + ManagedProcess.HOST + ":" + httpPort);
+            arguments.add("--broadcast-address=" + ManagedProcess.HOST);
+            arguments.addAll(extra);
+            return arguments;
+          };
+      return new NsqLookupdProcess(
+          ManagedProcess.start(
+              "nsqlookupd",
+              executable,
+              workDirectory,
+              command,
+              startupTimeout,
+              ManagedProcess.FREE_PORTS));
     }
   }
 }

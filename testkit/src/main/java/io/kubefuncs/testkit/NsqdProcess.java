@@ -69,7 +69,9 @@ public final class NsqdProcess implements AutoCloseable {
     return process.httpUrl();
   }
 
-  /** The {@code --data-path}; it survives {@link #kill()} and {@link #restart()}, as on a real host. */
+  /**
+   * The {@code --data-path}; it survives {@link #kill()} and {@link #restart()}, as on a real host.
+   */
   public Path dataDirectory() {
     return process.workDirectory().resolve("data");
   }
@@ -79,7 +81,9 @@ public final class NsqdProcess implements AutoCloseable {
     return process.logFile();
   }
 
-  /** The OS process id of the current (or last) nsqd, e.g. to send it SIGSTOP to simulate a hang. */
+  /**
+   * The OS process id of the current (or last) nsqd, e.g. to send it SIGSTOP to simulate a hang.
+   */
   public long pid() {
     return process.pid();
   }
@@ -122,7 +126,9 @@ public final class NsqdProcess implements AutoCloseable {
     process.stop();
   }
 
-  /** SIGKILL, to simulate a crash: in-memory messages are lost and clients see the connection drop. */
+  /**
+   * SIGKILL, to simulate a crash: in-memory messages are lost and clients see the connection drop.
+   */
   public void kill() {
     process.kill();
   }
@@ -164,13 +170,17 @@ public final class NsqdProcess implements AutoCloseable {
       return lookupdTcpAddress(lookupd.tcpAddress());
     }
 
-    /** Registers nsqd with a lookupd at {@code host:port} (its TCP port), e.g. one not started here. */
+    /**
+     * Registers nsqd with a lookupd at {@code host:port} (its TCP port), e.g. one not started here.
+     */
     public Builder lookupdTcpAddress(String hostAndPort) {
       lookupdTcpAddresses.add(Objects.requireNonNull(hostAndPort, "hostAndPort"));
       return this;
     }
 
-    /** {@code --msg-timeout}: a short one makes redelivery after a missed FIN observable quickly. */
+    /**
+     * {@code --msg-timeout}: a short one makes redelivery after a missed FIN observable quickly.
+     */
     public Builder msgTimeout(Duration timeout) {
       return option("--msg-timeout=" + goDuration(timeout));
     }
@@ -216,17 +226,19 @@ public final class NsqdProcess implements AutoCloseable {
     }
 
     /**
-     * Any other nsqd flag, passed as given, e.g. {@code "--mem-queue-size=0"}. Flags that would move
-     * nsqd's addresses or data path are refused, because the testkit relies on knowing them.
+     * Any other nsqd flag, passed as given, e.g. {@code "--mem-queue-size=0"}. Flags that would
+     * move nsqd's addresses or data path are refused, because the testkit relies on knowing them.
      */
     public Builder option(String flag) {
       Objects.requireNonNull(flag, "flag");
       if (!flag.startsWith("-")) {
-        throw new IllegalArgumentException("an nsqd option starts with '-', e.g. \"--msg-timeout=1s\": " + flag);
+        throw new IllegalArgumentException(
+            "an nsqd option starts with '-', e.g. \"--msg-timeout=1s\": " + flag);
       }
       String name = flag.replaceFirst("^-+", "").split("=", 2)[0];
       if (MANAGED_FLAGS.contains(name)) {
-        throw new IllegalArgumentException("--" + name + " is managed by the testkit and cannot be set");
+        throw new IllegalArgumentException(
+            "--" + name + " is managed by the testkit and cannot be set");
       }
       options.add(flag);
       return this;
@@ -269,20 +281,22 @@ public final class NsqdProcess implements AutoCloseable {
       }
       List<String> lookupds = List.copyOf(lookupdTcpAddresses);
       List<String> extra = List.copyOf(options);
-      ManagedProcess.Command command = (tcpPort, httpPort) -> {
-        List<String> arguments = new ArrayList<>();
-        arguments.add("--tcp-address=" + ManagedProcess.HOST + ":" + tcpPort);
-        arguments.add("--http-address=" + ManagedProcess.HOST + ":" + httpPort);
-        // Given a certificate, nsqd also serves HTTPS, by default on 0.0.0.0:4152: loopback and a free port instead.
-        arguments.add("--https-address=" + ManagedProcess.HOST + ":0");
-        arguments.add("--broadcast-address=" + ManagedProcess.HOST);
-        arguments.add("--data-path=" + dataDirectory);
-        for (String lookupd : lookupds) {
-          arguments.add("--lookupd-tcp-address=" + lookupd);
-        }
-        arguments.addAll(extra);
-        return arguments;
-      };
+      ManagedProcess.Command command =
+          (tcpPort, httpPort) -> {
+            List<String> arguments = new ArrayList<>();
+            arguments.add("--tcp-address=" + ManagedProcess.HOST + ":" + tcpPort);
+            arguments.add("--http-address=" + ManagedProcess.HOST + ":" + httpPort);
+            // Given a certificate, nsqd also serves HTTPS, by default on 0.0.0.0:4152: loopback and
+            // a free port instead.
+            arguments.add("--https-address=" + ManagedProcess.HOST + ":0");
+            arguments.add("--broadcast-address=" + ManagedProcess.HOST);
+            arguments.add("--data-path=" + dataDirectory);
+            for (String lookupd : lookupds) {
+              arguments.add("--lookupd-tcp-address=" + lookupd);
+            }
+            arguments.addAll(extra);
+            return arguments;
+          };
       return new NsqdProcess(
           ManagedProcess.start("nsqd", executable, workDirectory, command, startupTimeout, ports));
     }

@@ -16,12 +16,16 @@ import java.time.Duration;
  * saw, independent of what a client believes it did.
  */
 public final class NsqdStats {
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private NsqdStats() {}
 
-  /** The topic's stats ({@code depth}, {@code message_count}, {@code channels}), or an empty node when nsqd has no such topic. */
+  /**
+   * The topic's stats ({@code depth}, {@code message_count}, {@code channels}), or an empty node
+   * when nsqd has no such topic.
+   */
   public static JsonNode topic(String nsqdHttpUrl, String topic) {
     for (JsonNode t : stats(nsqdHttpUrl, "&topic=" + encode(topic)).path("topics")) {
       if (t.path("topic_name").asText().equals(topic)) {
@@ -32,9 +36,9 @@ public final class NsqdStats {
   }
 
   /**
-   * The channel's stats ({@code depth}, {@code in_flight_count}, {@code deferred_count},
-   * {@code requeue_count}, {@code timeout_count}, {@code message_count}, {@code clients}), or an
-   * empty node when nsqd has no such channel.
+   * The channel's stats ({@code depth}, {@code in_flight_count}, {@code deferred_count}, {@code
+   * requeue_count}, {@code timeout_count}, {@code message_count}, {@code clients}), or an empty
+   * node when nsqd has no such channel.
    */
   public static JsonNode channel(String nsqdHttpUrl, String topic, String channel) {
     JsonNode stats = stats(nsqdHttpUrl, "&topic=" + encode(topic) + "&channel=" + encode(channel));
@@ -69,9 +73,12 @@ public final class NsqdStats {
   }
 
   /** The RDY count nsqd holds for each client of the channel. */
-  public static java.util.List<Integer> readyCounts(String nsqdHttpUrl, String topic, String channel) {
+  public static java.util.List<Integer> readyCounts(
+      String nsqdHttpUrl, String topic, String channel) {
     java.util.List<Integer> counts = new java.util.ArrayList<>();
-    channel(nsqdHttpUrl, topic, channel).path("clients").forEach(c -> counts.add(c.path("ready_count").asInt()));
+    channel(nsqdHttpUrl, topic, channel)
+        .path("clients")
+        .forEach(c -> counts.add(c.path("ready_count").asInt()));
     return counts;
   }
 

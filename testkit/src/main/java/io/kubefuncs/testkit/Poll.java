@@ -5,8 +5,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * Waits for a condition instead of sleeping a guessed amount: tests stay fast on a quick machine and
- * still pass on a slow one, up to an explicit deadline.
+ * Waits for a condition instead of sleeping a guessed amount: tests stay fast on a quick machine
+ * and still pass on a slow one, up to an explicit deadline.
  */
 final class Poll {
   private static final long FIRST_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(5);

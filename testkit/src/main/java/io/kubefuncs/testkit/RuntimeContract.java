@@ -29,7 +29,11 @@ public final class RuntimeContract {
    * stand for (for durations, milliseconds); {@code invalid} texts must be refused with an error
    * naming the variable. Grammars without examples (files, secrets, free text) have none.
    */
-  public record Grammar(String name, String description, Optional<Pattern> pattern, Map<String, JsonNode> valid,
+  public record Grammar(
+      String name,
+      String description,
+      Optional<Pattern> pattern,
+      Map<String, JsonNode> valid,
       List<String> invalid) {
     /** Whether {@code value} is written in this grammar; true for grammars without a pattern. */
     public boolean matches(String value) {
@@ -38,14 +42,20 @@ public final class RuntimeContract {
   }
 
   /** One variable; {@code defaultValue} is null when the variable has none (unset, or required). */
-  public record Variable(String name, Grammar grammar, boolean required, JsonNode defaultValue, String requires,
+  public record Variable(
+      String name,
+      Grammar grammar,
+      boolean required,
+      JsonNode defaultValue,
+      String requires,
       String meaning) {}
 
   private final Map<String, Variable> variables;
   private final Map<String, Grammar> grammars;
   private final List<Pattern> alsoRead;
 
-  private RuntimeContract(Map<String, Variable> variables, Map<String, Grammar> grammars, List<Pattern> alsoRead) {
+  private RuntimeContract(
+      Map<String, Variable> variables, Map<String, Grammar> grammars, List<Pattern> alsoRead) {
     this.variables = variables;
     this.grammars = grammars;
     this.alsoRead = alsoRead;
@@ -58,7 +68,8 @@ public final class RuntimeContract {
         return read(p);
       }
     }
-    throw new IllegalStateException("no " + FILE + " here or one folder up: run from the repository or a module's folder");
+    throw new IllegalStateException(
+        "no " + FILE + " here or one folder up: run from the repository or a module's folder");
   }
 
   static RuntimeContract read(Path file) {
@@ -75,22 +86,39 @@ public final class RuntimeContract {
       g.path("valid").properties().forEach(v -> valid.put(v.getKey(), v.getValue()));
       List<String> invalid = new ArrayList<>();
       g.path("invalid").forEach(v -> invalid.add(v.asText()));
-      Optional<Pattern> pattern = g.has("pattern") ? Optional.of(Pattern.compile(g.get("pattern").asText())) : Optional.empty();
-      grammars.put(e.getKey(), new Grammar(e.getKey(), g.required("description").asText(), pattern, valid, invalid));
+      Optional<Pattern> pattern =
+          g.has("pattern")
+              ? Optional.of(Pattern.compile(g.get("pattern").asText()))
+              : Optional.empty();
+      grammars.put(
+          e.getKey(),
+          new Grammar(e.getKey(), g.required("description").asText(), pattern, valid, invalid));
     }
     Map<String, Variable> variables = new LinkedHashMap<>();
     for (JsonNode v : root.required("variables")) {
       String grammarName = v.required("grammar").asText();
       Grammar grammar = grammars.get(grammarName);
       if (grammar == null) {
-        throw new IllegalStateException(file + ": " + v.get("name").asText() + " has no grammar " + grammarName);
+        throw new IllegalStateException(
+            file + ": " + v.get("name").asText() + " has no grammar " + grammarName);
       }
-      variables.put(v.required("name").asText(), new Variable(v.get("name").asText(), grammar, v.path("required").asBoolean(),
-          v.get("default"), v.path("requires").asText(null), v.required("meaning").asText()));
+      variables.put(
+          v.required("name").asText(),
+          new Variable(
+              v.get("name").asText(),
+              grammar,
+              v.path("required").asBoolean(),
+              v.get("default"),
+              v.path("requires").asText(null),
+              v.required("meaning").asText()));
     }
     List<Pattern> alsoRead = new ArrayList<>();
-    root.path("alsoRead").forEach(a -> alsoRead.add(Pattern.compile(a.required("pattern").asText())));
-    return new RuntimeContract(Collections.unmodifiableMap(variables), Collections.unmodifiableMap(grammars), List.copyOf(alsoRead));
+    root.path("alsoRead")
+        .forEach(a -> alsoRead.add(Pattern.compile(a.required("pattern").asText())));
+    return new RuntimeContract(
+        Collections.unmodifiableMap(variables),
+        Collections.unmodifiableMap(grammars),
+        List.copyOf(alsoRead));
   }
 
   /** The variables, in the contract's order. */
@@ -116,8 +144,12 @@ public final class RuntimeContract {
     return g;
   }
 
-  /** Whether a function may be given {@code name}: a contract variable, or one it reads from elsewhere (OTEL_*, HOSTNAME). */
+  /**
+   * Whether a function may be given {@code name}: a contract variable, or one it reads from
+   * elsewhere (OTEL_*, HOSTNAME).
+   */
   public boolean knows(String name) {
-    return variables.containsKey(name) || alsoRead.stream().anyMatch(p -> p.matcher(name).matches());
+    return variables.containsKey(name)
+        || alsoRead.stream().anyMatch(p -> p.matcher(name).matches());
   }
 }

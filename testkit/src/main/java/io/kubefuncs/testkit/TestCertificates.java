@@ -13,8 +13,8 @@ import java.util.concurrent.TimeUnit;
  * Certificates for TLS tests, made fresh by {@code openssl} in a temporary directory, so that no
  * key is checked in and none outlives a day: a CA, an nsqd server certificate signed by it for
  * {@code 127.0.0.1}, {@code localhost} and {@value #SERVER_NAME}, a client certificate signed by
- * it, a second CA, and a client certificate signed by that second CA. Keys are PEM PKCS#8 (EC P-256), as nsqd and the
- * NSQ clients read them. Files are PEM, one per item.
+ * it, a second CA, and a client certificate signed by that second CA. Keys are PEM PKCS#8 (EC
+ * P-256), as nsqd and the NSQ clients read them. Files are PEM, one per item.
  *
  * <p>openssl is found as {@code /usr/bin/openssl} or on the {@code PATH}.
  */
@@ -28,16 +28,24 @@ public final class TestCertificates {
     this.directory = directory;
   }
 
-  /** Generates a full set; takes a few hundred milliseconds. The directory goes when the JVM exits. */
+  /**
+   * Generates a full set; takes a few hundred milliseconds. The directory goes when the JVM exits.
+   */
   public static TestCertificates generate() {
     Path dir = NsqdProcess.createWorkDirectory("certificates");
     TestCertificates certs = new TestCertificates(dir);
     certs.makeCa("ca", "kubefuncs test CA");
     certs.makeCa("other-ca", "unrelated test CA");
-    certs.makeLeaf("server", "ca", SERVER_NAME,
-        "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:" + SERVER_NAME + "\nextendedKeyUsage=serverAuth\n");
+    certs.makeLeaf(
+        "server",
+        "ca",
+        SERVER_NAME,
+        "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:"
+            + SERVER_NAME
+            + "\nextendedKeyUsage=serverAuth\n");
     certs.makeLeaf("client", "ca", "kubefuncs test client", "extendedKeyUsage=clientAuth\n");
-    certs.makeLeaf("other-client", "other-ca", "unrelated test client", "extendedKeyUsage=clientAuth\n");
+    certs.makeLeaf(
+        "other-client", "other-ca", "unrelated test client", "extendedKeyUsage=clientAuth\n");
     return certs;
   }
 
@@ -84,9 +92,22 @@ public final class TestCertificates {
   private void makeCa(String name, String commonName) {
     String key = name + ".key";
     openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key);
-    openssl("req", "-x509", "-new", "-key", key, "-subj", "/CN=" + commonName, "-days", "1",
-        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
-        "-out", name + ".crt");
+    openssl(
+        "req",
+        "-x509",
+        "-new",
+        "-key",
+        key,
+        "-subj",
+        "/CN=" + commonName,
+        "-days",
+        "1",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+        "-out",
+        name + ".crt");
   }
 
   private void makeLeaf(String name, String ca, String commonName, String extensions) {
@@ -99,8 +120,22 @@ public final class TestCertificates {
     }
     openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key);
     openssl("req", "-new", "-key", key, "-subj", "/CN=" + commonName, "-out", name + ".csr");
-    openssl("x509", "-req", "-in", name + ".csr", "-CA", ca + ".crt", "-CAkey", ca + ".key", "-CAcreateserial",
-        "-days", "1", "-extfile", extFile, "-out", name + ".crt");
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        name + ".csr",
+        "-CA",
+        ca + ".crt",
+        "-CAkey",
+        ca + ".key",
+        "-CAcreateserial",
+        "-days",
+        "1",
+        "-extfile",
+        extFile,
+        "-out",
+        name + ".crt");
   }
 
   private void openssl(String... arguments) {
@@ -108,15 +143,21 @@ public final class TestCertificates {
     command.add(Files.isExecutable(Path.of("/usr/bin/openssl")) ? "/usr/bin/openssl" : "openssl");
     command.addAll(List.of(arguments));
     try {
-      Process p = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true).start();
+      Process p =
+          new ProcessBuilder(command)
+              .directory(directory.toFile())
+              .redirectErrorStream(true)
+              .start();
       p.getOutputStream().close();
       String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
         p.destroyForcibly();
-        throw new IllegalStateException(String.join(" ", command) + " failed in " + directory + ":\n" + output);
+        throw new IllegalStateException(
+            String.join(" ", command) + " failed in " + directory + ":\n" + output);
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot run " + command.get(0) + " (is openssl installed?)", e);
+      throw new UncheckedIOException(
+          "cannot run " + command.get(0) + " (is openssl installed?)", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while running " + String.join(" ", command), e);

@@ -8,16 +8,19 @@
  * fresh temporary directory, and is killed when the JVM exits if a test forgot to close it.
  *
  * <ul>
- *   <li>{@link io.kubefuncs.testkit.NsqdProcess} and {@link io.kubefuncs.testkit.NsqLookupdProcess}:
- *       one process each, which can be stopped, killed and restarted on the same ports;
+ *   <li>{@link io.kubefuncs.testkit.NsqdProcess} and {@link
+ *       io.kubefuncs.testkit.NsqLookupdProcess}: one process each, which can be stopped, killed and
+ *       restarted on the same ports;
  *   <li>{@link io.kubefuncs.testkit.NsqCluster}: lookupds and nsqds registered with each other;
- *   <li>{@link io.kubefuncs.testkit.NsqExtension}: either of those for the tests of a JUnit 5 class.
- *   <li>{@link io.kubefuncs.testkit.TestCertificates} and {@link io.kubefuncs.testkit.NsqAuthServer}:
- *       certificates made for the run and an auth server, for nsqd with TLS and AUTH.
+ *   <li>{@link io.kubefuncs.testkit.NsqExtension}: either of those for the tests of a JUnit 5
+ *       class.
+ *   <li>{@link io.kubefuncs.testkit.TestCertificates} and {@link
+ *       io.kubefuncs.testkit.NsqAuthServer}: certificates made for the run and an auth server, for
+ *       nsqd with TLS and AUTH.
  * </ul>
  *
- * <p>A function's own tests rarely need real NSQ: {@code DevBrokerExtension} of
- * {@code kubefuncs-devbroker} runs the in-memory dev broker in the test's JVM, with no programs to
+ * <p>A function's own tests rarely need real NSQ: {@code DevBrokerExtension} of {@code
+ * kubefuncs-devbroker} runs the in-memory dev broker in the test's JVM, with no programs to
  * install. It lives there and not here because the dev broker's own tests use this testkit.
  */
 package io.kubefuncs.testkit;

@@ -14,7 +14,11 @@ class NsqBinariesTest {
     assertThatThrownBy(() -> NsqdProcess.builder().binaries(nowhere).start())
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("Cannot find the NSQ program 'nsqd'")
-        .hasMessageContaining("system property kubefuncs.nsq.bin=" + empty + ": no executable " + empty.resolve("nsqd"))
+        .hasMessageContaining(
+            "system property kubefuncs.nsq.bin="
+                + empty
+                + ": no executable "
+                + empty.resolve("nsqd"))
         .hasMessageContaining("environment variable KUBEFUNCS_NSQ_BIN: not set")
         .hasMessageContaining("PATH: empty")
         .hasMessageContaining("scripts/install-nsq");

@@ -15,16 +15,19 @@ class NsqClusterTest {
     try (NsqCluster cluster = NsqCluster.start(1, 2)) {
       assertThat(cluster.lookupds()).hasSize(1);
       assertThat(cluster.nsqds()).hasSize(2);
-      assertThat(cluster.lookupdHttpAddresses()).containsExactly(cluster.lookupds().get(0).httpAddress());
+      assertThat(cluster.lookupdHttpAddresses())
+          .containsExactly(cluster.lookupds().get(0).httpAddress());
 
       cluster.createTopic("registered");
       cluster.awaitTopicRegistered("registered", 2, Duration.ofSeconds(10));
 
-      String lookup = http.get(cluster.lookupds().get(0).httpUrl() + "/lookup?topic=registered").body();
+      String lookup =
+          http.get(cluster.lookupds().get(0).httpUrl() + "/lookup?topic=registered").body();
       for (NsqdProcess nsqd : cluster.nsqds()) {
         assertThat(lookup).contains("\"tcp_port\":" + nsqd.tcpPort());
       }
-      assertThatThrownBy(() -> cluster.awaitTopicRegistered("registered", 3, Duration.ofMillis(300)))
+      assertThatThrownBy(
+              () -> cluster.awaitTopicRegistered("registered", 3, Duration.ofMillis(300)))
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("has 2 producer(s)")
           .hasMessageContaining("expected at least 3");
@@ -33,22 +36,26 @@ class NsqClusterTest {
 
   @Test
   void everyNsqdRegistersWithEveryLookupdAndGetsItsOptions() throws IOException {
-    try (NsqCluster cluster = NsqCluster.builder()
-        .lookupds(2)
-        .nsqds(1)
-        .nsqdOptions(b -> b.msgTimeout(Duration.ofSeconds(3)))
-        .start()) {
+    try (NsqCluster cluster =
+        NsqCluster.builder()
+            .lookupds(2)
+            .nsqds(1)
+            .nsqdOptions(b -> b.msgTimeout(Duration.ofSeconds(3)))
+            .start()) {
       cluster.createTopic("both");
       cluster.awaitTopicRegistered("both", 1, Duration.ofSeconds(10));
-      assertThat(http.get(cluster.nsqds().get(0).httpUrl() + "/config/msg_timeout").body()).isEqualTo("3000000000");
+      assertThat(http.get(cluster.nsqds().get(0).httpUrl() + "/config/msg_timeout").body())
+          .isEqualTo("3000000000");
     }
   }
 
   @Test
   void countsProducersInALookupAnswer() {
     assertThat(NsqCluster.countProducers("{\"message\":\"TOPIC_NOT_FOUND\"}")).isZero();
-    assertThat(NsqCluster.countProducers(
-        "{\"channels\":[],\"producers\":[{\"broadcast_address\":\"127.0.0.1\",\"tcp_port\":1},"
-            + "{\"broadcast_address\": \"127.0.0.1\",\"tcp_port\":2}]}")).isEqualTo(2);
+    assertThat(
+            NsqCluster.countProducers(
+                "{\"channels\":[],\"producers\":[{\"broadcast_address\":\"127.0.0.1\",\"tcp_port\":1},"
+                    + "{\"broadcast_address\": \"127.0.0.1\",\"tcp_port\":2}]}"))
+        .isEqualTo(2);
   }
 }

@@ -29,11 +29,13 @@ class NsqdProcessTest {
    */
   @Test
   void nsqdThatRequiresTlsStartsAndServesHttpsOnLoopback() throws IOException {
-    try (NsqdProcess nsqd = NsqdProcess.builder().tls(TestCertificates.generate()).tlsRequired("true").start()) {
+    try (NsqdProcess nsqd =
+        NsqdProcess.builder().tls(TestCertificates.generate()).tlsRequired("true").start()) {
       Http.Response ping = http.get(nsqd.httpUrl() + "/ping");
       assertThat(ping.status()).isEqualTo(403);
       assertThat(ping.isTlsRequired()).as(ping.body()).isTrue();
-      assertThat(Files.readString(nsqd.logFile())).containsPattern("HTTPS: listening on 127\\.0\\.0\\.1:[1-9]");
+      assertThat(Files.readString(nsqd.logFile()))
+          .containsPattern("HTTPS: listening on 127\\.0\\.0\\.1:[1-9]");
     }
   }
 
@@ -47,7 +49,8 @@ class NsqdProcessTest {
       assertThat(nsqd.httpUrl()).isEqualTo("http://127.0.0.1:" + nsqd.httpPort());
       assertThat(nsqd.tcpPort()).isNotEqualTo(nsqd.httpPort());
       assertThat(get(nsqd.httpUrl() + "/ping")).isEqualTo("OK");
-      assertThat(get(nsqd.httpUrl() + "/info")).contains("\"version\":\"1.3.0\"")
+      assertThat(get(nsqd.httpUrl() + "/info"))
+          .contains("\"version\":\"1.3.0\"")
           .contains("\"tcp_port\":" + nsqd.tcpPort());
     }
   }
@@ -55,7 +58,8 @@ class NsqdProcessTest {
   @Test
   void publishedMessageShowsInStats() throws IOException {
     try (NsqdProcess nsqd = NsqdProcess.start()) {
-      Http.Response published = http.post(nsqd.httpUrl() + "/pub?topic=t", "hello".getBytes(StandardCharsets.UTF_8));
+      Http.Response published =
+          http.post(nsqd.httpUrl() + "/pub?topic=t", "hello".getBytes(StandardCharsets.UTF_8));
       assertThat(published.body()).isEqualTo("OK");
       nsqd.publish("t", "again".getBytes(StandardCharsets.UTF_8));
       assertThat(get(nsqd.httpUrl() + "/stats?format=json"))
@@ -83,7 +87,8 @@ class NsqdProcessTest {
 
       nsqd.kill();
       assertThat(nsqd.isRunning()).isFalse();
-      assertThat(ProcessHandle.of(firstPid).map(ProcessHandle::isAlive)).isNotEqualTo(java.util.Optional.of(true));
+      assertThat(ProcessHandle.of(firstPid).map(ProcessHandle::isAlive))
+          .isNotEqualTo(java.util.Optional.of(true));
       nsqd.restart();
       assertThat(nsqd.isRunning()).isTrue();
       assertThat(nsqd.tcpAddress()).isEqualTo(tcp);
@@ -110,19 +115,25 @@ class NsqdProcessTest {
     assertThat(handle.isAlive()).isFalse();
     assertThat(data.getParent()).doesNotExist();
     nsqd.close(); // idempotent
-    assertThatThrownBy(nsqd::restart).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+    assertThatThrownBy(nsqd::restart)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
   }
 
   @Test
   void optionsReachNsqd() throws IOException {
-    try (NsqdProcess nsqd = NsqdProcess.builder()
-        .msgTimeout(Duration.ofMillis(1500))
-        .maxMsgSize(4096)
-        .maxRdyCount(7)
-        .option("--mem-queue-size=0")
-        .start()) {
-      String config = get(nsqd.httpUrl() + "/config/msg_timeout") + get(nsqd.httpUrl() + "/config/max_msg_size")
-          + get(nsqd.httpUrl() + "/config/max_rdy_count") + get(nsqd.httpUrl() + "/config/mem_queue_size");
+    try (NsqdProcess nsqd =
+        NsqdProcess.builder()
+            .msgTimeout(Duration.ofMillis(1500))
+            .maxMsgSize(4096)
+            .maxRdyCount(7)
+            .option("--mem-queue-size=0")
+            .start()) {
+      String config =
+          get(nsqd.httpUrl() + "/config/msg_timeout")
+              + get(nsqd.httpUrl() + "/config/max_msg_size")
+              + get(nsqd.httpUrl() + "/config/max_rdy_count")
+              + get(nsqd.httpUrl() + "/config/mem_queue_size");
       assertThat(config).isEqualTo("1500000000" + "4096" + "7" + "0");
     }
   }
@@ -130,7 +141,8 @@ class NsqdProcessTest {
   @Test
   void managedFlagsAreRefused() {
     assertThatThrownBy(() -> NsqdProcess.builder().option("--tcp-address=127.0.0.1:4150"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tcp-address");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("tcp-address");
     assertThatThrownBy(() -> NsqdProcess.builder().option("msg-timeout=1s"))
         .isInstanceOf(IllegalArgumentException.class);
   }
@@ -147,16 +159,20 @@ class NsqdProcessTest {
   void portTakenBeforeNsqdBindsItIsChosenAgain() throws IOException {
     try (ServerSocket squatter = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
       List<int[]> offered = new ArrayList<>();
-      ManagedProcess.PortAllocator firstBusy = count -> {
-        int[] ports = offered.isEmpty()
-            ? new int[] {squatter.getLocalPort(), ManagedProcess.FREE_PORTS.allocate(1)[0]}
-            : ManagedProcess.FREE_PORTS.allocate(count);
-        offered.add(ports);
-        return ports;
-      };
+      ManagedProcess.PortAllocator firstBusy =
+          count -> {
+            int[] ports =
+                offered.isEmpty()
+                    ? new int[] {squatter.getLocalPort(), ManagedProcess.FREE_PORTS.allocate(1)[0]}
+                    : ManagedProcess.FREE_PORTS.allocate(count);
+            offered.add(ports);
+            return ports;
+          };
       try (NsqdProcess nsqd = NsqdProcess.builder().ports(firstBusy).start()) {
         assertThat(offered).hasSize(2);
-        assertThat(nsqd.tcpPort()).isEqualTo(offered.get(1)[0]).isNotEqualTo(squatter.getLocalPort());
+        assertThat(nsqd.tcpPort())
+            .isEqualTo(offered.get(1)[0])
+            .isNotEqualTo(squatter.getLocalPort());
         assertThat(http.answersOk(nsqd.httpUrl() + "/ping")).isTrue();
         assertThat(Files.readString(nsqd.logFile())).contains("address already in use");
       }

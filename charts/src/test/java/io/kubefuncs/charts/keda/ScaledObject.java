@@ -39,7 +39,8 @@ public record ScaledObject(String apiVersion, String kind, ObjectMeta metadata, 
     }
   }
 
-  public record ScaleTarget(String name, String apiVersion, String kind, String envSourceContainerName) {
+  public record ScaleTarget(
+      String name, String apiVersion, String kind, String envSourceContainerName) {
     public ScaleTarget {
       Objects.requireNonNull(name, "spec.scaleTargetRef.name is required");
     }
@@ -77,7 +78,8 @@ public record ScaledObject(String apiVersion, String kind, ObjectMeta metadata, 
       Boolean restoreToOriginalReplicaCount,
       ScalingModifiers scalingModifiers) {}
 
-  public record HorizontalPodAutoscalerConfig(HorizontalPodAutoscalerBehavior behavior, String name) {}
+  public record HorizontalPodAutoscalerConfig(
+      HorizontalPodAutoscalerBehavior behavior, String name) {}
 
   public record ScalingModifiers(
       String formula, String target, String activationTarget, String metricType) {}
