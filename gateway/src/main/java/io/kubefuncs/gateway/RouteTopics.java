@@ -1,6 +1,6 @@
 package io.kubefuncs.gateway;
 
-import io.kubefuncs.nsq.HostPort;
+import io.kubefuncs.nsq.internal.HostPort;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
