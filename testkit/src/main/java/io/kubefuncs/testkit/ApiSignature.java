@@ -151,7 +151,13 @@ public final class ApiSignature {
 
   private static List<String> describe(Class<?> type) {
     StringBuilder head = new StringBuilder(type.toGenericString());
+    // The nearest superclass others can name; the members of those in between are listed below.
     Type superclass = type.getGenericSuperclass();
+    for (Class<?> up = type.getSuperclass();
+        up != null && !reachable(up);
+        up = up.getSuperclass()) {
+      superclass = up.getGenericSuperclass();
+    }
     if (superclass != null && superclass != Object.class) {
       head.append(" extends ").append(superclass.getTypeName());
     }
@@ -168,6 +174,13 @@ public final class ApiSignature {
     all.addAll(Arrays.asList(type.getDeclaredConstructors()));
     all.addAll(Arrays.asList(type.getDeclaredMethods()));
     all.addAll(Arrays.asList(type.getDeclaredFields()));
+    // What a superclass others cannot name declares, they reach through this type.
+    for (Class<?> up = type.getSuperclass();
+        up != null && !reachable(up);
+        up = up.getSuperclass()) {
+      all.addAll(Arrays.asList(up.getDeclaredMethods()));
+      all.addAll(Arrays.asList(up.getDeclaredFields()));
+    }
     for (Member member : all) {
       int m = member.getModifiers();
       boolean visible = Modifier.isPublic(m) || (subclassable && Modifier.isProtected(m));

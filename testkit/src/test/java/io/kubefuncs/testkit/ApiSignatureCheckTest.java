@@ -37,7 +37,7 @@ class ApiSignatureCheckTest {
   private static final String GREETER =
       """
       package demo.api;
-      public class Greeter {
+      public class Greeter extends Base {
         public String greet(String name) { return Helper.hello() + name; }
         public String farewell() { return "bye"; }
         protected void hook() {}
@@ -50,6 +50,11 @@ class ApiSignatureCheckTest {
       """
       package demo.api;
       final class Helper { static String hello() { return "hello "; } }
+      """;
+  private static final String BASE =
+      """
+      package demo.api;
+      abstract class Base { public int size() { return 0; } int hidden() { return 1; } }
       """;
   private static final String INTERNAL =
       """
@@ -83,6 +88,9 @@ class ApiSignatureCheckTest {
         .contains("  public java.lang.String demo.api.Greeter.greet(java.lang.String)\n")
         .contains("  protected void demo.api.Greeter.hook()\n")
         .contains("public static final class demo.api.Greeter$Options\n")
+        .contains("  public int demo.api.Base.size()\n")
+        .doesNotContain("hidden")
+        .doesNotContain("class demo.api.Base")
         .doesNotContain("packagePrivate")
         .doesNotContain("Hidden")
         .doesNotContain("Helper")
@@ -154,6 +162,7 @@ class ApiSignatureCheckTest {
       List<String> args = new ArrayList<>(List.of("-d", dir.resolve(name).toString(), "-nowarn"));
       args.add(write(src.resolve("module-info.java"), MODULE));
       args.add(write(src.resolve("demo/internal/Shared.java"), INTERNAL));
+      args.add(write(src.resolve("demo/api/Base.java"), BASE));
       for (Map.Entry<String, String> c : apiClasses.entrySet()) {
         args.add(write(src.resolve("demo/api/" + c.getKey() + ".java"), c.getValue()));
       }
