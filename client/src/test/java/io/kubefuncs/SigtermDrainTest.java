@@ -58,7 +58,7 @@ class SigtermDrainTest {
             "-XX:TieredStopAtLevel=1",
             "-XX:+UseSerialGC",
             "-cp",
-            System.getProperty("java.class.path"),
+            TestClassPath.of(SlowFunctionMain.class),
             SlowFunctionMain.class.getName());
     pb.environment()
         .keySet()

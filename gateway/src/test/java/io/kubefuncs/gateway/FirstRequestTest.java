@@ -108,7 +108,7 @@ class FirstRequestTest {
             "-XX:TieredStopAtLevel=1",
             "-XX:+UseSerialGC",
             "-cp",
-            System.getProperty("java.class.path"),
+            TestClassPath.of(GreeterFunctionMain.class),
             GreeterFunctionMain.class.getName());
     pb.environment()
         .keySet()

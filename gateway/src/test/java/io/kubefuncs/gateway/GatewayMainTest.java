@@ -410,7 +410,7 @@ class GatewayMainTest {
             List.of(
                 ProcessHandle.current().info().command().orElseThrow(),
                 "-cp",
-                System.getProperty("java.class.path"),
+                TestClassPath.of(GatewayMain.class),
                 GatewayMain.class.getName()));
     command.addAll(List.of(args));
     ProcessBuilder builder =
