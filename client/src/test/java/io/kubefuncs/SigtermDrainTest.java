@@ -10,6 +10,7 @@ import io.kubefuncs.proto.Event;
 import io.kubefuncs.testkit.NsqExtension;
 import io.kubefuncs.testkit.NsqdProcess;
 import io.kubefuncs.testkit.NsqdStats;
+import io.kubefuncs.testkit.TestClassPath;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

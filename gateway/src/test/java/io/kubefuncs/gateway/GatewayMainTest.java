@@ -12,6 +12,7 @@ import io.kubefuncs.testkit.NsqExtension;
 import io.kubefuncs.testkit.NsqdProcess;
 import io.kubefuncs.testkit.NsqdStats;
 import io.kubefuncs.testkit.TestCertificates;
+import io.kubefuncs.testkit.TestClassPath;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
