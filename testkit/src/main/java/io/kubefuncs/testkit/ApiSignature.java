@@ -36,7 +36,7 @@ import java.util.stream.Stream;
  */
 public final class ApiSignature {
   /** The system property that rewrites the files instead of checking them. */
-  public static final String UPDATE = "kubefuncs.api.update";
+  private static final String UPDATE = "kubefuncs.api.update";
 
   /** Rewrites the file of the Maven module in directory %s (and of the modules it needs). */
   private static final String UPDATE_COMMAND =
