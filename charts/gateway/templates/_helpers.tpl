@@ -50,12 +50,10 @@ app.kubernetes.io/part-of: kubefuncs
 
 {{/*
 A Service that the nsq chart creates in the same release (the kubefuncs chart installs both),
-component lookupd or nsqd: the nsq chart names it <release>-nsq-<component>, or
-<release>-<component> when the release name contains "nsq", with the prefix cut at 40
-characters. Keep this in step with "nsq.fullname".
+component lookupd or nsqd, named by the rule the nsq chart names it with.
 */}}
 {{- define "gateway.nsqService" -}}
-{{- $prefix := ternary .ctx.Release.Name (printf "%s-nsq" .ctx.Release.Name) (contains "nsq" .ctx.Release.Name) | trunc 40 | trimSuffix "-" }}
+{{- $prefix := include "kubefuncs-common.nsqPrefix" (dict "release" .ctx.Release.Name) }}
 {{- printf "%s-%s.%s.svc.%s" $prefix .component .ctx.Release.Namespace .ctx.Values.clusterDomain }}
 {{- end }}
 
