@@ -124,11 +124,10 @@ The nsqd host: the nsqd Service of the kubefuncs release, node-local when nsqd i
 {{- end }}
 
 {{/*
-The gateway Service of the kubefuncs release, named as the gateway chart names it.
+The gateway Service of the kubefuncs release, named by the rule the gateway chart names it with.
 */}}
 {{- define "function.gatewayService" -}}
-{{- $release := .Values.kubefuncs.release }}
-{{- ternary $release (printf "%s-gateway" $release) (contains "gateway" $release) | trunc 63 | trimSuffix "-" }}
+{{- include "kubefuncs-common.gatewayFullname" (dict "release" .Values.kubefuncs.release) }}
 {{- end }}
 
 {{/*

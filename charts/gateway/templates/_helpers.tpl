@@ -3,18 +3,14 @@
 {{- end }}
 
 {{/*
-<release>-gateway, or the release name alone when it already contains the chart name.
+"kubefuncs-common.gatewayFullname", the rule by which the function chart finds this chart's
+Service, unless fullnameOverride replaces it.
 */}}
 {{- define "gateway.fullname" -}}
 {{- if .Values.fullnameOverride }}
 {{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
 {{- else }}
-{{- $name := default .Chart.Name .Values.nameOverride }}
-{{- if contains $name .Release.Name }}
-{{- .Release.Name | trunc 63 | trimSuffix "-" }}
-{{- else }}
-{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
-{{- end }}
+{{- include "kubefuncs-common.gatewayFullname" (dict "release" .Release.Name "name" (default .Chart.Name .Values.nameOverride)) }}
 {{- end }}
 {{- end }}
 

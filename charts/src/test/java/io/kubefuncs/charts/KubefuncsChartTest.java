@@ -123,14 +123,15 @@ class KubefuncsChartTest {
 
   /**
    * Release names and the prefix the nsq chart's names take from them (its README's rule): without
-   * and with "nsq", and longer than the 40 characters the prefix is cut to, once leaving a "-" at
-   * the cut that is dropped.
+   * and with "nsq" (and with "gateway", which the gateway's name then takes alone), and longer than
+   * the 40 characters the prefix is cut to, once leaving a "-" at the cut that is dropped.
    */
   static final List<Arguments> RELEASES =
       List.of(
           Arguments.of("kubefuncs", "kubefuncs-nsq"),
           Arguments.of("nsq", "nsq"),
           Arguments.of("prod-nsq-stack", "prod-nsq-stack"),
+          Arguments.of("kubefuncs-gateway", "kubefuncs-gateway-nsq"),
           Arguments.of(
               "kubefuncs-production-eu-west-1-cluster1", "kubefuncs-production-eu-west-1-cluster1"),
           Arguments.of(
@@ -149,8 +150,8 @@ class KubefuncsChartTest {
   /**
    * Each chart installed from its own folder: the nsq and gateway charts under one release name
    * (what the kubefuncs chart does with them), a functions release pointed at it by
-   * kubefuncs.release. Each chart computes the nsq Service names itself, so a chart whose rule
-   * strays from the nsq chart's fails here.
+   * kubefuncs.release. Each chart computes the nsq and gateway Service names itself, so a chart
+   * whose rule strays from the one of the chart it points at fails here.
    */
   @ParameterizedTest(name = "{0}")
   @FieldSource("RELEASES")
@@ -163,7 +164,7 @@ class KubefuncsChartTest {
     Rendered gateway =
         Charts.render("gateway", release, NAMESPACE, Charts.values("nsq: " + TLS + "\n"));
     assertGatewayUses(gateway, nsq);
-    assertFunctionsUse(release, nsq);
+    assertFunctionsUse(release, nsq, gateway);
   }
 
   /** The same through the kubefuncs chart, whose nsq and gateway subcharts are packaged copies. */
@@ -178,17 +179,7 @@ class KubefuncsChartTest {
     assertThat(nsq.lookupdHost()).startsWith(prefix + "-lookupd.");
 
     assertGatewayUses(core, nsq);
-    assertFunctionsUse(release, nsq);
-    String gatewayName = gateway(core).getMetadata().getName();
-    // The function chart's NOTES send people to the gateway of that release.
-    assertThat(Charts.notes("function", "example", "default", functions(release)))
-        .contains(
-            "kubectl -n "
-                + NAMESPACE
-                + " port-forward svc/"
-                + gatewayName
-                + " 8080:"
-                + port(core.get(Service.class, gatewayName), "http"));
+    assertFunctionsUse(release, nsq, core);
   }
 
   /** The gateway Deployment of a release: the one whose container is named gateway. */
@@ -215,7 +206,8 @@ class KubefuncsChartTest {
     assertThat(FunctionChartTest.env(c)).contains("NSQ_TLS_SERVER_NAME=" + nsq.nsqdHost());
   }
 
-  private static void assertFunctionsUse(String release, NsqAddresses nsq) {
+  /** The functions of the release use its NSQ and send people to its gateway (their NOTES). */
+  private static void assertFunctionsUse(String release, NsqAddresses nsq, Rendered gateway) {
     Rendered fns = FunctionChartTest.render(functions(release));
     assertThat(FunctionChartTest.env(container(fns, "example-function-test")))
         .contains(
@@ -228,6 +220,16 @@ class KubefuncsChartTest {
         (ScaledObject) fns.manifest("ScaledObject", "example-function-scaled").object();
     assertThat(scaled.spec().triggers().get(0).metadata())
         .containsEntry("nsqLookupdHTTPAddresses", nsq.lookupdHost() + ":" + nsq.lookupdHttp());
+
+    String gatewayName = gateway(gateway).getMetadata().getName();
+    assertThat(Charts.notes("function", "example", "default", functions(release)))
+        .contains(
+            "kubectl -n "
+                + NAMESPACE
+                + " port-forward svc/"
+                + gatewayName
+                + " 8080:"
+                + port(gateway.get(Service.class, gatewayName), "http"));
   }
 
   private static Path functions(String release) {
