@@ -5,15 +5,17 @@
 # (examples/go-pong) as the function already running behind /test/:
 #   start      exec -> /healthz 200 and a routed request answered (median of RUNS), and the CPU
 #              time the gateway had used by then;
-#   64 conns   after a 5 s warm-up, wrk -t2 -c64 for DURATION: req/s, CPU per request of the
-#              gateway (its /proc time over the requests), RSS after it and its peak;
+#   64 conns   after a warm-up at 64 connections for WARMUP (the JIT compilers' work, which
+#              would count as the requests' otherwise), wrk -t2 -c64 for DURATION: req/s, CPU per
+#              request of the gateway (its /proc time over the requests), RSS after it and its peak;
 #   16 conns   the same at 16 connections, for the throughput.
 # The same for other JVM options (VARIANTS). References of the same run: the Go pong's start
 # (exec -> /healthz 200, as bench/function.sh) and the no-queue ceiling (PlainPongServer, as
 # bench/gateway.sh) at 64 and 16 connections. The machine is shared: each row has the 1-minute load
 # average when it started, and CPU time besides wall time. Prints RESULT lines and a table.
 #
-# Settings (environment): RUNS=5, DURATION=10s, SKIP_BUILD=1 (reuse the jars), VARIANTS (below).
+# Settings (environment): RUNS=5, WARMUP=20s, DURATION=10s, SKIP_BUILD=1 (reuse the jars),
+# VARIANTS (below).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -23,6 +25,7 @@ cd "$root"
 . "$root/scripts/lib/aot.sh"
 build_http_bench
 duration=${DURATION:-10s}
+warmup=${WARMUP:-20s}
 runs=${RUNS:-5}
 hz=$(getconf CLK_TCK)
 
@@ -59,9 +62,12 @@ echo "the gateway chart's default memory limit as $max_ram"
 # VARIANTS: one per line, "name|extra JVM flags|cache": the image's flags with the extra ones after
 # them (a later flag wins), and the AOT cache the image has ("image"), none ("none", the image's
 # -XX:AOTCache dropped), or one trained with the variant's own flags ("train": needed when a flag
-# the cache depends on changes, such as the GC).
+# the cache depends on changes, such as the GC or the compilers).
 : "${VARIANTS:=image||image
-no AOT cache||none}"
+no AOT cache||none
+C2 as well (default tiered compilation)|-XX:TieredStopAtLevel=4 -XX:CICompilerCount=2|train
+the image before (G1 and C2, no AOT cache)|-XX:-UseSerialGC -XX:+UseG1GC -XX:TieredStopAtLevel=4 -XX:CICompilerCount=2|none
+2 event loops, 512k thread stacks|-Dio.netty.eventLoopThreads=2 -Xss512k|image}"
 declare -A variant_flags
 no_cache_flags=$(sed 's/ *-XX:AOTCache=[^ ]*//' <<<"$image_flags")
 train() { # name flags cache: trains the cache as scripts/images does, with these flags
@@ -160,7 +166,7 @@ measure() { # variant
   cpu=$(cut -d' ' -f2 <<<"$starts" | median)
   start_variant "$1"
   await gateway routed "$gp"
-  wrk -t2 -c64 -d5s "http://127.0.0.1:$gp/test/hello" >/dev/null
+  wrk -t2 -c64 -d"$warmup" "http://127.0.0.1:$gp/test/hello" >/dev/null
   read -r rps64 us64 < <(load_run "http://127.0.0.1:$gp/test/hello" 64 "$gateway_pid")
   rss=$(awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$gateway_pid/status")
   hwm=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$gateway_pid/status")
@@ -177,7 +183,7 @@ go_cpu=$(cut -d' ' -f2 <<<"$go_starts" | median)
 ceiling_port=$(free_port)
 spawn plain java -XX:+UseSerialGC -cp "$cp" io.kubefuncs.bench.PlainPongServer "$ceiling_port"
 await plain http_ok "http://127.0.0.1:$ceiling_port/"
-wrk -t2 -c64 -d5s "http://127.0.0.1:$ceiling_port/" >/dev/null
+wrk -t2 -c64 -d"$warmup" "http://127.0.0.1:$ceiling_port/" >/dev/null
 read -r ceiling64 _ < <(load_run "http://127.0.0.1:$ceiling_port/" 64 "${spawned[plain]}")
 read -r ceiling16 _ < <(load_run "http://127.0.0.1:$ceiling_port/" 16 "${spawned[plain]}")
 stop "${spawned[plain]}"
