@@ -65,8 +65,8 @@ echo "the gateway chart's default memory limit as $max_ram"
 # the cache depends on changes, such as the GC or the compilers).
 : "${VARIANTS:=image||image
 no AOT cache||none
-C2 as well (default tiered compilation)|-XX:TieredStopAtLevel=4 -XX:CICompilerCount=2|train
-the image before (G1 and C2, no AOT cache)|-XX:-UseSerialGC -XX:+UseG1GC -XX:TieredStopAtLevel=4 -XX:CICompilerCount=2|none
+C1 only, one compiler thread (as pong)|-XX:TieredStopAtLevel=1 -XX:CICompilerCount=1|train
+G1 (the JVM's pick at 2 GiB or more), no AOT cache|-XX:-UseSerialGC -XX:+UseG1GC|none
 2 event loops, 512k thread stacks|-Dio.netty.eventLoopThreads=2 -Xss512k|image}"
 declare -A variant_flags
 no_cache_flags=$(sed 's/ *-XX:AOTCache=[^ ]*//' <<<"$image_flags")
