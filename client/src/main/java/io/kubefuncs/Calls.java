@@ -69,7 +69,7 @@ final class Calls {
    * and completes on {@code executor} with its answer. {@code published}, if not null, hears how
    * the publish ended.
    */
-  CompletableFuture<Message> call(
+  CompletableFuture<Delivery> call(
       String topic,
       Event request,
       Duration timeout,
@@ -182,11 +182,11 @@ final class Calls {
       call.end(null, new FunctionErrorException(call.topic, error));
       return;
     }
-    call.end(new Message(event, nsq.attempts(), NO_REPLIES), null);
+    call.end(new Delivery(event, nsq.attempts(), NO_REPLIES), null);
   }
 
-  private static final Message.Replies NO_REPLIES =
-      new Message.Replies() {
+  private static final Delivery.Replies NO_REPLIES =
+      new Delivery.Replies() {
         @Override
         public CompletableFuture<Void> publish(String topic, Event response) {
           throw new IllegalStateException("an answer cannot be answered");
@@ -205,7 +205,7 @@ final class Calls {
     final long start = System.nanoTime();
 
     /** What the caller got: completed only on {@link #executor}, and only by {@link #end}. */
-    final CompletableFuture<Message> future = new CompletableFuture<>();
+    final CompletableFuture<Delivery> future = new CompletableFuture<>();
 
     volatile ScheduledFuture<?> timer;
 
@@ -224,7 +224,7 @@ final class Calls {
               "no answer from " + topic + " within " + timeout.toMillis() + " ms"));
     }
 
-    void end(Message answer, Throwable failure) {
+    void end(Delivery answer, Throwable failure) {
       if (!waiting.remove(id, this)) {
         return; // ended already
       }

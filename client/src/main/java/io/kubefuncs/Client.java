@@ -140,7 +140,7 @@ public final class Client implements AutoCloseable {
    * {@link ClientClosedException} when this client is closed before the answer comes, or was
    * already.
    */
-  public CompletableFuture<Message> call(
+  public CompletableFuture<Delivery> call(
       String topic, com.google.protobuf.Message payload, Duration timeout) {
     return call(topic, payload, timeout, executor);
   }
@@ -149,7 +149,7 @@ public final class Client implements AutoCloseable {
    * As {@link #call(String, com.google.protobuf.Message, Duration)}, completing on {@code
    * executor}: an event loop of the caller's own, say, to answer there without a hop.
    */
-  public CompletableFuture<Message> call(
+  public CompletableFuture<Delivery> call(
       String topic, com.google.protobuf.Message payload, Duration timeout, Executor executor) {
     Objects.requireNonNull(executor);
     if (closed) {

@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * function: a unit test sends an event and asserts on the answer.
  *
  * <pre>{@code
- * HandlerTester pong = HandlerTester.of(msg -> msg.respond(HttpResponse.ok("pong\n")));
+ * HandlerTester pong = HandlerTester.of(msg -> msg.respond(GatewayResponse.ok("pong\n")));
  * assertThat(pong.http("GET", "/test/hello").getBody().toStringUtf8()).isEqualTo("pong\n");
  * }</pre>
  */
@@ -36,7 +36,7 @@ public final class HandlerTester {
   public Event call(String topic, com.google.protobuf.Message payload) {
     Event request = Events.newEvent(topic, "rpc-tester#ephemeral", payload);
     AtomicReference<Event> answer = new AtomicReference<>();
-    Message message = new Message(request, 1, new Capture(answer));
+    Delivery message = new Delivery(request, 1, new Capture(answer));
     Throwable failure = null;
     try {
       handler.handle(message);
@@ -59,9 +59,9 @@ public final class HandlerTester {
     Event answer = call("test", request);
     if (answer.getPayload().is(io.kubefuncs.proto.Error.class)) {
       throw new FunctionErrorException(
-          "test", new Message(answer, 1, null).payload(io.kubefuncs.proto.Error.class).getError());
+          "test", new Delivery(answer, 1, null).payload(io.kubefuncs.proto.Error.class).getError());
     }
-    return new Message(answer, 1, null).payload(HTTPResponse.class);
+    return new Delivery(answer, 1, null).payload(HTTPResponse.class);
   }
 
   public HTTPResponse http(String method, String url) {
@@ -75,10 +75,10 @@ public final class HandlerTester {
   /** Sends {@code payload} fire-and-forget; the handler's exception, if any, is thrown. */
   public void emit(String topic, com.google.protobuf.Message payload) throws Exception {
     handler.handle(
-        new Message(Events.newEvent(topic, "", payload), 1, new Capture(new AtomicReference<>())));
+        new Delivery(Events.newEvent(topic, "", payload), 1, new Capture(new AtomicReference<>())));
   }
 
-  private record Capture(AtomicReference<Event> answer) implements Message.Replies {
+  private record Capture(AtomicReference<Event> answer) implements Delivery.Replies {
     @Override
     public CompletableFuture<Void> publish(String topic, Event response) {
       answer.set(response);

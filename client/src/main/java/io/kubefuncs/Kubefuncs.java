@@ -10,7 +10,7 @@ import sun.misc.Signal;
  *
  * <pre>{@code
  * public static void main(String[] args) {
- *   Kubefuncs.run(msg -> msg.respond(HttpResponse.ok("pong\n")));
+ *   Kubefuncs.run(msg -> msg.respond(GatewayResponse.ok("pong\n")));
  * }
  * }</pre>
  *

@@ -159,7 +159,7 @@ public final class Subscription implements AutoCloseable {
     }
     EventTracer tracer = services.tracer();
     Span span = tracer == null ? null : tracer.process(event, topic, channel, nsq.attempts());
-    Message message = new Message(event, nsq.attempts(), new Replies(nsq, event, span));
+    Delivery message = new Delivery(event, nsq.attempts(), new Replies(nsq, event, span));
     inFlight.inc();
     long start = System.nanoTime();
     ScheduledFuture<?> toucher = keepAlive(nsq, start);
@@ -219,7 +219,7 @@ public final class Subscription implements AutoCloseable {
   }
 
   /** Events with a return topic are always answered: the handler's answer, Empty, or Error. */
-  private void answer(NsqMessage nsq, Message message, Throwable failure) {
+  private void answer(NsqMessage nsq, Delivery message, Throwable failure) {
     if (failure != null) {
       LOG.log(
           System.Logger.Level.WARNING,
@@ -337,7 +337,7 @@ public final class Subscription implements AutoCloseable {
         : t.getClass().getName();
   }
 
-  private final class Replies implements Message.Replies {
+  private final class Replies implements Delivery.Replies {
     private final NsqMessage nsq;
     private final Event request;
 

@@ -72,7 +72,7 @@ class CallAndEmitTest {
         subscribe(
             "orders",
             msg -> {
-              HttpRequest req = msg.http();
+              GatewayRequest req = msg.http();
               requestId.set(msg.id());
               seen.set(
                   Map.of(
@@ -86,7 +86,8 @@ class CallAndEmitTest {
                       "return", msg.returnTopic(),
                       "topic", msg.topic()));
               msg.respond(
-                  HttpResponse.of(201, "created order 42\n").withHeader("Location", "/orders/42"));
+                  GatewayResponse.of(201, "created order 42\n")
+                      .withHeader("Location", "/orders/42"));
             })) {
       HTTPRequest request =
           HTTPRequest.newBuilder()
@@ -97,7 +98,7 @@ class CallAndEmitTest {
               .setBody(ByteString.copyFromUtf8("{\"sku\":\"x\"}"))
               .build();
 
-      Message answer =
+      Delivery answer =
           caller.call("orders", request, Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS);
 
       assertThat(seen.get())
@@ -128,7 +129,7 @@ class CallAndEmitTest {
   void handlerThatReturnsWithoutRespondingAnswersEmpty() throws Exception {
     AtomicReference<String> requestId = new AtomicReference<>();
     try (Subscription s = subscribe("silent", msg -> requestId.set(msg.id()))) {
-      Message answer =
+      Delivery answer =
           caller
               .call("silent", StringValue.of("hi"), Duration.ofSeconds(10))
               .get(10, TimeUnit.SECONDS);
@@ -147,7 +148,7 @@ class CallAndEmitTest {
             msg -> {
               throw new IllegalStateException("out of stock: sku-7");
             })) {
-      CompletableFuture<Message> call =
+      CompletableFuture<Delivery> call =
           caller.call("failing", StringValue.of("buy"), Duration.ofSeconds(10));
 
       assertThatThrownBy(() -> call.get(10, TimeUnit.SECONDS))
@@ -162,7 +163,7 @@ class CallAndEmitTest {
   @Test
   void callToATopicNobodyConsumesTimesOut() {
     long start = System.nanoTime();
-    CompletableFuture<Message> call =
+    CompletableFuture<Delivery> call =
         caller.call("nobody-home", StringValue.of("anyone?"), Duration.ofMillis(400));
 
     assertThatThrownBy(() -> call.get(10, TimeUnit.SECONDS))
@@ -178,12 +179,12 @@ class CallAndEmitTest {
 
   @Test
   void emitReachesTheSubscriptionWithoutAReturnTopic() throws Exception {
-    List<Message> received = new CopyOnWriteArrayList<>();
+    List<Delivery> received = new CopyOnWriteArrayList<>();
     try (Subscription s = subscribe("clicks", received::add)) {
       caller.emit("clicks", StringValue.of("button-3")).get(10, TimeUnit.SECONDS);
 
       await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 1);
-      Message m = received.get(0);
+      Delivery m = received.get(0);
       assertThat(m.expectsResponse()).isFalse();
       assertThat(m.returnTopic()).isEmpty();
       assertThat(m.topic()).isEqualTo("clicks");

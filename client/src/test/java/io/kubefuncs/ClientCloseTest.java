@@ -27,7 +27,7 @@ class ClientCloseTest {
     Client client = client();
     client.connect().join();
     // Nobody consumes this topic: the call would wait its whole minute.
-    CompletableFuture<Message> waiting =
+    CompletableFuture<Delivery> waiting =
         client.call("nobody-home", StringValue.of("hello"), Duration.ofMinutes(1));
 
     client.close();

@@ -15,9 +15,9 @@ class HandlerTesterTest {
     HandlerTester echo =
         HandlerTester.of(
             msg -> {
-              HttpRequest req = msg.http();
+              GatewayRequest req = msg.http();
               msg.respond(
-                  HttpResponse.of(
+                  GatewayResponse.of(
                           201,
                           req.method()
                               + " "
@@ -59,7 +59,7 @@ class HandlerTesterTest {
         HandlerTester.of(
                 msg -> {
                   requestId[0] = msg.id();
-                  msg.respond(HttpResponse.ok("x"));
+                  msg.respond(GatewayResponse.ok("x"));
                 })
             .call("t", HTTPRequest.getDefaultInstance());
     assertThat(answer.getId()).isEqualTo(requestId[0]);
@@ -71,12 +71,12 @@ class HandlerTesterTest {
     Event answer =
         HandlerTester.of(
                 msg -> {
-                  msg.respond(HttpResponse.ok("first"));
-                  assertThatThrownBy(() -> msg.respond(HttpResponse.ok("second")))
+                  msg.respond(GatewayResponse.ok("first"));
+                  assertThatThrownBy(() -> msg.respond(GatewayResponse.ok("second")))
                       .isInstanceOf(IllegalStateException.class);
                 })
             .call("t", HTTPRequest.getDefaultInstance());
-    assertThat(new Message(answer, 1, null).payload(HTTPResponse.class).getBody().toStringUtf8())
+    assertThat(new Delivery(answer, 1, null).payload(HTTPResponse.class).getBody().toStringUtf8())
         .isEqualTo("first");
   }
 }

@@ -42,7 +42,7 @@ class MaxMessageSizeTest {
             .until(() -> Probe.healthz(function.healthPort()) == 200);
         byte[] event = bytes(TWO_MB);
 
-        Message answer =
+        Delivery answer =
             caller
                 .call("echo-big", BytesValue.of(ByteString.copyFrom(event)), Duration.ofSeconds(20))
                 .join();
@@ -103,7 +103,7 @@ class MaxMessageSizeTest {
     }
   }
 
-  private static void echo(Message msg) {
+  private static void echo(Delivery msg) {
     msg.respond(msg.payload(BytesValue.class));
   }
 

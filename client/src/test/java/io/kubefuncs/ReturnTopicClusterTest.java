@@ -47,11 +47,11 @@ class ReturnTopicClusterTest {
                 .registry(new PrometheusRegistry())
                 .build()) {
       Subscription quotes =
-          function.on("quotes", "default", msg -> msg.respond(HttpResponse.ok("42 EUR")));
+          function.on("quotes", "default", msg -> msg.respond(GatewayResponse.ok("42 EUR")));
       quotes.ready().join();
 
       long start = System.nanoTime();
-      Message answer =
+      Delivery answer =
           caller
               .call("quotes", StringValue.of("sku-1"), Duration.ofSeconds(10))
               .get(10, TimeUnit.SECONDS);

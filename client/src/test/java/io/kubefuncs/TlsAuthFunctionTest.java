@@ -65,7 +65,7 @@ class TlsAuthFunctionTest {
         await("/healthz 200: subscribed over TLS and AUTH")
             .atMost(Duration.ofSeconds(10))
             .until(() -> Probe.healthz(function.healthPort()) == 200);
-        Message answer =
+        Delivery answer =
             caller
                 .call("greet", StringValue.of("tls"), Duration.ofSeconds(10))
                 .get(15, TimeUnit.SECONDS);

@@ -103,7 +103,7 @@ class TracingTest {
         .join();
 
     Span root = outerSdk.getTracer("test").spanBuilder("test root").startSpan();
-    Message answer;
+    Delivery answer;
     try (Scope ignored = root.makeCurrent()) {
       answer = outer.call(outerTopic, StringValue.of("go"), Duration.ofSeconds(10)).join();
     } finally {

@@ -4,9 +4,9 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.BytesValue;
 import com.google.protobuf.StringValue;
 import io.kubefuncs.Client;
+import io.kubefuncs.Delivery;
 import io.kubefuncs.Durations;
 import io.kubefuncs.FunctionErrorException;
-import io.kubefuncs.Message;
 import io.kubefuncs.proto.Empty;
 import io.kubefuncs.proto.HTTPRequest;
 import io.kubefuncs.proto.HTTPResponse;
@@ -132,7 +132,7 @@ final class CallCommand implements Callable<Integer> {
                 + ". Is kubefuncs dev (or nsqd) running? Point at another with --nsqd.");
         return ExitCodes.NO_CONNECTION;
       }
-      Message answer;
+      Delivery answer;
       try {
         answer = client.call(topic, payload, wait).get();
       } catch (ExecutionException e) {
@@ -217,7 +217,7 @@ final class CallCommand implements Callable<Integer> {
     return request.build();
   }
 
-  private static void print(Message answer, PrintWriter out, PrintWriter err) {
+  private static void print(Delivery answer, PrintWriter out, PrintWriter err) {
     if (answer.isPayload(HTTPResponse.class)) {
       HTTPResponse response = answer.payload(HTTPResponse.class);
       err.println("HTTP " + (response.getStatus() == 0 ? 200 : response.getStatus()));

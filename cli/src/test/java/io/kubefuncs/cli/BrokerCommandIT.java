@@ -13,17 +13,7 @@ class BrokerCommandIT {
   @Test
   void theBrokerRunsUntilCtrlC() throws Exception {
     try (KubefuncsProcess broker =
-        KubefuncsProcess.start(
-            Repo.ROOT,
-            "broker",
-            "--nsqd-tcp-port",
-            "0",
-            "--nsqd-http-port",
-            "0",
-            "--lookupd-tcp-port",
-            "0",
-            "--lookupd-http-port",
-            "0")) {
+        KubefuncsProcess.start(Repo.ROOT, KubefuncsProcess.onFreeBrokerPorts("broker"))) {
       String nsqd = awaitNsqdHttp(broker);
 
       assertThat(

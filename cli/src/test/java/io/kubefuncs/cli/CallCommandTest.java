@@ -6,8 +6,8 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.BytesValue;
 import io.kubefuncs.Client;
-import io.kubefuncs.HttpRequest;
-import io.kubefuncs.HttpResponse;
+import io.kubefuncs.GatewayRequest;
+import io.kubefuncs.GatewayResponse;
 import io.kubefuncs.Subscription;
 import io.kubefuncs.testkit.NsqExtension;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -56,9 +56,9 @@ class CallCommandTest {
                 msg.respond(BytesValue.of(ByteString.copyFromUtf8(text.toUpperCase(Locale.ROOT))));
                 return;
               }
-              HttpRequest request = msg.http();
+              GatewayRequest request = msg.http();
               msg.respond(
-                  HttpResponse.of(
+                  GatewayResponse.of(
                           201,
                           request.method()
                               + " "

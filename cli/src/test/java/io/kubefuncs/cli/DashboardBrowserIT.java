@@ -31,22 +31,7 @@ class DashboardBrowserIT {
   @Test
   void showsTheStackAndAnInvokeAppearsInTheLiveLog() throws Exception {
     int port = Ports.free();
-    try (KubefuncsProcess dev =
-        KubefuncsProcess.start(
-            Repo.ROOT,
-            "dev",
-            "--listen-addr",
-            "127.0.0.1:" + port,
-            "--dashboard-addr",
-            "127.0.0.1:0",
-            "--nsqd-tcp-port",
-            "0",
-            "--nsqd-http-port",
-            "0",
-            "--lookupd-tcp-port",
-            "0",
-            "--lookupd-http-port",
-            "0")) {
+    try (KubefuncsProcess dev = KubefuncsProcess.startDev(Repo.ROOT, port)) {
       dev.awaitOut(line -> line.startsWith("ready in"), Duration.ofSeconds(60));
       URI dashboard =
           URI.create(

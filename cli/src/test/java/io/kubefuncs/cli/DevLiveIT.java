@@ -112,22 +112,7 @@ class DevLiveIT {
         dir.resolve("gateway.yaml"),
         "routes:\n  /test/: test\n  /built/: built\n  /ghost/: ghost\n");
     int port = Ports.free();
-    try (KubefuncsProcess dev =
-        KubefuncsProcess.start(
-            dir,
-            "dev",
-            "--listen-addr",
-            "127.0.0.1:" + port,
-            "--dashboard-addr",
-            "127.0.0.1:0",
-            "--nsqd-tcp-port",
-            "0",
-            "--nsqd-http-port",
-            "0",
-            "--lookupd-tcp-port",
-            "0",
-            "--lookupd-http-port",
-            "0")) {
+    try (KubefuncsProcess dev = KubefuncsProcess.startDev(dir, port)) {
       // built is built before it starts, with the build's output.
       String ready = dev.awaitOut(line -> line.startsWith("ready in"), DEADLINE);
       assertThat(ready).as(dev.toString()).doesNotContain("not healthy");

@@ -40,22 +40,7 @@ class DevRoutesIT {
         Files.writeString(
             dir.resolve("gateway.yaml"), "gateway:\n  config:\n    routes:\n      /test/: test\n");
     int port = Ports.free();
-    try (KubefuncsProcess dev =
-        KubefuncsProcess.start(
-            dir,
-            "dev",
-            "--listen-addr",
-            "127.0.0.1:" + port,
-            "--dashboard-addr",
-            "127.0.0.1:0",
-            "--nsqd-tcp-port",
-            "0",
-            "--nsqd-http-port",
-            "0",
-            "--lookupd-tcp-port",
-            "0",
-            "--lookupd-http-port",
-            "0")) {
+    try (KubefuncsProcess dev = KubefuncsProcess.startDev(dir, port)) {
       dev.awaitOut(line -> line.startsWith("ready in"), Duration.ofSeconds(60));
       assertThat(get(port, "/test/x")).isEqualTo(200);
       assertThat(get(port, "/ping/x")).isEqualTo(404);

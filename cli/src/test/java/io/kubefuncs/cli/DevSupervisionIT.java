@@ -37,22 +37,7 @@ class DevSupervisionIT {
         """
             .formatted(PONG));
     int port = Ports.free();
-    try (KubefuncsProcess dev =
-        KubefuncsProcess.start(
-            dir,
-            "dev",
-            "--listen-addr",
-            "127.0.0.1:" + port,
-            "--dashboard-addr",
-            "127.0.0.1:0",
-            "--nsqd-tcp-port",
-            "0",
-            "--nsqd-http-port",
-            "0",
-            "--lookupd-tcp-port",
-            "0",
-            "--lookupd-http-port",
-            "0")) {
+    try (KubefuncsProcess dev = KubefuncsProcess.startDev(dir, port)) {
       String ready = dev.awaitOut(line -> line.startsWith("ready in"), Duration.ofSeconds(60));
       assertThat(ready)
           .contains(

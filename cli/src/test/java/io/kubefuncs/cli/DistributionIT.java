@@ -102,17 +102,7 @@ class DistributionIT {
 
   @Test
   void theBrokerServesFromTheUnpackedFolder() throws Exception {
-    try (KubefuncsProcess broker =
-        kubefuncs(
-            "broker",
-            "--nsqd-tcp-port",
-            "0",
-            "--nsqd-http-port",
-            "0",
-            "--lookupd-tcp-port",
-            "0",
-            "--lookupd-http-port",
-            "0")) {
+    try (KubefuncsProcess broker = kubefuncs(KubefuncsProcess.onFreeBrokerPorts("broker"))) {
       String nsqd = BrokerCommandIT.awaitNsqdHttp(broker);
 
       assertThat(Http.send("GET", URI.create("http://" + nsqd + "/ping")).body()).isEqualTo("OK");

@@ -57,6 +57,29 @@ final class KubefuncsProcess implements AutoCloseable {
     return start(b);
   }
 
+  /**
+   * {@code kubefuncs dev} in {@code cwd}, its gateway on {@code 127.0.0.1:gatewayPort}, its
+   * dashboard and broker on free ports, so that it runs beside anything.
+   */
+  static KubefuncsProcess startDev(Path cwd, int gatewayPort) throws IOException {
+    return start(
+        cwd,
+        onFreeBrokerPorts(
+            "dev", "--listen-addr", "127.0.0.1:" + gatewayPort, "--dashboard-addr", "127.0.0.1:0"));
+  }
+
+  /** The command line with the broker's nsqd and nsqlookupd ports set to 0: free ones. */
+  static String[] onFreeBrokerPorts(String... args) {
+    List<String> command = new ArrayList<>(List.of(args));
+    for (String flag :
+        List.of(
+            "--nsqd-tcp-port", "--nsqd-http-port", "--lookupd-tcp-port", "--lookupd-http-port")) {
+      command.add(flag);
+      command.add("0");
+    }
+    return command.toArray(String[]::new);
+  }
+
   /** Any way of running kubefuncs, such as the distribution's launcher. */
   static KubefuncsProcess start(ProcessBuilder command) throws IOException {
     return new KubefuncsProcess(command.start());

@@ -3,7 +3,7 @@ package io.kubefuncs.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kubefuncs.Client;
-import io.kubefuncs.HttpResponse;
+import io.kubefuncs.GatewayResponse;
 import io.kubefuncs.SubscriptionOptions;
 import io.kubefuncs.testkit.NsqExtension;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -36,7 +36,7 @@ class AnswerLatencyTest {
               "default",
               1,
               SubscriptionOptions.defaults("now"),
-              msg -> msg.respond(HttpResponse.ok("now")))
+              msg -> msg.respond(GatewayResponse.ok("now")))
           .ready()
           .join();
       gateway.get("/now/warm-up");

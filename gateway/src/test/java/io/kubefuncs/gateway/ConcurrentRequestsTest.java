@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.kubefuncs.Client;
-import io.kubefuncs.HttpResponse;
+import io.kubefuncs.GatewayResponse;
 import io.kubefuncs.SubscriptionOptions;
 import io.kubefuncs.testkit.MetricsText;
 import io.kubefuncs.testkit.NsqExtension;
@@ -65,7 +65,7 @@ class ConcurrentRequestsTest {
                 LockSupport.parkNanos(
                     TimeUnit.MICROSECONDS.toNanos(ThreadLocalRandom.current().nextInt(5_000)));
                 msg.respond(
-                    HttpResponse.ok(body)
+                    GatewayResponse.ok(body)
                         .withHeader("X-Echo-Of", msg.http().header("X-Request-Id")));
               })
           .ready()

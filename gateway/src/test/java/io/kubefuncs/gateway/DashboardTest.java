@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kubefuncs.Client;
-import io.kubefuncs.HttpResponse;
+import io.kubefuncs.GatewayResponse;
 import io.kubefuncs.testkit.NsqCluster;
 import io.kubefuncs.testkit.NsqExtension;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -51,7 +51,7 @@ class DashboardTest {
                 .clientId("pong-fn")
                 .registry(new PrometheusRegistry())
                 .build()) {
-      function.on("pong", "default", msg -> msg.respond(HttpResponse.ok("pong"))).ready().join();
+      function.on("pong", "default", msg -> msg.respond(GatewayResponse.ok("pong"))).ready().join();
       nsqd.publish("pong.dead", "dead 1".getBytes(StandardCharsets.UTF_8));
       nsqd.publish("pong.dead", "dead 2".getBytes(StandardCharsets.UTF_8));
       List<JsonNode> states = new CopyOnWriteArrayList<>();
@@ -118,7 +118,7 @@ class DashboardTest {
               "default",
               msg ->
                   msg.respond(
-                      HttpResponse.ok(
+                      GatewayResponse.ok(
                           msg.http().method()
                               + " "
                               + msg.http().path()

@@ -6,10 +6,10 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kubefuncs.Client;
+import io.kubefuncs.Delivery;
+import io.kubefuncs.GatewayRequest;
+import io.kubefuncs.GatewayResponse;
 import io.kubefuncs.Handler;
-import io.kubefuncs.HttpRequest;
-import io.kubefuncs.HttpResponse;
-import io.kubefuncs.Message;
 import io.kubefuncs.SubscriptionOptions;
 import io.kubefuncs.testkit.MetricsText;
 import io.kubefuncs.testkit.NsqExtension;
@@ -67,8 +67,8 @@ class GatewayHttpTest {
   static TestGateway quietGateway;
   static final CountDownLatch releaseSlow = new CountDownLatch(1);
   static final CountDownLatch released = new CountDownLatch(1);
-  static final BlockingQueue<Message> jobs = new LinkedBlockingQueue<>();
-  static final BlockingQueue<Message> later = new LinkedBlockingQueue<>();
+  static final BlockingQueue<Delivery> jobs = new LinkedBlockingQueue<>();
+  static final BlockingQueue<Delivery> later = new LinkedBlockingQueue<>();
 
   @BeforeAll
   static void start() throws IOException {
@@ -84,16 +84,16 @@ class GatewayHttpTest {
         "bytes",
         msg ->
             msg.respond(
-                HttpResponse.ok(msg.http().body())
+                GatewayResponse.ok(msg.http().body())
                     .withHeader("Content-Type", "application/octet-stream")));
-    subscribe("topic-a", msg -> msg.respond(HttpResponse.ok("A")));
-    subscribe("topic-b", msg -> msg.respond(HttpResponse.ok("B")));
+    subscribe("topic-a", msg -> msg.respond(GatewayResponse.ok("A")));
+    subscribe("topic-b", msg -> msg.respond(GatewayResponse.ok("B")));
     subscribe(
         "slow",
         msg -> {
           // Answers only once the test is over: always later than the route's 300 ms.
           releaseSlow.await(10, TimeUnit.SECONDS);
-          msg.respond(HttpResponse.ok("too late"));
+          msg.respond(GatewayResponse.ok("too late"));
         });
     subscribe(
         "failing",
@@ -105,25 +105,25 @@ class GatewayHttpTest {
         "later",
         msg -> {
           later.add(msg);
-          msg.respond(HttpResponse.ok("done now"));
+          msg.respond(GatewayResponse.ok("done now"));
         });
     subscribe(
         "hold",
         msg -> {
           // Waits (at most 2 s) for /release/ to have been answered first.
           released.await(2, TimeUnit.SECONDS);
-          msg.respond(HttpResponse.ok("held " + msg.http().path()));
+          msg.respond(GatewayResponse.ok("held " + msg.http().path()));
         });
     subscribe(
         "release",
         msg -> {
-          msg.respond(HttpResponse.ok("released " + msg.http().path()));
+          msg.respond(GatewayResponse.ok("released " + msg.http().path()));
           released.countDown();
         });
     subscribe(
         "bad-answers",
         msg -> {
-          HttpResponse ok = HttpResponse.ok("hi");
+          GatewayResponse ok = GatewayResponse.ok("hi");
           msg.respond(
               switch (msg.http().path()) {
                 case "/bad/header-value" ->
@@ -141,7 +141,7 @@ class GatewayHttpTest {
                 default -> ok;
               });
         });
-    subscribe("big", msg -> msg.respond(HttpResponse.ok("got " + msg.http().body().length)));
+    subscribe("big", msg -> msg.respond(GatewayResponse.ok("got " + msg.http().body().length)));
     gateway =
         TestGateway.builder(nsqd)
             .id("gw-http")
@@ -185,8 +185,8 @@ class GatewayHttpTest {
   }
 
   /** Answers 201 with what it was sent, and a header of its own. */
-  private static void echo(Message msg) {
-    HttpRequest req = msg.http();
+  private static void echo(Delivery msg) {
+    GatewayRequest req = msg.http();
     Map<String, Object> seen = new LinkedHashMap<>();
     seen.put("method", req.method());
     seen.put("url", req.url());
@@ -197,7 +197,7 @@ class GatewayHttpTest {
     seen.put("multi", req.header("X-Multi"));
     seen.put("body", req.bodyAsString());
     seen.put("remote", req.remoteAddress());
-    msg.respond(HttpResponse.json(201, seen).withHeader("X-Function", "echo"));
+    msg.respond(GatewayResponse.json(201, seen).withHeader("X-Function", "echo"));
   }
 
   private static JsonNode json(java.net.http.HttpResponse<String> r) throws IOException {
@@ -739,7 +739,7 @@ class GatewayHttpTest {
     assertThat(r.statusCode()).isEqualTo(202);
     assertThat(r.body()).isEmpty();
     String id = r.headers().firstValue("X-Kubefuncs-Event-Id").orElseThrow();
-    Message got = jobs.poll(10, TimeUnit.SECONDS);
+    Delivery got = jobs.poll(10, TimeUnit.SECONDS);
     assertThat(got).as("the function received the event").isNotNull();
     assertThat(got.id()).isEqualTo(id);
     assertThat(got.expectsResponse()).isFalse();
@@ -766,7 +766,7 @@ class GatewayHttpTest {
 
     assertThat(r.statusCode()).isEqualTo(202);
     String id = r.headers().firstValue("X-Kubefuncs-Event-Id").orElseThrow();
-    Message got = later.poll(10, TimeUnit.SECONDS);
+    Delivery got = later.poll(10, TimeUnit.SECONDS);
     assertThat(got).isNotNull();
     assertThat(got.id()).isEqualTo(id);
     assertThat(got.expectsResponse()).isFalse();

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.kubefuncs.Client;
-import io.kubefuncs.HttpResponse;
+import io.kubefuncs.GatewayResponse;
 import io.kubefuncs.nsq.NsqTls;
 import io.kubefuncs.testkit.NsqAuthServer;
 import io.kubefuncs.testkit.NsqExtension;
@@ -75,7 +75,7 @@ class GatewayMainTest {
     try (Client function =
         Client.builder().nsqd(nsqd).clientId("fn").registry(new PrometheusRegistry()).build()) {
       function
-          .on("echo", "default", msg -> msg.respond(HttpResponse.ok(msg.http().bodyAsString())))
+          .on("echo", "default", msg -> msg.respond(GatewayResponse.ok(msg.http().bodyAsString())))
           .ready()
           .join();
       function
@@ -283,7 +283,7 @@ class GatewayMainTest {
           .on(
               "echo",
               "default",
-              msg -> msg.respond(HttpResponse.ok("secure " + msg.http().bodyAsString())))
+              msg -> msg.respond(GatewayResponse.ok("secure " + msg.http().bodyAsString())))
           .ready()
           .join();
       Process gateway =

@@ -1,6 +1,6 @@
 package io.kubefuncs.gateway;
 
-import io.kubefuncs.HttpResponse;
+import io.kubefuncs.GatewayResponse;
 import io.kubefuncs.Kubefuncs;
 
 /**
@@ -11,6 +11,6 @@ public final class GreeterFunctionMain {
   private GreeterFunctionMain() {}
 
   public static void main(String[] args) {
-    Kubefuncs.run(msg -> msg.respond(HttpResponse.ok("hello " + msg.http().path())));
+    Kubefuncs.run(msg -> msg.respond(GatewayResponse.ok("hello " + msg.http().path())));
   }
 }

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kubefuncs.Client;
-import io.kubefuncs.HttpResponse;
+import io.kubefuncs.GatewayResponse;
 import io.kubefuncs.testkit.MetricsText;
 import io.kubefuncs.testkit.NsqExtension;
 import io.netty.buffer.ByteBufAllocator;
@@ -101,7 +101,7 @@ class HostileClientsTest {
         .on(
             "echo",
             "default",
-            msg -> msg.respond(HttpResponse.ok("echo " + msg.http().body().length)))
+            msg -> msg.respond(GatewayResponse.ok("echo " + msg.http().body().length)))
         .ready()
         .join();
     functions
@@ -113,7 +113,7 @@ class HostileClientsTest {
                   IDLE_TIMEOUT
                       .multipliedBy(2)
                       .toMillis()); // the function's own pace, longer than every timeout above
-              msg.respond(HttpResponse.ok("slow"));
+              msg.respond(GatewayResponse.ok("slow"));
             })
         .ready()
         .join();
@@ -123,12 +123,12 @@ class HostileClientsTest {
             "default",
             msg -> {
               counted.incrementAndGet();
-              msg.respond(HttpResponse.ok("counted"));
+              msg.respond(GatewayResponse.ok("counted"));
             })
         .ready()
         .join();
     byte[] large = new byte[900 * 1024];
-    functions.on("large", "default", msg -> msg.respond(HttpResponse.ok(large))).ready().join();
+    functions.on("large", "default", msg -> msg.respond(GatewayResponse.ok(large))).ready().join();
     // Without the abuse cooldown, so that each attack meets the limit it is about: the cooldown
     // has a gateway of its own, in its test.
     gateway =

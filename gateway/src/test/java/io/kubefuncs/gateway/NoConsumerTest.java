@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.kubefuncs.Client;
-import io.kubefuncs.HttpResponse;
+import io.kubefuncs.GatewayResponse;
 import io.kubefuncs.testkit.NsqCluster;
 import io.kubefuncs.testkit.NsqExtension;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -69,7 +69,10 @@ class NoConsumerTest {
           .isEqualTo(1);
 
       function
-          .on("later", "default", msg -> msg.respond(HttpResponse.ok("done " + msg.http().path())))
+          .on(
+              "later",
+              "default",
+              msg -> msg.respond(GatewayResponse.ok("done " + msg.http().path())))
           .ready()
           .join();
 

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.kubefuncs.Client;
-import io.kubefuncs.HttpResponse;
+import io.kubefuncs.GatewayResponse;
 import io.kubefuncs.testkit.NsqExtension;
 import io.kubefuncs.testkit.NsqdProcess;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -46,7 +46,10 @@ class NsqdRestartTest {
                 .routes("routes:\n  /ping/: {topic: ping, timeout: 2s}\n")
                 .start()
                 .awaitHealthy()) {
-      function.on("ping", "default", msg -> msg.respond(HttpResponse.ok("pong\n"))).ready().join();
+      function
+          .on("ping", "default", msg -> msg.respond(GatewayResponse.ok("pong\n")))
+          .ready()
+          .join();
       assertThat(get(gateway, "/ping/", statuses))
           .as("the first request once /healthz is 200")
           .isEqualTo(200);

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.kubefuncs.Client;
-import io.kubefuncs.HttpResponse;
+import io.kubefuncs.GatewayResponse;
 import io.kubefuncs.testkit.NsqExtension;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
@@ -43,7 +43,10 @@ class RequestSpansTest {
     String nsqd = nsq.nsqdProcess().tcpAddress();
     function =
         Client.builder().nsqd(nsqd).clientId("spans-fn").registry(new PrometheusRegistry()).build();
-    function.on("spans-ok", "default", msg -> msg.respond(HttpResponse.ok("ok\n"))).ready().join();
+    function
+        .on("spans-ok", "default", msg -> msg.respond(GatewayResponse.ok("ok\n")))
+        .ready()
+        .join();
     String routes =
         "routes:\n  /ok/: spans-ok\n  /silent/: {topic: spans-nobody, timeout: 200ms}\n";
     traced =

@@ -3,7 +3,7 @@ package io.kubefuncs.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kubefuncs.Client;
-import io.kubefuncs.HttpResponse;
+import io.kubefuncs.GatewayResponse;
 import io.kubefuncs.testkit.NsqCluster;
 import io.kubefuncs.testkit.NsqExtension;
 import io.kubefuncs.testkit.NsqdProcess;
@@ -50,7 +50,7 @@ class ReturnTopicClusterTest {
           .on(
               "quote",
               "default",
-              msg -> msg.respond(HttpResponse.ok("42 EUR for " + msg.http().path())))
+              msg -> msg.respond(GatewayResponse.ok("42 EUR for " + msg.http().path())))
           .ready()
           .join();
 

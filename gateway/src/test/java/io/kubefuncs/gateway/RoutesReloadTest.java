@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.kubefuncs.Client;
-import io.kubefuncs.HttpResponse;
+import io.kubefuncs.GatewayResponse;
 import io.kubefuncs.testkit.NsqExtension;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
@@ -40,7 +40,7 @@ class RoutesReloadTest {
             .registry(new PrometheusRegistry())
             .build();
     for (String topic : new String[] {"blue", "green", "red"}) {
-      functions.on(topic, "default", msg -> msg.respond(HttpResponse.ok(topic))).ready().join();
+      functions.on(topic, "default", msg -> msg.respond(GatewayResponse.ok(topic))).ready().join();
     }
   }
 

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.kubefuncs.Client;
-import io.kubefuncs.HttpResponse;
+import io.kubefuncs.GatewayResponse;
 import io.kubefuncs.testkit.NsqExtension;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
@@ -38,7 +38,7 @@ class ShutdownDrainTest {
               msg -> {
                 received.countDown();
                 answer.await(10, TimeUnit.SECONDS);
-                msg.respond(HttpResponse.ok("finished"));
+                msg.respond(GatewayResponse.ok("finished"));
               })
           .ready()
           .join();

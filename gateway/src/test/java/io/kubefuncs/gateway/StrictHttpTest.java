@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kubefuncs.Client;
-import io.kubefuncs.HttpResponse;
+import io.kubefuncs.GatewayResponse;
 import io.kubefuncs.testkit.NsqExtension;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
@@ -42,7 +42,7 @@ class StrictHttpTest {
         .on(
             "url",
             "default",
-            msg -> msg.respond(HttpResponse.ok(msg.http().method() + " " + msg.http().url())))
+            msg -> msg.respond(GatewayResponse.ok(msg.http().method() + " " + msg.http().url())))
         .ready()
         .join();
     gateway =

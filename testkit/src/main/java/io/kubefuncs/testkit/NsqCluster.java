@@ -109,7 +109,7 @@ public final class NsqCluster implements AutoCloseable {
   }
 
   private static Http lookupdHttp(NsqLookupdProcess lookupd) {
-    return lookupd.process().http();
+    return lookupd.process.http();
   }
 
   static int countProducers(String lookupResponse) {

@@ -24,11 +24,9 @@ import java.util.Objects;
  * }
  * }</pre>
  */
-public final class NsqdProcess implements AutoCloseable {
-  private final ManagedProcess process;
-
+public final class NsqdProcess extends NsqProcess {
   private NsqdProcess(ManagedProcess process) {
-    this.process = process;
+    super(process);
   }
 
   /** Starts an nsqd with default options; see {@link #builder()} to change them. */
@@ -41,55 +39,11 @@ public final class NsqdProcess implements AutoCloseable {
     return new Builder();
   }
 
-  /** Always {@code "127.0.0.1"}: nsqd listens on loopback only and broadcasts that address. */
-  public String host() {
-    return ManagedProcess.HOST;
-  }
-
-  public int tcpPort() {
-    return process.tcpPort();
-  }
-
-  public int httpPort() {
-    return process.httpPort();
-  }
-
-  /** {@code "127.0.0.1:<tcp port>"}, the address producers and consumers connect to. */
-  public String tcpAddress() {
-    return host() + ":" + tcpPort();
-  }
-
-  /** {@code "127.0.0.1:<http port>"}, as NSQ tools such as {@code nsq_stat} expect it. */
-  public String httpAddress() {
-    return host() + ":" + httpPort();
-  }
-
-  /** {@code "http://127.0.0.1:<http port>"}, without a trailing slash, for the admin HTTP API. */
-  public String httpUrl() {
-    return process.httpUrl();
-  }
-
   /**
    * The {@code --data-path}; it survives {@link #kill()} and {@link #restart()}, as on a real host.
    */
   public Path dataDirectory() {
     return process.workDirectory().resolve("data");
-  }
-
-  /** nsqd's stdout and stderr over all its restarts, for diagnosing a failed test. */
-  public Path logFile() {
-    return process.logFile();
-  }
-
-  /**
-   * The OS process id of the current (or last) nsqd, e.g. to send it SIGSTOP to simulate a hang.
-   */
-  public long pid() {
-    return process.pid();
-  }
-
-  public boolean isRunning() {
-    return process.isRunning();
   }
 
   /**
@@ -119,37 +73,6 @@ public final class NsqdProcess implements AutoCloseable {
       throw new IllegalStateException(
           "POST " + url + " answered " + response.status() + ": " + response.body());
     }
-  }
-
-  /** Graceful stop (SIGTERM), so nsqd persists its queues; killed if it takes over 10 s. */
-  public void stop() {
-    process.stop();
-  }
-
-  /**
-   * SIGKILL, to simulate a crash: in-memory messages are lost and clients see the connection drop.
-   */
-  public void kill() {
-    process.kill();
-  }
-
-  /**
-   * Starts nsqd again on the same ports and data directory, stopping it first if it still runs.
-   * Waits until it answers {@code /ping}; clients can then reconnect to the same address.
-   */
-  public void restart() {
-    process.restart();
-  }
-
-  /** Stops nsqd and deletes its temporary directory, data and log included. */
-  @Override
-  public void close() {
-    process.close();
-  }
-
-  @Override
-  public String toString() {
-    return process.toString();
   }
 
   /** Options for one nsqd. */
@@ -230,26 +153,13 @@ public final class NsqdProcess implements AutoCloseable {
      * move nsqd's addresses or data path are refused, because the testkit relies on knowing them.
      */
     public Builder option(String flag) {
-      Objects.requireNonNull(flag, "flag");
-      if (!flag.startsWith("-")) {
-        throw new IllegalArgumentException(
-            "an nsqd option starts with '-', e.g. \"--msg-timeout=1s\": " + flag);
-      }
-      String name = flag.replaceFirst("^-+", "").split("=", 2)[0];
-      if (MANAGED_FLAGS.contains(name)) {
-        throw new IllegalArgumentException(
-            "--" + name + " is managed by the testkit and cannot be set");
-      }
-      options.add(flag);
+      options.add(checkedOption("nsqd", MANAGED_FLAGS, flag));
       return this;
     }
 
     /** How long to wait for {@code /ping} to answer at (re)start; 10 s by default. */
     public Builder startupTimeout(Duration timeout) {
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("startup timeout must be positive: " + timeout);
-      }
-      this.startupTimeout = timeout;
+      this.startupTimeout = checkedStartupTimeout(timeout);
       return this;
     }
 

@@ -3,7 +3,7 @@ package {{package}};
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.kubefuncs.Client;
-import io.kubefuncs.Message;
+import io.kubefuncs.Delivery;
 import io.kubefuncs.devbroker.DevBroker;
 import io.kubefuncs.devbroker.DevBrokerExtension;
 import io.kubefuncs.proto.HTTPRequest;
@@ -25,7 +25,7 @@ class {{className}}BrokerTest {
       client.on("{{name}}", "default", {{className}}.HANDLER);
 
       HTTPRequest request = HTTPRequest.newBuilder().setMethod("GET").setUrl("/{{name}}/").build();
-      Message answer = client.call("{{name}}", request, Duration.ofSeconds(30)).join();
+      Delivery answer = client.call("{{name}}", request, Duration.ofSeconds(30)).join();
 
       HTTPResponse response = answer.payload(HTTPResponse.class);
       assertEquals(200, response.getStatus());

@@ -1,7 +1,7 @@
 package {{package}};
 
+import io.kubefuncs.GatewayResponse;
 import io.kubefuncs.Handler;
-import io.kubefuncs.HttpResponse;
 import io.kubefuncs.Kubefuncs;
 
 /**
@@ -9,7 +9,7 @@ import io.kubefuncs.Kubefuncs;
  * chart (or `kubefuncs dev`) gives it, consumes its topic, and calls HANDLER once per event.
  */
 public final class {{className}} {
-  static final Handler HANDLER = msg -> msg.respond(HttpResponse.ok("hello from {{name}}\n"));
+  static final Handler HANDLER = msg -> msg.respond(GatewayResponse.ok("hello from {{name}}\n"));
 
   private {{className}}() {}
 

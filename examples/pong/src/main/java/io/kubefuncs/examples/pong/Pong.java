@@ -1,12 +1,12 @@
 package io.kubefuncs.examples.pong;
 
+import io.kubefuncs.GatewayResponse;
 import io.kubefuncs.Handler;
-import io.kubefuncs.HttpResponse;
 import io.kubefuncs.Kubefuncs;
 
 /** The function of the getting-started guide: answers every request with "pong". */
 public final class Pong {
-  static final Handler HANDLER = msg -> msg.respond(HttpResponse.ok("pong\n"));
+  static final Handler HANDLER = msg -> msg.respond(GatewayResponse.ok("pong\n"));
 
   private Pong() {}
 

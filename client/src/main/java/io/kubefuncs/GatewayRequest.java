@@ -11,12 +11,12 @@ import java.util.Map;
  * The HTTP request the gateway turned into an event: a read-only view of its {@code HTTPRequest}
  * payload.
  */
-public final class HttpRequest {
+public final class GatewayRequest {
   static final ObjectMapper JSON = new ObjectMapper();
 
   private final HTTPRequest proto;
 
-  HttpRequest(HTTPRequest proto) {
+  GatewayRequest(HTTPRequest proto) {
     this.proto = proto;
   }
 

@@ -9,29 +9,29 @@ import java.nio.charset.StandardCharsets;
  * An HTTP answer for the gateway to write back. Immutable; {@code with*} return copies.
  *
  * <pre>{@code
- * msg.respond(HttpResponse.ok("pong\n"));
- * msg.respond(HttpResponse.json(201, order).withHeader("Location", "/orders/" + order.id()));
+ * msg.respond(GatewayResponse.ok("pong\n"));
+ * msg.respond(GatewayResponse.json(201, order).withHeader("Location", "/orders/" + order.id()));
  * }</pre>
  */
-public final class HttpResponse {
+public final class GatewayResponse {
   private final HTTPResponse proto;
 
-  private HttpResponse(HTTPResponse proto) {
+  private GatewayResponse(HTTPResponse proto) {
     this.proto = proto;
   }
 
-  public static HttpResponse ok(String body) {
+  public static GatewayResponse ok(String body) {
     return of(200, body);
   }
 
-  public static HttpResponse ok(byte[] body) {
-    return new HttpResponse(
+  public static GatewayResponse ok(byte[] body) {
+    return new GatewayResponse(
         HTTPResponse.newBuilder().setStatus(200).setBody(ByteString.copyFrom(body)).build());
   }
 
   /** A text answer ({@code text/plain; charset=utf-8}). */
-  public static HttpResponse of(int status, String body) {
-    return new HttpResponse(
+  public static GatewayResponse of(int status, String body) {
+    return new GatewayResponse(
         HTTPResponse.newBuilder()
             .setStatus(status)
             .putHeaders("Content-Type", "text/plain; charset=utf-8")
@@ -40,13 +40,13 @@ public final class HttpResponse {
   }
 
   /** {@code value} serialized as JSON ({@code application/json}). */
-  public static HttpResponse json(int status, Object value) {
+  public static GatewayResponse json(int status, Object value) {
     try {
-      return new HttpResponse(
+      return new GatewayResponse(
           HTTPResponse.newBuilder()
               .setStatus(status)
               .putHeaders("Content-Type", "application/json")
-              .setBody(ByteString.copyFrom(HttpRequest.JSON.writeValueAsBytes(value)))
+              .setBody(ByteString.copyFrom(GatewayRequest.JSON.writeValueAsBytes(value)))
               .build());
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException(
@@ -54,16 +54,16 @@ public final class HttpResponse {
     }
   }
 
-  public static HttpResponse status(int status) {
-    return new HttpResponse(HTTPResponse.newBuilder().setStatus(status).build());
+  public static GatewayResponse status(int status) {
+    return new GatewayResponse(HTTPResponse.newBuilder().setStatus(status).build());
   }
 
-  public HttpResponse withHeader(String name, String value) {
-    return new HttpResponse(proto.toBuilder().putHeaders(name, value).build());
+  public GatewayResponse withHeader(String name, String value) {
+    return new GatewayResponse(proto.toBuilder().putHeaders(name, value).build());
   }
 
-  public HttpResponse withStatus(int status) {
-    return new HttpResponse(proto.toBuilder().setStatus(status).build());
+  public GatewayResponse withStatus(int status) {
+    return new GatewayResponse(proto.toBuilder().setStatus(status).build());
   }
 
   public int statusCode() {

@@ -6,8 +6,12 @@ import io.kubefuncs.proto.HTTPRequest;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
-/** One event handed to a {@link Handler}, and the way to answer it. */
-public final class Message {
+/**
+ * One event delivered: handed to a {@link Handler}, with the way to answer it, or the answer that
+ * completes a {@link Client#call}. Named apart from protobuf's {@code Message} and the proto {@code
+ * Event} it wraps.
+ */
+public final class Delivery {
   /** Publishes an answer; the SDK finishes the event only once nsqd has acknowledged it. */
   interface Replies {
     CompletableFuture<Void> publish(String topic, Event response);
@@ -21,7 +25,7 @@ public final class Message {
   private final Replies replies;
   private volatile CompletableFuture<Void> response;
 
-  Message(Event event, int attempts, Replies replies) {
+  Delivery(Event event, int attempts, Replies replies) {
     this.event = event;
     this.attempts = attempts;
     this.replies = replies;
@@ -87,8 +91,8 @@ public final class Message {
   }
 
   /** The payload as an HTTP request, which is what the gateway sends. */
-  public HttpRequest http() {
-    return new HttpRequest(payload(HTTPRequest.class));
+  public GatewayRequest http() {
+    return new GatewayRequest(payload(HTTPRequest.class));
   }
 
   /**
@@ -107,7 +111,7 @@ public final class Message {
     }
   }
 
-  public void respond(HttpResponse response) {
+  public void respond(GatewayResponse response) {
     respond(response.toProto());
   }
 
