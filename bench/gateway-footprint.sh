@@ -66,9 +66,8 @@ echo "the gateway chart's default memory limit as $max_ram"
 : "${VARIANTS:=image||image
 no AOT cache||none
 C1 only, one compiler thread (as pong)|-XX:TieredStopAtLevel=1 -XX:CICompilerCount=1|train
-G1 (the JVM's pick at 2 GiB or more), no AOT cache|-XX:-UseSerialGC -XX:+UseG1GC|none
-2 event loops (Netty's default here: 4)|-Dio.netty.eventLoopThreads=2|image
-1 event loop|-Dio.netty.eventLoopThreads=1|image}"
+G1 (what the JVM picks from 2 GiB), no AOT cache|-XX:-UseSerialGC -XX:+UseG1GC|none
+no native heap trim|-XX:TrimNativeHeapInterval=0|image}"
 declare -A variant_flags
 no_cache_flags=$(sed 's/ *-XX:AOTCache=[^ ]*//' <<<"$image_flags")
 train() { # name flags cache: trains the cache as scripts/images does, with these flags
