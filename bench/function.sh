@@ -136,7 +136,7 @@ declare -A variant_flags
 no_cache_flags=$(sed 's/ *-XX:AOTCache=[^ ]*//' <<<"$image_flags")
 train() { # name flags cache: trains the cache as scripts/images does, with these flags
   echo "  training an AOT cache for '$1'" >&2
-  aot::train "$jre/bin/java" "$app/pong.jar" "$3" "$2" "$root/.tools/nsq/bin"
+  aot::train function "$jre/bin/java" "$app/pong.jar" "$3" "$2" "$root/.tools/nsq/bin"
 }
 train image "$training_flags" "$app/$(basename "$(aot::cache examples/pong/Dockerfile)")"
 while IFS='|' read -r name extra cache; do

@@ -15,7 +15,8 @@
 # (which attacks; one at a time tells which costs what), ATTACKER_ADDR, SKIP_BUILD=1 (reuse the
 # jars), BASELINE=<checkout> (run the gateway of another build, its gateway/target/gateway.jar, to
 # compare with it; the attacker, wrk and pong stay this build's), GATEWAY_FLAGS (more gateway
-# flags, such as "--abuse-cooldown 0s").
+# flags, such as "--abuse-cooldown 0s"), GATEWAY_JAVA_OPTIONS (the gateway's JAVA_TOOL_OPTIONS,
+# such as the image's with -XX:MaxRAM=512m, its chart's memory limit).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -29,6 +30,9 @@ kinds=${KINDS:-slowloris,idle,never-read,slow-body}
 attacker_addr=${ATTACKER_ADDR:-127.0.0.2}
 if [ -n "${BASELINE:-}" ]; then
   gateway_jar="$BASELINE/gateway/target/gateway.jar"
+fi
+if [ -n "${GATEWAY_JAVA_OPTIONS:-}" ]; then
+  gateway_env=(JAVA_TOOL_OPTIONS="$GATEWAY_JAVA_OPTIONS")
 fi
 
 start_run gateway-attack

@@ -1,20 +1,22 @@
 # shellcheck shell=bash
-# The AOT cache of a Java function (JDK 25, JEPs 483, 514 and 515): classes read, parsed, linked
-# and their heap objects made once, at image build time, by a training run of the function on
-# the very JRE and jars of the image; every start of the image maps them instead of loading
-# ~3,500 classes from jars. Sourced by scripts/images, examples/pong/Dockerfile and
-# bench/function.sh, which measures what the image ships. Needs nsqd and nsqlookupd
-# (scripts/install-nsq), curl, and python3 to find free ports.
+# The AOT cache of a Java image (JDK 25, JEPs 483, 514 and 515): classes read, parsed, linked and
+# their heap objects made once, at image build time, by a training run of the program on the very
+# JRE and jars of the image; every start of the image maps them instead of loading some 3,500
+# classes from jars. Two kinds of program are trained: a function (pong), fed events through nsqd,
+# and the gateway, fed HTTP requests that a function answers. Sourced by scripts/images,
+# examples/pong/Dockerfile, gateway/Dockerfile, bench/function.sh and bench/gateway-footprint.sh,
+# which measure what the images ship. Needs nsqd and nsqlookupd (scripts/install-nsq), curl, and
+# python3 to find free ports.
 
 # The JVM flags a training run for an image takes: the image's JAVA_TOOL_OPTIONS (the last ENV
-# line of its Dockerfile) without its -XX:AOTCache, and the function chart's default memory limit
-# as -XX:MaxRAM, what the JVM sizes itself from in such a container. Prints nothing for an image
-# whose flags name no AOT cache.
-aot::training_flags() { # dockerfile function_chart_values
+# line of its Dockerfile) without its -XX:AOTCache, and the default memory limit of the chart that
+# runs it (its values.yaml) as -XX:MaxRAM, what the JVM sizes itself from in such a container.
+# Prints nothing for an image whose flags name no AOT cache.
+aot::training_flags() { # dockerfile chart_values
   local flags limit
   flags=$(aot::image_flags "$1")
   [ -n "$(aot::cache "$1")" ] || return 0
-  limit=$(awk '/^    limits:/ {l = 1; next} l && $1 == "memory:" {print $2; exit}' "$2")
+  limit=$(awk '$1 == "limits:" {l = 1; next} l && $1 == "memory:" {print $2; exit}' "$2")
   case "$limit" in
     *Mi) limit="${limit%Mi}m" ;;
     *Gi) limit="${limit%Gi}g" ;;
@@ -33,40 +35,76 @@ aot::cache() { # dockerfile
   aot::image_flags "$1" | grep -o -- '-XX:AOTCache=[^ ]*' | sed 's/^-XX:AOTCache=//' || true
 }
 
-# The training run: starts nsqlookupd and nsqd on free ports, the function with JAVA_OPTIONS plus
-# -XX:AOTCacheOutput=OUT as the function chart runs it (nsqd and nsqlookupd set), waits until it
-# is ready, has it answer 500 events as the gateway sends them, reads /metrics, stops it with
-# SIGTERM (a drain, as in a pod) and checks that OUT was written. The cache is only valid for the
-# same JRE and the same jars (their names and sizes; the JVM refuses it otherwise), so JAVA and
-# JAR must be the ones the image is made of; their folders may be elsewhere than in the image.
-aot::train() { # java jar out java_options nsq_bin
-  local java=$1 jar=$2 out=$3 options=$4 bin=$5
+# The training run: starts nsqlookupd and nsqd on free ports, the program with JAVA_OPTIONS plus
+# -XX:AOTCacheOutput=OUT as its chart runs it (nsqd and nsqlookupd set), waits until it is ready,
+# has it do its work, reads /metrics, stops it with SIGTERM (a drain, as in a pod) and checks that
+# OUT was written. KIND is what the program is:
+#   function  JAR is a function; it answers 500 events as the gateway sends them.
+#   gateway   JAR is the gateway; FUNCTION... (a command, such as java -jar pong.jar) is started
+#             first as a function of the route /aot-training/, and the gateway answers 500 GETs and
+#             100 POSTs routed to it, on keep-alive connections as a client makes them.
+# The cache is only valid for the same JRE and the same jars (their names and sizes; the JVM
+# refuses it otherwise), so JAVA and JAR must be the ones the image is made of; their folders may
+# be elsewhere than in the image.
+aot::train() { # kind java jar out java_options nsq_bin [function...]
+  local kind=$1 java=$2 jar=$3 out=$4 options=$5 bin=$6
+  shift 6
   local dir pids=() ok=0
   dir=$(mktemp -d /tmp/kubefuncs-aot.XXXXXX)
-  local lookupd_tcp lookupd_http nsqd_tcp nsqd_http health
-  read -r lookupd_tcp lookupd_http nsqd_tcp nsqd_http health < <(aot::free_ports 5)
+  local lookupd_tcp lookupd_http nsqd_tcp nsqd_http health listen
+  read -r lookupd_tcp lookupd_http nsqd_tcp nsqd_http health listen < <(aot::free_ports 6)
   "$bin/nsqlookupd" --tcp-address="127.0.0.1:$lookupd_tcp" --http-address="127.0.0.1:$lookupd_http" \
     --log-level=warn >"$dir/nsqlookupd.log" 2>&1 &
   pids+=($!)
   "$bin/nsqd" --tcp-address="127.0.0.1:$nsqd_tcp" --http-address="127.0.0.1:$nsqd_http" --data-path="$dir" \
     --broadcast-address=127.0.0.1 --lookupd-tcp-address="127.0.0.1:$lookupd_tcp" --log-level=warn >"$dir/nsqd.log" 2>&1 &
   pids+=($!)
-  local events=500 topic=aot-training
-  aot::events "$events" "$topic" >"$dir/events"
+  local topic=aot-training
+  # The function chart's environment, on this nsqd and nsqlookupd.
+  local function_env=(PATH="$PATH" TOPIC="$topic" NSQ_NSQD_ADDR=127.0.0.1 NSQ_NSQD_PORT="$nsqd_tcp"
+    NSQ_LOOKUPD_ADDR=127.0.0.1 NSQ_LOOKUPD_PORT="$lookupd_http" HEALTHZ_ADDR="127.0.0.1:$health")
   rm -f "$out"
-  env -i PATH="$PATH" TOPIC="$topic" NSQ_NSQD_ADDR=127.0.0.1 NSQ_NSQD_PORT="$nsqd_tcp" \
-    NSQ_LOOKUPD_ADDR=127.0.0.1 NSQ_LOOKUPD_PORT="$lookupd_http" HEALTHZ_ADDR="127.0.0.1:$health" \
-    JAVA_TOOL_OPTIONS="$options -XX:AOTCacheOutput=$out" "$java" -jar "$jar" >"$dir/function.log" 2>&1 &
-  local fn=$!
-  if aot::until 60 curl -sf -o /dev/null "http://127.0.0.1:$health/healthz" &&
-    curl -sf -o /dev/null --data-binary @"$dir/events" "http://127.0.0.1:$nsqd_http/mpub?topic=$topic&binary=true" &&
-    aot::until 60 aot::handled "$health" "$events"; then
-    kill -TERM "$fn"
-    # The JVM writes the cache as it exits (a second JVM assembles it): not instant.
-    wait "$fn" && [ -s "$out" ] && ok=1
+  local trained ready
+  case "$kind" in
+    function)
+      aot::events 500 "$topic" >"$dir/events"
+      ready="http://127.0.0.1:$health/healthz"
+      aot::work() {
+        curl -sf -o /dev/null --data-binary @"$dir/events" "http://127.0.0.1:$nsqd_http/mpub?topic=$topic&binary=true" &&
+          aot::until 60 aot::handled "$health" 500
+      }
+      env -i "${function_env[@]}" JAVA_TOOL_OPTIONS="$options -XX:AOTCacheOutput=$out" "$java" -jar "$jar" \
+        >"$dir/trained.log" 2>&1 &
+      ;;
+    gateway)
+      env -i "${function_env[@]}" "$@" >"$dir/function.log" 2>&1 &
+      pids+=($!)
+      printf 'routes:\n  /%s/: %s\n' "$topic" "$topic" >"$dir/routes.yaml"
+      ready="http://127.0.0.1:$listen/healthz"
+      aot::work() {
+        aot::until 60 curl -sf -o /dev/null "http://127.0.0.1:$health/healthz" &&
+          aot::pongs 500 "http://127.0.0.1:$listen/$topic/[1-500]" &&
+          aot::pongs 100 --data-binary training "http://127.0.0.1:$listen/$topic/post[1-100]" &&
+          curl -sf -o /dev/null "http://127.0.0.1:$listen/metrics"
+      }
+      # The gateway chart's flags, on this nsqd and nsqlookupd.
+      env -i PATH="$PATH" JAVA_TOOL_OPTIONS="$options -XX:AOTCacheOutput=$out" "$java" -jar "$jar" \
+        --listen-addr "127.0.0.1:$listen" --config "$dir/routes.yaml" --lookupd-addr "127.0.0.1:$lookupd_http" \
+        --nsqd-addr "127.0.0.1:$nsqd_tcp" --nsqd-http-addr "127.0.0.1:$nsqd_http" >"$dir/trained.log" 2>&1 &
+      ;;
+    *) echo "aot: no training for a $kind" >&2; return 2 ;;
+  esac
+  trained=$!
+  if aot::until 60 curl -sf -o /dev/null "$ready" && aot::work; then
+    kill -TERM "$trained"
+    # The JVM writes the cache as it exits (a second JVM assembles it): not instant. A function
+    # exits 0 once drained; the gateway as the JVM does on SIGTERM, 143, after its shutdown hook.
+    local rc=0
+    wait "$trained" || rc=$?
+    { [ "$rc" = 0 ] || { [ "$kind" = gateway ] && [ "$rc" = 143 ]; }; } && [ -s "$out" ] && ok=1
   else
-    kill -KILL "$fn" 2>/dev/null || true
-    wait "$fn" 2>/dev/null || true
+    kill -KILL "$trained" 2>/dev/null || true
+    wait "$trained" 2>/dev/null || true
   fi
   kill "${pids[@]}" 2>/dev/null || true
   wait "${pids[@]}" 2>/dev/null || true
@@ -79,14 +117,28 @@ aot::train() { # java jar out java_options nsq_bin
   rm -rf "$dir"
 }
 
-# Whether the JVM takes the cache: a function started with JAVA_OPTIONS (which name the cache) and
-# -XX:AOTMode=on, which makes the JVM refuse to start rather than run without the cache, gets as
-# far as its own check of the settings (exit 2 on an empty TOPIC).
-aot::check() { # java jar java_options
-  local out rc=0
-  out=$(env -i PATH="$PATH" TOPIC= JAVA_TOOL_OPTIONS="$3 -XX:AOTMode=on" "$1" -jar "$2" 2>&1) || rc=$?
-  if [ "$rc" != 2 ] || ! grep -q 'bad configuration' <<<"$out"; then
-    echo "aot: the JVM does not take the AOT cache in '$3' (exit $rc):" >&2
+# Whether N answers to curl's URL (a range such as /t/[1-500], one keep-alive connection) were all
+# "pong".
+aot::pongs() { # n [curl options...] url
+  local n=$1
+  shift
+  [ "$(curl -sf "$@" | grep -o pong | wc -l)" = "$n" ]
+}
+
+# Whether the JVM takes the cache: the program of KIND (as for aot::train) started with
+# JAVA_OPTIONS (which name the cache) and -XX:AOTMode=on, which makes the JVM refuse to start
+# rather than run without the cache, gets as far as its own check of its settings: exit 2 on an
+# empty TOPIC (a function) or a bad --listen-addr (the gateway).
+aot::check() { # kind java jar java_options
+  local out rc=0 bad expected
+  case "$1" in
+    function) bad=(env -i PATH="$PATH" TOPIC= JAVA_TOOL_OPTIONS="$4 -XX:AOTMode=on" "$2" -jar "$3") expected='bad configuration' ;;
+    gateway) bad=(env -i PATH="$PATH" JAVA_TOOL_OPTIONS="$4 -XX:AOTMode=on" "$2" -jar "$3" --listen-addr bad) expected="'--listen-addr'" ;;
+    *) echo "aot: no check for a $1" >&2; return 2 ;;
+  esac
+  out=$("${bad[@]}" 2>&1) || rc=$?
+  if [ "$rc" != 2 ] || ! grep -qF -- "$expected" <<<"$out"; then
+    echo "aot: the JVM does not take the AOT cache in '$4' (exit $rc):" >&2
     echo "$out" >&2
     return 1
   fi

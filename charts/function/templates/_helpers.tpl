@@ -104,13 +104,11 @@ Name of one function's resources.
 {{- end }}
 
 {{/*
-A Service of the kubefuncs release's nsq chart (component lookupd or nsqd): the nsq chart names it
-<release>-nsq-<component>, or <release>-<component> when the release name contains "nsq", with the
-prefix cut at 40 characters. Keep this in step with "nsq.fullname".
+A Service of the kubefuncs release's nsq chart (component lookupd or nsqd), named by the rule the
+nsq chart names it with.
 */}}
 {{- define "function.nsqService" -}}
-{{- $release := .ctx.Values.kubefuncs.release }}
-{{- $prefix := ternary $release (printf "%s-nsq" $release) (contains "nsq" $release) | trunc 40 | trimSuffix "-" }}
+{{- $prefix := include "kubefuncs-common.nsqPrefix" (dict "release" .ctx.Values.kubefuncs.release) }}
 {{- printf "%s-%s.%s.svc.%s" $prefix .component .ctx.Values.kubefuncs.namespace .ctx.Values.clusterDomain }}
 {{- end }}
 
@@ -126,11 +124,10 @@ The nsqd host: the nsqd Service of the kubefuncs release, node-local when nsqd i
 {{- end }}
 
 {{/*
-The gateway Service of the kubefuncs release, named as the gateway chart names it.
+The gateway Service of the kubefuncs release, named by the rule the gateway chart names it with.
 */}}
 {{- define "function.gatewayService" -}}
-{{- $release := .Values.kubefuncs.release }}
-{{- ternary $release (printf "%s-gateway" $release) (contains "gateway" $release) | trunc 63 | trimSuffix "-" }}
+{{- include "kubefuncs-common.gatewayFullname" (dict "release" .Values.kubefuncs.release) }}
 {{- end }}
 
 {{/*

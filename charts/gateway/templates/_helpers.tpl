@@ -3,18 +3,14 @@
 {{- end }}
 
 {{/*
-<release>-gateway, or the release name alone when it already contains the chart name.
+"kubefuncs-common.gatewayFullname", the rule by which the function chart finds this chart's
+Service, unless fullnameOverride replaces it.
 */}}
 {{- define "gateway.fullname" -}}
 {{- if .Values.fullnameOverride }}
 {{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
 {{- else }}
-{{- $name := default .Chart.Name .Values.nameOverride }}
-{{- if contains $name .Release.Name }}
-{{- .Release.Name | trunc 63 | trimSuffix "-" }}
-{{- else }}
-{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
-{{- end }}
+{{- include "kubefuncs-common.gatewayFullname" (dict "release" .Release.Name "name" (default .Chart.Name .Values.nameOverride)) }}
 {{- end }}
 {{- end }}
 
@@ -50,12 +46,10 @@ app.kubernetes.io/part-of: kubefuncs
 
 {{/*
 A Service that the nsq chart creates in the same release (the kubefuncs chart installs both),
-component lookupd or nsqd: the nsq chart names it <release>-nsq-<component>, or
-<release>-<component> when the release name contains "nsq", with the prefix cut at 40
-characters. Keep this in step with "nsq.fullname".
+component lookupd or nsqd, named by the rule the nsq chart names it with.
 */}}
 {{- define "gateway.nsqService" -}}
-{{- $prefix := ternary .ctx.Release.Name (printf "%s-nsq" .ctx.Release.Name) (contains "nsq" .ctx.Release.Name) | trunc 40 | trimSuffix "-" }}
+{{- $prefix := include "kubefuncs-common.nsqPrefix" (dict "release" .ctx.Release.Name) }}
 {{- printf "%s-%s.%s.svc.%s" $prefix .component .ctx.Release.Namespace .ctx.Values.clusterDomain }}
 {{- end }}
 

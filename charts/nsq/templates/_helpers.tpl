@@ -6,22 +6,14 @@ Chart name, overridable with nameOverride.
 {{- end }}
 
 {{/*
-Prefix of every resource name: <release>-nsq, or the release name alone when it already contains
-the chart name. The function and gateway charts derive the nsqlookupd Service name with the same
-rule, so change both together.
-Truncated to 40 characters (not the usual 63) because component suffixes such as
-"-lookupd-headless" are appended and StatefulSet pods add "-<ordinal>" and a revision hash label.
+Prefix of every resource name: "kubefuncs-common.nsqPrefix", the rule by which the gateway and
+function charts find this chart's Services, unless fullnameOverride replaces it.
 */}}
 {{- define "nsq.fullname" -}}
 {{- if .Values.fullnameOverride }}
 {{- .Values.fullnameOverride | trunc 40 | trimSuffix "-" }}
 {{- else }}
-{{- $name := default .Chart.Name .Values.nameOverride }}
-{{- if contains $name .Release.Name }}
-{{- .Release.Name | trunc 40 | trimSuffix "-" }}
-{{- else }}
-{{- printf "%s-%s" .Release.Name $name | trunc 40 | trimSuffix "-" }}
-{{- end }}
+{{- include "kubefuncs-common.nsqPrefix" (dict "release" .Release.Name "name" (default .Chart.Name .Values.nameOverride)) }}
 {{- end }}
 {{- end }}
 

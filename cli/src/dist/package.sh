@@ -29,8 +29,9 @@ cp "$here/INSTALL.md" "$dist/"
 cp "$target/kubefuncs.jar" "$dist/"
 cp "$target"/lib/*.jar "$dist/lib/"
 # The charts' sources only: the kubefuncs chart's dependencies (charts/*.tgz) are what
-# `helm dependency build` writes from the sibling folders copied here.
-for chart in function kubefuncs nsq gateway; do
+# `helm dependency build` writes from the sibling folders copied here. tar keeps the charts/
+# symbolic links to kubefuncs-common as links, which resolve to the copy made here.
+for chart in function kubefuncs nsq gateway kubefuncs-common; do
   mkdir -p "$dist/charts/$chart"
   (cd "$root/charts/$chart" && tar --exclude='./charts/*.tgz' -cf - .) | tar -C "$dist/charts/$chart" -xf -
 done

@@ -172,10 +172,10 @@ final class Calls {
       LOG.log(System.Logger.Level.DEBUG, "answer to {0} came after its call ended", event.getId());
       return;
     }
-    if (event.getPayload().is(io.kubefuncs.proto.Error.class)) {
+    if (Payloads.is(event.getPayload(), io.kubefuncs.proto.Error.class)) {
       String error;
       try {
-        error = event.getPayload().unpack(io.kubefuncs.proto.Error.class).getError();
+        error = Payloads.unpack(event.getPayload(), io.kubefuncs.proto.Error.class).getError();
       } catch (InvalidProtocolBufferException e) {
         error = "(undecodable Error)";
       }

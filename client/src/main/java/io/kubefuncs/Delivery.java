@@ -72,13 +72,13 @@ public final class Delivery {
   }
 
   public boolean isPayload(Class<? extends com.google.protobuf.Message> type) {
-    return event.getPayload().is(type);
+    return Payloads.is(event.getPayload(), type);
   }
 
   /** The payload decoded as {@code type}. */
   public <T extends com.google.protobuf.Message> T payload(Class<T> type) {
     try {
-      return event.getPayload().unpack(type);
+      return Payloads.unpack(event.getPayload(), type);
     } catch (InvalidProtocolBufferException e) {
       throw new PayloadException(
           "payload of event " + id() + " is " + payloadType() + ", not " + type.getSimpleName(), e);

@@ -57,7 +57,7 @@ public final class HandlerTester {
             .setBody(ByteString.copyFrom(body))
             .build();
     Event answer = call("test", request);
-    if (answer.getPayload().is(io.kubefuncs.proto.Error.class)) {
+    if (Payloads.is(answer.getPayload(), io.kubefuncs.proto.Error.class)) {
       throw new FunctionErrorException(
           "test", new Delivery(answer, 1, null).payload(io.kubefuncs.proto.Error.class).getError());
     }

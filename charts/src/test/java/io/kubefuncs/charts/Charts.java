@@ -26,6 +26,11 @@ final class Charts {
   static final List<String> ALL = List.of("nsq", "gateway", "function", "kubefuncs");
 
   /**
+   * The library chart of named templates that nsq, gateway and function share; it renders nothing.
+   */
+  static final String LIBRARY = "kubefuncs-common";
+
+  /**
    * Helm's offline default is Kubernetes v1.20, below the charts' kubeVersion constraint; a real
    * install uses the cluster's version instead.
    */

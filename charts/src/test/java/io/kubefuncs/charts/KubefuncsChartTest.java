@@ -14,7 +14,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.FieldSource;
 
 /**
  * The umbrella chart, and the wiring between releases: the gateway and the functions derive the
@@ -25,27 +26,23 @@ class KubefuncsChartTest {
 
   static final String NAMESPACE = "messaging";
 
-  /** The client-facing nsqlookupd Service: selects the nsqlookupd pods, not headless. */
-  static Service lookupdService(Rendered rendered) {
-    StatefulSet lookupd =
-        rendered.all(StatefulSet.class).stream()
-            .filter(
-                s ->
-                    s.getSpec()
-                        .getTemplate()
-                        .getSpec()
-                        .getContainers()
-                        .get(0)
-                        .getName()
-                        .equals("nsqlookupd"))
+  /**
+   * The client-facing Service of an NSQ daemon (container nsqd or nsqlookupd): not headless, and
+   * selecting that daemon's pods.
+   */
+  static Service nsqService(Rendered rendered, String daemon) {
+    Map<String, String> podLabels =
+        rendered.workloads().stream()
+            .filter(w -> w.template().getSpec().getContainers().get(0).getName().equals(daemon))
             .findFirst()
-            .orElseThrow();
-    Map<String, String> podLabels = lookupd.getSpec().getTemplate().getMetadata().getLabels();
+            .orElseThrow(() -> new AssertionError("no " + daemon + " among " + rendered.ids()))
+            .podLabels();
     return rendered.all(Service.class).stream()
         .filter(s -> !"None".equals(s.getSpec().getClusterIP()))
         .filter(s -> podLabels.entrySet().containsAll(s.getSpec().getSelector().entrySet()))
         .findFirst()
-        .orElseThrow();
+        .orElseThrow(
+            () -> new AssertionError("no Service of " + daemon + " among " + rendered.ids()));
   }
 
   static int port(Service service, String name) {
@@ -102,70 +99,151 @@ class KubefuncsChartTest {
   }
 
   /**
-   * Release names that exercise the naming rule: plain, containing "nsq", longer than the
-   * 40-character prefix.
+   * Where the nsq chart's Services take clients, as DNS name and port: nsqlookupd's HTTP, nsqd's
+   * TCP and HTTP.
    */
-  @ParameterizedTest
-  @ValueSource(
-      strings = {"kubefuncs", "nsq", "prod-nsq-stack", "kubefuncs-production-eu-west-1-cluster-b"})
-  void theGatewayAndFunctionsFindTheNsqOfTheRelease(String release) {
-    Rendered core = Charts.render("kubefuncs", release, NAMESPACE);
-    Service lookupd = lookupdService(core);
-    String host = lookupd.getMetadata().getName() + "." + NAMESPACE + ".svc.cluster.local";
-    int httpPort = port(lookupd, "http");
-    assertThat(httpPort).isEqualTo(4161);
-    Service nsqd =
-        core.all(Service.class).stream()
-            .filter(s -> s.getMetadata().getName().endsWith("-nsqd"))
-            .findFirst()
-            .orElseThrow();
-    String nsqdHost = nsqd.getMetadata().getName() + "." + NAMESPACE + ".svc.cluster.local";
+  record NsqAddresses(
+      String lookupdHost, int lookupdHttp, String nsqdHost, int nsqdTcp, int nsqdHttp) {
 
-    String gatewayName =
-        core.all(Deployment.class).stream()
-            .map(d -> d.getMetadata().getName())
-            .filter(n -> !n.endsWith("-admin"))
-            .findFirst()
-            .orElseThrow();
-    List<String> args = container(core, gatewayName).getArgs();
-    assertThat(args.get(args.indexOf("--lookupd-addr") + 1)).isEqualTo(host + ":" + httpPort);
+    static NsqAddresses of(Rendered rendered, String namespace) {
+      Service lookupd = nsqService(rendered, "nsqlookupd");
+      Service nsqd = nsqService(rendered, "nsqd");
+      return new NsqAddresses(
+          host(lookupd, namespace),
+          port(lookupd, "http"),
+          host(nsqd, namespace),
+          port(nsqd, "tcp"),
+          port(nsqd, "http"));
+    }
+
+    private static String host(Service service, String namespace) {
+      return service.getMetadata().getName() + "." + namespace + ".svc.cluster.local";
+    }
+  }
+
+  /**
+   * Release names and the prefix the nsq chart's names take from them (its README's rule): without
+   * and with "nsq" (and with "gateway", which the gateway's name then takes alone), and longer than
+   * the 40 characters the prefix is cut to, once leaving a "-" at the cut that is dropped.
+   */
+  static final List<Arguments> RELEASES =
+      List.of(
+          Arguments.of("kubefuncs", "kubefuncs-nsq"),
+          Arguments.of("nsq", "nsq"),
+          Arguments.of("prod-nsq-stack", "prod-nsq-stack"),
+          Arguments.of("kubefuncs-gateway", "kubefuncs-gateway-nsq"),
+          Arguments.of(
+              "kubefuncs-production-eu-west-1-cluster1", "kubefuncs-production-eu-west-1-cluster1"),
+          Arguments.of(
+              "kubefuncs-production-eu-west-1-cluster-b-blue",
+              "kubefuncs-production-eu-west-1-cluster-b"),
+          Arguments.of(
+              "nsq-kubefuncs-production-eu-west-1-cluster-b",
+              "nsq-kubefuncs-production-eu-west-1-clust"));
+
+  /**
+   * TLS on, so that the clients also name nsqd's Service as the server whose certificate they
+   * verify.
+   */
+  private static final String TLS = "{tls: {enabled: true, secretName: nsq-tls}}";
+
+  /**
+   * Each chart installed from its own folder: the nsq and gateway charts under one release name
+   * (what the kubefuncs chart does with them), a functions release pointed at it by
+   * kubefuncs.release. Each chart computes the nsq and gateway Service names itself, so a chart
+   * whose rule strays from the one of the chart it points at fails here.
+   */
+  @ParameterizedTest(name = "{0}")
+  @FieldSource("RELEASES")
+  void separateChartsOfOneReleaseNameFindItsNsq(String release, String prefix) {
+    NsqAddresses nsq = NsqAddresses.of(Charts.render("nsq", release, NAMESPACE), NAMESPACE);
+    assertThat(nsq.lookupdHost())
+        .isEqualTo(prefix + "-lookupd." + NAMESPACE + ".svc.cluster.local");
+    assertThat(nsq.nsqdHost()).isEqualTo(prefix + "-nsqd." + NAMESPACE + ".svc.cluster.local");
+
+    Rendered gateway =
+        Charts.render("gateway", release, NAMESPACE, Charts.values("nsq: " + TLS + "\n"));
+    assertGatewayUses(gateway, nsq);
+    assertFunctionsUse(release, nsq, gateway);
+  }
+
+  /** The same through the kubefuncs chart, whose nsq and gateway subcharts are packaged copies. */
+  @ParameterizedTest(name = "{0}")
+  @FieldSource("RELEASES")
+  void theGatewayAndFunctionsFindTheNsqOfTheRelease(String release, String prefix) {
+    Rendered core =
+        Charts.render(
+            "kubefuncs", release, NAMESPACE, Charts.values("global: {nsq: " + TLS + "}\n"));
+    NsqAddresses nsq = NsqAddresses.of(core, NAMESPACE);
+    assertThat(nsq).isEqualTo(NsqAddresses.of(Charts.render("nsq", release, NAMESPACE), NAMESPACE));
+    assertThat(nsq.lookupdHost()).startsWith(prefix + "-lookupd.");
+
+    assertGatewayUses(core, nsq);
+    assertFunctionsUse(release, nsq, core);
+  }
+
+  /** The gateway Deployment of a release: the one whose container is named gateway. */
+  private static Deployment gateway(Rendered rendered) {
+    return rendered.all(Deployment.class).stream()
+        .filter(d -> gatewayContainer(d).getName().equals("gateway"))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no gateway among " + rendered.ids()));
+  }
+
+  private static Container gatewayContainer(Deployment d) {
+    return d.getSpec().getTemplate().getSpec().getContainers().get(0);
+  }
+
+  private static void assertGatewayUses(Rendered rendered, NsqAddresses nsq) {
+    Container c = gatewayContainer(gateway(rendered));
+    List<String> args = c.getArgs();
+    assertThat(args.get(args.indexOf("--lookupd-addr") + 1))
+        .isEqualTo(nsq.lookupdHost() + ":" + nsq.lookupdHttp());
     assertThat(args.get(args.indexOf("--nsqd-addr") + 1))
-        .isEqualTo(nsqdHost + ":" + port(nsqd, "tcp"));
+        .isEqualTo(nsq.nsqdHost() + ":" + nsq.nsqdTcp());
+    assertThat(args.get(args.indexOf("--nsqd-http-addr") + 1))
+        .isEqualTo(nsq.nsqdHost() + ":" + nsq.nsqdHttp());
+    assertThat(FunctionChartTest.env(c)).contains("NSQ_TLS_SERVER_NAME=" + nsq.nsqdHost());
+  }
 
-    Path functions =
-        Charts.values(
-            """
-        image: {repository: ghcr.io/kubefuncs/pong}
-        kubefuncs: {release: %s, namespace: %s}
-        functions:
-        - name: test
-        - name: scaled
-          autoscaling: {mode: keda}
-        """
-                .formatted(release, NAMESPACE));
-    Rendered fns = FunctionChartTest.render(functions);
-    List<String> env = FunctionChartTest.env(container(fns, "example-function-test"));
-    assertThat(env)
+  /** The functions of the release use its NSQ and send people to its gateway (their NOTES). */
+  private static void assertFunctionsUse(String release, NsqAddresses nsq, Rendered gateway) {
+    Rendered fns = FunctionChartTest.render(functions(release));
+    assertThat(FunctionChartTest.env(container(fns, "example-function-test")))
         .contains(
-            "NSQ_LOOKUPD_ADDR=" + host,
-            "NSQ_LOOKUPD_PORT=" + httpPort,
-            "NSQ_NSQD_ADDR=" + nsqdHost,
-            "NSQ_NSQD_PORT=" + port(nsqd, "tcp"));
+            "NSQ_LOOKUPD_ADDR=" + nsq.lookupdHost(),
+            "NSQ_LOOKUPD_PORT=" + nsq.lookupdHttp(),
+            "NSQ_NSQD_ADDR=" + nsq.nsqdHost(),
+            "NSQ_NSQD_PORT=" + nsq.nsqdTcp(),
+            "NSQ_TLS_SERVER_NAME=" + nsq.nsqdHost());
     ScaledObject scaled =
         (ScaledObject) fns.manifest("ScaledObject", "example-function-scaled").object();
     assertThat(scaled.spec().triggers().get(0).metadata())
-        .containsEntry("nsqLookupdHTTPAddresses", host + ":" + httpPort);
+        .containsEntry("nsqLookupdHTTPAddresses", nsq.lookupdHost() + ":" + nsq.lookupdHttp());
 
-    // The function chart's NOTES send people to the gateway of that release.
-    String notes = Charts.notes("function", "example", "default", functions);
-    assertThat(notes)
+    String gatewayName = gateway(gateway).getMetadata().getName();
+    assertThat(Charts.notes("function", "example", "default", functions(release)))
         .contains(
             "kubectl -n "
                 + NAMESPACE
                 + " port-forward svc/"
                 + gatewayName
                 + " 8080:"
-                + port(core.get(Service.class, gatewayName), "http"));
+                + port(gateway.get(Service.class, gatewayName), "http"));
+  }
+
+  private static Path functions(String release) {
+    return Charts.values(
+        """
+        image: {repository: ghcr.io/kubefuncs/pong}
+        kubefuncs: {release: %s, namespace: %s}
+        nsq: %s
+        functions:
+        - name: test
+        - name: scaled
+          autoscaling: {mode: keda}
+        """
+            .formatted(release, NAMESPACE, TLS));
   }
 
   @Test

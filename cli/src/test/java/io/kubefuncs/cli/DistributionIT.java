@@ -70,6 +70,11 @@ class DistributionIT {
   void deployUsesTheChartsThatComeWithIt() throws Exception {
     assertThat(home.resolve("charts/kubefuncs/Chart.yaml")).isRegularFile();
     assertThat(home.resolve("charts/nsq/Chart.yaml")).isRegularFile();
+    // The library chart the others include through a link in their charts/ folders.
+    for (String chart : List.of("function", "nsq", "gateway")) {
+      assertThat(home.resolve("charts/" + chart + "/charts/kubefuncs-common/Chart.yaml"))
+          .isRegularFile();
+    }
     Path project = Files.createDirectories(install.resolve("hello"));
     Files.writeString(project.resolve("pom.xml"), "<project/>");
     Files.writeString(project.resolve("mvnw"), "#!/bin/sh\n");

@@ -47,8 +47,14 @@ final class KubefuncsProcess implements AutoCloseable {
       throw new IllegalStateException(
           JAR + " is missing: these tests run after `package` (mvn verify)");
     }
-    List<String> command =
-        new ArrayList<>(List.of(javaHome().resolve("bin/java").toString(), "-jar", JAR.toString()));
+    List<String> command = new ArrayList<>();
+    if (sigintIgnored()) {
+      // Started in the background (nohup, a CI runner without job control), this JVM ignores
+      // SIGINT, and so would kubefuncs, as the JVM keeps an inherited SIG_IGN: Ctrl-C, as
+      // interrupt() sends it, would do nothing. A terminal's foreground process has the default.
+      command.addAll(List.of("env", "--default-signal=INT"));
+    }
+    command.addAll(List.of(javaHome().resolve("bin/java").toString(), "-jar", JAR.toString()));
     command.addAll(List.of(args));
     ProcessBuilder b = new ProcessBuilder(command).directory(cwd.toFile());
     b.environment()
@@ -131,6 +137,20 @@ final class KubefuncsProcess implements AutoCloseable {
   int terminate(Duration timeout) throws InterruptedException {
     process.toHandle().destroy();
     return awaitExit(timeout);
+  }
+
+  /** Whether this process ignores SIGINT (Linux: bit 1 of SigIgn in /proc/self/status). */
+  private static boolean sigintIgnored() throws IOException {
+    Path status = Path.of("/proc/self/status");
+    if (!Files.exists(status)) {
+      return false;
+    }
+    for (String line : Files.readAllLines(status)) {
+      if (line.startsWith("SigIgn:")) {
+        return (Long.parseLong(line.substring("SigIgn:".length()).strip(), 16) & 0x2) != 0;
+      }
+    }
+    return false;
   }
 
   /** SIGINT, as Ctrl-C sends it to the foreground process. */

@@ -85,9 +85,14 @@ public final class Gateway implements AutoCloseable {
                 config.routesFile().toString(),
                 config.defaultTimeout()));
     GatewayMetrics metrics = new GatewayMetrics(registry);
+    // One event loop per core rather than Netty's default of two: a loop never blocks, and more
+    // loops only spread a request's stages (the HTTP read, the publish, the answer) over more
+    // threads that must wake each other (bench/README.md, "The gateway image").
     this.group =
         new MultiThreadIoEventLoopGroup(
-            0, new DefaultThreadFactory("gateway-io"), NioIoHandler.newFactory());
+            Runtime.getRuntime().availableProcessors(),
+            new DefaultThreadFactory("gateway-io"),
+            NioIoHandler.newFactory());
     Client.Builder b =
         Client.builder()
             // Calls and emits complete on their connection's loop (GatewayHandler); what else the

@@ -1,11 +1,12 @@
 package io.kubefuncs.gateway;
 
 import io.kubefuncs.nsq.internal.HostPort;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.Proxy;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashSet;
@@ -25,18 +26,22 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>A failure is logged and retried with a growing delay, up to 30 s; it never stops the gateway,
  * whose first publish to a topic creates it anyway.
+ *
+ * <p>Each request is one POST with the JDK's {@link HttpURLConnection}, on the timer's thread: the
+ * {@code java.net.http} client would start a selector thread and set up TLS (its trust store, its
+ * X.509 classes) at the gateway's start, for a plain-HTTP request made once per routes file.
  */
 final class RouteTopics implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(RouteTopics.class.getName());
   private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
   private static final Duration LAST_RETRY = Duration.ofSeconds(30);
+  private static final int CONNECT_MILLIS = 2_000;
+  private static final int READ_MILLIS = 5_000;
+
+  /** What of an error answer's body goes into the log. */
+  private static final int MAX_ERROR_BODY = 512;
 
   private final HostPort nsqd;
-  private final HttpClient http =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(2))
-          .build();
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -109,33 +114,43 @@ final class RouteTopics implements AutoCloseable {
 
   /** Null when nsqd has the topic, else why not. */
   private String create(String topic) {
-    URI uri =
-        URI.create(
-            "http://"
-                + nsqd
-                + "/topic/create?topic="
-                + URLEncoder.encode(topic, StandardCharsets.UTF_8));
-    HttpRequest request =
-        HttpRequest.newBuilder(uri)
-            .timeout(Duration.ofSeconds(5))
-            .POST(HttpRequest.BodyPublishers.noBody())
-            .build();
+    HttpURLConnection http = null;
     try {
-      HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-      return response.statusCode() == 200
-          ? null
-          : "HTTP " + response.statusCode() + ": " + response.body().strip();
-    } catch (java.io.IOException e) {
+      http =
+          (HttpURLConnection)
+              URI.create(
+                      "http://"
+                          + nsqd
+                          + "/topic/create?topic="
+                          + URLEncoder.encode(topic, StandardCharsets.UTF_8))
+                  .toURL()
+                  .openConnection(Proxy.NO_PROXY);
+      http.setConnectTimeout(CONNECT_MILLIS);
+      http.setReadTimeout(READ_MILLIS);
+      http.setUseCaches(false);
+      http.setRequestMethod("POST");
+      // Once per routes file: a kept-alive connection would only start the JDK's keep-alive timer.
+      http.setRequestProperty("Connection", "close");
+      int code = http.getResponseCode();
+      if (code == 200) {
+        return null;
+      }
+      byte[] body;
+      try (InputStream in = code < 400 ? http.getInputStream() : http.getErrorStream()) {
+        body = in == null ? new byte[0] : in.readNBytes(MAX_ERROR_BODY);
+      }
+      return "HTTP " + code + ": " + new String(body, StandardCharsets.UTF_8).strip();
+    } catch (IOException | IllegalArgumentException e) {
       return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return "interrupted";
+    } finally {
+      if (http != null) {
+        http.disconnect();
+      }
     }
   }
 
   @Override
   public void close() {
     timer.shutdownNow();
-    http.close();
   }
 }

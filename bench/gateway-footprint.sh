@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# The gateway as its image runs it (the JRE scripts/images links for it, its jars, the
+# Dockerfile's JAVA_TOOL_OPTIONS with the AOT cache made as scripts/images makes it, the gateway
+# chart's flags and default memory limit), against real nsqd and nsqlookupd and the Go pong
+# (examples/go-pong) as the function already running behind /test/:
+#   start      exec -> /healthz 200 and a routed request answered (median of RUNS), and the CPU
+#              time the gateway had used by then;
+#   64 conns   after a warm-up at 64 connections for WARMUP (the JIT compilers' work, which
+#              would count as the requests' otherwise), wrk -t2 -c64 for DURATION: req/s, CPU per
+#              request of the gateway (its /proc time over the requests), RSS after it and its peak;
+#   16 conns   the same at 16 connections, for the throughput.
+# The same for other JVM options (VARIANTS). References of the same run: the Go pong's start
+# (exec -> /healthz 200, as bench/function.sh) and the no-queue ceiling (PlainPongServer, as
+# bench/gateway.sh) at 64 and 16 connections. The machine is shared: each row has the 1-minute load
+# average when it started, and CPU time besides wall time. Prints RESULT lines and a table.
+#
+# Settings (environment): RUNS=5, WARMUP=20s, DURATION=10s, SKIP_BUILD=1 (reuse the jars),
+# VARIANTS (below).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
+. "$root/scripts/lib/jre.sh"
+. "$root/scripts/lib/aot.sh"
+build_http_bench
+duration=${DURATION:-10s}
+warmup=${WARMUP:-20s}
+runs=${RUNS:-5}
+hz=$(getconf CLK_TCK)
+
+start_run gateway-footprint
+lt=$(free_port); lh=$(free_port "$lt")
+spawn lookupd "$bin/nsqlookupd" --tcp-address="127.0.0.1:$lt" --http-address="127.0.0.1:$lh" --broadcast-address=127.0.0.1
+await lookupd http_ok "http://127.0.0.1:$lh/ping"
+nt=$(free_port); nh=$(free_port "$nt")
+start_nsqd "127.0.0.1:$nt" "127.0.0.1:$nh" --broadcast-address=127.0.0.1 --lookupd-tcp-address="127.0.0.1:$lt"
+(cd examples/go-pong && go build -o "$tmp/go-pong" .)
+# The function chart's environment for a function of topic test, on this nsqd and nsqlookupd.
+function_env=(TOPIC=test NSQ_NSQD_ADDR=127.0.0.1 NSQ_NSQD_PORT="$nt" NSQ_LOOKUPD_ADDR=127.0.0.1 NSQ_LOOKUPD_PORT="$lh")
+
+echo "== the gateway image: JRE, jars and JVM flags as scripts/images makes them"
+gateway_jars=(gateway/target/gateway.jar gateway/target/lib/*.jar)
+jre="$tmp/jre"
+jre::link "$jre" "$(jre::modules "${gateway_jars[@]}")"
+app="$tmp/app"
+mkdir -p "$app/lib"
+cp gateway/target/lib/*.jar "$app/lib/"
+cp gateway/target/gateway.jar "$app/"
+# The image's JAVA_TOOL_OPTIONS, its files under $app instead of /app, and the gateway chart's
+# default memory limit as -XX:MaxRAM (what the JVM sizes itself from in such a container).
+image_flags=$(aot::image_flags gateway/Dockerfile)
+image_flags=${image_flags//\/app\//$app/}
+cache=$(aot::cache gateway/Dockerfile)
+[ -n "$cache" ] || { log "gateway/Dockerfile's JAVA_TOOL_OPTIONS name no AOT cache"; exit 1; }
+training_flags=$(aot::training_flags gateway/Dockerfile charts/gateway/values.yaml)
+max_ram=$(grep -o -- '-XX:MaxRAM=[^ ]*' <<<"$training_flags")
+limit=${max_ram#-XX:MaxRAM=}
+echo "JAVA_TOOL_OPTIONS (gateway/Dockerfile): $image_flags"
+echo "the gateway chart's default memory limit as $max_ram"
+
+# VARIANTS: one per line, "name|extra JVM flags|cache": the image's flags with the extra ones after
+# them (a later flag wins), and the AOT cache the image has ("image"), none ("none", the image's
+# -XX:AOTCache dropped), or one trained with the variant's own flags ("train": needed when a flag
+# the cache depends on changes, such as the GC or the compilers).
+: "${VARIANTS:=image||image
+no AOT cache||none
+C1 only, one compiler thread (as pong)|-XX:TieredStopAtLevel=1 -XX:CICompilerCount=1|train
+G1 (what the JVM picks from 2 GiB), no AOT cache|-XX:-UseSerialGC -XX:+UseG1GC|none
+no native heap trim|-XX:TrimNativeHeapInterval=0|image}"
+declare -A variant_flags
+no_cache_flags=$(sed 's/ *-XX:AOTCache=[^ ]*//' <<<"$image_flags")
+train() { # name flags cache: trains the cache as scripts/images does, with these flags
+  log "training an AOT cache for '$1'"
+  aot::train gateway "$jre/bin/java" "$app/gateway.jar" "$3" "$2" "$bin" "$tmp/go-pong"
+}
+train image "$training_flags" "$app/$(basename "$cache")"
+while IFS='|' read -r name extra kind; do
+  [ -n "$name" ] || continue
+  case "$kind" in
+    image) variant_flags[$name]="$image_flags $max_ram $extra" ;;
+    none) variant_flags[$name]="$no_cache_flags $max_ram $extra" ;;
+    train)
+      own="$tmp/$(tr -c 'a-zA-Z0-9\n' - <<<"$name").aot"
+      train "$name" "$no_cache_flags $max_ram $extra" "$own"
+      variant_flags[$name]="$no_cache_flags $max_ram $extra -XX:AOTCache=$own" ;;
+    *) log "VARIANTS: '$name' has cache '$kind', not image, none or train"; exit 2 ;;
+  esac
+done <<<"$VARIANTS"
+
+# The function behind /test/, running before any gateway starts.
+hp=$(free_port)
+spawn pong env -i "${function_env[@]}" HEALTHZ_ADDR="127.0.0.1:$hp" "$tmp/go-pong"
+await pong http_ok "http://127.0.0.1:$hp/healthz"
+printf 'routes:\n  /test/: test\n' >"$tmp/routes.yaml"
+
+load() { cut -d' ' -f1 /proc/loadavg; }
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+cpu_ms() { awk -v hz="$hz" '{print ($14 + $15) * 1000 / hz}' "/proc/$1/stat"; } # pid: user + system
+routed() { [ "$(curl -s "http://127.0.0.1:$1/test/hello")" = pong ]; }
+# lib.sh's await, every 2 ms instead of 50: a start is timed by it.
+poll() { # pid command...
+  local pid=$1 deadline=$((SECONDS + 60))
+  shift
+  until "$@"; do
+    kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ] || { log "$pid did not get to: $*"; return 1; }
+    sleep 0.002
+  done
+}
+
+# Starts the gateway with a variant's flags as the chart runs it; sets gp and gateway_pid.
+start_variant() { # variant
+  gp=$(free_port)
+  spawn gateway env -i PATH="$PATH" JAVA_TOOL_OPTIONS="${variant_flags[$1]}" "$jre/bin/java" -jar "$app/gateway.jar" \
+    --listen-addr "127.0.0.1:$gp" --config "$tmp/routes.yaml" --lookupd-addr "127.0.0.1:$lh" \
+    --nsqd-addr "127.0.0.1:$nt" --nsqd-http-addr "127.0.0.1:$nh"
+  gateway_pid=$!
+}
+
+# ms from exec to /healthz 200 and then a routed request answered pong, and the CPU time (user and
+# system) the gateway had used by then: the work of starting, which a busy machine delays but does
+# not change much (10 ms ticks).
+start_once() { # variant
+  local t0 t1 cpu
+  t0=$(date +%s%N)
+  start_variant "$1"
+  poll "$gateway_pid" http_ok "http://127.0.0.1:$gp/healthz"
+  poll "$gateway_pid" routed "$gp"
+  t1=$(date +%s%N)
+  cpu=$(cpu_ms "$gateway_pid")
+  stop "$gateway_pid"
+  echo "$(((t1 - t0) / 1000000)) $cpu"
+}
+
+# The Go pong's start as bench/function.sh measures it: exec -> /healthz 200.
+go_start_once() {
+  local t0 t1 port pid cpu
+  port=$(free_port)
+  t0=$(date +%s%N)
+  spawn go-start env -i "${function_env[@]}" TOPIC=go-start HEALTHZ_ADDR="127.0.0.1:$port" "$tmp/go-pong"
+  pid=$!
+  poll "$pid" http_ok "http://127.0.0.1:$port/healthz"
+  t1=$(date +%s%N)
+  cpu=$(cpu_ms "$pid")
+  stop "$pid"
+  echo "$(((t1 - t0) / 1000000)) $cpu"
+}
+
+# req/s of one wrk run of $duration, and the CPU per request (us) of PID during it.
+load_run() { # url connections pid
+  local c0 report rps c
+  c0=$(proc_jiffies "$3")
+  report=$(wrk -t2 -c"$2" -d"$duration" "$1" 2>&1)
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$report")
+  c=$(($(proc_jiffies "$3") - c0))
+  grep -q 'Non-2xx\|Socket errors' <<<"$report" && log "wrk at $2 connections to $1: $(grep 'Non-2xx\|Socket errors' <<<"$report")"
+  awk -v rps="$rps" -v d="${duration%s}" -v c="$c" -v hz="$hz" 'BEGIN {printf "%.0f %.1f\n", rps, c * 1e6 / hz / (rps * d)}'
+}
+
+# One row: name|start ms|CPU to ready ms|req/s 64|us/req 64|RSS MiB|peak RSS MiB|req/s 16|load
+measure() { # variant
+  local l starts start cpu rps64 us64 rss hwm rps16
+  l=$(load)
+  starts=$(for _ in $(seq "$runs"); do start_once "$1"; done)
+  start=$(cut -d' ' -f1 <<<"$starts" | median)
+  cpu=$(cut -d' ' -f2 <<<"$starts" | median)
+  start_variant "$1"
+  await gateway routed "$gp"
+  wrk -t2 -c64 -d"$warmup" "http://127.0.0.1:$gp/test/hello" >/dev/null
+  read -r rps64 us64 < <(load_run "http://127.0.0.1:$gp/test/hello" 64 "$gateway_pid")
+  rss=$(awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$gateway_pid/status")
+  hwm=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$gateway_pid/status")
+  read -r rps16 _ < <(load_run "http://127.0.0.1:$gp/test/hello" 16 "$gateway_pid")
+  stop "$gateway_pid"
+  echo "$1|$start|$cpu|$rps64|$us64|$rss|$hwm|$rps16|$l"
+}
+
+echo "== references: the Go pong's start (median of $runs), the no-queue ceiling at 64 and 16 connections"
+l=$(load)
+go_starts=$(for _ in $(seq "$runs"); do go_start_once; done)
+go_start=$(cut -d' ' -f1 <<<"$go_starts" | median)
+go_cpu=$(cut -d' ' -f2 <<<"$go_starts" | median)
+ceiling_port=$(free_port)
+spawn plain java -XX:+UseSerialGC -cp "$cp" io.kubefuncs.bench.PlainPongServer "$ceiling_port"
+await plain http_ok "http://127.0.0.1:$ceiling_port/"
+wrk -t2 -c64 -d"$warmup" "http://127.0.0.1:$ceiling_port/" >/dev/null
+read -r ceiling64 _ < <(load_run "http://127.0.0.1:$ceiling_port/" 64 "${spawned[plain]}")
+read -r ceiling16 _ < <(load_run "http://127.0.0.1:$ceiling_port/" 16 "${spawned[plain]}")
+stop "${spawned[plain]}"
+emit go_pong_start "$go_start" "ms ($go_cpu ms CPU, load $l; reference)"
+emit ceiling_64_rps "$ceiling64" "req/s (reference)"
+emit ceiling_16_rps "$ceiling16" "req/s (reference)"
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+rows=()
+while IFS='|' read -r name _ _; do
+  [ -n "$name" ] || continue
+  echo "-- $name: JAVA_TOOL_OPTIONS=${variant_flags[$name]}"
+  row=$(measure "$name")
+  IFS='|' read -r _ start cpu rps64 us64 rss hwm rps16 l <<<"$row"
+  key=$(tr -c 'a-zA-Z0-9\n' _ <<<"$name" | tr 'A-Z' 'a-z')
+  emit "start_ms[$key]" "$start" "ms ($(ratio "$start" "$go_start")x the Go pong's; $cpu ms CPU; issue 15: at most 300 ms)"
+  emit "rss_after_64_mib[$key]" "$rss" "MiB (peak $hwm MiB; issue 15: at most 96 MiB)"
+  emit "cpu_per_request_64_us[$key]" "$us64" "us (issue 15: at most 12 us)"
+  emit "rps_64[$key]" "$rps64" "req/s ($(ratio "$rps64" "$ceiling64")x the ceiling)"
+  emit "rps_16[$key]" "$rps16" "req/s ($(ratio "$rps16" "$ceiling16")x the ceiling)"
+  rows+=("$row")
+done <<<"$VARIANTS"
+
+echo
+echo "| JVM options (gateway image, $limit memory) | start (exec -> routed answer) | / Go pong | CPU to ready | RSS after 64 conns (peak) | gateway CPU per request at 64 | req/s at 64 (/ ceiling) | req/s at 16 (/ ceiling) | load average |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+for row in "${rows[@]}"; do
+  IFS='|' read -r name start cpu rps64 us64 rss hwm rps16 l <<<"$row"
+  printf '| %s | %s ms | %sx | %s ms | %s MiB (%s) | %s µs | %s (%sx) | %s (%sx) | %s |\n' "$name" "$start" \
+    "$(ratio "$start" "$go_start")" "$cpu" "$rss" "$hwm" "$us64" "$rps64" "$(ratio "$rps64" "$ceiling64")" \
+    "$rps16" "$(ratio "$rps16" "$ceiling16")" "$l"
+done
+printf '| Go pong start; no-queue ceiling (the references) | %s ms | 1.0x | %s ms | | | %s | %s | |\n' \
+  "$go_start" "$go_cpu" "$ceiling64" "$ceiling16"
