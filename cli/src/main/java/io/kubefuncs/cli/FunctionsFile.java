@@ -40,6 +40,7 @@ final class FunctionsFile {
   static final Set<String> CHART_KEYS =
       Set.of(
           "global",
+          "kubefuncs-common",
           "nameOverride",
           "fullnameOverride",
           "clusterDomain",
