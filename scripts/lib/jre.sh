@@ -3,8 +3,15 @@
 
 # The modules the jars use, as jlink's --add-modules wants them.
 jre::modules() { # jar...
-  local modules
-  modules=$(jdeps --print-module-deps --ignore-missing-deps --multi-release 21 "$@")
+  local path out modules
+  # The jars are the module path too: Kubefuncs' own are modules (module-info), whose requires
+  # jdeps resolves there, the automatic modules among them included. A jar that is both an input
+  # and on the module path is reported as a split package, on stdout before the list: the list is
+  # the last line.
+  path=$(IFS=:; echo "$*")
+  out=$(jdeps --module-path "$path" --print-module-deps --ignore-missing-deps --multi-release 21 "$@") ||
+    return
+  modules=$(tail -n 1 <<<"$out")
   # Netty reaches sun.misc.Unsafe through reflection, which jdeps cannot see.
   echo "$modules,jdk.unsupported"
 }

@@ -2,9 +2,9 @@ package io.kubefuncs;
 
 import io.kubefuncs.nsq.NsqConfig;
 import io.kubefuncs.nsq.NsqConsumer;
-import io.kubefuncs.nsq.NsqNames;
 import io.kubefuncs.nsq.NsqProducer;
 import io.kubefuncs.nsq.NsqTls;
+import io.kubefuncs.nsq.internal.NsqNames;
 import io.kubefuncs.proto.Event;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;

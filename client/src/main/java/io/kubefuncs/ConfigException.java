@@ -4,7 +4,8 @@ package io.kubefuncs;
 public final class ConfigException extends RuntimeException {
   private final String variable;
 
-  ConfigException(String variable, String message) {
+  /** The setting {@code variable} is wrong: {@code message} says how, after its name. */
+  public ConfigException(String variable, String message) {
     super(variable + ": " + message);
     this.variable = variable;
   }

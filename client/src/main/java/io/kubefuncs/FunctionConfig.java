@@ -1,10 +1,11 @@
 package io.kubefuncs;
 
-import io.kubefuncs.nsq.HostPort;
+import io.kubefuncs.internal.Durations;
 import io.kubefuncs.nsq.NsqConfig;
-import io.kubefuncs.nsq.NsqNames;
 import io.kubefuncs.nsq.NsqTls;
-import io.kubefuncs.nsq.TlsSettings;
+import io.kubefuncs.nsq.internal.HostPort;
+import io.kubefuncs.nsq.internal.NsqNames;
+import io.kubefuncs.nsq.internal.TlsSettings;
 import java.time.Duration;
 import java.util.Map;
 

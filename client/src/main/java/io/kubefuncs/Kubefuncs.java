@@ -1,5 +1,6 @@
 package io.kubefuncs;
 
+import io.kubefuncs.internal.Tracing;
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;

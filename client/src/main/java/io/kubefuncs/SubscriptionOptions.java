@@ -1,6 +1,6 @@
 package io.kubefuncs;
 
-import io.kubefuncs.nsq.Backoff;
+import io.kubefuncs.nsq.internal.Backoff;
 import java.time.Duration;
 
 /**

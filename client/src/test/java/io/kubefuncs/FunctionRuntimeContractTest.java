@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.kubefuncs.internal.Durations;
 import io.kubefuncs.testkit.RuntimeContract;
 import io.kubefuncs.testkit.RuntimeContract.Variable;
 import java.nio.file.Files;

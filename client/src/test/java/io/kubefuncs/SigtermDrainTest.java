@@ -10,6 +10,7 @@ import io.kubefuncs.proto.Event;
 import io.kubefuncs.testkit.NsqExtension;
 import io.kubefuncs.testkit.NsqdProcess;
 import io.kubefuncs.testkit.NsqdStats;
+import io.kubefuncs.testkit.TestClassPath;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -58,7 +59,7 @@ class SigtermDrainTest {
             "-XX:TieredStopAtLevel=1",
             "-XX:+UseSerialGC",
             "-cp",
-            System.getProperty("java.class.path"),
+            TestClassPath.of(SlowFunctionMain.class),
             SlowFunctionMain.class.getName());
     pb.environment()
         .keySet()

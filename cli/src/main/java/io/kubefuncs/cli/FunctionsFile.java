@@ -2,8 +2,8 @@ package io.kubefuncs.cli;
 
 import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.kubefuncs.UnknownKeys;
-import io.kubefuncs.nsq.NsqNames;
+import io.kubefuncs.internal.UnknownKeys;
+import io.kubefuncs.nsq.internal.NsqNames;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -28,9 +28,15 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * real nsqd for the tests that must prove behaviour against it. Built for JUnit Jupiter 6, whose
  * store closes what it holds.
  */
+// "exports": its JUnit types come from a module required static (see module-info), which a
+// project that uses the extension reads anyway.
+@SuppressWarnings("exports")
 public final class DevBrokerExtension implements BeforeAllCallback, ParameterResolver {
   private static final ExtensionContext.Namespace NAMESPACE =
       ExtensionContext.Namespace.create(DevBrokerExtension.class);
+
+  /** Made by JUnit, from {@code @ExtendWith(DevBrokerExtension.class)}. */
+  public DevBrokerExtension() {}
 
   @Override
   public void beforeAll(ExtensionContext context) {

@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.kubefuncs.nsq.LookupdClient;
 import io.kubefuncs.nsq.NsqConfig;
 import io.kubefuncs.nsq.NsqConsumer;
 import io.kubefuncs.nsq.NsqErrorException;
 import io.kubefuncs.nsq.NsqMessage;
 import io.kubefuncs.nsq.NsqProducer;
+import io.kubefuncs.nsq.internal.LookupdClient;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -1,11 +1,11 @@
 package io.kubefuncs.gateway;
 
 import io.kubefuncs.ConfigException;
-import io.kubefuncs.Durations;
-import io.kubefuncs.Tracing;
-import io.kubefuncs.nsq.HostPort;
+import io.kubefuncs.internal.Durations;
+import io.kubefuncs.internal.Tracing;
 import io.kubefuncs.nsq.NsqTls;
-import io.kubefuncs.nsq.TlsSettings;
+import io.kubefuncs.nsq.internal.HostPort;
+import io.kubefuncs.nsq.internal.TlsSettings;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;

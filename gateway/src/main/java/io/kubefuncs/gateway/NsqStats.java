@@ -2,8 +2,8 @@ package io.kubefuncs.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.kubefuncs.nsq.LookupdClient;
-import io.kubefuncs.nsq.NsqdNode;
+import io.kubefuncs.nsq.internal.LookupdClient;
+import io.kubefuncs.nsq.internal.NsqdNode;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

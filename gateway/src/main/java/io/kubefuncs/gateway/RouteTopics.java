@@ -1,6 +1,6 @@
 package io.kubefuncs.gateway;
 
-import io.kubefuncs.nsq.HostPort;
+import io.kubefuncs.nsq.internal.HostPort;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;

@@ -1,6 +1,6 @@
 package io.kubefuncs.gateway;
 
-import io.kubefuncs.nsq.LookupdClient;
+import io.kubefuncs.nsq.internal.LookupdClient;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.kubefuncs.testkit.NsqCluster;
 import io.kubefuncs.testkit.NsqExtension;
 import io.kubefuncs.testkit.NsqdProcess;
+import io.kubefuncs.testkit.TestClassPath;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -108,7 +109,7 @@ class FirstRequestTest {
             "-XX:TieredStopAtLevel=1",
             "-XX:+UseSerialGC",
             "-cp",
-            System.getProperty("java.class.path"),
+            TestClassPath.of(GreeterFunctionMain.class),
             GreeterFunctionMain.class.getName());
     pb.environment()
         .keySet()

@@ -12,6 +12,7 @@ import io.kubefuncs.testkit.NsqExtension;
 import io.kubefuncs.testkit.NsqdProcess;
 import io.kubefuncs.testkit.NsqdStats;
 import io.kubefuncs.testkit.TestCertificates;
+import io.kubefuncs.testkit.TestClassPath;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -410,7 +411,7 @@ class GatewayMainTest {
             List.of(
                 ProcessHandle.current().info().command().orElseThrow(),
                 "-cp",
-                System.getProperty("java.class.path"),
+                TestClassPath.of(GatewayMain.class),
                 GatewayMain.class.getName()));
     command.addAll(List.of(args));
     ProcessBuilder builder =

@@ -1,5 +1,6 @@
 package io.kubefuncs.nsq;
 
+import io.kubefuncs.nsq.internal.Backoff;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

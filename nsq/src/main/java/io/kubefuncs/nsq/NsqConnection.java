@@ -1,5 +1,6 @@
 package io.kubefuncs.nsq;
 
+import io.kubefuncs.nsq.internal.HostPort;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;

@@ -1,5 +1,8 @@
 package io.kubefuncs.nsq;
 
+import io.kubefuncs.nsq.internal.Backoff;
+import io.kubefuncs.nsq.internal.HostPort;
+import io.kubefuncs.nsq.internal.NsqNames;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;

@@ -1,5 +1,6 @@
 package io.kubefuncs.nsq;
 
+import io.kubefuncs.nsq.internal.HostPort;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;

@@ -3,6 +3,8 @@ package io.kubefuncs.nsq;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.kubefuncs.nsq.internal.LookupdClient;
+import io.kubefuncs.nsq.internal.NsqdNode;
 import io.kubefuncs.testkit.NsqCluster;
 import io.kubefuncs.testkit.NsqdProcess;
 import io.kubefuncs.testkit.NsqdStats;

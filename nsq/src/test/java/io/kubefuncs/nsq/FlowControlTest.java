@@ -2,6 +2,7 @@ package io.kubefuncs.nsq;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kubefuncs.nsq.internal.Backoff;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -9,8 +9,8 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /**
- * The NSQ JSON documents read and written with the streaming parser: what nsqd and nsqlookupd send
- * (the happy paths also run against real ones in the other tests), and what is not them.
+ * The IDENTIFY documents read and written with the streaming parser: what nsqd sends (the happy
+ * paths also run against real ones in the other tests), and what is not it.
  */
 class NsqJsonTest {
   /** nsqd v1.3.0's answer to the SDK's IDENTIFY, as it sends it. */
@@ -71,45 +71,5 @@ class NsqJsonTest {
         .isEqualTo(
             "{\"client_id\":\"fn-1\",\"hostname\":\"fn-1.local\",\"user_agent\":\"test/1\",\"feature_negotiation\":true,"
                 + "\"heartbeat_interval\":30000,\"tls_v1\":false,\"snappy\":false,\"deflate\":false,\"output_buffer_size\":-1}");
-  }
-
-  @Test
-  void lookupdBodiesWithAndWithoutTheOldEnvelopeReadTheSame() throws IOException {
-    String producer =
-        "{\"remote_address\":\"10.0.0.7:40000\",\"hostname\":\"node-a\",\"broadcast_address\":\"10.0.0.7\","
-            + "\"tcp_port\":4150,\"http_port\":4151,\"version\":\"1.3.0\",\"tombstones\":[false],\"topics\":[\"t\"]}";
-    String v1 = "{\"channels\":[\"fn\",\"other\"],\"producers\":[" + producer + "]}";
-    String envelope = "{\"status_code\":200,\"status_txt\":\"OK\",\"data\":" + v1 + "}";
-    NsqdNode node = new NsqdNode("10.0.0.7", "node-a", 4150, 4151, "1.3.0");
-    for (String body : new String[] {v1, envelope}) {
-      NsqJson.LookupdBody read = NsqJson.lookupdBody(body.getBytes(UTF_8));
-      assertThat(read.producers()).as(body).containsExactly(node);
-      assertThat(read.channels()).as(body).containsExactly("fn", "other");
-      assertThat(read.producers().get(0).tcpAddress()).isEqualTo("10.0.0.7:4150");
-    }
-  }
-
-  @Test
-  void lookupdListsThatGoSendsAsNullAreEmpty() throws IOException {
-    NsqJson.LookupdBody read =
-        NsqJson.lookupdBody("{\"topics\":null,\"producers\":[]}".getBytes(UTF_8));
-    assertThat(read.topics()).isEmpty();
-    assertThat(read.producers()).isEmpty();
-  }
-
-  @Test
-  void lookupdBodyOfTheWrongShapeIsAnError() {
-    assertThatThrownBy(() -> NsqJson.lookupdBody("{\"producers\":{}}".getBytes(UTF_8)))
-        .isInstanceOf(IOException.class)
-        .hasMessageContaining("expected START_ARRAY");
-    assertThatThrownBy(
-            () -> NsqJson.lookupdBody("{\"producers\":[{\"tcp_port\":\"4150\"}]}".getBytes(UTF_8)))
-        .isInstanceOf(IOException.class)
-        .hasMessageContaining("expected VALUE_NUMBER_INT");
-    assertThatThrownBy(() -> NsqJson.lookupdBody("{\"topics\":[1]}".getBytes(UTF_8)))
-        .isInstanceOf(IOException.class)
-        .hasMessageContaining("expected VALUE_STRING");
-    assertThatThrownBy(() -> NsqJson.lookupdBody("<html>".getBytes(UTF_8)))
-        .isInstanceOf(IOException.class);
   }
 }

@@ -25,6 +25,9 @@ public final class NettyLeakCheck implements AfterAllCallback {
     }
   }
 
+  /** Made by JUnit's extension auto-detection (ServiceLoader). */
+  public NettyLeakCheck() {}
+
   @Override
   public void afterAll(ExtensionContext context) {
     if (!NETTY) {

@@ -1,4 +1,4 @@
-package io.kubefuncs.nsq;
+package io.kubefuncs.nsq.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,5 +1,6 @@
-package io.kubefuncs.nsq;
+package io.kubefuncs.nsq.internal;
 
+import io.kubefuncs.nsq.NsqTls;
 import java.nio.file.Path;
 
 /**

@@ -1,5 +1,6 @@
-package io.kubefuncs.nsq;
+package io.kubefuncs.nsq.internal;
 
+import io.kubefuncs.nsq.NsqException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
@@ -37,23 +38,23 @@ public final class LookupdClient {
   /** The nsqds that have {@code topic}; empty when nsqlookupd does not know the topic. */
   public CompletableFuture<List<NsqdNode>> lookup(String lookupdAddress, String topic) {
     String path = "/lookup?topic=" + URLEncoder.encode(topic, StandardCharsets.UTF_8);
-    return get(lookupdAddress, path, true, NsqJson.LookupdBody::producers);
+    return get(lookupdAddress, path, true, LookupdBody::producers);
   }
 
   /** The channels of {@code topic} on every nsqd; empty when nsqlookupd knows no channel of it. */
   public CompletableFuture<List<String>> channels(String lookupdAddress, String topic) {
     String path = "/channels?topic=" + URLEncoder.encode(topic, StandardCharsets.UTF_8);
-    return get(lookupdAddress, path, true, NsqJson.LookupdBody::channels);
+    return get(lookupdAddress, path, true, LookupdBody::channels);
   }
 
   /** Every nsqd registered with nsqlookupd. */
   public CompletableFuture<List<NsqdNode>> nodes(String lookupdAddress) {
-    return get(lookupdAddress, "/nodes", false, NsqJson.LookupdBody::producers);
+    return get(lookupdAddress, "/nodes", false, LookupdBody::producers);
   }
 
   /** Every topic nsqlookupd knows. */
   public CompletableFuture<List<String>> topics(String lookupdAddress) {
-    return get(lookupdAddress, "/topics", false, NsqJson.LookupdBody::topics);
+    return get(lookupdAddress, "/topics", false, LookupdBody::topics);
   }
 
   /** GETs a path and picks a field of the answer; empty for a 404 when {@code notFoundIsEmpty}. */
@@ -61,7 +62,7 @@ public final class LookupdClient {
       String lookupdAddress,
       String path,
       boolean notFoundIsEmpty,
-      Function<NsqJson.LookupdBody, List<T>> field) {
+      Function<LookupdBody, List<T>> field) {
     HostPort hp = HostPort.parse(lookupdAddress, "nsqlookupd address");
     CompletableFuture<List<T>> answer = new CompletableFuture<>();
     Thread.ofVirtual()
@@ -69,7 +70,7 @@ public final class LookupdClient {
         .start(
             () -> {
               try {
-                NsqJson.LookupdBody body = fetch(hp, path, notFoundIsEmpty);
+                LookupdBody body = fetch(hp, path, notFoundIsEmpty);
                 answer.complete(body == null ? List.of() : field.apply(body));
               } catch (RuntimeException e) {
                 answer.completeExceptionally(e);
@@ -79,7 +80,7 @@ public final class LookupdClient {
   }
 
   /** The answer's body, or null for a 404 when {@code notFoundIsEmpty}. */
-  private NsqJson.LookupdBody fetch(HostPort hp, String path, boolean notFoundIsEmpty) {
+  private LookupdBody fetch(HostPort hp, String path, boolean notFoundIsEmpty) {
     int code;
     byte[] body;
     HttpURLConnection http = null;
@@ -135,7 +136,7 @@ public final class LookupdClient {
               + new String(body, StandardCharsets.UTF_8).strip());
     }
     try {
-      return NsqJson.lookupdBody(body);
+      return LookupdBody.parse(body);
     } catch (IOException e) {
       throw new NsqException(
           "nsqlookupd "

@@ -1,4 +1,4 @@
-package io.kubefuncs;
+package io.kubefuncs.internal;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;

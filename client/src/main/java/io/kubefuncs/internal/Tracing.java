@@ -1,5 +1,6 @@
-package io.kubefuncs;
+package io.kubefuncs.internal;
 
+import io.kubefuncs.ConfigException;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;

@@ -1,4 +1,4 @@
-package io.kubefuncs.nsq;
+package io.kubefuncs.nsq.internal;
 
 /**
  * Topic and channel name rules of nsqd. Checking them here turns what would be a fatal {@code

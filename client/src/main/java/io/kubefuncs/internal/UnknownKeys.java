@@ -1,4 +1,4 @@
-package io.kubefuncs;
+package io.kubefuncs.internal;
 
 import java.util.Collection;
 import java.util.Locale;

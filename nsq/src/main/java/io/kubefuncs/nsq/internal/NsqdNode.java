@@ -1,4 +1,4 @@
-package io.kubefuncs.nsq;
+package io.kubefuncs.nsq.internal;
 
 /** An nsqd as nsqlookupd lists it. */
 public record NsqdNode(

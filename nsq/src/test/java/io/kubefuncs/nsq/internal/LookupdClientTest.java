@@ -1,9 +1,10 @@
-package io.kubefuncs.nsq;
+package io.kubefuncs.nsq.internal;
 
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.kubefuncs.nsq.NsqException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

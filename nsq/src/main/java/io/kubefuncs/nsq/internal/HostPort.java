@@ -1,4 +1,4 @@
-package io.kubefuncs.nsq;
+package io.kubefuncs.nsq.internal;
 
 import java.util.regex.Pattern;
 

@@ -1,0 +1,4 @@
+/** The pong function. */
+module io.kubefuncs.examples.pong {
+  requires io.kubefuncs.client;
+}
