@@ -123,34 +123,21 @@ rss_after_calls() { # variant; MiB after 10,000 calls at 64 outstanding
   echo $((rss / 1024))
 }
 
-# VARIANTS: one per line, "name|extra JVM flags|cache": the image's flags with the extra ones after
-# them (a later flag wins), and the AOT cache the image has ("image"), none ("none", the image's
-# -XX:AOTCache dropped), or one trained with the variant's own flags ("train": needed when a flag
-# the cache depends on changes, e.g. the GC or object headers).
+# VARIANTS: one per line, "name|extra JVM flags|cache", cache one of image, none and train
+# (scripts/lib/aot.sh, aot::variants).
 : "${VARIANTS:=image||image
 no AOT cache||none
 C2 as well (default tiered compilation)|-XX:TieredStopAtLevel=4 -XX:CICompilerCount=2|train
 Netty unpooled buffers|-Dio.netty.allocator.type=unpooled|image
 compact object headers (JEP 519)|-XX:+UseCompactObjectHeaders|train}"
 declare -A variant_flags
-no_cache_flags=$(sed 's/ *-XX:AOTCache=[^ ]*//' <<<"$image_flags")
 train() { # name flags cache: trains the cache as scripts/images does, with these flags
   echo "  training an AOT cache for '$1'" >&2
   aot::train function "$jre/bin/java" "$app/pong.jar" "$3" "$2" "$root/.tools/nsq/bin"
 }
 train image "$training_flags" "$app/$(basename "$(aot::cache examples/pong/Dockerfile)")"
-while IFS='|' read -r name extra cache; do
-  [ -n "$name" ] || continue
-  case "$cache" in
-    image) variant_flags[$name]="$image_flags $max_ram $extra" ;;
-    none) variant_flags[$name]="$no_cache_flags $max_ram $extra" ;;
-    train)
-      own="$work/$(tr -c 'a-zA-Z0-9\n' - <<<"$name").aot"
-      train "$name" "$no_cache_flags $max_ram $extra" "$own"
-      variant_flags[$name]="$no_cache_flags $max_ram $extra -XX:AOTCache=$own" ;;
-    *) echo "VARIANTS: '$name' has cache '$cache', not image, none or train" >&2; exit 2 ;;
-  esac
-done <<<"$VARIANTS"
+aot::variants "$work" "$image_flags" "$max_ram" train <<<"$VARIANTS" >"$work/variants"
+while IFS='|' read -r name flags; do variant_flags[$name]=$flags; done <"$work/variants"
 
 (cd examples/go-pong && go build -o "$work/go-pong" .)
 echo "== cold start (exec -> /healthz 200, median of ${RUNS:=5}), first answer (exec -> answer to a waiting call, median of 3), RSS after 10,000 calls"

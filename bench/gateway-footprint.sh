@@ -59,34 +59,21 @@ limit=${max_ram#-XX:MaxRAM=}
 echo "JAVA_TOOL_OPTIONS (gateway/Dockerfile): $image_flags"
 echo "the gateway chart's default memory limit as $max_ram"
 
-# VARIANTS: one per line, "name|extra JVM flags|cache": the image's flags with the extra ones after
-# them (a later flag wins), and the AOT cache the image has ("image"), none ("none", the image's
-# -XX:AOTCache dropped), or one trained with the variant's own flags ("train": needed when a flag
-# the cache depends on changes, such as the GC or the compilers).
+# VARIANTS: one per line, "name|extra JVM flags|cache", cache one of image, none and train
+# (scripts/lib/aot.sh, aot::variants).
 : "${VARIANTS:=image||image
 no AOT cache||none
 C1 only, one compiler thread (as pong)|-XX:TieredStopAtLevel=1 -XX:CICompilerCount=1|train
 G1 (what the JVM picks from 2 GiB), no AOT cache|-XX:-UseSerialGC -XX:+UseG1GC|none
 no native heap trim|-XX:TrimNativeHeapInterval=0|image}"
 declare -A variant_flags
-no_cache_flags=$(sed 's/ *-XX:AOTCache=[^ ]*//' <<<"$image_flags")
 train() { # name flags cache: trains the cache as scripts/images does, with these flags
   log "training an AOT cache for '$1'"
   aot::train gateway "$jre/bin/java" "$app/gateway.jar" "$3" "$2" "$bin" "$tmp/go-pong"
 }
 train image "$training_flags" "$app/$(basename "$cache")"
-while IFS='|' read -r name extra kind; do
-  [ -n "$name" ] || continue
-  case "$kind" in
-    image) variant_flags[$name]="$image_flags $max_ram $extra" ;;
-    none) variant_flags[$name]="$no_cache_flags $max_ram $extra" ;;
-    train)
-      own="$tmp/$(tr -c 'a-zA-Z0-9\n' - <<<"$name").aot"
-      train "$name" "$no_cache_flags $max_ram $extra" "$own"
-      variant_flags[$name]="$no_cache_flags $max_ram $extra -XX:AOTCache=$own" ;;
-    *) log "VARIANTS: '$name' has cache '$kind', not image, none or train"; exit 2 ;;
-  esac
-done <<<"$VARIANTS"
+aot::variants "$tmp" "$image_flags" "$max_ram" train <<<"$VARIANTS" >"$tmp/variants"
+while IFS='|' read -r name flags; do variant_flags[$name]=$flags; done <"$tmp/variants"
 
 # The function behind /test/, running before any gateway starts.
 hp=$(free_port)

@@ -35,6 +35,29 @@ aot::cache() { # dockerfile
   aot::image_flags "$1" | grep -o -- '-XX:AOTCache=[^ ]*' | sed 's/^-XX:AOTCache=//' || true
 }
 
+# The benchmarks' VARIANTS (bench/function.sh, bench/gateway-footprint.sh), one a line on stdin,
+# "name|extra JVM flags|cache": prints "name|JVM flags" a line, the image's flags IMAGE_FLAGS and
+# its memory limit MAX_RAM (-XX:MaxRAM=...) with the extra ones after them (a later flag wins), and
+# as cache the image's ("image"), none ("none": -XX:AOTCache dropped), or one trained with the
+# variant's own flags ("train": where a flag the cache depends on changes, the GC or the object
+# headers), by the command TRAIN name java_options out, into DIR.
+aot::variants() { # dir image_flags max_ram train
+  local dir=$1 image=$2 max_ram=$3 train=$4 no_cache name extra cache own
+  no_cache=$(sed 's/ *-XX:AOTCache=[^ ]*//' <<<"$image")
+  while IFS='|' read -r name extra cache; do
+    [ -n "$name" ] || continue
+    case "$cache" in
+      image) echo "$name|$image $max_ram $extra" ;;
+      none) echo "$name|$no_cache $max_ram $extra" ;;
+      train)
+        own="$dir/$(tr -c 'a-zA-Z0-9\n' - <<<"$name").aot"
+        "$train" "$name" "$no_cache $max_ram $extra" "$own" >&2
+        echo "$name|$no_cache $max_ram $extra -XX:AOTCache=$own" ;;
+      *) echo "VARIANTS: '$name' has cache '$cache', not image, none or train" >&2; return 2 ;;
+    esac
+  done
+}
+
 # The training run: starts nsqlookupd and nsqd on free ports, the program with JAVA_OPTIONS plus
 # -XX:AOTCacheOutput=OUT as its chart runs it (nsqd and nsqlookupd set), waits until it is ready,
 # has it do its work, reads /metrics, stops it with SIGTERM (a drain, as in a pod) and checks that
