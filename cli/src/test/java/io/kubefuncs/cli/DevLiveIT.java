@@ -1,7 +1,6 @@
 package io.kubefuncs.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -14,7 +13,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
-import java.util.function.Predicate;
 import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
@@ -75,14 +73,10 @@ class DevLiveIT {
    * busy machine.
    */
   private static void awaitConsuming(KubefuncsProcess dev, String label, int times) {
-    awaitLines(
-        dev.err(),
+    dev.awaitErr(
         line -> line.startsWith("[" + label + "]") && line.contains("INFO: consuming "),
-        times);
-  }
-
-  private static void awaitLines(List<String> lines, Predicate<String> line, int times) {
-    await().atMost(DEADLINE).until(() -> lines.stream().filter(line).count() >= times);
+        times,
+        DEADLINE);
   }
 
   private static long pid(String line) {
@@ -145,8 +139,8 @@ class DevLiveIT {
 
       // A source change runs the build again, then restarts the function.
       Files.writeString(source, "class Main { int changed; }");
-      awaitLines(dev.out(), line -> line.matches("\\[built] +compiling"), 2);
-      awaitLines(dev.out(), line -> line.matches("built built in \\d+\\.\\d s"), 2);
+      dev.awaitOut(line -> line.matches("\\[built] +compiling"), 2, DEADLINE);
+      dev.awaitOut(line -> line.matches("built built in \\d+\\.\\d s"), 2, DEADLINE);
       dev.awaitOut(line -> line.equals("built changed: restarting built-0"), DEADLINE);
       awaitConsuming(dev, "built-0", 2);
       assertThat(get(port, "/built/x")).isEqualTo(200);

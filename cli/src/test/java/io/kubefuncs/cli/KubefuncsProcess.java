@@ -104,18 +104,34 @@ final class KubefuncsProcess implements AutoCloseable {
     return awaitLine(err, line, timeout);
   }
 
+  /** Waits until {@code times} output lines match {@code line}. */
+  void awaitOut(Predicate<String> line, int times, Duration timeout) {
+    awaitLines(out, line, times, timeout);
+  }
+
+  void awaitErr(Predicate<String> line, int times, Duration timeout) {
+    awaitLines(err, line, times, timeout);
+  }
+
   private String awaitLine(List<String> lines, Predicate<String> line, Duration timeout) {
+    awaitLines(lines, line, 1, timeout);
+    return lines.stream().filter(line).findFirst().orElseThrow();
+  }
+
+  private void awaitLines(List<String> lines, Predicate<String> line, int times, Duration timeout) {
     try {
       await()
           .atMost(timeout)
           .pollInterval(Duration.ofMillis(20))
-          .failFast("kubefuncs exited", () -> !process.isAlive() && lines.stream().noneMatch(line))
-          .until(() -> lines.stream().anyMatch(line));
+          .failFast(
+              "kubefuncs exited",
+              () -> !process.isAlive() && lines.stream().filter(line).count() < times)
+          .until(() -> lines.stream().filter(line).count() >= times);
     } catch (ConditionTimeoutException | TerminalFailureException e) {
       throw new AssertionError(
-          e.getMessage() + ", waiting for a line; what kubefuncs printed:" + this, e);
+          e.getMessage() + ", waiting for " + times + " such lines; what kubefuncs printed:" + this,
+          e);
     }
-    return lines.stream().filter(line).findFirst().orElseThrow();
   }
 
   /** The pids that the summary lists for replicas ({@code pid 1234}). */
