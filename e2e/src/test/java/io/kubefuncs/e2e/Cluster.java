@@ -77,6 +77,30 @@ final class Cluster {
     return run(command(helm, args), Duration.ofMinutes(10));
   }
 
+  /**
+   * NSQ and the gateway as a user installs them: the kubefuncs chart of this checkout as {@code
+   * release} in {@code namespace} (created if need be), {@code values} ({@code --set ...}) given,
+   * waiting until its pods are ready.
+   */
+  void installKubefuncs(String namespace, String release, String... values) {
+    helm("dependency", "build", "charts/kubefuncs");
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "upgrade",
+                "--install",
+                "--namespace",
+                namespace,
+                "--create-namespace",
+                "--wait",
+                "--timeout",
+                "5m"));
+    args.addAll(List.of(values));
+    args.add(release);
+    args.add("./charts/kubefuncs");
+    helm(args.toArray(String[]::new));
+  }
+
   /** A long-running kubectl (port-forward), with the same isolation as every other call. */
   Process startKubectl(String... args) throws IOException {
     return builder(command(kubectl, args)).redirectErrorStream(true).start();

@@ -94,16 +94,9 @@ class DeployIT {
   @Order(1)
   @DisplayName("1. helm install NSQ and the gateway in kf-deploy, with routes to the functions")
   void installCore() {
-    cluster.helm("dependency", "build", "charts/kubefuncs");
-    cluster.helm(
-        "upgrade",
-        "--install",
-        "--namespace",
+    cluster.installKubefuncs(
         NS,
-        "--create-namespace",
-        "--wait",
-        "--timeout",
-        "5m",
+        CORE,
         "--set-json",
         "gateway.config.routes={\"/"
             + NAME
@@ -113,9 +106,7 @@ class DeployIT {
             + GO_NAME
             + "/\":\""
             + GO_NAME
-            + "\"}",
-        CORE,
-        "./charts/kubefuncs");
+            + "\"}");
   }
 
   @Test

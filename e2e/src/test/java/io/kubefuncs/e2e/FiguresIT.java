@@ -70,20 +70,7 @@ class FiguresIT {
   @DisplayName(
       "1. helm install the kubefuncs chart (dashboard on) and one pong replica in kf-figures")
   void install() {
-    cluster.helm("dependency", "build", "charts/kubefuncs");
-    cluster.helm(
-        "upgrade",
-        "--install",
-        "--namespace",
-        NS,
-        "--create-namespace",
-        "--wait",
-        "--timeout",
-        "5m",
-        "--set",
-        "gateway.dashboard.enabled=true",
-        CORE,
-        "./charts/kubefuncs");
+    cluster.installKubefuncs(NS, CORE, "--set", "gateway.dashboard.enabled=true");
     cluster.helm(
         "upgrade",
         "--install",

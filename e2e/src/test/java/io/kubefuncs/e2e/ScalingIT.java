@@ -144,16 +144,9 @@ class ScalingIT {
   @Order(2)
   @DisplayName("2. helm install NSQ and the gateway in kf-scale, routes to the functions")
   void installCore() throws Exception {
-    cluster.helm("dependency", "build", "charts/kubefuncs");
-    cluster.helm(
-        "upgrade",
-        "--install",
-        "--namespace",
+    cluster.installKubefuncs(
         NS,
-        "--create-namespace",
-        "--wait",
-        "--timeout",
-        "5m",
+        CORE,
         "--set-json",
         "gateway.config.routes={"
             + String.join(
@@ -161,9 +154,7 @@ class ScalingIT {
                 List.of(SCALED, SCALED_JAVA, BUSY).stream()
                     .map(f -> "\"/" + f + "/\":\"" + f + "\"")
                     .toList())
-            + "}",
-        CORE,
-        "./charts/kubefuncs");
+            + "}");
     gateway = new PortForward(cluster, NS, "svc/kubefuncs-gateway", 80);
   }
 
