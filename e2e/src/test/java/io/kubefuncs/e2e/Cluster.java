@@ -73,8 +73,38 @@ final class Cluster {
     }
   }
 
+  /**
+   * Runs helm. When a {@code --wait} in a namespace fails, the error also shows the pods and the
+   * latest events there, which say why (Pending, image, probe), where helm only says the deadline
+   * passed.
+   */
   String helm(String... args) {
-    return run(command(helm, args), Duration.ofMinutes(10));
+    try {
+      return run(command(helm, args), Duration.ofMinutes(10));
+    } catch (AssertionError e) {
+      List<String> list = List.of(args);
+      int ns = list.indexOf("--namespace");
+      if (!list.contains("--wait") || ns < 0 || ns + 1 >= list.size()) {
+        throw e;
+      }
+      throw new AssertionError(e.getMessage() + state(list.get(ns + 1)), e);
+    }
+  }
+
+  /** The pods of every namespace (and so the node's load) and the namespace's last 40 events. */
+  private String state(String namespace) {
+    try {
+      List<String> events =
+          kubectl("-n", namespace, "get", "events", "--sort-by=.lastTimestamp").lines().toList();
+      return "\n--- pods\n"
+          + kubectl("get", "pods", "-A", "-o", "wide")
+          + "--- last events in "
+          + namespace
+          + "\n"
+          + String.join("\n", events.subList(Math.max(0, events.size() - 40), events.size()));
+    } catch (AssertionError e) {
+      return "\n(the namespace's state could not be read: " + e.getMessage() + ")";
+    }
   }
 
   /**
