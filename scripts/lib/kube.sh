@@ -417,6 +417,9 @@ state = "$run/containerd/state"
     conf_dir = "$state/cni/net.d"
 EOF
   : >"$state/kubelet/resolv.conf"
+  # No image garbage collection (high threshold 100): every image here was imported and none can be
+  # pulled again, so one the kubelet deletes is gone; on a shared disk at 85 % it deleted the pause
+  # image, and no pod could start after.
   cat >"$state/kubelet/config.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
@@ -442,6 +445,7 @@ resolvConf: $state/kubelet/resolv.conf
 podLogsDir: $state/pod-logs
 serializeImagePulls: false
 evictionHard: {memory.available: 200Mi, nodefs.available: 2%, imagefs.available: 2%}
+imageGCHighThresholdPercent: 100
 EOF
   # The kubelet sets these on start; inside its mount namespace they are these files, not the host's.
   local f
