@@ -1,11 +1,8 @@
 package io.kubefuncs.gateway;
 
 import io.kubefuncs.nsq.internal.HostPort;
+import io.kubefuncs.nsq.internal.PlainHttp;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.HttpURLConnection;
-import java.net.Proxy;
-import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -27,19 +24,16 @@ import java.util.concurrent.TimeUnit;
  * <p>A failure is logged and retried with a growing delay, up to 30 s; it never stops the gateway,
  * whose first publish to a topic creates it anyway.
  *
- * <p>Each request is one POST with the JDK's {@link HttpURLConnection}, on the timer's thread: the
- * {@code java.net.http} client would start a selector thread and set up TLS (its trust store, its
- * X.509 classes) at the gateway's start, for a plain-HTTP request made once per routes file.
+ * <p>Each request is one POST ({@link PlainHttp}) on the timer's thread.
  */
 final class RouteTopics implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(RouteTopics.class.getName());
   private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
   private static final Duration LAST_RETRY = Duration.ofSeconds(30);
-  private static final int CONNECT_MILLIS = 2_000;
-  private static final int READ_MILLIS = 5_000;
 
-  /** What of an error answer's body goes into the log. */
-  private static final int MAX_ERROR_BODY = 512;
+  /** Up to 512 bytes of an error answer's body go into the log. */
+  private static final PlainHttp HTTP =
+      new PlainHttp(Duration.ofSeconds(2), Duration.ofSeconds(5), 511);
 
   private final HostPort nsqd;
   private final ScheduledExecutorService timer =
@@ -114,38 +108,21 @@ final class RouteTopics implements AutoCloseable {
 
   /** Null when nsqd has the topic, else why not. */
   private String create(String topic) {
-    HttpURLConnection http = null;
     try {
-      http =
-          (HttpURLConnection)
-              URI.create(
-                      "http://"
-                          + nsqd
-                          + "/topic/create?topic="
-                          + URLEncoder.encode(topic, StandardCharsets.UTF_8))
-                  .toURL()
-                  .openConnection(Proxy.NO_PROXY);
-      http.setConnectTimeout(CONNECT_MILLIS);
-      http.setReadTimeout(READ_MILLIS);
-      http.setUseCaches(false);
-      http.setRequestMethod("POST");
-      // Once per routes file: a kept-alive connection would only start the JDK's keep-alive timer.
-      http.setRequestProperty("Connection", "close");
-      int code = http.getResponseCode();
-      if (code == 200) {
-        return null;
-      }
-      byte[] body;
-      try (InputStream in = code < 400 ? http.getInputStream() : http.getErrorStream()) {
-        body = in == null ? new byte[0] : in.readNBytes(MAX_ERROR_BODY);
-      }
-      return "HTTP " + code + ": " + new String(body, StandardCharsets.UTF_8).strip();
+      PlainHttp.Answer answer =
+          HTTP.send(
+              "POST",
+              nsqd,
+              "/topic/create?topic=" + URLEncoder.encode(topic, StandardCharsets.UTF_8),
+              null);
+      return answer.status() == 200
+          ? null
+          : "HTTP "
+              + answer.status()
+              + ": "
+              + new String(answer.body(), StandardCharsets.UTF_8).strip();
     } catch (IOException | IllegalArgumentException e) {
       return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
-    } finally {
-      if (http != null) {
-        http.disconnect();
-      }
     }
   }
 

@@ -2,10 +2,6 @@ package io.kubefuncs.nsq.internal;
 
 import io.kubefuncs.nsq.NsqException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.HttpURLConnection;
-import java.net.Proxy;
-import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -18,9 +14,7 @@ import java.util.function.Function;
  * Reads both the plain v1 response bodies and the older {@code {"status_code":..,"data":{..}}}
  * envelope.
  *
- * <p>Each request is one GET with the JDK's {@link HttpURLConnection}, on a virtual thread. Not
- * java.net.http: building its client sets up TLS (the default SSLContext and the trust store),
- * which was about a third of a function's start, for a plain-HTTP server polled every few seconds.
+ * <p>Each request is one GET ({@link PlainHttp}), on a virtual thread.
  */
 public final class LookupdClient {
   /**
@@ -28,11 +22,11 @@ public final class LookupdClient {
    */
   private static final int MAX_ANSWER = 16 << 20;
 
-  private final Duration timeout;
+  private final PlainHttp http;
 
   /** {@code timeout}: to connect, and for each read of the answer. */
   public LookupdClient(Duration timeout) {
-    this.timeout = timeout;
+    this.http = new PlainHttp(timeout, timeout, MAX_ANSWER);
   }
 
   /** The nsqds that have {@code topic}; empty when nsqlookupd does not know the topic. */
@@ -83,29 +77,12 @@ public final class LookupdClient {
   private LookupdBody fetch(HostPort hp, String path, boolean notFoundIsEmpty) {
     int code;
     byte[] body;
-    HttpURLConnection http = null;
     try {
-      http =
-          (HttpURLConnection)
-              URI.create("http://" + hp + path).toURL().openConnection(Proxy.NO_PROXY);
-      int millis = Math.toIntExact(timeout.toMillis());
-      http.setConnectTimeout(millis);
-      http.setReadTimeout(millis);
-      http.setUseCaches(false);
-      http.setRequestProperty("Accept", "application/vnd.nsq; version=1.0");
-      // Polled every few seconds: a kept-alive connection would only start the JDK's keep-alive
-      // timer thread.
-      http.setRequestProperty("Connection", "close");
-      code = http.getResponseCode();
-      try (InputStream in = code < 400 ? http.getInputStream() : http.getErrorStream()) {
-        body = in == null ? new byte[0] : in.readNBytes(MAX_ANSWER + 1);
-      }
+      PlainHttp.Answer answer = http.send("GET", hp, path, "application/vnd.nsq; version=1.0");
+      code = answer.status();
+      body = answer.body();
     } catch (IOException | IllegalArgumentException e) {
       throw new NsqException("nsqlookupd " + hp + " did not answer GET " + path + ": " + e, e);
-    } finally {
-      if (http != null) {
-        http.disconnect();
-      }
     }
     if (body.length > MAX_ANSWER) {
       throw new NsqException(
