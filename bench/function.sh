@@ -37,22 +37,10 @@ java -Xms512m -Xmx512m -cp "$bench_cp" io.kubefuncs.bench.FunctionBench overhead
 
 
 echo "== the pong image: JRE, jars and JVM flags as scripts/images makes them"
-pong_jars=(examples/pong/target/pong.jar examples/pong/target/lib/*.jar)
-jre="$work/jre"
-jre::link "$jre" "$(jre::modules "${pong_jars[@]}")"
-app="$work/app"
-mkdir -p "$app/lib"
-cp examples/pong/target/lib/*.jar "$app/lib/"
-cp examples/pong/target/pong.jar "$app/"
-# The image's JAVA_TOOL_OPTIONS, its files under $app instead of /app, and the flags of its AOT
-# cache's training run, which add the function chart's default memory limit as -XX:MaxRAM: in a
-# container the JVM sizes itself from the limit (heap ceiling = MaxRAMPercentage of it).
-image_flags=$(aot::image_flags examples/pong/Dockerfile)
-image_flags=${image_flags//\/app\//$app/}
-[ -n "$(aot::cache examples/pong/Dockerfile)" ] || { echo "examples/pong/Dockerfile's JAVA_TOOL_OPTIONS name no AOT cache" >&2; exit 1; }
-training_flags=$(aot::training_flags examples/pong/Dockerfile charts/function/values.yaml)
-max_ram=$(grep -o -- '-XX:MaxRAM=[^ ]*' <<<"$training_flags")
-limit=${max_ram#-XX:MaxRAM=}
+# The image's JAVA_TOOL_OPTIONS, its files under $work/app instead of /app, and the flags of its
+# AOT cache's training run, which add the function chart's default memory limit as -XX:MaxRAM: in
+# a container the JVM sizes itself from the limit (heap ceiling = MaxRAMPercentage of it).
+aot::bench_image "$work" examples/pong/target/pong.jar examples/pong/Dockerfile charts/function/values.yaml
 echo "JAVA_TOOL_OPTIONS (examples/pong/Dockerfile): $image_flags"
 echo "the function chart's default memory limit as $max_ram"
 
@@ -135,7 +123,7 @@ train() { # name flags cache: trains the cache as scripts/images does, with thes
   echo "  training an AOT cache for '$1'" >&2
   aot::train function "$jre/bin/java" "$app/pong.jar" "$3" "$2" "$root/.tools/nsq/bin"
 }
-train image "$training_flags" "$app/$(basename "$(aot::cache examples/pong/Dockerfile)")"
+train image "$training_flags" "$app/$(basename "$cache")"
 aot::variants "$work" "$image_flags" "$max_ram" train <<<"$VARIANTS" >"$work/variants"
 while IFS='|' read -r name flags; do variant_flags[$name]=$flags; done <"$work/variants"
 

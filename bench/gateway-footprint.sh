@@ -40,22 +40,9 @@ start_nsqd "127.0.0.1:$nt" "127.0.0.1:$nh" --broadcast-address=127.0.0.1 --looku
 function_env=(TOPIC=test NSQ_NSQD_ADDR=127.0.0.1 NSQ_NSQD_PORT="$nt" NSQ_LOOKUPD_ADDR=127.0.0.1 NSQ_LOOKUPD_PORT="$lh")
 
 echo "== the gateway image: JRE, jars and JVM flags as scripts/images makes them"
-gateway_jars=(gateway/target/gateway.jar gateway/target/lib/*.jar)
-jre="$tmp/jre"
-jre::link "$jre" "$(jre::modules "${gateway_jars[@]}")"
-app="$tmp/app"
-mkdir -p "$app/lib"
-cp gateway/target/lib/*.jar "$app/lib/"
-cp gateway/target/gateway.jar "$app/"
-# The image's JAVA_TOOL_OPTIONS, its files under $app instead of /app, and the gateway chart's
+# The image's JAVA_TOOL_OPTIONS, its files under $tmp/app instead of /app, and the gateway chart's
 # default memory limit as -XX:MaxRAM (what the JVM sizes itself from in such a container).
-image_flags=$(aot::image_flags gateway/Dockerfile)
-image_flags=${image_flags//\/app\//$app/}
-cache=$(aot::cache gateway/Dockerfile)
-[ -n "$cache" ] || { log "gateway/Dockerfile's JAVA_TOOL_OPTIONS name no AOT cache"; exit 1; }
-training_flags=$(aot::training_flags gateway/Dockerfile charts/gateway/values.yaml)
-max_ram=$(grep -o -- '-XX:MaxRAM=[^ ]*' <<<"$training_flags")
-limit=${max_ram#-XX:MaxRAM=}
+aot::bench_image "$tmp" gateway/target/gateway.jar gateway/Dockerfile charts/gateway/values.yaml
 echo "JAVA_TOOL_OPTIONS (gateway/Dockerfile): $image_flags"
 echo "the gateway chart's default memory limit as $max_ram"
 

@@ -35,6 +35,29 @@ aot::cache() { # dockerfile
   aot::image_flags "$1" | grep -o -- '-XX:AOTCache=[^ ]*' | sed 's/^-XX:AOTCache=//' || true
 }
 
+# For the benchmarks: the image of JAR (its lib/ beside it) laid out under DIR as scripts/images
+# makes it, the JRE linked for it in DIR/jre (scripts/lib/jre.sh), its jars in DIR/app. Sets jre,
+# app, image_flags (DOCKERFILE's JAVA_TOOL_OPTIONS, /app/ made DIR/app/), cache (the AOT cache they
+# name; an image without one is an error), training_flags, max_ram (the default memory limit of
+# the chart's VALUES as -XX:MaxRAM=...) and limit (that limit alone).
+aot::bench_image() { # dir jar dockerfile values
+  local lib
+  lib="$(dirname "$2")/lib"
+  jre="$1/jre"
+  jre::link "$jre" "$(jre::modules "$2" "$lib"/*.jar)"
+  app="$1/app"
+  mkdir -p "$app/lib"
+  cp "$lib"/*.jar "$app/lib/"
+  cp "$2" "$app/"
+  image_flags=$(aot::image_flags "$3")
+  image_flags=${image_flags//\/app\//$app/}
+  cache=$(aot::cache "$3")
+  [ -n "$cache" ] || { echo "$3's JAVA_TOOL_OPTIONS name no AOT cache" >&2; return 1; }
+  training_flags=$(aot::training_flags "$3" "$4")
+  max_ram=$(grep -o -- '-XX:MaxRAM=[^ ]*' <<<"$training_flags")
+  limit=${max_ram#-XX:MaxRAM=}
+}
+
 # The benchmarks' VARIANTS (bench/function.sh, bench/gateway-footprint.sh), one a line on stdin,
 # "name|extra JVM flags|cache": prints "name|JVM flags" a line, the image's flags IMAGE_FLAGS and
 # its memory limit MAX_RAM (-XX:MaxRAM=...) with the extra ones after them (a later flag wins), and
