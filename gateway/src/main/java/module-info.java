@@ -5,7 +5,6 @@
 module io.kubefuncs.gateway {
   requires com.fasterxml.jackson.databind;
   requires com.fasterxml.jackson.dataformat.yaml;
-  requires info.picocli;
   requires io.kubefuncs.client;
   requires io.netty.buffer;
   requires io.netty.codec;
@@ -20,13 +19,13 @@ module io.kubefuncs.gateway {
   requires io.prometheus.writer.text;
   requires io.prometheus.metrics.model;
   requires java.net.http;
+  requires org.apache.commons.cli;
 
   // `kubefuncs dev` and `kubefuncs gateway` run the gateway in the cli's process.
   exports io.kubefuncs.gateway to
       io.kubefuncs.cli;
 
-  // picocli sets GatewayMain's options; Jackson writes the dashboard's state.
+  // Jackson writes the dashboard's state.
   opens io.kubefuncs.gateway to
-      info.picocli,
       com.fasterxml.jackson.databind;
 }

@@ -9,21 +9,29 @@ import io.kubefuncs.nsq.internal.TlsSettings;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
-import java.util.concurrent.Callable;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.TypeConversionException;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.DefaultParser;
+import org.apache.commons.cli.MissingArgumentException;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+import org.apache.commons.cli.ParseException;
+import org.apache.commons.cli.UnrecognizedOptionException;
+import org.apache.commons.cli.help.HelpFormatter;
+import org.apache.commons.cli.help.TextHelpAppendable;
 
 /**
  * {@code gateway --listen-addr :8080 --config routes.yaml --nsqd-addr host:4150 --lookupd-addr
@@ -32,12 +40,13 @@ import picocli.CommandLine.TypeConversionException;
  * and tracing: the TLS flags default to the variables functions read ({@code NSQ_TLS}, ...), the
  * AUTH secret comes from {@code NSQ_AUTH_SECRET} or a file, never from the command line, where ps
  * would show it, and tracing reads the standard {@code OTEL_*} ones ({@link Tracing}).
+ *
+ * <p>Flags are read with Apache Commons CLI, not picocli as the kubefuncs CLI's: picocli's class
+ * files are Java 5's, which the JVM cannot keep in the image's AOT cache, and building its model of
+ * this command by reflection took 120-170 ms of every start, more than a third of the gateway's
+ * (bench/README.md, "The gateway image").
  */
-@Command(
-    name = "gateway",
-    mixinStandardHelpOptions = true,
-    description = "Kubefuncs HTTP gateway: path prefixes to NSQ topics.")
-public final class GatewayMain implements Callable<Integer> {
+public final class GatewayMain {
   static final int BAD_INPUT = 2;
 
   /** nsqd's default HTTP port, and the nsq chart's. */
@@ -45,185 +54,272 @@ public final class GatewayMain implements Callable<Integer> {
 
   private static final GatewayConfig.Limits DEFAULTS = GatewayConfig.Limits.DEFAULTS;
 
-  @Option(
-      names = "--listen-addr",
-      defaultValue = ":8080",
-      converter = ListenAddress.Converter.class,
-      description = "[host]:port to serve HTTP on (default ${DEFAULT-VALUE})")
-  ListenAddress listen;
+  /** The flags in the order --help lists them; all long, and all but three take a value. */
+  private static final Options FLAGS =
+      new Options()
+          .addOption(flag("listen-addr", "[host]:port", "to serve HTTP on (default :8080)"))
+          .addOption(flag("config", "file", "routes file (YAML or JSON), reloaded when it changes"))
+          .addOption(
+              flag(
+                  "nsqd-addr",
+                  "host:port",
+                  "nsqd TCP address to publish to (default 127.0.0.1:4150)"))
+          .addOption(
+              flag(
+                  "nsqd-http-addr",
+                  "host:port",
+                  "that nsqd's HTTP address, where the routes' topics are created (default: the host of --nsqd-addr, port 4151)"))
+          .addOption(flag("lookupd-addr", "host:port", "nsqlookupd HTTP address (repeatable)"))
+          .addOption(
+              flag("gateway-id", "id", "names the gateway's return topic (default: the hostname)"))
+          .addOption(
+              flag("timeout", "duration", "answer timeout for routes that set none (default 30s)"))
+          .addOption(
+              flag(
+                  "max-body-bytes",
+                  "n",
+                  "larger request bodies get 413 (default: what one NSQ message carries, "
+                      + GatewayConfig.Limits.NSQ_MESSAGE_BODY
+                      + ")"))
+          .addOption(
+              flag(
+                  "body-budget-bytes",
+                  "n",
+                  "request bodies held at once (being received, or of calls not answered yet), all connections together; beyond it 503 (default 64 MiB)"))
+          .addOption(
+              flag(
+                  "max-connections",
+                  "n",
+                  "open connections; beyond it a new one gets 503 and is closed (default "
+                      + DEFAULTS.maxConnections()
+                      + ")"))
+          .addOption(
+              flag(
+                  "header-timeout",
+                  "duration",
+                  "from a request's first byte (a connection's opening, for its first request) to the end of its headers (default 10s)"))
+          .addOption(
+              flag(
+                  "body-timeout",
+                  "duration",
+                  "longest wait for more of a request body (default 10s)"))
+          .addOption(
+              flag(
+                  "idle-timeout",
+                  "duration",
+                  "how long an idle keep-alive connection stays open (default 75s)"))
+          .addOption(
+              flag(
+                  "write-timeout",
+                  "duration",
+                  "longest the answers waiting for a client may go without it taking any of their bytes (default 10s)"))
+          .addOption(
+              flag(
+                  "dashboard-addr",
+                  "[host]:port",
+                  "to serve the dashboard on, apart from --listen-addr; keep it private, as 127.0.0.1:8081 (default: no dashboard)"))
+          .addOption(
+              flag(
+                  "abuse-cooldown",
+                  "duration",
+                  "after a connection is closed for pipelining too many requests without reading the answers, how long new "
+                      + "connections from its address get 503; 0s for never (default 10s)"))
+          .addOption(
+              flag("hide-function-errors", null, "answer 502 without the function's error text"))
+          .addOption(
+              Option.builder()
+                  .longOpt("nsq-tls")
+                  .hasArg()
+                  .optionalArg(true)
+                  .argName("true|false")
+                  .desc("TLS to nsqd (default: $NSQ_TLS, else false)")
+                  .get())
+          .addOption(
+              flag(
+                  "nsq-tls-ca-file",
+                  "file",
+                  "PEM CA certificates nsqd's certificate must chain to (default: $NSQ_TLS_CA_FILE, else the platform's trust store)"))
+          .addOption(
+              flag(
+                  "nsq-tls-cert-file",
+                  "file",
+                  "PEM client certificate for nsqd's --tls-client-auth-policy (default: $NSQ_TLS_CERT_FILE)"))
+          .addOption(
+              flag(
+                  "nsq-tls-key-file",
+                  "file",
+                  "PEM PKCS#8 key of the client certificate (default: $NSQ_TLS_KEY_FILE)"))
+          .addOption(
+              flag(
+                  "nsq-tls-server-name",
+                  "name",
+                  "name nsqd's certificate must carry (default: $NSQ_TLS_SERVER_NAME, else the host dialled)"))
+          // A secret on the command line would show in ps: only a file, or the environment.
+          .addOption(
+              flag(
+                  "nsq-auth-secret-file",
+                  "file",
+                  "file holding the secret sent with AUTH when nsqd asks for it (default: $NSQ_AUTH_SECRET)"))
+          .addOption(Option.builder("h").longOpt("help").desc("show this help and exit").get());
 
-  @Option(
-      names = "--config",
-      required = true,
-      description = "routes file (YAML or JSON), reloaded when it changes")
+  ListenAddress listen = new ListenAddress("", 8080);
   Path config;
-
-  @Option(
-      names = "--nsqd-addr",
-      defaultValue = "127.0.0.1:4150",
-      converter = HostPortText.class,
-      description = "nsqd TCP address to publish to (default ${DEFAULT-VALUE})")
-  String nsqdAddr;
-
-  @Option(
-      names = "--nsqd-http-addr",
-      converter = HostPortText.class,
-      description =
-          "that nsqd's HTTP address, where the routes' topics are created (default: the host of --nsqd-addr, port 4151)")
+  String nsqdAddr = "127.0.0.1:4150";
   String nsqdHttpAddr;
-
-  @Option(
-      names = "--lookupd-addr",
-      converter = HostPortText.class,
-      description = "nsqlookupd HTTP address (repeatable)")
   List<String> lookupdAddrs = new ArrayList<>();
-
-  @Option(
-      names = "--gateway-id",
-      description = "names the gateway's return topic (default: the hostname)")
   String gatewayId;
-
-  @Option(
-      names = "--timeout",
-      defaultValue = "30s",
-      converter = PositiveDuration.class,
-      description = "answer timeout for routes that set none (default ${DEFAULT-VALUE})")
-  Duration timeout;
-
-  @Option(
-      names = "--max-body-bytes",
-      converter = PositiveInt.class,
-      description =
-          "larger request bodies get 413 (default: what one NSQ message carries, "
-              + GatewayConfig.Limits.NSQ_MESSAGE_BODY
-              + ")")
+  Duration timeout = Duration.ofSeconds(30);
   int maxBodyBytes = DEFAULTS.maxBodyBytes();
-
-  @Option(
-      names = "--body-budget-bytes",
-      converter = PositiveLong.class,
-      description =
-          "request bodies held at once (being received, or of calls not answered yet), all connections together; beyond it 503 (default 64 MiB)")
   long bodyBudgetBytes = DEFAULTS.bodyBudgetBytes();
-
-  @Option(
-      names = "--max-connections",
-      converter = PositiveInt.class,
-      description =
-          "open connections; beyond it a new one gets 503 and is closed (default ${DEFAULT-VALUE})")
   int maxConnections = DEFAULTS.maxConnections();
-
-  @Option(
-      names = "--header-timeout",
-      converter = PositiveDuration.class,
-      description =
-          "from a request's first byte (a connection's opening, for its first request) to the end of its headers (default 10s)")
   Duration headerTimeout = DEFAULTS.headerTimeout();
-
-  @Option(
-      names = "--body-timeout",
-      converter = PositiveDuration.class,
-      description = "longest wait for more of a request body (default 10s)")
   Duration bodyTimeout = DEFAULTS.bodyTimeout();
-
-  @Option(
-      names = "--idle-timeout",
-      converter = PositiveDuration.class,
-      description = "how long an idle keep-alive connection stays open (default 75s)")
   Duration idleTimeout = DEFAULTS.idleTimeout();
-
-  @Option(
-      names = "--write-timeout",
-      converter = PositiveDuration.class,
-      description =
-          "longest the answers waiting for a client may go without it taking any of their bytes (default 10s)")
   Duration writeTimeout = DEFAULTS.writeTimeout();
-
-  @Option(
-      names = "--dashboard-addr",
-      converter = ListenAddress.Converter.class,
-      description =
-          "[host]:port to serve the dashboard on, apart from --listen-addr; keep it private, as 127.0.0.1:8081 (default: no dashboard)")
   ListenAddress dashboardAddr;
-
-  @Option(
-      names = "--abuse-cooldown",
-      converter = DurationOrZero.class,
-      description =
-          "after a connection is closed for pipelining too many requests without reading the answers, how long new "
-              + "connections from its address get 503; 0s for never (default 10s)")
   Duration abuseCooldown = DEFAULTS.abuseCooldown();
-
-  @Option(
-      names = "--hide-function-errors",
-      description = "answer 502 without the function's error text")
   boolean hideFunctionErrors;
-
-  @Option(
-      names = "--nsq-tls",
-      arity = "0..1",
-      fallbackValue = "true",
-      defaultValue = "${env:NSQ_TLS}",
-      description = "TLS to nsqd: true or false (default: $NSQ_TLS, else false)")
   String nsqTls;
-
-  @Option(
-      names = "--nsq-tls-ca-file",
-      defaultValue = "${env:NSQ_TLS_CA_FILE}",
-      description =
-          "PEM CA certificates nsqd's certificate must chain to (default: $NSQ_TLS_CA_FILE, else the platform's trust store)")
   String nsqTlsCaFile;
-
-  @Option(
-      names = "--nsq-tls-cert-file",
-      defaultValue = "${env:NSQ_TLS_CERT_FILE}",
-      description =
-          "PEM client certificate for nsqd's --tls-client-auth-policy (default: $NSQ_TLS_CERT_FILE)")
   String nsqTlsCertFile;
-
-  @Option(
-      names = "--nsq-tls-key-file",
-      defaultValue = "${env:NSQ_TLS_KEY_FILE}",
-      description = "PEM PKCS#8 key of the client certificate (default: $NSQ_TLS_KEY_FILE)")
   String nsqTlsKeyFile;
-
-  @Option(
-      names = "--nsq-tls-server-name",
-      defaultValue = "${env:NSQ_TLS_SERVER_NAME}",
-      description =
-          "name nsqd's certificate must carry (default: $NSQ_TLS_SERVER_NAME, else the host dialled)")
   String nsqTlsServerName;
-
-  // A secret on the command line would show in ps: only a file, or the environment.
-  @Option(
-      names = "--nsq-auth-secret-file",
-      description =
-          "file holding the secret sent with AUTH when nsqd asks for it (default: $NSQ_AUTH_SECRET)")
   Path nsqAuthSecretFile;
 
-  public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+  public static void main(String[] args) throws Exception {
+    System.exit(run(args, System.getenv(), System.out, System.err));
   }
 
   /**
-   * The command line as the image runs it: a mistake is one line naming the flag, and exit code 2.
+   * Parses {@code args}, then runs the gateway until the JVM is told to stop; returns the exit
+   * code: 0 after {@code --help}, {@link #BAD_INPUT} for a mistake in the flags or the routes file,
+   * reported as one line on {@code err}.
    */
-  static CommandLine commandLine() {
-    CommandLine cli = new CommandLine(new GatewayMain());
-    cli.setParameterExceptionHandler(
-        (e, args) -> {
-          cli.getErr().println("gateway: " + e.getMessage());
-          return BAD_INPUT;
-        });
-    return cli;
+  static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err)
+      throws Exception {
+    CommandLine line;
+    try {
+      line =
+          DefaultParser.builder()
+              .setAllowPartialMatching(false)
+              .setStripLeadingAndTrailingQuotes(false)
+              .get()
+              .parse(FLAGS, args);
+    } catch (ParseException e) {
+      err.println("gateway: " + describe(e));
+      return BAD_INPUT;
+    }
+    if (line.hasOption("help")) {
+      printHelp(out);
+      return 0;
+    }
+    GatewayMain main = new GatewayMain(env);
+    try {
+      main.set(line);
+    } catch (IllegalArgumentException e) {
+      err.println("gateway: " + e.getMessage());
+      return BAD_INPUT;
+    }
+    return main.start(err);
   }
 
-  @Override
-  public Integer call() throws Exception {
+  GatewayMain() {}
+
+  private GatewayMain(Map<String, String> env) {
+    nsqTls = env.get("NSQ_TLS");
+    nsqTlsCaFile = env.get("NSQ_TLS_CA_FILE");
+    nsqTlsCertFile = env.get("NSQ_TLS_CERT_FILE");
+    nsqTlsKeyFile = env.get("NSQ_TLS_KEY_FILE");
+    nsqTlsServerName = env.get("NSQ_TLS_SERVER_NAME");
+  }
+
+  private static Option flag(String name, String value, String description) {
+    Option.Builder b = Option.builder().longOpt(name).desc(description);
+    return (value == null ? b : b.hasArg().argName(value)).get();
+  }
+
+  /** The flags of {@code line}, in the order given; a value that is wrong names its flag. */
+  private void set(CommandLine line) {
+    if (!line.getArgList().isEmpty()) {
+      throw new IllegalArgumentException(
+          "unexpected argument '" + line.getArgList().get(0) + "': every setting is a --flag");
+    }
+    Set<String> given = new HashSet<>();
+    for (Option option : line.getOptions()) {
+      String name = option.getLongOpt();
+      if (!given.add(name) && !name.equals("lookupd-addr")) {
+        throw new IllegalArgumentException("--" + name + " is given more than once");
+      }
+      String value = option.getValue();
+      try {
+        set(name, value);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--" + name + ": " + e.getMessage(), e);
+      }
+    }
+    if (config == null) {
+      throw new IllegalArgumentException(
+          "--config is required: the routes file (YAML or JSON) that maps path prefixes to topics");
+    }
+  }
+
+  private void set(String name, String value) {
+    switch (name) {
+      case "listen-addr" -> listen = ListenAddress.parse(value);
+      case "config" -> config = Path.of(value);
+      case "nsqd-addr" -> nsqdAddr = hostPort(value);
+      case "nsqd-http-addr" -> nsqdHttpAddr = hostPort(value);
+      case "lookupd-addr" -> lookupdAddrs.add(hostPort(value));
+      case "gateway-id" -> gatewayId = value;
+      case "timeout" -> timeout = positiveDuration(value);
+      case "max-body-bytes" -> maxBodyBytes = positiveInt(value);
+      case "body-budget-bytes" -> bodyBudgetBytes = positiveLong(value);
+      case "max-connections" -> maxConnections = positiveInt(value);
+      case "header-timeout" -> headerTimeout = positiveDuration(value);
+      case "body-timeout" -> bodyTimeout = positiveDuration(value);
+      case "idle-timeout" -> idleTimeout = positiveDuration(value);
+      case "write-timeout" -> writeTimeout = positiveDuration(value);
+      case "dashboard-addr" -> dashboardAddr = ListenAddress.parse(value);
+      case "abuse-cooldown" -> abuseCooldown = durationOrZero(value);
+      case "hide-function-errors" -> hideFunctionErrors = true;
+      case "nsq-tls" -> nsqTls = value == null ? "true" : value;
+      case "nsq-tls-ca-file" -> nsqTlsCaFile = value;
+      case "nsq-tls-cert-file" -> nsqTlsCertFile = value;
+      case "nsq-tls-key-file" -> nsqTlsKeyFile = value;
+      case "nsq-tls-server-name" -> nsqTlsServerName = value;
+      case "nsq-auth-secret-file" -> nsqAuthSecretFile = Path.of(value);
+      default -> throw new IllegalStateException("a flag without a setter: --" + name);
+    }
+  }
+
+  /** Commons CLI's messages name options without their dashes. */
+  private static String describe(ParseException e) {
+    if (e instanceof MissingArgumentException missing) {
+      return "--" + missing.getOption().getLongOpt() + " needs a value";
+    }
+    if (e instanceof UnrecognizedOptionException unknown) {
+      return "unknown flag " + unknown.getOption() + " (--help lists them)";
+    }
+    return e.getMessage();
+  }
+
+  private static void printHelp(PrintStream out) throws IOException {
+    HelpFormatter.builder()
+        .setShowSince(false)
+        .setHelpAppendable(new TextHelpAppendable(out))
+        .get()
+        .printHelp(
+            "gateway --config FILE [flags]",
+            "Kubefuncs HTTP gateway: path prefixes to NSQ topics.",
+            FLAGS,
+            "",
+            false);
+  }
+
+  private int start(PrintStream err) throws Exception {
     if (bodyBudgetBytes < maxBodyBytes) {
-      // Found only once both are known; reported as the parse errors are, on the stream the routes
-      // file's errors use.
-      System.err.println(
+      // Found only once both are known; reported as the parse errors are.
+      err.println(
           "gateway: --body-budget-bytes ("
               + bodyBudgetBytes
               + ") must be at least "
@@ -244,7 +340,7 @@ public final class GatewayMain implements Callable<Integer> {
               setting("--nsq-tls-server-name", "NSQ_TLS_SERVER_NAME", nsqTlsServerName));
       authSecret = authSecret(System.getenv("NSQ_AUTH_SECRET"));
     } catch (IllegalArgumentException e) {
-      System.err.println("gateway: " + e.getMessage());
+      err.println("gateway: " + e.getMessage());
       return BAD_INPUT;
     }
     String id = gatewayId != null ? gatewayId : InetAddress.getLocalHost().getHostName();
@@ -278,7 +374,7 @@ public final class GatewayMain implements Callable<Integer> {
     try {
       tracing = Tracing.fromEnvironment(System.getenv(), "kubefuncs-gateway").orElse(null);
     } catch (ConfigException e) {
-      System.err.println("gateway: " + e.getMessage());
+      err.println("gateway: " + e.getMessage());
       return BAD_INPUT;
     }
     try {
@@ -294,8 +390,11 @@ public final class GatewayMain implements Callable<Integer> {
                       dashboardAddr.host(),
                       dashboardAddr.port(),
                       KubernetesFunctions.inPod(System.getenv())));
-    } catch (RoutesFile.InvalidRoutesException | java.io.IOException e) {
-      System.err.println("gateway: " + e.getMessage());
+    } catch (NoSuchFileException e) {
+      err.println("gateway: --config: there is no file " + e.getFile());
+      return BAD_INPUT;
+    } catch (RoutesFile.InvalidRoutesException | IOException e) {
+      err.println("gateway: " + e.getMessage());
       return BAD_INPUT;
     }
     CountDownLatch stop = new CountDownLatch(1);
@@ -354,104 +453,77 @@ public final class GatewayMain implements Callable<Integer> {
    * time.
    */
   record ListenAddress(String host, int port) {
-    static final class Converter implements ITypeConverter<ListenAddress> {
-      @Override
-      public ListenAddress convert(String text) {
-        int colon = text.lastIndexOf(':');
-        int port = -1;
-        if (colon >= 0) {
-          try {
-            port = Integer.parseInt(text.substring(colon + 1));
-          } catch (NumberFormatException e) {
-            // reported below
-          }
+    static ListenAddress parse(String text) {
+      int colon = text.lastIndexOf(':');
+      int port = -1;
+      if (colon >= 0) {
+        try {
+          port = Integer.parseInt(text.substring(colon + 1));
+        } catch (NumberFormatException e) {
+          // reported below
         }
-        if (port < 0 || port > 65535) {
-          throw new TypeConversionException(
-              "'" + text + "' is not [host]:port with a port from 0 to 65535, like :8080");
-        }
-        String host = text.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-          host = host.substring(1, host.length() - 1);
-        }
-        if (!host.isEmpty()) {
-          try {
-            InetAddress.getByName(host);
-          } catch (UnknownHostException e) {
-            throw new TypeConversionException("'" + text + "': unknown host " + host);
-          }
-        }
-        return new ListenAddress(host, port);
       }
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException(
+            "'" + text + "' is not [host]:port with a port from 0 to 65535, like :8080");
+      }
+      String host = text.substring(0, colon);
+      if (host.startsWith("[") && host.endsWith("]")) {
+        host = host.substring(1, host.length() - 1);
+      }
+      if (!host.isEmpty()) {
+        try {
+          InetAddress.getByName(host);
+        } catch (UnknownHostException e) {
+          throw new IllegalArgumentException("'" + text + "': unknown host " + host);
+        }
+      }
+      return new ListenAddress(host, port);
     }
   }
 
   /** A {@code host:port}, checked as the NSQ client will read it, and kept as written. */
-  static final class HostPortText implements ITypeConverter<String> {
-    @Override
-    public String convert(String text) {
-      try {
-        HostPort.parse(text, "address");
-      } catch (IllegalArgumentException e) {
-        throw new TypeConversionException(e.getMessage());
-      }
-      return text;
-    }
+  static String hostPort(String text) {
+    HostPort.parse(text, "address");
+    return text;
   }
 
-  static class DurationOrZero implements ITypeConverter<Duration> {
-    @Override
-    public Duration convert(String text) {
-      Duration d;
-      try {
-        d = Durations.parse(text);
-      } catch (IllegalArgumentException e) {
-        throw new TypeConversionException(e.getMessage());
-      }
-      if (d.isNegative()) {
-        throw new TypeConversionException(
-            "'" + text + "' must be 0s or a positive duration like 500ms, 30s or 2m");
-      }
-      return d;
+  static Duration durationOrZero(String text) {
+    Duration d = Durations.parse(text);
+    if (d.isNegative()) {
+      throw new IllegalArgumentException(
+          "'" + text + "' must be 0s or a positive duration like 500ms, 30s or 2m");
     }
+    return d;
   }
 
-  static final class PositiveDuration extends DurationOrZero {
-    @Override
-    public Duration convert(String text) {
-      Duration d = super.convert(text);
-      if (d.isZero()) {
-        throw new TypeConversionException(
-            "'" + text + "' must be a positive duration like 500ms, 30s or 2m");
-      }
-      return d;
+  static Duration positiveDuration(String text) {
+    Duration d = durationOrZero(text);
+    if (d.isZero()) {
+      throw new IllegalArgumentException(
+          "'" + text + "' must be a positive duration like 500ms, 30s or 2m");
     }
+    return d;
   }
 
-  static final class PositiveInt implements ITypeConverter<Integer> {
-    @Override
-    public Integer convert(String text) {
-      long n = new PositiveLong().convert(text);
-      if (n > Integer.MAX_VALUE) {
-        throw new TypeConversionException("'" + text + "' is more than " + Integer.MAX_VALUE);
-      }
-      return (int) n;
+  static int positiveInt(String text) {
+    long n = positiveLong(text);
+    if (n > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("'" + text + "' is more than " + Integer.MAX_VALUE);
     }
+    return (int) n;
   }
 
-  static final class PositiveLong implements ITypeConverter<Long> {
-    @Override
-    public Long convert(String text) {
-      long n;
-      try {
-        n = Long.parseLong(text);
-      } catch (NumberFormatException e) {
-        throw new TypeConversionException("'" + text + "' is not a whole number");
-      }
-      if (n < 1) {
-        throw new TypeConversionException("'" + text + "' must be at least 1");
-      }
-      return n;
+  static long positiveLong(String text) {
+    long n;
+    try {
+      n = Long.parseLong(text);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("'" + text + "' is not a whole number");
     }
+    if (n < 1) {
+      throw new IllegalArgumentException("'" + text + "' must be at least 1");
+    }
+    return n;
   }
 }

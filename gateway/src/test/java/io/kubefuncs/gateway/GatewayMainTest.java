@@ -34,7 +34,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import picocli.CommandLine;
 
 /**
  * The command line: {@code GatewayMain} in a JVM of its own, as the container runs it, with every
@@ -253,6 +252,38 @@ class GatewayMainTest {
   }
 
   /**
+   * What the command line itself gets wrong, apart from any one value: each is one line naming what
+   * to fix, and exit 2. Flags are never abbreviated, as a shortened flag would silently change
+   * meaning when a longer one is added.
+   */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "--bogus 1|unknown flag --bogus",
+        "--conf routes.yaml|unknown flag --conf",
+        "-c routes.yaml|unknown flag -c",
+        "--timeout|--timeout needs a value",
+        "--timeout 1s --timeout 2s|--timeout is given more than once",
+        "extra|unexpected argument 'extra'",
+        "--timeout=soon|--timeout: 'soon' is not a duration"
+      })
+  void aMistakenCommandLineIsOneLineNamingItAndExit2(String extra, String said, @TempDir Path dir)
+      throws Exception {
+    Path routes = dir.resolve("routes.yaml");
+    Files.writeString(routes, "routes:\n  /x/: x\n");
+    List<String> args = new ArrayList<>(List.of("--config", routes.toString()));
+    args.addAll(List.of(extra.split(" ")));
+
+    Run bad = run(args.toArray(String[]::new));
+
+    assertThat(bad.code()).as(bad.err()).isEqualTo(2);
+    assertThat(bad.err().strip().lines()).as(bad.err()).hasSize(1);
+    assertThat(bad.err()).startsWith("gateway: " + said);
+    assertThat(bad.out()).isEmpty();
+  }
+
+  /**
    * The flags that name files and servers: the TLS flags with the CA from the environment, as the
    * chart gives it, and the AUTH secret from NSQ_AUTH_SECRET; nsqd requires TLS and AUTH, and the
    * auth server grants one routed topic and not the other.
@@ -432,17 +463,16 @@ class GatewayMainTest {
   private static Run run(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    PrintStream stderr = System.err;
-    CommandLine cli = GatewayMain.commandLine();
-    cli.setOut(new java.io.PrintWriter(out, true, StandardCharsets.UTF_8));
-    cli.setErr(new java.io.PrintWriter(err, true, StandardCharsets.UTF_8));
     int code;
-    // GatewayMain reports a bad routes file on System.err itself.
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
     try {
-      code = cli.execute(args);
-    } finally {
-      System.setErr(stderr);
+      code =
+          GatewayMain.run(
+              args,
+              System.getenv(),
+              new PrintStream(out, true, StandardCharsets.UTF_8),
+              new PrintStream(err, true, StandardCharsets.UTF_8));
+    } catch (Exception e) {
+      throw new AssertionError("the gateway was to stop at its flags", e);
     }
     return new Run(
         code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
