@@ -114,6 +114,19 @@ public final class Gateway implements AutoCloseable {
       b.openTelemetry(openTelemetry);
     }
     this.client = b.build();
+    // Now rather than once listening: nsqd's handshakes and the return topic's subscription then
+    // overlap the rest of the start, and /healthz answers 503 until they are done.
+    client
+        .connect()
+        .whenComplete(
+            (v, e) -> {
+              if (e != null) {
+                LOG.log(
+                    System.Logger.Level.WARNING,
+                    "NSQ not reachable yet ({0}); answering 503 until it is",
+                    e.getMessage());
+              }
+            });
     this.topics =
         config.nsqdHttpAddress() == null ? null : new RouteTopics(config.nsqdHttpAddress());
     if (topics != null) {
@@ -240,17 +253,6 @@ public final class Gateway implements AutoCloseable {
       client.close();
       throw e;
     }
-    client
-        .connect()
-        .whenComplete(
-            (v, e) -> {
-              if (e != null) {
-                LOG.log(
-                    System.Logger.Level.WARNING,
-                    "NSQ not reachable yet ({0}); answering 503 until it is",
-                    e.getMessage());
-              }
-            });
     LOG.log(
         System.Logger.Level.INFO,
         "gateway listening on {0} with {1} routes",

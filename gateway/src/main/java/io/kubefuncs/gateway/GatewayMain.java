@@ -186,6 +186,12 @@ public final class GatewayMain {
   String nsqTlsServerName;
   Path nsqAuthSecretFile;
 
+  /**
+   * {@code HOSTNAME}, set to the pod's name in every container: the default gateway id without a
+   * name lookup at start, as the NSQ client's hostname.
+   */
+  private String hostname;
+
   public static void main(String[] args) throws Exception {
     System.exit(run(args, System.getenv(), System.out, System.err));
   }
@@ -226,6 +232,7 @@ public final class GatewayMain {
   GatewayMain() {}
 
   private GatewayMain(Map<String, String> env) {
+    hostname = env.get("HOSTNAME");
     nsqTls = env.get("NSQ_TLS");
     nsqTlsCaFile = env.get("NSQ_TLS_CA_FILE");
     nsqTlsCertFile = env.get("NSQ_TLS_CERT_FILE");
@@ -343,7 +350,12 @@ public final class GatewayMain {
       err.println("gateway: " + e.getMessage());
       return BAD_INPUT;
     }
-    String id = gatewayId != null ? gatewayId : InetAddress.getLocalHost().getHostName();
+    String id =
+        gatewayId != null
+            ? gatewayId
+            : hostname != null && !hostname.isBlank()
+                ? hostname
+                : InetAddress.getLocalHost().getHostName();
     String nsqdHttp =
         nsqdHttpAddr != null
             ? nsqdHttpAddr

@@ -154,6 +154,42 @@ class GatewayMainTest {
     }
   }
 
+  /**
+   * The client connects to nsqd while the gateway is still starting, so a port found in use at the
+   * end of the start must also stop that: exit 2 naming the flag, and the gateway's I/O threads
+   * gone.
+   */
+  @Test
+  void aListenPortInUseIsOneLineAndExit2AndStopsTheNsqConnection(@TempDir Path dir)
+      throws Exception {
+    Path routes = dir.resolve("routes.yaml");
+    Files.writeString(routes, "routes:\n  /x/: x\n");
+    java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
+    try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      Run busy =
+          run(
+              "--config",
+              routes.toString(),
+              "--listen-addr",
+              "127.0.0.1:" + taken.getLocalPort(),
+              "--nsqd-addr",
+              nsq.nsqdProcess().tcpAddress());
+
+      assertThat(busy.code()).as(busy.err()).isEqualTo(2);
+      assertThat(busy.err().strip())
+          .isEqualTo(
+              "gateway: port "
+                  + taken.getLocalPort()
+                  + " is in use: choose another with --listen-addr");
+    }
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(Thread.getAllStackTraces().keySet())
+                    .noneMatch(t -> t.getName().startsWith("gateway-io") && !before.contains(t)));
+  }
+
   @Test
   void operatorMistakesExitWith2AndSayWhat(@TempDir Path dir) throws Exception {
     Path bad = dir.resolve("bad.yaml");
