@@ -217,6 +217,15 @@ public final class Client implements AutoCloseable {
     return Completions.on(executor, producer.connect().thenCompose(v -> returnTopic));
   }
 
+  /**
+   * Dials the connection events and answers are published on now, not at the first publish, and
+   * keeps it from then on ({@link NsqProducer#connect()}). Whether nsqd is reachable is the
+   * subscriptions' to tell.
+   */
+  CompletableFuture<Void> connectPublisher() {
+    return producer.connect();
+  }
+
   /** True while events can be published and, once calls started, answers received. */
   public boolean isConnected() {
     return producer.isConnected() && calls.isConnected();

@@ -51,6 +51,9 @@ final class Function implements AutoCloseable {
       b.lookupd(config.lookupdAddress());
     }
     this.client = b.build();
+    // Alongside the subscription's: the first answer would otherwise wait for a handshake of its
+    // own.
+    client.connectPublisher();
     SubscriptionOptions options =
         SubscriptionOptions.defaults(config.topic())
             .withMaxAttempts(config.maxAttempts())

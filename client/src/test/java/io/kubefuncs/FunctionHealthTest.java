@@ -65,6 +65,27 @@ class FunctionHealthTest {
   }
 
   /**
+   * The connection its answers go out on is dialled at start, beside the subscription's: the first
+   * answer does not wait for a handshake of its own.
+   */
+  @Test
+  void connectsThePublisherOfItsAnswersAtStart() {
+    try (NsqdProcess nsqd = NsqdProcess.start()) {
+      Function function = new Function(config(nsqd, "eager"), msg -> {}, new PrometheusRegistry());
+      try {
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> Probe.healthz(function.healthPort()) == 200);
+        await("a publishing connection, before anything was published")
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> function.client().isConnected());
+      } finally {
+        function.drain();
+      }
+    }
+  }
+
+  /**
    * A fresh install: nsqlookupd configured, the topic published nowhere yet. The function must
    * still become ready (a Deployment that never turns Ready blocks `helm install --wait` and every
    * rollout), and its topic and channel must exist on its own nsqd, so that the first event is not
