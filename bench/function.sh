@@ -44,22 +44,27 @@ aot::bench_image "$work" examples/pong/target/pong.jar examples/pong/Dockerfile 
 echo "JAVA_TOOL_OPTIONS (examples/pong/Dockerfile): $image_flags"
 echo "the function chart's default memory limit as $max_ram"
 
-# The function chart's environment for a function, on this nsqd and nsqlookupd.
+# The function chart's environment for a function, on this nsqd and nsqlookupd, and the HOSTNAME
+# every container has (the pod's name).
 chart_env() { # topic health_port
-  echo PATH="$PATH" LANG=C.UTF-8 TOPIC="$1" CHANNEL=default NSQ_NSQD_ADDR=127.0.0.1 NSQ_NSQD_PORT="$tcp" \
-    NSQ_LOOKUPD_ADDR=127.0.0.1 NSQ_LOOKUPD_PORT="$lookupd_http" HEALTHZ_ADDR="127.0.0.1:$2" \
-    KUBEFUNCS_MAX_MESSAGE_SIZE=1048576
+  echo PATH="$PATH" LANG=C.UTF-8 HOSTNAME=pong-5d9c7b6f4-x2x1z TOPIC="$1" CHANNEL=default \
+    NSQ_NSQD_ADDR=127.0.0.1 NSQ_NSQD_PORT="$tcp" NSQ_LOOKUPD_ADDR=127.0.0.1 NSQ_LOOKUPD_PORT="$lookupd_http" \
+    HEALTHZ_ADDR="127.0.0.1:$2" KUBEFUNCS_MAX_MESSAGE_SIZE=1048576
 }
-# Starts a function (a variant's name, or go) as the chart would, in the background; sets $fn.
-start_function() { # variant topic health_port
+# A function (a variant's name, or go) as the chart would run it; sets the array cmd.
+function_command() { # variant topic health_port
+  # shellcheck disable=SC2207 # chart_env's words are NAME=value
+  cmd=(env -i $(chart_env "$2" "$3"))
   if [ "$1" = go ]; then
-    # shellcheck disable=SC2046 # chart_env's words are NAME=value
-    env -i $(chart_env "$2" "$3") "$work/go-pong" > "$work/function.log" 2>&1 &
+    cmd+=("$work/go-pong")
   else
-    # shellcheck disable=SC2046
-    env -i $(chart_env "$2" "$3") JAVA_TOOL_OPTIONS="${variant_flags[$1]}" "$jre/bin/java" -jar "$app/pong.jar" \
-      > "$work/function.log" 2>&1 &
+    cmd+=(JAVA_TOOL_OPTIONS="${variant_flags[$1]}" "$jre/bin/java" -jar "$app/pong.jar")
   fi
+}
+# Starts a function in the background; sets $fn.
+start_function() { # variant topic health_port
+  function_command "$@"
+  "${cmd[@]}" > "$work/function.log" 2>&1 &
   fn=$!
 }
 healthy() { [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/healthz")" = 200 ]; }
@@ -68,17 +73,13 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 load() { cut -d' ' -f1 /proc/loadavg; }
 
 # ms from exec to /healthz 200, and the CPU time (user and system) the function had used by then:
-# the work of starting, which a busy machine delays but does not change (10 ms ticks).
+# the work of starting, which a busy machine delays but does not change (10 ms ticks). Timed by
+# bench/start-time.py, which polls every millisecond from one process.
 cold_start() { # variant
-  local hp start end cpu
+  local hp
   hp=$(free_port)
-  start=$(date +%s%N)
-  start_function "$1" pong "$hp"
-  until healthy "$hp"; do sleep 0.002; done
-  end=$(date +%s%N)
-  cpu=$(awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) * 1000 / hz}' "/proc/$fn/stat")
-  stop_function
-  echo "$(((end - start) / 1000000)) $cpu"
+  function_command "$1" pong "$hp"
+  python3 bench/start-time.py "http://127.0.0.1:$hp/healthz" --log "$work/function.log" -- "${cmd[@]}"
 }
 
 # A call waits in nsqd (its topic has no channel yet) before the function starts: ms from exec to

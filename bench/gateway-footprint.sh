@@ -70,54 +70,39 @@ printf 'routes:\n  /test/: test\n' >"$tmp/routes.yaml"
 
 load() { cut -d' ' -f1 /proc/loadavg; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-cpu_ms() { awk -v hz="$hz" '{print ($14 + $15) * 1000 / hz}' "/proc/$1/stat"; } # pid: user + system
 routed() { [ "$(curl -s "http://127.0.0.1:$1/test/hello")" = pong ]; }
-# lib.sh's await, every 2 ms instead of 50: a start is timed by it.
-poll() { # pid command...
-  local pid=$1 deadline=$((SECONDS + 60))
-  shift
-  until "$@"; do
-    kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ] || { log "$pid did not get to: $*"; return 1; }
-    sleep 0.002
-  done
-}
 
-# Starts the gateway with a variant's flags as the chart runs it; sets gp and gateway_pid.
-start_variant() { # variant
+# The gateway with a variant's flags as the chart runs it (and the HOSTNAME every container has);
+# sets gp and the array cmd.
+gateway_command() { # variant
   gp=$(free_port)
-  spawn gateway env -i PATH="$PATH" JAVA_TOOL_OPTIONS="${variant_flags[$1]}" "$jre/bin/java" -jar "$app/gateway.jar" \
-    --listen-addr "127.0.0.1:$gp" --config "$tmp/routes.yaml" --lookupd-addr "127.0.0.1:$lh" \
-    --nsqd-addr "127.0.0.1:$nt" --nsqd-http-addr "127.0.0.1:$nh"
+  cmd=(env -i PATH="$PATH" HOSTNAME=gateway-6b8f9c7d5-q4w2e JAVA_TOOL_OPTIONS="${variant_flags[$1]}"
+    "$jre/bin/java" -jar "$app/gateway.jar" --listen-addr "127.0.0.1:$gp" --config "$tmp/routes.yaml"
+    --lookupd-addr "127.0.0.1:$lh" --nsqd-addr "127.0.0.1:$nt" --nsqd-http-addr "127.0.0.1:$nh")
+}
+# Starts the gateway in the background; sets gp and gateway_pid.
+start_variant() { # variant
+  gateway_command "$1"
+  spawn gateway "${cmd[@]}"
   gateway_pid=$!
 }
 
 # ms from exec to /healthz 200 and then a routed request answered pong, and the CPU time (user and
 # system) the gateway had used by then: the work of starting, which a busy machine delays but does
-# not change much (10 ms ticks).
+# not change much (10 ms ticks). Timed by bench/start-time.py, which polls every millisecond from
+# one process.
 start_once() { # variant
-  local t0 t1 cpu
-  t0=$(date +%s%N)
-  start_variant "$1"
-  poll "$gateway_pid" http_ok "http://127.0.0.1:$gp/healthz"
-  poll "$gateway_pid" routed "$gp"
-  t1=$(date +%s%N)
-  cpu=$(cpu_ms "$gateway_pid")
-  stop "$gateway_pid"
-  echo "$(((t1 - t0) / 1000000)) $cpu"
+  gateway_command "$1"
+  python3 bench/start-time.py "http://127.0.0.1:$gp/healthz" --then "http://127.0.0.1:$gp/test/hello" \
+    --expect pong --log "$tmp/gateway-start.log" -- "${cmd[@]}"
 }
 
 # The Go pong's start as bench/function.sh measures it: exec -> /healthz 200.
 go_start_once() {
-  local t0 t1 port pid cpu
+  local port
   port=$(free_port)
-  t0=$(date +%s%N)
-  spawn go-start env -i "${function_env[@]}" TOPIC=go-start HEALTHZ_ADDR="127.0.0.1:$port" "$tmp/go-pong"
-  pid=$!
-  poll "$pid" http_ok "http://127.0.0.1:$port/healthz"
-  t1=$(date +%s%N)
-  cpu=$(cpu_ms "$pid")
-  stop "$pid"
-  echo "$(((t1 - t0) / 1000000)) $cpu"
+  python3 bench/start-time.py "http://127.0.0.1:$port/healthz" --log "$tmp/go-start.log" -- \
+    env -i "${function_env[@]}" TOPIC=go-start HEALTHZ_ADDR="127.0.0.1:$port" "$tmp/go-pong"
 }
 
 # req/s of one wrk run of $duration, and the CPU per request (us) of PID during it.
