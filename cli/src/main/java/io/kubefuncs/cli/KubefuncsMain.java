@@ -1,6 +1,5 @@
 package io.kubefuncs.cli;
 
-import io.kubefuncs.gateway.GatewayMain;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -44,7 +43,7 @@ public final class KubefuncsMain implements Callable<Integer> {
             .addSubcommand(new DevCommand())
             .addSubcommand(new CallCommand())
             .addSubcommand(new BrokerCommand())
-            .addSubcommand(new GatewayMain())
+            .addSubcommand(GatewayCommand.commandLine())
             .addSubcommand(new InitCommand())
             .addSubcommand(new DeployCommand())
             .addSubcommand(new StatusCommand());

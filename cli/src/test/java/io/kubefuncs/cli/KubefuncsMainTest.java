@@ -46,6 +46,19 @@ class KubefuncsMainTest {
     assertThat(cli.out()).contains("--listen-addr", "--config", "--nsqd-addr", "--lookupd-addr");
   }
 
+  /** Every flag after {@code gateway}, in order, is the gateway's to read, mistakes included. */
+  @Test
+  void theGatewayCommandHandsItsFlagsToTheGateway() {
+    Cli missing = Cli.run("gateway", "--timeout", "5s", "--config", "/nowhere/routes.yaml");
+    Cli bad = Cli.run("gateway", "--config", "/nowhere/routes.yaml", "--nsq-tls=maybe");
+
+    assertThat(missing.exitCode()).isEqualTo(2);
+    assertThat(missing.err().strip())
+        .isEqualTo("gateway: --config: there is no file /nowhere/routes.yaml");
+    assertThat(bad.exitCode()).isEqualTo(2);
+    assertThat(bad.err().strip()).startsWith("gateway: --nsq-tls (or NSQ_TLS)").contains("maybe");
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"dev", "call", "broker", "gateway", "init", "version", "help"})
   void everyCommandHasHelpThreeWays(String command) {

@@ -9,9 +9,11 @@ import io.kubefuncs.nsq.internal.TlsSettings;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -193,7 +195,12 @@ public final class GatewayMain {
   private String hostname;
 
   public static void main(String[] args) throws Exception {
-    System.exit(run(args, System.getenv(), System.out, System.err));
+    System.exit(
+        run(
+            args,
+            System.getenv(),
+            new PrintWriter(System.out, true, Charset.defaultCharset()),
+            new PrintWriter(System.err, true, Charset.defaultCharset())));
   }
 
   /**
@@ -201,7 +208,7 @@ public final class GatewayMain {
    * code: 0 after {@code --help}, {@link #BAD_INPUT} for a mistake in the flags or the routes file,
    * reported as one line on {@code err}.
    */
-  static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err)
+  public static int run(String[] args, Map<String, String> env, PrintWriter out, PrintWriter err)
       throws Exception {
     CommandLine line;
     try {
@@ -217,6 +224,7 @@ public final class GatewayMain {
     }
     if (line.hasOption("help")) {
       printHelp(out);
+      out.flush();
       return 0;
     }
     GatewayMain main = new GatewayMain(env);
@@ -310,7 +318,18 @@ public final class GatewayMain {
     return e.getMessage();
   }
 
-  private static void printHelp(PrintStream out) throws IOException {
+  /** What {@code --help} prints: the flags, each with its default. */
+  public static String help() {
+    StringBuilder text = new StringBuilder();
+    try {
+      printHelp(text);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // appending to a StringBuilder: cannot happen
+    }
+    return text.toString();
+  }
+
+  private static void printHelp(Appendable out) throws IOException {
     HelpFormatter.builder()
         .setShowSince(false)
         .setHelpAppendable(new TextHelpAppendable(out))
@@ -323,7 +342,7 @@ public final class GatewayMain {
             false);
   }
 
-  private int start(PrintStream err) throws Exception {
+  private int start(PrintWriter err) throws Exception {
     if (bodyBudgetBytes < maxBodyBytes) {
       // Found only once both are known; reported as the parse errors are.
       err.println(

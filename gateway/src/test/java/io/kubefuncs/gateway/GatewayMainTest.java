@@ -16,7 +16,7 @@ import io.kubefuncs.testkit.TestClassPath;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -505,8 +505,8 @@ class GatewayMainTest {
           GatewayMain.run(
               args,
               System.getenv(),
-              new PrintStream(out, true, StandardCharsets.UTF_8),
-              new PrintStream(err, true, StandardCharsets.UTF_8));
+              new PrintWriter(out, true, StandardCharsets.UTF_8),
+              new PrintWriter(err, true, StandardCharsets.UTF_8));
     } catch (Exception e) {
       throw new AssertionError("the gateway was to stop at its flags", e);
     }
