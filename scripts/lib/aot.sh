@@ -179,7 +179,7 @@ aot::check() { # kind java jar java_options
   local out rc=0 bad expected
   case "$1" in
     function) bad=(env -i PATH="$PATH" TOPIC= JAVA_TOOL_OPTIONS="$4 -XX:AOTMode=on" "$2" -jar "$3") expected='bad configuration' ;;
-    gateway) bad=(env -i PATH="$PATH" JAVA_TOOL_OPTIONS="$4 -XX:AOTMode=on" "$2" -jar "$3" --listen-addr bad) expected="'--listen-addr'" ;;
+    gateway) bad=(env -i PATH="$PATH" JAVA_TOOL_OPTIONS="$4 -XX:AOTMode=on" "$2" -jar "$3" --listen-addr bad) expected='gateway: --listen-addr:' ;;
     *) echo "aot: no check for a $1" >&2; return 2 ;;
   esac
   out=$("${bad[@]}" 2>&1) || rc=$?
