@@ -7,8 +7,10 @@ import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.kubefuncs.internal.Durations;
 import io.kubefuncs.internal.UnknownKeys;
@@ -47,7 +49,6 @@ import java.util.Set;
  */
 public final class RoutesFile {
   private static final JsonFactory YAML = new YAMLFactory();
-  private static final ObjectMapper MAPPER = new ObjectMapper(YAML);
   private static final Field ROOT = new Field(JsonPointer.empty(), "");
   private static final Field ROUTES = ROOT.child("routes");
   private static final Field CHART_CONFIG = ROOT.child("gateway").child("config");
@@ -75,17 +76,11 @@ public final class RoutesFile {
   static Routes parse(String text, String source, Duration defaultTimeout) {
     Map<String, Integer> lines = new HashMap<>();
     JsonNode root;
-    try {
-      // Jackson's trees keep no locations: a first pass over the tokens records the line of each
-      // key and value, by JSON pointer; the first token of a pointer is its key's.
-      try (JsonParser parser = YAML.createParser(text)) {
-        for (JsonToken t = parser.nextToken(); t != null; t = parser.nextToken()) {
-          lines.putIfAbsent(
-              parser.getParsingContext().pathAsPointer().toString(),
-              parser.currentTokenLocation().getLineNr());
-        }
-      }
-      root = MAPPER.readTree(text);
+    try (JsonParser parser = YAML.createParser(text)) {
+      JsonToken first = next(parser, lines);
+      root = first == null ? MissingNode.getInstance() : node(parser, first, lines);
+      // To the end, as a whole-file parse would: a mistake after the routes is still one.
+      while (next(parser, lines) != null) {}
     } catch (JsonProcessingException e) {
       JsonLocation at = e.getLocation();
       // SnakeYAML's message goes on for lines with excerpts of the file; its first line says what
@@ -96,8 +91,56 @@ public final class RoutesFile {
     } catch (IOException e) {
       throw new UncheckedIOException(e); // reading a String: cannot happen
     }
-    return new RoutesFile(source, lines, defaultTimeout)
-        .routes(root == null ? MissingNode.getInstance() : root);
+    return new RoutesFile(source, lines, defaultTimeout).routes(root);
+  }
+
+  /**
+   * The next token, its line recorded by JSON pointer: Jackson's trees keep no locations. The first
+   * token of a pointer is its key's.
+   */
+  private static JsonToken next(JsonParser parser, Map<String, Integer> lines) throws IOException {
+    JsonToken t = parser.nextToken();
+    if (t != null) {
+      lines.putIfAbsent(
+          parser.getParsingContext().pathAsPointer().toString(),
+          parser.currentTokenLocation().getLineNr());
+    }
+    return t;
+  }
+
+  /**
+   * The value that starts at {@code t}, as Jackson's {@code readTree} would give it, built in the
+   * same pass that records the lines: an {@code ObjectMapper} cost the gateway's start 20 ms and
+   * more to set up, for a file of a few lines.
+   */
+  private static JsonNode node(JsonParser parser, JsonToken t, Map<String, Integer> lines)
+      throws IOException {
+    JsonNodeFactory nodes = JsonNodeFactory.instance;
+    return switch (t) {
+      case START_OBJECT -> {
+        ObjectNode object = nodes.objectNode();
+        for (JsonToken k = next(parser, lines);
+            k == JsonToken.FIELD_NAME;
+            k = next(parser, lines)) {
+          String name = parser.currentName();
+          object.set(name, node(parser, next(parser, lines), lines));
+        }
+        yield object;
+      }
+      case START_ARRAY -> {
+        ArrayNode array = nodes.arrayNode();
+        for (JsonToken v = next(parser, lines); v != JsonToken.END_ARRAY; v = next(parser, lines)) {
+          array.add(node(parser, v, lines));
+        }
+        yield array;
+      }
+      case VALUE_STRING -> nodes.textNode(parser.getText());
+      case VALUE_NUMBER_INT -> nodes.numberNode(parser.getBigIntegerValue());
+      case VALUE_NUMBER_FLOAT -> nodes.numberNode(parser.getDoubleValue()); // YAML has .inf
+      case VALUE_TRUE, VALUE_FALSE -> nodes.booleanNode(t == JsonToken.VALUE_TRUE);
+      case VALUE_NULL -> nodes.nullNode();
+      default -> nodes.pojoNode(parser.getEmbeddedObject()); // YAML's !!binary: no route's shape
+    };
   }
 
   private Routes routes(JsonNode root) {

@@ -39,6 +39,30 @@ class RoutesFileTest {
         .isEqualTo(Map.of("/test/", "test", "/slow/", "slow"));
   }
 
+  /**
+   * Every kind of YAML value where a route's parts go: each is refused with its field and line, as
+   * it was when the whole file was read into a tree first; a mistake after the routes still counts.
+   */
+  @Test
+  void valuesOfTheWrongKindAreNamedWhereverTheyAre() {
+    assertThatThrownBy(() -> parse("routes:\n  /n/: 42\n"))
+        .hasMessage("routes.yaml:2: routes./n/: must be a topic name or {topic, timeout, async}");
+    assertThatThrownBy(() -> parse("routes:\n  /n/: [a, b]\n"))
+        .hasMessage("routes.yaml:2: routes./n/: must be a topic name or {topic, timeout, async}");
+    assertThatThrownBy(() -> parse("routes:\n  /n/: .inf\n"))
+        .hasMessage("routes.yaml:2: not YAML or JSON: Malformed numeric value '.inf'");
+    assertThatThrownBy(() -> parse("routes:\n  /n/:\n    topic: n\n    timeout: 30\n"))
+        .hasMessageStartingWith("routes.yaml:4: routes./n/.timeout: '30' is not a duration");
+    assertThatThrownBy(() -> parse("routes:\n  /n/: {topic: n, async: \"yes\"}\n"))
+        .hasMessage("routes.yaml:2: routes./n/.async: must be true or false");
+    assertThatThrownBy(() -> parse("routes:\n  /n/: {topic: n, async: null}\n"))
+        .hasMessage("routes.yaml:2: routes./n/.async: must be true or false");
+    assertThat(parse("routes:\n  /n/: {topic: n, async: true}\n").match("/n/").async()).isTrue();
+    assertThatThrownBy(() -> parse("routes:\n  /n/: n\n---\nx: [1\n"))
+        .isInstanceOf(RoutesFile.InvalidRoutesException.class)
+        .hasMessageStartingWith("routes.yaml:");
+  }
+
   @Test
   void aMistakeNamesTheLineOfItsField() {
     assertThatThrownBy(
