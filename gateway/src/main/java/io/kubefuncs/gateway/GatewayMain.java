@@ -189,10 +189,10 @@ public final class GatewayMain {
   Path nsqAuthSecretFile;
 
   /**
-   * {@code HOSTNAME}, set to the pod's name in every container: the default gateway id without a
-   * name lookup at start, as the NSQ client's hostname.
+   * The environment {@link #run} was given: the TLS flags' defaults, the AUTH secret, tracing, and
+   * the default gateway id.
    */
-  private String hostname;
+  private final Map<String, String> env;
 
   public static void main(String[] args) throws Exception {
     System.exit(
@@ -237,10 +237,12 @@ public final class GatewayMain {
     return main.start(err);
   }
 
-  GatewayMain() {}
+  GatewayMain() {
+    this(Map.of());
+  }
 
   private GatewayMain(Map<String, String> env) {
-    hostname = env.get("HOSTNAME");
+    this.env = env;
     nsqTls = env.get("NSQ_TLS");
     nsqTlsCaFile = env.get("NSQ_TLS_CA_FILE");
     nsqTlsCertFile = env.get("NSQ_TLS_CERT_FILE");
@@ -364,11 +366,13 @@ public final class GatewayMain {
               setting("--nsq-tls-cert-file", "NSQ_TLS_CERT_FILE", nsqTlsCertFile),
               setting("--nsq-tls-key-file", "NSQ_TLS_KEY_FILE", nsqTlsKeyFile),
               setting("--nsq-tls-server-name", "NSQ_TLS_SERVER_NAME", nsqTlsServerName));
-      authSecret = authSecret(System.getenv("NSQ_AUTH_SECRET"));
+      authSecret = authSecret(env.get("NSQ_AUTH_SECRET"));
     } catch (IllegalArgumentException e) {
       err.println("gateway: " + e.getMessage());
       return BAD_INPUT;
     }
+    // HOSTNAME is the pod's name in every container: no name lookup at start, as the NSQ client.
+    String hostname = env.get("HOSTNAME");
     String id =
         gatewayId != null
             ? gatewayId
@@ -403,7 +407,7 @@ public final class GatewayMain {
     Gateway gateway;
     OpenTelemetrySdk tracing;
     try {
-      tracing = Tracing.fromEnvironment(System.getenv(), "kubefuncs-gateway").orElse(null);
+      tracing = Tracing.fromEnvironment(env, "kubefuncs-gateway").orElse(null);
     } catch (ConfigException e) {
       err.println("gateway: " + e.getMessage());
       return BAD_INPUT;
@@ -418,9 +422,7 @@ public final class GatewayMain {
               dashboardAddr == null
                   ? null
                   : new DashboardSettings(
-                      dashboardAddr.host(),
-                      dashboardAddr.port(),
-                      KubernetesFunctions.inPod(System.getenv())));
+                      dashboardAddr.host(), dashboardAddr.port(), KubernetesFunctions.inPod(env)));
     } catch (NoSuchFileException e) {
       err.println("gateway: --config: there is no file " + e.getFile());
       return BAD_INPUT;
