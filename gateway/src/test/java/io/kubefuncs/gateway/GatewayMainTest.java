@@ -162,8 +162,7 @@ class GatewayMainTest {
   @Test
   void aListenPortInUseIsOneLineAndExit2AndStopsTheNsqConnection(@TempDir Path dir)
       throws Exception {
-    Path routes = dir.resolve("routes.yaml");
-    Files.writeString(routes, "routes:\n  /x/: x\n");
+    Path routes = oneRoute(dir);
     java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
     try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       Run busy =
@@ -272,13 +271,11 @@ class GatewayMainTest {
       })
   void aBadFlagValueIsOneLineNamingTheFlagAndExit2(String flag, String value, @TempDir Path dir)
       throws Exception {
-    Path routes = dir.resolve("routes.yaml");
-    Files.writeString(routes, "routes:\n  /x/: x\n");
+    Path routes = oneRoute(dir);
 
     Run bad = run("--config", routes.toString(), flag, value);
 
-    assertThat(bad.code()).as(bad.err()).isEqualTo(2);
-    assertThat(bad.err().strip().lines()).as(bad.err()).hasSize(1);
+    assertRefusedInOneLine(bad, String.join(" ", flag, value));
     assertThat(bad.err())
         .startsWith("gateway: ")
         .contains(flag)
@@ -306,15 +303,13 @@ class GatewayMainTest {
       })
   void aMistakenCommandLineIsOneLineNamingItAndExit2(String extra, String said, @TempDir Path dir)
       throws Exception {
-    Path routes = dir.resolve("routes.yaml");
-    Files.writeString(routes, "routes:\n  /x/: x\n");
+    Path routes = oneRoute(dir);
     List<String> args = new ArrayList<>(List.of("--config", routes.toString()));
     args.addAll(List.of(extra.split(" ")));
 
     Run bad = run(args.toArray(String[]::new));
 
-    assertThat(bad.code()).as(bad.err()).isEqualTo(2);
-    assertThat(bad.err().strip().lines()).as(bad.err()).hasSize(1);
+    assertRefusedInOneLine(bad, extra);
     assertThat(bad.err()).startsWith("gateway: " + said);
     assertThat(bad.out()).isEmpty();
   }
@@ -423,8 +418,7 @@ class GatewayMainTest {
   @Test
   void nsqSecurityMistakesAreOneLineNamingTheFlagAndExit2(@TempDir Path dir) throws Exception {
     TestCertificates certs = TestCertificates.generate();
-    Path routes = dir.resolve("routes.yaml");
-    Files.writeString(routes, "routes:\n  /x/: x\n");
+    Path routes = oneRoute(dir);
     Path emptySecret = Files.writeString(dir.resolve("secret"), "\n");
     String config = routes.toString();
     String cert = certs.clientCertificate().toString();
@@ -448,8 +442,7 @@ class GatewayMainTest {
           List<String> args = new ArrayList<>(List.of("--config", config));
           args.addAll(flags);
           Run bad = run(args.toArray(String[]::new));
-          assertThat(bad.code()).as("%s: %s", flags, bad.err()).isEqualTo(2);
-          assertThat(bad.err().strip().lines()).as(bad.err()).hasSize(1);
+          assertRefusedInOneLine(bad, flags.toString());
           assertThat(bad.err()).startsWith("gateway: ").contains(said).doesNotContain("Exception");
         });
   }
@@ -494,6 +487,17 @@ class GatewayMainTest {
   }
 
   record Run(int code, String out, String err) {}
+
+  /** A routes file with one route, for the runs that end at their flags. */
+  private static Path oneRoute(Path dir) throws IOException {
+    return Files.writeString(dir.resolve("routes.yaml"), "routes:\n  /x/: x\n");
+  }
+
+  /** A mistake in the flags ({@code what}): exit 2, and one line on stderr. */
+  private static void assertRefusedInOneLine(Run bad, String what) {
+    assertThat(bad.code()).as("%s: %s", what, bad.err()).isEqualTo(2);
+    assertThat(bad.err().strip().lines()).as("%s: %s", what, bad.err()).hasSize(1);
+  }
 
   /** Runs the command line in this JVM, for arguments that end it before anything is started. */
   private static Run run(String... args) {
