@@ -61,8 +61,6 @@ public final class Client implements AutoCloseable {
   private final String nsqdAddress;
   private final List<String> lookupds;
   private final NsqConfig nsqConfig;
-  private final NsqProducer producer;
-  private final Publisher publisher;
   private final Metrics metrics;
 
   /** Null when tracing is off, and then no span is started anywhere. */
@@ -71,12 +69,12 @@ public final class Client implements AutoCloseable {
   private final Executor executor;
 
   /**
-   * Call timeouts, the return topic and the handlers' TOUCH timers: one loop of the NSQ group, no
-   * timer thread.
+   * One per loop of the group given to {@link Builder#eventLoopGroup}, else one on a loop of the
+   * NSQ client's shared group. The first also serves every caller that is not one of those loops,
+   * the subscriptions' answers, and the handlers' TOUCH timers: no timer thread.
    */
-  private final EventLoop loop;
+  private final Lane[] lanes;
 
-  private final Calls calls;
   private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
   private final List<Subscription> subscriptions = new ArrayList<>();
 
@@ -87,21 +85,36 @@ public final class Client implements AutoCloseable {
     nsqdAddress = b.nsqdAddress;
     lookupds = List.copyOf(b.lookupds);
     nsqConfig = b.nsqConfig;
-    producer = NsqProducer.create(nsqdAddress, nsqConfig);
     metrics = Metrics.of(b.registry);
-    publisher = new Publisher(producer, metrics.publishFailures);
     tracer = b.openTelemetry == null ? null : new EventTracer(b.openTelemetry);
     executor = b.executor;
-    loop = nsqConfig.eventLoopGroup().next();
-    calls =
-        new Calls(
-            "rpc-" + returnId(b.clientId) + NsqNames.EPHEMERAL_SUFFIX,
-            nsqdAddress,
-            lookupds,
-            nsqConfig,
-            loop,
-            publisher,
-            metrics);
+    List<EventLoop> loops = new ArrayList<>();
+    if (b.ownLoops) {
+      nsqConfig.eventLoopGroup().forEach(e -> loops.add((EventLoop) e));
+    } else {
+      loops.add(nsqConfig.eventLoopGroup().next());
+    }
+    lanes = new Lane[loops.size()];
+    for (int i = 0; i < lanes.length; i++) {
+      lanes[i] =
+          Lane.open(
+              loops.get(i),
+              "rpc-" + returnId(b.clientId) + NsqNames.EPHEMERAL_SUFFIX,
+              nsqdAddress,
+              lookupds,
+              nsqConfig,
+              metrics);
+    }
+  }
+
+  /** The lane of {@code executor} if it is one of the client's loops, else the first. */
+  private Lane lane(Executor executor) {
+    for (Lane l : lanes) {
+      if (l.loop() == executor) {
+        return l;
+      }
+    }
+    return lanes[0];
   }
 
   public static Builder builder() {
@@ -126,7 +139,8 @@ public final class Client implements AutoCloseable {
     Event.Builder b = Events.newEventBuilder(NsqNames.checkTopic(topic), "", payload);
     Span span = tracer == null ? null : tracer.publish(b);
     Event event = b.build();
-    CompletableFuture<Void> published = publisher.publish(topic, event.toByteArray());
+    CompletableFuture<Void> published =
+        lane(executor).publisher().publish(topic, event.toByteArray());
     if (span != null) {
       published = published.whenComplete((v, e) -> EventTracer.end(span, e));
     }
@@ -155,6 +169,7 @@ public final class Client implements AutoCloseable {
     if (closed) {
       return CompletableFuture.failedFuture(new ClientClosedException());
     }
+    Calls calls = lane(executor).calls();
     Event.Builder b =
         Events.newEventBuilder(NsqNames.checkTopic(topic), calls.returnTopic(), payload);
     Span span = tracer == null ? null : tracer.publish(b);
@@ -192,7 +207,8 @@ public final class Client implements AutoCloseable {
             handler,
             options,
             consumer,
-            new Subscription.Services(publisher, metrics, tracer, loop, executor));
+            new Subscription.Services(
+                lanes[0].publisher(), metrics, tracer, lanes[0].loop(), executor));
     synchronized (subscriptions) {
       subscriptions.add(s);
     }
@@ -211,10 +227,11 @@ public final class Client implements AutoCloseable {
    * ask it. Completes on the client's executor.
    */
   public CompletableFuture<Void> connect() {
-    // The return topic first: isConnected() then waits for it too, where it would otherwise be
-    // true from the producer's connection on, while calls could not be answered yet.
-    CompletableFuture<Void> returnTopic = calls.ready();
-    return Completions.on(executor, producer.connect().thenCompose(v -> returnTopic));
+    CompletableFuture<?>[] each = new CompletableFuture<?>[lanes.length];
+    for (int i = 0; i < lanes.length; i++) {
+      each[i] = lanes[i].connect();
+    }
+    return Completions.on(executor, CompletableFuture.allOf(each));
   }
 
   /**
@@ -223,17 +240,26 @@ public final class Client implements AutoCloseable {
    * subscriptions' to tell.
    */
   CompletableFuture<Void> connectPublisher() {
-    return producer.connect();
+    return lanes[0].producer().connect();
   }
 
   /** True while events can be published and, once calls started, answers received. */
   public boolean isConnected() {
-    return producer.isConnected() && calls.isConnected();
+    for (Lane l : lanes) {
+      if (!l.isConnected()) {
+        return false;
+      }
+    }
+    return true;
   }
 
-  /** This client's return topic. */
+  /**
+   * The return topic of calls made from any thread but the client's own event loops; a client given
+   * its event loops ({@link Builder#eventLoopGroup}) has one more per loop, all named {@code
+   * rpc-<client-id>-<random>#ephemeral}.
+   */
   public String returnTopic() {
-    return calls.returnTopic();
+    return lanes[0].calls().returnTopic();
   }
 
   /**
@@ -249,8 +275,9 @@ public final class Client implements AutoCloseable {
     }
     all.forEach(Subscription::close);
     closed = true;
-    calls.close();
-    producer.close();
+    for (Lane l : lanes) {
+      l.close();
+    }
     handlers.shutdown();
   }
 
@@ -271,6 +298,7 @@ public final class Client implements AutoCloseable {
     private PrometheusRegistry registry = PrometheusRegistry.defaultRegistry;
     private OpenTelemetry openTelemetry;
     private Executor executor = Completions.VIRTUAL_THREADS;
+    private boolean ownLoops;
 
     private Builder() {}
 
@@ -304,6 +332,7 @@ public final class Client implements AutoCloseable {
      */
     public Builder nsqConfig(NsqConfig config) {
       this.nsqConfig = Objects.requireNonNull(config);
+      this.ownLoops = false; // one lane per loop only for a group given to eventLoopGroup() after
       return this;
     }
 
@@ -320,10 +349,14 @@ public final class Client implements AutoCloseable {
      * The Netty event loops the client's nsqd connections, call timeouts and return topic run on,
      * on top of the NSQ settings given so far; by default the NSQ client's shared group (one thread
      * per core). A server with event loops of its own, as the gateway, passes them, so that one set
-     * of threads serves both. Close the client before shutting the group down.
+     * of threads serves both. The client then publishes and takes answers on each of these loops
+     * over connections of that loop (one producer connection and one return topic per loop): a call
+     * or emit given one of them as its executor never leaves that thread. Close the client before
+     * shutting the group down.
      */
     public Builder eventLoopGroup(EventLoopGroup group) {
       this.nsqConfig = nsqConfig.toBuilder().eventLoopGroup(Objects.requireNonNull(group)).build();
+      this.ownLoops = true;
       return this;
     }
 

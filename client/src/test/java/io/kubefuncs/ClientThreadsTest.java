@@ -4,8 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.StringValue;
 import io.kubefuncs.testkit.NsqExtension;
+import io.kubefuncs.testkit.NsqdStats;
+import io.netty.channel.EventLoop;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -77,7 +83,7 @@ class ClientThreadsTest {
               .thenApply(id -> Thread.currentThread());
       answer.countDown();
 
-      for (CompletableFuture<Thread> f : java.util.List.of(answered, timedOut, emitted)) {
+      for (CompletableFuture<Thread> f : List.of(answered, timedOut, emitted)) {
         Thread t = f.join();
         assertThat(t).as("the completing thread").isNotNull();
         assertThat(t.isVirtual()).as(t + " is virtual").isTrue();
@@ -110,6 +116,49 @@ class ClientThreadsTest {
       assertThat(emitByCall.join()).isEqualTo("the-callers-executor");
     } finally {
       other.shutdownNow();
+    }
+  }
+
+  /**
+   * A server that hands the client its event loops (the gateway) and calls from them gets each call
+   * published, answered and completed on the loop it came from: its own producer connection and
+   * return topic per loop, so no request wakes another thread.
+   */
+  @Test
+  void callsFromTheClientsOwnEventLoopsArePublishedAndAnsweredOnThem() {
+    MultiThreadIoEventLoopGroup group =
+        new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    function.on("loops", "default", msg -> msg.respond(StringValue.of("pong"))).ready().join();
+    try (Client caller = client("loops").eventLoopGroup(group).build()) {
+      caller.connect().join();
+      List<EventLoop> loops = new ArrayList<>();
+      group.forEach(e -> loops.add((EventLoop) e));
+      // One call from the first loop, two from the second: the counts tell the lanes apart.
+      List<CompletableFuture<Boolean>> onTheirLoop = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        EventLoop loop = loops.get(Math.min(i, 1));
+        onTheirLoop.add(
+            CompletableFuture.supplyAsync(
+                    () ->
+                        caller
+                            .call("loops", StringValue.of("ping"), Duration.ofSeconds(10), loop)
+                            .thenApply(m -> loop.inEventLoop()),
+                    loop)
+                .thenCompose(f -> f));
+      }
+      onTheirLoop.forEach(f -> assertThat(f.join()).as("completed on its own loop").isTrue());
+
+      String nsqd = nsq.nsqdProcess().httpUrl();
+      assertThat(NsqdStats.publishCountsByConnection(nsqd, "loops"))
+          .as("each loop's calls went out on a connection of its own")
+          .containsExactlyInAnyOrder(1L, 2L);
+      assertThat(
+              NsqdStats.topicsStartingWith(nsqd, "rpc-loops-").stream()
+                  .map(t -> NsqdStats.messageCount(nsqd, t)))
+          .as("and came back on a return topic of its own")
+          .containsExactlyInAnyOrder(1L, 2L);
+    } finally {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
   }
 

@@ -92,6 +92,34 @@ public final class NsqdStats {
     return topic(nsqdHttpUrl, topic).path("message_count").asLong();
   }
 
+  /**
+   * How many messages each producer connection now open on nsqd published to {@code topic}, one
+   * entry per connection that published any: which connections a client's publishes went out on.
+   */
+  public static java.util.List<Long> publishCountsByConnection(String nsqdHttpUrl, String topic) {
+    java.util.List<Long> counts = new java.util.ArrayList<>();
+    for (JsonNode producer : stats(nsqdHttpUrl, "").path("producers")) {
+      for (JsonNode c : producer.path("pub_counts")) {
+        if (c.path("topic").asText().equals(topic)) {
+          counts.add(c.path("count").asLong());
+        }
+      }
+    }
+    return counts;
+  }
+
+  /** Every topic on nsqd whose name starts with {@code prefix}. */
+  public static java.util.List<String> topicsStartingWith(String nsqdHttpUrl, String prefix) {
+    java.util.List<String> names = new java.util.ArrayList<>();
+    for (JsonNode t : stats(nsqdHttpUrl, "").path("topics")) {
+      String name = t.path("topic_name").asText();
+      if (name.startsWith(prefix)) {
+        names.add(name);
+      }
+    }
+    return names;
+  }
+
   private static JsonNode stats(String nsqdHttpUrl, String query) {
     String url = nsqdHttpUrl + "/stats?format=json" + query;
     try {
