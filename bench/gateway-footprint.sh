@@ -5,8 +5,8 @@
 # (examples/go-pong) as the function already running behind /test/:
 #   start      exec -> /healthz 200 and a routed request answered (median of RUNS), and the CPU
 #              time the gateway had used by then;
-#   64 conns   after a warm-up at 64 connections for WARMUP (the JIT compilers' work, which
-#              would count as the requests' otherwise), wrk -t2 -c64 for DURATION: req/s, CPU per
+#   64 conns   after a warm-up at 64 connections for WARMUP and 5 s more on new connections (the
+#              JIT compilers' work, which would count as the requests' otherwise), wrk -t2 -c64 for DURATION: req/s, CPU per
 #              request of the gateway (its /proc time over the requests), RSS after it and its peak;
 #   16 conns   the same at 16 connections, for the throughput.
 # The same for other JVM options (VARIANTS). References of the same run: the Go pong's start
@@ -125,7 +125,10 @@ measure() { # variant
   cpu=$(cut -d' ' -f2 <<<"$starts" | median)
   start_variant "$1"
   await gateway routed "$gp"
+  # Then 5 s on new connections: C2 compiles the paths of connections closing and opening after the
+  # first warm-up, which would count as the requests' work (6-8 us a request by its thread's CPU).
   wrk -t2 -c64 -d"$warmup" "http://127.0.0.1:$gp/test/hello" >/dev/null
+  wrk -t2 -c64 -d5s "http://127.0.0.1:$gp/test/hello" >/dev/null
   read -r rps64 us64 < <(load_run "http://127.0.0.1:$gp/test/hello" 64 "$gateway_pid")
   rss=$(awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$gateway_pid/status")
   hwm=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$gateway_pid/status")
