@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -270,6 +271,64 @@ func TestNotReadyUntilItsOwnNsqdAnsweredTheSubscription(t *testing.T) {
 		ch := nsqd.Channel(t, "own", "default")
 		return ch != nil && len(ch.Clients) > 0
 	})
+}
+
+// The connection answers go out on is dialled at start, not by the first answer, so the first
+// event is not answered a handshake late. As the Java SDK's FunctionHealthTest.
+func TestRunDialsTheConnectionOfItsAnswersAtStart(t *testing.T) {
+	t.Parallel()
+	nsqd := nsqtest.StartNsqd(t, nil)
+	fn := startFunction(t, append(nsqdEnv(nsqd), "TOPIC=eager")...)
+	health := "http://" + receive(t, fn.healthz, 10*time.Second, "the health server")
+	nsqtest.Eventually(t, 10*time.Second, "/healthz 200", func() bool {
+		code, _ := get(t, health+"/healthz")
+		return code == 200
+	})
+	// nsqd lists a connection as a producer only once it published, so count the function's
+	// connections to nsqd instead: the subscription's and the one its answers will go out on.
+	nsqtest.Eventually(t, 10*time.Second, "two connections to nsqd, before anything was published", func() bool {
+		return connectionsTo(t, fn.cmd.Process.Pid, nsqd.TCPAddr) == 2
+	})
+	_ = fn.cmd.Process.Signal(syscall.SIGTERM)
+	if code := fn.waitExit(t, 10*time.Second); code != 0 {
+		t.Errorf("exit code %d, want 0", code)
+	}
+}
+
+// connectionsTo counts the established TCP connections of process pid to addr (127.0.0.1:port),
+// from its sockets in /proc/<pid>/fd and the kernel's table in /proc/<pid>/net/tcp.
+func connectionsTo(t *testing.T, pid int, addr string) int {
+	t.Helper()
+	_, portText, _ := strings.Cut(addr, ":")
+	port, err := strconv.Atoi(portText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inodes := map[string]bool{}
+	for _, fd := range fds {
+		target, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name()))
+		if err == nil && strings.HasPrefix(target, "socket:[") {
+			inodes[strings.TrimSuffix(strings.TrimPrefix(target, "socket:["), "]")] = true
+		}
+	}
+	table, err := os.ReadFile(fmt.Sprintf("/proc/%d/net/tcp", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Columns: sl local_address rem_address st ... inode; addresses are hex ip:port, 01 is ESTABLISHED.
+	remote := fmt.Sprintf(":%04X", port)
+	n := 0
+	for _, line := range strings.Split(string(table), "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) > 9 && strings.HasSuffix(f[2], remote) && f[3] == "01" && inodes[f[9]] {
+			n++
+		}
+	}
+	return n
 }
 
 func TestRunExitsTwoOnBadConfiguration(t *testing.T) {
