@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -364,10 +365,26 @@ class ScalingIT {
     assertThat(replicas(BUSY)).isGreaterThan(1);
 
     long idle = System.nanoTime();
+    // What the HPA sees every 10 s while waiting: if it never scales down, the log says why.
+    AtomicLong reported = new AtomicLong(idle);
     await("one replica again once idle")
         .atMost(Duration.ofMinutes(2))
         .pollInterval(Duration.ofSeconds(1))
-        .until(() -> replicas(BUSY) == 1);
+        .until(
+            () -> {
+              int replicas = replicas(BUSY);
+              if (replicas != 1 && System.nanoTime() - reported.get() > 10_000_000_000L) {
+                reported.set(System.nanoTime());
+                System.out.printf(
+                    Locale.ROOT,
+                    "e2e: hpa: %.0f s idle, %d replicas; HPA: %s; pods' CPU: %s%n",
+                    seconds(idle),
+                    replicas,
+                    hpaStatus(),
+                    podCpu(BUSY));
+              }
+              return replicas == 1;
+            });
     System.out.printf(
         Locale.ROOT, "e2e: hpa: back to 1 replica %.1f s after the load stopped%n", seconds(idle));
   }
@@ -476,6 +493,24 @@ class ScalingIT {
                 + name)
         .path("items")
         .size();
+  }
+
+  /** Each of the function's pods' CPU use as metrics-server has it, e.g. {@code [1m, 2m]}. */
+  private List<String> podCpu(String name) {
+    List<String> cpu = new ArrayList<>();
+    cluster
+        .kubectlJson(
+            "get",
+            "--raw",
+            "/apis/metrics.k8s.io/v1beta1/namespaces/"
+                + NS
+                + "/pods?labelSelector=app.kubernetes.io/instance%3D"
+                + name)
+        .path("items")
+        .forEach(
+            pod ->
+                pod.path("containers").forEach(c -> cpu.add(c.path("usage").path("cpu").asText())));
+    return cpu;
   }
 
   private String hpaStatus() {
