@@ -332,7 +332,7 @@ class ScalingIT {
         GO_PONG,
         """
         resources:
-          requests: {cpu: 20m}
+          requests: {cpu: 50m}
         autoscaling:
           mode: hpa
           minReplicas: 1
