@@ -125,9 +125,9 @@ measure() { # variant
   cpu=$(cut -d' ' -f2 <<<"$starts" | median)
   start_variant "$1"
   await gateway routed "$gp"
+  wrk -t2 -c64 -d"$warmup" "http://127.0.0.1:$gp/test/hello" >/dev/null
   # Then 5 s on new connections: C2 compiles the paths of connections closing and opening after the
   # first warm-up, which would count as the requests' work (6-8 us a request by its thread's CPU).
-  wrk -t2 -c64 -d"$warmup" "http://127.0.0.1:$gp/test/hello" >/dev/null
   wrk -t2 -c64 -d5s "http://127.0.0.1:$gp/test/hello" >/dev/null
   read -r rps64 us64 < <(load_run "http://127.0.0.1:$gp/test/hello" 64 "$gateway_pid")
   rss=$(awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$gateway_pid/status")
