@@ -152,9 +152,7 @@ class ClientThreadsTest {
       assertThat(NsqdStats.publishCountsByConnection(nsqd, "loops"))
           .as("each loop's calls went out on a connection of its own")
           .containsExactlyInAnyOrder(1L, 2L);
-      assertThat(
-              NsqdStats.topicsStartingWith(nsqd, "rpc-loops-").stream()
-                  .map(t -> NsqdStats.messageCount(nsqd, t)))
+      assertThat(NsqdStats.messageCountsOfTopicsStartingWith(nsqd, "rpc-loops-").values())
           .as("and came back on a return topic of its own")
           .containsExactlyInAnyOrder(1L, 2L);
     } finally {

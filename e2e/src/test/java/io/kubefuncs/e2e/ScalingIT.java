@@ -3,6 +3,7 @@ package io.kubefuncs.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -345,7 +346,7 @@ class ScalingIT {
     await("metrics-server measuring the function's pod")
         .atMost(Duration.ofMinutes(2))
         .pollInterval(Duration.ofSeconds(2))
-        .until(() -> podMetrics(BUSY) > 0);
+        .until(() -> podMetrics(BUSY).size() > 0);
     long start = System.nanoTime();
     Load load = new Load(Load.get(gateway.url("/" + BUSY + "/hello")), 200, 8, 300);
     try (load) {
@@ -481,8 +482,8 @@ class ScalingIT {
             .count();
   }
 
-  /** How many of the function's pods metrics-server has a CPU figure for. */
-  private int podMetrics(String name) {
+  /** metrics-server's figures for each of the function's pods that it has measured. */
+  private JsonNode podMetrics(String name) {
     return cluster
         .kubectlJson(
             "get",
@@ -491,22 +492,13 @@ class ScalingIT {
                 + NS
                 + "/pods?labelSelector=app.kubernetes.io/instance%3D"
                 + name)
-        .path("items")
-        .size();
+        .path("items");
   }
 
   /** Each of the function's pods' CPU use as metrics-server has it, e.g. {@code [1m, 2m]}. */
   private List<String> podCpu(String name) {
     List<String> cpu = new ArrayList<>();
-    cluster
-        .kubectlJson(
-            "get",
-            "--raw",
-            "/apis/metrics.k8s.io/v1beta1/namespaces/"
-                + NS
-                + "/pods?labelSelector=app.kubernetes.io/instance%3D"
-                + name)
-        .path("items")
+    podMetrics(name)
         .forEach(
             pod ->
                 pod.path("containers").forEach(c -> cpu.add(c.path("usage").path("cpu").asText())));

@@ -82,8 +82,8 @@ class ReturnTopicClusterTest {
 
   /** Messages on that nsqd's return topics of gateway gw-a. */
   private static long answers(String nsqdHttpUrl) {
-    return NsqdStats.topicsStartingWith(nsqdHttpUrl, "rpc-gw-a-").stream()
-        .mapToLong(t -> NsqdStats.messageCount(nsqdHttpUrl, t))
+    return NsqdStats.messageCountsOfTopicsStartingWith(nsqdHttpUrl, "rpc-gw-a-").values().stream()
+        .mapToLong(Long::longValue)
         .sum();
   }
 }

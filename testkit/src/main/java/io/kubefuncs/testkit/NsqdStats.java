@@ -108,16 +108,20 @@ public final class NsqdStats {
     return counts;
   }
 
-  /** Every topic on nsqd whose name starts with {@code prefix}. */
-  public static java.util.List<String> topicsStartingWith(String nsqdHttpUrl, String prefix) {
-    java.util.List<String> names = new java.util.ArrayList<>();
+  /**
+   * Messages ever published to each topic on nsqd whose name starts with {@code prefix}, by topic
+   * name: a client's return topics, say.
+   */
+  public static java.util.Map<String, Long> messageCountsOfTopicsStartingWith(
+      String nsqdHttpUrl, String prefix) {
+    java.util.Map<String, Long> counts = new java.util.TreeMap<>();
     for (JsonNode t : stats(nsqdHttpUrl, "").path("topics")) {
       String name = t.path("topic_name").asText();
       if (name.startsWith(prefix)) {
-        names.add(name);
+        counts.put(name, t.path("message_count").asLong());
       }
     }
-    return names;
+    return counts;
   }
 
   private static JsonNode stats(String nsqdHttpUrl, String query) {
