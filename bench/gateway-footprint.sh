@@ -6,8 +6,9 @@
 #   start      exec -> /healthz 200 and a routed request answered (median of RUNS), and the CPU
 #              time the gateway had used by then;
 #   64 conns   after a warm-up at 64 connections for WARMUP and 5 s more on new connections (the
-#              JIT compilers' work, which would count as the requests' otherwise), wrk -t2 -c64 for DURATION: req/s, CPU per
-#              request of the gateway (its /proc time over the requests), RSS after it and its peak;
+#              JIT compilers' work, which would count as the requests' otherwise), wrk -t2 -c64
+#              for DURATION: req/s, CPU per request of the gateway (its /proc time over the
+#              requests), RSS after it and its peak;
 #   16 conns   the same at 16 connections, for the throughput.
 # The same for other JVM options (VARIANTS). References of the same run: the Go pong's start
 # (exec -> /healthz 200, as bench/function.sh) and the no-queue ceiling (PlainPongServer, as

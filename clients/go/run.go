@@ -94,8 +94,8 @@ func runFunction(ctx context.Context, stopSignals func(), h Handler, options []O
 		return err
 	}
 	// The connection answers go out on, dialled now beside the subscription's rather than by the
-	// first answer, as go-nsq's producer would. Whether nsqd is reachable is the subscription's to
-	// tell; a dial that fails here is made again by the first answer.
+	// first answer (go-nsq's producer dials on first use). Whether nsqd is reachable is the
+	// subscription's to tell; a dial that fails here is made again by the first answer.
 	go func() { _ = c.producer.Ping() }()
 	go func() {
 		select {
