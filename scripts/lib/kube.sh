@@ -572,12 +572,18 @@ kube::control_plane_up() {
     --profiling=false
 }
 
+# True once the process whose mount namespace is $1 (/proc/<pid>/ns/mnt) has left ours: unshare
+# runs in ours until it has made the new one. Read anew on each try of kube::wait_for.
+kube::own_mount_namespace() {
+  [ "$(readlink "$1")" != "$(readlink /proc/self/ns/mnt)" ]
+}
+
 kube::node_up() {
   if ! kube::alive holder; then
     # The private mount namespace that containerd, the kubelet and kube-proxy share.
     kube::start holder host unshare --mount --propagation private -- sleep infinity
     local ns="/proc/$(kube::pid holder)/ns/mnt"
-    kube::wait_for "the mount namespace" 10 "$logs/holder.log" test "$(readlink "$ns")" != "$(readlink /proc/self/ns/mnt)"
+    kube::wait_for "the mount namespace" 10 "$logs/holder.log" kube::own_mount_namespace "$ns"
     local f
     for f in vm/overcommit_memory kernel/panic kernel/panic_on_oops; do
       nsenter --mount="$ns" -- mount --bind "$state/sysctl/${f//\//.}" "/proc/sys/$f"
