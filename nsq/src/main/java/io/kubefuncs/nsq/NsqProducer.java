@@ -513,7 +513,7 @@ public final class NsqProducer implements AutoCloseable {
     final List<byte[]> bodies;
     final long deferMillis;
     final long deadlineNanos;
-    final CompletableFuture<Void> future = new CompletableFuture<>();
+    final CompletableFuture<Void> future = new PublishFuture();
     boolean alone;
 
     Publish(String topic, byte[] body, List<byte[]> bodies, long deferMillis, long deadlineNanos) {
