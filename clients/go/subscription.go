@@ -235,34 +235,34 @@ func (s *Subscription) deadLetterMessage(nm *nsq.Message, reason string) {
 
 // keepAlive TOUCHes the message at half its nsqd's msg_timeout while the handler runs, up to the
 // handler timeout, so that nsqd does not hand a long job to a second consumer. The returned
-// function stops it, and returns once no TOUCH can be sent any more.
+// function stops it, and returns once no TOUCH can be sent any more. A timer rather than a
+// goroutine with a ticker: nearly every handler returns long before the first TOUCH is due, and
+// then nothing ran for it, and the stop waits for no goroutine to end.
 func (s *Subscription) keepAlive(nm *nsq.Message, start time.Time) func() {
 	period := s.client.nsqds.msgTimeout(nm.NSQDAddress) / 2
 	if period < 100*time.Millisecond {
 		period = 100 * time.Millisecond
 	}
 	limit := start.Add(s.handlerTimeout)
-	done := make(chan struct{})
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		t := time.NewTicker(period)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case now := <-t.C:
-				if !now.Before(limit) {
-					return
-				}
-				nm.Touch()
-			}
+	var mu sync.Mutex
+	stopped := false
+	var t *time.Timer
+	mu.Lock()
+	t = time.AfterFunc(period, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if stopped || !time.Now().Before(limit) {
+			return
 		}
-	}()
+		nm.Touch()
+		t.Reset(period)
+	})
+	mu.Unlock()
 	return func() {
-		close(done)
-		<-stopped
+		mu.Lock()
+		stopped = true
+		t.Stop()
+		mu.Unlock()
 	}
 }
 
