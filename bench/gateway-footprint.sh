@@ -8,7 +8,8 @@
 #   64 conns   after a warm-up at 64 connections for WARMUP and 5 s more on new connections (the
 #              JIT compilers' work, which would count as the requests' otherwise), wrk -t2 -c64
 #              for DURATION: req/s, CPU per request of the gateway (its /proc time over the
-#              requests), RSS after it and its peak;
+#              requests), RSS after it and its peak; the CPU per request of nsqd, of the Go pong
+#              and of the whole machine (/proc/stat) as well, in a second table;
 #   16 conns   the same at 16 connections, for the throughput.
 # The same for other JVM options (VARIANTS). References of the same run: the Go pong's start
 # (exec -> /healthz 200, as bench/function.sh) and the no-queue ceiling (PlainPongServer, as
@@ -66,6 +67,7 @@ while IFS='|' read -r name flags; do variant_flags[$name]=$flags; done <"$tmp/va
 # The function behind /test/, running before any gateway starts.
 hp=$(free_port)
 spawn pong env -i "${function_env[@]}" HEALTHZ_ADDR="127.0.0.1:$hp" "$tmp/go-pong"
+pong_pid=$!
 await pong http_ok "http://127.0.0.1:$hp/healthz"
 printf 'routes:\n  /test/: test\n' >"$tmp/routes.yaml"
 
@@ -106,20 +108,31 @@ go_start_once() {
     env -i "${function_env[@]}" TOPIC=go-start HEALTHZ_ADDR="127.0.0.1:$port" "$tmp/go-pong"
 }
 
-# req/s of one wrk run of $duration, and the CPU per request (us) of PID during it.
-load_run() { # url connections pid
-  local c0 report rps c
-  c0=$(proc_jiffies "$3")
-  report=$(wrk -t2 -c"$2" -d"$duration" "$1" 2>&1)
+# req/s of one wrk run of $duration, then the CPU per request (us) of each PID during it, then
+# that of the whole machine (every CPU's busy time, /proc/stat).
+load_run() { # url connections pid...
+  local url=$1 conns=$2 report rps c0=() c1=() b0 b1 pid
+  shift 2
+  for pid in "$@"; do c0+=("$(proc_jiffies "$pid")"); done
+  b0=$(machine_busy)
+  report=$(wrk -t2 -c"$conns" -d"$duration" "$url" 2>&1)
+  b1=$(machine_busy)
+  for pid in "$@"; do c1+=("$(proc_jiffies "$pid")"); done
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$report")
-  c=$(($(proc_jiffies "$3") - c0))
-  grep -q 'Non-2xx\|Socket errors' <<<"$report" && log "wrk at $2 connections to $1: $(grep 'Non-2xx\|Socket errors' <<<"$report")"
-  awk -v rps="$rps" -v d="${duration%s}" -v c="$c" -v hz="$hz" 'BEGIN {printf "%.0f %.1f\n", rps, c * 1e6 / hz / (rps * d)}'
+  grep -q 'Non-2xx\|Socket errors' <<<"$report" && log "wrk at $conns connections to $url: $(grep 'Non-2xx\|Socket errors' <<<"$report")"
+  awk -v rps="$rps" -v d="${duration%s}" -v hz="$hz" -v used="${c0[*]}|${c1[*]}|$b0|$b1" 'BEGIN {
+    split(used, u, "|"); n = split(u[1], a, " "); split(u[2], b, " ")
+    printf "%.0f", rps
+    for (i = 1; i <= n; i++) printf " %.1f", (b[i] - a[i]) * 1e6 / hz / (rps * d)
+    printf " %.1f\n", (u[4] - u[3]) * 1e6 / hz / (rps * d) }'
 }
+machine_busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat; } # jiffies
 
-# One row: name|start ms|CPU to ready ms|req/s 64|us/req 64|RSS MiB|peak RSS MiB|req/s 16|load
+# One row: name|start ms|CPU to ready ms|req/s 64|us/req 64|RSS MiB|peak RSS MiB|req/s 16|load|
+# chain 64|chain 16, a chain being the CPU per request (us) of the gateway, nsqd, the Go pong and
+# the whole machine.
 measure() { # variant
-  local l starts start cpu rps64 us64 rss hwm rps16
+  local l starts start cpu rps64 us64 rss hwm rps16 chain64 chain16
   l=$(load)
   starts=$(for _ in $(seq "$runs"); do start_once "$1"; done)
   start=$(cut -d' ' -f1 <<<"$starts" | median)
@@ -130,12 +143,13 @@ measure() { # variant
   # Then 5 s on new connections: C2 compiles the paths of connections closing and opening after the
   # first warm-up, which would count as the requests' work (6-8 us a request by its thread's CPU).
   wrk -t2 -c64 -d5s "http://127.0.0.1:$gp/test/hello" >/dev/null
-  read -r rps64 us64 < <(load_run "http://127.0.0.1:$gp/test/hello" 64 "$gateway_pid")
+  read -r rps64 chain64 < <(load_run "http://127.0.0.1:$gp/test/hello" 64 "$gateway_pid" "$nsqd_pid" "$pong_pid")
+  us64=${chain64%% *}
   rss=$(awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$gateway_pid/status")
   hwm=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$gateway_pid/status")
-  read -r rps16 _ < <(load_run "http://127.0.0.1:$gp/test/hello" 16 "$gateway_pid")
+  read -r rps16 chain16 < <(load_run "http://127.0.0.1:$gp/test/hello" 16 "$gateway_pid" "$nsqd_pid" "$pong_pid")
   stop "$gateway_pid"
-  echo "$1|$start|$cpu|$rps64|$us64|$rss|$hwm|$rps16|$l"
+  echo "$1|$start|$cpu|$rps64|$us64|$rss|$hwm|$rps16|$l|$chain64|$chain16"
 }
 
 echo "== references: the Go pong's start (median of $runs), the no-queue ceiling at 64 and 16 connections"
@@ -160,13 +174,17 @@ while IFS='|' read -r name _ _; do
   [ -n "$name" ] || continue
   echo "-- $name: JAVA_TOOL_OPTIONS=${variant_flags[$name]}"
   row=$(measure "$name")
-  IFS='|' read -r _ start cpu rps64 us64 rss hwm rps16 l <<<"$row"
+  IFS='|' read -r _ start cpu rps64 us64 rss hwm rps16 l chain64 chain16 <<<"$row"
   key=$(tr -c 'a-zA-Z0-9\n' _ <<<"$name" | tr 'A-Z' 'a-z')
   emit "start_ms[$key]" "$start" "ms ($(ratio "$start" "$go_start")x the Go pong's; $cpu ms CPU; issue 15: at most 300 ms)"
   emit "rss_after_64_mib[$key]" "$rss" "MiB (peak $hwm MiB; issue 15: at most 96 MiB)"
   emit "cpu_per_request_64_us[$key]" "$us64" "us (issue 15: at most 12 us)"
   emit "rps_64[$key]" "$rps64" "req/s ($(ratio "$rps64" "$ceiling64")x the ceiling)"
   emit "rps_16[$key]" "$rps16" "req/s ($(ratio "$rps16" "$ceiling16")x the ceiling)"
+  read -r g n p m <<<"$chain64"
+  emit "machine_cpu_per_request_64_us[$key]" "$m" "us (gateway $g, nsqd $n, Go pong $p, the rest wrk and the kernel)"
+  read -r g n p m <<<"$chain16"
+  emit "machine_cpu_per_request_16_us[$key]" "$m" "us (gateway $g, nsqd $n, Go pong $p, the rest wrk and the kernel)"
   rows+=("$row")
 done <<<"$VARIANTS"
 
@@ -174,10 +192,25 @@ echo
 echo "| JVM options (gateway image, $limit memory) | start (exec -> routed answer) | / Go pong | CPU to ready | RSS after 64 conns (peak) | gateway CPU per request at 64 | req/s at 64 (/ ceiling) | req/s at 16 (/ ceiling) | load average |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 for row in "${rows[@]}"; do
-  IFS='|' read -r name start cpu rps64 us64 rss hwm rps16 l <<<"$row"
+  IFS='|' read -r name start cpu rps64 us64 rss hwm rps16 l _ <<<"$row"
   printf '| %s | %s ms | %sx | %s ms | %s MiB (%s) | %s µs | %s (%sx) | %s (%sx) | %s |\n' "$name" "$start" \
     "$(ratio "$start" "$go_start")" "$cpu" "$rss" "$hwm" "$us64" "$rps64" "$(ratio "$rps64" "$ceiling64")" \
     "$rps16" "$(ratio "$rps16" "$ceiling16")" "$l"
 done
 printf '| Go pong start; no-queue ceiling (the references) | %s ms | 1.0x | %s ms | | | %s | %s | |\n' \
   "$go_start" "$go_cpu" "$ceiling64" "$ceiling16"
+
+# Where a request's CPU goes: the two cores are busy at both loads, so the throughput at a load is
+# about the machine's CPU over what a request costs all the processes it passes through.
+echo
+echo "| JVM options | connections | CPU per request: gateway | nsqd | Go pong | whole machine |"
+echo "| --- | --- | --- | --- | --- | --- |"
+for row in "${rows[@]}"; do
+  IFS='|' read -r name _ _ _ _ _ _ _ _ chain64 chain16 <<<"$row"
+  for c in 64 16; do
+    chain=$chain64
+    [ "$c" = 16 ] && chain=$chain16
+    read -r g n p m <<<"$chain"
+    printf '| %s | %s | %s µs | %s µs | %s µs | %s µs |\n' "$name" "$c" "$g" "$n" "$p" "$m"
+  done
+done
