@@ -28,10 +28,9 @@ final class EventLoops {
     if (cpus < 2) {
       return NioIoHandler.newFactory();
     }
+    // Netty hands each handler its own event loop, a SingleThreadEventExecutor.
     return loop -> {
-      if (!(loop instanceof SingleThreadEventExecutor tasks)) {
-        return NioIoHandler.newFactory().newHandler(loop);
-      }
+      SingleThreadEventExecutor tasks = (SingleThreadEventExecutor) loop;
       return NioIoHandler.newFactory(
               SelectorProvider.provider(),
               () ->

@@ -23,15 +23,15 @@ final class SpinningSelectStrategy implements SelectStrategy {
   static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
 
   private final BooleanSupplier awaited;
-  private final BooleanSupplier hasTasks;
+  private final BooleanSupplier tasksQueued;
 
   /**
-   * {@code awaited}: whether a caller is blocked now; {@code hasTasks}: whether the thread's task
-   * queue holds work (a publish handed over while it polls).
+   * {@code awaited}: whether a caller is blocked now; {@code tasksQueued}: whether the thread's
+   * task queue holds work (a publish handed over while it polls).
    */
-  SpinningSelectStrategy(BooleanSupplier awaited, BooleanSupplier hasTasks) {
+  SpinningSelectStrategy(BooleanSupplier awaited, BooleanSupplier tasksQueued) {
     this.awaited = awaited;
-    this.hasTasks = hasTasks;
+    this.tasksQueued = tasksQueued;
   }
 
   @Override
@@ -46,7 +46,7 @@ final class SpinningSelectStrategy implements SelectStrategy {
     do {
       int ready = selectNow.get();
       // 0 with a task queued: the loop handles no keys and goes on to run its tasks.
-      if (ready > 0 || this.hasTasks.getAsBoolean()) {
+      if (ready > 0 || tasksQueued.getAsBoolean()) {
         return ready;
       }
       Thread.onSpinWait();
