@@ -169,6 +169,17 @@ emit ceiling_64_rps "$ceiling64" "req/s (reference)"
 emit ceiling_16_rps "$ceiling16" "req/s (reference)"
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+# A chain (measure) as a RESULT line, and as a row of the second table.
+emit_chain() { # connections key chain
+  local g n p m
+  read -r g n p m <<<"$3"
+  emit "machine_cpu_per_request_$1_us[$2]" "$m" "us (gateway $g, nsqd $n, Go pong $p, the rest wrk and the kernel)"
+}
+chain_row() { # name connections chain
+  local g n p m
+  read -r g n p m <<<"$3"
+  printf '| %s | %s | %s µs | %s µs | %s µs | %s µs |\n' "$1" "$2" "$g" "$n" "$p" "$m"
+}
 rows=()
 while IFS='|' read -r name _ _; do
   [ -n "$name" ] || continue
@@ -181,10 +192,8 @@ while IFS='|' read -r name _ _; do
   emit "cpu_per_request_64_us[$key]" "$us64" "us (issue 15: at most 12 us)"
   emit "rps_64[$key]" "$rps64" "req/s ($(ratio "$rps64" "$ceiling64")x the ceiling)"
   emit "rps_16[$key]" "$rps16" "req/s ($(ratio "$rps16" "$ceiling16")x the ceiling)"
-  read -r g n p m <<<"$chain64"
-  emit "machine_cpu_per_request_64_us[$key]" "$m" "us (gateway $g, nsqd $n, Go pong $p, the rest wrk and the kernel)"
-  read -r g n p m <<<"$chain16"
-  emit "machine_cpu_per_request_16_us[$key]" "$m" "us (gateway $g, nsqd $n, Go pong $p, the rest wrk and the kernel)"
+  emit_chain 64 "$key" "$chain64"
+  emit_chain 16 "$key" "$chain16"
   rows+=("$row")
 done <<<"$VARIANTS"
 
@@ -207,10 +216,6 @@ echo "| JVM options | connections | CPU per request: gateway | nsqd | Go pong | 
 echo "| --- | --- | --- | --- | --- | --- |"
 for row in "${rows[@]}"; do
   IFS='|' read -r name _ _ _ _ _ _ _ _ chain64 chain16 <<<"$row"
-  for c in 64 16; do
-    chain=$chain64
-    [ "$c" = 16 ] && chain=$chain16
-    read -r g n p m <<<"$chain"
-    printf '| %s | %s | %s µs | %s µs | %s µs | %s µs |\n' "$name" "$c" "$g" "$n" "$p" "$m"
-  done
+  chain_row "$name" 64 "$chain64"
+  chain_row "$name" 16 "$chain16"
 done
