@@ -13,13 +13,14 @@ import io.opentelemetry.api.trace.Span;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -284,7 +285,9 @@ public final class Client implements AutoCloseable {
   /** Client ids become part of a topic name: keep what NSQ allows, and keep it short. */
   static String returnId(String clientId) {
     String id = clientId == null ? "" : clientId.replaceAll("[^.a-zA-Z0-9_-]", "-");
-    String unique = UUID.randomUUID().toString().substring(0, 8);
+    // Unique beside the host's name, not secret: UUID.randomUUID() would set up a SecureRandom
+    // through reflection, which spins method-handle classes at every start.
+    String unique = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
     id = id.isEmpty() ? unique : id + "-" + unique;
     int max = NsqNames.MAX_LENGTH - "rpc-".length() - NsqNames.EPHEMERAL_SUFFIX.length();
     return id.length() > max ? id.substring(id.length() - max) : id;

@@ -1,7 +1,6 @@
 package io.kubefuncs.gateway;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -13,7 +12,9 @@ public final class Routes {
 
   public Routes(List<Route> routes) {
     List<Route> sorted = new ArrayList<>(routes);
-    sorted.sort(Comparator.comparingInt((Route r) -> r.prefix().length()).reversed());
+    // A lambda of this class, which the AOT cache holds, rather than Comparator.comparingInt's,
+    // whose class the JVM would make at every start.
+    sorted.sort((a, b) -> Integer.compare(b.prefix().length(), a.prefix().length()));
     byLength = sorted.toArray(Route[]::new);
   }
 

@@ -64,6 +64,18 @@ public record HostPort(String host, int port) {
     return HOST.matcher(host).matches();
   }
 
+  // Written out because a record's own equals and hashCode bootstrap through method handles at
+  // their first call, spinning classes at run time that the AOT cache does not hold.
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof HostPort other && port == other.port && host.equals(other.host);
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * host.hashCode() + port;
+  }
+
   @Override
   public String toString() {
     return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;

@@ -15,6 +15,18 @@ class HostPortTest {
   }
 
   @Test
+  void isAKeyByHostAndPort() {
+    HostPort a = HostPort.parse("nsqd-0.nsqd:4150", "nsqd");
+    assertThat(a)
+        .isEqualTo(new HostPort("nsqd-0.nsqd", 4150))
+        .hasSameHashCodeAs(new HostPort("nsqd-0.nsqd", 4150));
+    assertThat(a)
+        .isNotEqualTo(new HostPort("nsqd-0.nsqd", 4151))
+        .isNotEqualTo(new HostPort("nsqd-1.nsqd", 4150));
+    assertThat(a).isNotEqualTo("nsqd-0.nsqd:4150");
+  }
+
+  @Test
   void rejectsWithTheSettingsName() {
     assertThatThrownBy(() -> HostPort.parse("localhost", "nsqd address"))
         .hasMessage("nsqd address 'localhost' must be host:port");
