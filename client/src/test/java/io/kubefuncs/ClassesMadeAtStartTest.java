@@ -6,14 +6,16 @@ import io.kubefuncs.nsq.NsqProducer;
 import io.kubefuncs.nsq.internal.HostPort;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.module.ModuleFinder;
+import java.lang.module.ModuleReader;
+import java.lang.module.ModuleReference;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystem;
-import java.nio.file.FileSystems;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -28,66 +30,44 @@ class ClassesMadeAtStartTest {
   void stringConcatenationIsCompiledInline() throws Exception {
     List<String> offenders = new ArrayList<>();
     for (Class<?> anchor : List.of(Client.class, NsqProducer.class)) {
-      forEachClassFile(
-          anchor,
-          (name, bytes) -> {
-            if (contains(bytes, "makeConcatWithConstants")) {
-              offenders.add(name);
-            }
-          });
+      classFiles(anchor)
+          .forEach(
+              (name, text) -> {
+                if (text.contains("makeConcatWithConstants")) {
+                  offenders.add(name);
+                }
+              });
     }
     assertThat(offenders).as("classes that concatenate with an invokedynamic").isEmpty();
   }
 
   @Test
-  void connectionKeysHaveTheirOwnEqualsAndHashCode() throws IOException {
-    try (InputStream in = HostPort.class.getResourceAsStream("HostPort.class")) {
-      assertThat(contains(in.readAllBytes(), "java/lang/runtime/ObjectMethods"))
-          .as("HostPort bootstraps a record's generated equals and hashCode")
-          .isFalse();
-    }
+  void connectionKeysHaveTheirOwnEqualsAndHashCode() throws Exception {
+    assertThat(classFiles(HostPort.class).get("io/kubefuncs/nsq/internal/HostPort.class"))
+        .as("HostPort bootstraps a record's generated equals and hashCode")
+        .doesNotContain("java/lang/runtime/ObjectMethods");
   }
 
-  private interface ClassFileVisitor {
-    void visit(String name, byte[] bytes) throws IOException;
-  }
-
-  /** Every class file of the module (a folder in the reactor, a jar otherwise) ANCHOR is from. */
-  private static void forEachClassFile(Class<?> anchor, ClassFileVisitor visitor)
+  /**
+   * Each class file of ANCHOR's module by name, read as ISO-8859-1: names in a class file's
+   * constant pool are (modified) UTF-8, so ASCII ones appear in the text as they are. Read where
+   * the class was loaded from, a folder or a jar, which holds the module without the tests that
+   * surefire patches into it.
+   */
+  private static Map<String, String> classFiles(Class<?> anchor)
       throws IOException, URISyntaxException {
     Path location = Path.of(anchor.getProtectionDomain().getCodeSource().getLocation().toURI());
-    if (Files.isDirectory(location)) {
-      visitTree(location, visitor);
-    } else {
-      try (FileSystem jar = FileSystems.newFileSystem(location)) {
-        visitTree(jar.getPath("/"), visitor);
-      }
-    }
-  }
-
-  private static void visitTree(Path root, ClassFileVisitor visitor) throws IOException {
-    List<Path> classes;
-    try (Stream<Path> files = Files.walk(root)) {
-      classes = files.filter(p -> p.toString().endsWith(".class")).toList();
-    }
-    assertThat(classes).as("class files under %s", root).isNotEmpty();
-    for (Path p : classes) {
-      visitor.visit(root.relativize(p).toString(), Files.readAllBytes(p));
-    }
-  }
-
-  /** Names in a class file's constant pool are (modified) UTF-8: ASCII ones appear as they are. */
-  private static boolean contains(byte[] bytes, String ascii) {
-    byte[] needle = ascii.getBytes(StandardCharsets.US_ASCII);
-    outer:
-    for (int i = 0; i + needle.length <= bytes.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (bytes[i + j] != needle[j]) {
-          continue outer;
+    ModuleReference module = ModuleFinder.of(location).findAll().iterator().next();
+    Map<String, String> files = new TreeMap<>();
+    try (ModuleReader reader = module.open();
+        Stream<String> names = reader.list()) {
+      for (String name : names.filter(n -> n.endsWith(".class")).toList()) {
+        try (InputStream in = reader.open(name).orElseThrow()) {
+          files.put(name, new String(in.readAllBytes(), StandardCharsets.ISO_8859_1));
         }
       }
-      return true;
     }
-    return false;
+    assertThat(files).as("class files of %s", anchor.getModule()).isNotEmpty();
+    return files;
   }
 }
