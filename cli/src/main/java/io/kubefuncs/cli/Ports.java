@@ -1,11 +1,10 @@
 package io.kubefuncs.cli;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.BindException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 
 /** Listening ports: checked before anything starts, so that a taken one stops nothing half-way. */
 final class Ports {
@@ -47,12 +46,17 @@ final class Ports {
     }
   }
 
-  /** A port free on 127.0.0.1 right now, for a child to listen on. */
+  /**
+   * A port free on 127.0.0.1 right now, for a child to listen on once it has started.
+   *
+   * <p>Not one the kernel would pick for a {@code bind} to port 0 or for an outgoing connection:
+   * between now and the child's listen, a second or so for a JVM, anything on the machine (the
+   * dashboard of this very process, too) could be given that one.
+   */
   static int free() {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException("no free port on 127.0.0.1", e);
-    }
+    return CHILD_PORTS.next();
   }
+
+  private static final ChildPorts CHILD_PORTS =
+      ChildPorts.belowEphemeral(Path.of("/proc/sys/net/ipv4/ip_local_port_range"));
 }
