@@ -1,5 +1,6 @@
 package io.kubefuncs;
 
+import io.kubefuncs.internal.MessagesWarmUp;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.concurrent.CompletableFuture;
@@ -34,6 +35,7 @@ final class Function implements AutoCloseable {
       Handler handler,
       PrometheusRegistry registry,
       OpenTelemetrySdk tracing) {
+    MessagesWarmUp warmUp = MessagesWarmUp.start();
     this.config = config;
     this.tracing = tracing;
     Client.Builder b =
@@ -73,6 +75,8 @@ final class Function implements AutoCloseable {
       client.close();
       throw e;
     }
+    // Before /healthz can answer 200.
+    warmUp.await();
     subscription
         .ready()
         .thenRun(

@@ -1,6 +1,7 @@
 package io.kubefuncs.gateway;
 
 import io.kubefuncs.Client;
+import io.kubefuncs.internal.MessagesWarmUp;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -76,6 +77,7 @@ public final class Gateway implements AutoCloseable {
       OpenTelemetry openTelemetry,
       DashboardSettings dashboardSettings)
       throws IOException {
+    MessagesWarmUp warmUp = MessagesWarmUp.start();
     this.config = config;
     byte[] initial = Files.readAllBytes(config.routesFile());
     this.routes =
@@ -217,6 +219,8 @@ public final class Gateway implements AutoCloseable {
         config.listenHost().isEmpty()
             ? new InetSocketAddress(config.listenPort())
             : new InetSocketAddress(config.listenHost(), config.listenPort());
+    // Before /healthz can answer at all.
+    warmUp.await();
     Channel bound;
     try {
       bound = bootstrap.bind(address).syncUninterruptibly().channel();

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.kubefuncs.Client;
 import io.kubefuncs.GatewayResponse;
 import io.kubefuncs.nsq.NsqTls;
+import io.kubefuncs.testkit.ClassInitLog;
 import io.kubefuncs.testkit.NsqAuthServer;
 import io.kubefuncs.testkit.NsqExtension;
 import io.kubefuncs.testkit.NsqdProcess;
@@ -51,9 +52,10 @@ class GatewayMainTest {
     int port = freePort();
     int dashboard = freePort();
     Path log = dir.resolve("gateway.log");
+    ClassInitLog classInit = new ClassInitLog(dir.resolve("class-init.log"));
     Process gateway =
         startProcess(
-            Map.of(),
+            Map.of("JAVA_TOOL_OPTIONS", classInit.jvmFlag()),
             log,
             "--listen-addr",
             "127.0.0.1:" + port,
@@ -94,6 +96,13 @@ class GatewayMainTest {
           .pollInterval(Duration.ofMillis(100))
           .ignoreExceptions()
           .until(() -> get(base + "/healthz").statusCode() == 200);
+      // Ready means protobuf's descriptors are built: not by the first request (MessagesWarmUp).
+      assertThat(classInit.initialized())
+          .filteredOn(name -> name.startsWith("io.kubefuncs.proto."))
+          .contains(
+              "io.kubefuncs.proto.KubefuncsProto",
+              "io.kubefuncs.proto.HTTPRequest$HeadersDefaultEntryHolder",
+              "io.kubefuncs.proto.HTTPResponse$HeadersDefaultEntryHolder");
       // --nsqd-http-addr: the topic of a route nobody consumes exists before any request, with no
       // channel.
       await("the gateway created topic nobody-listens")

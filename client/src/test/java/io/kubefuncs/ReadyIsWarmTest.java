@@ -1,0 +1,79 @@
+package io.kubefuncs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.kubefuncs.testkit.ClassInitLog;
+import io.kubefuncs.testkit.NsqExtension;
+import io.kubefuncs.testkit.NsqdProcess;
+import io.kubefuncs.testkit.TestClassPath;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A function in a child JVM reports ready (its /healthz 200) only after protobuf has built what the
+ * first event needs: the descriptors of kubefuncs.proto and the default entries of its map fields.
+ * Built at the first event instead, they made it wait some 15 ms in a fresh JVM.
+ */
+class ReadyIsWarmTest {
+  @RegisterExtension static NsqExtension nsq = NsqExtension.nsqd();
+
+  @TempDir Path dir;
+
+  @Test
+  void protobufsDescriptorsAreBuiltBeforeHealthzAnswers200() throws Exception {
+    NsqdProcess nsqd = nsq.nsqdProcess();
+    ClassInitLog log = new ClassInitLog(dir.resolve("class-init.log"));
+    int healthPort;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      healthPort = s.getLocalPort();
+    }
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            ProcessHandle.current().info().command().orElseThrow(),
+            log.jvmFlag(),
+            "-cp",
+            TestClassPath.of(SlowFunctionMain.class),
+            SlowFunctionMain.class.getName());
+    pb.environment().keySet().removeIf(k -> k.startsWith("NSQ_") || k.startsWith("KUBEFUNCS_"));
+    pb.environment().put("TOPIC", "warm");
+    pb.environment().put("NSQ_NSQD_ADDR", nsqd.host());
+    pb.environment().put("NSQ_NSQD_PORT", String.valueOf(nsqd.tcpPort()));
+    pb.environment().put("HEALTHZ_ADDR", "127.0.0.1:" + healthPort);
+    pb.redirectErrorStream(true).redirectOutput(dir.resolve("function.log").toFile());
+    Process function = pb.start();
+    try (HttpClient http = HttpClient.newHttpClient()) {
+      HttpRequest probe =
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + healthPort + "/healthz"))
+              .timeout(Duration.ofSeconds(1))
+              .build();
+      await("the function's /healthz 200")
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(10))
+          .ignoreExceptions()
+          .until(
+              () -> http.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
+
+      assertThat(log.initialized())
+          .filteredOn(name -> name.startsWith("io.kubefuncs.proto."))
+          .contains(
+              "io.kubefuncs.proto.KubefuncsProto",
+              "io.kubefuncs.proto.Event$MetadataDefaultEntryHolder",
+              "io.kubefuncs.proto.HTTPRequest$HeadersDefaultEntryHolder",
+              "io.kubefuncs.proto.HTTPResponse$HeadersDefaultEntryHolder");
+    } finally {
+      function.destroy();
+      function.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+}
