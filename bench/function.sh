@@ -20,8 +20,8 @@ work=$(mktemp -d /tmp/function-bench.XXXXXX)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-tcp=$(free_port); http=$(free_port); lookupd_tcp=$(free_port); lookupd_http=$(free_port)
+free_port() { ports::free 1; }
+read -r tcp http lookupd_tcp lookupd_http < <(ports::free 4)
 .tools/nsq/bin/nsqlookupd --tcp-address=127.0.0.1:$lookupd_tcp --http-address=127.0.0.1:$lookupd_http \
   --log-level=warn > "$work/nsqlookupd.log" 2>&1 &
 pids+=($!)

@@ -83,7 +83,7 @@ echo "== tracing: 1 pong function and the gateway, 64 connections, one configura
 stop "$gateway_pid" "${pong_pids[@]}" "${spawned[plain]}"
 sink_port=$(free_port)
 spawn sink java -cp "$cp" io.kubefuncs.bench.OtlpSink "$sink_port"
-await sink port_in_use "$sink_port"
+await sink ports::in_use "$sink_port"
 traced=(OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$sink_port" OTEL_SERVICE_NAME=bench)
 tracing_run() { # name [VAR=value... for both processes]: sets RESULT tracing_<name>_*
   local name=$1 g0 p0 g p

@@ -144,25 +144,9 @@ await() { # name command...: waits for <name>, started by spawn, until the comma
   done
 }
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-# Below the ephemeral range: a port there can be taken by any outgoing connection between the
-# check and the bind, and such a port does not even show as in use. Ports chosen but not bound yet
-# do not show either: pass them, so that they are not chosen twice.
-free_port() { # [ports already chosen...]
-  local p lowest_ephemeral
-  read -r lowest_ephemeral _ </proc/sys/net/ipv4/ip_local_port_range
-  [ "$lowest_ephemeral" -gt 21000 ] || lowest_ephemeral=52768 # a range set unusually low: not avoidable
-  for _ in $(seq 1 100); do
-    p=$((20000 + RANDOM % (lowest_ephemeral - 20000)))
-    case " $* " in *" $p "*) continue ;; esac
-    if ! port_in_use "$p"; then
-      echo "$p"
-      return 0
-    fi
-  done
-  log "no free port found"
-  return 1
-}
+# shellcheck source=scripts/lib/ports.sh
+. "$root/scripts/lib/ports.sh"
+free_port() { ports::free 1 "$@"; } # [ports already chosen...]
 
 # Every figure is printed as `RESULT name value unit` and kept in $results for the table.
 emit() { echo "RESULT $1 $2 $3" | tee -a "$results"; } # name value unit

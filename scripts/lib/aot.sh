@@ -6,7 +6,10 @@
 # and the gateway, fed HTTP requests that a function answers. Sourced by scripts/images,
 # examples/pong/Dockerfile, gateway/Dockerfile, bench/function.sh and bench/gateway-footprint.sh,
 # which measure what the images ship. Needs nsqd and nsqlookupd (scripts/install-nsq), curl, and
-# python3 to find free ports.
+# ports.sh beside it.
+
+# shellcheck source=scripts/lib/ports.sh
+. "$(dirname "${BASH_SOURCE[0]}")/ports.sh"
 
 # The JVM flags a training run for an image takes: the image's JAVA_TOOL_OPTIONS (the last ENV
 # line of its Dockerfile) without its -XX:AOTCache, and the default memory limit of the chart that
@@ -98,7 +101,7 @@ aot::train() { # kind java jar out java_options nsq_bin [function...]
   local dir pids=() ok=0
   dir=$(mktemp -d /tmp/kubefuncs-aot.XXXXXX)
   local lookupd_tcp lookupd_http nsqd_tcp nsqd_http health listen
-  read -r lookupd_tcp lookupd_http nsqd_tcp nsqd_http health listen < <(aot::free_ports 6)
+  read -r lookupd_tcp lookupd_http nsqd_tcp nsqd_http health listen < <(ports::free 6)
   "$bin/nsqlookupd" --tcp-address="127.0.0.1:$lookupd_tcp" --http-address="127.0.0.1:$lookupd_http" \
     --log-level=warn >"$dir/nsqlookupd.log" 2>&1 &
   pids+=($!)
@@ -188,21 +191,6 @@ aot::check() { # kind java jar java_options
     echo "$out" >&2
     return 1
   fi
-}
-
-# N free TCP ports on 127.0.0.1, on one line; closed before they are printed, so that whoever reads
-# them can bind them at once.
-aot::free_ports() {
-  if ! command -v python3 >/dev/null; then # a container build, on a network of its own
-    seq 24150 $((24150 + $1 - 1)) | paste -sd' '
-    return
-  fi
-  python3 -c 'import socket,sys
-ss=[socket.socket() for _ in range(int(sys.argv[1]))]
-for s in ss: s.bind(("127.0.0.1",0))
-ports=[str(s.getsockname()[1]) for s in ss]
-for s in ss: s.close()
-print(" ".join(ports))' "$1"
 }
 
 # Runs a command every 20 ms until it succeeds, for at most SECONDS.
