@@ -1,6 +1,5 @@
 package io.kubefuncs;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kubefuncs.proto.HTTPRequest;
 import java.io.IOException;
 import java.net.URLDecoder;
@@ -12,8 +11,6 @@ import java.util.Map;
  * payload.
  */
 public final class GatewayRequest {
-  static final ObjectMapper JSON = new ObjectMapper();
-
   private final HTTPRequest proto;
 
   GatewayRequest(HTTPRequest proto) {
@@ -84,7 +81,7 @@ public final class GatewayRequest {
   /** The body parsed as JSON into {@code type}. */
   public <T> T bodyAs(Class<T> type) {
     try {
-      return JSON.readValue(proto.getBody().newInput(), type);
+      return Json.MAPPER.readValue(proto.getBody().newInput(), type);
     } catch (IOException e) {
       throw new PayloadException(
           "request body is not JSON for " + type.getSimpleName() + ": " + e.getMessage(), e);

@@ -46,7 +46,7 @@ public final class GatewayResponse {
           HTTPResponse.newBuilder()
               .setStatus(status)
               .putHeaders("Content-Type", "application/json")
-              .setBody(ByteString.copyFrom(GatewayRequest.JSON.writeValueAsBytes(value)))
+              .setBody(ByteString.copyFrom(Json.MAPPER.writeValueAsBytes(value)))
               .build());
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException(
