@@ -1,16 +1,20 @@
 #!/usr/bin/env python3
 """Times a server's start: exec of COMMAND until HEALTH answers 200 and, with --then, until a GET
-of that URL answers 200 with the body --expect (surrounding white space aside). Prints "<ms> <cpu ms>": the wall time from the
-exec, and the user + system CPU time the process had used by then (10 ms ticks). Then ends the
-process with SIGTERM and waits for it.
+of that URL answers 200 with the body --expect (surrounding white space aside). Prints "<ms> <cpu
+ms>": the wall time from the exec, and the user + system CPU time the process had used by then (10
+ms ticks). With --publish, a function's first event after it turned ready: the bytes of FILE are
+published to TOPIC through nsqd's HTTP API, and a third figure is printed, the ms until an answer
+is on REPLY_TOPIC (nsqd's /stats counts it). Then ends the process with SIGTERM and waits for it.
 
 Polls every millisecond from this one process. Polling with a curl per try, as the benchmarks did
 before, cost each try a process start on the machine the server was starting on (about 20 ms of a
 Java start on 2 cores), and its ruler was as coarse as a curl's start.
 
-usage: start-time.py HEALTH_URL [--then URL --expect TEXT] [--log FILE] -- COMMAND...
+usage: start-time.py HEALTH_URL [--then URL --expect TEXT]
+                     [--publish NSQD_HTTP TOPIC FILE REPLY_TOPIC] [--log FILE] -- COMMAND...
 """
 import argparse
+import json
 import os
 import signal
 import socket
@@ -24,13 +28,20 @@ DEADLINE_S = 60
 
 def get(url):
     """The status and body of a GET, or (None, b"") while nothing listens."""
+    return request("GET", url)
+
+
+def request(method, url, body=b""):
+    """The status and body of one HTTP/1.1 request, or (None, b"") while nothing listens."""
     u = urlsplit(url)
+    target = u.path + ("?" + u.query if u.query else "")
     try:
         s = socket.create_connection((u.hostname, u.port), timeout=5)
     except OSError:
         return None, b""
     try:
-        s.sendall(f"GET {u.path or '/'} HTTP/1.1\r\nHost: {u.netloc}\r\nConnection: close\r\n\r\n".encode())
+        s.sendall(f"{method} {target or '/'} HTTP/1.1\r\nHost: {u.netloc}\r\nConnection: close\r\n"
+                  f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
         data = b""
         while chunk := s.recv(65536):
             data += chunk
@@ -52,6 +63,7 @@ def main():
     p.add_argument("health")
     p.add_argument("--then")
     p.add_argument("--expect", default="")
+    p.add_argument("--publish", nargs=4, metavar=("NSQD_HTTP", "TOPIC", "FILE", "REPLY_TOPIC"))
     p.add_argument("--log", default=os.devnull, help="the process's stdout and stderr")
     args = p.parse_args(argv[:split])
     command = argv[split + 1:]
@@ -71,11 +83,31 @@ def main():
         with open(f"/proc/{proc.pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
         cpu_ms = (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
-        print(f"{elapsed_ms:.0f} {cpu_ms:.0f}")
+        if not args.publish:
+            print(f"{elapsed_ms:.0f} {cpu_ms:.0f}")
+            return
+        nsqd, topic, event, reply = args.publish
+        with open(event, "rb") as f:
+            body = f.read()
+        ready = time.monotonic()
+        status, _ = request("POST", f"http://{nsqd}/pub?topic={topic}", body)
+        if status != 200:
+            sys.exit(f"start-time.py: nsqd {nsqd} answered {status} to the publish on {topic}")
+        wait_for(proc, start, lambda: answers(nsqd, reply) >= 1, f"an answer on {reply}")
+        print(f"{elapsed_ms:.0f} {cpu_ms:.0f} {(time.monotonic() - ready) * 1000:.1f}")
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
         proc.wait()
+
+
+def answers(nsqd, topic):
+    """How many messages nsqd has taken on TOPIC; 0 while it has no such topic."""
+    status, body = get(f"http://{nsqd}/stats?format=json&topic={topic}")
+    if status != 200:
+        return 0
+    topics = json.loads(body).get("topics") or []
+    return topics[0].get("message_count", 0) if topics else 0
 
 
 def wait_for(proc, start, ready, what):
