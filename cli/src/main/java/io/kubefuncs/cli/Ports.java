@@ -8,6 +8,9 @@ import java.nio.file.Path;
 
 /** Listening ports: checked before anything starts, so that a taken one stops nothing half-way. */
 final class Ports {
+  private static final ChildPorts CHILD_PORTS =
+      ChildPorts.belowEphemeral(Path.of("/proc/sys/net/ipv4/ip_local_port_range"));
+
   private Ports() {}
 
   /**
@@ -56,7 +59,4 @@ final class Ports {
   static int free() {
     return CHILD_PORTS.next();
   }
-
-  private static final ChildPorts CHILD_PORTS =
-      ChildPorts.belowEphemeral(Path.of("/proc/sys/net/ipv4/ip_local_port_range"));
 }
