@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.kubefuncs.testkit.ClassInitLog;
 import io.kubefuncs.testkit.NsqExtension;
 import io.kubefuncs.testkit.NsqdProcess;
-import io.kubefuncs.testkit.TestClassPath;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -15,6 +14,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -38,20 +39,20 @@ class ReadyIsWarmTest {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       healthPort = s.getLocalPort();
     }
-    ProcessBuilder pb =
-        new ProcessBuilder(
-            ProcessHandle.current().info().command().orElseThrow(),
-            log.jvmFlag(),
-            "-cp",
-            TestClassPath.of(SlowFunctionMain.class),
-            SlowFunctionMain.class.getName());
-    pb.environment().keySet().removeIf(k -> k.startsWith("NSQ_") || k.startsWith("KUBEFUNCS_"));
-    pb.environment().put("TOPIC", "warm");
-    pb.environment().put("NSQ_NSQD_ADDR", nsqd.host());
-    pb.environment().put("NSQ_NSQD_PORT", String.valueOf(nsqd.tcpPort()));
-    pb.environment().put("HEALTHZ_ADDR", "127.0.0.1:" + healthPort);
-    pb.redirectErrorStream(true).redirectOutput(dir.resolve("function.log").toFile());
-    Process function = pb.start();
+    Process function =
+        SlowFunctionMain.start(
+            List.of(log.jvmFlag()),
+            Map.of(
+                "TOPIC",
+                "warm",
+                "NSQ_NSQD_ADDR",
+                nsqd.host(),
+                "NSQ_NSQD_PORT",
+                String.valueOf(nsqd.tcpPort()),
+                "HEALTHZ_ADDR",
+                "127.0.0.1:" + healthPort),
+            dir.resolve("function.out"),
+            dir.resolve("function.err"));
     try (HttpClient http = HttpClient.newHttpClient()) {
       HttpRequest probe =
           HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + healthPort + "/healthz"))

@@ -10,7 +10,6 @@ import io.kubefuncs.proto.Event;
 import io.kubefuncs.testkit.NsqExtension;
 import io.kubefuncs.testkit.NsqdProcess;
 import io.kubefuncs.testkit.NsqdStats;
-import io.kubefuncs.testkit.TestClassPath;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -52,28 +51,9 @@ class SigtermDrainTest {
 
   private Process startFunction(Map<String, String> env, Path stdout, Path stderr)
       throws IOException {
-    String java = ProcessHandle.current().info().command().orElseThrow();
-    ProcessBuilder pb =
-        new ProcessBuilder(
-            java,
-            "-XX:TieredStopAtLevel=1",
-            "-XX:+UseSerialGC",
-            "-cp",
-            TestClassPath.of(SlowFunctionMain.class),
-            SlowFunctionMain.class.getName());
-    pb.environment()
-        .keySet()
-        .removeIf(
-            k ->
-                k.equals("TOPIC")
-                    || k.equals("CHANNEL")
-                    || k.startsWith("NSQ_")
-                    || k.equals("HEALTHZ_ADDR")
-                    || k.startsWith("KUBEFUNCS_")
-                    || k.equals("DONE_FILE"));
-    pb.environment().putAll(env);
-    pb.redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
-    Process p = pb.start();
+    Process p =
+        SlowFunctionMain.start(
+            List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"), env, stdout, stderr);
     children.add(p);
     return p;
   }

@@ -1,18 +1,48 @@
 package io.kubefuncs;
 
+import io.kubefuncs.testkit.TestClassPath;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 /**
- * A function as users write it, for {@link SigtermDrainTest} to run in a child JVM: each event
- * takes 1.5 s, then its id is appended to the file named by {@code DONE_FILE}, one line per event
- * completed.
+ * A function as users write it, for {@link SigtermDrainTest} and {@link ReadyIsWarmTest} to run in
+ * a child JVM ({@link #start}): each event takes 1.5 s, then its id is appended to the file named
+ * by {@code DONE_FILE}, one line per event completed.
  */
 public final class SlowFunctionMain {
   private SlowFunctionMain() {}
+
+  /**
+   * Starts it in a child JVM with {@code jvmFlags}, and this JVM's environment without the function
+   * runtime's variables (and {@code DONE_FILE}) plus {@code env}.
+   */
+  static Process start(List<String> jvmFlags, Map<String, String> env, Path stdout, Path stderr)
+      throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElseThrow());
+    command.addAll(jvmFlags);
+    command.addAll(
+        List.of("-cp", TestClassPath.of(SlowFunctionMain.class), SlowFunctionMain.class.getName()));
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.environment()
+        .keySet()
+        .removeIf(
+            k ->
+                k.equals("TOPIC")
+                    || k.equals("CHANNEL")
+                    || k.startsWith("NSQ_")
+                    || k.equals("HEALTHZ_ADDR")
+                    || k.startsWith("KUBEFUNCS_")
+                    || k.equals("DONE_FILE"));
+    pb.environment().putAll(env);
+    return pb.redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+  }
 
   public static void main(String[] args) {
     String doneFile = System.getenv("DONE_FILE");
