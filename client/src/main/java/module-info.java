@@ -21,14 +21,18 @@ module io.kubefuncs.client {
   requires io.opentelemetry.sdk.autoconfigure;
   requires io.opentelemetry.sdk.autoconfigure.spi;
   requires io.prometheus.metrics.core;
-  requires io.prometheus.metrics.exporter.httpserver;
-  requires jdk.httpserver;
+  requires io.prometheus.metrics.config;
+  requires io.prometheus.metrics.exporter.common;
+  requires io.netty.buffer;
+  requires io.netty.codec;
+  requires io.netty.codec.http;
+  requires io.netty.handler;
   // sun.misc.Signal: SIGTERM starts the drain.
   requires jdk.unsupported;
 
   exports io.kubefuncs;
-  // Duration parsing, unknown-key messages and tracing set-up, which the gateway and the cli
-  // share with the SDK.
+  // Duration parsing, unknown-key messages, tracing set-up and the /metrics page, which the gateway
+  // and the cli share with the SDK.
   exports io.kubefuncs.internal to
       io.kubefuncs.gateway,
       io.kubefuncs.cli;

@@ -1,6 +1,7 @@
 package io.kubefuncs.gateway;
 
 import io.kubefuncs.Client;
+import io.kubefuncs.internal.MetricsScrape;
 import io.kubefuncs.proto.HTTPRequest;
 import io.kubefuncs.proto.HTTPResponse;
 import io.netty.buffer.Unpooled;
@@ -23,10 +24,7 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Scope;
-import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Queue;
@@ -59,7 +57,7 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   private final Client client;
   private final AtomicReference<Routes> routes;
   private final GatewayMetrics metrics;
-  private final PrometheusRegistry registry;
+  private final MetricsScrape metricsPage;
   private final boolean exposeFunctionErrors;
   private final TopicConsumers consumers;
   private final BodyBudget.Pool bodies;
@@ -104,7 +102,7 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     this.client = client;
     this.routes = routes;
     this.metrics = metrics;
-    this.registry = registry;
+    this.metricsPage = new MetricsScrape(registry);
     this.exposeFunctionErrors = exposeFunctionErrors;
     this.consumers = consumers;
   }
@@ -341,7 +339,7 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     FullHttpResponse response =
         switch (path(request.uri())) {
           case "/healthz" -> health();
-          case "/metrics" -> metricsPage();
+          case "/metrics" -> metricsPage.answer(request);
           default -> null;
         };
     if (response == null) {
@@ -364,20 +362,6 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     return text(
         up ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
         up ? "ok\n" : "not connected to NSQ\n");
-  }
-
-  private FullHttpResponse metricsPage() {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
-    try {
-      PrometheusTextFormatWriter.create().write(out, registry.scrape());
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-    FullHttpResponse r =
-        new DefaultFullHttpResponse(
-            HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(out.toByteArray()));
-    r.headers().set(HttpHeaderNames.CONTENT_TYPE, PrometheusTextFormatWriter.CONTENT_TYPE);
-    return r;
   }
 
   /** Frames a response for the connection: its length, and whether the connection stays open. */

@@ -14,11 +14,15 @@ import io.kubefuncs.SubscriptionOptions;
 import io.kubefuncs.testkit.MetricsText;
 import io.kubefuncs.testkit.NsqExtension;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -28,6 +32,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -815,5 +820,33 @@ class GatewayHttpTest {
     await()
         .atMost(Duration.ofSeconds(5))
         .until(() -> gateway.metrics().value("kubefuncs_gateway_calls_in_flight", Map.of()) == 0);
+  }
+
+  /**
+   * As Prometheus asks for it: OpenMetrics, gzipped; on the traffic port, in the request's turn.
+   */
+  @Test
+  void metricsAreInTheFormatAndEncodingTheScraperAsksFor() throws Exception {
+    HttpResponse<byte[]> page =
+        TestGateway.sendForBytes(
+            gateway
+                .request("/metrics?name[]=kubefuncs_gateway_calls_in_flight")
+                .header(
+                    "Accept",
+                    "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.1")
+                .header("Accept-Encoding", "gzip")
+                .build());
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.headers().firstValue("Content-Type").orElse(""))
+        .startsWith("application/openmetrics-text");
+    assertThat(page.headers().firstValue("Content-Encoding")).hasValue("gzip");
+    String text;
+    try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(page.body()))) {
+      text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    assertThat(text)
+        .contains("# TYPE kubefuncs_gateway_calls_in_flight gauge")
+        .doesNotContain("kubefuncs_gateway_requests_total")
+        .endsWith("# EOF\n");
   }
 }
