@@ -72,13 +72,21 @@ stop_function() { kill -TERM "$fn"; wait "$fn" || true; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 load() { cut -d' ' -f1 /proc/loadavg; }
 
+# A topic of its own for each measurement: NSQ takes names of at most 64 characters (the reply
+# topic adds 6), so a variant's name is cut and told apart from others by its checksum.
+topic_of() { # kind variant [run]
+  local name=${2//[^a-zA-Z0-9]/-}
+  echo "$1${3:+-$3}-${name:0:24}-$(cksum <<<"$2" | cut -d' ' -f1)"
+}
+
 # ms from exec to /healthz 200, and the CPU time (user and system) the function had used by then:
 # the work of starting, which a busy machine delays but does not change (10 ms ticks). Then the
 # first event after ready, as a pod gets it once its readiness probe passed: ms from publishing it
 # (an HTTPRequest, as the gateway sends it) to its answer on the return topic. Timed by
 # bench/start-time.py, which polls every millisecond from one process.
 cold_start() { # variant run
-  local hp topic="start-$2-${1//[^a-zA-Z0-9]/-}"
+  local hp topic
+  topic=$(topic_of start "$1" "$2")
   hp=$(free_port)
   aot::events 1 "$topic" | tail -c +9 >"$work/event" # without /mpub's count and size
   function_command "$1" "$topic" "$hp"
@@ -89,7 +97,8 @@ cold_start() { # variant run
 # A call waits in nsqd (its topic has no channel yet) before the function starts: ms from exec to
 # the caller printing the answer's arrival (not to its exit, which is the caller's JVM teardown).
 first_answer() { # variant run
-  local topic="first-$2-${1//[^a-zA-Z0-9]/-}" hp caller start end
+  local topic hp caller start end
+  topic=$(topic_of first "$1" "$2")
   hp=$(free_port)
   java -cp "$bench_cp" io.kubefuncs.bench.FunctionBench calls --nsqd "127.0.0.1:$tcp" --topic "$topic" --count 1 \
     > "$work/caller.out" 2> "$work/caller.log" &
@@ -105,7 +114,8 @@ first_answer() { # variant run
 }
 
 rss_after_calls() { # variant; MiB after 10,000 calls at 64 outstanding
-  local hp topic="rss-${1//[^a-zA-Z0-9]/-}" rss
+  local hp topic rss
+  topic=$(topic_of rss "$1")
   hp=$(free_port)
   start_function "$1" "$topic" "$hp"
   until healthy "$hp"; do sleep 0.01; done
