@@ -1,5 +1,6 @@
 package io.kubefuncs;
 
+import io.kubefuncs.testkit.RuntimeContract;
 import io.kubefuncs.testkit.TestClassPath;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -30,16 +31,8 @@ public final class SlowFunctionMain {
     command.addAll(
         List.of("-cp", TestClassPath.of(SlowFunctionMain.class), SlowFunctionMain.class.getName()));
     ProcessBuilder pb = new ProcessBuilder(command);
-    pb.environment()
-        .keySet()
-        .removeIf(
-            k ->
-                k.equals("TOPIC")
-                    || k.equals("CHANNEL")
-                    || k.startsWith("NSQ_")
-                    || k.equals("HEALTHZ_ADDR")
-                    || k.startsWith("KUBEFUNCS_")
-                    || k.equals("DONE_FILE"));
+    RuntimeContract contract = RuntimeContract.load();
+    pb.environment().keySet().removeIf(k -> contract.declares(k) || k.equals("DONE_FILE"));
     pb.environment().putAll(env);
     return pb.redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
   }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.kubefuncs.testkit.NsqCluster;
 import io.kubefuncs.testkit.NsqExtension;
 import io.kubefuncs.testkit.NsqdProcess;
+import io.kubefuncs.testkit.RuntimeContract;
 import io.kubefuncs.testkit.TestClassPath;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -111,15 +112,7 @@ class FirstRequestTest {
             "-cp",
             TestClassPath.of(GreeterFunctionMain.class),
             GreeterFunctionMain.class.getName());
-    pb.environment()
-        .keySet()
-        .removeIf(
-            k ->
-                k.equals("TOPIC")
-                    || k.equals("CHANNEL")
-                    || k.startsWith("NSQ_")
-                    || k.equals("HEALTHZ_ADDR")
-                    || k.startsWith("KUBEFUNCS_"));
+    pb.environment().keySet().removeIf(RuntimeContract.load()::declares);
     String lookupd = cluster.lookupdHttpAddresses().get(0);
     pb.environment().put("TOPIC", topic);
     pb.environment().put("NSQ_NSQD_ADDR", nsqd.host());

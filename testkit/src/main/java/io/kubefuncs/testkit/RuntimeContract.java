@@ -145,6 +145,14 @@ public final class RuntimeContract {
   }
 
   /**
+   * Whether {@code name} is one of the contract's variables: what a test that starts a function in
+   * a child JVM takes out of the environment the child would inherit, before it sets its own.
+   */
+  public boolean declares(String name) {
+    return variables.containsKey(name);
+  }
+
+  /**
    * Whether a function may be given {@code name}: a contract variable, or one it reads from
    * elsewhere (OTEL_*, HOSTNAME).
    */
