@@ -7,6 +7,8 @@
 # (VARIANTS), and for the Go pong (examples/go-pong) as the reference of the same run. Prints
 # RESULT lines and a table.
 set -euo pipefail
+# A failure inside $(...) (a start that never answered) ends the run instead of leaving a blank.
+shopt -s inherit_errexit
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/scripts/jdk.sh"
 . "$root/scripts/lib/jre.sh"
