@@ -6,8 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.kubefuncs.testkit.ClassInitLog;
 import io.kubefuncs.testkit.NsqExtension;
 import io.kubefuncs.testkit.NsqdProcess;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -35,10 +33,7 @@ class ReadyIsWarmTest {
   void protobufsDescriptorsAreBuiltBeforeHealthzAnswers200() throws Exception {
     NsqdProcess nsqd = nsq.nsqdProcess();
     ClassInitLog log = new ClassInitLog(dir.resolve("class-init.log"));
-    int healthPort;
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      healthPort = s.getLocalPort();
-    }
+    int healthPort = SlowFunctionMain.freePort();
     Process function =
         SlowFunctionMain.start(
             List.of(log.jvmFlag()),

@@ -11,9 +11,6 @@ import io.kubefuncs.testkit.NsqExtension;
 import io.kubefuncs.testkit.NsqdProcess;
 import io.kubefuncs.testkit.NsqdStats;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,19 +55,12 @@ class SigtermDrainTest {
     return p;
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket()) {
-      s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-      return s.getLocalPort();
-    }
-  }
-
   @Test
   void sigtermFinishesEveryEventInHandAndExitsZero() throws Exception {
     NsqdProcess nsqd = nsq.nsqdProcess();
     Path done = dir.resolve("done.txt");
     Path stderr = dir.resolve("stderr.txt");
-    int healthPort = freePort();
+    int healthPort = SlowFunctionMain.freePort();
     Process function =
         startFunction(
             Map.of(
@@ -160,7 +150,9 @@ class SigtermDrainTest {
     Path stderr = dir.resolve("stderr.txt");
     Process function =
         startFunction(
-            Map.of("HEALTHZ_ADDR", "127.0.0.1:" + freePort()), dir.resolve("stdout.txt"), stderr);
+            Map.of("HEALTHZ_ADDR", "127.0.0.1:" + SlowFunctionMain.freePort()),
+            dir.resolve("stdout.txt"),
+            stderr);
 
     assertThat(function.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(function.exitValue()).isEqualTo(2);

@@ -3,6 +3,8 @@ package io.kubefuncs;
 import io.kubefuncs.testkit.RuntimeContract;
 import io.kubefuncs.testkit.TestClassPath;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +37,13 @@ public final class SlowFunctionMain {
     pb.environment().keySet().removeIf(k -> contract.declares(k) || k.equals("DONE_FILE"));
     pb.environment().putAll(env);
     return pb.redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+  }
+
+  /** A port free on 127.0.0.1 now, for the child's {@code HEALTHZ_ADDR}. */
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
   }
 
   public static void main(String[] args) {
