@@ -3,9 +3,9 @@
 # then the pong function as its image runs it (the JRE scripts/images links for it, its jars, the
 # Dockerfile's JAVA_TOOL_OPTIONS with the AOT cache made as scripts/images makes it, the function
 # chart's environment and default memory limit): cold start (exec -> /healthz 200), the first
-# answer right after, and RSS after 10,000 calls at 64 outstanding; the same for other JVM options
-# (VARIANTS), and for the Go pong (examples/go-pong) as the reference of the same run. Prints
-# RESULT lines and a table.
+# answer right after, RSS after 10,000 calls at 64 outstanding and the CPU each call took; the same
+# for other JVM options (VARIANTS), and for the Go pong (examples/go-pong) as the reference of the
+# same run. Prints RESULT lines and a table.
 set -euo pipefail
 # A failure inside $(...) (a start that never answered) ends the run instead of leaving a blank.
 shopt -s inherit_errexit
@@ -115,17 +115,25 @@ first_answer() { # variant run
   echo $(((end - start) / 1000000))
 }
 
-rss_after_calls() { # variant; MiB after 10,000 calls at 64 outstanding
-  local hp topic rss
+# The function's CPU time (user and system) in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+# RSS (MiB) after 10,000 calls at 64 outstanding, and the function's CPU per call (µs) during them:
+# a setting that takes memory off may put CPU on.
+rss_after_calls() { # variant
+  local hp topic rss before after
   topic=$(topic_of rss "$1")
   hp=$(free_port)
   start_function "$1" "$topic" "$hp"
   until healthy "$hp"; do sleep 0.01; done
+  before=$(cpu_ticks "$fn")
   java -cp "$bench_cp" io.kubefuncs.bench.FunctionBench calls --nsqd "127.0.0.1:$tcp" --topic "$topic" --count 10000 \
     2> "$work/caller.log" | sed -n 's/^RESULT call_rate /  call rate: /p' >&2
+  after=$(cpu_ticks "$fn")
   rss=$(awk '/VmRSS/ {print $2}' "/proc/$fn/status")
   stop_function
-  echo $((rss / 1024))
+  awk -v kib="$rss" -v ticks=$((after - before)) -v hz="$hz" \
+    'BEGIN {printf "%.1f|%.0f\n", kib / 1024, ticks * 1e6 / hz / 10000}'
 }
 
 # VARIANTS: one per line, "name|extra JVM flags|cache", cache one of image, none and train
@@ -145,7 +153,7 @@ aot::variants "$work" "$image_flags" "$max_ram" train <<<"$VARIANTS" >"$work/var
 while IFS='|' read -r name flags; do variant_flags[$name]=$flags; done <"$work/variants"
 
 (cd examples/go-pong && go build -o "$work/go-pong" .)
-echo "== cold start (exec -> /healthz 200, median of ${RUNS:=5}) and the answer to the first event after it, first answer (exec -> answer to a waiting call, median of 3), RSS after 10,000 calls"
+echo "== cold start (exec -> /healthz 200, median of ${RUNS:=5}) and the answer to the first event after it, first answer (exec -> answer to a waiting call, median of 3), RSS after 10,000 calls, the function's CPU per call during them"
 rows=()
 measure() { # variant
   local runs cold cpu after first rss l
@@ -159,32 +167,35 @@ measure() { # variant
   echo "$1|$cold|$cpu|$after|$first|$rss|$l"
 }
 go_row=$(measure go)
-IFS='|' read -r _ go_cold go_cpu go_after go_first go_rss _ <<<"$go_row"
+IFS='|' read -r _ go_cold go_cpu go_after go_first go_rss go_call _ <<<"$go_row"
 echo "RESULT cold_start_go_ms $go_cold ms, $go_cpu ms CPU (reference)"
 echo "RESULT answer_after_ready_go_ms $go_after ms (reference)"
 echo "RESULT rss_after_10k_calls_go_mib $go_rss MiB (reference)"
+echo "RESULT cpu_per_call_go_us $go_call us (reference)"
 while IFS='|' read -r name _ _; do
   [ -n "$name" ] || continue
   echo "-- $name: JAVA_TOOL_OPTIONS=${variant_flags[$name]}"
   row=$(measure "$name")
-  IFS='|' read -r _ cold cpu after first rss l <<<"$row"
+  IFS='|' read -r _ cold cpu after first rss call l <<<"$row"
   key=$(tr -c 'a-zA-Z0-9\n' _ <<<"$name" | tr 'A-Z' 'a-z')
   echo "RESULT cold_start_ms[$key] $cold ms ($(awk -v a="$cold" -v b="$go_cold" 'BEGIN {printf "%.1f", a / b}')x the Go pong's; issue 15: at most 200 ms)"
   echo "RESULT cold_start_cpu_ms[$key] $cpu ms"
   echo "RESULT answer_after_ready_ms[$key] $after ms ($(awk -v a="$after" -v b="$go_after" 'BEGIN {printf "%.1f", a / b}')x the Go pong's)"
   echo "RESULT first_answer_ms[$key] $first ms"
   echo "RESULT rss_after_10k_calls_mib[$key] $rss MiB ($(awk -v a="$rss" -v b="$go_rss" 'BEGIN {printf "%.1f", a / b}')x the Go pong's; issue 15: at most 64 MiB)"
+  echo "RESULT cpu_per_call_us[$key] $call us ($(awk -v a="$call" -v b="$go_call" 'BEGIN {printf "%.1f", a / b}')x the Go pong's)"
   rows+=("$row")
 done <<<"$VARIANTS"
 
 echo
-echo "| JVM options (pong image, $limit memory) | cold start | / Go | CPU to ready | first event after ready | / Go | first answer | RSS after 10,000 calls | / Go | load average |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+echo "| JVM options (pong image, $limit memory) | cold start | / Go | CPU to ready | first event after ready | / Go | first answer | RSS after 10,000 calls | / Go | CPU per call | / Go | load average |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 for row in "${rows[@]}" "$go_row"; do
-  IFS='|' read -r name cold cpu after first rss l <<<"$row"
+  IFS='|' read -r name cold cpu after first rss call l <<<"$row"
   [ "$name" != go ] || name="Go pong (the reference)"
-  printf '| %s | %s ms | %sx | %s ms | %s ms | %sx | %s ms | %s MiB | %sx | %s |\n' "$name" "$cold" \
+  printf '| %s | %s ms | %sx | %s ms | %s ms | %sx | %s ms | %s MiB | %sx | %s µs | %sx | %s |\n' "$name" "$cold" \
     "$(awk -v a="$cold" -v b="$go_cold" 'BEGIN {printf "%.1f", a / b}')" "$cpu" "$after" \
     "$(awk -v a="$after" -v b="$go_after" 'BEGIN {printf "%.1f", a / b}')" "$first" "$rss" \
-    "$(awk -v a="$rss" -v b="$go_rss" 'BEGIN {printf "%.1f", a / b}')" "$l"
+    "$(awk -v a="$rss" -v b="$go_rss" 'BEGIN {printf "%.1f", a / b}')" "$call" \
+    "$(awk -v a="$call" -v b="$go_call" 'BEGIN {printf "%.1f", a / b}')" "$l"
 done
