@@ -33,7 +33,6 @@ class ReadyIsWarmTest {
   void protobufsDescriptorsAreBuiltBeforeHealthzAnswers200() throws Exception {
     NsqdProcess nsqd = nsq.nsqdProcess();
     ClassInitLog log = new ClassInitLog(dir.resolve("class-init.log"));
-    int healthPort = SlowFunctionMain.freePort();
     Process function =
         SlowFunctionMain.start(
             List.of(log.jvmFlag()),
@@ -45,10 +44,11 @@ class ReadyIsWarmTest {
                 "NSQ_NSQD_PORT",
                 String.valueOf(nsqd.tcpPort()),
                 "HEALTHZ_ADDR",
-                "127.0.0.1:" + healthPort),
+                "127.0.0.1:0"),
             dir.resolve("function.out"),
             dir.resolve("function.err"));
     try (HttpClient http = HttpClient.newHttpClient()) {
+      int healthPort = SlowFunctionMain.healthPort(function, dir.resolve("function.err"));
       HttpRequest probe =
           HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + healthPort + "/healthz"))
               .timeout(Duration.ofSeconds(1))

@@ -60,7 +60,6 @@ class SigtermDrainTest {
     NsqdProcess nsqd = nsq.nsqdProcess();
     Path done = dir.resolve("done.txt");
     Path stderr = dir.resolve("stderr.txt");
-    int healthPort = SlowFunctionMain.freePort();
     Process function =
         startFunction(
             Map.of(
@@ -71,7 +70,7 @@ class SigtermDrainTest {
                 "NSQ_NSQD_PORT",
                 String.valueOf(nsqd.tcpPort()),
                 "HEALTHZ_ADDR",
-                "127.0.0.1:" + healthPort,
+                "127.0.0.1:0",
                 "KUBEFUNCS_MAX_IN_FLIGHT",
                 "64",
                 "DONE_FILE",
@@ -79,19 +78,8 @@ class SigtermDrainTest {
             dir.resolve("stdout.txt"),
             stderr);
 
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .until(
-            () -> {
-              if (!function.isAlive()) {
-                throw new AssertionError(
-                    "the function exited "
-                        + function.exitValue()
-                        + ": "
-                        + Files.readString(stderr));
-              }
-              return Probe.healthz(healthPort) == 200;
-            });
+    int healthPort = SlowFunctionMain.healthPort(function, stderr);
+    await().atMost(Duration.ofSeconds(20)).until(() -> Probe.healthz(healthPort) == 200);
 
     List<String> ids = new ArrayList<>();
     List<byte[]> bodies = new ArrayList<>();
@@ -149,10 +137,7 @@ class SigtermDrainTest {
   void missingTopicExitsTwoWithOneLineNamingIt() throws Exception {
     Path stderr = dir.resolve("stderr.txt");
     Process function =
-        startFunction(
-            Map.of("HEALTHZ_ADDR", "127.0.0.1:" + SlowFunctionMain.freePort()),
-            dir.resolve("stdout.txt"),
-            stderr);
+        startFunction(Map.of("HEALTHZ_ADDR", "127.0.0.1:0"), dir.resolve("stdout.txt"), stderr);
 
     assertThat(function.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(function.exitValue()).isEqualTo(2);

@@ -1,17 +1,18 @@
 package io.kubefuncs;
 
+import io.kubefuncs.testkit.ChildLog;
 import io.kubefuncs.testkit.RuntimeContract;
 import io.kubefuncs.testkit.TestClassPath;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * A function as users write it, for {@link SigtermDrainTest} and {@link ReadyIsWarmTest} to run in
@@ -19,6 +20,8 @@ import java.util.Map;
  * by {@code DONE_FILE}, one line per event completed.
  */
 public final class SlowFunctionMain {
+  private static final Pattern HEALTH_ON = Pattern.compile("health on :(\\d+)");
+
   private SlowFunctionMain() {}
 
   /**
@@ -39,11 +42,13 @@ public final class SlowFunctionMain {
     return pb.redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
   }
 
-  /** A port free on 127.0.0.1 now, for the child's {@code HEALTHZ_ADDR}. */
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
+  /**
+   * The port of a child's {@code /healthz} when its {@code HEALTHZ_ADDR} has port 0, from the line
+   * it logs (to {@code stderr}) before {@code /healthz} turns 200.
+   */
+  static int healthPort(Process function, Path stderr) {
+    return Integer.parseInt(
+        new ChildLog(function, stderr).await(HEALTH_ON, Duration.ofSeconds(30)));
   }
 
   public static void main(String[] args) {

@@ -199,8 +199,12 @@ final class DashboardServer implements AutoCloseable {
         this::tick, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  InetSocketAddress address() {
+    return (InetSocketAddress) server.localAddress();
+  }
+
   int port() {
-    return ((InetSocketAddress) server.localAddress()).getPort();
+    return address().getPort();
   }
 
   @Override

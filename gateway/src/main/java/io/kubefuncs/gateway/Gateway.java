@@ -259,9 +259,10 @@ public final class Gateway implements AutoCloseable {
     }
     LOG.log(
         System.Logger.Level.INFO,
-        "gateway listening on {0} with {1} routes",
+        "gateway listening on {0} with {1} routes{2}",
         server.localAddress(),
-        String.valueOf(routes.get().size()));
+        String.valueOf(routes.get().size()),
+        dashboard == null ? "" : "; dashboard on " + dashboard.address());
   }
 
   public static Gateway start(GatewayConfig config) throws IOException {

@@ -3,22 +3,20 @@ package io.kubefuncs.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.kubefuncs.testkit.ChildLog;
 import io.kubefuncs.testkit.NsqCluster;
 import io.kubefuncs.testkit.NsqExtension;
 import io.kubefuncs.testkit.NsqdProcess;
 import io.kubefuncs.testkit.RuntimeContract;
 import io.kubefuncs.testkit.TestClassPath;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpRequest;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,6 +36,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class FirstRequestTest {
   @RegisterExtension static NsqExtension nsq = NsqExtension.cluster(1, 2);
   private static final AtomicInteger RUN = new AtomicInteger();
+  private static final Pattern CONSUMING = Pattern.compile("consuming \\S+; health on :(\\d+)");
 
   @TempDir Path dir;
   private Process function;
@@ -71,16 +70,15 @@ class FirstRequestTest {
             .lookupds(cluster.lookupdHttpAddresses())
             .id("gw-" + topic)
             .routes("routes:\n  /first/: {topic: " + topic + ", timeout: 20s}\n");
-    URI health = URI.create("http://127.0.0.1:" + freePort() + "/healthz");
     TestGateway gateway = null;
     try {
       if (first.equals("gateway")) {
         gateway = gatewayBuilder.start().awaitHealthy();
-        startFunction(topic, ownNsqd, cluster, health);
-        awaitReady(health);
+        startFunction(topic, ownNsqd, cluster);
+        awaitReady();
       } else {
-        startFunction(topic, ownNsqd, cluster, health);
-        awaitReady(health);
+        startFunction(topic, ownNsqd, cluster);
+        awaitReady();
         gateway = gatewayBuilder.start().awaitHealthy();
       }
 
@@ -101,7 +99,7 @@ class FirstRequestTest {
     }
   }
 
-  private void startFunction(String topic, NsqdProcess nsqd, NsqCluster cluster, URI health)
+  private void startFunction(String topic, NsqdProcess nsqd, NsqCluster cluster)
       throws IOException {
     String java = ProcessHandle.current().info().command().orElseThrow();
     ProcessBuilder pb =
@@ -119,29 +117,29 @@ class FirstRequestTest {
     pb.environment().put("NSQ_NSQD_PORT", String.valueOf(nsqd.tcpPort()));
     pb.environment().put("NSQ_LOOKUPD_ADDR", lookupd.substring(0, lookupd.lastIndexOf(':')));
     pb.environment().put("NSQ_LOOKUPD_PORT", lookupd.substring(lookupd.lastIndexOf(':') + 1));
-    pb.environment().put("HEALTHZ_ADDR", health.getHost() + ":" + health.getPort());
+    pb.environment().put("HEALTHZ_ADDR", "127.0.0.1:0");
     Path log = dir.resolve("function.log");
     pb.redirectErrorStream(true).redirectOutput(log.toFile());
     function = pb.start();
   }
 
-  /** Polls the function's /healthz every 10 ms, as a readiness probe would at its fastest. */
-  private void awaitReady(URI health) throws IOException {
-    HttpRequest probe = HttpRequest.newBuilder(health).timeout(Duration.ofSeconds(1)).GET().build();
+  /**
+   * Waits for the function's "consuming ...; health on :PORT" line, then polls that /healthz every
+   * 10 ms, as a readiness probe would at its fastest.
+   */
+  private void awaitReady() {
+    String port =
+        new ChildLog(function, dir.resolve("function.log"))
+            .await(CONSUMING, Duration.ofSeconds(30));
+    HttpRequest probe =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthz"))
+            .timeout(Duration.ofSeconds(1))
+            .GET()
+            .build();
     await("the function's /healthz 200")
         .atMost(Duration.ofSeconds(30))
         .pollInterval(Duration.ofMillis(10))
         .ignoreExceptions()
         .until(() -> TestGateway.send(probe).statusCode() == 200);
-    assertThat(Files.readString(dir.resolve("function.log")))
-        .as("the function logs that it consumes once ready")
-        .contains("consuming ");
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket()) {
-      s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-      return s.getLocalPort();
-    }
   }
 }

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.kubefuncs.Client;
 import io.kubefuncs.GatewayResponse;
 import io.kubefuncs.nsq.NsqTls;
+import io.kubefuncs.testkit.ChildLog;
 import io.kubefuncs.testkit.ClassInitLog;
 import io.kubefuncs.testkit.NsqAuthServer;
 import io.kubefuncs.testkit.NsqExtension;
@@ -30,6 +31,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,6 +43,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  * flag having its effect; and the exit codes of the mistakes an operator makes.
  */
 class GatewayMainTest {
+  private static final Pattern LISTENING = Pattern.compile("gateway listening on \\S*:(\\d+)");
+  private static final Pattern DASHBOARD = Pattern.compile("; dashboard on \\S*:(\\d+)");
+
   @RegisterExtension static NsqExtension nsq = NsqExtension.nsqd();
 
   @Test
@@ -49,8 +54,6 @@ class GatewayMainTest {
     Path routes = dir.resolve("routes.yaml");
     Files.writeString(
         routes, "routes:\n  /echo/: echo\n  /fail/: failing\n  /void/: nobody-listens\n");
-    int port = freePort();
-    int dashboard = freePort();
     Path log = dir.resolve("gateway.log");
     ClassInitLog classInit = new ClassInitLog(dir.resolve("class-init.log"));
     Process gateway =
@@ -58,7 +61,7 @@ class GatewayMainTest {
             Map.of("JAVA_TOOL_OPTIONS", classInit.jvmFlag()),
             log,
             "--listen-addr",
-            "127.0.0.1:" + port,
+            "127.0.0.1:0",
             "--config",
             routes.toString(),
             "--nsqd-addr",
@@ -73,7 +76,7 @@ class GatewayMainTest {
             "16",
             "--hide-function-errors",
             "--dashboard-addr",
-            "127.0.0.1:" + dashboard);
+            "127.0.0.1:0");
     try (Client function =
         Client.builder().nsqd(nsqd).clientId("fn").registry(new PrometheusRegistry()).build()) {
       function
@@ -89,6 +92,9 @@ class GatewayMainTest {
               })
           .ready()
           .join();
+      ChildLog gatewayLog = new ChildLog(gateway, log);
+      int port = Integer.parseInt(gatewayLog.await(LISTENING, Duration.ofSeconds(30)));
+      int dashboard = Integer.parseInt(gatewayLog.await(DASHBOARD, Duration.ofSeconds(5)));
       String base = "http://127.0.0.1:" + port;
 
       await("gateway process healthy")
@@ -334,7 +340,6 @@ class GatewayMainTest {
     TestCertificates certs = TestCertificates.generate();
     Path routes = dir.resolve("routes.yaml");
     Files.writeString(routes, "routes:\n  /echo/: echo\n  /denied/: denied\n");
-    int port = freePort();
     Path log = dir.resolve("gateway.log");
     // The function's topic and the gateway's return topic, not the topic "denied".
     try (NsqAuthServer auth = NsqAuthServer.start("gw-secret", "^(echo|rpc-.*)$");
@@ -367,7 +372,7 @@ class GatewayMainTest {
                   "gw-secret"),
               log,
               "--listen-addr",
-              "127.0.0.1:" + port,
+              "127.0.0.1:0",
               "--config",
               routes.toString(),
               "--nsqd-addr",
@@ -378,6 +383,8 @@ class GatewayMainTest {
               "--nsq-tls-server-name",
               TestCertificates.SERVER_NAME);
       try {
+        int port =
+            Integer.parseInt(new ChildLog(gateway, log).await(LISTENING, Duration.ofSeconds(30)));
         String base = "http://127.0.0.1:" + port;
         await("gateway process healthy")
             .atMost(Duration.ofSeconds(30))
@@ -487,12 +494,6 @@ class GatewayMainTest {
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().putAll(env);
     return builder.start();
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 
   record Run(int code, String out, String err) {}
