@@ -6,7 +6,7 @@
 //
 //	go generate ./pb
 //
-// which runs protoc (from the local Maven repository, or $PROTOC) with the protoc-gen-go version
+// which runs protoc (the Maven build's, or $PROTOC) with the protoc-gen-go version
 // pinned in go.mod. A test fails when the committed file is not what the generator produces.
 package pb
 

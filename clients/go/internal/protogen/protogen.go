@@ -1,6 +1,6 @@
-// Package protogen regenerates the Go code of the kubefuncs wire format: protoc from the local
-// Maven repository (the version the Maven build uses, pom.xml's protobuf.version) and
-// protoc-gen-go at the version go.mod pins. Used by `go generate ./pb` and by the test that checks
+// Package protogen regenerates the Go code of the kubefuncs wire format: protoc as the Maven build
+// has it (the version it uses, pom.xml's protobuf.version) and protoc-gen-go at the version go.mod
+// pins. Used by `go generate ./pb` and by the test that checks
 // the committed code is current.
 package protogen
 
@@ -93,32 +93,43 @@ func Generate(ctx context.Context, repoRoot, outDir string) error {
 }
 
 // findProtoc returns an executable protoc and a directory holding google/protobuf/*.proto.
-// $PROTOC and $PROTOC_INCLUDE override; otherwise both come from the local Maven repository
-// ($KUBEFUNCS_M2_REPOSITORY, default ~/.m2/repository), where the Maven build puts them.
+// $PROTOC and $PROTOC_INCLUDE override. Otherwise both are taken from what the Maven build of
+// proto/ left in proto/target, wherever its local repository is (~/.m2 by the JVM's user.home,
+// which need not be $HOME, or a settings.xml's localRepository); failing that, from the local
+// Maven repository ($KUBEFUNCS_M2_REPOSITORY, default ~/.m2/repository).
 func findProtoc(repoRoot, work string) (protoc, include string, err error) {
 	version, err := protobufVersion(repoRoot)
 	if err != nil {
 		return "", "", err
 	}
-	m2 := os.Getenv("KUBEFUNCS_M2_REPOSITORY")
-	if m2 == "" {
-		home, herr := os.UserHomeDir()
-		if herr != nil {
-			return "", "", fmt.Errorf("%w: no home directory to find ~/.m2 in (%v)", ErrUnavailable, herr)
+	protoc = os.Getenv("PROTOC")
+	include = os.Getenv("PROTOC_INCLUDE")
+	if protoc != "" && include != "" {
+		return protoc, include, nil
+	}
+	classifier, err := mavenClassifier()
+	if err != nil && protoc == "" {
+		return "", "", err
+	}
+	builtProtoc, builtInclude := fromMavenBuild(repoRoot, version, classifier)
+	if include == "" {
+		include = builtInclude
+	}
+	var m2 string
+	if (protoc == "" && builtProtoc == "") || include == "" {
+		if m2, err = localRepository(); err != nil {
+			return "", "", err
 		}
-		m2 = filepath.Join(home, ".m2", "repository")
 	}
 	group := filepath.Join(m2, "com", "google", "protobuf")
 
-	protoc = os.Getenv("PROTOC")
 	if protoc == "" {
-		classifier, cerr := mavenClassifier()
-		if cerr != nil {
-			return "", "", cerr
-		}
-		exe := filepath.Join(group, "protoc", version, fmt.Sprintf("protoc-%s-%s.exe", version, classifier))
-		if _, serr := os.Stat(exe); serr != nil {
-			return "", "", fmt.Errorf("%w: %s is missing (the Maven build downloads it: ./mvnw -pl proto compile), or set PROTOC", ErrUnavailable, exe)
+		exe := builtProtoc
+		if exe == "" {
+			exe = filepath.Join(group, "protoc", version, fmt.Sprintf("protoc-%s-%s.exe", version, classifier))
+			if _, serr := os.Stat(exe); serr != nil {
+				return "", "", fmt.Errorf("%w: neither proto/target nor %s has protoc %s (the Maven build downloads it: ./mvnw -pl proto compile), or set PROTOC", ErrUnavailable, m2, version)
+			}
 		}
 		// The Maven repository's copy is not executable; run a copy.
 		protoc = filepath.Join(work, "protoc")
@@ -130,7 +141,6 @@ func findProtoc(repoRoot, work string) (protoc, include string, err error) {
 		}
 	}
 
-	include = os.Getenv("PROTOC_INCLUDE")
 	if include == "" {
 		jar := filepath.Join(group, "protobuf-java", version, fmt.Sprintf("protobuf-java-%s.jar", version))
 		include = filepath.Join(work, "include")
@@ -139,6 +149,34 @@ func findProtoc(repoRoot, work string) (protoc, include string, err error) {
 		}
 	}
 	return protoc, include, nil
+}
+
+// fromMavenBuild returns the protoc of this version and the well-known .proto files that the
+// protobuf Maven plugin put in proto/target, or "" for what is not there. The .proto files are in a
+// folder named by a hash of the jar they came from: with more than one such folder (a build with
+// another version before), which is this version's is unknown, so none is taken.
+func fromMavenBuild(repoRoot, version, classifier string) (protoc, include string) {
+	target := filepath.Join(repoRoot, "proto", "target")
+	exe := filepath.Join(target, "protoc-plugins", fmt.Sprintf("protoc-%s-%s.exe", version, classifier))
+	if _, err := os.Stat(exe); err == nil && classifier != "" {
+		protoc = exe
+	}
+	anys, _ := filepath.Glob(filepath.Join(target, "protoc-dependencies", "*", "google", "protobuf", "any.proto"))
+	if len(anys) == 1 {
+		include = filepath.Dir(filepath.Dir(filepath.Dir(anys[0])))
+	}
+	return protoc, include
+}
+
+func localRepository() (string, error) {
+	if m2 := os.Getenv("KUBEFUNCS_M2_REPOSITORY"); m2 != "" {
+		return m2, nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("%w: no home directory to find ~/.m2 in (%v)", ErrUnavailable, err)
+	}
+	return filepath.Join(home, ".m2", "repository"), nil
 }
 
 var versionProperty = regexp.MustCompile(`<protobuf\.version>\s*([^<\s]+)\s*</protobuf\.version>`)
