@@ -9,6 +9,7 @@ import io.kubefuncs.Client;
 import io.kubefuncs.GatewayRequest;
 import io.kubefuncs.GatewayResponse;
 import io.kubefuncs.Subscription;
+import io.kubefuncs.testkit.ClosedPort;
 import io.kubefuncs.testkit.NsqExtension;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayInputStream;
@@ -148,12 +149,12 @@ class CallCommandTest {
 
   @Test
   void anUnreachableNsqdHasItsOwnExitCode() {
-    int closed = Ports.free();
+    try (ClosedPort closed = ClosedPort.reserve()) {
+      Cli cli = Cli.run("call", "echo", "--nsqd", closed.address());
 
-    Cli cli = Cli.run("call", "echo", "--nsqd", "127.0.0.1:" + closed);
-
-    assertThat(cli.exitCode()).isEqualTo(ExitCodes.NO_CONNECTION);
-    assertThat(cli.err()).contains("cannot connect to nsqd 127.0.0.1:" + closed, "--nsqd");
+      assertThat(cli.exitCode()).isEqualTo(ExitCodes.NO_CONNECTION);
+      assertThat(cli.err()).contains("cannot connect to nsqd " + closed.address(), "--nsqd");
+    }
   }
 
   @Test

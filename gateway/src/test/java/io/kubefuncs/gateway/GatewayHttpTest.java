@@ -11,13 +11,13 @@ import io.kubefuncs.GatewayRequest;
 import io.kubefuncs.GatewayResponse;
 import io.kubefuncs.Handler;
 import io.kubefuncs.SubscriptionOptions;
+import io.kubefuncs.testkit.ClosedPort;
 import io.kubefuncs.testkit.MetricsText;
 import io.kubefuncs.testkit.NsqExtension;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
@@ -363,12 +363,9 @@ class GatewayHttpTest {
 
   @Test
   void withNsqdUnreachableRoutedRequestsAre503AndHealthzIs503() throws Exception {
-    int closedPort;
-    try (ServerSocket s = new ServerSocket(0)) {
-      closedPort = s.getLocalPort();
-    }
-    try (TestGateway orphan =
-        TestGateway.builder("127.0.0.1:" + closedPort).id("gw-orphan").routes(ROUTES).start()) {
+    try (ClosedPort nsqd = ClosedPort.reserve();
+        TestGateway orphan =
+            TestGateway.builder(nsqd.address()).id("gw-orphan").routes(ROUTES).start()) {
       long start = System.nanoTime();
       JsonNode body = error(orphan.get("/echo/x"), 503, "nsq_unavailable");
       assertThat((System.nanoTime() - start) / 1_000_000)

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kubefuncs.nsq.NsqException;
+import io.kubefuncs.testkit.ClosedPort;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -83,14 +84,13 @@ class LookupdClientTest {
   }
 
   @Test
-  void aServerThatIsNotThereIsAnErrorNamingIt() throws IOException {
-    String address;
-    try (ServerSocket closed = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      address = "127.0.0.1:" + closed.getLocalPort();
+  void aServerThatIsNotThereIsAnErrorNamingIt() {
+    try (ClosedPort closed = ClosedPort.reserve()) {
+      String address = closed.address();
+      assertThatThrownBy(() -> client.topics(address).join())
+          .cause()
+          .hasMessageStartingWith("nsqlookupd " + address + " did not answer GET /topics: ");
     }
-    assertThatThrownBy(() -> client.topics(address).join())
-        .cause()
-        .hasMessageStartingWith("nsqlookupd " + address + " did not answer GET /topics: ");
   }
 
   /** Takes one connection, reads its request head, writes {@code answer} and closes. */
