@@ -20,19 +20,22 @@ public final class ClosedPort implements AutoCloseable {
 
   /** Binds a port the system picks; nothing else can bind or be given it until {@link #close}. */
   public static ClosedPort reserve() {
+    try {
+      return new ClosedPort(bound());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot bind a port of 127.0.0.1", e);
+    }
+  }
+
+  // A Socket's default: no SO_REUSEADDR, so a listener asking for it cannot share the port either.
+  private static Socket bound() throws IOException {
     Socket socket = new Socket();
     try {
-      // Without SO_REUSEADDR: a listener asking for it cannot share the port either.
-      socket.setReuseAddress(false);
       socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-      return new ClosedPort(socket);
+      return socket;
     } catch (IOException e) {
-      try {
-        socket.close();
-      } catch (IOException suppressed) {
-        e.addSuppressed(suppressed);
-      }
-      throw new UncheckedIOException("cannot bind a port of 127.0.0.1", e);
+      socket.close();
+      throw e;
     }
   }
 
