@@ -1,8 +1,8 @@
 package io.kubefuncs;
 
 import io.kubefuncs.internal.MetricsScrape;
+import io.kubefuncs.internal.PlainText;
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -15,16 +15,12 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -32,7 +28,6 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.BindException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -142,30 +137,19 @@ final class HealthServer implements AutoCloseable {
     return switch (new QueryStringDecoder(request.uri()).path()) {
       case "/healthz" -> health();
       case "/metrics" -> metrics.answer(request);
-      default -> text(HttpResponseStatus.NOT_FOUND, "not found: try /healthz or /metrics\n");
+      default ->
+          PlainText.response(HttpResponseStatus.NOT_FOUND, "not found: try /healthz or /metrics\n");
     };
   }
 
   private FullHttpResponse health() {
     State s = state;
     if (s == State.SERVING && !connected.getAsBoolean()) {
-      return text(HttpResponseStatus.SERVICE_UNAVAILABLE, "not connected to nsqd\n");
+      return PlainText.response(HttpResponseStatus.SERVICE_UNAVAILABLE, "not connected to nsqd\n");
     }
-    return text(
+    return PlainText.response(
         s == State.SERVING ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
         s.name().toLowerCase() + "\n");
-  }
-
-  private static FullHttpResponse text(HttpResponseStatus status, String body) {
-    FullHttpResponse r =
-        new DefaultFullHttpResponse(
-            HttpVersion.HTTP_1_1,
-            status,
-            Unpooled.wrappedBuffer(body.getBytes(StandardCharsets.UTF_8)));
-    r.headers()
-        .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN + "; charset=utf-8")
-        .setInt(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
-    return r;
   }
 
   /**
@@ -182,7 +166,7 @@ final class HealthServer implements AutoCloseable {
         }
         if (request.decoderResult().isFailure()) {
           FullHttpResponse bad =
-              text(
+              PlainText.response(
                   HttpResponseStatus.BAD_REQUEST, "bad request: " + request.decoderResult() + "\n");
           HttpUtil.setKeepAlive(bad, false);
           ctx.writeAndFlush(bad).addListener(ChannelFutureListener.CLOSE);

@@ -7,7 +7,6 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -21,7 +20,6 @@ import io.prometheus.metrics.exporter.common.PrometheusScrapeHandler;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.Enumeration;
 
@@ -63,12 +61,16 @@ public final class MetricsScrape {
     private final HttpHeaders headers = new DefaultHttpHeaders();
     private HttpResponseStatus status = HttpResponseStatus.INTERNAL_SERVER_ERROR;
     private ByteBuf body = Unpooled.EMPTY_BUFFER;
+    private FullHttpResponse failure;
 
     Exchange(HttpRequest request) {
       this.request = request;
     }
 
     FullHttpResponse response() {
+      if (failure != null) {
+        return failure;
+      }
       if (!headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
         // Gzipped, the exporter does not know the length ahead; it is the whole body here.
         headers.setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
@@ -80,11 +82,10 @@ public final class MetricsScrape {
     void fail(Exception e) {
       LOG.log(System.Logger.Level.WARNING, "scrape of /metrics failed", e);
       body.release();
-      status = HttpResponseStatus.INTERNAL_SERVER_ERROR;
-      body =
-          Unpooled.copiedBuffer("cannot collect the metrics: " + e + "\n", StandardCharsets.UTF_8);
-      headers.clear();
-      headers.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN + "; charset=utf-8");
+      body = Unpooled.EMPTY_BUFFER;
+      failure =
+          PlainText.response(
+              HttpResponseStatus.INTERNAL_SERVER_ERROR, "cannot collect the metrics: " + e + "\n");
     }
 
     @Override

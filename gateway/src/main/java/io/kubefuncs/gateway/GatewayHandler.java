@@ -2,6 +2,7 @@ package io.kubefuncs.gateway;
 
 import io.kubefuncs.Client;
 import io.kubefuncs.internal.MetricsScrape;
+import io.kubefuncs.internal.PlainText;
 import io.kubefuncs.proto.HTTPRequest;
 import io.kubefuncs.proto.HTTPResponse;
 import io.netty.buffer.Unpooled;
@@ -25,7 +26,6 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Scope;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
@@ -322,14 +322,6 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
   }
 
-  private static FullHttpResponse text(HttpResponseStatus status, String body) {
-    FullHttpResponse r =
-        new DefaultFullHttpResponse(
-            HttpVersion.HTTP_1_1, status, Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
-    r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
-    return r;
-  }
-
   /**
    * Answers {@code /healthz} or {@code /metrics} from the request's head, in its turn among the
    * connection's answers (for {@link AdminEndpoints}, ahead of the body stages); false for any
@@ -356,10 +348,10 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
   private FullHttpResponse health() {
     if (draining) {
-      return text(HttpResponseStatus.SERVICE_UNAVAILABLE, "draining\n");
+      return PlainText.response(HttpResponseStatus.SERVICE_UNAVAILABLE, "draining\n");
     }
     boolean up = client.isConnected();
-    return text(
+    return PlainText.response(
         up ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
         up ? "ok\n" : "not connected to NSQ\n");
   }
