@@ -1,7 +1,6 @@
 // Package protogen regenerates the Go code of the kubefuncs wire format: protoc as the Maven build
 // has it (the version it uses, pom.xml's protobuf.version) and protoc-gen-go at the version go.mod
-// pins. Used by `go generate ./pb` and by the test that checks
-// the committed code is current.
+// pins. Used by `go generate ./pb` and by the test that checks the committed code is current.
 package protogen
 
 import (
@@ -112,21 +111,15 @@ func findProtoc(repoRoot, work string) (protoc, include string, err error) {
 		return "", "", err
 	}
 	builtProtoc, builtInclude := fromMavenBuild(repoRoot, version, classifier)
-	if include == "" {
-		include = builtInclude
-	}
-	var m2 string
-	if (protoc == "" && builtProtoc == "") || include == "" {
-		if m2, err = localRepository(); err != nil {
-			return "", "", err
-		}
-	}
-	group := filepath.Join(m2, "com", "google", "protobuf")
 
 	if protoc == "" {
 		exe := builtProtoc
 		if exe == "" {
-			exe = filepath.Join(group, "protoc", version, fmt.Sprintf("protoc-%s-%s.exe", version, classifier))
+			m2, err := localRepository()
+			if err != nil {
+				return "", "", err
+			}
+			exe = filepath.Join(m2, "com", "google", "protobuf", "protoc", version, fmt.Sprintf("protoc-%s-%s.exe", version, classifier))
 			if _, serr := os.Stat(exe); serr != nil {
 				return "", "", fmt.Errorf("%w: neither proto/target nor %s has protoc %s (the Maven build downloads it: ./mvnw -pl proto compile), or set PROTOC", ErrUnavailable, m2, version)
 			}
@@ -142,7 +135,14 @@ func findProtoc(repoRoot, work string) (protoc, include string, err error) {
 	}
 
 	if include == "" {
-		jar := filepath.Join(group, "protobuf-java", version, fmt.Sprintf("protobuf-java-%s.jar", version))
+		include = builtInclude
+	}
+	if include == "" {
+		m2, err := localRepository()
+		if err != nil {
+			return "", "", err
+		}
+		jar := filepath.Join(m2, "com", "google", "protobuf", "protobuf-java", version, fmt.Sprintf("protobuf-java-%s.jar", version))
 		include = filepath.Join(work, "include")
 		if err := extractProtos(jar, include); err != nil {
 			return "", "", fmt.Errorf("%w: cannot take google/protobuf/*.proto from %s (%v), or set PROTOC_INCLUDE", ErrUnavailable, jar, err)
