@@ -31,8 +31,8 @@ module io.kubefuncs.client {
   requires jdk.unsupported;
 
   exports io.kubefuncs;
-  // Duration parsing, unknown-key messages, tracing set-up and the /metrics page, which the gateway
-  // and the cli share with the SDK.
+  // Duration parsing, unknown-key messages, tracing set-up, the /metrics page and the admin
+  // endpoints' text answers, which the gateway and the cli share with the SDK.
   exports io.kubefuncs.internal to
       io.kubefuncs.gateway,
       io.kubefuncs.cli;
