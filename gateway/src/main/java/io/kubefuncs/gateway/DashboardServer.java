@@ -109,6 +109,12 @@ final class DashboardServer implements AutoCloseable {
 
   private final Set<Channel> joining = ConcurrentHashMap.newKeySet();
 
+  /**
+   * Watchers admitted and not yet closed: the bound is kept on this count, as a tick moves channels
+   * from {@link #joining} to {@link #watchers} in two steps, between which they are in neither.
+   */
+  private final AtomicInteger watching = new AtomicInteger();
+
   /** Only touched by the ticker's thread. */
   private long cursor;
 
@@ -363,7 +369,7 @@ final class DashboardServer implements AutoCloseable {
     }
 
     private void watch(ChannelHandlerContext ctx, FullHttpRequest request) {
-      if (watchers.size() + joining.size() >= MAX_WATCHERS) {
+      if (!admitWatcher()) {
         answer(
             ctx,
             request,
@@ -378,10 +384,22 @@ final class DashboardServer implements AutoCloseable {
           .set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
           .set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
       HttpUtil.setTransferEncodingChunked(r, true);
+      ctx.channel().closeFuture().addListener(f -> watching.decrementAndGet());
       ctx.writeAndFlush(r);
       joining.add(ctx.channel());
       // A new page should not wait out the tick for its first picture.
       ticker.execute(DashboardServer.this::tick);
+    }
+
+    private boolean admitWatcher() {
+      int open;
+      do {
+        open = watching.get();
+        if (open >= MAX_WATCHERS) {
+          return false;
+        }
+      } while (!watching.compareAndSet(open, open + 1));
+      return true;
     }
 
     private void invoke(ChannelHandlerContext ctx, FullHttpRequest request) {

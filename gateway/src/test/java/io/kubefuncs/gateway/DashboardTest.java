@@ -17,6 +17,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -186,10 +191,17 @@ class DashboardTest {
         for (int i = 0; i < DashboardServer.MAX_WATCHERS; i++) {
           watching.add(watch(gateway));
         }
-        var refused = TestGateway.send(dashboard(gateway, "/api/events").GET().build());
-        assertThat(refused.statusCode()).isEqualTo(503);
-        assertThat(refused.body())
-            .contains(DashboardServer.MAX_WATCHERS + " dashboards are open already");
+        // Read as a stream: a watcher let in by mistake is a failed assertion, not a body that
+        // never ends.
+        var refused =
+            TestGateway.HTTP.send(
+                dashboard(gateway, "/api/events").GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofLines());
+        try (Stream<String> body = refused.body()) {
+          assertThat(refused.statusCode()).isEqualTo(503);
+          assertThat(body.collect(Collectors.joining()))
+              .contains(DashboardServer.MAX_WATCHERS + " dashboards are open already");
+        }
       } finally {
         watching.forEach(Stream::close);
       }
@@ -210,6 +222,34 @@ class DashboardTest {
                       .startsWith("no nsqd to ask");
                 }
               });
+    }
+  }
+
+  /** Pages that come at once are held to the bound too, whatever a tick is doing meanwhile. */
+  @Test
+  void aBurstOfWatchersIsHeldToTheBound() throws Exception {
+    try (TestGateway gateway = TestGateway.builder("127.0.0.1:1").dashboard(null).start();
+        ExecutorService pages = Executors.newVirtualThreadPerTaskExecutor()) {
+      List<Future<java.net.http.HttpResponse<Stream<String>>>> opened = new ArrayList<>();
+      for (int i = 0; i < 4 * DashboardServer.MAX_WATCHERS; i++) {
+        opened.add(
+            pages.submit(
+                () ->
+                    TestGateway.HTTP.send(
+                        dashboard(gateway, "/api/events").GET().build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofLines())));
+      }
+      // Every answer first: a page closed early would make room for another.
+      List<java.net.http.HttpResponse<Stream<String>>> answers = new ArrayList<>();
+      for (var page : opened) {
+        answers.add(page.get(30, TimeUnit.SECONDS));
+      }
+      answers.forEach(a -> a.body().close());
+      List<Integer> statuses =
+          answers.stream().map(java.net.http.HttpResponse::statusCode).toList();
+      assertThat(statuses.stream().filter(s -> s == 200).count())
+          .isEqualTo(DashboardServer.MAX_WATCHERS);
+      assertThat(statuses).containsOnly(200, 503);
     }
   }
 
