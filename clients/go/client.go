@@ -112,7 +112,7 @@ func newClient(s *settings) (*Client, error) {
 	}
 	c.maxMsgSize.bytes.Store(int64(s.maxMessageSize))
 	c.nsqds.maxMsgSize = &c.maxMsgSize
-	producer, err := nsq.NewProducer(s.nsqd, c.nsqConfig(1))
+	producer, err := nsq.NewProducer(s.nsqd, c.producerConfig())
 	if err != nil {
 		return nil, fmt.Errorf("kubefuncs: %w", err)
 	}
@@ -461,6 +461,15 @@ func (c *Client) newConsumer(topic, channel string, cfg *nsq.Config) (*nsq.Consu
 	}
 	consumer.SetLogger(nsqLog{c.logger}, nsq.LogLevelError)
 	return consumer, nil
+}
+
+// producerConfig is nsqConfig with nsqd's own output buffer: nsqd flushes its answer to every
+// command at once, so a buffer holds nothing back from a producer, while unbuffered it writes each
+// frame in three system calls (size, type, data): three writes and three TCP segments for every OK.
+func (c *Client) producerConfig() *nsq.Config {
+	cfg := c.nsqConfig(1)
+	cfg.OutputBufferSize = nsq.NewConfig().OutputBufferSize
+	return cfg
 }
 
 func (c *Client) nsqConfig(maxInFlight int) *nsq.Config {

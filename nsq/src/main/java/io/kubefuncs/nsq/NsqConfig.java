@@ -100,6 +100,22 @@ public final class NsqConfig {
     return new Builder(this);
   }
 
+  /**
+   * This config as a producer's connection uses it: with nsqd's own output buffer, whatever {@link
+   * Builder#outputBufferSize} says. nsqd flushes its answer to every command at once, so a buffer
+   * holds nothing back from a producer; unbuffered, nsqd writes each frame in three system calls
+   * (size, type, data), so every OK costs it three writes and the producer three TCP segments.
+   */
+  NsqConfig forPublishing() {
+    if (outputBufferSize == 0 && outputBufferTimeout == null) {
+      return this;
+    }
+    Builder b = toBuilder();
+    b.outputBufferSize = 0;
+    b.outputBufferTimeout = null;
+    return b.build();
+  }
+
   public int maxInFlight() {
     return maxInFlight;
   }
@@ -227,10 +243,12 @@ public final class NsqConfig {
     }
 
     /**
-     * nsqd's output buffer for this connection, in bytes (64 B to 5 MiB); 0 keeps nsqd's default
-     * (16 KiB). -1 turns buffering off: nsqd writes each message at once, which costs it a syscall
-     * per message but never holds a message back waiting for the buffer timeout, as a buffered
-     * connection with messages in flight does (up to 250 ms by default).
+     * nsqd's output buffer for a consumer's connections, in bytes (64 B to 5 MiB); 0 keeps nsqd's
+     * default (16 KiB). -1 turns buffering off: nsqd writes each message at once, which costs it
+     * three system calls per message (it writes a frame's size, type and data separately) but never
+     * holds a message back waiting for the buffer timeout, as a buffered connection with messages
+     * in flight does (up to 250 ms by default). Producers keep nsqd's buffer whatever this says:
+     * nsqd flushes every answer to a command at once.
      */
     public Builder outputBufferSize(int bytes) {
       if (bytes != 0 && bytes != -1 && (bytes < 64 || bytes > 5 * 1024 * 1024)) {

@@ -50,7 +50,7 @@ final class NsqJson {
     try (JsonParser p = JsonTokens.FACTORY.createParser(json)) {
       JsonTokens.expect(p, p.nextToken(), JsonToken.START_OBJECT);
       String version = "";
-      long maxRdyCount = 0, maxMsgTimeout = 0, msgTimeout = 0, maxMsgSize = 0;
+      long maxRdyCount = 0, maxMsgTimeout = 0, msgTimeout = 0, maxMsgSize = 0, outputBufferSize = 0;
       boolean authRequired = false, tls = false, snappy = false, deflate = false;
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String field = p.currentName();
@@ -61,6 +61,7 @@ final class NsqJson {
           case "max_msg_timeout" -> maxMsgTimeout = JsonTokens.number(p, value);
           case "msg_timeout" -> msgTimeout = JsonTokens.number(p, value);
           case "max_msg_size" -> maxMsgSize = JsonTokens.number(p, value);
+          case "output_buffer_size" -> outputBufferSize = JsonTokens.number(p, value);
           case "auth_required" -> authRequired = JsonTokens.bool(p, value);
           case "tls_v1" -> tls = JsonTokens.bool(p, value);
           case "snappy" -> snappy = JsonTokens.bool(p, value);
@@ -78,7 +79,8 @@ final class NsqJson {
           tls,
           snappy,
           deflate,
-          maxMsgSize);
+          maxMsgSize,
+          outputBufferSize);
     }
   }
 }

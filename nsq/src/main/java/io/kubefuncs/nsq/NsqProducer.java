@@ -72,7 +72,7 @@ public final class NsqProducer implements AutoCloseable {
 
   private NsqProducer(HostPort address, NsqConfig config) {
     this.address = address;
-    this.config = config;
+    this.config = config.forPublishing();
     this.loop = config.eventLoopGroup().next();
     this.reconnectBackoff = new Backoff(config.reconnectMinDelay, config.reconnectMaxDelay);
     this.maxMessageSize = config.maxMessageSize;
@@ -158,6 +158,11 @@ public final class NsqProducer implements AutoCloseable {
    */
   public int maxMessageSize() {
     return maxMessageSize;
+  }
+
+  /** What nsqd granted this producer's connection in answer to IDENTIFY; connects first. */
+  CompletableFuture<IdentifyResponse> identify() {
+    return connect().thenApplyAsync(v -> connection.identify(), loop);
   }
 
   /** The nsqd this producer publishes to, as {@code host:port}. */

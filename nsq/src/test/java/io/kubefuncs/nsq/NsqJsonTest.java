@@ -23,7 +23,8 @@ class NsqJsonTest {
   void identifyResponseOfNsqdIsRead() throws IOException {
     assertThat(NsqJson.identifyResponse(NSQD_IDENTIFY.getBytes(UTF_8)))
         .isEqualTo(
-            new IdentifyResponse("1.3.0", 2500, 900_000, 60_000, true, false, false, false, 0));
+            new IdentifyResponse(
+                "1.3.0", 2500, 900_000, 60_000, true, false, false, false, 0, 16384));
   }
 
   @Test

@@ -5,14 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.kubefuncs.nsq.internal.HostPort;
 import io.kubefuncs.testkit.NsqdProcess;
 import io.kubefuncs.testkit.NsqdStats;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -67,6 +70,39 @@ class ProducerConsumerTest {
       assertThat(bodies).containsExactlyInAnyOrder("one", "two", "three", "four");
       assertThat(attempts).containsOnly(1);
       assertThat(NsqdStats.finished(nsqd.httpUrl(), "roundtrip", "ch#ephemeral")).isEqualTo(4);
+    }
+  }
+
+  /**
+   * A consumer's config may turn nsqd's output buffer off (as the SDK's does, for latency); a
+   * producer sharing that config must not: nsqd writes each frame of an unbuffered connection in
+   * three system calls, so every OK would cost it three writes, and nsqd flushes answers to
+   * commands at once anyway.
+   */
+  @Test
+  void producerKeepsNsqdsOutputBufferWhenTheConfigTurnsItOff() throws Exception {
+    NsqConfig unbuffered = NsqConfig.builder().outputBufferSize(-1).build();
+    CompletableFuture<NsqConnection> consumerSide =
+        NsqConnection.connect(
+            HostPort.parse(nsqd.tcpAddress(), "nsqd"),
+            unbuffered,
+            unbuffered.eventLoopGroup().next(),
+            new NsqConnection.Listener() {
+              @Override
+              public void onMessage(NsqConnection connection, NsqMessage message) {}
+
+              @Override
+              public void onClosed(NsqConnection connection, Throwable cause) {}
+            });
+    NsqConnection connection = consumerSide.get(10, TimeUnit.SECONDS);
+    try (NsqProducer unbufferedProducer = NsqProducer.create(nsqd.tcpAddress(), unbuffered)) {
+      unbufferedProducer.publish("buffers", "x".getBytes(UTF_8)).get(10, TimeUnit.SECONDS);
+
+      assertThat(connection.identify().outputBufferSize()).isEqualTo(1);
+      assertThat(unbufferedProducer.identify().get(10, TimeUnit.SECONDS).outputBufferSize())
+          .isEqualTo(16 * 1024);
+    } finally {
+      connection.eventLoop().submit(connection::close).get(10, TimeUnit.SECONDS);
     }
   }
 
