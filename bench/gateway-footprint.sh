@@ -161,12 +161,12 @@ ceiling_port=$(free_port)
 spawn plain java -XX:+UseSerialGC -cp "$cp" io.kubefuncs.bench.PlainPongServer "$ceiling_port"
 await plain http_ok "http://127.0.0.1:$ceiling_port/"
 wrk -t2 -c64 -d"$warmup" "http://127.0.0.1:$ceiling_port/" >/dev/null
-read -r ceiling64 _ < <(load_run "http://127.0.0.1:$ceiling_port/" 64 "${spawned[plain]}")
-read -r ceiling16 _ < <(load_run "http://127.0.0.1:$ceiling_port/" 16 "${spawned[plain]}")
+read -r ceiling64 ceiling64_us _ < <(load_run "http://127.0.0.1:$ceiling_port/" 64 "${spawned[plain]}")
+read -r ceiling16 ceiling16_us _ < <(load_run "http://127.0.0.1:$ceiling_port/" 16 "${spawned[plain]}")
 stop "${spawned[plain]}"
 emit go_pong_start "$go_start" "ms ($go_cpu ms CPU, load $l; reference)"
-emit ceiling_64_rps "$ceiling64" "req/s (reference)"
-emit ceiling_16_rps "$ceiling16" "req/s (reference)"
+emit ceiling_64_rps "$ceiling64" "req/s (reference; its CPU per request $ceiling64_us us)"
+emit ceiling_16_rps "$ceiling16" "req/s (reference; its CPU per request $ceiling16_us us)"
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 # A chain (measure) as a RESULT line, and as a row of the second table.
@@ -189,7 +189,7 @@ while IFS='|' read -r name _ _; do
   key=$(tr -c 'a-zA-Z0-9\n' _ <<<"$name" | tr 'A-Z' 'a-z')
   emit "start_ms[$key]" "$start" "ms ($(ratio "$start" "$go_start")x the Go pong's; $cpu ms CPU; issue 15: at most 300 ms)"
   emit "rss_after_64_mib[$key]" "$rss" "MiB (peak $hwm MiB; issue 15: at most 96 MiB)"
-  emit "cpu_per_request_64_us[$key]" "$us64" "us (issue 15: at most 12 us)"
+  emit "cpu_per_request_64_us[$key]" "$us64" "us ($(ratio "$us64" "$ceiling64_us")x the ceiling's; issue 15: at most 12 us)"
   emit "rps_64[$key]" "$rps64" "req/s ($(ratio "$rps64" "$ceiling64")x the ceiling)"
   emit "rps_16[$key]" "$rps16" "req/s ($(ratio "$rps16" "$ceiling16")x the ceiling)"
   emit_chain 64 "$key" "$chain64"
@@ -206,8 +206,8 @@ for row in "${rows[@]}"; do
     "$(ratio "$start" "$go_start")" "$cpu" "$rss" "$hwm" "$us64" "$rps64" "$(ratio "$rps64" "$ceiling64")" \
     "$rps16" "$(ratio "$rps16" "$ceiling16")" "$l"
 done
-printf '| Go pong start; no-queue ceiling (the references) | %s ms | 1.0x | %s ms | | | %s | %s | |\n' \
-  "$go_start" "$go_cpu" "$ceiling64" "$ceiling16"
+printf '| Go pong start; no-queue ceiling (the references) | %s ms | 1.0x | %s ms | | %s µs | %s | %s | |\n' \
+  "$go_start" "$go_cpu" "$ceiling64_us" "$ceiling64" "$ceiling16"
 
 # Where a request's CPU goes: the two cores are busy at both loads, so the throughput at a load is
 # about the machine's CPU over what a request costs all the processes it passes through.
