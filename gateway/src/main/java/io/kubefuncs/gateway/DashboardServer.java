@@ -162,8 +162,7 @@ final class DashboardServer implements AutoCloseable {
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(SocketChannel ch) {
-                    if (connections.incrementAndGet() > MAX_CONNECTIONS) {
-                      connections.decrementAndGet();
+                    if (!take(connections, MAX_CONNECTIONS)) {
                       ch.close();
                       return;
                     }
@@ -203,6 +202,15 @@ final class DashboardServer implements AutoCloseable {
             });
     ticker.scheduleWithFixedDelay(
         this::tick, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Takes one of {@code max} places on {@code count}; false, with nothing taken, when all are. */
+  private static boolean take(AtomicInteger count, int max) {
+    if (count.incrementAndGet() > max) {
+      count.decrementAndGet();
+      return false;
+    }
+    return true;
   }
 
   InetSocketAddress address() {
@@ -369,7 +377,7 @@ final class DashboardServer implements AutoCloseable {
     }
 
     private void watch(ChannelHandlerContext ctx, FullHttpRequest request) {
-      if (!admitWatcher()) {
+      if (!take(watching, MAX_WATCHERS)) {
         answer(
             ctx,
             request,
@@ -389,17 +397,6 @@ final class DashboardServer implements AutoCloseable {
       joining.add(ctx.channel());
       // A new page should not wait out the tick for its first picture.
       ticker.execute(DashboardServer.this::tick);
-    }
-
-    private boolean admitWatcher() {
-      int open;
-      do {
-        open = watching.get();
-        if (open >= MAX_WATCHERS) {
-          return false;
-        }
-      } while (!watching.compareAndSet(open, open + 1));
-      return true;
     }
 
     private void invoke(ChannelHandlerContext ctx, FullHttpRequest request) {
