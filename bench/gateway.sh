@@ -74,7 +74,8 @@ done
 # wrk is closed-loop: to see latency at half of peak rather than at saturation, each of 64
 # connections waits between requests so that together they offer about half the peak rate.
 echo "== latency at about half of the gateway's peak ($peak req/s), 64 paced connections"
-write_pace "$tmp/pace.lua" 64 "$(awk -v p="$peak" 'BEGIN {print p / 2}')"
+half=$(awk -v p="$peak" 'BEGIN {print p / 2}')
+write_pace "$tmp/pace.lua" 64 "$half" "$(pace_overhead "http://127.0.0.1:$gp/test/hello" 64 "$half")"
 wrk_run gateway "http://127.0.0.1:$gp/test/hello" 64 -s "$tmp/pace.lua"
 echo "== CPU per request by process, gateway at 64 connections"
 C=64 profile "http://127.0.0.1:$gp/test/hello" 64

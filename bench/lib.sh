@@ -60,8 +60,23 @@ wrk_ms() { echo "$1" | awk '/us$/ {print $0 / 1000; next} /ms$/ {print $0 + 0; n
 
 # A wrk script that makes CONNECTIONS connections, each waiting between its requests, offer about
 # RATE requests/s together: wrk is closed-loop, and latency at a given load needs an open one.
-write_pace() { # file connections rate
-  printf 'function delay() return %s end\n' "$(awk -v c="$2" -v r="$3" 'BEGIN {printf "%.3f", c * 1000 / r}')" >"$1"
+# OVERHEAD is the milliseconds each request cycle takes besides the wait (the answer, and wrk's
+# timer, which fires late); pace_overhead measures it. wrk truncates a delay to whole
+# milliseconds (3.5 waits 3), so the script draws each wait as the whole number below or above
+# the fraction, at the odds that make their mean the fraction.
+write_pace() { # file connections rate [overhead-ms]
+  local ms
+  ms=$(awk -v c="$2" -v r="$3" -v o="${4:-0}" 'BEGIN {d = c * 1000 / r - o; printf "%.3f", d < 0 ? 0 : d}')
+  printf 'local wait = %s\nfunction delay()\n  local n = math.floor(wait)\n  if math.random() < wait - n then n = n + 1 end\n  return n\nend\n' "$ms" >"$1"
+}
+
+# The overhead write_pace needs to pace CONNECTIONS connections to URL at RATE: a 3 s run paced
+# without it, and how much longer than asked its request cycles were.
+pace_overhead() { # url connections rate
+  local rps
+  write_pace "$tmp/overhead.lua" "$2" "$3"
+  rps=$(wrk -t2 -c"$2" -d3s -s "$tmp/overhead.lua" "$1" | awk '/Requests\/sec/ {print $2}')
+  awk -v c="$2" -v r="$3" -v got="$rps" 'BEGIN {o = c * 1000 / got - c * 1000 / r; printf "%.3f", o < 0 ? 0 : o}'
 }
 
 # ---- the gateway and its function ----
