@@ -253,6 +253,20 @@ class NsqChartTest {
   }
 
   @Test
+  void nsqdGetsTheEnvironmentItIsGivenAfterItsOwn() {
+    Container plain = container(render().workload("DaemonSet", "kubefuncs-nsq-nsqd"), "nsqd");
+    Container tuned =
+        container(
+            render(Charts.values("nsqd: {env: [{name: GOMAXPROCS, value: \"1\"}]}\n"))
+                .workload("DaemonSet", "kubefuncs-nsq-nsqd"),
+            "nsqd");
+
+    assertThat(plain.getEnv()).extracting(EnvVar::getName).containsExactly("POD_IP");
+    assertThat(tuned.getEnv()).extracting(EnvVar::getName).containsExactly("POD_IP", "GOMAXPROCS");
+    assertThat(env(tuned, "GOMAXPROCS").getValue()).isEqualTo("1");
+  }
+
+  @Test
   void statefulSetWithoutPersistenceKeepsDataInAnEmptyDir() {
     Rendered rendered =
         render(Charts.values("nsqd: {kind: StatefulSet, persistence: {enabled: false}}\n"));
