@@ -251,10 +251,9 @@ public final class Subscription implements AutoCloseable {
                 requeued.inc();
               } else {
                 // The answer itself was refused (a bad return topic, too large): running the
-                // handler
-                // again would give the same answer, so the event is given up on at once. The caller
-                // still gets an answer, an Error saying why, unless its return topic is what was
-                // refused.
+                // handler again would give the same answer, so the event is given up on at once.
+                // The caller still gets an answer, an Error saying why, unless its return topic is
+                // what was refused.
                 services
                     .publisher()
                     .publish(

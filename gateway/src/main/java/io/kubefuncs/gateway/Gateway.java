@@ -199,8 +199,8 @@ public final class Gateway implements AutoCloseable {
                                 "http",
                                 new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 8192))
                             // The codec decodes every request of a read at once, paused or not:
-                            // while the
-                            // connection is not read from, the requests already decoded wait here.
+                            // while the connection is not read from, the requests already decoded
+                            // wait here.
                             .addLast("flow", new FlowControlHandler())
                             .addLast("checks", HttpRequestChecks.INSTANCE)
                             .addLast("keep-alive", new HttpServerKeepAliveHandler())
