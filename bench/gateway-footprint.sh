@@ -110,14 +110,13 @@ go_start_once() {
 }
 
 # req/s of one wrk run of $duration, then the CPU per request (us) of each PID during it, then
-# that of the whole machine (every CPU's busy time, /proc/stat). With pace set, wrk runs that
-# script (write_pace).
+# that of the whole machine (every CPU's busy time, /proc/stat).
 load_run() { # url connections pid...
   local url=$1 conns=$2 report rps c0=() c1=() b0 b1 pid
   shift 2
   for pid in "$@"; do c0+=("$(proc_jiffies "$pid")"); done
   b0=$(machine_busy)
-  report=$(wrk -t2 -c"$conns" -d"$duration" ${pace:+-s "$pace"} "$url" 2>&1)
+  report=$(wrk -t2 -c"$conns" -d"$duration" "$url" 2>&1)
   b1=$(machine_busy)
   for pid in "$@"; do c1+=("$(proc_jiffies "$pid")"); done
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$report")
@@ -130,14 +129,11 @@ load_run() { # url connections pid...
 }
 machine_busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat; } # jiffies
 
-# The no-queue ceiling at 64 connections paced to RATE: its req/s and CPU per request. A server
-# that gets fewer requests per wake-up and per system call spends more on each (the ceiling takes
-# half as much again at the gateway's rate as at its own), so this, and not the ceiling at full
-# speed, is what HTTP alone costs at the rate the gateway served.
+# The no-queue ceiling at 64 connections paced to RATE: its req/s and CPU per request. The
+# ceiling takes half as much again per request at the gateway's rate as at its own full speed, so
+# this is what HTTP alone costs at the rate the gateway served.
 ceiling_at() { # rate
-  local url="http://127.0.0.1:$ceiling_port/"
-  write_pace "$tmp/pace.lua" 64 "$1" "$(pace_overhead "$url" 64 "$1")"
-  pace=$tmp/pace.lua load_run "$url" 64 "$ceiling_pid" | cut -d' ' -f1,2
+  paced_cpu "http://127.0.0.1:$ceiling_port/" 64 "$1" "$ceiling_pid"
 }
 
 # One row: name|start ms|CPU to ready ms|req/s 64|us/req 64|RSS MiB|peak RSS MiB|req/s 16|load|

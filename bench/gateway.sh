@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Gateway throughput and latency with wrk (apt-get install wrk): real nsqd + nsqlookupd, the
 # gateway, and PONGS (default 2) Java pong functions; 10 s at 16, 64 and 256 connections. In the
-# same run, the ceiling: the same Netty HTTP stack answering "pong" itself, with no queue.
+# same run, the ceiling: the same Netty HTTP stack answering "pong" itself, with no queue; then
+# each process's CPU per request at 64 connections, and the ceiling's paced to the gateway's rate.
 #
 # Last, what tracing costs: one pong and the gateway with tracing off, with it on (every span
 # exported over OTLP to OtlpSink), off again (how far two equal runs differ); in the same series,
@@ -52,6 +53,7 @@ profile() { # url connections
   l0=$(proc_jiffies "$lookupd_pid"); b0=$(busy)
   report=$(wrk -t2 -c"$2" -d"$duration" "$1" 2>&1)
   rps=$(echo "$report" | awk '/Requests\/sec/ {print $2}')
+  profiled_rps=$rps
   local g n p l b
   g=$(( $(proc_jiffies "$gateway_pid") - g0 )); n=$(( $(proc_jiffies "$nsqd_pid") - n0 ))
   p=$(( $(proc_jiffies "${pong_pids[@]}") - p0 ))
@@ -79,6 +81,9 @@ write_pace "$tmp/pace.lua" 64 "$half" "$(pace_overhead "http://127.0.0.1:$gp/tes
 wrk_run gateway "http://127.0.0.1:$gp/test/hello" 64 -s "$tmp/pace.lua"
 echo "== CPU per request by process, gateway at 64 connections"
 C=64 profile "http://127.0.0.1:$gp/test/hello" 64
+echo "== the ceiling paced to that rate at 64 connections: what HTTP alone costs there"
+read -r paced_rps paced_us < <(paced_cpu "http://127.0.0.1:$ceiling_port/" 64 "$profiled_rps" "${spawned[plain]}")
+emit ceiling_at_gateway_rate_us "$paced_us" "us per request (the ceiling paced to $paced_rps req/s; the gateway's rate $profiled_rps)"
 
 echo "== tracing: 1 pong function and the gateway, 64 connections, one configuration at a time"
 stop "$gateway_pid" "${pong_pids[@]}" "${spawned[plain]}"

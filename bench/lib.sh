@@ -79,6 +79,18 @@ pace_overhead() { # url connections rate
   awk -v c="$2" -v r="$3" -v got="$rps" 'BEGIN {o = c * 1000 / got - c * 1000 / r; printf "%.3f", o < 0 ? 0 : o}'
 }
 
+# CONNECTIONS connections paced to RATE together on URL for $duration: the req/s wrk got, and
+# PID's CPU per request (us). A server spends more on each request the fewer arrive per wake-up,
+# so this is what to compare a slower server's CPU per request with.
+paced_cpu() { # url connections rate pid
+  local j0 rps
+  write_pace "$tmp/pace.lua" "$2" "$3" "$(pace_overhead "$1" "$2" "$3")"
+  j0=$(proc_jiffies "$4")
+  rps=$(wrk -t2 -c"$2" -d"$duration" -s "$tmp/pace.lua" "$1" | awk '/Requests\/sec/ {print $2}')
+  awk -v rps="$rps" -v j="$(($(proc_jiffies "$4") - j0))" -v d="${duration%s}" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN {printf "%.0f %.1f\n", rps, j * 1e6 / hz / (rps * d)}'
+}
+
 # ---- the gateway and its function ----
 
 # The jars start_pong and start_gateway run (another build's, to compare with it), and the

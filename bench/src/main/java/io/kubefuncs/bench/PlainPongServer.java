@@ -24,8 +24,10 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The ceiling for the gateway benchmark: the gateway's HTTP pipeline (same Netty stages, same
- * limits) answering "pong" itself, with no queue behind it. {@code PlainPongServer <port>}.
+ * The ceiling for the gateway benchmarks: HTTP alone. Netty's HTTP codec, keep-alive and
+ * aggregation, with the gateway's limits, answering "pong" itself with no queue behind it; none of
+ * the gateway's own stages (request checks, body budgets, timeouts, routing, metrics). {@code
+ * PlainPongServer <port>}.
  */
 public final class PlainPongServer {
   private static final byte[] PONG = "pong\n".getBytes(StandardCharsets.UTF_8);
