@@ -75,6 +75,16 @@ final class Function implements AutoCloseable {
       client.close();
       throw e;
     }
+    // Here, while the subscription waits on nsqlookupd and nsqd: the process's first log line sets
+    // up the JDK's logging (its handler, the time zone's rules, the date's format), milliseconds in
+    // the interpreter that would otherwise fall on the thread that reports ready.
+    LOG.log(
+        System.Logger.Level.INFO,
+        "subscribing to {0}/{1} (nsqd {2}, nsqlookupd {3})",
+        config.topic(),
+        config.channel(),
+        config.nsqdAddress(),
+        config.lookupdAddress() == null ? "none" : config.lookupdAddress());
     // Before /healthz can answer 200.
     warmUp.await();
     subscription
