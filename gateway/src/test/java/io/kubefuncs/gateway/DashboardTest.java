@@ -191,12 +191,7 @@ class DashboardTest {
         for (int i = 0; i < DashboardServer.MAX_WATCHERS; i++) {
           watching.add(watch(gateway));
         }
-        // Read as a stream: a watcher let in by mistake is a failed assertion, not a body that
-        // never ends.
-        var refused =
-            TestGateway.HTTP.send(
-                dashboard(gateway, "/api/events").GET().build(),
-                java.net.http.HttpResponse.BodyHandlers.ofLines());
+        var refused = openEvents(gateway);
         try (Stream<String> body = refused.body()) {
           assertThat(refused.statusCode()).isEqualTo(503);
           assertThat(body.collect(Collectors.joining()))
@@ -232,12 +227,7 @@ class DashboardTest {
         ExecutorService pages = Executors.newVirtualThreadPerTaskExecutor()) {
       List<Future<java.net.http.HttpResponse<Stream<String>>>> opened = new ArrayList<>();
       for (int i = 0; i < 4 * DashboardServer.MAX_WATCHERS; i++) {
-        opened.add(
-            pages.submit(
-                () ->
-                    TestGateway.HTTP.send(
-                        dashboard(gateway, "/api/events").GET().build(),
-                        java.net.http.HttpResponse.BodyHandlers.ofLines())));
+        opened.add(pages.submit(() -> openEvents(gateway)));
       }
       // Every answer first: a page closed early would make room for another.
       List<java.net.http.HttpResponse<Stream<String>>> answers = new ArrayList<>();
@@ -273,13 +263,21 @@ class DashboardTest {
 
   /** The event stream's lines; closing the stream closes the connection. */
   private static Stream<String> watch(TestGateway gateway) throws Exception {
-    var r =
-        TestGateway.HTTP.send(
-            dashboard(gateway, "/api/events").GET().build(),
-            java.net.http.HttpResponse.BodyHandlers.ofLines());
+    var r = openEvents(gateway);
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.headers().firstValue("Content-Type")).hasValue("text/event-stream; charset=utf-8");
     return r.body();
+  }
+
+  /**
+   * Asks for the live events; the body is read as a stream, as a page reads it, so that an answer
+   * that never ends is not waited out.
+   */
+  private static java.net.http.HttpResponse<Stream<String>> openEvents(TestGateway gateway)
+      throws Exception {
+    return TestGateway.HTTP.send(
+        dashboard(gateway, "/api/events").GET().build(),
+        java.net.http.HttpResponse.BodyHandlers.ofLines());
   }
 
   private static List<JsonNode> requests(List<JsonNode> states) {
