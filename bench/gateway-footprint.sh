@@ -13,9 +13,10 @@
 #   16 conns   the same at 16 connections, for the throughput.
 # The same for other JVM options (VARIANTS). References of the same run: the Go pong's start
 # (exec -> /healthz 200, as bench/function.sh) and the no-queue ceiling (PlainPongServer, as
-# bench/gateway.sh) at 64 and 16 connections, and at 64 connections paced to the rate each variant
-# served: the CPU per request of HTTP alone at the gateway's rate. The machine is shared: each row has the 1-minute load
-# average when it started, and CPU time besides wall time. Prints RESULT lines and a table.
+# bench/gateway.sh) at 64 and 16 connections, and at 64 connections paced to the rate each
+# variant served: the CPU per request of HTTP alone at the gateway's rate. The machine is shared:
+# each row has the 1-minute load average when it started, and CPU time besides wall time. Prints
+# RESULT lines and tables.
 #
 # Settings (environment): RUNS=5, WARMUP=20s, DURATION=10s, SKIP_BUILD=1 (reuse the jars),
 # VARIANTS (below).
@@ -133,7 +134,7 @@ machine_busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/s
 # ceiling takes half as much again per request at the gateway's rate as at its own full speed, so
 # this is what HTTP alone costs at the rate the gateway served.
 ceiling_at() { # rate
-  paced_cpu "http://127.0.0.1:$ceiling_port/" 64 "$1" "$ceiling_pid"
+  paced_cpu "http://127.0.0.1:$ceiling_port/" 64 "$1" "${spawned[plain]}"
 }
 
 # One row: name|start ms|CPU to ready ms|req/s 64|us/req 64|RSS MiB|peak RSS MiB|req/s 16|load|
@@ -169,11 +170,10 @@ go_start=$(cut -d' ' -f1 <<<"$go_starts" | median)
 go_cpu=$(cut -d' ' -f2 <<<"$go_starts" | median)
 ceiling_port=$(free_port)
 spawn plain java -XX:+UseSerialGC -cp "$cp" io.kubefuncs.bench.PlainPongServer "$ceiling_port"
-ceiling_pid=$!
 await plain http_ok "http://127.0.0.1:$ceiling_port/"
 wrk -t2 -c64 -d"$warmup" "http://127.0.0.1:$ceiling_port/" >/dev/null
-read -r ceiling64 ceiling64_us _ < <(load_run "http://127.0.0.1:$ceiling_port/" 64 "$ceiling_pid")
-read -r ceiling16 ceiling16_us _ < <(load_run "http://127.0.0.1:$ceiling_port/" 16 "$ceiling_pid")
+read -r ceiling64 ceiling64_us _ < <(load_run "http://127.0.0.1:$ceiling_port/" 64 "${spawned[plain]}")
+read -r ceiling16 ceiling16_us _ < <(load_run "http://127.0.0.1:$ceiling_port/" 16 "${spawned[plain]}")
 emit go_pong_start "$go_start" "ms ($go_cpu ms CPU, load $l; reference)"
 emit ceiling_64_rps "$ceiling64" "req/s (reference; its CPU per request $ceiling64_us us)"
 emit ceiling_16_rps "$ceiling16" "req/s (reference; its CPU per request $ceiling16_us us)"
@@ -210,27 +210,17 @@ while IFS='|' read -r name _ _; do
 done <<<"$VARIANTS"
 
 echo
-echo "| JVM options (gateway image, $limit memory) | start (exec -> routed answer) | / Go pong | CPU to ready | RSS after 64 conns (peak) | gateway CPU per request at 64 (/ ceiling at that rate) | req/s at 64 (/ ceiling) | req/s at 16 (/ ceiling) | load average |"
+echo "| JVM options (gateway image, $limit memory) | start (exec -> routed answer) | / Go pong | CPU to ready | RSS after 64 conns (peak) | gateway CPU per request at 64 (/ the ceiling's at that rate: its µs, req/s) | req/s at 64 (/ ceiling) | req/s at 16 (/ ceiling) | load average |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 for row in "${rows[@]}"; do
   IFS='|' read -r name start cpu rps64 us64 rss hwm rps16 l _ _ at_rate <<<"$row"
-  read -r _ at_us <<<"$at_rate"
-  printf '| %s | %s ms | %sx | %s ms | %s MiB (%s) | %s µs (%sx) | %s (%sx) | %s (%sx) | %s |\n' "$name" "$start" \
-    "$(ratio "$start" "$go_start")" "$cpu" "$rss" "$hwm" "$us64" "$(ratio "$us64" "$at_us")" "$rps64" \
-    "$(ratio "$rps64" "$ceiling64")" "$rps16" "$(ratio "$rps16" "$ceiling16")" "$l"
+  read -r at_rps at_us <<<"$at_rate"
+  printf '| %s | %s ms | %sx | %s ms | %s MiB (%s) | %s µs (%sx: %s µs, %s req/s) | %s (%sx) | %s (%sx) | %s |\n' \
+    "$name" "$start" "$(ratio "$start" "$go_start")" "$cpu" "$rss" "$hwm" "$us64" "$(ratio "$us64" "$at_us")" \
+    "$at_us" "$at_rps" "$rps64" "$(ratio "$rps64" "$ceiling64")" "$rps16" "$(ratio "$rps16" "$ceiling16")" "$l"
 done
 printf '| Go pong start; no-queue ceiling (the references) | %s ms | 1.0x | %s ms | | %s µs | %s | %s | |\n' \
   "$go_start" "$go_cpu" "$ceiling64_us" "$ceiling64" "$ceiling16"
-echo
-echo "The ceiling paced to each variant's rate at 64 connections (HTTP alone at the gateway's rate):"
-echo
-echo "| JVM options | ceiling req/s (/ the gateway's) | ceiling CPU per request | gateway CPU per request |"
-echo "| --- | --- | --- | --- |"
-for row in "${rows[@]}"; do
-  IFS='|' read -r name _ _ rps64 us64 _ _ _ _ _ _ at_rate <<<"$row"
-  read -r at_rps at_us <<<"$at_rate"
-  printf '| %s | %s (%sx) | %s µs | %s µs |\n' "$name" "$at_rps" "$(ratio "$at_rps" "$rps64")" "$at_us" "$us64"
-done
 
 # Where a request's CPU goes: the two cores are busy at both loads, so the throughput at a load is
 # about the machine's CPU over what a request costs all the processes it passes through.
