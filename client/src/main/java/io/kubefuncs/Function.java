@@ -1,6 +1,6 @@
 package io.kubefuncs;
 
-import io.kubefuncs.internal.MessagesWarmUp;
+import io.kubefuncs.internal.StartWarmUp;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.concurrent.CompletableFuture;
@@ -35,7 +35,7 @@ final class Function implements AutoCloseable {
       Handler handler,
       PrometheusRegistry registry,
       OpenTelemetrySdk tracing) {
-    MessagesWarmUp warmUp = MessagesWarmUp.start();
+    StartWarmUp warmUp = StartWarmUp.forFunction();
     this.config = config;
     this.tracing = tracing;
     Client.Builder b =

@@ -1,7 +1,7 @@
 package io.kubefuncs.gateway;
 
 import io.kubefuncs.Client;
-import io.kubefuncs.internal.MessagesWarmUp;
+import io.kubefuncs.internal.StartWarmUp;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -77,7 +77,7 @@ public final class Gateway implements AutoCloseable {
       OpenTelemetry openTelemetry,
       DashboardSettings dashboardSettings)
       throws IOException {
-    MessagesWarmUp warmUp = MessagesWarmUp.start();
+    StartWarmUp warmUp = StartWarmUp.forGateway();
     this.config = config;
     byte[] initial = Files.readAllBytes(config.routesFile());
     this.routes =

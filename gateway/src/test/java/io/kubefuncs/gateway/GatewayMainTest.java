@@ -102,7 +102,7 @@ class GatewayMainTest {
           .pollInterval(Duration.ofMillis(100))
           .ignoreExceptions()
           .until(() -> get(base + "/healthz").statusCode() == 200);
-      // Ready means protobuf's descriptors are built: not by the first request (MessagesWarmUp).
+      // Ready means protobuf's descriptors are built: not by the first request (StartWarmUp).
       assertThat(classInit.initialized())
           .filteredOn(name -> name.startsWith("io.kubefuncs.proto."))
           .contains(
