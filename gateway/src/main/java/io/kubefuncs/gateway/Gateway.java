@@ -102,8 +102,7 @@ public final class Gateway implements AutoCloseable {
             // thread.
             .executor(group)
             // Its nsqd connections on the same loops: no threads of its own, and an answer read
-            // from
-            // nsqd is often on the loop that writes it to the HTTP client already.
+            // from nsqd is often on the loop that writes it to the HTTP client already.
             .eventLoopGroup(group)
             .nsqd(config.nsqdAddress())
             .clientId(config.gatewayId())

@@ -251,8 +251,8 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                             : null);
               } catch (RuntimeException invalid) {
                 // Not a response HTTP can carry (a status out of range, a header with a
-                // newline...):
-                // answer 502 rather than throw on the event loop and leave the client waiting.
+                // newline...): answer 502 rather than throw on the event loop and leave the
+                // client waiting.
                 ex.fail(
                     HttpResponseStatus.BAD_GATEWAY,
                     "function_error",

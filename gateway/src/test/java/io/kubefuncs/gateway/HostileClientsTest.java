@@ -530,8 +530,7 @@ class HostileClientsTest {
       }
       // Those the budget covered wait for their last byte until the body timeout closes them (-1);
       // a refused client still sending when the gateway closes may lose its 503 to a reset (-1
-      // too),
-      // so the refusals are counted by the gateway.
+      // too), so the refusals are counted by the gateway.
       assertThat(statuses)
           .as("only 503 or closed without an answer")
           .contains(503)
