@@ -42,7 +42,7 @@ echo "== the pong image: JRE, jars and JVM flags as scripts/images makes them"
 # The image's JAVA_TOOL_OPTIONS, its files under $work/app instead of /app, and the flags of its
 # AOT cache's training run, which add the function chart's default memory limit as -XX:MaxRAM: in
 # a container the JVM sizes itself from the limit (heap ceiling = MaxRAMPercentage of it).
-aot::bench_image "$work" examples/pong/target/pong.jar examples/pong/Dockerfile charts/function/values.yaml
+aot::bench_image "$work" examples/pong/target/image/pong.jar examples/pong/Dockerfile charts/function/values.yaml
 echo "JAVA_TOOL_OPTIONS (examples/pong/Dockerfile): $image_flags"
 echo "the function chart's default memory limit as $max_ram"
 

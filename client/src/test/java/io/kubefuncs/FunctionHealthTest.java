@@ -24,18 +24,9 @@ import org.junit.jupiter.api.Test;
 class FunctionHealthTest {
 
   private static FunctionConfig config(NsqdProcess nsqd, String topic) {
-    return FunctionConfig.fromEnvironment(
-        Map.of(
-            "TOPIC",
-            topic,
-            "NSQ_NSQD_ADDR",
-            nsqd.host(),
-            "NSQ_NSQD_PORT",
-            String.valueOf(nsqd.tcpPort()),
-            "HEALTHZ_ADDR",
-            "127.0.0.1:0",
-            "KUBEFUNCS_DRAIN_TIMEOUT",
-            "20s"));
+    Map<String, String> env = nsqd.functionEnvironment(topic);
+    env.put("KUBEFUNCS_DRAIN_TIMEOUT", "20s");
+    return FunctionConfig.fromEnvironment(env);
   }
 
   @Test
@@ -95,15 +86,9 @@ class FunctionHealthTest {
   void readyWithNsqlookupdBeforeTheTopicExistsAnywhere() {
     try (NsqLookupdProcess lookupd = NsqLookupdProcess.start();
         NsqdProcess nsqd = NsqdProcess.builder().lookupd(lookupd).start()) {
-      Map<String, String> env =
-          new java.util.HashMap<>(
-              Map.of(
-                  "TOPIC", "fresh",
-                  "NSQ_NSQD_ADDR", nsqd.host(),
-                  "NSQ_NSQD_PORT", String.valueOf(nsqd.tcpPort()),
-                  "NSQ_LOOKUPD_ADDR", lookupd.host(),
-                  "NSQ_LOOKUPD_PORT", String.valueOf(lookupd.httpPort()),
-                  "HEALTHZ_ADDR", "127.0.0.1:0"));
+      Map<String, String> env = nsqd.functionEnvironment("fresh");
+      env.put("NSQ_LOOKUPD_ADDR", lookupd.host());
+      env.put("NSQ_LOOKUPD_PORT", String.valueOf(lookupd.httpPort()));
       Function function =
           new Function(FunctionConfig.fromEnvironment(env), msg -> {}, new PrometheusRegistry());
       try {

@@ -60,23 +60,10 @@ class SigtermDrainTest {
     NsqdProcess nsqd = nsq.nsqdProcess();
     Path done = dir.resolve("done.txt");
     Path stderr = dir.resolve("stderr.txt");
-    Process function =
-        startFunction(
-            Map.of(
-                "TOPIC",
-                "resize",
-                "NSQ_NSQD_ADDR",
-                nsqd.host(),
-                "NSQ_NSQD_PORT",
-                String.valueOf(nsqd.tcpPort()),
-                "HEALTHZ_ADDR",
-                "127.0.0.1:0",
-                "KUBEFUNCS_MAX_IN_FLIGHT",
-                "64",
-                "DONE_FILE",
-                done.toString()),
-            dir.resolve("stdout.txt"),
-            stderr);
+    Map<String, String> env = nsqd.functionEnvironment("resize");
+    env.put("KUBEFUNCS_MAX_IN_FLIGHT", "64");
+    env.put("DONE_FILE", done.toString());
+    Process function = startFunction(env, dir.resolve("stdout.txt"), stderr);
 
     int healthPort = SlowFunctionMain.healthPort(function, stderr);
     await().atMost(Duration.ofSeconds(20)).until(() -> Probe.healthz(healthPort) == 200);

@@ -32,26 +32,14 @@ class TlsAuthFunctionTest {
                 .tlsRequired("true")
                 .authHttpAddress(auth.address())
                 .start()) {
+      Map<String, String> env = nsqd.functionEnvironment("greet");
+      env.put("NSQ_TLS", "true");
+      env.put("NSQ_TLS_CA_FILE", certs.caCertificate().toString());
+      env.put("NSQ_TLS_SERVER_NAME", TestCertificates.SERVER_NAME);
+      env.put("NSQ_AUTH_SECRET", "fn-secret");
       Function function =
           new Function(
-              FunctionConfig.fromEnvironment(
-                  Map.of(
-                      "TOPIC",
-                      "greet",
-                      "NSQ_NSQD_ADDR",
-                      nsqd.host(),
-                      "NSQ_NSQD_PORT",
-                      String.valueOf(nsqd.tcpPort()),
-                      "HEALTHZ_ADDR",
-                      "127.0.0.1:0",
-                      "NSQ_TLS",
-                      "true",
-                      "NSQ_TLS_CA_FILE",
-                      certs.caCertificate().toString(),
-                      "NSQ_TLS_SERVER_NAME",
-                      TestCertificates.SERVER_NAME,
-                      "NSQ_AUTH_SECRET",
-                      "fn-secret")),
+              FunctionConfig.fromEnvironment(env),
               msg ->
                   msg.respond(StringValue.of("hello " + msg.payload(StringValue.class).getValue())),
               new PrometheusRegistry());

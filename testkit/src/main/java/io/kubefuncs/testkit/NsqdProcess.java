@@ -6,8 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -59,6 +61,19 @@ public final class NsqdProcess extends NsqProcess {
    */
   public void publish(String topic, byte[] body) {
     post("/pub?topic=" + Http.encode(topic), body);
+  }
+
+  /**
+   * The environment a function reads (as the function chart sets it) to consume {@code topic} from
+   * this nsqd, with its health server on a free port: a map to add to.
+   */
+  public Map<String, String> functionEnvironment(String topic) {
+    Map<String, String> env = new HashMap<>();
+    env.put("TOPIC", topic);
+    env.put("NSQ_NSQD_ADDR", host());
+    env.put("NSQ_NSQD_PORT", String.valueOf(tcpPort()));
+    env.put("HEALTHZ_ADDR", "127.0.0.1:0");
+    return env;
   }
 
   private void post(String pathAndQuery, byte[] body) {
