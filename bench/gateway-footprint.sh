@@ -46,7 +46,7 @@ function_env=(TOPIC=test NSQ_NSQD_ADDR=127.0.0.1 NSQ_NSQD_PORT="$nt" NSQ_LOOKUPD
 echo "== the gateway image: JRE, jars and JVM flags as scripts/images makes them"
 # The image's JAVA_TOOL_OPTIONS, its files under $tmp/app instead of /app, and the gateway chart's
 # default memory limit as -XX:MaxRAM (what the JVM sizes itself from in such a container).
-aot::bench_image "$tmp" gateway/target/gateway.jar gateway/Dockerfile charts/gateway/values.yaml
+aot::bench_image "$tmp" gateway/target/image/gateway.jar gateway/Dockerfile charts/gateway/values.yaml
 echo "JAVA_TOOL_OPTIONS (gateway/Dockerfile): $image_flags"
 echo "the gateway chart's default memory limit as $max_ram"
 

@@ -7,7 +7,7 @@ import io.kubefuncs.Delivery;
 import io.kubefuncs.proto.HTTPRequest;
 import io.kubefuncs.proto.HTTPResponse;
 import io.kubefuncs.testkit.ChildLog;
-import io.kubefuncs.testkit.ClosedPort;
+import io.kubefuncs.testkit.ImageJar;
 import io.kubefuncs.testkit.NsqExtension;
 import io.kubefuncs.testkit.NsqdProcess;
 import java.nio.file.Path;
@@ -19,44 +19,21 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The jar the image runs (target/image/pong.jar: pong and its dependencies merged into one) on its
- * own, with tracing on: what the merge could lose, a class or a service provider (OpenTelemetry's
- * exporters and propagators are found through META-INF/services), fails its start or its answer.
+ * The jar pong's image runs, pong and its dependencies merged into one, with tracing set up: what
+ * the merge could lose, a class or a service provider, fails its start or its answer.
  */
 class ImageJarIT {
-  private static final Path IMAGE_JAR = Path.of("target/image/pong.jar");
   private static final Pattern HEALTH_ON = Pattern.compile("health on :(\\d+)");
 
   @RegisterExtension static NsqExtension nsq = NsqExtension.nsqd();
 
-  @TempDir Path dir;
-
   @Test
-  void answersPongWithTracingOnAndNothingElseOnItsClassPath() throws Exception {
-    assertThat(IMAGE_JAR).exists();
-    assertThat(IMAGE_JAR.resolveSibling("lib")).doesNotExist();
+  void answersPong(@TempDir Path dir) throws Exception {
     NsqdProcess nsqd = nsq.nsqdProcess();
-    Path stderr = dir.resolve("pong.err");
-    Process pong;
-    // A collector nobody listens on, and no span sampled: the SDK and its exporter are set up
-    // (found through META-INF/services) at the start, but nothing is sent, so that the exporter's
-    // retries do not hold up the stop.
-    try (ClosedPort collector = ClosedPort.reserve()) {
-      ProcessBuilder pb =
-          new ProcessBuilder(
-              ProcessHandle.current().info().command().orElseThrow(), "-jar", IMAGE_JAR.toString());
-      pb.environment().clear();
-      pb.environment().putAll(nsqd.functionEnvironment("image-jar"));
-      pb.environment().put("OTEL_EXPORTER_OTLP_ENDPOINT", "http://" + collector.address());
-      pb.environment().put("OTEL_SERVICE_NAME", "pong");
-      pb.environment().put("OTEL_TRACES_SAMPLER", "always_off");
-      pong =
-          pb.redirectOutput(dir.resolve("pong.out").toFile())
-              .redirectError(stderr.toFile())
-              .start();
-    }
+    Path log = dir.resolve("pong.log");
+    Process pong = ImageJar.of("pong").start(nsqd.functionEnvironment("image-jar"), log);
     try (Client client = Client.builder().nsqd(nsqd.tcpAddress()).build()) {
-      new ChildLog(pong, stderr).await(HEALTH_ON, Duration.ofSeconds(30));
+      new ChildLog(pong, log).await(HEALTH_ON, Duration.ofSeconds(30));
       Delivery answer =
           client
               .call(
