@@ -38,24 +38,17 @@ aot::cache() { # dockerfile
   aot::image_flags "$1" | grep -o -- '-XX:AOTCache=[^ ]*' | sed 's/^-XX:AOTCache=//' || true
 }
 
-# For the benchmarks: the image of JAR (and of the lib/ beside it, if there is one) laid out under
-# DIR as scripts/images makes it, the JRE linked for it in DIR/jre (scripts/lib/jre.sh), its jars
-# in DIR/app. Sets jre, app, image_flags (DOCKERFILE's JAVA_TOOL_OPTIONS, /app/ made DIR/app/),
-# cache (the AOT cache they name; an image without one is an error), training_flags, max_ram (the
+# For the benchmarks: the image of JAR (an image's one jar, target/image/NAME.jar) laid out under
+# DIR as scripts/images makes it, the JRE linked for it in DIR/jre (scripts/lib/jre.sh), the jar in
+# DIR/app. Sets jre, app, image_flags (DOCKERFILE's JAVA_TOOL_OPTIONS, /app/ made DIR/app/), cache
+# (the AOT cache they name; an image without one is an error), training_flags, max_ram (the
 # default memory limit of the chart's VALUES as -XX:MaxRAM=...) and limit (that limit alone).
 aot::bench_image() { # dir jar dockerfile values
-  local lib jars=("$2")
-  lib="$(dirname "$2")/lib"
+  jre="$1/jre"
+  jre::link "$jre" "$(jre::modules "$2")"
   app="$1/app"
   mkdir -p "$app"
-  if [ -d "$lib" ]; then
-    jars+=("$lib"/*.jar)
-    mkdir -p "$app/lib"
-    cp "$lib"/*.jar "$app/lib/"
-  fi
   cp "$2" "$app/"
-  jre="$1/jre"
-  jre::link "$jre" "$(jre::modules "${jars[@]}")"
   image_flags=$(aot::image_flags "$3")
   image_flags=${image_flags//\/app\//$app/}
   cache=$(aot::cache "$3")
