@@ -10,9 +10,10 @@ import io.kubefuncs.proto.HTTPResponse;
 import java.io.IOException;
 
 /**
- * Runs, on a thread of its own from the first moment of a start, static initializers that would
- * otherwise run later on a thread the start or the first request waits for. The AOT cache holds
- * classes loaded and linked, not initialized, so these run in the interpreter at every start:
+ * Runs, on a thread of its own started with {@code Function} or {@code Gateway}, static
+ * initializers that would otherwise run later on a thread the start or the first request waits for.
+ * The AOT cache holds classes loaded and linked, not initialized, so these run in the interpreter
+ * at every start:
  *
  * <ul>
  *   <li>jackson-core's parser, and with it the JDK's {@code BigDecimal}, whose initializer in JDK
