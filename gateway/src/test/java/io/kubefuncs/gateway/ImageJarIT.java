@@ -1,6 +1,7 @@
 package io.kubefuncs.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.kubefuncs.Client;
 import io.kubefuncs.GatewayResponse;
@@ -9,7 +10,6 @@ import io.kubefuncs.testkit.ImageJar;
 import io.kubefuncs.testkit.NsqExtension;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -46,20 +46,20 @@ class ImageJarIT {
                 "--config=" + routes,
                 "--nsqd-addr=" + nsqd);
     try (Client function =
-            Client.builder().nsqd(nsqd).clientId("fn").registry(new PrometheusRegistry()).build();
-        HttpClient http = HttpClient.newHttpClient()) {
+        Client.builder().nsqd(nsqd).clientId("fn").registry(new PrometheusRegistry()).build()) {
       function
           .on("image-jar", "default", msg -> msg.respond(GatewayResponse.ok("pong\n")))
           .ready()
           .join();
       int port =
           Integer.parseInt(new ChildLog(gateway, log).await(LISTENING, Duration.ofSeconds(30)));
-      HttpResponse<String> answer =
-          http.send(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/image-jar/hello"))
-                  .timeout(Duration.ofSeconds(10))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
+      String base = "http://127.0.0.1:" + port;
+      // It listens before its return topic is subscribed, and answers 503 until then.
+      await("the gateway healthy")
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(50))
+          .until(() -> get(base + "/healthz").statusCode() == 200);
+      HttpResponse<String> answer = get(base + "/image-jar/hello");
       assertThat(answer.statusCode()).isEqualTo(200);
       assertThat(answer.body()).isEqualTo("pong\n");
     } finally {
@@ -68,5 +68,11 @@ class ImageJarIT {
           .as("the gateway stopped on SIGTERM")
           .isTrue();
     }
+  }
+
+  private static HttpResponse<String> get(String url) throws Exception {
+    return TestGateway.HTTP.send(
+        HttpRequest.newBuilder(URI.create(url)).timeout(TestGateway.REQUEST_TIMEOUT).build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 }
