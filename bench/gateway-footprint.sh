@@ -8,8 +8,9 @@
 #   64 conns   after a warm-up at 64 connections for WARMUP and 5 s more on new connections (the
 #              JIT compilers' work, which would count as the requests' otherwise), wrk -t2 -c64
 #              for DURATION: req/s, CPU per request of the gateway (its /proc time over the
-#              requests), RSS after it and its peak; the CPU per request of nsqd, of the Go pong
-#              and of the whole machine (/proc/stat) as well, in a second table;
+#              requests), RSS after it and its peak; the CPU per request of the gateway's VM
+#              thread (its garbage collections), of nsqd, of the Go pong and of the whole machine
+#              (/proc/stat) as well, in a second table;
 #   16 conns   the same at 16 connections, for the throughput.
 # The same for other JVM options (VARIANTS). References of the same run: the Go pong's start
 # (exec -> /healthz 200, as bench/function.sh) and the no-queue ceiling (PlainPongServer, as
@@ -56,7 +57,8 @@ echo "the gateway chart's default memory limit as $max_ram"
 no AOT cache||none
 C1 only, one compiler thread (as pong)|-XX:TieredStopAtLevel=1 -XX:CICompilerCount=1|train
 G1 (what the JVM picks from 2 GiB), no AOT cache|-XX:-UseSerialGC -XX:+UseG1GC|none
-no native heap trim|-XX:TrimNativeHeapInterval=0|image}"
+no native heap trim|-XX:TrimNativeHeapInterval=0|image
+the young generation the JVM picks (2.6 MiB)|-XX:NewSize=2688k|image}"
 declare -A variant_flags
 train() { # name flags cache: trains the cache as scripts/images does, with these flags
   log "training an AOT cache for '$1'"
@@ -129,6 +131,19 @@ load_run() { # url connections pid...
     printf " %.1f\n", (u[4] - u[3]) * 1e6 / hz / (rps * d) }'
 }
 machine_busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat; } # jiffies
+# The JVM's VM thread, as a path under /proc like a PID's: with Serial GC the young collections run
+# on it (and the few other safepoint operations), so its CPU is the garbage collector's share.
+vm_thread() { # pid
+  local t
+  for t in /proc/"$1"/task/*; do
+    if [ "$(cat "$t/comm")" = "VM Thread" ]; then
+      echo "$1/task/${t##*/}"
+      return
+    fi
+  done
+  echo "no VM Thread in process $1" >&2
+  return 1
+}
 
 # The no-queue ceiling at 64 connections paced to RATE: its req/s and CPU per request. The
 # ceiling takes half as much again per request at the gateway's rate as at its own full speed, so
@@ -138,10 +153,11 @@ ceiling_at() { # rate
 }
 
 # One row: name|start ms|CPU to ready ms|req/s 64|us/req 64|RSS MiB|peak RSS MiB|req/s 16|load|
-# chain 64|chain 16|ceiling at the rate, a chain being the CPU per request (us) of the gateway,
-# nsqd, the Go pong and the whole machine, and the last the paced ceiling's req/s and us/req.
+# chain 64|chain 16|ceiling at the rate, a chain being the CPU per request (us) of the gateway, of
+# its VM thread, nsqd, the Go pong and the whole machine, and the last the paced ceiling's req/s
+# and us/req.
 measure() { # variant
-  local l starts start cpu rps64 us64 rss hwm rps16 chain64 chain16 at_rate
+  local l starts start cpu rps64 us64 rss hwm rps16 vm chain64 chain16 at_rate
   l=$(load)
   starts=$(for _ in $(seq "$runs"); do start_once "$1"; done)
   start=$(cut -d' ' -f1 <<<"$starts" | median)
@@ -152,11 +168,12 @@ measure() { # variant
   # Then 5 s on new connections: C2 compiles the paths of connections closing and opening after the
   # first warm-up, which would count as the requests' work (6-8 us a request by its thread's CPU).
   wrk -t2 -c64 -d5s "http://127.0.0.1:$gp/test/hello" >/dev/null
-  read -r rps64 chain64 < <(load_run "http://127.0.0.1:$gp/test/hello" 64 "$gateway_pid" "$nsqd_pid" "$pong_pid")
+  vm=$(vm_thread "$gateway_pid")
+  read -r rps64 chain64 < <(load_run "http://127.0.0.1:$gp/test/hello" 64 "$gateway_pid" "$vm" "$nsqd_pid" "$pong_pid")
   us64=${chain64%% *}
   rss=$(awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$gateway_pid/status")
   hwm=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$gateway_pid/status")
-  read -r rps16 chain16 < <(load_run "http://127.0.0.1:$gp/test/hello" 16 "$gateway_pid" "$nsqd_pid" "$pong_pid")
+  read -r rps16 chain16 < <(load_run "http://127.0.0.1:$gp/test/hello" 16 "$gateway_pid" "$vm" "$nsqd_pid" "$pong_pid")
   stop "$gateway_pid"
   at_rate=$(ceiling_at "$rps64")
   echo "$1|$start|$cpu|$rps64|$us64|$rss|$hwm|$rps16|$l|$chain64|$chain16|$at_rate"
@@ -181,14 +198,14 @@ emit ceiling_16_rps "$ceiling16" "req/s (reference; its CPU per request $ceiling
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 # A chain (measure) as a RESULT line, and as a row of the second table.
 emit_chain() { # connections key chain
-  local g n p m
-  read -r g n p m <<<"$3"
-  emit "machine_cpu_per_request_$1_us[$2]" "$m" "us (gateway $g, nsqd $n, Go pong $p, the rest wrk and the kernel)"
+  local g v n p m
+  read -r g v n p m <<<"$3"
+  emit "machine_cpu_per_request_$1_us[$2]" "$m" "us (gateway $g, of which its VM thread $v, nsqd $n, Go pong $p, the rest wrk and the kernel)"
 }
 chain_row() { # name connections chain
-  local g n p m
-  read -r g n p m <<<"$3"
-  printf '| %s | %s | %s µs | %s µs | %s µs | %s µs |\n' "$1" "$2" "$g" "$n" "$p" "$m"
+  local g v n p m
+  read -r g v n p m <<<"$3"
+  printf '| %s | %s | %s µs | %s µs | %s µs | %s µs | %s µs |\n' "$1" "$2" "$g" "$v" "$n" "$p" "$m"
 }
 rows=()
 while IFS='|' read -r name _ _; do
@@ -225,8 +242,8 @@ printf '| Go pong start; no-queue ceiling (the references) | %s ms | 1.0x | %s m
 # Where a request's CPU goes: the two cores are busy at both loads, so the throughput at a load is
 # about the machine's CPU over what a request costs all the processes it passes through.
 echo
-echo "| JVM options | connections | CPU per request: gateway | nsqd | Go pong | whole machine |"
-echo "| --- | --- | --- | --- | --- | --- |"
+echo "| JVM options | connections | CPU per request: gateway | of which its VM thread (GC) | nsqd | Go pong | whole machine |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
 for row in "${rows[@]}"; do
   IFS='|' read -r name _ _ _ _ _ _ _ _ chain64 chain16 _ <<<"$row"
   chain_row "$name" 64 "$chain64"

@@ -47,6 +47,32 @@ class ImageJvmFlagsTest {
         c, "gateway/Dockerfile", "charts/gateway/values.yaml", "/app/gateway.aot");
   }
 
+  /**
+   * Serial GC grows the heap only after a full collection, which the gateway's short-lived garbage
+   * never brings: the young generation it starts with is the one it keeps under load, and at the
+   * JVM's own size (2.6 MiB in 512 MiB) it collected 50 times a second (bench/README.md, "The young
+   * generation").
+   */
+  @Test
+  void theGatewaysYoungGenerationUnderItsChartsLimitIsAtLeast8MiB() throws Exception {
+    // The heap's flags only, which every JDK from 21 on takes, as the pod runs them.
+    String heapFlags =
+        Pattern.compile(" ")
+            .splitAsStream(
+                bash(
+                    ". scripts/lib/aot.sh && aot::training_flags gateway/Dockerfile"
+                        + " charts/gateway/values.yaml"))
+            .filter(f -> f.matches("-XX:(\\+Use\\w+GC|MaxRAM.*|NewSize.*|Xmn.*)|-Xm[sn].*"))
+            .collect(java.util.stream.Collectors.joining(" "));
+    assertThat(heapFlags).contains("-XX:+UseSerialGC").contains("-XX:MaxRAM=");
+    String java = ProcessHandle.current().info().command().orElseThrow();
+    Matcher newSize =
+        Pattern.compile("size_t NewSize\\s+= (\\d+)")
+            .matcher(bash(java + " " + heapFlags + " -XX:+PrintFlagsFinal -version"));
+    assertThat(newSize.find()).isTrue();
+    assertThat(Long.parseLong(newSize.group(1))).as(heapFlags).isGreaterThanOrEqualTo(8L << 20);
+  }
+
   private static void assertRunsTheImagesFlags(
       Container c, String dockerfile, String values, String cache) throws Exception {
     // Nothing in the pod replaces or adds to the image's flags, nor its java command.
