@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -62,8 +63,8 @@ class ImageJvmFlagsTest {
                 bash(
                     ". scripts/lib/aot.sh && aot::training_flags gateway/Dockerfile"
                         + " charts/gateway/values.yaml"))
-            .filter(f -> f.matches("-XX:(\\+Use\\w+GC|MaxRAM.*|NewSize.*|Xmn.*)|-Xm[sn].*"))
-            .collect(java.util.stream.Collectors.joining(" "));
+            .filter(f -> f.matches("-XX:(\\+Use\\w+GC|MaxRAM.*|(Max)?NewSize=.*)|-Xm[sn].*"))
+            .collect(Collectors.joining(" "));
     assertThat(heapFlags).contains("-XX:+UseSerialGC").contains("-XX:MaxRAM=");
     String java = ProcessHandle.current().info().command().orElseThrow();
     Matcher newSize =
