@@ -1,5 +1,6 @@
 package io.kubefuncs.gateway;
 
+import static io.kubefuncs.gateway.TestGateway.getUrl;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -22,7 +23,6 @@ import java.io.PrintWriter;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +43,6 @@ import org.junit.jupiter.params.provider.CsvSource;
  * flag having its effect; and the exit codes of the mistakes an operator makes.
  */
 class GatewayMainTest {
-  private static final Pattern LISTENING = Pattern.compile("gateway listening on \\S*:(\\d+)");
   private static final Pattern DASHBOARD = Pattern.compile("; dashboard on \\S*:(\\d+)");
 
   @RegisterExtension static NsqExtension nsq = NsqExtension.nsqd();
@@ -92,16 +91,9 @@ class GatewayMainTest {
               })
           .ready()
           .join();
-      ChildLog gatewayLog = new ChildLog(gateway, log);
-      int port = Integer.parseInt(gatewayLog.await(LISTENING, Duration.ofSeconds(30)));
-      int dashboard = Integer.parseInt(gatewayLog.await(DASHBOARD, Duration.ofSeconds(5)));
-      String base = "http://127.0.0.1:" + port;
-
-      await("gateway process healthy")
-          .atMost(Duration.ofSeconds(30))
-          .pollInterval(Duration.ofMillis(100))
-          .ignoreExceptions()
-          .until(() -> get(base + "/healthz").statusCode() == 200);
+      String base = TestGateway.awaitHealthy(gateway, log);
+      int dashboard =
+          Integer.parseInt(new ChildLog(gateway, log).await(DASHBOARD, Duration.ofSeconds(5)));
       // Ready means protobuf's descriptors are built: not by the first request (StartWarmUp).
       assertThat(classInit.initialized())
           .filteredOn(name -> name.startsWith("io.kubefuncs.proto."))
@@ -137,22 +129,22 @@ class GatewayMainTest {
                   .build());
       assertThat(tooLarge.statusCode()).isEqualTo(413);
       // --hide-function-errors
-      var failed = get(base + "/fail/");
+      var failed = getUrl(base + "/fail/");
       assertThat(failed.statusCode()).isEqualTo(502);
       assertThat(failed.body()).doesNotContain("secret detail");
       // --timeout 400ms for routes that set none
       long start = System.nanoTime();
-      var timedOut = get(base + "/void/");
+      var timedOut = getUrl(base + "/void/");
       long millis = (System.nanoTime() - start) / 1_000_000;
       assertThat(timedOut.statusCode()).isEqualTo(504);
       assertThat(timedOut.body()).contains("400 ms");
       assertThat(millis).isBetween(400L, 3_000L);
       // --dashboard-addr: the page on its own port
-      var page = get("http://127.0.0.1:" + dashboard + "/");
+      var page = getUrl("http://127.0.0.1:" + dashboard + "/");
       assertThat(page.statusCode()).isEqualTo(200);
       assertThat(page.body()).contains("<title>Kubefuncs dashboard</title>");
       // --gateway-id names the return topic
-      String stats = get(nsq.nsqdProcess().httpUrl() + "/stats?format=json").body();
+      String stats = getUrl(nsq.nsqdProcess().httpUrl() + "/stats?format=json").body();
       assertThat(stats).contains("\"topic_name\":\"rpc-main-test-");
 
       gateway.destroy(); // SIGTERM: the shutdown hook closes the gateway
@@ -383,14 +375,7 @@ class GatewayMainTest {
               "--nsq-tls-server-name",
               TestCertificates.SERVER_NAME);
       try {
-        int port =
-            Integer.parseInt(new ChildLog(gateway, log).await(LISTENING, Duration.ofSeconds(30)));
-        String base = "http://127.0.0.1:" + port;
-        await("gateway process healthy")
-            .atMost(Duration.ofSeconds(30))
-            .pollInterval(Duration.ofMillis(100))
-            .ignoreExceptions()
-            .until(() -> get(base + "/healthz").statusCode() == 200);
+        String base = TestGateway.awaitHealthy(gateway, log);
         var echo =
             TestGateway.send(
                 HttpRequest.newBuilder(URI.create(base + "/echo/"))
@@ -399,7 +384,7 @@ class GatewayMainTest {
                     .build());
         assertThat(echo.statusCode()).as(echo.body()).isEqualTo(200);
         assertThat(echo.body()).isEqualTo("secure hello");
-        var denied = get(base + "/denied/");
+        var denied = getUrl(base + "/denied/");
         assertThat(denied.statusCode()).as(denied.body()).isEqualTo(502);
         assertThat(denied.body())
             .contains("nsq_unauthorized")
@@ -408,9 +393,9 @@ class GatewayMainTest {
         // nsqd closed the gateway's connection on the refusal; the gateway dials again at once.
         await("a granted route after a denied one")
             .atMost(Duration.ofSeconds(5))
-            .until(() -> get(base + "/healthz").statusCode() == 200);
+            .until(() -> getUrl(base + "/healthz").statusCode() == 200);
         // The refusal is remembered: asking again does not cost the other routes the connection.
-        assertThat(get(base + "/denied/").body())
+        assertThat(getUrl(base + "/denied/").body())
             .contains("nsq_unauthorized")
             .contains("topic denied");
         var again =
@@ -526,11 +511,5 @@ class GatewayMainTest {
     }
     return new Run(
         code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-  }
-
-  private static java.net.http.HttpResponse<String> get(String url) throws Exception {
-    return TestGateway.HTTP.send(
-        HttpRequest.newBuilder(URI.create(url)).timeout(TestGateway.REQUEST_TIMEOUT).build(),
-        BodyHandlers.ofString());
   }
 }

@@ -2,6 +2,7 @@ package io.kubefuncs.gateway;
 
 import static org.awaitility.Awaitility.await;
 
+import io.kubefuncs.testkit.ChildLog;
 import io.kubefuncs.testkit.MetricsText;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
@@ -17,6 +18,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -97,6 +99,30 @@ final class TestGateway implements AutoCloseable {
 
   HttpResponse<String> post(String pathAndQuery, String body) {
     return send(request(pathAndQuery).POST(HttpRequest.BodyPublishers.ofString(body)).build());
+  }
+
+  /** GET {@code url}, for a gateway running as a process of its own rather than a TestGateway. */
+  static HttpResponse<String> getUrl(String url) {
+    return send(HttpRequest.newBuilder(URI.create(url)).timeout(REQUEST_TIMEOUT).build());
+  }
+
+  private static final Pattern LISTENING = Pattern.compile("gateway listening on \\S*:(\\d+)");
+
+  /**
+   * The base URL of a gateway running as a process of its own, its output in {@code log}, once it
+   * listens and its {@code /healthz} answers 200: it listens before its return topic is subscribed,
+   * and answers 503 until then.
+   */
+  static String awaitHealthy(Process gateway, Path log) {
+    int port =
+        Integer.parseInt(new ChildLog(gateway, log).await(LISTENING, Duration.ofSeconds(30)));
+    String base = "http://127.0.0.1:" + port;
+    await("gateway process healthy")
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(50))
+        .ignoreExceptions()
+        .until(() -> getUrl(base + "/healthz").statusCode() == 200);
+    return base;
   }
 
   static HttpResponse<String> send(HttpRequest request) {
